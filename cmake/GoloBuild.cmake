@@ -1,0 +1,36 @@
+# Build settings shared by every target of the project's own code.
+
+if(GOLO_SANITIZE STREQUAL "address")
+  set(GOLO_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+elseif(GOLO_SANITIZE STREQUAL "thread")
+  set(GOLO_SANITIZER_FLAGS -fsanitize=thread -fno-omit-frame-pointer)
+elseif(NOT GOLO_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "GOLO_SANITIZE must be empty, 'address' or 'thread', not '${GOLO_SANITIZE}'")
+endif()
+if(GOLO_SANITIZER_FLAGS)
+  add_compile_options(${GOLO_SANITIZER_FLAGS})
+  add_link_options(${GOLO_SANITIZER_FLAGS})
+endif()
+
+# Warnings are errors in our own code (generated code gets golo_proto's own flags).
+function(golo_strict target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror)
+endfunction()
+
+# A plugin: a C shared object named NAME.so (no lib prefix), hidden symbols
+# except what plugin.h exports, every symbol resolved at link time.
+function(golo_add_plugin name)
+  cmake_parse_arguments(P "" "OUTPUT_DIR" "SOURCES;LIBS" ${ARGN})
+  add_library(${name} MODULE ${P_SOURCES})
+  set_target_properties(${name} PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden
+                        C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+  if(P_OUTPUT_DIR)
+    set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR})
+  endif()
+  target_link_libraries(${name} PRIVATE golo_plugin_api ${P_LIBS})
+  target_compile_options(${name} PRIVATE -Wall -Wextra -pedantic -Werror)
+  if(NOT GOLO_SANITIZER_FLAGS)
+    # Sanitizer runtimes live in the host executable, so -z defs cannot hold there.
+    target_link_options(${name} PRIVATE -Wl,-z,defs)
+  endif()
+endfunction()

@@ -1,0 +1,329 @@
+/*
+ * golo/plugin.h -- the whole C ABI between golo-host and a load-test plugin.
+ *
+ * Who includes it: the author of a plugin, a shared object that golo-host
+ * loads from its plugins directory. A plugin needs this header and nothing
+ * else from golo; it links against nothing of golo's:
+ *
+ *     cc -std=c99 -Wall -Wextra -pedantic -Werror -shared -fPIC \
+ *        -I plugin-api/include my_test.c -o my_test.so
+ *
+ * The file NAME.so serves the job NAME. Anything not declared in this header
+ * is not part of the ABI and may change without notice.
+ *
+ * A plugin exports:
+ *
+ *   required  GOLO_PLUGIN(...)   the ABI marker and metadata (name, version,
+ *                                flags); a file without it is refused.
+ *   required  golo_trigger       one iteration of the load test; go-lo's
+ *                                TriggerFunc.
+ *   optional  golo_init          once, after loading, before any trigger.
+ *   optional  golo_shutdown      once, after the last trigger returned.
+ *
+ * Everything the host offers (setting the response, tags, sequence ids,
+ * logging, settings) is reached through the golo_host_api table whose
+ * pointer arrives in golo_context and golo_init_args. There are no link-time
+ * symbols to resolve, so two generations of one plugin can be loaded side by
+ * side while a hot reload drains the old one.
+ *
+ * Ownership: the host copies every string a plugin hands it before the call
+ * returns, so a plugin may pass stack buffers. Strings the host hands out are
+ * valid for the documented lifetime and must not be freed. Neither side ever
+ * frees the other's memory.
+ *
+ * Threading: golo_trigger is called from many threads at once, unless the
+ * plugin's flags include GOLO_PLUGIN_SERIAL; then the host never runs two
+ * calls of that plugin at once. Every host function is safe to call from any
+ * thread, but a golo_response may only be touched by the call it was given to.
+ *
+ * Versioning: GOLO_ABI_VERSION changes only when an existing declaration
+ * changes meaning. New host functions are appended to golo_host_api (never
+ * inserted), each group labelled with the ABI minor that added it; test for
+ * one with GOLO_HOST_HAS(host, member) before calling it, so a plugin built
+ * against a newer header still runs on an older host.
+ */
+#ifndef GOLO_PLUGIN_H
+#define GOLO_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The ABI a plugin is built for. The host refuses any other major version. */
+#define GOLO_ABI_VERSION 1
+/* Minor revisions only append to golo_host_api; see GOLO_HOST_HAS. */
+#define GOLO_ABI_MINOR 0
+
+/* The seed's defaults, kept for go-lo compatibility. */
+#define GOLO_DEFAULT_RPC_ADDR "127.0.0.1:9999"
+#define GOLO_DEFAULT_SEQUENCE_ID "c276c8c7-6fec-5aa9-b6bd-4de12a49a9bb"
+/* A sequence id is 36 characters plus the terminating NUL. */
+#define GOLO_SEQUENCE_ID_SIZE 37
+
+/* Output longer than this many bytes is cut to it by the host, and the
+ * response is marked truncated (Response.outputTruncated). */
+#define GOLO_MAX_OUTPUT_BYTES (1024 * 1024)
+/* Longer tag keys and values, and ids, are cut to this many bytes. */
+#define GOLO_MAX_TAG_BYTES 4096
+/* Tags beyond this many on one response are dropped, and the host logs it. */
+#define GOLO_MAX_TAGS 64
+
+/* Opaque handles owned by the host. */
+typedef struct golo_response golo_response; /* the answer being built */
+typedef struct golo_plugin golo_plugin;     /* this loaded plugin */
+
+/* Log levels for golo_host_api.log. */
+enum golo_log_level {
+  GOLO_LOG_DEBUG = 0,
+  GOLO_LOG_INFO = 1,
+  GOLO_LOG_WARN = 2,
+  GOLO_LOG_ERROR = 3
+};
+
+/* ------------------------------------------------------------------------ */
+/* Host services                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The table of host functions. The host owns it and keeps it valid until
+ * golo_shutdown has returned. Compare fields only through GOLO_HOST_HAS.
+ */
+typedef struct golo_host_api {
+  /* sizeof(golo_host_api) as the host was built: members at offsets below
+   * it exist. */
+  size_t size;
+  /* The host's GOLO_ABI_VERSION and GOLO_ABI_MINOR. */
+  uint32_t abi_version;
+  uint32_t abi_minor;
+
+  /* ---- ABI 1.0 ---------------------------------------------------------- */
+
+  /*
+   * set_id: sets Response.id (go-lo's sequence id for this iteration).
+   * id: NUL-terminated; NULL clears it. Cut to GOLO_MAX_TAG_BYTES.
+   * Call only from golo_trigger, on the response it was given.
+   */
+  void (*set_id)(golo_response *resp, const char *id);
+
+  /*
+   * set_output: sets Response.output to len bytes from data (need not be
+   * NUL-terminated; may hold any bytes). NULL data clears it. A later call
+   * replaces an earlier one. Bytes past GOLO_MAX_OUTPUT_BYTES are dropped and
+   * the response is marked truncated.
+   */
+  void (*set_output)(golo_response *resp, const char *data, size_t len);
+
+  /*
+   * set_error: sets Response.error, the test result "the target failed"
+   * (non-zero = failed). This is data, counted as an error in reports; the
+   * RPC still succeeds. To fail the call itself, return non-zero from
+   * golo_trigger instead.
+   */
+  void (*set_error)(golo_response *resp, int failed);
+
+  /*
+   * set_failure: the message the caller sees when golo_trigger returns
+   * non-zero (the gRPC status message). Ignored when the trigger returns 0.
+   * Without it the message says which code the trigger returned.
+   */
+  void (*set_failure)(golo_response *resp, const char *message);
+
+  /*
+   * add_tag_*: appends a ResponseTag. The value is formatted as Go's
+   * fmt "%v" formats it, as the seed's Tagify does:
+   *   string  as is;
+   *   int     decimal, "-12";
+   *   uint    decimal, "18446744073709551615";
+   *   float   the shortest text that reads back as the same double, in
+   *           exponent form when the decimal exponent is below -4 or
+   *           above 5 (Go's %g rule): "0.5", "123456", "1.234567e+06",
+   *           "1e+06", "1.5e-05", "+Inf", "-Inf", "NaN";
+   *   bool    "true" or "false" (non-zero is true).
+   * key and a string value are NUL-terminated; NULL is taken as "". Keys
+   * may repeat (the host keeps every tag in order).
+   */
+  void (*add_tag_string)(golo_response *resp, const char *key,
+                         const char *value);
+  void (*add_tag_int)(golo_response *resp, const char *key, int64_t value);
+  void (*add_tag_uint)(golo_response *resp, const char *key, uint64_t value);
+  void (*add_tag_float)(golo_response *resp, const char *key, double value);
+  void (*add_tag_bool)(golo_response *resp, const char *key, int value);
+
+  /*
+   * new_sequence_id: writes a random (version 4) UUID, 36 characters and a
+   * NUL, into out, e.g. "1b4e28ba-2fa1-4d2e-9b2c-1a2b3c4d5e6f".
+   * Returns 0, or -1 when the system gave no randomness; out then holds
+   * GOLO_DEFAULT_SEQUENCE_ID, as the seed's NewSequenceID does.
+   */
+  int (*new_sequence_id)(char out[GOLO_SEQUENCE_ID_SIZE]);
+
+  /*
+   * log: writes message to the host's log at level, attributed to the
+   * plugin. Format it yourself (snprintf); the host copies it.
+   */
+  void (*log)(const golo_plugin *self, int level, const char *message);
+
+  /*
+   * setting: the value of key in the plugin's settings (the file
+   * NAME.conf beside NAME.so, lines "key = value"; '#' starts a comment),
+   * or NULL when it is not set. The string stays valid until golo_shutdown
+   * returns. Safe from init, trigger and shutdown.
+   */
+  const char *(*setting)(const golo_plugin *self, const char *key);
+
+  /*
+   * set_init_error: from golo_init only, the reason init failed. The host
+   * reports it with the file name when golo_init returns non-zero.
+   */
+  void (*set_init_error)(golo_plugin *self, const char *message);
+
+  /* ---- add new members below this line only, labelled with their minor -- */
+} golo_host_api;
+
+/* True when the host's table has member (it may be older than the header). */
+#define GOLO_HOST_HAS(host, member)                                            \
+  ((host) != NULL &&                                                           \
+   offsetof(golo_host_api, member) + sizeof((host)->member) <= (host)->size && \
+   (host)->member != NULL)
+
+/* ------------------------------------------------------------------------ */
+/* What the host passes in                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* One trigger's context. Valid only during the golo_trigger call. */
+typedef struct golo_context {
+  size_t size;                /* sizeof(golo_context) as the host built it */
+  const golo_host_api *host;  /* the host services */
+  golo_plugin *plugin;        /* this plugin, for log and setting */
+  void *state;                /* what golo_init stored, or NULL */
+  const char *job_name;       /* Context.jobName as routed, never NULL */
+  uint64_t iteration;         /* 0-based count within a schedule run;
+                                 0 for a single Job.Trigger call */
+  uint32_t user;              /* 0-based user (virtual user) index in a
+                                 schedule run; 0 for a single call */
+  uint32_t reserved;
+} golo_context;
+
+/* golo_init's arguments. Valid only during the golo_init call. */
+typedef struct golo_init_args {
+  size_t size;               /* sizeof(golo_init_args) as the host built it */
+  const golo_host_api *host; /* valid until golo_shutdown returns */
+  golo_plugin *plugin;       /* this plugin, valid until golo_shutdown */
+  const char *job_name;      /* the job this file serves (its base name) */
+} golo_init_args;
+
+/* ------------------------------------------------------------------------ */
+/* What the plugin exports                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Flags in golo_plugin_info.flags. */
+#define GOLO_PLUGIN_SERIAL 0x1u /* not thread-safe: never call concurrently */
+
+/*
+ * The ABI marker, checked before any other code of the plugin runs. Build it
+ * with GOLO_PLUGIN(...) rather than by hand. Fields after flags may be added
+ * in later minors; the host reads only the first `size` bytes.
+ */
+typedef struct golo_plugin_info {
+  size_t size;          /* sizeof(golo_plugin_info) */
+  uint32_t abi_version; /* GOLO_ABI_VERSION the plugin was built with */
+  uint32_t flags;       /* GOLO_PLUGIN_* */
+  const char *name;     /* human name; may be NULL (the file name is used) */
+  const char *version;  /* the plugin's own version; may be NULL */
+} golo_plugin_info;
+
+/* The marker function's name, which GOLO_PLUGIN defines. */
+#define GOLO_PLUGIN_MAGIC_SYMBOL "golo_plugin_magic"
+
+#if defined(_WIN32)
+#define GOLO_EXPORT __declspec(dllexport)
+#else
+#define GOLO_EXPORT __attribute__((visibility("default")))
+#endif
+
+/*
+ * GOLO_PLUGIN(...): put exactly once in a plugin, at file scope. It defines
+ * the exported function golo_plugin_magic(), which returns the plugin's
+ * golo_plugin_info. Give at least one field, as designated initializers in
+ * declaration order (flags, name, version), e.g.
+ *
+ *     GOLO_PLUGIN(.name = "checkout", .version = "1.2.0");
+ *     GOLO_PLUGIN(.flags = GOLO_PLUGIN_SERIAL, .name = "legacy");
+ *     GOLO_PLUGIN(.flags = 0);      (nothing to declare)
+ */
+#define GOLO_PLUGIN(...)                                                       \
+  GOLO_EXPORT const golo_plugin_info *golo_plugin_magic(void);                 \
+  GOLO_OMITTED_FIELDS_BEGIN_                                                   \
+  const golo_plugin_info *golo_plugin_magic(void) {                            \
+    static const golo_plugin_info golo_info_ = {                               \
+        .size = sizeof(golo_plugin_info),                                      \
+        .abi_version = GOLO_ABI_VERSION,                                       \
+        __VA_ARGS__};                                                          \
+    return &golo_info_;                                                        \
+  }                                                                            \
+  GOLO_OMITTED_FIELDS_END_                                                     \
+  typedef int golo_plugin_defined_here_
+
+/* Omitted designated fields are zero by definition; C++'s -Wextra still
+ * warns about them, so GOLO_PLUGIN silences that one warning locally. */
+#if defined(__cplusplus) && defined(__GNUC__)
+#define GOLO_OMITTED_FIELDS_BEGIN_                                             \
+  _Pragma("GCC diagnostic push")                                               \
+      _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
+#define GOLO_OMITTED_FIELDS_END_ _Pragma("GCC diagnostic pop")
+#else
+#define GOLO_OMITTED_FIELDS_BEGIN_
+#define GOLO_OMITTED_FIELDS_END_
+#endif
+
+/*
+ * golo_trigger (required): runs one iteration. This is go-lo's TriggerFunc.
+ *
+ * ctx:  this call's context; ctx->host has the functions to fill resp.
+ * resp: the response to fill; owned by the host; touch it only in this call.
+ *
+ * Returns 0 on success. Non-zero fails the call: a Job.Trigger RPC answers
+ * with a gRPC error status whose message is the one given to set_failure;
+ * a schedule run counts the iteration as an error. A test whose target
+ * answered wrongly should instead set_error(resp, 1) and return 0.
+ *
+ * Called concurrently from many threads unless GOLO_PLUGIN_SERIAL is set.
+ * The host measures the call's duration around it.
+ */
+GOLO_EXPORT int golo_trigger(const golo_context *ctx, golo_response *resp);
+
+/*
+ * golo_init (optional): called once after loading, before any trigger, on
+ * one thread. Read settings, open connections, allocate state here.
+ *
+ * args:  see golo_init_args; copy args->host and args->plugin if needed.
+ * state: store a pointer here to receive it as ctx->state in every trigger
+ *        and in golo_shutdown. Starts NULL.
+ *
+ * Returns 0 on success. Non-zero refuses the load: the plugin is unloaded
+ * without golo_shutdown, and the reason given to set_init_error is reported
+ * with the file name. When this load was replacing a serving version, that
+ * version keeps serving.
+ */
+GOLO_EXPORT int golo_init(const golo_init_args *args, void **state);
+
+/*
+ * golo_shutdown (optional): called once, on one thread, after the last
+ * trigger of this loaded copy has returned (at host exit, on removal, or
+ * when a hot reload has drained this version). Free state here.
+ */
+GOLO_EXPORT void golo_shutdown(void *state);
+
+/* Exported symbol names, for the host's loader. */
+#define GOLO_TRIGGER_SYMBOL "golo_trigger"
+#define GOLO_INIT_SYMBOL "golo_init"
+#define GOLO_SHUTDOWN_SYMBOL "golo_shutdown"
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* GOLO_PLUGIN_H */
