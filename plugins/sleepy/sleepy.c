@@ -1,0 +1,86 @@
+/*
+ * sleepy: a trigger with a known latency, for testing how schedules are
+ * measured. Settings (sleepy.conf), all in milliseconds, fractions allowed:
+ *
+ *   sleep_ms = 1     every call sleeps this long (default 1; 0 = no sleep)
+ *   stall_ms = 500   ...except call number stall_at, which sleeps this long
+ *   stall_at = 100   1-based, counted across all threads (0 = never stall)
+ *
+ * It sets no id, output or tags, so reports are not split by tag.
+ */
+#define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c99 */
+
+#include <errno.h>
+#include <golo/plugin.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+GOLO_PLUGIN(.name = "sleepy", .version = "1.0.0");
+
+typedef struct sleepy_state {
+  double sleep_ms;
+  double stall_ms;
+  uint64_t stall_at;
+  uint64_t calls; /* shared by every thread; __atomic only */
+} sleepy_state;
+
+/* Reads a number setting in [0, max]; returns 0, or -1 after reporting. */
+static int read_number(const golo_init_args *args, const char *key, double dflt,
+                       double max, double *out) {
+  const char *text = args->host->setting(args->plugin, key);
+  char *end = NULL;
+  char msg[160];
+  if (text == NULL) {
+    *out = dflt;
+    return 0;
+  }
+  *out = strtod(text, &end);
+  if (end == text || *end != '\0' || !(*out >= 0.0 && *out <= max)) {
+    snprintf(msg, sizeof msg,
+             "setting %s = \"%s\": want a number from 0 to %.0f", key, text,
+             max);
+    args->host->set_init_error(args->plugin, msg);
+    return -1;
+  }
+  return 0;
+}
+
+int golo_init(const golo_init_args *args, void **state) {
+  sleepy_state *s = calloc(1, sizeof *s);
+  double stall_at = 0;
+  if (s == NULL) {
+    args->host->set_init_error(args->plugin, "out of memory");
+    return 1;
+  }
+  /* An hour bounds the sleeps, as it bounds the histograms. */
+  if (read_number(args, "sleep_ms", 1.0, 3.6e6, &s->sleep_ms) != 0 ||
+      read_number(args, "stall_ms", 0.0, 3.6e6, &s->stall_ms) != 0 ||
+      read_number(args, "stall_at", 0.0, 1e15, &stall_at) != 0) {
+    free(s);
+    return 1;
+  }
+  s->stall_at = (uint64_t)stall_at;
+  *state = s;
+  return 0;
+}
+
+static void sleep_ms(double ms) {
+  struct timespec left;
+  if (ms <= 0.0) return;
+  left.tv_sec = (time_t)(ms / 1000.0);
+  left.tv_nsec = (long)((ms - (double)left.tv_sec * 1000.0) * 1e6);
+  /* A signal must not shorten the latency the tests rely on. */
+  while (nanosleep(&left, &left) != 0 && errno == EINTR) {
+  }
+}
+
+int golo_trigger(const golo_context *ctx, golo_response *resp) {
+  sleepy_state *s = ctx->state;
+  uint64_t call = __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
+  (void)resp;
+  sleep_ms(s->stall_at != 0 && call == s->stall_at ? s->stall_ms : s->sleep_ms);
+  return 0;
+}
+
+void golo_shutdown(void *state) { free(state); }
