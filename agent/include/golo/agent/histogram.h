@@ -1,0 +1,128 @@
+// HDR-style log-linear latency histogram: integer nanoseconds from 1 ns to
+// one hour at 3 significant digits (every bucket is at most 1/1024 of its
+// value wide), mergeable bucket for bucket across threads and hosts.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace golo::agent {
+
+// The fixed layout every histogram shares, so that any two can be merged.
+struct HistogramLayout {
+  static constexpr std::int64_t kHighest = 3'600'000'000'000;  // 1 h in ns
+  static constexpr int kSubBucketHalfMagnitude = 10;
+  static constexpr std::uint32_t kSubBucketHalfCount = 1u << 10;  // 1024
+  static constexpr std::uint32_t kSubBucketCount = 2u << 10;      // 2048
+  static constexpr int kBucketCount = 32;  // 2048 << 31 > kHighest
+  static constexpr std::uint32_t kCountsLen =
+      (kBucketCount + 1) * kSubBucketHalfCount;
+  // Counters are stored in chunks of one half-bucket, allocated on first
+  // use, so a histogram costs only the ranges it has seen (8 KiB each).
+  static constexpr std::uint32_t kChunkLen = kSubBucketHalfCount;
+  static constexpr std::uint32_t kChunks = kCountsLen / kChunkLen;
+
+  // Index of the counter for `value` (clamped to [0, kHighest]).
+  static std::uint32_t index_of(std::int64_t value);
+  // Smallest and largest values counted at `index`.
+  static std::int64_t lowest_at(std::uint32_t index);
+  static std::int64_t highest_at(std::uint32_t index);
+};
+
+class Histogram {
+ public:
+  // Sparse form: (counter index, count) pairs for non-zero counters only.
+  using Sparse = std::vector<std::pair<std::uint32_t, std::uint64_t>>;
+
+  Histogram() = default;
+  Histogram(const Histogram &other);
+  Histogram &operator=(const Histogram &other);
+  Histogram(Histogram &&) noexcept = default;
+  Histogram &operator=(Histogram &&) noexcept = default;
+
+  // Records a value in ns. Values below 1 count in the 0 bucket; values above
+  // one hour are counted at one hour and in clamped().
+  void record(std::int64_t value_ns) { record_n(value_ns, 1); }
+  void record_n(std::int64_t value_ns, std::uint64_t n);
+
+  std::uint64_t count() const { return count_; }
+  std::uint64_t clamped() const { return clamped_; }
+  // Exact recorded extremes and mean (0 when empty); sum() is the exact
+  // total of the recorded (clamped) values.
+  std::int64_t min() const { return count_ ? min_ : 0; }
+  std::int64_t max() const { return count_ ? max_ : 0; }
+  std::uint64_t sum() const { return sum_; }
+  double mean() const;
+
+  // HdrHistogram's convention: the highest value equivalent to the smallest
+  // counter whose cumulative count reaches p% of the total, kept within the
+  // exact [min, max]. p in [0, 100]; 0 when empty.
+  std::int64_t value_at_percentile(double p) const;
+
+  std::uint64_t count_at_index(std::uint32_t index) const;
+
+  void merge(const Histogram &other);
+  // Removes an earlier snapshot of the same cumulative histogram, leaving the
+  // interval between the two. Extremes of an interval cannot be known
+  // exactly, so min/max become the bucket bounds of its lowest and highest
+  // non-empty counters.
+  void subtract(const Histogram &earlier);
+  void reset();
+
+  Sparse to_sparse() const;
+  // JSON: {"count","clamped","min","max","sum","buckets":[[index,count]...]}.
+  nlohmann::json to_json() const;
+  // Throws std::invalid_argument on a malformed or inconsistent object.
+  static Histogram from_json(const nlohmann::json &j);
+
+  bool operator==(const Histogram &other) const;
+
+ private:
+  friend class AtomicHistogram;
+  std::uint64_t *counter(std::uint32_t index);
+  void add_extremes(std::int64_t lo, std::int64_t hi);
+  void bounds_from_buckets();
+
+  std::array<std::unique_ptr<std::uint64_t[]>, HistogramLayout::kChunks>
+      chunks_;
+  std::uint64_t count_ = 0;
+  std::uint64_t clamped_ = 0;
+  std::uint64_t sum_ = 0;
+  std::int64_t min_ = 0;
+  std::int64_t max_ = 0;
+};
+
+// The recording side for many threads at once: relaxed atomic counters that
+// only ever grow, so a reader can copy them at any time (snapshot) and diff
+// two snapshots for an exact interval without resetting anything. A chunk is
+// allocated the first time a value falls in it, then never again.
+class AtomicHistogram {
+ public:
+  AtomicHistogram() = default;
+  ~AtomicHistogram();
+  AtomicHistogram(const AtomicHistogram &) = delete;
+  AtomicHistogram &operator=(const AtomicHistogram &) = delete;
+
+  void record(std::int64_t value_ns);
+  // Adds the current counts into `out` (a consistent-enough copy: each
+  // counter is read once; counts racing with the copy land in the next one).
+  void add_to(Histogram &out) const;
+
+ private:
+  std::array<std::atomic<std::atomic<std::uint64_t> *>,
+             HistogramLayout::kChunks>
+      chunks_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> clamped_{0};
+  std::atomic<std::uint64_t> sum_{0};
+  std::atomic<std::int64_t> min_{INT64_MAX};
+  std::atomic<std::int64_t> max_{-1};
+};
+
+}  // namespace golo::agent
