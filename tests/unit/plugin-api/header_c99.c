@@ -1,0 +1,9 @@
+/* plugin.h compiles alone as strict C99, twice over (include guard), and its
+ * macros expand cleanly in C. */
+#include <golo/plugin.h>
+
+int golo_header_c99_has_log(const golo_host_api *host);
+
+int golo_header_c99_has_log(const golo_host_api *host) {
+  return GOLO_HOST_HAS(host, log) ? 1 : 0;
+}
