@@ -1,0 +1,78 @@
+// golo plugins: what a host has loaded, and what it could not load.
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "golo/golo.grpc.pb.h"
+#include "host_client.h"
+
+namespace golo::cli {
+
+namespace {
+std::string local_time(std::int64_t unix_ms) {
+  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+}  // namespace
+
+int plugins_command(const CommonOptions &opts, bool json) {
+  auto stub = golo::Host::NewStub(connect(opts.host));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, opts.timeout);
+  golo::ListPluginsResponse resp;
+  const auto status =
+      stub->ListPlugins(&ctx, golo::ListPluginsRequest(), &resp);
+  if (!status.ok()) {
+    std::cerr << "golo plugins: " << describe(status, opts.host) << "\n";
+    return 1;
+  }
+  if (json) {
+    nlohmann::ordered_json out = {
+        {"pluginsDir", resp.pluginsdir()},
+        {"plugins", nlohmann::ordered_json::array()},
+        {"failures", nlohmann::ordered_json::array()}};
+    for (const auto &p : resp.plugins())
+      out["plugins"].push_back({{"job", p.job()},
+                                {"file", p.file()},
+                                {"name", p.name()},
+                                {"version", p.version()},
+                                {"abiVersion", p.abiversion()},
+                                {"sha256", p.sha256()},
+                                {"loadedAtUnixMs", p.loadedatunixms()},
+                                {"calls", p.calls()},
+                                {"errors", p.errors()},
+                                {"inFlight", p.inflight()},
+                                {"draining", p.draining()},
+                                {"serial", p.serial()},
+                                {"generation", p.generation()}});
+    for (const auto &f : resp.failures())
+      out["failures"].push_back({{"file", f.file()}, {"reason", f.reason()}});
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("plugins in %s\n", resp.pluginsdir().c_str());
+  std::printf("%-16s %-10s %-4s %-12s %-19s %10s %8s %8s %8s  %s\n", "JOB",
+              "VERSION", "ABI", "SHA256", "LOADED", "CALLS", "ERRORS",
+              "INFLIGHT", "DRAINING", "FILE");
+  for (const auto &p : resp.plugins())
+    std::printf("%-16s %-10s %-4u %-12s %-19s %10llu %8llu %8llu %8u  %s\n",
+                p.job().c_str(),
+                p.version().empty() ? "-" : p.version().c_str(), p.abiversion(),
+                p.sha256().substr(0, 12).c_str(),
+                local_time(p.loadedatunixms()).c_str(),
+                static_cast<unsigned long long>(p.calls()),
+                static_cast<unsigned long long>(p.errors()),
+                static_cast<unsigned long long>(p.inflight()), p.draining(),
+                p.file().c_str());
+  for (const auto &f : resp.failures())
+    std::printf("not loaded: %s: %s\n", f.file().c_str(), f.reason().c_str());
+  return 0;
+}
+
+}  // namespace golo::cli

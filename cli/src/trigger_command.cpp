@@ -1,0 +1,43 @@
+// golo trigger JOB: one Job.Trigger call, the response printed as JSON.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "golo/golo.grpc.pb.h"
+#include "host_client.h"
+
+namespace golo::cli {
+
+int trigger_command(const CommonOptions &opts, const std::string &job) {
+  auto stub = golo::Job::NewStub(connect(opts.host));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, opts.timeout);
+  golo::Context req;
+  req.set_jobname(job);
+  golo::Response resp;
+  const auto status = stub->Trigger(&ctx, req, &resp);
+  if (!status.ok()) {
+    std::cerr << "golo trigger: " << describe(status, opts.host) << "\n";
+    return 1;
+  }
+  nlohmann::ordered_json tags = nlohmann::ordered_json::array();
+  for (const auto &t : resp.tags())
+    tags.push_back({{"key", t.key()}, {"value", t.value()}});
+  nlohmann::ordered_json out = {
+      {"id", resp.id()},
+      {"jobName", resp.jobname()},
+      {"error", resp.error()},
+      {"output", resp.output()},
+      {"tags", tags},
+      {"durationNanos", resp.durationnanos()},
+      {"outputTruncated", resp.outputtruncated()},
+      {"pluginVersion", resp.pluginversion()},
+      {"pluginGeneration", resp.plugingeneration()},
+  };
+  // Plugin output may hold any bytes: replace invalid UTF-8 rather than fail.
+  std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
+  return 0;
+}
+
+}  // namespace golo::cli

@@ -1,0 +1,129 @@
+#include "abi/host_table.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "abi/go_format.h"
+#include "abi/response.h"
+#include "abi/sequence_id.h"
+
+namespace golo::host {
+namespace {
+
+// Plugins may hand NULL where a string belongs: treat it as empty, never crash.
+std::string bounded(const char *s, std::size_t limit) {
+  if (s == nullptr) return {};
+  return std::string(s, strnlen(s, limit));
+}
+
+void set_id(golo_response *r, const char *id) {
+  if (r) r->id = bounded(id, GOLO_MAX_TAG_BYTES);
+}
+
+void set_output(golo_response *r, const char *data, std::size_t len) {
+  if (!r) return;
+  if (data == nullptr) {
+    r->output.clear();
+    r->output_truncated = false;
+    return;
+  }
+  r->output_truncated = len > GOLO_MAX_OUTPUT_BYTES;
+  r->output.assign(data, std::min<std::size_t>(len, GOLO_MAX_OUTPUT_BYTES));
+}
+
+void set_error(golo_response *r, int failed) {
+  if (r) r->error = failed != 0;
+}
+
+void set_failure(golo_response *r, const char *message) {
+  if (r) r->failure = bounded(message, GOLO_MAX_TAG_BYTES);
+}
+
+void add_tag(golo_response *r, const char *key, std::string value) {
+  if (!r) return;
+  if (r->tags.size() >= GOLO_MAX_TAGS) {
+    ++r->tags_dropped;
+    return;
+  }
+  if (value.size() > GOLO_MAX_TAG_BYTES) value.resize(GOLO_MAX_TAG_BYTES);
+  r->tags.emplace_back(bounded(key, GOLO_MAX_TAG_BYTES), std::move(value));
+}
+
+void add_tag_string(golo_response *r, const char *key, const char *value) {
+  add_tag(r, key, bounded(value, GOLO_MAX_TAG_BYTES));
+}
+void add_tag_int(golo_response *r, const char *key, int64_t v) {
+  add_tag(r, key, go_format_int(v));
+}
+void add_tag_uint(golo_response *r, const char *key, uint64_t v) {
+  add_tag(r, key, go_format_uint(v));
+}
+void add_tag_float(golo_response *r, const char *key, double v) {
+  add_tag(r, key, go_format_float(v));
+}
+void add_tag_bool(golo_response *r, const char *key, int v) {
+  add_tag(r, key, go_format_bool(v != 0));
+}
+
+int sequence_id(char out[GOLO_SEQUENCE_ID_SIZE]) {
+  if (out == nullptr) return -1;
+  return new_sequence_id(out) ? 0 : -1;
+}
+
+void log(const golo_plugin *self, int level, const char *message) {
+  const std::string job = self ? self->job : std::string("?");
+  const std::string text = bounded(message, GOLO_MAX_OUTPUT_BYTES);
+  switch (level) {
+    case GOLO_LOG_DEBUG:
+      spdlog::debug("plugin {}: {}", job, text);
+      break;
+    case GOLO_LOG_INFO:
+      spdlog::info("plugin {}: {}", job, text);
+      break;
+    case GOLO_LOG_WARN:
+      spdlog::warn("plugin {}: {}", job, text);
+      break;
+    default:
+      spdlog::error("plugin {}: {}", job, text);
+      break;
+  }
+}
+
+const char *setting(const golo_plugin *self, const char *key) {
+  if (self == nullptr || key == nullptr) return nullptr;
+  auto it = self->settings.find(key);
+  // The map is never modified after load, so the pointer stays valid until
+  // the plugin is unloaded, as the header promises.
+  return it == self->settings.end() ? nullptr : it->second.c_str();
+}
+
+void set_init_error(golo_plugin *self, const char *message) {
+  if (self) self->init_error = bounded(message, GOLO_MAX_TAG_BYTES);
+}
+
+constexpr golo_host_api kTable = {
+    .size = sizeof(golo_host_api),
+    .abi_version = GOLO_ABI_VERSION,
+    .abi_minor = GOLO_ABI_MINOR,
+    .set_id = set_id,
+    .set_output = set_output,
+    .set_error = set_error,
+    .set_failure = set_failure,
+    .add_tag_string = add_tag_string,
+    .add_tag_int = add_tag_int,
+    .add_tag_uint = add_tag_uint,
+    .add_tag_float = add_tag_float,
+    .add_tag_bool = add_tag_bool,
+    .new_sequence_id = sequence_id,
+    .log = log,
+    .setting = setting,
+    .set_init_error = set_init_error,
+};
+
+}  // namespace
+
+const golo_host_api *host_table() { return &kTable; }
+
+}  // namespace golo::host

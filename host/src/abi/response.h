@@ -1,0 +1,30 @@
+// The host side of golo_response: what a plugin's trigger fills through the
+// host table. One object is reused across calls (clear keeps capacity).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "golo/plugin.h"
+
+struct golo_response {
+  std::string id;
+  std::string output;
+  std::string failure;  // message for a non-zero return
+  bool error = false;
+  bool output_truncated = false;
+  std::uint32_t tags_dropped = 0;  // beyond GOLO_MAX_TAGS
+  std::vector<std::pair<std::string, std::string>> tags;
+
+  void clear() {
+    id.clear();
+    output.clear();
+    failure.clear();
+    error = false;
+    output_truncated = false;
+    tags_dropped = 0;
+    tags.clear();
+  }
+};

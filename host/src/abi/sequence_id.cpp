@@ -1,0 +1,41 @@
+#include "abi/sequence_id.h"
+
+#include <sys/random.h>
+
+#include <cstring>
+
+#include "golo/plugin.h"
+
+namespace golo::host {
+
+void format_uuid_v4(const unsigned char bytes[16], char out[37]) {
+  unsigned char b[16];
+  std::memcpy(b, bytes, 16);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static const char hex[] = "0123456789abcdef";
+  char *p = out;
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
+    *p++ = hex[b[i] >> 4];
+    *p++ = hex[b[i] & 0x0f];
+  }
+  *p = '\0';
+}
+
+bool system_random(unsigned char *buf, std::size_t len) {
+  // Non-blocking: a short read or an error means no randomness right now.
+  return getrandom(buf, len, GRND_NONBLOCK) == static_cast<ssize_t>(len);
+}
+
+bool new_sequence_id(char out[37], RandomSource random) {
+  unsigned char bytes[16];
+  if (!random(bytes, sizeof bytes)) {  // fall back as the seed does
+    std::memcpy(out, GOLO_DEFAULT_SEQUENCE_ID, GOLO_SEQUENCE_ID_SIZE);
+    return false;
+  }
+  format_uuid_v4(bytes, out);
+  return true;
+}
+
+}  // namespace golo::host

@@ -1,0 +1,107 @@
+// golo-host: loads load-test plugins from a directory and serves them over
+// gRPC (go-lo's Job.Trigger, host control, schedules run in-process).
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <memory>
+#include <thread>
+
+#include "plugins/directory_watcher.h"
+#include "plugins/plugin_registry.h"
+#include "server/server.h"
+
+namespace {
+
+std::string default_private_dir() {
+  const char *tmp = std::getenv("TMPDIR");
+  return std::string(tmp && *tmp ? tmp : "/tmp") + "/golo-host." +
+         std::to_string(getpid());
+}
+
+// The registry logs each load and failure with its reason; this adds the
+// one-line tally of a rescan.
+void log_reload(const std::vector<golo::host::FileReport> &reports) {
+  int n[5] = {};
+  for (const auto &r : reports) ++n[static_cast<int>(r.outcome)];
+  spdlog::info(
+      "rescan: {} added, {} replaced, {} removed, {} unchanged, {} failed",
+      n[1], n[2], n[3], n[0], n[4]);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{"golo-host: serves load-test plugins over gRPC"};
+  std::string listen = "127.0.0.1:9999";
+  std::string plugins_dir = "/var/lib/golo/plugins";
+  std::string log_level = "info";
+  bool watch = false;
+  int grace_ms = 10000;
+  app.add_option("--listen", listen, "address to serve on (host:port)")
+      ->capture_default_str();
+  app.add_option("--plugins", plugins_dir, "directory of NAME.so plugins")
+      ->capture_default_str();
+  app.add_flag("--watch", watch,
+               "reload when files in the plugins directory change");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  app.add_option("--shutdown-grace-ms", grace_ms,
+                 "how long calls in flight may finish after SIGINT/SIGTERM")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  // Signals are taken by one thread with sigwait, so no handler ever runs
+  // inside gRPC or plugin code. Block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  if (!std::filesystem::is_directory(plugins_dir)) {
+    spdlog::error(
+        "plugins directory {} does not exist (create it or pass --plugins DIR)",
+        plugins_dir);
+    return 2;
+  }
+  auto registry = std::make_unique<golo::host::PluginRegistry>(
+      std::filesystem::absolute(plugins_dir), default_private_dir());
+  log_reload(registry->rescan());
+
+  golo::host::HostServer server(*registry);
+  if (!server.start(listen)) return 1;
+  // For scripts that pass port 0: the port actually bound, on stdout.
+  std::printf("listening on port %d\n", server.port());
+  std::fflush(stdout);
+
+  std::unique_ptr<golo::host::DirectoryWatcher> watcher;
+  if (watch)
+    watcher = std::make_unique<golo::host::DirectoryWatcher>(
+        registry->dir(), std::chrono::milliseconds(200),
+        [&] { log_reload(registry->rescan()); });
+
+  std::thread signal_thread([&] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      if (sig == SIGHUP) {
+        spdlog::info("SIGHUP: reloading plugins");
+        log_reload(registry->rescan());
+        continue;
+      }
+      spdlog::info("{}: stopping; calls in flight get {} ms to finish",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM", grace_ms);
+      server.shutdown(std::chrono::milliseconds(grace_ms));
+      return;
+    }
+  });
+  server.wait();
+  signal_thread.join();
+  watcher.reset();
+  registry.reset();  // plugins' shutdown runs here
+  spdlog::info("stopped");
+  return 0;
+}

@@ -1,0 +1,83 @@
+#include "plugins/directory_watcher.h"
+
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+
+namespace golo::host {
+
+DirectoryWatcher::DirectoryWatcher(std::filesystem::path dir,
+                                   std::chrono::milliseconds debounce,
+                                   std::function<void()> on_change)
+    : dir_(std::move(dir)),
+      debounce_(debounce),
+      on_change_(std::move(on_change)) {
+  fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd_ < 0 || pipe(stop_pipe_) != 0) {
+    spdlog::error("--watch: inotify unavailable: {}", std::strerror(errno));
+    return;
+  }
+  // IN_CLOSE_WRITE, not IN_MODIFY: act on files fully written, never half.
+  if (inotify_add_watch(
+          fd_, dir_.c_str(),
+          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0) {
+    spdlog::error("--watch: cannot watch {}: {}", dir_.string(),
+                  std::strerror(errno));
+    close(fd_);
+    fd_ = -1;
+    return;
+  }
+  thread_ = std::thread([this] { loop(); });
+  spdlog::info("watching {} for plugin changes", dir_.string());
+}
+
+DirectoryWatcher::~DirectoryWatcher() {
+  if (thread_.joinable()) {
+    const char c = 'x';
+    (void)!write(stop_pipe_[1], &c, 1);
+    thread_.join();
+  }
+  for (int f : {fd_, stop_pipe_[0], stop_pipe_[1]})
+    if (f >= 0) close(f);
+}
+
+namespace {
+bool relevant(std::string_view name) {
+  // Hidden names are temporary files being written beside their final name.
+  if (name.empty() || name[0] == '.') return false;
+  auto ends = [&](std::string_view s) {
+    return name.size() >= s.size() && name.substr(name.size() - s.size()) == s;
+  };
+  return ends(".so") || ends(".conf");
+}
+}  // namespace
+
+void DirectoryWatcher::loop() {
+  alignas(inotify_event) char buf[8192];
+  bool pending = false;
+  for (;;) {
+    pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
+    const int timeout = pending ? static_cast<int>(debounce_.count()) : -1;
+    const int n = poll(fds, 2, timeout);
+    if (n < 0 && errno == EINTR) continue;
+    if (fds[1].revents) return;
+    if (n == 0) {  // quiet for the debounce period: act once for the burst
+      pending = false;
+      on_change_();
+      continue;
+    }
+    const ssize_t len = read(fd_, buf, sizeof buf);
+    for (ssize_t off = 0; off < len;) {
+      const auto *ev = reinterpret_cast<const inotify_event *>(buf + off);
+      if (ev->len > 0 && relevant(ev->name)) pending = true;
+      off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
+    }
+  }
+}
+
+}  // namespace golo::host

@@ -1,0 +1,192 @@
+#include "plugins/plugin_registry.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+namespace golo::host {
+namespace fs = std::filesystem;
+
+const char *to_string(Outcome o) {
+  switch (o) {
+    case Outcome::kUnchanged:
+      return "unchanged";
+    case Outcome::kAdded:
+      return "added";
+    case Outcome::kReplaced:
+      return "replaced";
+    case Outcome::kRemoved:
+      return "removed";
+    case Outcome::kFailed:
+      return "failed";
+  }
+  return "?";
+}
+
+PluginRegistry::PluginRegistry(fs::path plugins_dir, fs::path private_dir)
+    : dir_(std::move(plugins_dir)), loader_(std::move(private_dir)) {}
+
+PluginRegistry::~PluginRegistry() {
+  // Versions still held by calls unload when those finish; drop ours first,
+  // while the loader (and its private directory) still exists.
+  std::unique_lock lock(mutex_);
+  jobs_.clear();
+}
+
+namespace {
+
+// NAME.so files directly in dir; hidden files are skipped so that a plugin
+// being written beside its final name (".x.so.tmp", ".x.so") is never loaded.
+std::map<std::string, fs::path> plugin_files(const fs::path &dir,
+                                             std::string &error) {
+  std::map<std::string, fs::path> out;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) {
+    error =
+        "cannot read plugins directory " + dir.string() + ": " + ec.message();
+    return out;
+  }
+  for (const auto &entry : it) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.' || entry.path().extension() != ".so")
+      continue;
+    if (!entry.is_regular_file(ec)) continue;
+    out.emplace(entry.path().stem().string(), entry.path());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<FileReport> PluginRegistry::rescan() {
+  std::lock_guard rescan_lock(rescan_mutex_);
+  std::vector<FileReport> reports;
+  std::vector<LoadError> failures;
+  std::string dir_error;
+  const auto files = plugin_files(dir_, dir_error);
+  if (!dir_error.empty()) {
+    spdlog::error("{}", dir_error);
+    // An unreadable directory must not unload everything that is serving.
+    reports.push_back({dir_.string(), "", Outcome::kFailed, dir_error});
+    return reports;
+  }
+
+  std::map<std::string, std::shared_ptr<PluginVersion>> current;
+  {
+    std::shared_lock lock(mutex_);
+    current = jobs_;
+  }
+
+  // Loading runs outside the map lock: calls keep being served meanwhile.
+  std::map<std::string, std::shared_ptr<PluginVersion>> loaded;
+  for (const auto &[job, path] : files) {
+    auto it = current.find(job);
+    if (it != current.end()) {
+      auto fp = PluginLoader::fingerprint(path);
+      if (auto *f = std::get_if<FileFingerprint>(&fp);
+          f && f->sha256 == it->second->meta().sha256 &&
+          f->settings_sha256 == it->second->meta().settings_sha256) {
+        reports.push_back({path.string(), job, Outcome::kUnchanged, ""});
+        continue;
+      }
+    }
+    auto result = loader_.load(path, job, next_generation_);
+    if (auto *err = std::get_if<LoadError>(&result)) {
+      spdlog::error(
+          "plugin {}: {}{}", err->file, err->reason,
+          it != current.end() ? " (the loaded version keeps serving)" : "");
+      reports.push_back({path.string(), job, Outcome::kFailed, err->reason});
+      failures.push_back(*err);
+      continue;
+    }
+    ++next_generation_;
+    loaded[job] = std::get<std::shared_ptr<PluginVersion>>(std::move(result));
+  }
+
+  std::vector<std::shared_ptr<PluginVersion>> dropped;  // released unlocked
+  {
+    std::unique_lock lock(mutex_);
+    for (auto &[job, version] : loaded) {
+      const auto &m = version->meta();
+      auto it = jobs_.find(job);
+      if (it != jobs_.end()) {
+        retired_[job].push_back(it->second);
+        dropped.push_back(std::move(it->second));
+        it->second = version;
+        spdlog::info(
+            "plugin {}: replaced by {} (generation {}, version {}, sha256 {})",
+            job, m.file, m.generation, m.version.empty() ? "-" : m.version,
+            m.sha256.substr(0, 12));
+        reports.push_back({m.file, job, Outcome::kReplaced, ""});
+      } else {
+        jobs_.emplace(job, version);
+        spdlog::info(
+            "plugin {}: loaded {} (generation {}, version {}, abi {}{}, sha256 "
+            "{})",
+            job, m.file, m.generation, m.version.empty() ? "-" : m.version,
+            m.abi_version, m.serial ? ", serial" : "", m.sha256.substr(0, 12));
+        reports.push_back({m.file, job, Outcome::kAdded, ""});
+      }
+    }
+    for (auto it = jobs_.begin(); it != jobs_.end();) {
+      if (files.count(it->first)) {
+        ++it;
+        continue;
+      }
+      spdlog::info("plugin {}: removed ({} no longer exists)", it->first,
+                   it->second->meta().file);
+      reports.push_back(
+          {it->second->meta().file, it->first, Outcome::kRemoved, ""});
+      retired_[it->first].push_back(it->second);
+      dropped.push_back(std::move(it->second));
+      it = jobs_.erase(it);
+    }
+    for (auto &[job, list] : retired_)
+      std::erase_if(list, [](const auto &w) { return w.expired(); });
+    failures_ = std::move(failures);
+    epoch_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  dropped.clear();  // old versions with no calls running unload here
+  std::sort(
+      reports.begin(), reports.end(),
+      [](const FileReport &a, const FileReport &b) { return a.file < b.file; });
+  return reports;
+}
+
+std::shared_ptr<PluginVersion> PluginRegistry::find(
+    const std::string &job) const {
+  std::shared_lock lock(mutex_);
+  if (job.empty()) return jobs_.size() == 1 ? jobs_.begin()->second : nullptr;
+  auto it = jobs_.find(job);
+  return it == jobs_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> PluginRegistry::jobs() const {
+  std::shared_lock lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto &[job, v] : jobs_) out.push_back(job);
+  return out;
+}
+
+std::map<std::string, JobStatus> PluginRegistry::status() const {
+  std::shared_lock lock(mutex_);
+  std::map<std::string, JobStatus> out;
+  for (const auto &[job, v] : jobs_) {
+    JobStatus s{v, 0};
+    if (auto r = retired_.find(job); r != retired_.end())
+      s.draining = static_cast<std::size_t>(
+          std::count_if(r->second.begin(), r->second.end(),
+                        [](const auto &w) { return !w.expired(); }));
+    out.emplace(job, std::move(s));
+  }
+  return out;
+}
+
+std::vector<LoadError> PluginRegistry::failures() const {
+  std::shared_lock lock(mutex_);
+  return failures_;
+}
+
+}  // namespace golo::host

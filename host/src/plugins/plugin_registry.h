@@ -1,0 +1,72 @@
+// Which version of which plugin serves each job, and the rescan that hot
+// reload runs: new files load, changed files replace their job, removed files
+// unload, failures leave the serving version in place.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "plugins/plugin_loader.h"
+#include "plugins/plugin_version.h"
+
+namespace golo::host {
+
+enum class Outcome { kUnchanged, kAdded, kReplaced, kRemoved, kFailed };
+const char *to_string(Outcome o);
+
+struct FileReport {
+  std::string file;
+  std::string job;
+  Outcome outcome;
+  std::string reason;  // for kFailed
+};
+
+struct JobStatus {
+  std::shared_ptr<PluginVersion> current;
+  std::size_t draining = 0;  // older versions with calls still running
+};
+
+class PluginRegistry {
+ public:
+  PluginRegistry(std::filesystem::path plugins_dir,
+                 std::filesystem::path private_dir);
+  ~PluginRegistry();
+
+  // Brings the loaded set in line with the directory. Rescans never overlap.
+  std::vector<FileReport> rescan();
+
+  // The version serving job now (an empty job picks the only one), or null.
+  // The caller's copy keeps that version alive until dropped.
+  std::shared_ptr<PluginVersion> find(const std::string &job) const;
+
+  // Names of the loaded jobs, sorted, for NOT_FOUND messages.
+  std::vector<std::string> jobs() const;
+  std::map<std::string, JobStatus> status() const;
+  // Files that failed at the last rescan and are not serving.
+  std::vector<LoadError> failures() const;
+  const std::filesystem::path &dir() const { return dir_; }
+
+  // Changes whenever any job's version changes; lets a hot loop keep its
+  // version between iterations and look up again only after a change.
+  std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
+
+ private:
+  std::filesystem::path dir_;
+  PluginLoader loader_;
+  std::mutex rescan_mutex_;
+  mutable std::shared_mutex mutex_;  // guards the fields below
+  std::map<std::string, std::shared_ptr<PluginVersion>> jobs_;
+  std::map<std::string, std::vector<std::weak_ptr<PluginVersion>>> retired_;
+  std::vector<LoadError> failures_;
+  std::atomic<std::uint64_t> epoch_{0};
+  std::uint64_t next_generation_ = 1;
+};
+
+}  // namespace golo::host

@@ -1,0 +1,73 @@
+// One loaded copy of a plugin file: its library, entry points, settings and
+// state, and its call counters. Shared by the registry and by every call in
+// flight; when the last holder lets go, the plugin's shutdown runs and the
+// library is unloaded (nginx's old workers draining, by reference count).
+#pragma once
+
+#include <atomic>
+#include <boost/dll/shared_library.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "abi/host_table.h"
+#include "abi/response.h"
+#include "golo/plugin.h"
+
+namespace golo::host {
+
+struct PluginMetadata {
+  std::string job;      // file base name
+  std::string file;     // path in the plugins directory
+  std::string name;     // from golo_plugin_info, or the job name
+  std::string version;  // from golo_plugin_info, may be empty
+  std::uint32_t abi_version = 0;
+  bool serial = false;
+  std::string sha256;           // of the .so loaded
+  std::string settings_sha256;  // of NAME.conf, empty when absent
+  std::uint64_t generation = 0;
+  std::chrono::system_clock::time_point loaded_at;
+};
+
+using TriggerFn = int (*)(const golo_context *, golo_response *);
+using ShutdownFn = void (*)(void *);
+
+class PluginVersion {
+ public:
+  PluginVersion(boost::dll::shared_library lib,
+                std::unique_ptr<golo_plugin> plugin, PluginMetadata meta,
+                TriggerFn trigger, ShutdownFn shutdown, void *state);
+  ~PluginVersion();
+  PluginVersion(const PluginVersion &) = delete;
+  PluginVersion &operator=(const PluginVersion &) = delete;
+
+  // Runs golo_trigger once into resp (cleared first). Returns the plugin's
+  // code. Thread-safe; serialised when the plugin declared GOLO_PLUGIN_SERIAL.
+  int trigger(golo_response &resp, std::uint64_t iteration = 0,
+              std::uint32_t user = 0);
+
+  const PluginMetadata &meta() const { return meta_; }
+  std::uint64_t calls() const { return calls_.load(std::memory_order_relaxed); }
+  std::uint64_t errors() const {
+    return errors_.load(std::memory_order_relaxed);
+  }
+  std::uint64_t in_flight() const {
+    return in_flight_.load(std::memory_order_relaxed);
+  }
+
+ private:
+  boost::dll::shared_library lib_;  // unloaded last, after shutdown
+  std::unique_ptr<golo_plugin> plugin_;
+  PluginMetadata meta_;
+  TriggerFn trigger_;
+  ShutdownFn shutdown_;
+  void *state_;
+  std::mutex serial_;
+  std::atomic<std::uint64_t> calls_{0};
+  std::atomic<std::uint64_t> errors_{0};
+  std::atomic<std::uint64_t> in_flight_{0};
+};
+
+}  // namespace golo::host

@@ -1,0 +1,79 @@
+#include "server/job_service.h"
+
+#include <chrono>
+
+#include "abi/response.h"
+
+namespace golo::host {
+
+namespace {
+std::string job_list(const PluginRegistry &registry) {
+  std::string out;
+  for (const auto &j : registry.jobs()) out += (out.empty() ? "" : ", ") + j;
+  return out.empty() ? "none loaded from " + registry.dir().string() : out;
+}
+}  // namespace
+
+std::shared_ptr<PluginVersion> resolve_job(const PluginRegistry &registry,
+                                           const std::string &job,
+                                           grpc::Status &status) {
+  if (job.size() > kMaxJobNameBytes) {
+    status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "jobName is " + std::to_string(job.size()) +
+                              " bytes; the limit is " +
+                              std::to_string(kMaxJobNameBytes));
+    return nullptr;
+  }
+  auto version = registry.find(job);
+  if (version) return version;
+  if (job.empty())
+    status = grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          "jobName is empty and there is not exactly one job "
+                          "to pick; jobs: " +
+                              job_list(registry));
+  else
+    status = grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        "job \"" + job + "\" not found; jobs: " + job_list(registry));
+  return nullptr;
+}
+
+grpc::Status JobService::Trigger(grpc::ServerContext *,
+                                 const golo::Context *req,
+                                 golo::Response *resp) {
+  grpc::Status status;
+  auto version = resolve_job(registry_, req->jobname(), status);
+  if (!version) return status;
+
+  // One response buffer per server thread: its capacity is reused.
+  thread_local golo_response r;
+  const auto start = std::chrono::steady_clock::now();
+  const int rc = version->trigger(r);
+  const auto took = std::chrono::steady_clock::now() - start;
+
+  const auto &meta = version->meta();
+  if (rc != 0) {
+    // go-lo's TriggerFunc error: the call fails, carrying the plugin's word.
+    return grpc::Status(
+        grpc::StatusCode::UNKNOWN,
+        "job \"" + meta.job + "\": trigger returned " + std::to_string(rc) +
+            (r.failure.empty() ? std::string() : ": " + r.failure));
+  }
+  resp->set_id(r.id);
+  resp->set_jobname(meta.job);
+  resp->set_error(r.error);
+  resp->set_output(r.output);
+  for (const auto &[k, v] : r.tags) {
+    auto *tag = resp->add_tags();
+    tag->set_key(k);
+    tag->set_value(v);
+  }
+  resp->set_durationnanos(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+  resp->set_outputtruncated(r.output_truncated);
+  resp->set_pluginversion(meta.version);
+  resp->set_plugingeneration(meta.generation);
+  return grpc::Status::OK;
+}
+
+}  // namespace golo::host

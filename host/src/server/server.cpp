@@ -1,0 +1,52 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include "server/host_service.h"
+#include "server/job_service.h"
+
+namespace golo::host {
+
+struct HostServer::Services {
+  explicit Services(PluginRegistry &r) : job(r), host(r) {}
+  JobService job;
+  HostService host;
+};
+
+HostServer::HostServer(PluginRegistry &registry)
+    : registry_(registry), services_(std::make_unique<Services>(registry)) {}
+
+HostServer::~HostServer() = default;
+
+bool HostServer::start(const std::string &listen_addr) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen_addr, grpc::InsecureServerCredentials(),
+                           &port_);
+  builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  builder.RegisterService(&services_->job);
+  builder.RegisterService(&services_->host);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    spdlog::error("cannot listen on {}: address in use or invalid",
+                  listen_addr);
+    server_.reset();
+    return false;
+  }
+  spdlog::info("serving golo.Job, golo.Host on {} (port {}), plugins from {}",
+               listen_addr, port_, registry_.dir().string());
+  return true;
+}
+
+void HostServer::shutdown(std::chrono::milliseconds grace) {
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + grace);
+}
+
+void HostServer::wait() {
+  if (server_) server_->Wait();
+}
+
+}  // namespace golo::host

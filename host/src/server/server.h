@@ -1,0 +1,38 @@
+// Builds and runs golo-host's gRPC server: Job, Host and Runner services,
+// health checking and reflection, with bounded request sizes.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "plugins/plugin_registry.h"
+
+namespace golo::host {
+
+// Requests larger than this are refused by gRPC with RESOURCE_EXHAUSTED.
+inline constexpr int kMaxRequestBytes = 4 * 1024 * 1024;
+
+class HostServer {
+ public:
+  explicit HostServer(PluginRegistry &registry);
+  ~HostServer();
+  // Starts listening; returns false (with the reason logged) when the address
+  // cannot be bound. Sets the bound port for ":0" addresses.
+  bool start(const std::string &listen_addr);
+  int port() const { return port_; }
+  // Stops accepting calls, lets calls in flight finish within grace, then
+  // cancels what remains. Schedules running inside the host stop their load.
+  void shutdown(std::chrono::milliseconds grace);
+  void wait();
+
+ private:
+  struct Services;
+  PluginRegistry &registry_;
+  std::unique_ptr<Services> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace golo::host
