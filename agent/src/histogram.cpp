@@ -186,6 +186,18 @@ Histogram::Sparse Histogram::to_sparse() const {
   return out;
 }
 
+Histogram Histogram::from_sparse(const Sparse &counts) {
+  Histogram h;
+  for (const auto &[index, n] : counts) {
+    if (index >= L::kCountsLen || n == 0) continue;
+    *h.counter(index) += n;
+    h.count_ += n;
+    h.sum_ += static_cast<std::uint64_t>(L::lowest_at(index)) * n;
+  }
+  h.bounds_from_buckets();
+  return h;
+}
+
 nlohmann::json Histogram::to_json() const {
   nlohmann::json buckets = nlohmann::json::array();
   for (const auto &[index, n] : to_sparse()) buckets.push_back({index, n});

@@ -76,6 +76,9 @@ class Histogram {
   void reset();
 
   Sparse to_sparse() const;
+  // Counters only: min/max become bucket bounds, sum the counters' lowest
+  // values (for interval series, where extremes were not kept).
+  static Histogram from_sparse(const Sparse &counts);
   // JSON: {"count","clamped","min","max","sum","buckets":[[index,count]...]}.
   nlohmann::json to_json() const;
   // Throws std::invalid_argument on a malformed or inconsistent object.

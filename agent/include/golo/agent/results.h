@@ -1,0 +1,93 @@
+// What a run measured: totals and per-tag-set statistics with their
+// histograms, a per-second series, and the schedule that ran. Serialised so
+// that several hosts' results merge exactly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "golo/agent/histogram.h"
+
+namespace golo::agent {
+
+inline constexpr std::size_t kMaxErrorSamples = 5;
+inline constexpr std::size_t kMaxErrorTextLen = 512;
+// The tag set that collects iterations beyond the distinct-set cap.
+inline constexpr std::string_view kOtherTagSet = "_other";
+
+struct ErrorSample {
+  std::string text;
+  std::uint64_t count = 0;
+  bool operator==(const ErrorSample &) const = default;
+};
+
+// Latency summary in microseconds (fractions kept), as reports show it.
+struct LatencyUs {
+  double min = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0,
+         mean = 0;
+  static LatencyUs of(const Histogram &ns);
+};
+
+struct TagSetStats {
+  std::string key;  // "status=200,url=/x"; "" when no grouping tag was set
+  std::vector<std::pair<std::string, std::string>> tags;
+  std::uint64_t iterations = 0;   // finished, with or without error
+  std::uint64_t errors = 0;       // of those, failed or flagged
+  std::uint64_t dropped = 0;      // never started: no free user (open model)
+  std::uint64_t interrupted = 0;  // still running when the run gave up
+  Histogram latency;              // ns
+  std::vector<ErrorSample> error_samples;  // up to 5 distinct texts
+
+  // One finished iteration, for builders outside the executor.
+  void add_iteration(std::int64_t latency_ns, bool error,
+                     std::string_view error_text = {});
+  // Counts an error text: a new text is kept while fewer than 5 are.
+  void add_error_sample(std::string_view text, std::uint64_t count);
+  void merge(const TagSetStats &other);
+  double error_rate() const;  // errors / iterations, 0..1
+};
+
+// One second of the run (the interval before its end).
+struct SecondStats {
+  std::uint64_t second = 0;  // 1 for the first second
+  std::uint64_t iterations = 0, errors = 0, dropped = 0;
+  std::uint64_t active_users = 0;
+  Histogram::Sparse latency;  // ns counters of the interval
+  // Interval percentiles in ns, from the counters (bucket precision).
+  std::int64_t percentile(double p) const;
+};
+
+struct RunResults {
+  nlohmann::json schedule;  // the schedule that ran (Schedule::to_json)
+  double duration_s = 0;    // from the start to the end of the schedule
+  TagSetStats total;
+  std::vector<TagSetStats> tag_sets;  // sorted by key
+  std::vector<SecondStats> series;    // sorted by second
+
+  double rate() const;                        // iterations per second
+  double rate(const TagSetStats &set) const;  // same, for one tag set
+  const TagSetStats *find(std::string_view key) const;
+
+  nlohmann::json to_json() const;
+  // Throws std::invalid_argument when `j` is not a results object.
+  static RunResults from_json(const nlohmann::json &j);
+  // Adds another host's results of the same run (hosts run concurrently:
+  // the duration is the longer of the two).
+  void merge(const RunResults &other);
+};
+
+// What the control thread reports about once a second.
+struct Progress {
+  double elapsed_s = 0;
+  std::uint64_t active_users = 0;
+  std::uint64_t iterations = 0, errors = 0, dropped = 0;  // cumulative
+  double interval_rate = 0;  // iterations/s over the last interval
+  double p50_us = 0, p95_us = 0, p99_us = 0;  // over the last interval
+};
+
+}  // namespace golo::agent

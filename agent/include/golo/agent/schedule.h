@@ -1,0 +1,78 @@
+// What to run: a schedule file (YAML), a superset of go-lo's agent payload
+//   version: job:latest
+//   job: {name: noop, users: 10, duration: 5s}
+// plus pacing, think time, ramping stages, an open model with an arrival
+// rate and a user ceiling, a graceful stop, tag grouping and thresholds.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "golo/agent/threshold.h"
+
+namespace golo::agent {
+
+using Nanos = std::chrono::nanoseconds;
+
+// A stretch of time over which users (closed) or the arrival rate (open)
+// move linearly from the previous stage's target to this one's.
+struct Stage {
+  Nanos duration{0};
+  std::uint64_t target = 0;  // users, or iterations per second
+};
+
+enum class Model {
+  closed,  // a fixed (or ramping) set of users, each looping
+  open     // iterations arrive at a rate, whether or not earlier ones ended
+};
+
+struct Schedule {
+  std::string file;  // where it came from, for messages
+  std::string version;
+  std::string job;
+  Model model = Model::closed;
+
+  // Closed model: `users` at the start (the constant count without stages),
+  // then `stages` of user targets.
+  std::uint64_t users = 0;
+  // Open model: `arrival_rate` iterations/s at the start (constant without
+  // stages), then `stages` of rate targets; at most `max_users` at once.
+  std::uint64_t arrival_rate = 0;
+  std::uint64_t max_users = 0;
+  std::vector<Stage> stages;
+
+  Nanos duration{0};  // the whole run: the sum of the stages if any
+  Nanos pacing = std::chrono::seconds(1);
+  Nanos think_time{0};
+  Nanos graceful_stop = std::chrono::seconds(30);
+  std::vector<std::string> tag_keys;  // response tags that split statistics
+  std::vector<Threshold> thresholds;
+
+  // Parses YAML text. Throws std::invalid_argument with a message
+  // "FILE:LINE:COLUMN: what is wrong" (1-based) for anything malformed.
+  static Schedule parse(std::string_view yaml, std::string_view file);
+  // Reads and parses a file ("FILE: cannot read" when it cannot be opened).
+  static Schedule load(const std::string &path);
+
+  // The part of this schedule that host `index` of `count` runs: users,
+  // rates and max_users divided, remainders to the first hosts.
+  Schedule share(std::uint64_t index, std::uint64_t count) const;
+
+  // Closed: users wanted at `t` from the start (fractional while ramping).
+  // Open: arrival rate at `t`, iterations/s.
+  double level_at(Nanos t) const;
+  // The most users the run can have at once: its thread count.
+  std::uint64_t peak_users() const;
+
+  nlohmann::json to_json() const;
+};
+
+// The default grouping keys: k6's system tags.
+const std::vector<std::string> &default_tag_keys();
+
+}  // namespace golo::agent

@@ -1,0 +1,57 @@
+// Pass/fail conditions on a run's totals, k6 style: "p99 < 250ms",
+// "error_rate < 1%", "rate >= 100". A threshold is crossed when its
+// condition does not hold.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace golo::agent {
+
+struct RunResults;
+
+enum class Metric {
+  p50,
+  p90,
+  p95,
+  p99,
+  p999,
+  min,
+  max,
+  mean,  // latency
+  error_rate,
+  drop_rate,  // fractions, written in %
+  rate        // iterations per second
+};
+
+enum class Comparison { less, less_equal, greater, greater_equal };
+
+struct Threshold {
+  std::string text;  // as written, for messages
+  Metric metric = Metric::p99;
+  Comparison op = Comparison::less;
+  // Nanoseconds for latency metrics, a fraction (0.01 for 1%) for
+  // error_rate/drop_rate, iterations/s for rate.
+  double value = 0;
+
+  // Throws std::invalid_argument saying what is wrong.
+  static Threshold parse(std::string_view text);
+};
+
+struct ThresholdResult {
+  Threshold threshold;
+  double actual = 0;  // in the threshold's unit
+  bool crossed = false;
+  // `threshold "p99 < 250ms" crossed: p99 = 312.4ms`, or `... holds: ...`.
+  std::string message;
+};
+
+// Evaluates every threshold on the run's totals, in order.
+std::vector<ThresholdResult> evaluate_thresholds(
+    const std::vector<Threshold> &thresholds, const RunResults &results);
+
+// The value a threshold's metric has in `results`, in the threshold's unit.
+double metric_value(Metric metric, const RunResults &results);
+
+}  // namespace golo::agent

@@ -1,0 +1,219 @@
+#include "golo/agent/results.h"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+namespace golo::agent {
+
+namespace {
+using nlohmann::json;
+
+double us(std::int64_t ns) { return static_cast<double>(ns) / 1e3; }
+
+Histogram from_sparse(const Histogram::Sparse &counts) {
+  return Histogram::from_sparse(counts);
+}
+
+Histogram::Sparse add_sparse(const Histogram::Sparse &a,
+                             const Histogram::Sparse &b) {
+  std::map<std::uint32_t, std::uint64_t> sum(a.begin(), a.end());
+  for (const auto &[index, n] : b) sum[index] += n;
+  return {sum.begin(), sum.end()};
+}
+
+json stats_to_json(const TagSetStats &s, double rate) {
+  const auto l = LatencyUs::of(s.latency);
+  json tags = json::object();
+  for (const auto &[k, v] : s.tags) tags[k] = v;
+  json samples = json::array();
+  for (const auto &e : s.error_samples)
+    samples.push_back({{"text", e.text}, {"count", e.count}});
+  return {{"key", s.key},
+          {"tags", tags},
+          {"iterations", s.iterations},
+          {"errors", s.errors},
+          {"dropped", s.dropped},
+          {"interrupted", s.interrupted},
+          {"rate", rate},
+          {"error_rate", s.error_rate()},
+          {"latency_us",
+           {{"min", l.min},
+            {"p50", l.p50},
+            {"p90", l.p90},
+            {"p95", l.p95},
+            {"p99", l.p99},
+            {"p999", l.p999},
+            {"max", l.max},
+            {"mean", l.mean}}},
+          {"error_samples", samples},
+          {"histogram", s.latency.to_json()}};
+}
+
+TagSetStats stats_from_json(const json &j) {
+  TagSetStats s;
+  s.key = j.at("key").get<std::string>();
+  for (const auto &[k, v] : j.at("tags").items())
+    s.tags.emplace_back(k, v.get<std::string>());
+  s.iterations = j.at("iterations").get<std::uint64_t>();
+  s.errors = j.at("errors").get<std::uint64_t>();
+  s.dropped = j.at("dropped").get<std::uint64_t>();
+  s.interrupted = j.at("interrupted").get<std::uint64_t>();
+  for (const auto &e : j.at("error_samples"))
+    s.error_samples.push_back(
+        {e.at("text").get<std::string>(), e.at("count").get<std::uint64_t>()});
+  s.latency = Histogram::from_json(j.at("histogram"));
+  return s;
+}
+}  // namespace
+
+LatencyUs LatencyUs::of(const Histogram &h) {
+  return {us(h.min()),
+          us(h.value_at_percentile(50)),
+          us(h.value_at_percentile(90)),
+          us(h.value_at_percentile(95)),
+          us(h.value_at_percentile(99)),
+          us(h.value_at_percentile(99.9)),
+          us(h.max()),
+          h.mean() / 1e3};
+}
+
+void TagSetStats::add_iteration(std::int64_t latency_ns, bool error,
+                                std::string_view error_text) {
+  ++iterations;
+  latency.record(latency_ns);
+  if (!error) return;
+  ++errors;
+  add_error_sample(error_text, 1);
+}
+
+void TagSetStats::add_error_sample(std::string_view text, std::uint64_t count) {
+  text = text.substr(0, kMaxErrorTextLen);
+  for (auto &e : error_samples)
+    if (e.text == text) {
+      e.count += count;
+      return;
+    }
+  if (error_samples.size() < kMaxErrorSamples)
+    error_samples.push_back({std::string(text), count});
+}
+
+void TagSetStats::merge(const TagSetStats &other) {
+  if (tags.empty()) tags = other.tags;
+  iterations += other.iterations;
+  errors += other.errors;
+  dropped += other.dropped;
+  interrupted += other.interrupted;
+  latency.merge(other.latency);
+  for (const auto &e : other.error_samples) add_error_sample(e.text, e.count);
+}
+
+double TagSetStats::error_rate() const {
+  return iterations
+             ? static_cast<double>(errors) / static_cast<double>(iterations)
+             : 0.0;
+}
+
+std::int64_t SecondStats::percentile(double p) const {
+  return from_sparse(latency).value_at_percentile(p);
+}
+
+double RunResults::rate() const { return rate(total); }
+
+double RunResults::rate(const TagSetStats &set) const {
+  return duration_s > 0 ? static_cast<double>(set.iterations) / duration_s
+                        : 0.0;
+}
+
+const TagSetStats *RunResults::find(std::string_view key) const {
+  for (const auto &s : tag_sets)
+    if (s.key == key) return &s;
+  return nullptr;
+}
+
+json RunResults::to_json() const {
+  json sets = json::array();
+  for (const auto &s : tag_sets) sets.push_back(stats_to_json(s, rate(s)));
+  json seconds = json::array();
+  for (const auto &s : series) {
+    const Histogram h = from_sparse(s.latency);
+    json buckets = json::array();
+    for (const auto &[index, n] : s.latency) buckets.push_back({index, n});
+    seconds.push_back({{"second", s.second},
+                       {"iterations", s.iterations},
+                       {"errors", s.errors},
+                       {"dropped", s.dropped},
+                       {"active_users", s.active_users},
+                       {"p50_us", us(h.value_at_percentile(50))},
+                       {"p95_us", us(h.value_at_percentile(95))},
+                       {"p99_us", us(h.value_at_percentile(99))},
+                       {"max_us", us(h.max())},
+                       {"buckets", buckets}});
+  }
+  return {{"format", "golo-results/1"}, {"schedule", schedule},
+          {"duration_s", duration_s},   {"total", stats_to_json(total, rate())},
+          {"tag_sets", sets},           {"series", seconds}};
+}
+
+RunResults RunResults::from_json(const json &j) {
+  RunResults r;
+  try {
+    if (j.at("format") != "golo-results/1")
+      throw std::invalid_argument("results: unknown format " +
+                                  j.at("format").dump());
+    r.schedule = j.at("schedule");
+    r.duration_s = j.at("duration_s").get<double>();
+    r.total = stats_from_json(j.at("total"));
+    for (const auto &s : j.at("tag_sets"))
+      r.tag_sets.push_back(stats_from_json(s));
+    for (const auto &s : j.at("series")) {
+      SecondStats sec;
+      sec.second = s.at("second").get<std::uint64_t>();
+      sec.iterations = s.at("iterations").get<std::uint64_t>();
+      sec.errors = s.at("errors").get<std::uint64_t>();
+      sec.dropped = s.at("dropped").get<std::uint64_t>();
+      sec.active_users = s.at("active_users").get<std::uint64_t>();
+      for (const auto &b : s.at("buckets")) {
+        const auto index = b.at(0).get<std::uint32_t>();
+        if (index >= HistogramLayout::kCountsLen)
+          throw std::invalid_argument("results: bad bucket " + b.dump());
+        sec.latency.emplace_back(index, b.at(1).get<std::uint64_t>());
+      }
+      r.series.push_back(std::move(sec));
+    }
+  } catch (const json::exception &e) {
+    throw std::invalid_argument(std::string("results: ") + e.what());
+  }
+  return r;
+}
+
+void RunResults::merge(const RunResults &other) {
+  if (schedule.is_null()) schedule = other.schedule;
+  duration_s = std::max(duration_s, other.duration_s);
+  total.merge(other.total);
+  for (const auto &s : other.tag_sets) {
+    auto it = std::lower_bound(
+        tag_sets.begin(), tag_sets.end(), s.key,
+        [](const TagSetStats &a, const std::string &k) { return a.key < k; });
+    if (it != tag_sets.end() && it->key == s.key)
+      it->merge(s);
+    else
+      tag_sets.insert(it, s);
+  }
+  for (const auto &s : other.series) {
+    auto it = std::lower_bound(
+        series.begin(), series.end(), s.second,
+        [](const SecondStats &a, std::uint64_t sec) { return a.second < sec; });
+    if (it == series.end() || it->second != s.second) {
+      series.insert(it, s);
+      continue;
+    }
+    it->iterations += s.iterations;
+    it->errors += s.errors;
+    it->dropped += s.dropped;
+    it->active_users += s.active_users;
+    it->latency = add_sparse(it->latency, s.latency);
+  }
+}
+
+}  // namespace golo::agent

@@ -1,0 +1,342 @@
+#include "golo/agent/schedule.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "golo/agent/duration.h"
+
+namespace golo::agent {
+
+namespace {
+
+constexpr std::uint64_t kMaxUsers = 100'000;  // one thread each
+constexpr std::uint64_t kMaxRate = 10'000'000;
+
+// Every message names the place in the file that is wrong.
+class Parser {
+ public:
+  explicit Parser(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Mark &m, const std::string &what) const {
+    const int line = m.is_null() ? 1 : m.line + 1;
+    const int column = m.is_null() ? 1 : m.column + 1;
+    throw std::invalid_argument(file_ + ":" + std::to_string(line) + ":" +
+                                std::to_string(column) + ": " + what);
+  }
+
+  // The map's entries by key, refusing unknown and repeated keys.
+  std::map<std::string, std::pair<YAML::Node, YAML::Node>> entries(
+      const YAML::Node &map, const std::string &what,
+      const std::vector<std::string> &allowed) const {
+    if (!map.IsMap()) fail(map.Mark(), what + " must be a mapping");
+    std::map<std::string, std::pair<YAML::Node, YAML::Node>> out;
+    for (const auto &kv : map) {
+      if (!kv.first.IsScalar())
+        fail(kv.first.Mark(), "keys must be plain words");
+      const auto key = kv.first.Scalar();
+      bool known = false;
+      for (const auto &a : allowed) known = known || a == key;
+      if (!known) {
+        std::string list;
+        for (const auto &a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail(kv.first.Mark(), "unknown key \"" + key + "\" in " + what +
+                                  " (allowed: " + list + ")");
+      }
+      if (!out.emplace(key, std::pair{kv.first, kv.second}).second)
+        fail(kv.first.Mark(), "duplicate key \"" + key + "\" in " + what);
+    }
+    return out;
+  }
+
+  std::string text(const YAML::Node &n, const std::string &what) const {
+    if (!n.IsScalar() || n.Scalar().empty())
+      fail(n.Mark(), what + " must be a non-empty string");
+    return n.Scalar();
+  }
+
+  std::uint64_t count(const YAML::Node &n, const std::string &what,
+                      bool allow_zero, std::uint64_t limit) const {
+    long long v = 0;
+    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
+      fail(n.Mark(), what + " must be a whole number, not " + shown(n));
+    if (v < 0 || (v == 0 && !allow_zero))
+      fail(n.Mark(), what + " must be " +
+                         (allow_zero ? "0 or more" : "at least 1") + ", not " +
+                         std::to_string(v));
+    if (static_cast<std::uint64_t>(v) > limit)
+      fail(n.Mark(), what + " must be at most " + std::to_string(limit) +
+                         ", not " + std::to_string(v));
+    return static_cast<std::uint64_t>(v);
+  }
+
+  // Integer seconds (go-lo) or a Go duration string.
+  Nanos duration(const YAML::Node &n, const std::string &what,
+                 bool allow_zero) const {
+    if (!n.IsScalar())
+      fail(n.Mark(), what + " must be a duration like 250ms, 5s or 1m30s");
+    long long seconds = 0;
+    Nanos d{0};
+    if (YAML::convert<long long>::decode(n, seconds)) {
+      if (seconds < 0) fail(n.Mark(), what + " must not be negative");
+      if (seconds > 100LL * 24 * 3600) fail(n.Mark(), what + " is too long");
+      d = std::chrono::seconds(seconds);
+    } else {
+      std::string why;
+      const auto parsed = parse_duration(n.Scalar(), &why);
+      if (!parsed) fail(n.Mark(), what + ": " + why);
+      d = *parsed;
+    }
+    if (d.count() == 0 && !allow_zero)
+      fail(n.Mark(), what + " must be longer than 0");
+    return d;
+  }
+
+  std::string shown(const YAML::Node &n) const {
+    if (n.IsScalar()) return "\"" + n.Scalar() + "\"";
+    if (n.IsSequence()) return "a list";
+    if (n.IsMap()) return "a mapping";
+    return "nothing";
+  }
+
+ private:
+  std::string file_;
+};
+
+std::vector<Stage> parse_stages(const Parser &p, const YAML::Node &n,
+                                const std::string &what,
+                                const std::string &target_key,
+                                std::uint64_t limit) {
+  if (!n.IsSequence() || n.size() == 0)
+    p.fail(n.Mark(), what + " must be a non-empty list of {duration, " +
+                         target_key + "}");
+  std::vector<Stage> stages;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const std::string name = what + "[" + std::to_string(i) + "]";
+    auto e = p.entries(n[i], name, {"duration", target_key});
+    if (!e.count("duration")) p.fail(n[i].Mark(), name + " needs a duration");
+    if (!e.count(target_key))
+      p.fail(n[i].Mark(), name + " needs " + target_key);
+    stages.push_back(
+        {p.duration(e["duration"].second, name + ".duration", false),
+         p.count(e[target_key].second, name + "." + target_key, true, limit)});
+  }
+  return stages;
+}
+
+}  // namespace
+
+const std::vector<std::string> &default_tag_keys() {
+  static const std::vector<std::string> keys = {
+      "status", "method", "url",        "name",
+      "group",  "error",  "error_code", "scenario"};
+  return keys;
+}
+
+Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
+  const Parser p{std::string(file)};
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException &e) {
+    p.fail(e.mark, e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull())
+    p.fail(YAML::Mark::null_mark(), "empty schedule (expected a job: mapping)");
+
+  Schedule s;
+  s.file = file;
+  s.tag_keys = default_tag_keys();
+  auto top = p.entries(root, "the schedule", {"version", "job", "thresholds"});
+  if (top.count("version"))
+    s.version = p.text(top["version"].second, "version");
+  if (!top.count("job")) p.fail(root.Mark(), "missing job: mapping");
+  if (top.count("thresholds")) {
+    const auto &list = top["thresholds"].second;
+    if (!list.IsSequence())
+      p.fail(list.Mark(),
+             "thresholds must be a list of strings like \"p99 < 250ms\"");
+    for (const auto &item : list) {
+      try {
+        s.thresholds.push_back(Threshold::parse(p.text(item, "a threshold")));
+      } catch (const std::invalid_argument &e) {
+        if (std::string_view(e.what()).starts_with(s.file + ":")) throw;
+        p.fail(item.Mark(), e.what());
+      }
+    }
+  }
+
+  const auto &job_node = top["job"].second;
+  auto job = p.entries(
+      job_node, "job",
+      {"name", "users", "duration", "pacing", "think_time", "stages",
+       "arrival_rate", "rate_stages", "max_users", "graceful_stop", "tags"});
+  auto key_mark = [&](const char *k) { return job[k].first.Mark(); };
+  if (!job.count("name"))
+    p.fail(job_node.Mark(), "job needs a name (the plugin to run)");
+  s.job = p.text(job["name"].second, "job.name");
+
+  const bool closed = job.count("users") || job.count("stages");
+  const bool open = job.count("arrival_rate") || job.count("rate_stages");
+  if (closed && open)
+    p.fail(key_mark(job.count("arrival_rate") ? "arrival_rate" : "rate_stages"),
+           "arrival_rate/rate_stages (open model) cannot be combined with "
+           "users/stages (closed model)");
+  if (!closed && !open)
+    p.fail(job_node.Mark(),
+           "job needs users, stages, arrival_rate or rate_stages");
+  s.model = open ? Model::open : Model::closed;
+
+  if (s.model == Model::closed) {
+    if (job.count("users"))
+      s.users = p.count(job["users"].second, "job.users", false, kMaxUsers);
+    if (job.count("stages"))
+      s.stages = parse_stages(p, job["stages"].second, "job.stages", "users",
+                              kMaxUsers);
+    for (const char *k : {"max_users"})
+      if (job.count(k))
+        p.fail(key_mark(k), std::string(k) +
+                                " applies only to the open model (arrival_rate "
+                                "or rate_stages)");
+    if (job.count("pacing"))
+      s.pacing = p.duration(job["pacing"].second, "job.pacing", true);
+    if (job.count("think_time"))
+      s.think_time =
+          p.duration(job["think_time"].second, "job.think_time", true);
+  } else {
+    if (job.count("arrival_rate"))
+      s.arrival_rate = p.count(job["arrival_rate"].second, "job.arrival_rate",
+                               false, kMaxRate);
+    if (job.count("rate_stages"))
+      s.stages = parse_stages(p, job["rate_stages"].second, "job.rate_stages",
+                              "rate", kMaxRate);
+    if (!job.count("max_users"))
+      p.fail(
+          key_mark(job.count("arrival_rate") ? "arrival_rate" : "rate_stages"),
+          "an arrival rate needs max_users (the most iterations in flight "
+          "at once)");
+    s.max_users =
+        p.count(job["max_users"].second, "job.max_users", false, kMaxUsers);
+    for (const char *k : {"pacing", "think_time"})
+      if (job.count(k))
+        p.fail(key_mark(k),
+               std::string(k) +
+                   " applies only to the closed model (users or "
+                   "stages); the arrival rate paces an open model");
+    s.pacing = Nanos(0);
+  }
+
+  if (!s.stages.empty()) {
+    if (job.count("duration"))
+      p.fail(key_mark("duration"),
+             "duration cannot be combined with stages: the run lasts as long "
+             "as its stages");
+    s.duration = Nanos(0);
+    for (const auto &st : s.stages) s.duration += st.duration;
+    std::uint64_t peak = open ? s.arrival_rate : s.users;
+    for (const auto &st : s.stages) peak = std::max(peak, st.target);
+    if (peak == 0)
+      p.fail(key_mark(open ? "rate_stages" : "stages"),
+             "the stages never go above 0");
+  } else {
+    if (!job.count("duration")) p.fail(job_node.Mark(), "job needs a duration");
+    s.duration = p.duration(job["duration"].second, "job.duration", false);
+  }
+  if (job.count("graceful_stop"))
+    s.graceful_stop =
+        p.duration(job["graceful_stop"].second, "job.graceful_stop", true);
+  if (job.count("tags")) {
+    const auto &list = job["tags"].second;
+    if (!list.IsSequence())
+      p.fail(list.Mark(), "job.tags must be a list of tag keys");
+    s.tag_keys.clear();
+    std::set<std::string> seen;
+    for (const auto &item : list) {
+      auto key = p.text(item, "a tag key");
+      if (!seen.insert(key).second)
+        p.fail(item.Mark(), "tag key \"" + key + "\" is listed twice");
+      s.tag_keys.push_back(std::move(key));
+    }
+  }
+  return s;
+}
+
+Schedule Schedule::load(const std::string &path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(path + ": cannot read the schedule");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+Schedule Schedule::share(std::uint64_t index, std::uint64_t count) const {
+  if (count == 0 || index >= count)
+    throw std::invalid_argument("share " + std::to_string(index) + " of " +
+                                std::to_string(count) + " does not exist");
+  auto split = [&](std::uint64_t v) {
+    return v / count + (index < v % count ? 1 : 0);
+  };
+  Schedule s = *this;
+  s.users = split(users);
+  s.arrival_rate = split(arrival_rate);
+  s.max_users = split(max_users);
+  for (auto &st : s.stages) st.target = split(st.target);
+  return s;
+}
+
+double Schedule::level_at(Nanos t) const {
+  double level =
+      static_cast<double>(model == Model::closed ? users : arrival_rate);
+  Nanos start{0};
+  for (const auto &st : stages) {
+    const auto target = static_cast<double>(st.target);
+    if (t < start + st.duration) {
+      const double f = std::chrono::duration<double>(t - start) / st.duration;
+      return level + (target - level) * std::max(0.0, f);
+    }
+    level = target;
+    start += st.duration;
+  }
+  return level;
+}
+
+std::uint64_t Schedule::peak_users() const {
+  if (model == Model::open) return max_users;
+  std::uint64_t peak = users;
+  for (const auto &st : stages) peak = std::max(peak, st.target);
+  return peak;
+}
+
+nlohmann::json Schedule::to_json() const {
+  auto secs = [](Nanos d) { return std::chrono::duration<double>(d).count(); };
+  nlohmann::json stage_list = nlohmann::json::array();
+  for (const auto &st : stages)
+    stage_list.push_back(
+        {{"duration_s", secs(st.duration)},
+         {model == Model::closed ? "users" : "rate", st.target}});
+  nlohmann::json job = {{"name", this->job},
+                        {"model", model == Model::closed ? "closed" : "open"},
+                        {"duration_s", secs(duration)},
+                        {"graceful_stop_s", secs(graceful_stop)},
+                        {"tags", tag_keys},
+                        {"stages", stage_list}};
+  if (model == Model::closed) {
+    job["users"] = users;
+    job["pacing_s"] = secs(pacing);
+    job["think_time_s"] = secs(think_time);
+  } else {
+    job["arrival_rate"] = arrival_rate;
+    job["max_users"] = max_users;
+  }
+  nlohmann::json th = nlohmann::json::array();
+  for (const auto &t : thresholds) th.push_back(t.text);
+  return {
+      {"file", file}, {"version", version}, {"job", job}, {"thresholds", th}};
+}
+
+}  // namespace golo::agent

@@ -1,0 +1,195 @@
+#include "golo/agent/threshold.h"
+
+#include <cctype>
+#include <cstdio>
+#include <stdexcept>
+
+#include "golo/agent/duration.h"
+#include "golo/agent/results.h"
+
+namespace golo::agent {
+
+namespace {
+
+struct MetricName {
+  std::string_view name;
+  Metric metric;
+};
+constexpr MetricName kMetrics[] = {{"p50", Metric::p50},
+                                   {"p90", Metric::p90},
+                                   {"p95", Metric::p95},
+                                   {"p999", Metric::p999},
+                                   {"p99", Metric::p99},
+                                   {"min", Metric::min},
+                                   {"max", Metric::max},
+                                   {"mean", Metric::mean},
+                                   {"error_rate", Metric::error_rate},
+                                   {"drop_rate", Metric::drop_rate},
+                                   {"rate", Metric::rate}};
+
+bool is_latency(Metric m) {
+  return m != Metric::error_rate && m != Metric::drop_rate && m != Metric::rate;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::string_view name_of(Metric m) {
+  for (const auto &n : kMetrics)
+    if (n.metric == m) return n.name;
+  return "?";
+}
+
+// A plain decimal number, all of `s`.
+bool to_number(std::string_view s, double &out) {
+  if (s.empty()) return false;
+  std::size_t used = 0;
+  try {
+    out = std::stod(std::string(s), &used);
+  } catch (const std::exception &) {
+    return false;
+  }
+  return used == s.size() && out >= 0;
+}
+
+std::string format_value(Metric m, double v) {
+  if (is_latency(m)) return format_duration(v);
+  char buf[64];
+  if (m == Metric::rate)
+    std::snprintf(buf, sizeof buf, "%.1f/s", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
+  return buf;
+}
+
+}  // namespace
+
+Threshold Threshold::parse(std::string_view text) {
+  const std::string quoted = "threshold \"" + std::string(text) + "\"";
+  std::string_view rest = trim(text);
+  Threshold t;
+  t.text = std::string(rest);
+  std::size_t n = 0;
+  while (n < rest.size() &&
+         (std::isalnum(static_cast<unsigned char>(rest[n])) || rest[n] == '_'))
+    ++n;
+  const auto name = rest.substr(0, n);
+  bool found = false;
+  for (const auto &m : kMetrics)
+    if (m.name == name) {
+      t.metric = m.metric;
+      found = true;
+    }
+  if (!found)
+    throw std::invalid_argument(
+        quoted + ": unknown metric \"" + std::string(name) +
+        "\" (metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
+        "rate)");
+  rest = trim(rest.substr(n));
+  if (rest.starts_with("<=")) {
+    t.op = Comparison::less_equal;
+    rest.remove_prefix(2);
+  } else if (rest.starts_with(">=")) {
+    t.op = Comparison::greater_equal;
+    rest.remove_prefix(2);
+  } else if (rest.starts_with("<")) {
+    t.op = Comparison::less;
+    rest.remove_prefix(1);
+  } else if (rest.starts_with(">")) {
+    t.op = Comparison::greater;
+    rest.remove_prefix(1);
+  } else {
+    throw std::invalid_argument(quoted +
+                                ": expected a comparison (< <= > >=) after " +
+                                std::string(name));
+  }
+  rest = trim(rest);
+  if (is_latency(t.metric)) {
+    std::string why;
+    const auto d = parse_duration(rest, &why);
+    if (!d) throw std::invalid_argument(quoted + ": " + why);
+    t.value = static_cast<double>(d->count());
+  } else if (t.metric == Metric::rate) {
+    if (rest.ends_with("/s")) rest.remove_suffix(2);
+    if (!to_number(rest, t.value))
+      throw std::invalid_argument(
+          quoted + ": rate needs iterations per second, e.g. 100");
+  } else {
+    if (!rest.ends_with("%") ||
+        !to_number(rest.substr(0, rest.size() - 1), t.value))
+      throw std::invalid_argument(quoted + ": " + std::string(name) +
+                                  " needs a percentage, e.g. 1%");
+    t.value /= 100;
+  }
+  return t;
+}
+
+double metric_value(Metric metric, const RunResults &r) {
+  const Histogram &h = r.total.latency;
+  switch (metric) {
+    case Metric::p50:
+      return static_cast<double>(h.value_at_percentile(50));
+    case Metric::p90:
+      return static_cast<double>(h.value_at_percentile(90));
+    case Metric::p95:
+      return static_cast<double>(h.value_at_percentile(95));
+    case Metric::p99:
+      return static_cast<double>(h.value_at_percentile(99));
+    case Metric::p999:
+      return static_cast<double>(h.value_at_percentile(99.9));
+    case Metric::min:
+      return static_cast<double>(h.min());
+    case Metric::max:
+      return static_cast<double>(h.max());
+    case Metric::mean:
+      return h.mean();
+    case Metric::error_rate:
+      return r.total.error_rate();
+    case Metric::drop_rate: {
+      const auto attempted =
+          r.total.iterations + r.total.dropped + r.total.interrupted;
+      return attempted ? static_cast<double>(r.total.dropped) /
+                             static_cast<double>(attempted)
+                       : 0.0;
+    }
+    case Metric::rate:
+      return r.rate();
+  }
+  return 0;
+}
+
+std::vector<ThresholdResult> evaluate_thresholds(
+    const std::vector<Threshold> &thresholds, const RunResults &results) {
+  std::vector<ThresholdResult> out;
+  for (const auto &t : thresholds) {
+    const double v = metric_value(t.metric, results);
+    bool holds = false;
+    switch (t.op) {
+      case Comparison::less:
+        holds = v < t.value;
+        break;
+      case Comparison::less_equal:
+        holds = v <= t.value;
+        break;
+      case Comparison::greater:
+        holds = v > t.value;
+        break;
+      case Comparison::greater_equal:
+        holds = v >= t.value;
+        break;
+    }
+    out.push_back({t, v, !holds,
+                   "threshold \"" + t.text + "\" " +
+                       (holds ? "holds" : "crossed") + ": " +
+                       std::string(name_of(t.metric)) + " = " +
+                       format_value(t.metric, v)});
+  }
+  return out;
+}
+
+}  // namespace golo::agent
