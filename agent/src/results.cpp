@@ -99,7 +99,6 @@ void TagSetStats::add_error_sample(std::string_view text, std::uint64_t count) {
 }
 
 void TagSetStats::merge(const TagSetStats &other) {
-  if (tags.empty()) tags = other.tags;
   iterations += other.iterations;
   errors += other.errors;
   dropped += other.dropped;

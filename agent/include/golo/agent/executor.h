@@ -1,0 +1,36 @@
+// Runs a schedule: one thread per user (small stacks), iterations through an
+// IterationRunner, latencies into sharded histograms, progress about once a
+// second, and the results at the end.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <stop_token>
+
+#include "golo/agent/iteration.h"
+#include "golo/agent/results.h"
+#include "golo/agent/schedule.h"
+
+namespace golo::agent {
+
+struct RunOptions {
+  // Called from the control thread (never a user thread) about once a second.
+  std::function<void(const Progress &)> on_progress;
+  // Requesting a stop ends the run at once: no new iterations start, the
+  // ones in flight get the schedule's graceful_stop.
+  std::stop_token stop;
+  std::chrono::nanoseconds progress_interval = std::chrono::seconds(1);
+  std::size_t stack_size = 256 * 1024;  // per user thread
+};
+
+// Runs `schedule` to its end (or the stop) and returns what it measured.
+// Iterations still running after graceful_stop are counted as interrupted;
+// their threads are joined in the background later, holding `runner` alive.
+// Throws std::runtime_error if user threads cannot be started.
+RunResults run_schedule(const Schedule &schedule,
+                        std::shared_ptr<IterationRunner> runner,
+                        const RunOptions &options = {});
+
+}  // namespace golo::agent

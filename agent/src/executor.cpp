@@ -1,0 +1,226 @@
+// The control thread: starts the user threads, ticks the progress and the
+// per-second series, stops, waits out the graceful stop, and gathers the
+// results.
+#include "golo/agent/executor.h"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "run_state.h"
+
+namespace golo::agent {
+
+namespace {
+
+using detail::Clock;
+using detail::RunState;
+
+struct ThreadStart {
+  std::shared_ptr<RunState> st;
+  std::uint32_t user;
+};
+
+void *user_main(void *arg) {
+  const std::unique_ptr<ThreadStart> start(static_cast<ThreadStart *>(arg));
+  RunState &st = *start->st;
+  while (st.started.load() == 0) detail::futex_wait(st.started, 0);
+  if (st.schedule.model == Model::closed)
+    detail::closed_user(st, start->user);
+  else
+    detail::open_user(st, start->user);
+  st.exited.fetch_add(1);
+  return nullptr;
+}
+
+void spawn_users(const std::shared_ptr<RunState> &st, std::size_t stack_size) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(
+      &attr, std::max<std::size_t>(stack_size, PTHREAD_STACK_MIN));
+  st->threads.reserve(st->user_count);
+  for (std::size_t u = 0; u < st->user_count; ++u) {
+    auto *arg = new ThreadStart{st, static_cast<std::uint32_t>(u)};
+    pthread_t t;
+    if (const int rc = pthread_create(&t, &attr, user_main, arg); rc != 0) {
+      delete arg;
+      pthread_attr_destroy(&attr);
+      // Release the threads already started so that they exit at once.
+      st->stopping.store(1);
+      st->started.store(1);
+      detail::futex_wake_all(st->started);
+      for (std::size_t i = 0; i < st->user_count; ++i) {
+        st->users[i].go.store(detail::kGoQuit);
+        detail::futex_wake_all(st->users[i].go);
+      }
+      for (auto started : st->threads) pthread_join(started, nullptr);
+      throw std::runtime_error(
+          "cannot start user thread " + std::to_string(u + 1) + " of " +
+          std::to_string(st->user_count) + ": " + std::strerror(rc));
+    }
+    st->threads.push_back(t);
+  }
+  pthread_attr_destroy(&attr);
+}
+
+void request_stop(RunState &st) {
+  st.stopping.store(1);
+  detail::futex_wake_all(st.stopping);
+}
+
+// Idle open-model users wait on their own word: tell each one to quit.
+void quit_idle_users(RunState &st) {
+  for (std::size_t u = 0; u < st.user_count; ++u) {
+    std::uint32_t idle = detail::kGoIdle;
+    if (st.users[u].go.compare_exchange_strong(idle, detail::kGoQuit))
+      detail::futex_wake_all(st.users[u].go);
+  }
+}
+
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// Builds the per-second series and the progress reports from cumulative
+// snapshots: each interval is the difference of two, so nothing is reset
+// and no count is lost between them.
+class Ticker {
+ public:
+  Ticker(RunState &st, const RunOptions &opt, RunResults &out)
+      : st_(st), opt_(opt), out_(out) {}
+
+  void tick(Clock::time_point now) {
+    Histogram cumulative;
+    std::uint64_t iterations = 0, errors = 0;
+    st_.recorder.snapshot(cumulative, iterations, errors);
+    const std::uint64_t dropped = st_.dropped.load();
+    Histogram interval = cumulative;
+    interval.subtract(previous_);
+    const std::uint64_t active = active_users(now);
+    out_.series.push_back({++second_, iterations - iterations_,
+                           errors - errors_, dropped - dropped_, active,
+                           interval.to_sparse()});
+    if (opt_.on_progress) {
+      const double span = std::max(1e-9, seconds(now - last_));
+      opt_.on_progress({seconds(now - st_.start), active, iterations, errors,
+                        dropped,
+                        static_cast<double>(iterations - iterations_) / span,
+                        interval.value_at_percentile(50) / 1e3,
+                        interval.value_at_percentile(95) / 1e3,
+                        interval.value_at_percentile(99) / 1e3});
+    }
+    previous_ = std::move(cumulative);
+    iterations_ = iterations;
+    errors_ = errors;
+    dropped_ = dropped;
+    last_ = now;
+  }
+
+  bool anything_since_last() const {
+    Histogram cumulative;
+    std::uint64_t iterations = 0, errors = 0;
+    st_.recorder.snapshot(cumulative, iterations, errors);
+    return iterations != iterations_ || st_.dropped.load() != dropped_;
+  }
+
+ private:
+  std::uint64_t active_users(Clock::time_point now) const {
+    if (st_.schedule.model == Model::closed) {
+      if (st_.stopping.load()) return 0;
+      const double level = st_.schedule.level_at(now - st_.start);
+      return std::min<std::uint64_t>(
+          st_.user_count, static_cast<std::uint64_t>(std::ceil(level)));
+    }
+    std::uint64_t busy = 0;
+    for (std::size_t u = 0; u < st_.user_count; ++u)
+      busy += st_.users[u].state.load(std::memory_order_relaxed) ==
+              detail::kRunning;
+    return busy;
+  }
+
+  RunState &st_;
+  const RunOptions &opt_;
+  RunResults &out_;
+  Histogram previous_;
+  std::uint64_t iterations_ = 0, errors_ = 0, dropped_ = 0, second_ = 0;
+  Clock::time_point last_ = st_.start;
+};
+
+}  // namespace
+
+RunResults run_schedule(const Schedule &schedule,
+                        std::shared_ptr<IterationRunner> runner,
+                        const RunOptions &opt) {
+  if (!runner) throw std::invalid_argument("run_schedule: no iteration runner");
+  auto st = std::make_shared<RunState>(schedule, std::move(runner));
+  spawn_users(st, opt.stack_size);
+  if (schedule.model == Model::open)
+    for (std::size_t u = 0; u < st->user_count; ++u)
+      st->free.push(static_cast<std::uint32_t>(u));
+
+  st->start = Clock::now();
+  st->end = st->start + schedule.duration;
+  std::stop_callback on_stop(opt.stop, [&st] { request_stop(*st); });
+  st->started.store(1);
+  detail::futex_wake_all(st->started);
+  std::thread scheduler;
+  if (schedule.model == Model::open)
+    scheduler = std::thread(detail::schedule_arrivals, std::ref(*st));
+
+  RunResults results;
+  results.schedule = schedule.to_json();
+  Ticker ticker(*st, opt, results);
+  auto next_tick = st->start + opt.progress_interval;
+  for (;;) {
+    const auto wake = std::min(next_tick, st->end);
+    if (detail::sleep_until_or_stop(st->stopping, wake)) break;
+    const auto now = Clock::now();
+    if (now >= next_tick) {
+      ticker.tick(now);
+      next_tick += opt.progress_interval;
+    }
+    if (now >= st->end) break;
+  }
+  const auto stopped = Clock::now();
+  results.duration_s = seconds(std::min(stopped, st->end) - st->start);
+  request_stop(*st);
+  if (scheduler.joinable()) scheduler.join();
+  if (schedule.model == Model::open) quit_idle_users(*st);
+
+  // Graceful stop: in-flight iterations get this long to finish.
+  const auto give_up = stopped + schedule.graceful_stop;
+  while (st->exited.load() < st->user_count && Clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+
+  std::uint64_t interrupted = 0;
+  for (std::size_t u = 0; u < st->user_count; ++u) {
+    auto &state = st->users[u].state;
+    std::uint32_t seen = detail::kRunning;
+    while (!state.compare_exchange_strong(seen, detail::kInterrupted)) {
+      if (seen != detail::kRecording) break;  // idle or done: nothing to count
+      std::this_thread::yield();  // a record in progress ends in microseconds
+      seen = detail::kRunning;
+    }
+    if (seen == detail::kRunning) ++interrupted;
+  }
+
+  if (ticker.anything_since_last()) ticker.tick(Clock::now());
+  results.tag_sets = st->recorder.tag_sets();
+  for (const auto &set : results.tag_sets) results.total.merge(set);
+  results.total.dropped = st->dropped.load();
+  results.total.interrupted = interrupted;
+
+  if (st->exited.load() == st->user_count) {
+    for (auto t : st->threads) pthread_join(t, nullptr);
+  } else {
+    // Some users are still inside the runner: join them in the background,
+    // keeping the shared state (and the runner) alive until they return.
+    std::thread([st] {
+      for (auto t : st->threads) pthread_join(t, nullptr);
+    }).detach();
+  }
+  return results;
+}
+
+}  // namespace golo::agent

@@ -1,0 +1,162 @@
+#include "recorder.h"
+
+#include <algorithm>
+
+namespace golo::agent::detail {
+
+namespace {
+
+// Separators no sane tag contains, so that distinct sets get distinct keys.
+constexpr char kPairSep = '\x1f';
+constexpr char kKvSep = '\x1e';
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+void ErrorSlots::add(std::string_view text) {
+  text = text.substr(0, kMaxErrorTextLen);
+  for (auto &s : slots_) {
+    int state = s.state.load(std::memory_order_acquire);
+    if (state == 0) {
+      if (s.state.compare_exchange_strong(state, 1,
+                                          std::memory_order_acq_rel)) {
+        s.text.assign(text);  // once per distinct text, not per iteration
+        s.count.store(1, std::memory_order_relaxed);
+        s.state.store(2, std::memory_order_release);
+        return;
+      }
+    }
+    if (state == 2 && s.text == text) {
+      s.count.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  // All five slots hold other texts: the error still counts in `errors`.
+}
+
+void ErrorSlots::add_to(TagSetStats &out) const {
+  for (const auto &s : slots_)
+    if (s.state.load(std::memory_order_acquire) == 2)
+      out.add_error_sample(s.text, s.count.load(std::memory_order_relaxed));
+}
+
+Shard::~Shard() {
+  for (auto &s : sets) delete s.load();
+}
+
+Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users)
+    : tag_keys_(std::move(tag_keys)),
+      shard_count_(std::clamp<std::size_t>(users, 1, 64)) {
+  shards_ = std::make_unique<Shard[]>(shard_count_);
+}
+
+std::size_t Recorder::find_or_add(const IterationOutcome &out,
+                                  const std::string &key, std::uint64_t hash) {
+  auto search = [&](std::size_t from, std::size_t to) -> std::size_t {
+    for (std::size_t i = from; i < to; ++i)
+      if (entries_[i].hash == hash && entries_[i].key == key) return i;
+    return to;
+  };
+  const std::size_t n = published_.load(std::memory_order_acquire);
+  if (std::size_t i = search(0, n); i < n) return i;
+  if (n == kMaxTagSets) return kOtherId;
+  std::lock_guard lock(adding_);
+  const std::size_t now = published_.load(std::memory_order_relaxed);
+  if (std::size_t i = search(n, now); i < now) return i;
+  if (now == kMaxTagSets) return kOtherId;
+  Entry &e = entries_[now];
+  e.hash = hash;
+  e.key = key;
+  for (const auto &k : tag_keys_)
+    for (const auto &[tk, tv] : out.tags)
+      if (tk == k) {
+        e.tags.emplace_back(tk, tv);
+        break;
+      }
+  published_.store(now + 1, std::memory_order_release);
+  return now;
+}
+
+void Recorder::record(std::uint32_t user, const IterationOutcome &out,
+                      std::int64_t latency_ns, std::string &key) {
+  // The set's key: the grouping tags in the schedule's order, first value
+  // of each; other tags do not split the statistics.
+  key.clear();
+  for (const auto &k : tag_keys_)
+    for (const auto &[tk, tv] : out.tags)
+      if (tk == k) {
+        key.append(tk).push_back(kKvSep);
+        key.append(tv).push_back(kPairSep);
+        break;
+      }
+  const std::size_t id = find_or_add(out, key, fnv1a(key));
+
+  Shard &shard = shards_[user % shard_count_];
+  auto &slot = shard.sets[id];
+  SetCounters *set = slot.load(std::memory_order_acquire);
+  if (!set) {  // first iteration of this set in this shard
+    auto *fresh = new SetCounters();
+    if (slot.compare_exchange_strong(set, fresh, std::memory_order_acq_rel))
+      set = fresh;
+    else
+      delete fresh;
+  }
+  const bool error = out.failed || out.error_flag;
+  set->latency.record(latency_ns);
+  set->iterations.fetch_add(1, std::memory_order_relaxed);
+  shard.overall.record(latency_ns);
+  shard.iterations.fetch_add(1, std::memory_order_relaxed);
+  if (error) {
+    set->errors.fetch_add(1, std::memory_order_relaxed);
+    shard.errors.fetch_add(1, std::memory_order_relaxed);
+    set->samples.add(out.error_text.empty() ? std::string_view("(no message)")
+                                            : std::string_view(out.error_text));
+  }
+}
+
+void Recorder::snapshot(Histogram &latency, std::uint64_t &iterations,
+                        std::uint64_t &errors) const {
+  latency.reset();
+  iterations = errors = 0;
+  for (std::size_t s = 0; s < shard_count_; ++s) {
+    shards_[s].overall.add_to(latency);
+    iterations += shards_[s].iterations.load(std::memory_order_relaxed);
+    errors += shards_[s].errors.load(std::memory_order_relaxed);
+  }
+}
+
+std::vector<TagSetStats> Recorder::tag_sets() const {
+  std::vector<TagSetStats> out;
+  const std::size_t n = published_.load(std::memory_order_acquire);
+  for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
+    if (id >= n && id != kOtherId) continue;
+    TagSetStats stats;
+    if (id == kOtherId) {
+      stats.key = std::string(kOtherTagSet);
+    } else {
+      stats.tags = entries_[id].tags;
+      for (const auto &[k, v] : stats.tags)
+        stats.key += (stats.key.empty() ? "" : ",") + k + "=" + v;
+    }
+    for (std::size_t s = 0; s < shard_count_; ++s) {
+      const SetCounters *set =
+          shards_[s].sets[id].load(std::memory_order_acquire);
+      if (!set) continue;
+      set->latency.add_to(stats.latency);
+      stats.iterations += set->iterations.load(std::memory_order_relaxed);
+      stats.errors += set->errors.load(std::memory_order_relaxed);
+      set->samples.add_to(stats);
+    }
+    if (stats.iterations) out.push_back(std::move(stats));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto &a, const auto &b) { return a.key < b.key; });
+  return out;
+}
+
+}  // namespace golo::agent::detail

@@ -1,0 +1,88 @@
+// Where user threads record their iterations. No lock on the hot path and
+// no allocation once a tag set has been seen: users are spread over shards
+// (user % shards), each shard holds relaxed atomic counters per tag set, and
+// tag sets are ids in a run-wide table that is searched without a lock and
+// only locked to add a new set (at most 256 times per run).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "golo/agent/histogram.h"
+#include "golo/agent/iteration.h"
+#include "golo/agent/results.h"
+
+namespace golo::agent::detail {
+
+inline constexpr std::size_t kMaxTagSets = 256;
+inline constexpr std::size_t kOtherId = kMaxTagSets;  // the `_other` set
+
+// Up to five distinct error texts with counts, claimed slot by slot.
+class ErrorSlots {
+ public:
+  void add(std::string_view text);
+  void add_to(TagSetStats &out) const;
+
+ private:
+  struct Slot {
+    std::atomic<int> state{0};  // 0 free, 1 being written, 2 readable
+    std::string text;
+    std::atomic<std::uint64_t> count{0};
+  };
+  std::array<Slot, kMaxErrorSamples> slots_;
+};
+
+struct SetCounters {
+  AtomicHistogram latency;
+  std::atomic<std::uint64_t> iterations{0};
+  std::atomic<std::uint64_t> errors{0};
+  ErrorSlots samples;
+};
+
+struct alignas(64) Shard {
+  std::array<std::atomic<SetCounters *>, kMaxTagSets + 1> sets{};
+  AtomicHistogram overall;  // all tag sets, for the per-second series
+  std::atomic<std::uint64_t> iterations{0};
+  std::atomic<std::uint64_t> errors{0};
+  ~Shard();
+};
+
+class Recorder {
+ public:
+  Recorder(std::vector<std::string> tag_keys, std::size_t users);
+
+  // Hot path. `key` is the user's own scratch string, reused.
+  void record(std::uint32_t user, const IterationOutcome &out,
+              std::int64_t latency_ns, std::string &key);
+
+  // Cumulative overall counts so far (control thread).
+  void snapshot(Histogram &latency, std::uint64_t &iterations,
+                std::uint64_t &errors) const;
+  // Per tag set results, sorted by key, and their total.
+  std::vector<TagSetStats> tag_sets() const;
+
+ private:
+  std::size_t find_or_add(const IterationOutcome &out, const std::string &key,
+                          std::uint64_t hash);
+
+  struct Entry {  // immutable once published
+    std::uint64_t hash = 0;
+    std::string key;
+    std::vector<std::pair<std::string, std::string>> tags;
+  };
+  std::vector<std::string> tag_keys_;
+  std::unique_ptr<Shard[]> shards_;
+  std::size_t shard_count_;
+  std::array<Entry, kMaxTagSets> entries_;
+  std::atomic<std::size_t> published_{0};
+  std::mutex adding_;  // taken only to add a new tag set
+};
+
+}  // namespace golo::agent::detail

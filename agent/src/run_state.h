@@ -1,0 +1,69 @@
+// What the control thread, the scheduler and the user threads of one run
+// share. Every thread holds it by shared_ptr, so a user thread still stuck
+// in a plugin after the run returned never touches freed memory.
+#pragma once
+
+#include <pthread.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "free_queue.h"
+#include "futex.h"
+#include "golo/agent/iteration.h"
+#include "golo/agent/schedule.h"
+#include "recorder.h"
+#include "timeline.h"
+
+namespace golo::agent::detail {
+
+// UserSlot::state: who owns the iteration in flight. A finishing user moves
+// running -> recording -> idle; the run giving up moves running ->
+// interrupted. Whichever gets there first decides, so an iteration is never
+// both counted and interrupted.
+enum : std::uint32_t { kIdle, kRunning, kInterrupted, kRecording };
+// UserSlot::go, the open model's hand-off word.
+enum : std::uint32_t { kGoIdle, kGoRun, kGoQuit };
+
+struct alignas(64) UserSlot {
+  std::atomic<std::uint32_t> state{kIdle};
+  std::atomic<std::uint32_t> go{kGoIdle};
+  Clock::time_point intended{};  // open model: set before go = kGoRun
+  std::uint64_t iteration = 0;
+};
+
+struct RunState {
+  RunState(const Schedule &s, std::shared_ptr<IterationRunner> r)
+      : schedule(s),
+        runner(std::move(r)),
+        user_count(s.peak_users()),
+        recorder(s.tag_keys, user_count),
+        timeline(s),
+        users(std::make_unique<UserSlot[]>(user_count)),
+        free(user_count) {}
+
+  const Schedule schedule;
+  const std::shared_ptr<IterationRunner> runner;
+  const std::size_t user_count;
+  Recorder recorder;
+  Timeline timeline;
+  std::unique_ptr<UserSlot[]> users;
+  FreeQueue free;  // open model: idle users
+
+  // Written before `started` is set, read-only afterwards.
+  Clock::time_point start, end;
+  std::atomic<std::uint32_t> started{0};
+  std::atomic<std::uint32_t> stopping{0};
+  std::atomic<std::uint64_t> dropped{0};
+  std::atomic<std::size_t> exited{0};
+  std::vector<pthread_t> threads;  // control thread only
+};
+
+// The loops the user threads run (user_loops.cpp).
+void closed_user(RunState &st, std::uint32_t user);
+void open_user(RunState &st, std::uint32_t user);
+void schedule_arrivals(RunState &st);
+
+}  // namespace golo::agent::detail

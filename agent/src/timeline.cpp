@@ -1,0 +1,80 @@
+#include "timeline.h"
+
+#include <cmath>
+
+namespace golo::agent::detail {
+
+namespace {
+double seconds(Nanos d) { return std::chrono::duration<double>(d).count(); }
+Nanos nanos(double s) {
+  return Nanos(static_cast<std::int64_t>(std::ceil(s * 1e9)));
+}
+}  // namespace
+
+Timeline::Timeline(const Schedule &s) {
+  double level =
+      static_cast<double>(s.model == Model::closed ? s.users : s.arrival_rate);
+  double start = 0, arrivals = 0;
+  auto add = [&](Nanos d, double to) {
+    const double len = seconds(d);
+    segments_.push_back({start, len, level, to, arrivals});
+    arrivals += (level + to) / 2 * len;
+    start += len;
+    level = to;
+  };
+  if (s.stages.empty())
+    add(s.duration, level);
+  else
+    for (const auto &st : s.stages)
+      add(st.duration, static_cast<double>(st.target));
+}
+
+bool Timeline::active(std::uint64_t u, Nanos at) const {
+  const double t = seconds(at);
+  for (const auto &g : segments_)
+    if (t < g.start_s + g.length_s) {
+      const double level =
+          g.from + (g.to - g.from) * (t - g.start_s) / g.length_s;
+      return level > static_cast<double>(u);
+    }
+  return false;
+}
+
+std::optional<Nanos> Timeline::next_active(std::uint64_t u, Nanos from) const {
+  const double t = seconds(from);
+  const auto user = static_cast<double>(u);
+  for (const auto &g : segments_) {
+    const double end = g.start_s + g.length_s;
+    if (t >= end) continue;
+    const Nanos lo = std::max(from, nanos(g.start_s));
+    if (active(u, lo)) return lo;
+    if (g.to <= user) continue;  // never above u in this segment
+    // The level rises through u inside the segment: u starts just after.
+    const double cross =
+        g.start_s + (user - g.from) / (g.to - g.from) * g.length_s;
+    const Nanos at = std::max(lo, nanos(cross) + Nanos(1));
+    if (seconds(at) < end) return at;
+  }
+  return std::nullopt;
+}
+
+std::optional<Nanos> Timeline::arrival(std::uint64_t k) {
+  const auto want = static_cast<double>(k);
+  for (; cursor_ < segments_.size(); ++cursor_) {
+    const auto &g = segments_[cursor_];
+    const double in = want - g.arrivals_before;
+    const double total = (g.from + g.to) / 2 * g.length_s;
+    if (in >= total) continue;
+    // Arrivals in the segment after tau seconds: from*tau + a*tau^2 with
+    // a = (to-from)/(2*length); this is its root for `in`, written so that
+    // it is stable when a is 0 or negative (a falling rate).
+    const double a = (g.to - g.from) / (2 * g.length_s);
+    const double denom =
+        g.from + std::sqrt(std::max(0.0, g.from * g.from + 4 * a * in));
+    const double tau = in <= 0 ? 0 : 2 * in / denom;
+    return nanos(g.start_s + tau);
+  }
+  return std::nullopt;
+}
+
+}  // namespace golo::agent::detail

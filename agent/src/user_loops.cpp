@@ -1,0 +1,129 @@
+// The hot path: what each user thread does, and the open model's scheduler.
+// No allocation per iteration (the outcome and key buffers are reused) and
+// no lock shared between users.
+#include <exception>
+
+#include "run_state.h"
+
+namespace golo::agent::detail {
+
+namespace {
+
+void run_one(RunState &st, std::uint32_t user, std::uint64_t iteration,
+             IterationOutcome &out) {
+  out.clear();
+  try {
+    st.runner->run(user, iteration, out);
+  } catch (const std::exception &e) {
+    out.failed = true;
+    out.error_text = e.what();
+  } catch (...) {
+    out.failed = true;
+    out.error_text = "unknown exception from the iteration";
+  }
+}
+
+// Records a finished iteration unless the run already counted it as
+// interrupted; false means the run is over for this user.
+bool finish(RunState &st, UserSlot &slot, std::uint32_t user,
+            const IterationOutcome &out, Clock::duration latency,
+            std::string &key) {
+  std::uint32_t running = kRunning;
+  if (!slot.state.compare_exchange_strong(running, kRecording)) return false;
+  st.recorder.record(
+      user, out,
+      std::chrono::duration_cast<std::chrono::nanoseconds>(latency).count(),
+      key);
+  slot.state.store(kIdle);
+  return true;
+}
+
+}  // namespace
+
+void closed_user(RunState &st, std::uint32_t user) {
+  UserSlot &slot = st.users[user];
+  IterationOutcome out;
+  std::string key;
+  key.reserve(256);
+  std::uint64_t iteration = 0;
+  Clock::time_point next = st.start;
+  for (;;) {
+    if (next >= st.end) return;
+    const Nanos rel = next - st.start;
+    if (!st.timeline.active(user, rel)) {  // ramped out (or not yet in)
+      const auto at = st.timeline.next_active(user, rel);
+      if (!at) return;
+      next = st.start + *at;
+      continue;
+    }
+    if (sleep_until_or_stop(st.stopping, next)) return;
+    slot.state.store(kRunning);
+    if (st.stopping.load()) {
+      slot.state.store(kIdle);
+      return;
+    }
+    // Closed model: latency from the actual start. A user waits for its own
+    // previous iteration, so there is no schedule to have fallen behind.
+    const auto began = Clock::now();
+    run_one(st, user, iteration++, out);
+    const auto ended = Clock::now();
+    if (!finish(st, slot, user, out, ended - began, key)) return;
+    // Pacing counts from the intended start, so wake-up delays do not make
+    // the rate drift; an overrun (or think time) pushes the next one later.
+    next = std::max(next + st.schedule.pacing, ended + st.schedule.think_time);
+  }
+}
+
+void open_user(RunState &st, std::uint32_t user) {
+  UserSlot &slot = st.users[user];
+  IterationOutcome out;
+  std::string key;
+  key.reserve(256);
+  for (;;) {
+    std::uint32_t go;
+    while ((go = slot.go.load()) == kGoIdle) futex_wait(slot.go, kGoIdle);
+    if (go == kGoQuit) return;
+    run_one(st, user, slot.iteration, out);
+    const auto ended = Clock::now();
+    // Open model: latency from the iteration's SCHEDULED start, not from
+    // when this thread got to start it (coordinated omission, as wrk2
+    // measures). The arrivals keep coming at the rate whatever the target
+    // does; any delay between the intended moment and the real start (a
+    // late scheduler, a slow wake-up, a stall in the process) is time a real
+    // client arriving then would have waited, so it belongs in the latency.
+    // Measuring from the actual start would hide exactly those delays.
+    if (!finish(st, slot, user, out, ended - slot.intended, key)) return;
+    slot.go.store(kGoIdle);
+    // Paired with the stop: it sets `stopping` then quits idle users, so
+    // either we see the stop here or it sees us idle and wakes us to quit.
+    if (st.stopping.load()) return;
+    st.free.push(user);
+  }
+}
+
+void schedule_arrivals(RunState &st) {
+  for (std::uint64_t k = 0;; ++k) {
+    const auto at = st.timeline.arrival(k);
+    if (!at) return;
+    const auto when = st.start + *at;
+    if (when >= st.end) return;
+    if (sleep_until_or_stop(st.stopping, when)) return;
+    std::uint32_t user = 0;
+    if (!st.free.pop(user)) {
+      st.dropped.fetch_add(1, std::memory_order_relaxed);  // never silent
+      continue;
+    }
+    UserSlot &slot = st.users[user];
+    slot.intended = when;
+    slot.iteration = k;
+    slot.state.store(kRunning);  // in flight from now: interruptible
+    std::uint32_t idle = kGoIdle;
+    if (!slot.go.compare_exchange_strong(idle, kGoRun)) {
+      slot.state.store(kIdle);  // the user was told to quit: we are stopping
+      return;
+    }
+    futex_wake_all(slot.go);
+  }
+}
+
+}  // namespace golo::agent::detail
