@@ -1,6 +1,7 @@
 // golo-host: loads load-test plugins from a directory and serves them over
 // gRPC (go-lo's Job.Trigger, host control, schedules run in-process).
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -52,6 +53,8 @@ int main(int argc, char **argv) {
                  "how long calls in flight may finish after SIGINT/SIGTERM")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  // Logs on stderr; stdout carries only the bound port, for scripts.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("golo-host"));
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   // Signals are taken by one thread with sigwait, so no handler ever runs

@@ -27,7 +27,8 @@
  * side while a hot reload drains the old one.
  *
  * Ownership: the host copies every string a plugin hands it before the call
- * returns, so a plugin may pass stack buffers. Strings the host hands out are
+ * returns, so a plugin may pass stack buffers. A NULL string is taken as
+ * empty (for a message: no message); it never crashes the host. Strings the host hands out are
  * valid for the documented lifetime and must not be freed. Neither side ever
  * frees the other's memory.
  *
@@ -162,7 +163,8 @@ typedef struct golo_host_api {
 
   /*
    * log: writes message to the host's log at level, attributed to the
-   * plugin. Format it yourself (snprintf); the host copies it.
+   * plugin. Format it yourself (snprintf); the host copies it. (Where
+   * <tgmath.h> defines a log() macro, call it as (host->log)(...).)
    */
   void (*log)(const golo_plugin *self, int level, const char *message);
 
@@ -255,9 +257,9 @@ typedef struct golo_plugin_info {
  *     GOLO_PLUGIN(.flags = 0);      (nothing to declare)
  */
 #define GOLO_PLUGIN(...)                                                       \
-  GOLO_EXPORT const golo_plugin_info *golo_plugin_magic(void);                 \
+  GOLO_EXTERN_C_ GOLO_EXPORT const golo_plugin_info *golo_plugin_magic(void);  \
   GOLO_OMITTED_FIELDS_BEGIN_                                                   \
-  const golo_plugin_info *golo_plugin_magic(void) {                            \
+  GOLO_EXTERN_C_ const golo_plugin_info *golo_plugin_magic(void) {             \
     static const golo_plugin_info golo_info_ = {                               \
         .size = sizeof(golo_plugin_info),                                      \
         .abi_version = GOLO_ABI_VERSION,                                       \
@@ -266,6 +268,13 @@ typedef struct golo_plugin_info {
   }                                                                            \
   GOLO_OMITTED_FIELDS_END_                                                     \
   typedef int golo_plugin_defined_here_
+
+/* In a C++ plugin the marker must keep its C name, or the host cannot find it. */
+#ifdef __cplusplus
+#define GOLO_EXTERN_C_ extern "C"
+#else
+#define GOLO_EXTERN_C_
+#endif
 
 /* Omitted designated fields are zero by definition; C++'s -Wextra still
  * warns about them, so GOLO_PLUGIN silences that one warning locally. */

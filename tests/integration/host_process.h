@@ -1,0 +1,100 @@
+// Test fixtures that start real processes: golo-host on a free port, and
+// nginx as an HTTP target on loopback. Both are stopped by their destructors.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "golo/golo.grpc.pb.h"
+
+namespace golo::test {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the build tree, removed by the destructor.
+class TempDir {
+ public:
+  explicit TempDir(const std::string &prefix = "golo-test");
+  ~TempDir();
+  const fs::path &path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Copies a built plugin into dir as NAME.so by writing beside and renaming,
+// as the plugin guide tells users to (never in place).
+void install_plugin(const fs::path &built_so, const fs::path &dir,
+                    const std::string &name);
+std::string read_text(const fs::path &p);
+void write_text(const fs::path &p, const std::string &text);
+
+class HostProcess {
+ public:
+  // Starts golo-host --listen 127.0.0.1:0 --plugins dir [extra args] and
+  // waits until it serves. Its log goes to log_path().
+  explicit HostProcess(const fs::path &plugins_dir,
+                       std::vector<std::string> extra_args = {},
+                       std::vector<std::string> env = {});
+  ~HostProcess();  // SIGTERM, then SIGKILL after 10 s
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  fs::path log_path() const { return log_; }
+  std::string log() const { return read_text(log_); }
+  std::shared_ptr<grpc::Channel> channel() const;
+  void signal(int sig) const;
+  // Sends SIGTERM and waits; returns the exit status (or -1 on timeout).
+  int stop(int timeout_ms = 15000);
+
+  // Convenience calls with a 10 s deadline.
+  grpc::Status trigger(const std::string &job, golo::Response &out) const;
+  golo::ListPluginsResponse list() const;
+  golo::ReloadResponse reload() const;
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  TempDir logs_{"golo-host-log"};
+  fs::path log_;
+};
+
+class NginxProcess {
+ public:
+  // Serves /ok (200 "hello\n"), /404, /500 and /slow (via a 1 s limit_rate).
+  NginxProcess();
+  ~NginxProcess();
+  int port() const { return port_; }
+  std::string url(const std::string &path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+ private:
+  TempDir dir_{"golo-nginx"};
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_port();
+
+// Paths the build passes in.
+fs::path golo_host_binary();
+fs::path golo_cli_binary();
+fs::path example_plugin(const std::string &name);
+fs::path test_plugin(const std::string &name);
+fs::path plugin_include_dir();
+
+// Runs a shell command; returns its exit status and stdout (stderr appended
+// when merge_stderr).
+int run_command(const std::string &cmd, std::string *out = nullptr,
+                bool merge_stderr = true);
+
+}  // namespace golo::test

@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""A client that is not golo's own: Python's grpcio, with stubs generated from
+proto/golo.proto. Starts a real golo-host on a free port with the example
+plugins and checks Job.Trigger, Host.ListPlugins and the error statuses.
+Prints 'N passed, N failed' and exits non-zero on any failure."""
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--host-binary", required=True)
+parser.add_argument("--proto", required=True)
+parser.add_argument("--plugins", required=True)
+parser.add_argument("--work", required=True)
+args = parser.parse_args()
+
+shutil.rmtree(args.work, ignore_errors=True)
+os.makedirs(args.work)
+gen = os.path.join(args.work, "gen")
+os.makedirs(gen)
+from grpc_tools import protoc  # noqa: E402
+
+rc = protoc.main(["protoc", "-I" + os.path.dirname(args.proto), "--python_out=" + gen,
+                  "--grpc_python_out=" + gen, args.proto])
+if rc != 0:
+    sys.exit("protoc failed on " + args.proto)
+sys.path.insert(0, gen)
+import grpc  # noqa: E402
+import golo_pb2  # noqa: E402
+import golo_pb2_grpc  # noqa: E402
+
+plugins = os.path.join(args.work, "plugins")
+os.makedirs(plugins)
+for name in ("noop", "abi_tour"):
+    shutil.copy(os.path.join(args.plugins, name + ".so"), plugins)
+
+host = subprocess.Popen([args.host_binary, "--listen", "127.0.0.1:0", "--plugins", plugins],
+                        stdout=subprocess.PIPE, stderr=open(os.path.join(args.work, "host.log"), "w"),
+                        text=True)
+line = host.stdout.readline()
+m = re.match(r"listening on port (\d+)", line)
+if not m:
+    host.kill()
+    sys.exit("golo-host did not start: " + line)
+addr = "127.0.0.1:" + m.group(1)
+
+passed = failed = 0
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAILED: %s %s" % (name, detail))
+
+
+try:
+    channel = grpc.insecure_channel(addr)
+    grpc.channel_ready_future(channel).result(timeout=10)
+    job = golo_pb2_grpc.JobStub(channel)
+
+    r = job.Trigger(golo_pb2.Context(jobName="noop"), timeout=10)
+    check("noop jobName", r.jobName == "noop", r)
+    check("noop error flag", r.error is False)
+    check("noop duration", r.durationNanos > 0)
+
+    r = job.Trigger(golo_pb2.Context(jobName="abi_tour"), timeout=10)
+    check("abi_tour id is a v4 uuid",
+          re.match(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", r.id), r.id)
+    keys = [t.key for t in r.tags]
+    check("abi_tour tags", len(keys) >= 5, keys)
+
+    try:
+        job.Trigger(golo_pb2.Context(jobName="nope"), timeout=10)
+        check("unknown job fails", False)
+    except grpc.RpcError as e:
+        check("unknown job is NOT_FOUND", e.code() == grpc.StatusCode.NOT_FOUND, e.code())
+        check("NOT_FOUND names the jobs", "abi_tour, noop" in e.details(), e.details())
+
+    # The go-lo field numbers are the contract: decode the raw bytes ourselves.
+    raw = channel.unary_unary("/golo.Job/Trigger", request_serializer=lambda b: b,
+                              response_deserializer=lambda b: b)
+    body = raw(b"\x0a\x04noop", timeout=10)  # Context{jobName(1) = "noop"}
+    check("field 2 is jobName", b"\x12\x04noop" in body, body)
+
+    hostsvc = golo_pb2_grpc.HostStub(channel)
+    lst = hostsvc.ListPlugins(golo_pb2.ListPluginsRequest(), timeout=10)
+    check("ListPlugins lists both", sorted(p.job for p in lst.plugins) == ["abi_tour", "noop"])
+    check("ListPlugins abi version", all(p.abiVersion == 1 for p in lst.plugins))
+finally:
+    host.send_signal(signal.SIGTERM)
+    try:
+        code = host.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        host.kill()
+        code = -1
+    check("host exits 0 on SIGTERM", code == 0, code)
+
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)

@@ -1,0 +1,172 @@
+// The loader's decisions and the registry's rescan, in process, on the
+// project's real test plugins. Also the ThreadSanitizer target for reload.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "abi/response.h"
+#include "plugins/plugin_registry.h"
+
+namespace fs = std::filesystem;
+using namespace golo::host;
+
+namespace {
+
+fs::path built(const std::string &dir, const std::string &name) {
+  return fs::path(dir) / (name + ".so");
+}
+fs::path example(const std::string &n) {
+  return built(GOLO_EXAMPLE_PLUGIN_DIR, n);
+}
+fs::path test_plugin(const std::string &n) {
+  return built(GOLO_TEST_PLUGIN_DIR, n);
+}
+
+struct Dirs {
+  fs::path root =
+      fs::path(GOLO_TEST_TMP) / ("registry-" + std::to_string(getpid()) + "-" +
+                                 std::to_string(counter++));
+  fs::path plugins = root / "plugins";
+  fs::path priv = root / "private";
+  Dirs() { fs::create_directories(plugins); }
+  ~Dirs() { fs::remove_all(root); }
+  // Write beside, then rename: never rewrite a file that may be mapped.
+  void install(const fs::path &so, const std::string &name) const {
+    fs::copy_file(so, plugins / ("." + name + ".tmp"),
+                  fs::copy_options::overwrite_existing);
+    fs::rename(plugins / ("." + name + ".tmp"), plugins / (name + ".so"));
+  }
+  static inline int counter = 0;
+};
+
+std::map<std::string, Outcome> outcomes(
+    const std::vector<FileReport> &reports) {
+  std::map<std::string, Outcome> out;
+  for (const auto &r : reports) out[r.job] = r.outcome;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("loader: each refusal has its reason") {
+  Dirs d;
+  PluginLoader loader(d.priv);
+  auto reason = [&](const std::string &name) {
+    auto r = loader.load(test_plugin(name), name, 1);
+    REQUIRE(std::holds_alternative<LoadError>(r));
+    return std::get<LoadError>(r).reason;
+  };
+  CHECK(reason("not_elf") ==
+        "not an ELF shared object (is it a compiled plugin?)");
+  CHECK(reason("no_marker").find("no golo_plugin_magic symbol") !=
+        std::string::npos);
+  CHECK(reason("no_trigger").find("no golo_trigger symbol") !=
+        std::string::npos);
+  CHECK(reason("wrong_abi") ==
+        "ABI version mismatch: host supports ABI 1, plugin was built for ABI "
+        "99; rebuild "
+        "against the plugin.h of this release");
+  CHECK(reason("init_fails") ==
+        "init failed (returned 1): database unreachable");
+  auto missing = loader.load(d.plugins / "absent.so", "absent", 1);
+  CHECK(std::get<LoadError>(missing).reason.find("cannot open") == 0);
+}
+
+TEST_CASE(
+    "loader: a good plugin loads with its metadata and no private copy stays "
+    "on disk") {
+  Dirs d;
+  PluginLoader loader(d.priv);
+  auto r = loader.load(test_plugin("version_a"), "v", 7);
+  REQUIRE(std::holds_alternative<std::shared_ptr<PluginVersion>>(r));
+  auto v = std::get<std::shared_ptr<PluginVersion>>(r);
+  CHECK(v->meta().version == "a");
+  CHECK(v->meta().name == "version");
+  CHECK(v->meta().generation == 7);
+  CHECK(v->meta().sha256.size() == 64);
+  CHECK(fs::is_empty(d.priv));
+  golo_response resp;
+  CHECK(v->trigger(resp) == 0);
+  CHECK(resp.output == "a");
+  CHECK(v->calls() == 1);
+}
+
+TEST_CASE("rescan: added unchanged replaced removed failed") {
+  Dirs d;
+  PluginRegistry reg(d.plugins, d.priv);
+  d.install(test_plugin("version_a"), "job");
+  d.install(example("noop"), "noop");
+  auto first = outcomes(reg.rescan());
+  CHECK(first["job"] == Outcome::kAdded);
+  CHECK(first["noop"] == Outcome::kAdded);
+  CHECK(outcomes(reg.rescan())["job"] == Outcome::kUnchanged);
+
+  auto held = reg.find("job");  // a call in flight on version a
+  d.install(test_plugin("version_b"), "job");
+  CHECK(outcomes(reg.rescan())["job"] == Outcome::kReplaced);
+  CHECK(reg.find("job")->meta().version == "b");
+  CHECK(reg.status().at("job").draining == 1);  // a is still held
+  held.reset();
+  CHECK(reg.status().at("job").draining == 0);
+
+  // A failing replacement leaves b serving.
+  d.install(test_plugin("wrong_abi"), "job");
+  auto failed = reg.rescan();
+  CHECK(outcomes(failed)["job"] == Outcome::kFailed);
+  CHECK(reg.find("job")->meta().version == "b");
+  REQUIRE(reg.failures().size() == 1);
+
+  fs::remove(d.plugins / "job.so");
+  CHECK(outcomes(reg.rescan())["job"] == Outcome::kRemoved);
+  CHECK(reg.find("job") == nullptr);
+  CHECK(reg.find("") != nullptr);  // noop is the only one left
+}
+
+TEST_CASE("rescan: hidden and non-.so files are ignored") {
+  Dirs d;
+  PluginRegistry reg(d.plugins, d.priv);
+  fs::copy_file(example("noop"), d.plugins / ".noop.so");
+  fs::copy_file(example("noop"), d.plugins / "noop.so.bak");
+  CHECK(reg.rescan().empty());
+  CHECK(reg.jobs().empty());
+}
+
+TEST_CASE(
+    "concurrent calls during repeated swaps: every call whole from one "
+    "version") {
+  Dirs d;
+  PluginRegistry reg(d.plugins, d.priv);
+  d.install(test_plugin("version_a"), "job");
+  reg.rescan();
+  std::atomic<bool> stop{false};
+  std::atomic<long> calls{0}, bad{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 3; ++t)
+    callers.emplace_back([&] {
+      golo_response resp;
+      while (!stop.load()) {
+        auto v = reg.find("job");
+        if (!v) {
+          ++bad;
+          continue;
+        }
+        if (v->trigger(resp) != 0 || resp.output != v->meta().version) ++bad;
+        ++calls;
+      }
+    });
+  for (int i = 0; i < 40; ++i) {
+    d.install(test_plugin(i % 2 ? "version_a" : "version_b"), "job");
+    auto r = outcomes(reg.rescan());
+    CHECK(r["job"] == Outcome::kReplaced);
+    CHECK(reg.find("job")->meta().version == (i % 2 ? "a" : "b"));
+  }
+  stop = true;
+  for (auto &t : callers) t.join();
+  CHECK(bad == 0);
+  CHECK(calls > 0);
+  CHECK(reg.status().at("job").draining == 0);
+}
