@@ -1,0 +1,203 @@
+#include "golo/agent/results.h"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "golo/agent/report.h"
+#include "golo/agent/threshold.h"
+
+using namespace golo::agent;
+
+namespace {
+
+// Adds one iteration as a host's executor would count it.
+void add(RunResults &r, const std::string &status, std::int64_t latency_ns,
+         bool error, const std::string &text, std::uint64_t second) {
+  const std::string key = "status=" + status;
+  auto it = std::lower_bound(
+      r.tag_sets.begin(), r.tag_sets.end(), key,
+      [](const TagSetStats &s, const std::string &k) { return s.key < k; });
+  if (it == r.tag_sets.end() || it->key != key) {
+    it = r.tag_sets.insert(it, TagSetStats{});
+    it->key = key;
+    it->tags = {{"status", status}};
+  }
+  it->add_iteration(latency_ns, error, text);
+  r.total.add_iteration(latency_ns, error, text);
+  auto sec =
+      std::find_if(r.series.begin(), r.series.end(),
+                   [&](const SecondStats &s) { return s.second == second; });
+  if (sec == r.series.end()) {
+    r.series.push_back({second, 0, 0, 0, 0, {}});
+    sec = r.series.end() - 1;
+  }
+  ++sec->iterations;
+  sec->errors += error;
+  Histogram h = Histogram::from_sparse(sec->latency);
+  h.record(latency_ns);
+  sec->latency = h.to_sparse();
+}
+
+// Host A sees 200s and 500s, host B 200s and 404s; `whole` sees both.
+void fill(RunResults &a, RunResults &b, RunResults &whole) {
+  for (RunResults *r : {&a, &b, &whole}) {
+    r->duration_s = 10;
+    r->schedule = {{"job", {{"name", "x"}}}};
+  }
+  for (int i = 0; i < 1000; ++i) {
+    const std::int64_t lat = 1'000'000 + i * 7919 % 5'000'000;
+    const bool bad = i % 10 == 0;
+    add(a, bad ? "500" : "200", lat, bad, "boom", 1 + i / 100);
+    add(whole, bad ? "500" : "200", lat, bad, "boom", 1 + i / 100);
+  }
+  for (int i = 0; i < 700; ++i) {
+    const std::int64_t lat = 2'000'000 + i * 104729 % 90'000'000;
+    const bool bad = i % 7 == 0;
+    add(b, bad ? "404" : "200", lat, bad, "not found", 1 + i / 50);
+    add(whole, bad ? "404" : "200", lat, bad, "not found", 1 + i / 50);
+  }
+  b.total.dropped = 3;
+  whole.total.dropped = 3;
+  a.total.interrupted = 1;
+  whole.total.interrupted = 1;
+}
+
+}  // namespace
+
+TEST_CASE("results: merging two hosts equals the results of all iterations") {
+  RunResults a, b, whole;
+  fill(a, b, whole);
+  RunResults merged = a;
+  merged.merge(b);
+  CHECK(merged.to_json() == whole.to_json());
+  CHECK(merged.total.iterations == 1700);
+  CHECK(merged.tag_sets.size() == 3);
+  CHECK(merged.series.size() == 14);
+  CHECK(merged.total.latency == whole.total.latency);
+  // Merging into empty results takes the other's schedule as well.
+  RunResults empty;
+  empty.merge(a);
+  CHECK(empty.to_json() == a.to_json());
+}
+
+TEST_CASE("results: JSON round trip through text is exact") {
+  RunResults a, b, whole;
+  fill(a, b, whole);
+  const auto j = whole.to_json();
+  const auto back = RunResults::from_json(nlohmann::json::parse(j.dump()));
+  CHECK(back.to_json() == j);
+  CHECK(back.total.latency == whole.total.latency);
+  CHECK(j["format"] == "golo-results/1");
+  CHECK(j["total"]["iterations"] == 1700);
+  CHECK(j["total"]["dropped"] == 3);
+  CHECK(j["total"]["interrupted"] == 1);
+  CHECK(j["total"]["rate"] == 170.0);
+  CHECK(j["tag_sets"][0]["key"] == "status=200");
+  CHECK(j["tag_sets"][0]["tags"]["status"] == "200");
+  CHECK(j["tag_sets"][1]["error_samples"][0]["text"] == "not found");
+  CHECK(j["tag_sets"][1]["error_samples"][0]["count"] == 100);
+  CHECK(j["series"][0]["second"] == 1);
+  CHECK(j["series"][0]["iterations"] == 150);  // 100 from A, 50 from B
+  for (const char *k :
+       {"min", "p50", "p90", "p95", "p99", "p999", "max", "mean"})
+    CHECK(j["total"]["latency_us"].contains(k));
+
+  CHECK_THROWS_AS(RunResults::from_json(nlohmann::json::object()),
+                  std::invalid_argument);
+  auto wrong = j;
+  wrong["format"] = "other/9";
+  CHECK_THROWS_WITH_AS(RunResults::from_json(wrong),
+                       "results: unknown format \"other/9\"",
+                       std::invalid_argument);
+}
+
+TEST_CASE("results: latency summary in microseconds") {
+  TagSetStats s;
+  for (int us = 1; us <= 1000; ++us) s.add_iteration(us * 1000LL, false);
+  const auto l = LatencyUs::of(s.latency);
+  CHECK(l.min == 1.0);
+  CHECK(l.max == 1000.0);
+  CHECK(l.mean == 500.5);
+  CHECK(l.p50 == doctest::Approx(500).epsilon(0.001));
+  CHECK(l.p99 == doctest::Approx(990).epsilon(0.001));
+  CHECK(l.p999 == doctest::Approx(999).epsilon(0.001));
+}
+
+TEST_CASE("results: error samples keep five distinct texts with counts") {
+  TagSetStats s;
+  for (int i = 0; i < 8; ++i)
+    s.add_iteration(1000, true, "error " + std::to_string(i % 7));
+  CHECK(s.errors == 8);
+  REQUIRE(s.error_samples.size() == 5);
+  CHECK(s.error_samples[0] == ErrorSample{"error 0", 2});
+  CHECK(s.error_samples[4] == ErrorSample{"error 4", 1});
+  s.add_iteration(1000, true, std::string(2000, 'x'));
+  CHECK(s.errors == 9);  // counted even without a free sample slot
+  TagSetStats t;
+  t.add_iteration(1000, true, std::string(2000, 'x'));
+  CHECK(t.error_samples[0].text.size() == kMaxErrorTextLen);
+}
+
+TEST_CASE("thresholds: crossed and holding, with messages") {
+  RunResults r;
+  r.duration_s = 10;
+  for (int i = 0; i < 100; ++i) r.total.add_iteration(312'400'000, i < 3, "x");
+  r.total.dropped = 25;
+  const std::vector<Threshold> th = {
+      Threshold::parse("p99 < 250ms"),     Threshold::parse("p50 <= 312.4ms"),
+      Threshold::parse("error_rate < 1%"), Threshold::parse("rate >= 20"),
+      Threshold::parse("drop_rate<=20%"),  Threshold::parse("max > 1s"),
+      Threshold::parse("mean < 1s")};
+  const auto out = evaluate_thresholds(th, r);
+  REQUIRE(out.size() == 7);
+  CHECK(out[0].crossed);
+  CHECK(out[0].message == "threshold \"p99 < 250ms\" crossed: p99 = 312.4ms");
+  CHECK_FALSE(out[1].crossed);
+  CHECK(out[1].message == "threshold \"p50 <= 312.4ms\" holds: p50 = 312.4ms");
+  CHECK(out[2].crossed);
+  CHECK(out[2].message ==
+        "threshold \"error_rate < 1%\" crossed: error_rate = 3.00%");
+  CHECK(out[3].crossed);
+  CHECK(out[3].message == "threshold \"rate >= 20\" crossed: rate = 10.0/s");
+  CHECK_FALSE(out[4].crossed);  // 25 of 125 attempted = 20%
+  CHECK(out[4].actual == doctest::Approx(0.2));
+  CHECK(out[5].crossed);
+  CHECK_FALSE(out[6].crossed);
+  CHECK(metric_value(Metric::min, r) == 312'400'000.0);
+}
+
+TEST_CASE("report: progress line") {
+  Progress p{12.0, 10, 1200, 3, 0, 100.0, 1234.0, 3456.0, 5678.0};
+  CHECK(format_progress(p) ==
+        "   12s users 10 iters 1200 (100.0/s) errors 3 dropped 0 p50 1.2ms "
+        "p95 3.5ms p99 5.7ms");
+}
+
+TEST_CASE("report: summary table") {
+  RunResults r;
+  r.duration_s = 2;
+  TagSetStats ok, bad;
+  ok.key = "status=200";
+  bad.key = "status=500";
+  for (int i = 0; i < 4; ++i) ok.add_iteration(2'000'000, false);
+  bad.add_iteration(40'000'000, true, "boom");
+  r.tag_sets = {ok, bad};
+  r.total.merge(ok);
+  r.total.merge(bad);
+  r.total.dropped = 2;
+  std::ostringstream out;
+  print_summary(out, r);
+  CHECK(out.str() ==
+        "TAG SET      ITERATIONS   RATE/S  ERRORS    ERR%      P50      P90 "
+        "     P95      P99      MAX\n"
+        "status=200            4      2.0       0   0.00%    2.0ms    2.0ms "
+        "   2.0ms    2.0ms    2.0ms\n"
+        "status=500            1      0.5       1 100.00%   40.0ms   40.0ms "
+        "  40.0ms   40.0ms   40.0ms\n"
+        "total                 5      2.5       1  20.00%    2.0ms   40.0ms "
+        "  40.0ms   40.0ms   40.0ms\n"
+        "dropped 2 (no free user), interrupted 0 (still running at the end)\n"
+        "error x1 [status=500] boom\n");
+}
