@@ -279,7 +279,7 @@ TEST_CASE("executor: iterations past the graceful stop are interrupted") {
   CHECK(runner.use_count() == 1);
 }
 
-TEST_CASE("executor: tag sets beyond 256 go to _other, counted") {
+TEST_CASE("executor: tag sets beyond 256 go to _other and are counted") {
   auto runner = std::make_shared<FakeRunner>();
   runner->shape = [](std::uint32_t, std::uint64_t it, IterationOutcome &out) {
     out.tags.assign({{"url", "/" + std::to_string(it % 300)}});

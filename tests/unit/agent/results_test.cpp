@@ -140,7 +140,7 @@ TEST_CASE("results: error samples keep five distinct texts with counts") {
   CHECK(t.error_samples[0].text.size() == kMaxErrorTextLen);
 }
 
-TEST_CASE("thresholds: crossed and holding, with messages") {
+TEST_CASE("thresholds: crossed and holding with messages") {
   RunResults r;
   r.duration_s = 10;
   for (int i = 0; i < 100; ++i) r.total.add_iteration(312'400'000, i < 3, "x");
