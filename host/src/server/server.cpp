@@ -6,13 +6,15 @@
 
 #include "server/host_service.h"
 #include "server/job_service.h"
+#include "server/runner_service.h"
 
 namespace golo::host {
 
 struct HostServer::Services {
-  explicit Services(PluginRegistry &r) : job(r), host(r) {}
+  explicit Services(PluginRegistry &r) : job(r), host(r), runner(r) {}
   JobService job;
   HostService host;
+  RunnerService runner;
 };
 
 HostServer::HostServer(PluginRegistry &registry)
@@ -29,6 +31,7 @@ bool HostServer::start(const std::string &listen_addr) {
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   builder.RegisterService(&services_->job);
   builder.RegisterService(&services_->host);
+  builder.RegisterService(&services_->runner);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
     spdlog::error("cannot listen on {}: address in use or invalid",
@@ -36,12 +39,15 @@ bool HostServer::start(const std::string &listen_addr) {
     server_.reset();
     return false;
   }
-  spdlog::info("serving golo.Job, golo.Host on {} (port {}), plugins from {}",
-               listen_addr, port_, registry_.dir().string());
+  spdlog::info(
+      "serving golo.Job, golo.Host, golo.Runner on {} (port {}), plugins from "
+      "{}",
+      listen_addr, port_, registry_.dir().string());
   return true;
 }
 
 void HostServer::shutdown(std::chrono::milliseconds grace) {
+  services_->runner.stop_all();  // schedules stop their load, send results
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + grace);
 }
 

@@ -1,0 +1,38 @@
+// Iterations as direct calls into a plugin loaded in this host: the fast
+// path, no RPC per iteration. Follows hot reloads between iterations.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "abi/response.h"
+#include "golo/agent/iteration.h"
+#include "plugins/plugin_registry.h"
+
+namespace golo::host {
+
+class LocalPluginRunner final : public agent::IterationRunner {
+ public:
+  // `users`: the most users the run has (their indices are below it).
+  LocalPluginRunner(const PluginRegistry &registry, std::string job,
+                    std::size_t users);
+  void run(std::uint32_t user, std::uint64_t iteration,
+           agent::IterationOutcome &out) override;
+
+ private:
+  // Per user: the version it last used and the registry epoch it saw, so
+  // an iteration looks the job up again only after a reload; and a reusable
+  // response. Cache-line aligned: each is written by one user thread only.
+  struct alignas(64) Slot {
+    std::shared_ptr<PluginVersion> version;
+    std::uint64_t epoch = ~std::uint64_t{0};
+    golo_response response;
+  };
+  const PluginRegistry &registry_;
+  std::string job_;
+  std::vector<Slot> slots_;
+};
+
+}  // namespace golo::host

@@ -1,0 +1,48 @@
+#include "runners/remote_trigger_runner.h"
+
+#include "golo/agent/results.h"
+
+namespace golo::host {
+
+RemoteTriggerRunner::RemoteTriggerRunner(const std::string &target,
+                                         std::string job,
+                                         std::size_t connections,
+                                         std::chrono::milliseconds timeout)
+    : job_(std::move(job)), timeout_(timeout) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(connections, 1); ++i) {
+    grpc::ChannelArguments args;
+    // Identical channels would share one connection; keep them apart.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
+    stubs_.push_back(golo::Job::NewStub(grpc::CreateCustomChannel(
+        target, grpc::InsecureChannelCredentials(), args)));
+  }
+}
+
+void RemoteTriggerRunner::run(std::uint32_t user, std::uint64_t,
+                              agent::IterationOutcome &out) {
+  out.clear();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + timeout_);
+  golo::Context req;
+  req.set_jobname(job_);
+  golo::Response resp;
+  const grpc::Status status =
+      stubs_[user % stubs_.size()]->Trigger(&ctx, req, &resp);
+  if (!status.ok()) {
+    out.failed = true;
+    out.error_text = status.error_message();
+    if (out.error_text.size() > agent::kMaxErrorTextLen)
+      out.error_text.resize(agent::kMaxErrorTextLen);
+    return;
+  }
+  if (resp.error()) {
+    out.error_flag = true;
+    out.error_text.assign(
+        resp.output(), 0,
+        std::min(resp.output().size(), agent::kMaxErrorTextLen));
+  }
+  for (const auto &t : resp.tags()) out.tags.emplace_back(t.key(), t.value());
+}
+
+}  // namespace golo::host

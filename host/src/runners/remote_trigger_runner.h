@@ -1,0 +1,32 @@
+// Iterations as one Job.Trigger RPC each, against any go-lo Job server
+// (another golo-host, or a Go server built with go-lo).
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "golo/agent/iteration.h"
+#include "golo/golo.grpc.pb.h"
+
+namespace golo::host {
+
+class RemoteTriggerRunner final : public agent::IterationRunner {
+ public:
+  // Spreads users over `connections` separate HTTP/2 connections.
+  RemoteTriggerRunner(
+      const std::string &target, std::string job, std::size_t connections = 4,
+      std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  void run(std::uint32_t user, std::uint64_t iteration,
+           agent::IterationOutcome &out) override;
+
+ private:
+  std::string job_;
+  std::chrono::milliseconds timeout_;
+  std::vector<std::unique_ptr<golo::Job::Stub>> stubs_;
+};
+
+}  // namespace golo::host

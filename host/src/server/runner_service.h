@@ -1,0 +1,30 @@
+// Runner.Run: runs a schedule inside this host, streaming progress about once
+// a second and the results at the end. The load stops at once when the
+// caller goes away: no orphan load.
+#pragma once
+
+#include <mutex>
+#include <set>
+#include <stop_token>
+
+#include "golo/golo.grpc.pb.h"
+#include "plugins/plugin_registry.h"
+
+namespace golo::host {
+
+class RunnerService final : public golo::Runner::Service {
+ public:
+  explicit RunnerService(PluginRegistry &registry) : registry_(registry) {}
+  grpc::Status Run(grpc::ServerContext *ctx, const golo::RunRequest *req,
+                   grpc::ServerWriter<golo::RunUpdate> *writer) override;
+  // Asks every running schedule to stop (the host is shutting down); each
+  // still sends the results it has.
+  void stop_all();
+
+ private:
+  PluginRegistry &registry_;
+  std::mutex mutex_;
+  std::set<std::stop_source *> running_;
+};
+
+}  // namespace golo::host
