@@ -133,7 +133,7 @@ TEST_CASE(
   write_text(dir.path() / "broken.conf", "url = " + nginx.url("/500") + "\n");
   write_text(dir.path() / "refused.conf",
              "url = http://127.0.0.1:" + std::to_string(free_port()) +
-                 "/\ntimeout_ms = 2000\n");
+                 "/\ntimeout = 2000\n");
   HostProcess host(dir.path());
 
   golo::Response ok;
@@ -346,21 +346,16 @@ TEST_CASE("golo trigger and golo plugins print what the host serves") {
   CHECK(out.find("cannot reach golo-host at") != std::string::npos);
 }
 
-TEST_CASE("health checking and reflection are served") {
+TEST_CASE("the standard health service answers SERVING") {
   TempDir dir;
   install_plugin(example_plugin("noop"), dir.path(), "noop");
   HostProcess host(dir.path());
-  std::string out;
-  const std::string py =
-      "/usr/bin/python3 -c \"import grpc; from grpc_health.v1 import "
-      "health_pb2, health_pb2_grpc\" 2>/dev/null";
-  // The health service is checked through the raw method path, which works
-  // whether or not python's health package is installed.
+  // Spoken raw (no health stubs needed); reflection is checked by the
+  // Python client test.
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   auto channel = host.channel();
   grpc::GenericStub generic(channel);
-  (void)py;
   // grpc.health.v1.HealthCheckRequest{service=""} encodes as an empty message.
   grpc::ByteBuffer req, resp;
   grpc::Slice empty("");

@@ -90,6 +90,13 @@ try:
     body = raw(b"\x0a\x04noop", timeout=10)  # Context{jobName(1) = "noop"}
     check("field 2 is jobName", b"\x12\x04noop" in body, body)
 
+    # Server reflection, spoken raw: ServerReflectionRequest{list_services(7) = ""}.
+    reflect = channel.stream_stream("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                                    request_serializer=lambda b: b, response_deserializer=lambda b: b)
+    answer = b"".join(reflect(iter([b"\x3a\x00"]), timeout=10))
+    for svc in (b"golo.Job", b"golo.Host", b"golo.Runner", b"grpc.health.v1.Health"):
+        check("reflection lists " + svc.decode(), svc in answer, answer)
+
     hostsvc = golo_pb2_grpc.HostStub(channel)
     lst = hostsvc.ListPlugins(golo_pb2.ListPluginsRequest(), timeout=10)
     check("ListPlugins lists both", sorted(p.job for p in lst.plugins) == ["abi_tour", "noop"])
