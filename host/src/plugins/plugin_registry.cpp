@@ -88,6 +88,7 @@ std::vector<FileReport> PluginRegistry::rescan() {
       if (auto *f = std::get_if<FileFingerprint>(&fp);
           f && f->sha256 == it->second->meta().sha256 &&
           f->settings_sha256 == it->second->meta().settings_sha256) {
+        spdlog::info("plugin {}: unchanged ({})", job, path.string());
         reports.push_back({path.string(), job, Outcome::kUnchanged, ""});
         continue;
       }
