@@ -172,9 +172,13 @@ RunResults run_schedule(const Schedule &schedule,
   results.schedule = schedule.to_json();
   Ticker ticker(*st, opt, results);
   auto next_tick = st->start + opt.progress_interval;
+  bool stopped_early = false;
   for (;;) {
     const auto wake = std::min(next_tick, st->end);
-    if (detail::sleep_until_or_stop(st->stopping, wake)) break;
+    if (detail::sleep_until_or_stop(st->stopping, wake)) {
+      stopped_early = true;
+      break;
+    }
     const auto now = Clock::now();
     if (now >= next_tick) {
       ticker.tick(now);
@@ -184,6 +188,12 @@ RunResults run_schedule(const Schedule &schedule,
   }
   const auto stopped = Clock::now();
   results.duration_s = seconds(std::min(stopped, st->end) - st->start);
+  // At the natural end, let the scheduler hand out every arrival due before
+  // the end first (it returns by itself after the last one): a scheduler
+  // woken late must still run or drop them, never lose them silently, so
+  // that iterations + dropped + interrupted is the number of arrivals due.
+  // A requested stop (the caller went away) stops it at once instead.
+  if (!stopped_early && scheduler.joinable()) scheduler.join();
   request_stop(*st);
   if (scheduler.joinable()) scheduler.join();
   if (schedule.model == Model::open) quit_idle_users(*st);

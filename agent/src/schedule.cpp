@@ -286,6 +286,10 @@ Schedule Schedule::share(std::uint64_t index, std::uint64_t count) const {
   s.arrival_rate = split(arrival_rate);
   s.max_users = split(max_users);
   for (auto &st : s.stages) st.target = split(st.target);
+  // A host whose share has arrivals needs a user to serve them: max_users 1
+  // on 2 hosts must not leave the second dropping every one of its arrivals.
+  if (model == Model::open && s.max_users == 0 && s.peak_rate() > 0)
+    s.max_users = 1;
   return s;
 }
 
@@ -303,6 +307,13 @@ double Schedule::level_at(Nanos t) const {
     start += st.duration;
   }
   return level;
+}
+
+std::uint64_t Schedule::peak_rate() const {
+  if (model == Model::closed) return 0;
+  std::uint64_t peak = arrival_rate;
+  for (const auto &st : stages) peak = std::max(peak, st.target);
+  return peak;
 }
 
 std::uint64_t Schedule::peak_users() const {

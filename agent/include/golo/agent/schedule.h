@@ -60,7 +60,8 @@ struct Schedule {
   static Schedule load(const std::string &path);
 
   // The part of this schedule that host `index` of `count` runs: users,
-  // rates and max_users divided, remainders to the first hosts.
+  // rates and max_users divided, remainders to the first hosts (and at
+  // least one user for a share that has arrivals).
   Schedule share(std::uint64_t index, std::uint64_t count) const;
 
   // Closed: users wanted at `t` from the start (fractional while ramping).
@@ -68,6 +69,8 @@ struct Schedule {
   double level_at(Nanos t) const;
   // The most users the run can have at once: its thread count.
   std::uint64_t peak_users() const;
+  // Open model: the highest arrival rate it reaches (0 for closed).
+  std::uint64_t peak_rate() const;
 
   nlohmann::json to_json() const;
 };
