@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# http_get in-process against nginx (one worker, no access log, keep-alive)
+# at 50 users back to back, beside `wrk -t1 -c50` and `hey -c 50 -z` on the
+# same URL, in rotating order, BENCH_REPS repetitions of BENCH_SECONDS (3
+# and 5 s). Load-generator CPU is user+sys: golo-host's from /proc/PID/stat
+# around the run, wrk's and hey's from /usr/bin/time. Target: golo >= 60% of
+# wrk's requests per CPU-second, and ahead of hey's.
+#
+#   bench/http/run.sh     (GOLO_BUILD_DIR: default build/release)
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+seconds=${BENCH_SECONDS:-5}
+users=${BENCH_USERS:-50}
+need "$golo_host" "$golo_cli" "$plugins_out/http_get.so"
+command -v wrk >/dev/null && command -v hey >/dev/null || { echo "bench/http: needs wrk and hey (scripts/install-deps.sh)" >&2; exit 2; }
+
+start_nginx 4096
+start_host golo http_get
+golo_pid=$host_pid golo_addr=$host_addr
+
+# wrk's "123.45us" / "1.20ms" / "1.00s" in µs
+to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1e6; else print n }'; }
+record() { # record KEY REQUESTS REQ_PER_S P50_US P99_US CPU_S ERRORS
+  sample "$1" rps "$3"; sample "$1" p50 "$4"; sample "$1" p99 "$5"; sample "$1" cpu "$6"
+  sample "$1" per_cpu "$(awk -v n="$2" -v c="$6" 'BEGIN { printf "%.0f\n", (c > 0 ? n / c : 0) }')"
+  echo "  $1: $2 requests, $3 req/s, p50 $4 µs, p99 $5 µs, cpu $6 s, errors $7" >&2
+}
+
+run_golo() {
+  write_schedule "$work/s.yaml" http_get "$users" 0 "${seconds}s"
+  local c0 c1
+  c0=$(cpu_s "$golo_pid")
+  "$golo_cli" run "$work/s.yaml" --host "$golo_addr" --out "$work/r.json" --quiet >/dev/null || true
+  c1=$(cpu_s "$golo_pid")
+  record golo "$(jq -r .total.iterations "$work/r.json")" "$(jq -r .total.rate "$work/r.json")" \
+    "$(jq -r .total.latency_us.p50 "$work/r.json")" "$(jq -r .total.latency_us.p99 "$work/r.json")" \
+    "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" "$(jq -r .total.errors "$work/r.json")"
+}
+run_wrk() {
+  /usr/bin/time -f "%U %S" -o "$work/time" wrk -t1 -c"$users" -d"${seconds}s" --latency "$nginx_url" >"$work/wrk.out"
+  local n rps p50 p99 cpu err
+  n=$(awk '/requests in/ { print $1 }' "$work/wrk.out")
+  rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk.out")
+  p50=$(to_us "$(awk '$1 == "50%" { print $2 }' "$work/wrk.out")")
+  p99=$(to_us "$(awk '$1 == "99%" { print $2 }' "$work/wrk.out")")
+  cpu=$(awk '{ print $1 + $2 }' "$work/time")
+  err=$(awk '/Socket errors|Non-2xx/ { print }' "$work/wrk.out" | tr '\n' ' ')
+  record wrk "$n" "$rps" "$p50" "$p99" "$cpu" "${err:-0}"
+}
+run_hey() {
+  /usr/bin/time -f "%U %S" -o "$work/time" hey -c "$users" -z "${seconds}s" "$nginx_url" >"$work/hey.out"
+  local n rps p50 p99 cpu
+  n=$(awk '/^  \[200\]/ { print $2 }' "$work/hey.out")
+  rps=$(awk '/Requests\/sec:/ { print $2 }' "$work/hey.out")
+  p50=$(awk '/50% in/ { print $3 * 1e6 }' "$work/hey.out")
+  p99=$(awk '/99% in/ { print $3 * 1e6 }' "$work/hey.out")
+  cpu=$(awk '{ print $1 + $2 }' "$work/time")
+  record hey "${n:-0}" "$rps" "$p50" "$p99" "$cpu" "$(grep -c '^Error' "$work/hey.out" || true)"
+}
+
+order=(golo wrk hey)
+for r in $(seq "$reps"); do
+  for i in 0 1 2; do "run_${order[$(((i + r) % 3))]}"; done
+done
+
+machine_line
+echo
+echo "| load generator | req/s | p50/p99 µs | CPU-s per run | req per CPU-s | golo ÷ this (req/s) | golo ÷ this (req per CPU-s) |"
+echo "|---|---|---|---|---|---|---|"
+for k in golo wrk hey; do
+  case $k in
+    golo) name="golo http_get, $users users, pacing 0" ;;
+    wrk) name="wrk -t1 -c$users" ;;
+    hey) name="hey -c $users -z ${seconds}s" ;;
+  esac
+  echo "| $name | $(fmt0 "$(med $k rps)") | $(fmt0 "$(med $k p50)")/$(fmt0 "$(med $k p99)") | $(med $k cpu) | $(fmt0 "$(med $k per_cpu)") | $(ratio "$(med golo rps)" "$(med $k rps)") | $(ratio "$(med golo per_cpu)" "$(med $k per_cpu)") |"
+done
+g=$(med golo per_cpu) w=$(med wrk per_cpu) h=$(med hey per_cpu)
+echo
+echo "Target golo >= 60% of wrk's req per CPU-s: $(awk -v g="$g" -v w="$w" 'BEGIN { printf "%.0f%% -> %s", 100 * g / w, (g >= 0.6 * w ? "met" : "not met") }'); ahead of hey's: $(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.2fx -> %s", g / h, (g > h ? "met" : "not met") }')."

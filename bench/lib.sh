@@ -1,0 +1,123 @@
+# Shared helpers for bench/*/run.sh (bash; source it). Every process started
+# here is remembered and stopped on exit; only 127.0.0.1 is ever loaded.
+#
+# Environment: GOLO_BUILD_DIR (default: build/release, as scripts/build.sh
+# makes it), BENCH_REPS (repetitions, default 3), BENCH_SECONDS (seconds per
+# measured run; each benchmark has its own default).
+
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${GOLO_BUILD_DIR:-$bench_root/build/release}
+[[ $build = /* ]] || build=$bench_root/$build
+golo_host=$build/host/golo-host
+golo_cli=$build/cli/golo
+plugins_out=$build/plugins-out
+reps=${BENCH_REPS:-3}
+clk_tck=$(getconf CLK_TCK)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/golo-bench.XXXXXX")
+chmod 755 "$work" # nginx workers (user nobody) read the page below it
+bench_pids=()
+bench_cleanup() {
+  local p
+  for p in "${bench_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${bench_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap bench_cleanup EXIT
+
+need() {
+  local f
+  for f in "$@"; do
+    [[ -e $f ]] || { echo "bench: $f missing (build with scripts/build.sh, or set GOLO_BUILD_DIR)" >&2; exit 2; }
+  done
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# CPU seconds (user+sys) a live process has used so far.
+cpu_s() { awk -v t="$clk_tck" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13) / t }' "/proc/$1/stat"; }
+# A /proc/PID/status field in KiB (VmRSS, VmHWM).
+vm_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# start_host NAME PLUGIN... : a golo-host serving copies of the given plugins
+# from $work/NAME; sets host_pid and host_addr.
+start_host() {
+  local name=$1 p
+  shift
+  mkdir -p "$work/$name"
+  for p in "$@"; do cp "$plugins_out/$p.so" "$work/$name/"; done
+  [[ -f $work/http_get.conf ]] && cp "$work/http_get.conf" "$work/$name/"
+  "$golo_host" --listen 127.0.0.1:0 --plugins "$work/$name" --log-level warn \
+    >"$work/$name.port" 2>"$work/$name.log" &
+  host_pid=$!
+  bench_pids+=("$host_pid")
+  local _
+  for _ in $(seq 200); do grep -q "listening on port" "$work/$name.port" 2>/dev/null && break; sleep 0.05; done
+  host_addr="127.0.0.1:$(sed -n 's/listening on port //p' "$work/$name.port")"
+  [[ $host_addr != 127.0.0.1: ]] || { cat "$work/$name.log" >&2; exit 1; }
+}
+
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# start_nginx [WORKER_CONNECTIONS]: one worker, no access log, keep-alive;
+# sets nginx_url and writes http_get.conf for start_host.
+start_nginx() {
+  local conns=${1:-4096} port files
+  files=$((conns + 100))
+  # nginx may not raise its file limit above the hard limit
+  [[ $(ulimit -Hn) = unlimited ]] || ((files <= $(ulimit -Hn))) || files=$(ulimit -Hn)
+  port=$(free_port)
+  mkdir -p "$work/nginx/www"
+  printf 'hello from nginx\n' >"$work/nginx/www/index.html"
+  chmod -R a+rX "$work/nginx"
+  cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+worker_rlimit_nofile $files;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections $conns; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  server { listen 127.0.0.1:$port backlog=16384; root $work/nginx/www; }
+}
+CONF
+  /usr/sbin/nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" -g 'daemon off;' &
+  bench_pids+=($!)
+  nginx_url="http://127.0.0.1:$port/"
+  local _
+  for _ in $(seq 200); do curl -s -o /dev/null "$nginx_url" && break; sleep 0.05; done
+  echo "url = $nginx_url" >"$work/http_get.conf"
+}
+
+# write_schedule FILE JOB USERS PACING DURATION
+write_schedule() {
+  cat >"$1" <<YAML
+version: job:latest
+job:
+  name: $2
+  users: $3
+  pacing: $4
+  duration: $5
+  graceful_stop: 5s
+YAML
+}
+
+# Median of the numbers on stdin, one per line.
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+# Results are kept as lines "KEY metric value" in $work/samples; med KEY metric.
+sample() { echo "$1 $2 $3" >>"$work/samples"; }
+med() { awk -v k="$1" -v m="$2" '$1 == k && $2 == m { print $3 }' "$work/samples" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "nan"; else printf "%.2f\n", a / b }'; }
+fmt0() { awk -v a="$1" 'BEGIN { printf "%.0f\n", a }'; }
+
+machine_line() {
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u +%Y-%m-%d), shared with other work; medians of $reps alternating repetitions."
+}
