@@ -108,7 +108,12 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   {
     std::ofstream out(copy, std::ios::binary | std::ios::trunc);
     out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
-    if (!out) return fail(file, "cannot write private copy " + copy.string());
+    out.close();
+    if (!out) {
+      std::error_code ignored;
+      fs::remove(copy, ignored);  // leave no partial copy behind
+      return fail(file, "cannot write private copy " + copy.string());
+    }
   }
 
   // 4. dlopen: bind everything now (a missing symbol fails here, not
