@@ -7,15 +7,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-# what the benchmark scripts use beyond scripts/install-deps.sh
-extra=()
-for p in jq time linux-perf valgrind; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || extra+=("$p")
-done
-if ((${#extra[@]})); then
-  sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
-  $sudo apt-get install -y -qq --no-install-recommends "${extra[@]}" >/dev/null
-fi
 if [[ -z ${GOLO_BUILD_DIR:-} ]]; then
   echo "building build/release..."
   scripts/build.sh release >build.log 2>&1 || { tail -40 build.log; exit 1; }

@@ -12,7 +12,7 @@ PACKAGES=(
   # tests: a second-language gRPC client, a real HTTP target, tools
   python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps
   # benchmarks
-  wrk hey hyperfine
+  wrk hey hyperfine jq time linux-perf valgrind
 )
 
 missing=()
