@@ -4,6 +4,17 @@
 
 namespace golo::host {
 
+namespace {
+// Threads take shards round-robin as they first call, so up to kShards
+// concurrent callers never share a counter's cache line.
+std::size_t shard_of_this_thread() {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t shard =
+      next.fetch_add(1, std::memory_order_relaxed);
+  return shard;
+}
+}  // namespace
+
 PluginVersion::PluginVersion(boost::dll::shared_library lib,
                              std::unique_ptr<golo_plugin> plugin,
                              PluginMetadata meta, TriggerFn trigger,
@@ -34,7 +45,8 @@ int PluginVersion::trigger(golo_response &resp, std::uint64_t iteration,
   ctx.job_name = meta_.job.c_str();
   ctx.iteration = iteration;
   ctx.user = user;
-  in_flight_.fetch_add(1, std::memory_order_relaxed);
+  Counters &counters = counters_[shard_of_this_thread() % kShards];
+  counters.started.fetch_add(1, std::memory_order_relaxed);
   int rc;
   if (meta_.serial) {
     std::lock_guard lock(serial_);
@@ -42,10 +54,33 @@ int PluginVersion::trigger(golo_response &resp, std::uint64_t iteration,
   } else {
     rc = trigger_(&ctx, &resp);
   }
-  in_flight_.fetch_sub(1, std::memory_order_relaxed);
-  calls_.fetch_add(1, std::memory_order_relaxed);
-  if (rc != 0 || resp.error) errors_.fetch_add(1, std::memory_order_relaxed);
+  if (rc != 0 || resp.error)
+    counters.errors.fetch_add(1, std::memory_order_relaxed);
+  counters.finished.fetch_add(1, std::memory_order_relaxed);
   return rc;
+}
+
+std::uint64_t PluginVersion::calls() const {
+  std::uint64_t n = 0;
+  for (const auto &c : counters_)
+    n += c.finished.load(std::memory_order_relaxed);
+  return n;
+}
+
+std::uint64_t PluginVersion::errors() const {
+  std::uint64_t n = 0;
+  for (const auto &c : counters_) n += c.errors.load(std::memory_order_relaxed);
+  return n;
+}
+
+std::uint64_t PluginVersion::in_flight() const {
+  // Finished first: each shard's started only grows and is never below its
+  // finished, so reading started afterwards never gives a negative count.
+  const std::uint64_t finished = calls();
+  std::uint64_t started = 0;
+  for (const auto &c : counters_)
+    started += c.started.load(std::memory_order_relaxed);
+  return started - finished;
 }
 
 }  // namespace golo::host

@@ -4,6 +4,7 @@
 // library is unloaded (nginx's old workers draining, by reference count).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <boost/dll/shared_library.hpp>
 #include <chrono>
@@ -49,13 +50,9 @@ class PluginVersion {
               std::uint32_t user = 0);
 
   const PluginMetadata &meta() const { return meta_; }
-  std::uint64_t calls() const { return calls_.load(std::memory_order_relaxed); }
-  std::uint64_t errors() const {
-    return errors_.load(std::memory_order_relaxed);
-  }
-  std::uint64_t in_flight() const {
-    return in_flight_.load(std::memory_order_relaxed);
-  }
+  std::uint64_t calls() const;  // finished since load
+  std::uint64_t errors() const;
+  std::uint64_t in_flight() const;
 
  private:
   boost::dll::shared_library lib_;  // unloaded last, after shutdown
@@ -65,9 +62,14 @@ class PluginVersion {
   ShutdownFn shutdown_;
   void *state_;
   std::mutex serial_;
-  std::atomic<std::uint64_t> calls_{0};
-  std::atomic<std::uint64_t> errors_{0};
-  std::atomic<std::uint64_t> in_flight_{0};
+  // Call counters, sharded by thread: one shared counter written by every
+  // caller was half the cost of an in-process iteration (its cache line
+  // bouncing between cores). Readers sum the shards.
+  struct alignas(64) Counters {
+    std::atomic<std::uint64_t> started{0}, finished{0}, errors{0};
+  };
+  static constexpr std::size_t kShards = 32;
+  std::array<Counters, kShards> counters_;
 };
 
 }  // namespace golo::host
