@@ -1,9 +1,9 @@
 #include "server/server.h"
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
 
+#include "server/health_service.h"
 #include "server/host_service.h"
 #include "server/job_service.h"
 #include "server/runner_service.h"
@@ -15,6 +15,7 @@ struct HostServer::Services {
   JobService job;
   HostService host;
   RunnerService runner;
+  HealthService health;
 };
 
 HostServer::HostServer(PluginRegistry &registry)
@@ -23,7 +24,6 @@ HostServer::HostServer(PluginRegistry &registry)
 HostServer::~HostServer() = default;
 
 bool HostServer::start(const std::string &listen_addr) {
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen_addr, grpc::InsecureServerCredentials(),
@@ -32,6 +32,7 @@ bool HostServer::start(const std::string &listen_addr) {
   builder.RegisterService(&services_->job);
   builder.RegisterService(&services_->host);
   builder.RegisterService(&services_->runner);
+  builder.RegisterService(&services_->health);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
     spdlog::error("cannot listen on {}: address in use or invalid",
@@ -47,6 +48,7 @@ bool HostServer::start(const std::string &listen_addr) {
 }
 
 void HostServer::shutdown(std::chrono::milliseconds grace) {
+  services_->health.set_not_serving();
   services_->runner.stop_all();  // schedules stop their load, send results
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + grace);
 }
