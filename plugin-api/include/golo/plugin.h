@@ -28,9 +28,9 @@
  *
  * Ownership: the host copies every string a plugin hands it before the call
  * returns, so a plugin may pass stack buffers. A NULL string is taken as
- * empty (for a message: no message); it never crashes the host. Strings the host hands out are
- * valid for the documented lifetime and must not be freed. Neither side ever
- * frees the other's memory.
+ * empty (for a message: no message); it never crashes the host. Strings the
+ * host hands out are valid for the documented lifetime and must not be freed.
+ * Neither side ever frees the other's memory.
  *
  * Threading: golo_trigger is called from many threads at once, unless the
  * plugin's flags include GOLO_PLUGIN_SERIAL; then the host never runs two
@@ -197,15 +197,15 @@ typedef struct golo_host_api {
 
 /* One trigger's context. Valid only during the golo_trigger call. */
 typedef struct golo_context {
-  size_t size;                /* sizeof(golo_context) as the host built it */
-  const golo_host_api *host;  /* the host services */
-  golo_plugin *plugin;        /* this plugin, for log and setting */
-  void *state;                /* what golo_init stored, or NULL */
-  const char *job_name;       /* Context.jobName as routed, never NULL */
-  uint64_t iteration;         /* 0-based count within a schedule run;
-                                 0 for a single Job.Trigger call */
-  uint32_t user;              /* 0-based user (virtual user) index in a
-                                 schedule run; 0 for a single call */
+  size_t size;               /* sizeof(golo_context) as the host built it */
+  const golo_host_api *host; /* the host services */
+  golo_plugin *plugin;       /* this plugin, for log and setting */
+  void *state;               /* what golo_init stored, or NULL */
+  const char *job_name;      /* Context.jobName as routed, never NULL */
+  uint64_t iteration;        /* 0-based count within a schedule run;
+                                0 for a single Job.Trigger call */
+  uint32_t user;             /* 0-based user (virtual user) index in a
+                                schedule run; 0 for a single call */
   uint32_t reserved;
 } golo_context;
 
@@ -256,20 +256,21 @@ typedef struct golo_plugin_info {
  *     GOLO_PLUGIN(.flags = GOLO_PLUGIN_SERIAL, .name = "legacy");
  *     GOLO_PLUGIN(.flags = 0);      (nothing to declare)
  */
-#define GOLO_PLUGIN(...)                                                       \
-  GOLO_EXTERN_C_ GOLO_EXPORT const golo_plugin_info *golo_plugin_magic(void);  \
-  GOLO_OMITTED_FIELDS_BEGIN_                                                   \
-  GOLO_EXTERN_C_ const golo_plugin_info *golo_plugin_magic(void) {             \
-    static const golo_plugin_info golo_info_ = {                               \
-        .size = sizeof(golo_plugin_info),                                      \
-        .abi_version = GOLO_ABI_VERSION,                                       \
-        __VA_ARGS__};                                                          \
-    return &golo_info_;                                                        \
-  }                                                                            \
-  GOLO_OMITTED_FIELDS_END_                                                     \
+#define GOLO_PLUGIN(...)                                                      \
+  GOLO_EXTERN_C_ GOLO_EXPORT const golo_plugin_info *golo_plugin_magic(void); \
+  GOLO_OMITTED_FIELDS_BEGIN_                                                  \
+  GOLO_EXTERN_C_ const golo_plugin_info *golo_plugin_magic(void) {            \
+    static const golo_plugin_info golo_info_ = {                              \
+        .size = sizeof(golo_plugin_info),                                     \
+        .abi_version = GOLO_ABI_VERSION,                                      \
+        __VA_ARGS__};                                                         \
+    return &golo_info_;                                                       \
+  }                                                                           \
+  GOLO_OMITTED_FIELDS_END_                                                    \
   typedef int golo_plugin_defined_here_
 
-/* In a C++ plugin the marker must keep its C name, or the host cannot find it. */
+/* In a C++ plugin the marker must keep its C name, or the host cannot find it.
+ */
 #ifdef __cplusplus
 #define GOLO_EXTERN_C_ extern "C"
 #else
@@ -279,8 +280,8 @@ typedef struct golo_plugin_info {
 /* Omitted designated fields are zero by definition; C++'s -Wextra still
  * warns about them, so GOLO_PLUGIN silences that one warning locally. */
 #if defined(__cplusplus) && defined(__GNUC__)
-#define GOLO_OMITTED_FIELDS_BEGIN_                                             \
-  _Pragma("GCC diagnostic push")                                               \
+#define GOLO_OMITTED_FIELDS_BEGIN_ \
+  _Pragma("GCC diagnostic push")   \
       _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
 #define GOLO_OMITTED_FIELDS_END_ _Pragma("GCC diagnostic pop")
 #else
