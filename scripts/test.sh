@@ -37,5 +37,6 @@ export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 run_ctest build/tsan -L tsan
 
 echo
-echo "all configurations: $passed passed, $failed failed"
+echo "(normal, ASan+UBSan and TSan runs together)"
+echo "total: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
