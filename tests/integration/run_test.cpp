@@ -526,6 +526,50 @@ TEST_CASE("golo run on two hosts splits the users and sums the results") {
   CHECK(plugin_calls(host_b, "sleepy") == b + 10);
 }
 
+TEST_CASE(
+    "golo run keeps the results of the hosts that answered when one is not "
+    "there") {
+  TempDir dir, work;
+  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
+  write_text(dir.path() / "sleepy.conf", "sleep_ms = 1\n");
+  HostProcess host(dir.path());
+  const std::string absent = "127.0.0.1:" + std::to_string(free_port());
+  // 2 users split 1 + 1: the live host runs its user at 10/s for 1 s.
+  const auto schedule = write_schedule(
+      work, "half.yaml",
+      "job:\n  name: sleepy\n  users: 2\n  pacing: 100ms\n  duration: 1s\n");
+  const auto out_file = work.path() / "half.json";
+  std::string out;
+  CHECK(run_command(cli() + "run --quiet --host " + host.address() +
+                        " --host " + absent + " --out " + out_file.string() +
+                        " " + schedule.string(),
+                    &out) == 1);
+  CHECK(out.find("golo run: host " + absent + ": cannot reach golo-host at " +
+                 absent) != std::string::npos);
+  const auto results = json::parse(read_text(out_file));
+  CHECK(u64(results.at("total"), "iterations") == plugin_calls(host, "sleepy"));
+  CHECK(u64(results.at("total"), "iterations") == 10);
+  REQUIRE(results.at("hosts").size() == 2);
+  CHECK(results.at("hosts")[0].at("ok") == true);
+  CHECK(results.at("hosts")[1].at("ok") == false);
+
+  // With no host at all there is nothing to report.
+  out.clear();
+  CHECK(run_command(
+            cli() + "run --quiet --host " + absent + " " + schedule.string(),
+            &out) == 1);
+  CHECK(out.find("cannot reach golo-host at " + absent) != std::string::npos);
+  CHECK(out.find("TAG SET") == std::string::npos);
+}
+
+TEST_CASE("golo run names a schedule file it cannot read") {
+  TempDir work;
+  const auto missing = (work.path() / "nope.yaml").string();
+  std::string out;
+  CHECK(run_command(cli() + "run " + missing, &out) == 2);
+  CHECK(out.find("golo run: cannot read " + missing) != std::string::npos);
+}
+
 TEST_CASE("go-lo's payload runs unchanged: N users once a second") {
   TempDir dir, work;
   install_plugin(example_plugin("noop"), dir.path(), "noop");

@@ -18,6 +18,13 @@ struct golo_response {
   std::uint32_t tags_dropped = 0;  // beyond GOLO_MAX_TAGS
   std::vector<std::pair<std::string, std::string>> tags;
 
+  // What a non-zero return from golo_trigger means, for the caller:
+  // "trigger returned 7: target refused the login".
+  std::string failure_message(int rc) const {
+    return "trigger returned " + std::to_string(rc) +
+           (failure.empty() ? std::string() : ": " + failure);
+  }
+
   void clear() {
     id.clear();
     output.clear();

@@ -19,7 +19,6 @@ void LocalPluginRunner::run(std::uint32_t user, std::uint64_t iteration,
     slot.version = registry_.find(job_);
     slot.epoch = epoch;
   }
-  out.clear();
   if (!slot.version) {
     out.failed = true;
     out.error_text = "job \"" + job_ + "\" is no longer loaded";
@@ -29,19 +28,13 @@ void LocalPluginRunner::run(std::uint32_t user, std::uint64_t iteration,
   const int rc = slot.version->trigger(r, iteration, user);
   if (rc != 0) {
     out.failed = true;
-    out.error_text = "trigger returned " + std::to_string(rc);
-    if (!r.failure.empty()) out.error_text += ": " + r.failure;
+    out.error_text = r.failure_message(rc);
   } else if (r.error) {
     out.error_flag = true;
     out.error_text.assign(r.output, 0,
                           std::min(r.output.size(), agent::kMaxErrorTextLen));
   }
-  // Element-wise assignment keeps the strings' capacity across iterations.
-  out.tags.resize(r.tags.size());
-  for (std::size_t i = 0; i < r.tags.size(); ++i) {
-    out.tags[i].first = r.tags[i].first;
-    out.tags[i].second = r.tags[i].second;
-  }
+  out.tags.assign(r.tags.begin(), r.tags.end());
 }
 
 }  // namespace golo::host

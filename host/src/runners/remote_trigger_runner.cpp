@@ -21,7 +21,6 @@ RemoteTriggerRunner::RemoteTriggerRunner(const std::string &target,
 
 void RemoteTriggerRunner::run(std::uint32_t user, std::uint64_t,
                               agent::IterationOutcome &out) {
-  out.clear();
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + timeout_);
   golo::Context req;

@@ -54,10 +54,8 @@ grpc::Status JobService::Trigger(grpc::ServerContext *,
   const auto &meta = version->meta();
   if (rc != 0) {
     // go-lo's TriggerFunc error: the call fails, carrying the plugin's word.
-    return grpc::Status(
-        grpc::StatusCode::UNKNOWN,
-        "job \"" + meta.job + "\": trigger returned " + std::to_string(rc) +
-            (r.failure.empty() ? std::string() : ": " + r.failure));
+    return grpc::Status(grpc::StatusCode::UNKNOWN,
+                        "job \"" + meta.job + "\": " + r.failure_message(rc));
   }
   resp->set_id(r.id);
   resp->set_jobname(meta.job);

@@ -9,9 +9,10 @@
 
 namespace golo::agent {
 
-// What one iteration produced. The executor reuses one object per user, so
-// implementations should assign into the members (keeping their capacity)
-// rather than allocate new ones.
+// What one iteration produced. The executor reuses one object per user and
+// clears it before each call, so implementations only set what happened,
+// assigning into the members (keeping their capacity) rather than
+// allocating new ones.
 struct IterationOutcome {
   // The trigger itself failed (non-zero return / RPC error): counted as error.
   bool failed = false;
