@@ -30,12 +30,17 @@ function(golo_add_plugin name)
   cmake_parse_arguments(P "" "OUTPUT_DIR" "SOURCES;LIBS" ${ARGN})
   add_library(${name} MODULE ${P_SOURCES})
   set_target_properties(${name} PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden
+                        CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
                         C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
   if(P_OUTPUT_DIR)
     set_target_properties(${name} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIR})
   endif()
   target_link_libraries(${name} PRIVATE golo_plugin_api ${P_LIBS})
-  target_compile_options(${name} PRIVATE -Wall -Wextra -pedantic -Werror)
+  golo_strict(${name})
+  target_link_options(${name} PRIVATE
+                      -Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/plugin-exports.map)
+  set_property(TARGET ${name} APPEND PROPERTY LINK_DEPENDS
+               ${PROJECT_SOURCE_DIR}/cmake/plugin-exports.map)
   if(NOT GOLO_SANITIZER_FLAGS)
     # Sanitizer runtimes live in the host executable, so -z defs cannot hold there.
     target_link_options(${name} PRIVATE -Wl,-z,defs)
