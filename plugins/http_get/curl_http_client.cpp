@@ -24,6 +24,12 @@ CurlHttpClient::CurlHttpClient(const RequestSpec &spec)
   curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, errbuf_);
   curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, count_body);
   curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &body_bytes_);
+  if (!spec.tls_verify) {
+    curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl_, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!spec.ca_file.empty())
+    curl_easy_setopt(curl_, CURLOPT_CAINFO, spec.ca_file.c_str());
   if (spec.method == "GET") {
     curl_easy_setopt(curl_, CURLOPT_HTTPGET, 1L);
   } else if (spec.method == "HEAD") {

@@ -16,6 +16,10 @@ struct RequestSpec {
   std::string method;      // GET, HEAD, POST or any verb
   std::string body;        // sent for methods other than GET and HEAD
   long timeout_ms = 5000;  // whole request: connect, send and response
+  // TLS, for curl only (http:// has none). Staging targets often carry
+  // self-signed certificates: either trust their CA or stop verifying.
+  bool tls_verify = true;  // false: accept any certificate and host name
+  std::string ca_file;     // CA bundle to trust instead of the system's
 };
 
 // What one request gave back.

@@ -11,6 +11,17 @@
  *                                      through golo's own lean client, the
  *                                      rest through libcurl; curl: libcurl
  *                                      for every URL
+ *   tls_verify = true                  true (default): check the server's
+ *                                      certificate and host name; false:
+ *                                      accept any (for staging targets with
+ *                                      self-signed certificates)
+ *   ca_file =                          PEM file of CA certificates to trust
+ *                                      instead of the system's (default
+ *                                      unset); a relative path is taken
+ *                                      from golo-host's working directory
+ *
+ * tls_verify and ca_file apply to https:// (through libcurl); the plain
+ * client ignores them, as http:// has no TLS.
  *
  * Each call sets a fresh sequence id and the tags status (int), size (int,
  * body bytes received) and url (string). An HTTP status of 400 or more is a
@@ -24,9 +35,12 @@
  * C plugin (see docs/plugin-guide.md).
  */
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <golo/plugin.h>
 #include <pthread.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -104,6 +118,18 @@ int refuse(const golo_init_args *args, const std::string &why) {
   return 1;
 }
 
+// "" when a byte of `path` can be read, else why not. Opening alone would
+// accept a directory.
+std::string unreadable(const std::string &path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  char c;
+  const bool ok = ::read(fd, &c, 1) >= 0;
+  const int err = errno;
+  ::close(fd);
+  return ok ? "" : std::strerror(err);
+}
+
 }  // namespace
 
 extern "C" int golo_init(const golo_init_args *args, void **state) {
@@ -114,6 +140,8 @@ extern "C" int golo_init(const golo_init_args *args, void **state) {
   s->spec.body = setting_or(args, "body", "");
   const std::string timeout = setting_or(args, "timeout", "5000");
   const std::string client = setting_or(args, "client", "auto");
+  const std::string tls_verify = setting_or(args, "tls_verify", "true");
+  s->spec.ca_file = setting_or(args, "ca_file", "");
   char *end = nullptr;
   s->spec.timeout_ms = std::strtol(timeout.c_str(), &end, 10);
   if (timeout.empty() || *end != '\0' || s->spec.timeout_ms <= 0)
@@ -122,6 +150,16 @@ extern "C" int golo_init(const golo_init_args *args, void **state) {
   if (client != "auto" && client != "curl")
     return refuse(args,
                   "setting client = \"" + client + "\": want auto or curl");
+  if (tls_verify != "true" && tls_verify != "false")
+    return refuse(args, "setting tls_verify = \"" + tls_verify +
+                            "\": want true or false");
+  s->spec.tls_verify = tls_verify == "true";
+  // Checked now, so a wrong path fails the load, not each https call.
+  if (!s->spec.ca_file.empty()) {
+    if (const std::string why = unreadable(s->spec.ca_file); !why.empty())
+      return refuse(args, "setting ca_file = \"" + s->spec.ca_file +
+                              "\": cannot read it: " + why);
+  }
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
     return refuse(args, "curl_global_init failed");
   std::string why;
@@ -138,10 +176,14 @@ extern "C" int golo_init(const golo_init_args *args, void **state) {
     }
   }
   pthread_key_create(&s->key, on_thread_exit);
-  char msg[512];
-  std::snprintf(msg, sizeof msg, "%s %s, timeout %ld ms, client %s",
+  // An operator should see in the log that verification is off.
+  char msg[1024];
+  std::snprintf(msg, sizeof msg, "%s %s, timeout %ld ms, client %s%s%s%s",
                 s->spec.method.c_str(), s->spec.url.c_str(), s->spec.timeout_ms,
-                s->plain ? "plain" : "curl");
+                s->plain ? "plain" : "curl",
+                s->spec.tls_verify ? "" : ", TLS verification off",
+                s->spec.ca_file.empty() ? "" : ", CA file ",
+                s->spec.ca_file.c_str());
   host->log(args->plugin, GOLO_LOG_INFO, msg);
   *state = s.release();
   return 0;

@@ -214,8 +214,9 @@ golo::ReloadResponse HostProcess::reload() const {
   return out;
 }
 
-NginxProcess::NginxProcess() {
+NginxProcess::NginxProcess(const NginxTls &tls) {
   port_ = free_port();
+  https_ = !tls.cert.empty();
   const auto &d = dir_.path();
   fs::create_directories(d / "www");
   write_text(d / "www" / "index.html", "<html>golo test target</html>\n");
@@ -230,8 +231,12 @@ NginxProcess::NginxProcess() {
        << "  fastcgi_temp_path " << d.string() << "/fastcgi;\n"
        << "  uwsgi_temp_path " << d.string() << "/uwsgi;\n"
        << "  scgi_temp_path " << d.string() << "/scgi;\n"
-       << "  server {\n    listen 127.0.0.1:" << port_ << ";\n"
-       << "    root " << (d / "www").string() << ";\n"
+       << "  server {\n    listen 127.0.0.1:" << port_ << (https_ ? " ssl" : "")
+       << ";\n";
+  if (https_)
+    conf << "    ssl_certificate " << tls.cert.string() << ";\n"
+         << "    ssl_certificate_key " << tls.key.string() << ";\n";
+  conf << "    root " << (d / "www").string() << ";\n"
        << "    location = /ok { return 200 \"hello\\n\"; }\n"
        << "    location = /404 { return 404; }\n"
        << "    location = /500 { return 500; }\n"
@@ -243,7 +248,8 @@ NginxProcess::NginxProcess() {
       {}, d / "stdout", d / "stderr");
   for (int i = 0; i < 500; ++i) {
     std::string out;
-    if (run_command("curl -s -o /dev/null -w '%{http_code}' " + url("/ok"),
+    // -k: the readiness probe is not the place to judge the certificate.
+    if (run_command("curl -sk -o /dev/null -w '%{http_code}' " + url("/ok"),
                     &out) == 0 &&
         out == "200")
       return;

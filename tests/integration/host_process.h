@@ -66,20 +66,28 @@ class HostProcess {
   fs::path log_;
 };
 
+// PEM files for NginxProcess to serve https with; empty for plain http.
+struct NginxTls {
+  fs::path cert, key;
+};
+
 class NginxProcess {
  public:
-  // Serves /ok (200 "hello\n"), /404, /500 and /slow (via a 1 s limit_rate).
-  NginxProcess();
+  // Serves /ok (200 "hello\n"), /404, /500 and /slow (via a 1 s limit_rate);
+  // over https when tls names a certificate.
+  explicit NginxProcess(const NginxTls &tls = {});
   ~NginxProcess();
   int port() const { return port_; }
   std::string url(const std::string &path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return (https_ ? "https" : "http") + std::string("://127.0.0.1:") +
+           std::to_string(port_) + path;
   }
 
  private:
   TempDir dir_{"golo-nginx"};
   pid_t pid_ = -1;
   int port_ = 0;
+  bool https_ = false;
 };
 
 // A TCP port on 127.0.0.1 that nothing listens on right now.

@@ -329,6 +329,42 @@ TEST_CASE("http_get times out per the timeout setting") {
   CHECK(bad.init_rc() != 0);
 }
 
+TEST_CASE("http_get refuses a tls_verify other than true or false") {
+  for (const char *good : {"true", "false"}) {
+    Loaded p(example("http_get"), {{"tls_verify", good}});
+    CHECK_MESSAGE(p.init_rc() == 0, good << ": " << p.plugin().init_error);
+  }
+  for (const char *bad : {"yes", "0", "TRUE", ""}) {
+    Loaded p(example("http_get"), {{"tls_verify", bad}});
+    CHECK(p.init_rc() != 0);
+    CHECK(p.plugin().init_error == "setting tls_verify = \"" +
+                                       std::string(bad) +
+                                       "\": want true or false");
+  }
+}
+
+TEST_CASE("http_get refuses a ca_file it cannot read") {
+  Loaded missing(example("http_get"), {{"url", "https://127.0.0.1:1/"},
+                                       {"ca_file", "/nonexistent/ca.pem"}});
+  CHECK(missing.init_rc() != 0);
+  CHECK(missing.plugin().init_error ==
+        "setting ca_file = \"/nonexistent/ca.pem\": cannot read it: No such "
+        "file or directory");
+  // A directory opens but does not read.
+  Loaded dir(example("http_get"), {{"ca_file", GOLO_TEST_PLUGIN_DIR}});
+  CHECK(dir.init_rc() != 0);
+  CHECK(dir.plugin().init_error == "setting ca_file = \"" GOLO_TEST_PLUGIN_DIR
+                                   "\": cannot read it: Is a directory");
+  // Any readable file loads; whether it holds CAs is curl's to say on use.
+  Loaded readable(example("http_get"),
+                  {{"url", "https://127.0.0.1:1/"},
+                   {"ca_file", test_plugin("not_elf").c_str()}});
+  CHECK_MESSAGE(readable.init_rc() == 0, readable.plugin().init_error);
+  REQUIRE(readable.plugin().logs.size() == 1);
+  CHECK(readable.plugin().logs[0].find(", CA file " + test_plugin("not_elf")) !=
+        std::string::npos);
+}
+
 TEST_CASE("http_get frees the handles of threads that exited") {
   TinyHttp server("HTTP/1.1 204 No Content\r\n\r\n");
   Loaded p(example("http_get"), {{"url", server.url()}});

@@ -12,6 +12,17 @@ using golo::test::Reply;
 using golo::test::ScriptedServer;
 
 namespace {
+// Field by field, so fields added to RequestSpec keep their defaults.
+RequestSpec spec(const std::string &url, const std::string &method,
+                 const std::string &body, long timeout_ms) {
+  RequestSpec s;
+  s.url = url;
+  s.method = method;
+  s.body = body;
+  s.timeout_ms = timeout_ms;
+  return s;
+}
+
 HttpResult perform(CurlHttpClient &c) {
   HttpResult r;
   c.perform(r);
@@ -21,7 +32,7 @@ HttpResult perform(CurlHttpClient &c) {
 
 TEST_CASE("curl client counts the body and keeps its connection") {
   ScriptedServer server({{ok("hello curl")}});
-  CurlHttpClient c(RequestSpec{server.url(), "GET", "", 2000});
+  CurlHttpClient c(spec(server.url(), "GET", "", 2000));
   REQUIRE(c.ok());
   for (int i = 0; i < 3; ++i) {
     auto r = perform(c);
@@ -34,7 +45,7 @@ TEST_CASE("curl client counts the body and keeps its connection") {
 
 TEST_CASE("curl client sends the body with the configured verb") {
   ScriptedServer server({{ok("")}});
-  CurlHttpClient c(RequestSpec{server.url(), "PUT", "k=v", 2000});
+  CurlHttpClient c(spec(server.url(), "PUT", "k=v", 2000));
   auto r = perform(c);
   REQUIRE_MESSAGE(r.answered, r.error);
   auto req = server.requests().at(0);
@@ -43,13 +54,13 @@ TEST_CASE("curl client sends the body with the configured verb") {
 }
 
 TEST_CASE("curl client reports refusal and timeout in curl's words") {
-  CurlHttpClient refused(RequestSpec{"http://127.0.0.1:1/", "GET", "", 2000});
+  CurlHttpClient refused(spec("http://127.0.0.1:1/", "GET", "", 2000));
   auto r = perform(refused);
   CHECK_FALSE(r.answered);
   CHECK(std::string(r.error).rfind("Couldn't connect to server: ", 0) == 0);
 
   ScriptedServer server({{"", Reply::Then::stall}});
-  CurlHttpClient slow(RequestSpec{server.url(), "GET", "", 200});
+  CurlHttpClient slow(spec(server.url(), "GET", "", 200));
   r = perform(slow);
   CHECK_FALSE(r.answered);
   CHECK(std::string(r.error).rfind("Timeout was reached: ", 0) == 0);

@@ -18,7 +18,12 @@ namespace {
 
 RequestSpec spec(const std::string &url, const std::string &method = "GET",
                  const std::string &body = "", long timeout_ms = 2000) {
-  return RequestSpec{url, method, body, timeout_ms};
+  RequestSpec s;  // field by field: fields added later keep their defaults
+  s.url = url;
+  s.method = method;
+  s.body = body;
+  s.timeout_ms = timeout_ms;
+  return s;
 }
 
 PlainHttpTarget plan(const RequestSpec &s) {
