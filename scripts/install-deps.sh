@@ -9,8 +9,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libspdlog-dev libfmt-dev doctest-dev libcurl4-openssl-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
-  # tests: a second-language gRPC client, a real HTTP target, tools
-  python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps
+  # tests: a second-language gRPC client, a real HTTP target (and a TLS
+  # certificate for it, made by openssl), tools
+  python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps openssl ca-certificates
   # benchmarks
   wrk hey hyperfine jq time linux-perf valgrind
 )

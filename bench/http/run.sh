@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # http_get in-process against nginx (one worker, no access log, keep-alive)
 # at 50 users back to back, beside `wrk -t1 -c50` and `hey -c 50 -z` on the
-# same URL, in rotating order, BENCH_REPS repetitions of BENCH_SECONDS (3
+# same URL, and beside http_get with `client = curl` (libcurl's easy API, as
+# it serves https://), in rotating order, BENCH_REPS repetitions of BENCH_SECONDS (3
 # and 5 s). Load-generator CPU is user+sys: golo-host's from /proc/PID/stat
 # around the run, wrk's and hey's from /usr/bin/time. Target: golo >= 60% of
 # wrk's requests per CPU-second, and ahead of hey's.
@@ -15,6 +16,10 @@ need "$golo_host" "$golo_cli" "$plugins_out/http_get.so"
 command -v wrk >/dev/null && command -v hey >/dev/null || { echo "bench/http: needs wrk and hey (scripts/install-deps.sh)" >&2; exit 2; }
 
 start_nginx 4096
+# The same plugin as a second job, http_curl, with client = curl.
+mkdir -p "$work/golo"
+cp "$plugins_out/http_get.so" "$work/golo/http_curl.so"
+{ cat "$work/http_get.conf"; echo "client = curl"; } >"$work/golo/http_curl.conf"
 start_host golo http_get
 golo_pid=$host_pid golo_addr=$host_addr
 
@@ -26,13 +31,15 @@ record() { # record KEY REQUESTS REQ_PER_S P50_US P99_US CPU_S ERRORS
   echo "  $1: $2 requests, $3 req/s, p50 $4 µs, p99 $5 µs, cpu $6 s, errors $7" >&2
 }
 
-run_golo() {
-  write_schedule "$work/s.yaml" http_get "$users" 0 "${seconds}s"
+run_golo() { golo_job golo http_get; }
+run_golo_curl() { golo_job golo_curl http_curl; }
+golo_job() { # golo_job KEY JOB
+  write_schedule "$work/s.yaml" "$2" "$users" 0 "${seconds}s"
   local c0 c1
   c0=$(cpu_s "$golo_pid")
   "$golo_cli" run "$work/s.yaml" --host "$golo_addr" --out "$work/r.json" --quiet >/dev/null || true
   c1=$(cpu_s "$golo_pid")
-  record golo "$(jq -r .total.iterations "$work/r.json")" "$(jq -r .total.rate "$work/r.json")" \
+  record "$1" "$(jq -r .total.iterations "$work/r.json")" "$(jq -r .total.rate "$work/r.json")" \
     "$(jq -r .total.latency_us.p50 "$work/r.json")" "$(jq -r .total.latency_us.p99 "$work/r.json")" \
     "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" "$(jq -r .total.errors "$work/r.json")"
 }
@@ -58,18 +65,19 @@ run_hey() {
   record hey "${n:-0}" "$rps" "$p50" "$p99" "$cpu" "$(grep -c '^Error' "$work/hey.out" || true)"
 }
 
-order=(golo wrk hey)
+order=(golo wrk hey golo_curl)
 for r in $(seq "$reps"); do
-  for i in 0 1 2; do "run_${order[$(((i + r) % 3))]}"; done
+  for i in 0 1 2 3; do "run_${order[$(((i + r) % 4))]}"; done
 done
 
 machine_line
 echo
 echo "| load generator | req/s | p50/p99 µs | CPU-s per run | req per CPU-s | golo ÷ this (req/s) | golo ÷ this (req per CPU-s) |"
 echo "|---|---|---|---|---|---|---|"
-for k in golo wrk hey; do
+for k in golo wrk hey golo_curl; do
   case $k in
     golo) name="golo http_get, $users users, pacing 0" ;;
+    golo_curl) name="golo http_get with client = curl" ;;
     wrk) name="wrk -t1 -c$users" ;;
     hey) name="hey -c $users -z ${seconds}s" ;;
   esac

@@ -255,6 +255,9 @@ NginxProcess::NginxProcess(const NginxTls &tls) {
       return;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // A throwing constructor gets no destructor call: stop nginx here.
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
   throw std::runtime_error(
       "nginx did not start: " + read_text(d / "error.log") +
       read_text(d / "stderr"));

@@ -73,8 +73,8 @@ struct NginxTls {
 
 class NginxProcess {
  public:
-  // Serves /ok (200 "hello\n"), /404, /500 and /slow (via a 1 s limit_rate);
-  // over https when tls names a certificate.
+  // Serves /ok (200 "hello\n"), /404 and /500, over https when tls names a
+  // certificate.
   explicit NginxProcess(const NginxTls &tls = {});
   ~NginxProcess();
   int port() const { return port_; }
