@@ -20,6 +20,9 @@ done
 echo
 echo "## inprocess profile"
 bench/inprocess/profile.sh || status=1
+echo
+echo "## http profile"
+bench/http/profile.sh || status=1
 if [[ -x bench/reload/run.sh ]]; then
   echo
   echo "## reload"

@@ -140,7 +140,10 @@ PlainHttpClient::PlainHttpClient(const PlainHttpTarget &target)
       in_(new char[kInitialBuffer]),
       capacity_(kInitialBuffer) {}
 
-PlainHttpClient::~PlainHttpClient() { close_socket(); }
+PlainHttpClient::~PlainHttpClient() {
+  close_socket();
+  if (addresses_ != nullptr) freeaddrinfo(addresses_);
+}
 
 void PlainHttpClient::close_socket() {
   if (fd_ >= 0) ::close(fd_);
@@ -157,19 +160,25 @@ void PlainHttpClient::set_receive_timeout(std::chrono::microseconds t) {
 
 bool PlainHttpClient::connect_socket(HttpResult &r,
                                      Clock::time_point deadline) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo *list = nullptr;
-  int gai =
-      getaddrinfo(target_.host.c_str(), target_.port.c_str(), &hints, &list);
-  if (gai != 0) {
-    std::snprintf(r.error, sizeof r.error, "resolve %s (%s): %s",
-                  target_.host.c_str(), target_.url.c_str(), gai_strerror(gai));
-    return false;
+  // Resolved once per client and kept, as curl's DNS cache would, so a
+  // target that closes every connection is not also a name lookup per
+  // request; dropped when no address answers, so a moved target is found.
+  if (addresses_ == nullptr) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int gai = getaddrinfo(target_.host.c_str(), target_.port.c_str(), &hints,
+                          &addresses_);
+    if (gai != 0) {
+      addresses_ = nullptr;
+      std::snprintf(r.error, sizeof r.error, "resolve %s (%s): %s",
+                    target_.host.c_str(), target_.url.c_str(),
+                    gai_strerror(gai));
+      return false;
+    }
   }
   int err = 0;
-  for (addrinfo *a = list; a != nullptr; a = a->ai_next) {
+  for (addrinfo *a = addresses_; a != nullptr; a = a->ai_next) {
     int fd =
         socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
     if (fd < 0) {
@@ -185,7 +194,6 @@ bool PlainHttpClient::connect_socket(HttpResult &r,
     int one = 1;  // requests are single small writes: send them now
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
-      freeaddrinfo(list);
       fd_ = fd;
       begin_ = end_ = 0;
       receive_timeout_ = std::chrono::microseconds(0);
@@ -194,7 +202,8 @@ bool PlainHttpClient::connect_socket(HttpResult &r,
     err = errno;
     ::close(fd);
   }
-  freeaddrinfo(list);
+  freeaddrinfo(addresses_);
+  addresses_ = nullptr;
   if (err == EINPROGRESS || err == EAGAIN)
     std::snprintf(r.error, sizeof r.error,
                   "timeout: could not connect to %s port %s within %ld ms",
@@ -212,26 +221,25 @@ bool PlainHttpClient::send_request(HttpResult &r, Clock::time_point deadline,
   const char *p = target_.request.data();
   std::size_t left = target_.request.size();
   while (left > 0) {
-    ssize_t n = ::send(fd_, p, left, MSG_NOSIGNAL);
-    if (n > 0) {
+    const ssize_t n = ::send(fd_, p, left, MSG_NOSIGNAL);
+    int err = n < 0 ? errno : 0;
+    if (err == EINTR) continue;
+    if (n >= 0) {
       p += n;
       left -= static_cast<std::size_t>(n);
-      if (left > 0 && Clock::now() >= deadline) n = -1, errno = EAGAIN;
+      if (left == 0 || Clock::now() < deadline) continue;
+      err = EAGAIN;  // a large body still going out at the deadline
     }
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      stale =
-          (err == EPIPE || err == ECONNRESET) && p == target_.request.data();
-      if (err == EAGAIN || err == EWOULDBLOCK)
-        std::snprintf(r.error, sizeof r.error,
-                      "timeout: request to %s not sent within %ld ms",
-                      target_.url.c_str(), target_.timeout_ms);
-      else
-        std::snprintf(r.error, sizeof r.error, "send to %s: %s",
-                      target_.url.c_str(), std::strerror(err));
-      return false;
-    }
+    // The server had closed a kept-alive connection before this request.
+    stale = (err == EPIPE || err == ECONNRESET) && p == target_.request.data();
+    if (err == EAGAIN || err == EWOULDBLOCK)
+      std::snprintf(r.error, sizeof r.error,
+                    "timeout: request to %s not sent within %ld ms",
+                    target_.url.c_str(), target_.timeout_ms);
+    else
+      std::snprintf(r.error, sizeof r.error, "send to %s: %s",
+                    target_.url.c_str(), std::strerror(err));
+    return false;
   }
   return true;
 }

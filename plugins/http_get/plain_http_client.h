@@ -11,6 +11,8 @@
 
 #include "http_client.h"
 
+struct addrinfo;
+
 namespace golo::http_get {
 
 // Where to connect and the exact bytes to send, worked out once.
@@ -52,6 +54,7 @@ class PlainHttpClient final : public HttpClient {
   void close_socket();
 
   const PlainHttpTarget &target_;
+  addrinfo *addresses_ = nullptr;  // the host, resolved; see connect_socket
   int fd_ = -1;
   int receive_errno_ = 0;
   std::chrono::microseconds receive_timeout_{0};  // what SO_RCVTIMEO holds

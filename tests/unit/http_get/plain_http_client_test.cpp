@@ -148,6 +148,21 @@ TEST_CASE("Connection close from the server means a new connection next call") {
   CHECK(server.connections() == 3);
 }
 
+TEST_CASE("a host name is resolved and its addresses tried in turn") {
+  // localhost may resolve to ::1 first, where nothing listens; every call
+  // reconnects (Connection: close) through the kept resolution.
+  ScriptedServer server(
+      {{"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+        Then::close}});
+  Plain p(spec("http://localhost:" + std::to_string(server.port()) + "/n"));
+  for (int i = 0; i < 3; ++i) {
+    auto r = p.get();
+    CHECK_MESSAGE(r.answered, r.error);
+  }
+  CHECK(server.connections() == 3);
+  CHECK(server.requests()[0].find("Host: localhost:") != std::string::npos);
+}
+
 TEST_CASE("a kept-alive connection the server dropped is retried once") {
   // The server closes after each answer without saying so, as an idle
   // timeout would: every call after the first finds a dead connection.
