@@ -44,6 +44,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -130,9 +131,9 @@ std::string unreadable(const std::string &path) {
   return ok ? "" : std::strerror(err);
 }
 
-}  // namespace
-
-extern "C" int golo_init(const golo_init_args *args, void **state) {
+// No exception may cross the C ABI into the host: each entry point below
+// turns them (in practice std::bad_alloc) into the ABI's own failure.
+int init(const golo_init_args *args, void **state) {
   const golo_host_api *host = args->host;
   auto s = std::make_unique<State>();
   s->spec.url = setting_or(args, "url", "http://127.0.0.1:8080/");
@@ -189,7 +190,7 @@ extern "C" int golo_init(const golo_init_args *args, void **state) {
   return 0;
 }
 
-extern "C" int golo_trigger(const golo_context *ctx, golo_response *resp) {
+int trigger(const golo_context *ctx, golo_response *resp) {
   const golo_host_api *host = ctx->host;
   auto *s = static_cast<State *>(ctx->state);
   char id[GOLO_SEQUENCE_ID_SIZE];
@@ -217,6 +218,26 @@ extern "C" int golo_trigger(const golo_context *ctx, golo_response *resp) {
   const int n = std::snprintf(out, sizeof out, "HTTP %ld", r.status);
   host->set_output(resp, out, static_cast<size_t>(n));
   return 0;
+}
+
+}  // namespace
+
+extern "C" int golo_init(const golo_init_args *args, void **state) {
+  try {
+    return init(args, state);
+  } catch (const std::exception &e) {
+    args->host->set_init_error(args->plugin, e.what());
+    return 1;
+  }
+}
+
+extern "C" int golo_trigger(const golo_context *ctx, golo_response *resp) {
+  try {
+    return trigger(ctx, resp);
+  } catch (const std::exception &e) {
+    ctx->host->set_failure(resp, e.what());
+    return 1;
+  }
 }
 
 extern "C" void golo_shutdown(void *state) {

@@ -376,6 +376,28 @@ TEST_CASE("http_get frees the handles of threads that exited") {
   // Shutdown frees the calling thread's handle; ASan reports any leak.
 }
 
+TEST_CASE(
+    "http_get really unloads after use so a reload does not pile up copies") {
+  // A C++ plugin can pin itself in memory (GNU-unique symbols from library
+  // headers, thread_local destructors); cmake/plugin-exports.map and the
+  // pthread key keep http_get unloadable.
+  auto mapped = [] {
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line))
+      if (line.find("/http_get.so") != std::string::npos) return true;
+    return false;
+  };
+  REQUIRE_FALSE(mapped());
+  {
+    TinyHttp server("HTTP/1.1 204 No Content\r\n\r\n");
+    Loaded p(example("http_get"), {{"url", server.url()}});
+    CHECK(p.call().second.output == "HTTP 204");
+    CHECK(mapped());
+  }
+  CHECK_FALSE(mapped());
+}
+
 TEST_CASE("serial detects overlapping calls when the host does not serialise") {
   Loaded p(test_plugin("serial"), {});
   std::vector<std::thread> threads;
