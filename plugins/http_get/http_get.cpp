@@ -10,7 +10,9 @@
  *   client  = auto                     auto (default): http:// URLs go
  *                                      through golo's own lean client, the
  *                                      rest through libcurl; curl: libcurl
- *                                      for every URL
+ *                                      for every URL. The lean client
+ *                                      connects directly: only curl reads
+ *                                      http_proxy and no_proxy
  *   tls_verify = true                  true (default): check the server's
  *                                      certificate and host name; false:
  *                                      accept any (for staging targets with
