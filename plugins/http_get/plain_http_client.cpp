@@ -350,7 +350,8 @@ PlainHttpClient::Exchange PlainHttpClient::exchange(
     r.status = p.status;
     r.body_bytes = p.body_bytes;
     r.answered = true;
-    if (!p.keep_alive()) close_socket();
+    // After a 101 the connection no longer speaks HTTP/1.1.
+    if (!p.keep_alive() || p.status == 101) close_socket();
     return Exchange::done;
   }
 }

@@ -218,6 +218,19 @@ TEST_CASE("an interim 100 Continue is skipped for the final response") {
   CHECK(r.body_bytes == 3);
 }
 
+TEST_CASE("a 101 Switching Protocols answer is final and ends the connection") {
+  ScriptedServer server(
+      {{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: "
+        "websocket\r\nConnection: Upgrade\r\n\r\n"}});
+  Plain p(spec(server.url()));
+  for (int i = 0; i < 2; ++i) {
+    auto r = p.get();
+    REQUIRE_MESSAGE(r.answered, r.error);
+    CHECK(r.status == 101);
+  }
+  CHECK(server.connections() == 2);
+}
+
 TEST_CASE("a header larger than the read buffer is still parsed") {
   const std::string big =
       "HTTP/1.1 200 OK\r\nX-Big: " + std::string(40000, 'h') +
