@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -36,8 +37,27 @@ struct HostRun {
   agent::Progress progress;
   std::string results_json;
   grpc::Status status;
+  // Set by the host's first update (it sends one as the load starts).
+  std::optional<std::chrono::steady_clock::time_point> started;
+  double lost_after_s = 0;  // load time before the stream broke
   std::atomic<bool> done{false};
 };
+
+// Why a host gave no results. A host that had been reporting and then
+// vanished (killed, crashed, network gone) is told apart from one never
+// reached, with what is missing because of it.
+std::string host_failure(HostRun &r) {
+  if (r.status.ok()) return "ended without results";
+  std::lock_guard lock(r.mutex);
+  if (!r.started || r.status.error_code() != grpc::StatusCode::UNAVAILABLE)
+    return describe(r.status, r.addr);
+  char when[32];
+  std::snprintf(when, sizeof when, "%.1f", r.lost_after_s);
+  return "lost golo-host at " + r.addr + " after " + when + " s of load (" +
+         r.status.error_message() + "); what it measured (" +
+         std::to_string(r.progress.iterations) +
+         " iterations reported so far) is not in the results";
+}
 
 void stream_from(HostRun &run, const golo::RunRequest &req) {
   auto stub = golo::Runner::NewStub(connect(run.addr));
@@ -45,6 +65,7 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
   golo::RunUpdate update;
   while (reader->Read(&update)) {
     std::lock_guard lock(run.mutex);
+    if (!run.started) run.started = std::chrono::steady_clock::now();
     if (update.has_progress()) {
       const auto &p = update.progress();
       run.progress = agent::Progress{
@@ -56,6 +77,12 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
     }
   }
   run.status = reader->Finish();
+  if (run.started) {
+    std::lock_guard lock(run.mutex);
+    run.lost_after_s = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - *run.started)
+                           .count();
+  }
   run.done = true;
 }
 
@@ -148,9 +175,7 @@ int run_command(const RunOptions &opts) {
   for (auto &r : runs) {
     if (!r->status.ok() || r->results_json.empty()) {
       ++failed_hosts;
-      std::cerr << "golo run: host " << r->addr << ": "
-                << (r->status.ok() ? "ended without results"
-                                   : describe(r->status, r->addr))
+      std::cerr << "golo run: host " << r->addr << ": " << host_failure(*r)
                 << "\n";
       continue;
     }

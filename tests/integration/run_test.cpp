@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <tuple>
@@ -347,10 +348,16 @@ TEST_CASE("the caller disconnecting stops the load within a second") {
   req.set_scheduleyaml(
       "job:\n  name: sleepy\n  users: 4\n  pacing: 0\n  duration: 60s\n");
   auto reader = stub->Run(&ctx, req);
-  // Wait for the first progress update: the load is running.
+  // The first update (at 0 s) says the load started; wait for one that
+  // shows iterations: the load is running.
   golo::RunUpdate update;
   REQUIRE(reader->Read(&update));
   REQUIRE(update.has_progress());
+  CHECK(update.progress().elapsedseconds() == 0);
+  do {
+    REQUIRE(reader->Read(&update));
+    REQUIRE(update.has_progress());
+  } while (update.progress().iterations() == 0);
   REQUIRE(plugin_calls(host, "sleepy") > 0);
   const auto cancelled_at = Clock::now();
   ctx.TryCancel();
@@ -560,6 +567,47 @@ TEST_CASE(
             &out) == 1);
   CHECK(out.find("cannot reach golo-host at " + absent) != std::string::npos);
   CHECK(out.find("TAG SET") == std::string::npos);
+}
+
+TEST_CASE(
+    "golo run keeps what the live host measured when another dies mid-run") {
+  TempDir dir_a, dir_b, work;
+  for (const auto *d : {&dir_a, &dir_b}) {
+    install_plugin(example_plugin("sleepy"), d->path(), "sleepy");
+    write_text(d->path() / "sleepy.conf", "sleep_ms = 1\n");
+  }
+  HostProcess host_a(dir_a.path()), host_b(dir_b.path());
+  // 2 users split 1 + 1, each 10/s for 3 s; host B is killed after 1 s.
+  // Host A's 30 iterations must all be in the results, host B marked failed.
+  const auto schedule = write_schedule(
+      work, "dies.yaml",
+      "job:\n  name: sleepy\n  users: 2\n  pacing: 100ms\n  duration: 3s\n");
+  const auto out_file = work.path() / "dies.json";
+  std::string out;
+  int rc = -1;
+  std::thread run([&] {
+    rc = run_command(cli() + "run --quiet --host " + host_a.address() +
+                         " --host " + host_b.address() + " --out " +
+                         out_file.string() + " " + schedule.string(),
+                     &out);
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  host_b.signal(SIGKILL);
+  run.join();
+  MESSAGE(out);
+  CHECK(rc == 1);
+  CHECK(out.find("golo run: host " + host_b.address() + ": lost golo-host at " +
+                 host_b.address() + " ") != std::string::npos);
+  CHECK(out.find(" s of load (") != std::string::npos);
+  CHECK(out.find(" iterations reported so far) is not in the results") !=
+        std::string::npos);
+  const auto results = json::parse(read_text(out_file));
+  CHECK(u64(results.at("total"), "iterations") ==
+        plugin_calls(host_a, "sleepy"));
+  CHECK(u64(results.at("total"), "iterations") == 30);
+  REQUIRE(results.at("hosts").size() == 2);
+  CHECK(results.at("hosts")[0].at("ok") == true);
+  CHECK(results.at("hosts")[1].at("ok") == false);
 }
 
 TEST_CASE("golo run names a schedule file it cannot read") {

@@ -74,6 +74,13 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                where, schedule.peak_users(),
                std::chrono::duration<double>(schedule.duration).count());
 
+  // An update at 0 s says the load has started, so that a caller can tell
+  // a host lost mid-run from one never reached.
+  {
+    golo::RunUpdate update;
+    fill(*update.mutable_progress(), agent::Progress{});
+    writer->Write(update);
+  }
   std::stop_source stop;
   {
     std::lock_guard lock(mutex_);
