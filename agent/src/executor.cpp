@@ -103,12 +103,12 @@ class Ticker {
                            interval.to_sparse()});
     if (opt_.on_progress) {
       const double span = std::max(1e-9, seconds(now - last_));
-      opt_.on_progress({seconds(now - st_.start), active, iterations, errors,
-                        dropped,
-                        static_cast<double>(iterations - iterations_) / span,
-                        interval.value_at_percentile(50) / 1e3,
-                        interval.value_at_percentile(95) / 1e3,
-                        interval.value_at_percentile(99) / 1e3});
+      opt_.on_progress(
+          {seconds(now - st_.start), active, iterations, errors, dropped,
+           static_cast<double>(iterations - iterations_) / span,
+           interval.value_at_percentile(50) / 1e3,
+           interval.value_at_percentile(95) / 1e3,
+           interval.value_at_percentile(99) / 1e3, out_.series.back().latency});
     }
     previous_ = std::move(cumulative);
     iterations_ = iterations;

@@ -215,4 +215,32 @@ void RunResults::merge(const RunResults &other) {
   }
 }
 
+Progress combine(const std::vector<Progress> &parts) {
+  Progress all;
+  Histogram merged;
+  bool exact = true;
+  for (const auto &p : parts) {
+    all.elapsed_s = std::max(all.elapsed_s, p.elapsed_s);
+    all.active_users += p.active_users;
+    all.iterations += p.iterations;
+    all.errors += p.errors;
+    all.dropped += p.dropped;
+    all.interval_rate += p.interval_rate;
+    all.p50_us = std::max(all.p50_us, p.p50_us);
+    all.p95_us = std::max(all.p95_us, p.p95_us);
+    all.p99_us = std::max(all.p99_us, p.p99_us);
+    // A host with iterations in the interval but no histogram cannot be
+    // merged; one with neither has nothing to add.
+    if (p.interval.empty() && p.p50_us > 0) exact = false;
+    merged.merge(Histogram::from_sparse(p.interval));
+  }
+  if (exact) {
+    all.p50_us = merged.value_at_percentile(50) / 1e3;
+    all.p95_us = merged.value_at_percentile(95) / 1e3;
+    all.p99_us = merged.value_at_percentile(99) / 1e3;
+  }
+  all.interval = merged.to_sparse();
+  return all;
+}
+
 }  // namespace golo::agent

@@ -68,10 +68,17 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
     if (!run.started) run.started = std::chrono::steady_clock::now();
     if (update.has_progress()) {
       const auto &p = update.progress();
-      run.progress = agent::Progress{
-          p.elapsedseconds(), p.activeusers(), p.iterations(),
-          p.errors(),         p.dropped(),     p.iterationspersecond(),
-          p.p50micros(),      p.p95micros(),   p.p99micros()};
+      run.progress =
+          agent::Progress{p.elapsedseconds(), p.activeusers(),
+                          p.iterations(),     p.errors(),
+                          p.dropped(),        p.iterationspersecond(),
+                          p.p50micros(),      p.p95micros(),
+                          p.p99micros(),      {}};
+      // Out-of-range indexes are dropped by Histogram::from_sparse.
+      if (p.intervalbucketindex_size() == p.intervalbucketcount_size())
+        for (int i = 0; i < p.intervalbucketindex_size(); ++i)
+          run.progress.interval.emplace_back(p.intervalbucketindex(i),
+                                             p.intervalbucketcount(i));
     } else {
       run.results_json = update.resultsjson();
     }
@@ -86,24 +93,13 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
   run.done = true;
 }
 
-// Counts add up across hosts; interval percentiles cannot be merged from
-// summaries, so the line shows the worst host's (the summary is exact).
 agent::Progress combined(std::vector<std::unique_ptr<HostRun>> &runs) {
-  agent::Progress all;
+  std::vector<agent::Progress> parts;
   for (auto &r : runs) {
     std::lock_guard lock(r->mutex);
-    const auto &p = r->progress;
-    all.elapsed_s = std::max(all.elapsed_s, p.elapsed_s);
-    all.active_users += p.active_users;
-    all.iterations += p.iterations;
-    all.errors += p.errors;
-    all.dropped += p.dropped;
-    all.interval_rate += p.interval_rate;
-    all.p50_us = std::max(all.p50_us, p.p50_us);
-    all.p95_us = std::max(all.p95_us, p.p95_us);
-    all.p99_us = std::max(all.p99_us, p.p99_us);
+    parts.push_back(r->progress);
   }
-  return all;
+  return agent::combine(parts);
 }
 
 }  // namespace

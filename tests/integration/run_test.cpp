@@ -24,6 +24,8 @@ struct RunOutcome {
   grpc::Status status;
   json results;  // null unless the run ended with results
   int progress_updates = 0;
+  // Iterations in the interval histograms of all progress updates.
+  std::uint64_t progress_bucket_total = 0;
 };
 
 // Runner.Run on `host` with the schedule text; gathers the stream.
@@ -41,9 +43,11 @@ RunOutcome run_rpc(const HostProcess &host, const std::string &yaml,
   RunOutcome out;
   golo::RunUpdate update;
   while (reader->Read(&update)) {
-    if (update.has_progress())
+    if (update.has_progress()) {
       ++out.progress_updates;
-    else
+      for (auto n : update.progress().intervalbucketcount())
+        out.progress_bucket_total += n;
+    } else
       out.results = json::parse(update.resultsjson());
   }
   out.status = reader->Finish();
@@ -140,6 +144,10 @@ job:
   CHECK(lat.at("min").get<double>() >= 2000);
   CHECK(lat.at("p50").get<double>() < 10000);
   CHECK(r.progress_updates >= 1);
+  // Each update carries its interval's histogram (for merging hosts); the
+  // intervals tile the run (a last one covers the tail), so together they
+  // hold every iteration exactly once.
+  CHECK(r.progress_bucket_total == iterations);
 }
 
 TEST_CASE("open model holds the requested arrival rate within 1% over 10 s") {

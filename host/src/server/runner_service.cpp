@@ -25,6 +25,10 @@ void fill(golo::Progress &out, const agent::Progress &p) {
   out.set_p50micros(p.p50_us);
   out.set_p95micros(p.p95_us);
   out.set_p99micros(p.p99_us);
+  for (const auto &[index, count] : p.interval) {
+    out.add_intervalbucketindex(index);
+    out.add_intervalbucketcount(count);
+  }
 }
 
 }  // namespace

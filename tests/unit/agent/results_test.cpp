@@ -168,8 +168,39 @@ TEST_CASE("thresholds: crossed and holding with messages") {
   CHECK(metric_value(Metric::min, r) == 312'400'000.0);
 }
 
+TEST_CASE("progress: hosts' interval percentiles merge from their histograms") {
+  // Host A: 100 iterations at 1 ms; host B: 100 at 10 ms. Over all 200 the
+  // median is 1 ms and p95/p99 are 10 ms; the worst host's would say 10 ms
+  // for all three.
+  auto part = [](std::int64_t ns, std::uint64_t n) {
+    Histogram h;
+    for (std::uint64_t i = 0; i < n; ++i) h.record(ns);
+    Progress p{2.0,   1,        300,      1,        0,
+               100.0, ns / 1e3, ns / 1e3, ns / 1e3, h.to_sparse()};
+    return p;
+  };
+  const Progress all = combine({part(1'000'000, 100), part(10'000'000, 100)});
+  CHECK(all.iterations == 600);
+  CHECK(all.errors == 2);
+  CHECK(all.active_users == 2);
+  CHECK(all.interval_rate == doctest::Approx(200.0));
+  CHECK(all.p50_us == doctest::Approx(1000).epsilon(0.001));
+  CHECK(all.p95_us == doctest::Approx(10000).epsilon(0.001));
+  CHECK(all.p99_us == doctest::Approx(10000).epsilon(0.001));
+
+  // A host that sends percentiles without a histogram cannot be merged:
+  // then the worst host's figures stand.
+  Progress bare = part(10'000'000, 100);
+  bare.interval.clear();
+  const Progress mixed = combine({part(1'000'000, 100), bare});
+  CHECK(mixed.p50_us == doctest::Approx(10000));
+  // One idle in the interval (no histogram, no percentiles) changes nothing.
+  const Progress idle = combine({part(1'000'000, 100), Progress{}});
+  CHECK(idle.p50_us == doctest::Approx(1000).epsilon(0.001));
+}
+
 TEST_CASE("report: progress line") {
-  Progress p{12.0, 10, 1200, 3, 0, 100.0, 1234.0, 3456.0, 5678.0};
+  Progress p{12.0, 10, 1200, 3, 0, 100.0, 1234.0, 3456.0, 5678.0, {}};
   CHECK(format_progress(p) ==
         "   12s users 10 iters 1200 (100.0/s) errors 3 dropped 0 p50 1.2ms "
         "p95 3.5ms p99 5.7ms");

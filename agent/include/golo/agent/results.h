@@ -88,6 +88,14 @@ struct Progress {
   std::uint64_t iterations = 0, errors = 0, dropped = 0;  // cumulative
   double interval_rate = 0;  // iterations/s over the last interval
   double p50_us = 0, p95_us = 0, p99_us = 0;  // over the last interval
+  // The last interval's latencies, so that several hosts' progress can be
+  // combined exactly (percentiles themselves cannot be merged).
+  Histogram::Sparse interval;
 };
+
+// Several hosts' latest progress as one: counts and rates add up; the
+// interval percentiles come from the merged interval histograms, or, when a
+// host sent none (an older host), are the worst host's.
+Progress combine(const std::vector<Progress> &parts);
 
 }  // namespace golo::agent
