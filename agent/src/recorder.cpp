@@ -31,6 +31,9 @@ void ErrorSlots::add(std::string_view text) {
         return;
       }
     }
+    // Another thread is writing this slot's text (one short copy): wait for
+    // it, or the same text could take a second slot.
+    while (state == 1) state = s.state.load(std::memory_order_acquire);
     if (state == 2 && s.text == text) {
       s.count.fetch_add(1, std::memory_order_relaxed);
       return;
