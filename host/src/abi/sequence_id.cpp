@@ -44,8 +44,7 @@ bool system_random(unsigned char *buf, std::size_t len) {
   }
   unsigned char *from = pool.bytes + (sizeof pool.bytes - pool.left);
   std::memcpy(buf, from, len);
-  std::memset(from, 0, len);  // never hand the same bytes out twice
-  pool.left -= len;
+  pool.left -= len;  // each byte is handed out once
   return true;
 }
 
