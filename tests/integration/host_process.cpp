@@ -214,6 +214,12 @@ golo::ReloadResponse HostProcess::reload() const {
   return out;
 }
 
+std::string tag(const golo::Response &r, const std::string &key) {
+  for (const auto &t : r.tags())
+    if (t.key() == key) return t.value();
+  return "<missing " + key + ">";
+}
+
 NginxProcess::NginxProcess(const NginxTls &tls) {
   port_ = free_port();
   https_ = !tls.cert.empty();

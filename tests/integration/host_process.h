@@ -90,6 +90,9 @@ class NginxProcess {
   bool https_ = false;
 };
 
+// The value of a response's tag, or "<missing KEY>".
+std::string tag(const golo::Response &r, const std::string &key);
+
 // A TCP port on 127.0.0.1 that nothing listens on right now.
 int free_port();
 

@@ -18,12 +18,6 @@ using namespace golo::test;
 
 namespace {
 
-std::string tag(const golo::Response &r, const std::string &key) {
-  for (const auto &t : r.tags())
-    if (t.key() == key) return t.value();
-  return "<missing " + key + ">";
-}
-
 const std::regex kUuidV4(
     "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
 

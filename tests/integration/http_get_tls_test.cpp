@@ -10,12 +10,6 @@ using namespace golo::test;
 
 namespace {
 
-std::string tag(const golo::Response &r, const std::string &key) {
-  for (const auto &t : r.tags())
-    if (t.key() == key) return t.value();
-  return "<missing " + key + ">";
-}
-
 // A one-day certificate for 127.0.0.1 (the SAN is what curl checks), and its
 // key, written into dir.
 NginxTls self_signed_cert(const fs::path &dir) {

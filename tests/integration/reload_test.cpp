@@ -26,12 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string tag(const golo::Response &r, const std::string &key) {
-  for (const auto &t : r.tags())
-    if (t.key() == key) return t.value();
-  return "<missing " + key + ">";
-}
-
 // A response comes whole from exactly one version: output, tag and the
 // host's pluginVersion agree, and name one of the two builds.
 bool whole(const golo::Response &r) {

@@ -86,6 +86,21 @@ fs::path write_schedule(const TempDir &dir, const std::string &name,
   return path;
 }
 
+// sleepy, answering after sleep_ms, as job "sleepy" in dir.
+void install_sleepy(const fs::path &dir, int sleep_ms) {
+  install_plugin(example_plugin("sleepy"), dir, "sleepy");
+  write_text(dir / "sleepy.conf",
+             "sleep_ms = " + std::to_string(sleep_ms) + "\n");
+}
+
+// The `golo run --quiet` command line for these hosts, writing --out.
+std::string golo_run(const std::vector<std::string> &hosts,
+                     const fs::path &out_file, const fs::path &schedule) {
+  std::string cmd = cli() + "run --quiet";
+  for (const auto &h : hosts) cmd += " --host " + h;
+  return cmd + " --out " + out_file.string() + " " + schedule.string();
+}
+
 // sleepy built from its own source with one change, the GOLO_PLUGIN_SERIAL
 // flag: the host then serialises its calls, so a stall holds up every
 // iteration behind it, as one wrk2 connection (one request at a time) does.
@@ -114,8 +129,7 @@ void install_serial_sleepy(const fs::path &plugins_dir) {
 
 TEST_CASE("closed model runs users x duration / pacing iterations") {
   TempDir dir;
-  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
-  write_text(dir.path() / "sleepy.conf", "sleep_ms = 2\n");
+  install_sleepy(dir.path(), 2);
   HostProcess host(dir.path());
   // 20 users, each starting an iteration at 0, 50, ..., 1950 ms (pacing
   // counts from the intended start, so wake-up delays do not accumulate):
@@ -152,8 +166,7 @@ job:
 
 TEST_CASE("open model holds the requested arrival rate within 1% over 10 s") {
   TempDir dir;
-  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
-  write_text(dir.path() / "sleepy.conf", "sleep_ms = 1\n");
+  install_sleepy(dir.path(), 1);
   HostProcess host(dir.path());
   // Arrival k is due at k/200 s; those due before 10 s are k = 0..1999:
   // exactly 2000 arrivals = iterations + dropped + interrupted. With 1 ms
@@ -235,8 +248,7 @@ job:
 
 TEST_CASE("open-model arrivals with no free user are counted as dropped") {
   TempDir dir;
-  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
-  write_text(dir.path() / "sleepy.conf", "sleep_ms = 100\n");
+  install_sleepy(dir.path(), 100);
   HostProcess host(dir.path());
   // 100 arrivals/s but 5 users of 100 ms calls serve at most 50/s: of the
   // 200 arrivals due in 2 s, about half find every user busy. A user freed
@@ -347,8 +359,7 @@ TEST_CASE(
 
 TEST_CASE("the caller disconnecting stops the load within a second") {
   TempDir dir;
-  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
-  write_text(dir.path() / "sleepy.conf", "sleep_ms = 10\n");
+  install_sleepy(dir.path(), 10);
   HostProcess host(dir.path());
   auto stub = golo::Runner::NewStub(host.channel());
   grpc::ClientContext ctx;
@@ -399,8 +410,7 @@ TEST_CASE("the caller disconnecting stops the load within a second") {
 
 TEST_CASE("a remote-trigger run counts the calls the other host served") {
   TempDir empty, dir_b, work;
-  install_plugin(example_plugin("sleepy"), dir_b.path(), "sleepy");
-  write_text(dir_b.path() / "sleepy.conf", "sleep_ms = 2\n");
+  install_sleepy(dir_b.path(), 2);
   HostProcess host_a(empty.path()), host_b(dir_b.path());
   // 2 users starting at 0, 100, ..., 1900 ms: 2 x 20 = 40 Job.Trigger RPCs
   // from host A to host B, none into A.
@@ -428,8 +438,7 @@ TEST_CASE("a remote-trigger run counts the calls the other host served") {
 
 TEST_CASE("golo run --out writes JSON and a crossed threshold exits 99") {
   TempDir dir, work;
-  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
-  write_text(dir.path() / "sleepy.conf", "sleep_ms = 5\n");
+  install_sleepy(dir.path(), 5);
   HostProcess host(dir.path());
   // 2 users, 10 iterations/s each for 2 s: 40. Every call sleeps 5 ms, so
   // "p99 < 1ms" is crossed and the other two hold.
@@ -447,9 +456,8 @@ thresholds:
 )");
   const auto out_file = work.path() / "results.json";
   std::string out;
-  CHECK(run_command(cli() + "run --quiet --host " + host.address() + " --out " +
-                        out_file.string() + " " + schedule.string(),
-                    &out) == 99);
+  CHECK(run_command(golo_run({host.address()}, out_file, schedule), &out) ==
+        99);
   CHECK_MESSAGE(
       out.find("threshold \"p99 < 1ms\" crossed") != std::string::npos, out);
   CHECK(out.find("threshold \"error_rate < 1%\" holds") != std::string::npos);
@@ -491,10 +499,7 @@ thresholds:
 
 TEST_CASE("golo run on two hosts splits the users and sums the results") {
   TempDir dir_a, dir_b, work;
-  for (const auto *d : {&dir_a, &dir_b}) {
-    install_plugin(example_plugin("sleepy"), d->path(), "sleepy");
-    write_text(d->path() / "sleepy.conf", "sleep_ms = 1\n");
-  }
+  for (const auto *d : {&dir_a, &dir_b}) install_sleepy(d->path(), 1);
   HostProcess host_a(dir_a.path()), host_b(dir_b.path());
   // 3 users split 2 + 1 (the remainder to the first host), each 10/s for
   // 2 s: host A runs 40 iterations, host B 20, the merged results 60.
@@ -503,9 +508,8 @@ TEST_CASE("golo run on two hosts splits the users and sums the results") {
       "job:\n  name: sleepy\n  users: 3\n  pacing: 100ms\n  duration: 2s\n");
   const auto out_file = work.path() / "split.json";
   std::string out;
-  REQUIRE_MESSAGE(run_command(cli() + "run --quiet --host " + host_a.address() +
-                                  " --host " + host_b.address() + " --out " +
-                                  out_file.string() + " " + schedule.string(),
+  REQUIRE_MESSAGE(run_command(golo_run({host_a.address(), host_b.address()},
+                                       out_file, schedule),
                               &out) == 0,
                   out);
   const auto results = json::parse(read_text(out_file));
@@ -529,9 +533,8 @@ TEST_CASE("golo run on two hosts splits the users and sums the results") {
       "job:\n  name: sleepy\n  arrival_rate: 20\n  max_users: 1\n"
       "  duration: 1s\n");
   out.clear();
-  REQUIRE_MESSAGE(run_command(cli() + "run --quiet --host " + host_a.address() +
-                                  " --host " + host_b.address() + " --out " +
-                                  out_file.string() + " " + open.string(),
+  REQUIRE_MESSAGE(run_command(golo_run({host_a.address(), host_b.address()},
+                                       out_file, open),
                               &out) == 0,
                   out);
   const auto open_results = json::parse(read_text(out_file));
@@ -545,8 +548,7 @@ TEST_CASE(
     "golo run keeps the results of the hosts that answered when one is not "
     "there") {
   TempDir dir, work;
-  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
-  write_text(dir.path() / "sleepy.conf", "sleep_ms = 1\n");
+  install_sleepy(dir.path(), 1);
   HostProcess host(dir.path());
   const std::string absent = "127.0.0.1:" + std::to_string(free_port());
   // 2 users split 1 + 1: the live host runs its user at 10/s for 1 s.
@@ -555,9 +557,7 @@ TEST_CASE(
       "job:\n  name: sleepy\n  users: 2\n  pacing: 100ms\n  duration: 1s\n");
   const auto out_file = work.path() / "half.json";
   std::string out;
-  CHECK(run_command(cli() + "run --quiet --host " + host.address() +
-                        " --host " + absent + " --out " + out_file.string() +
-                        " " + schedule.string(),
+  CHECK(run_command(golo_run({host.address(), absent}, out_file, schedule),
                     &out) == 1);
   CHECK(out.find("golo run: host " + absent + ": cannot reach golo-host at " +
                  absent) != std::string::npos);
@@ -580,10 +580,7 @@ TEST_CASE(
 TEST_CASE(
     "golo run keeps what the live host measured when another dies mid-run") {
   TempDir dir_a, dir_b, work;
-  for (const auto *d : {&dir_a, &dir_b}) {
-    install_plugin(example_plugin("sleepy"), d->path(), "sleepy");
-    write_text(d->path() / "sleepy.conf", "sleep_ms = 1\n");
-  }
+  for (const auto *d : {&dir_a, &dir_b}) install_sleepy(d->path(), 1);
   HostProcess host_a(dir_a.path()), host_b(dir_b.path());
   // 2 users split 1 + 1, each 10/s for 3 s; host B is killed after 1 s.
   // Host A's 30 iterations must all be in the results, host B marked failed.
@@ -594,10 +591,9 @@ TEST_CASE(
   std::string out;
   int rc = -1;
   std::thread run([&] {
-    rc = run_command(cli() + "run --quiet --host " + host_a.address() +
-                         " --host " + host_b.address() + " --out " +
-                         out_file.string() + " " + schedule.string(),
-                     &out);
+    rc = run_command(
+        golo_run({host_a.address(), host_b.address()}, out_file, schedule),
+        &out);
   });
   std::this_thread::sleep_for(std::chrono::seconds(1));
   host_b.signal(SIGKILL);
@@ -638,9 +634,7 @@ TEST_CASE("go-lo's payload runs unchanged: N users once a second") {
   const auto out_file = work.path() / "golo.json";
   std::string out;
   REQUIRE_MESSAGE(
-      run_command(cli() + "run --quiet --host " + host.address() + " --out " +
-                      out_file.string() + " " + schedule.string(),
-                  &out) == 0,
+      run_command(golo_run({host.address()}, out_file, schedule), &out) == 0,
       out);
   const auto results = json::parse(read_text(out_file));
   CHECK(u64(results.at("total"), "iterations") == 6);
@@ -667,9 +661,7 @@ TEST_CASE("http_get against nginx keeps status=200 apart from status=500") {
     const auto out_file = work.path() / (job + ".json");
     std::string out;
     const int rc =
-        run_command(cli() + "run --quiet --host " + host.address() + " --out " +
-                        out_file.string() + " " + schedule.string(),
-                    &out);
+        run_command(golo_run({host.address()}, out_file, schedule), &out);
     return std::tuple{rc, out, json::parse(read_text(out_file))};
   };
   // 2 users x 1 s / 50 ms = 40 requests each run.

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "scripted_http_server.h"
+
 #ifndef GOLO_EXAMPLE_PLUGIN_DIR
 #error "GOLO_EXAMPLE_PLUGIN_DIR must be defined"
 #endif
@@ -143,53 +145,10 @@ std::string test_plugin(const char *name) {
   return std::string(GOLO_TEST_PLUGIN_DIR) + "/" + name + ".so";
 }
 
-// A one-shot-per-connection HTTP server on a loopback port, answering every
-// request with `reply`, for http_get.
-class TinyHttp {
- public:
-  explicit TinyHttp(std::string reply) : reply_(std::move(reply)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr *>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    listen(fd_, 16);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~TinyHttp() {
-    stop_ = true;
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-  }
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(port_) + "/x";
-  }
-  int connections() const { return connections_; }
-
- private:
-  void serve() {
-    while (!stop_) {
-      int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      ++connections_;
-      char buf[4096];
-      // Keep-alive: answer each request that arrives on this connection.
-      while (read(c, buf, sizeof buf) > 0) {
-        if (write(c, reply_.data(), reply_.size()) < 0) break;
-      }
-      close(c);
-    }
-  }
-  std::string reply_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> connections_{0};
-  std::thread thread_;
+// http_get's tests answer every request with one reply.
+struct TinyHttp : golo::test::ScriptedServer {
+  explicit TinyHttp(const std::string &reply)
+      : ScriptedServer({golo::test::Reply{reply}}) {}
 };
 
 }  // namespace

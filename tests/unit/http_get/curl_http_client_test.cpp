@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "scripted_server.h"
+#include "scripted_http_server.h"
 
 using namespace golo::http_get;
 using golo::test::ok;

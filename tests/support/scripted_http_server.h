@@ -1,6 +1,7 @@
-// A loopback HTTP server that answers request N with script[N] (the last
-// entry repeats), records every request it read, and counts connections.
-// One connection at a time, which is all one HTTP client uses.
+// A loopback HTTP server for http_get's tests (header-only, shared by
+// tests/unit/http_get and tests/plugins): answers request N with script[N]
+// (the last entry repeats), records every request it read, and counts
+// connections. One connection at a time, which is all one HTTP client uses.
 #pragma once
 
 #include <netinet/in.h>
