@@ -96,6 +96,24 @@ CONF
   echo "url = $nginx_url" >"$work/http_get.conf"
 }
 
+# profile_run JOB USERS SECONDS: runs JOB on the started host (host_pid,
+# host_addr) back to back and samples golo-host with perf's cpu-clock (a
+# software clock, for VMs without hardware counters) into $work/perf.data;
+# the run's results are in $work/r.json.
+profile_run() {
+  write_schedule "$work/s.yaml" "$1" "$2" 0 "${3}s"
+  "$golo_cli" run "$work/s.yaml" --host "$host_addr" --out "$work/r.json" --quiet >/dev/null &
+  local run=$!
+  sleep 0.5
+  perf record -e cpu-clock -F 2000 -g -p "$host_pid" -o "$work/perf.data" -- sleep $(($3 - 1)) >/dev/null 2>&1
+  wait "$run"
+}
+# perf_top SORT N: the top N lines of $work/perf.data by self time.
+perf_top() {
+  perf report -i "$work/perf.data" --no-children --sort "$1" --stdio 2>/dev/null |
+    grep -E '^ +[0-9.]+%' | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//' | head -"$2" || true
+}
+
 # write_schedule FILE JOB USERS PACING DURATION
 write_schedule() {
   cat >"$1" <<YAML

@@ -18,16 +18,9 @@ command -v perf >/dev/null || { echo "bench/http/profile.sh: needs perf (scripts
 start_nginx 4096
 [[ ${BENCH_CLIENT:-} = curl ]] && echo "client = curl" >>"$work/http_get.conf"
 start_host golo http_get
-write_schedule "$work/s.yaml" http_get "$users" 0 "${seconds}s"
-"$golo_cli" run "$work/s.yaml" --host "$host_addr" --out "$work/r.json" --quiet >/dev/null &
-run=$!
-sleep 0.5
-perf record -e cpu-clock -F 2000 -g -p "$host_pid" -o "$work/perf.data" -- sleep $((seconds - 1)) >/dev/null 2>&1
-wait "$run"
+profile_run http_get "$users" "$seconds"
 echo "perf, cpu-clock, http_get${BENCH_CLIENT:+ (client = $BENCH_CLIENT)}, $users users, $(jq -r .total.rate "$work/r.json") req/s during the run"
 echo "self time per library:"
-perf report -i "$work/perf.data" --no-children --sort dso --stdio 2>/dev/null |
-  grep -E '^ +[0-9.]+%' | head -12 || true
+perf_top dso 12
 echo "top functions:"
-perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
-  grep -E '^ +[0-9.]+%' | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//' | head -"$top" || true
+perf_top dso,symbol "$top"

@@ -16,15 +16,9 @@ need "$golo_host" "$golo_cli" "$plugins_out/noop.so"
 
 if command -v perf >/dev/null && perf record -e cpu-clock -o "$work/probe.data" -- true >/dev/null 2>&1; then
   start_host golo noop
-  write_schedule "$work/s.yaml" noop "$users" 0 "${seconds}s"
-  "$golo_cli" run "$work/s.yaml" --host "$host_addr" --out "$work/r.json" --quiet >/dev/null &
-  run=$!
-  sleep 0.5
-  perf record -e cpu-clock -F 2000 -g -p "$host_pid" -o "$work/perf.data" -- sleep $((seconds - 1)) >/dev/null 2>&1
-  wait "$run"
+  profile_run noop "$users" "$seconds"
   echo "perf, cpu-clock, $users users, $(jq -r .total.rate "$work/r.json") it/s during the run; self time:"
-  perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
-    grep -E '^ +[0-9.]+%' | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//' | head -"$top" || true
+  perf_top symbol "$top"
 else
   mkdir -p "$work/cg"
   cp "$plugins_out/noop.so" "$work/cg/"
