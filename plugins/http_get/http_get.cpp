@@ -6,7 +6,8 @@
  *   method  = GET                      GET (default), HEAD, POST, or any verb
  *   body    =                          request body for methods other than
  *                                      GET and HEAD (default empty)
- *   timeout = 5000                     whole-request timeout in ms (default)
+ *   timeout = 5000                     whole-request timeout in ms (default;
+ *                                      1 to 86400000)
  *   client  = auto                     auto (default): http:// URLs go
  *                                      through golo's own lean client, the
  *                                      rest through libcurl; curl: libcurl
@@ -110,6 +111,12 @@ HttpClient *State::client_for_this_thread() {
   return tc.release()->client.get();
 }
 
+constexpr long kMaxTimeoutMs = 86'400'000;
+// RFC 9110's tchar: what a method may be made of.
+constexpr const char *kTokenChars =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    "!#$%&'*+-.^_`|~";
+
 const char *setting_or(const golo_init_args *args, const char *key,
                        const char *dflt) {
   const char *v = args->host->setting(args->plugin, key);
@@ -146,10 +153,21 @@ int init(const golo_init_args *args, void **state) {
   const std::string tls_verify = setting_or(args, "tls_verify", "true");
   s->spec.ca_file = setting_or(args, "ca_file", "");
   char *end = nullptr;
+  errno = 0;
   s->spec.timeout_ms = std::strtol(timeout.c_str(), &end, 10);
-  if (timeout.empty() || *end != '\0' || s->spec.timeout_ms <= 0)
+  // A day at most: deadlines are clock readings plus the timeout, and a
+  // request longer than that is not a load test's.
+  if (timeout.empty() || *end != '\0' || errno != 0 ||
+      s->spec.timeout_ms <= 0 || s->spec.timeout_ms > kMaxTimeoutMs)
     return refuse(args, "setting timeout = \"" + timeout +
-                            "\": want a positive number of ms");
+                            "\": want a number of ms from 1 to 86400000");
+  // The method goes into the request line as is: an HTTP token only, so a
+  // stray space or line break cannot forge the request.
+  if (s->spec.method.empty() ||
+      s->spec.method.find_first_not_of(kTokenChars) != std::string::npos)
+    return refuse(args, "setting method = \"" + s->spec.method +
+                            "\": not an HTTP method (letters, digits and "
+                            "!#$%&'*+-.^_`|~ only)");
   if (client != "auto" && client != "curl")
     return refuse(args,
                   "setting client = \"" + client + "\": want auto or curl");

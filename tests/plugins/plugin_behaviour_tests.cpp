@@ -288,6 +288,29 @@ TEST_CASE("http_get times out per the timeout setting") {
   CHECK(bad.init_rc() != 0);
 }
 
+TEST_CASE(
+    "http_get refuses a timeout out of range and a method that is no token") {
+  for (const char *bad :
+       {"0", "-5", "soon", "86400001", "99999999999999999999999"}) {
+    Loaded p(example("http_get"), {{"timeout", bad}});
+    CHECK(p.init_rc() != 0);
+    CHECK(p.plugin().init_error ==
+          "setting timeout = \"" + std::string(bad) +
+              "\": want a number of ms from 1 to 86400000");
+  }
+  for (const char *good : {"GET", "PATCH", "M-SEARCH"}) {
+    Loaded p(example("http_get"), {{"method", good}});
+    CHECK_MESSAGE(p.init_rc() == 0, good << ": " << p.plugin().init_error);
+  }
+  for (const char *bad : {"GET /evil HTTP/1.1\r\nX:", "GE T", ""}) {
+    Loaded p(example("http_get"), {{"method", bad}});
+    CHECK(p.init_rc() != 0);
+    CHECK(p.plugin().init_error.rfind("setting method = \"" + std::string(bad) +
+                                          "\": not an HTTP method",
+                                      0) == 0);
+  }
+}
+
 TEST_CASE("http_get refuses a tls_verify other than true or false") {
   for (const char *good : {"true", "false"}) {
     Loaded p(example("http_get"), {{"tls_verify", good}});
