@@ -13,9 +13,9 @@ namespace golo::host {
 namespace {
 
 // Plugins may hand NULL where a string belongs: treat it as empty, never crash.
-std::string bounded(const char *s, std::size_t limit) {
+std::string_view bounded(const char *s, std::size_t limit) {
   if (s == nullptr) return {};
-  return std::string(s, strnlen(s, limit));
+  return std::string_view(s, strnlen(s, limit));
 }
 
 void set_id(golo_response *r, const char *id) {
@@ -41,14 +41,14 @@ void set_failure(golo_response *r, const char *message) {
   if (r) r->failure = bounded(message, GOLO_MAX_TAG_BYTES);
 }
 
-void add_tag(golo_response *r, const char *key, std::string value) {
+void add_tag(golo_response *r, const char *key, std::string_view value) {
   if (!r) return;
   if (r->tags.size() >= GOLO_MAX_TAGS) {
     ++r->tags_dropped;
     return;
   }
-  if (value.size() > GOLO_MAX_TAG_BYTES) value.resize(GOLO_MAX_TAG_BYTES);
-  r->tags.emplace_back(bounded(key, GOLO_MAX_TAG_BYTES), std::move(value));
+  r->tags.add(bounded(key, GOLO_MAX_TAG_BYTES),
+              value.substr(0, GOLO_MAX_TAG_BYTES));
 }
 
 void add_tag_string(golo_response *r, const char *key, const char *value) {
@@ -74,7 +74,7 @@ int sequence_id(char out[GOLO_SEQUENCE_ID_SIZE]) {
 
 void log(const golo_plugin *self, int level, const char *message) {
   const std::string job = self ? self->job : std::string("?");
-  const std::string text = bounded(message, GOLO_MAX_OUTPUT_BYTES);
+  const std::string text(bounded(message, GOLO_MAX_OUTPUT_BYTES));
   switch (level) {
     case GOLO_LOG_DEBUG:
       spdlog::debug("plugin {}: {}", job, text);

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "golo/agent/iteration.h"
 #include "golo/plugin.h"
 
 struct golo_response {
@@ -16,7 +17,7 @@ struct golo_response {
   bool error = false;
   bool output_truncated = false;
   std::uint32_t tags_dropped = 0;  // beyond GOLO_MAX_TAGS
-  std::vector<std::pair<std::string, std::string>> tags;
+  golo::agent::TagList tags;       // reused across calls without reallocating
 
   // What a non-zero return from golo_trigger means, for the caller:
   // "trigger returned 7: target refused the login".

@@ -41,7 +41,7 @@ void RemoteTriggerRunner::run(std::uint32_t user, std::uint64_t,
         resp.output(), 0,
         std::min(resp.output().size(), agent::kMaxErrorTextLen));
   }
-  for (const auto &t : resp.tags()) out.tags.emplace_back(t.key(), t.value());
+  for (const auto &t : resp.tags()) out.tags.add(t.key(), t.value());
 }
 
 }  // namespace golo::host

@@ -2,12 +2,52 @@
 // plugin loaded in this process, or a Job.Trigger RPC to a remote server.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace golo::agent {
+
+// Tags in order, as (key, value) strings. clear() keeps every string's
+// buffer, so a user that sets the same tags each iteration (a URL, say)
+// stops allocating after its first: the hot path copies into them.
+class TagList {
+ public:
+  using Tag = std::pair<std::string, std::string>;
+
+  void clear() { size_ = 0; }
+  void add(std::string_view key, std::string_view value) {
+    if (size_ == items_.size()) items_.emplace_back();
+    items_[size_].first.assign(key);
+    items_[size_].second.assign(value);
+    ++size_;
+  }
+  template <class It>
+  void assign(It first, It last) {
+    clear();
+    for (; first != last; ++first) add(first->first, first->second);
+  }
+  void assign(
+      std::initializer_list<std::pair<std::string_view, std::string_view>>
+          tags) {
+    assign(tags.begin(), tags.end());
+  }
+
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Tag &operator[](std::size_t i) const { return items_[i]; }
+  const Tag &back() const { return items_[size_ - 1]; }
+  const Tag *begin() const { return items_.data(); }
+  const Tag *end() const { return items_.data() + size_; }
+
+ private:
+  std::vector<Tag> items_;  // [0, size_) in use; the rest kept for reuse
+  std::size_t size_ = 0;
+};
 
 // What one iteration produced. The executor reuses one object per user and
 // clears it before each call, so implementations only set what happened,
@@ -22,7 +62,7 @@ struct IterationOutcome {
   // sample; left empty on success to avoid copying output on the hot path.
   std::string error_text;
   // Response tags in order, which pick the per-tag-set statistics.
-  std::vector<std::pair<std::string, std::string>> tags;
+  TagList tags;
 
   void clear() {
     failed = false;
