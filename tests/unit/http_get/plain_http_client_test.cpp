@@ -305,6 +305,8 @@ TEST_CASE("the timeout covers the whole response not each read") {
     CHECK_FALSE(r.answered);
     CHECK(std::string(r.error).rfind("timeout: ", 0) == 0);
     CHECK(took >= 290);
-    CHECK(took < 400);  // the deadline, within the 5% reset slack and a read
+    // The deadline plus the 5% reset slack is 315 ms; a per-read timeout
+    // would run to the whole trickle, 4 s. The margin is for loaded CI.
+    CHECK(took < 1000);
   }
 }
