@@ -24,8 +24,8 @@ function(golo_strict target)
   endif()
 endfunction()
 
-# A plugin: a C shared object named NAME.so (no lib prefix), hidden symbols
-# except what plugin.h exports, every symbol resolved at link time.
+# A plugin: a shared object named NAME.so (no lib prefix), in C or C++,
+# exporting golo_* only, every symbol resolved at link time.
 function(golo_add_plugin name)
   cmake_parse_arguments(P "" "OUTPUT_DIR" "SOURCES;LIBS" ${ARGN})
   add_library(${name} MODULE ${P_SOURCES})

@@ -25,7 +25,12 @@ void ErrorSlots::add(std::string_view text) {
     if (state == 0) {
       if (s.state.compare_exchange_strong(state, 1,
                                           std::memory_order_acq_rel)) {
-        s.text.assign(text);  // once per distinct text, not per iteration
+        try {
+          s.text.assign(text);  // once per distinct text, not per iteration
+        } catch (...) {
+          s.state.store(0, std::memory_order_release);  // no one waits on it
+          throw;
+        }
         s.count.store(1, std::memory_order_relaxed);
         s.state.store(2, std::memory_order_release);
         return;
