@@ -12,7 +12,6 @@
 // host table, so the response handed over is a dummy.
 #include <dlfcn.h>
 #include <golo/plugin.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,7 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include "cpu_seconds.h"
+
 namespace {
+
+using golo::bench::cpu_seconds;
 
 using Clock = std::chrono::steady_clock;
 using TriggerFn = int (*)(const golo_context *, golo_response *);
@@ -54,13 +57,6 @@ void user_loop(TriggerFn trigger, std::uint32_t user,
     ++n;
   }
   out.iterations = n;
-}
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 }  // namespace

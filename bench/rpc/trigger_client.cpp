@@ -10,7 +10,6 @@
 // Each in-flight slot is a chain: a call's completion starts the next, so a
 // slot's latencies are written by one call at a time and need no lock.
 #include <grpcpp/grpcpp.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -24,9 +23,12 @@
 #include <string>
 #include <vector>
 
+#include "cpu_seconds.h"
 #include "golo/golo.grpc.pb.h"
 
 namespace {
+
+using golo::bench::cpu_seconds;
 
 using Clock = std::chrono::steady_clock;
 
@@ -69,13 +71,6 @@ struct Slot {
     if (--shared->live == 0) shared->done.notify_all();
   }
 };
-
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
 
 }  // namespace
 
