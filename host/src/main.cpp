@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "options/host_options.h"
 #include "plugins/directory_watcher.h"
 #include "plugins/plugin_registry.h"
 #include "server/server.h"
@@ -36,26 +37,12 @@ void log_reload(const std::vector<golo::host::FileReport> &reports) {
 
 int main(int argc, char **argv) {
   CLI::App app{"golo-host: serves load-test plugins over gRPC"};
-  std::string listen = "127.0.0.1:9999";
-  std::string plugins_dir = "/var/lib/golo/plugins";
-  std::string log_level = "info";
-  bool watch = false;
-  int grace_ms = 10000;
-  app.add_option("--listen", listen, "address to serve on (host:port)")
-      ->capture_default_str();
-  app.add_option("--plugins", plugins_dir, "directory of NAME.so plugins")
-      ->capture_default_str();
-  app.add_flag("--watch", watch,
-               "reload when files in the plugins directory change");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-      ->capture_default_str();
-  app.add_option("--shutdown-grace-ms", grace_ms,
-                 "how long calls in flight may finish after SIGINT/SIGTERM")
-      ->capture_default_str();
+  golo::host::HostOptions opts;
+  golo::host::add_host_options(app, opts);
   CLI11_PARSE(app, argc, argv);
   // Logs on stderr; stdout carries only the bound port, for scripts.
   spdlog::set_default_logger(spdlog::stderr_color_mt("golo-host"));
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(spdlog::level::from_str(opts.log_level));
 
   // Signals are taken by one thread with sigwait, so no handler ever runs
   // inside gRPC or plugin code. Block them before any thread starts.
@@ -64,24 +51,24 @@ int main(int argc, char **argv) {
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  if (!std::filesystem::is_directory(plugins_dir)) {
+  if (!std::filesystem::is_directory(opts.plugins_dir)) {
     spdlog::error(
         "plugins directory {} does not exist (create it or pass --plugins DIR)",
-        plugins_dir);
+        opts.plugins_dir);
     return 2;
   }
   auto registry = std::make_unique<golo::host::PluginRegistry>(
-      std::filesystem::absolute(plugins_dir), default_private_dir());
+      std::filesystem::absolute(opts.plugins_dir), default_private_dir());
   log_reload(registry->rescan());
 
   golo::host::HostServer server(*registry);
-  if (!server.start(listen)) return 1;
+  if (!server.start(opts.listen)) return 1;
   // For scripts that pass port 0: the port actually bound, on stdout.
   std::printf("listening on port %d\n", server.port());
   std::fflush(stdout);
 
   std::unique_ptr<golo::host::DirectoryWatcher> watcher;
-  if (watch)
+  if (opts.watch)
     watcher = std::make_unique<golo::host::DirectoryWatcher>(
         registry->dir(), std::chrono::milliseconds(200),
         [&] { log_reload(registry->rescan()); });
@@ -95,9 +82,10 @@ int main(int argc, char **argv) {
         log_reload(registry->rescan());
         continue;
       }
-      spdlog::info("{}: stopping; calls in flight get {} ms to finish",
-                   sig == SIGINT ? "SIGINT" : "SIGTERM", grace_ms);
-      server.shutdown(std::chrono::milliseconds(grace_ms));
+      spdlog::info("{}: stopping; calls in flight get {} s to finish",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM", opts.shutdown_grace_s);
+      server.shutdown(std::chrono::milliseconds(
+          static_cast<long>(opts.shutdown_grace_s * 1000)));
       return;
     }
   });

@@ -1,0 +1,42 @@
+#include "options/host_options.h"
+
+namespace golo::host {
+
+void add_host_options(CLI::App &app, HostOptions &o) {
+  app.add_option("--listen", o.listen, "address to serve on (host:port)")
+      ->capture_default_str();
+  app.add_option("--plugins", o.plugins_dir, "directory of NAME.so plugins")
+      ->capture_default_str();
+  app.add_flag("--watch", o.watch,
+               "reload when files in the plugins directory change");
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  app.add_option("--shutdown-grace", o.shutdown_grace_s,
+                 "seconds calls and runs in flight may take to finish after "
+                 "SIGINT/SIGTERM; a second signal ends at once")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  // The flag of earlier releases, in milliseconds.
+  app.add_option_function<int>(
+         "--shutdown-grace-ms",
+         [&o](int ms) { o.shutdown_grace_s = ms / 1000.0; },
+         "the same in milliseconds")
+      ->check(CLI::Range(0, 3600 * 1000));
+  app.add_option("--init-timeout", o.init_timeout_s,
+                 "seconds a plugin's golo_init may take; past it the load "
+                 "fails and the reload returns")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 3600.0));
+  app.add_option("--stuck-limit", o.stuck_limit_s,
+                 "seconds a call may stay stuck (past its deadline, or "
+                 "running this long without one) before the worker is "
+                 "replaced and the plugin version quarantined")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 86400.0));
+
+  app.add_option("--board-fd", o.board_fd)->group("");
+  app.add_option("--ready-fd", o.ready_fd)->group("");
+  app.add_option("--worker-number", o.worker_number)->group("");
+}
+
+}  // namespace golo::host

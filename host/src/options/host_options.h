@@ -1,0 +1,35 @@
+// golo-host's command line, shared by the supervisor (golo-host) and the
+// worker it starts (golo-host-worker): both parse the same flags, so the
+// supervisor hands its argv to the worker unchanged and adds only the
+// descriptors of its own that the worker needs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace golo::host {
+
+struct HostOptions {
+  std::string listen = "127.0.0.1:9999";
+  std::string plugins_dir = "/var/lib/golo/plugins";
+  std::string log_level = "info";
+  bool watch = false;
+  // SIGINT/SIGTERM: how long calls and runs in flight may finish.
+  double shutdown_grace_s = 10;
+  // How long a plugin's golo_init may take before its load fails.
+  double init_timeout_s = 30;
+  // A call past its deadline (or running this long without one) that is
+  // still running after this long gets its worker replaced.
+  double stuck_limit_s = 60;
+
+  // Set by the supervisor for the worker it starts; hidden from --help.
+  int board_fd = -1;  // the shared crash board (supervisor/board.h)
+  int ready_fd = -1;  // the worker writes its port here once it serves
+  int worker_number = 0;
+};
+
+// Registers every flag on app. The worker-only ones are in no group, so
+// --help does not show them.
+void add_host_options(CLI::App &app, HostOptions &opts);
+
+}  // namespace golo::host
