@@ -12,6 +12,7 @@ PACKAGES=(
   # tests: a second-language gRPC client, a real HTTP target (and a TLS
   # certificate for it, made by openssl), tools
   python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps openssl ca-certificates
+  systemd
   # benchmarks
   wrk hey hyperfine jq time linux-perf valgrind
 )

@@ -48,31 +48,38 @@ int plugins_command(const CommonOptions &opts, bool json) {
                                 {"calls", p.calls()},
                                 {"errors", p.errors()},
                                 {"inFlight", p.inflight()},
+                                {"stuck", p.stuck()},
                                 {"draining", p.draining()},
                                 {"serial", p.serial()},
                                 {"generation", p.generation()}});
     for (const auto &f : resp.failures())
-      out["failures"].push_back({{"file", f.file()}, {"reason", f.reason()}});
+      out["failures"].push_back({{"file", f.file()},
+                                 {"job", f.job()},
+                                 {"reason", f.reason()},
+                                 {"quarantined", f.quarantined()}});
     std::cout << out.dump(2) << "\n";
     return 0;
   }
   std::printf("plugins in %s\n", resp.pluginsdir().c_str());
-  std::printf("%-16s %-16s %-10s %-4s %-12s %-19s %10s %8s %8s %8s  %s\n",
+  std::printf("%-16s %-16s %-10s %-4s %-12s %-19s %10s %8s %8s %6s %8s  %s\n",
               "JOB", "NAME", "VERSION", "ABI", "SHA256", "LOADED", "CALLS",
-              "ERRORS", "INFLIGHT", "DRAINING", "FILE");
+              "ERRORS", "INFLIGHT", "STUCK", "DRAINING", "FILE");
   for (const auto &p : resp.plugins())
     std::printf(
-        "%-16s %-16s %-10s %-4u %-12s %-19s %10llu %8llu %8llu %8u  %s\n",
+        "%-16s %-16s %-10s %-4u %-12s %-19s %10llu %8llu %8llu %6llu %8u  "
+        "%s\n",
         p.job().c_str(), p.name().c_str(),
         p.version().empty() ? "-" : p.version().c_str(), p.abiversion(),
         p.sha256().substr(0, 12).c_str(),
         local_time(p.loadedatunixms()).c_str(),
         static_cast<unsigned long long>(p.calls()),
         static_cast<unsigned long long>(p.errors()),
-        static_cast<unsigned long long>(p.inflight()), p.draining(),
+        static_cast<unsigned long long>(p.inflight()),
+        static_cast<unsigned long long>(p.stuck()), p.draining(),
         p.file().c_str());
   for (const auto &f : resp.failures())
-    std::printf("not loaded: %s: %s\n", f.file().c_str(), f.reason().c_str());
+    std::printf("%s: %s: %s\n", f.quarantined() ? "quarantined" : "not loaded",
+                f.file().c_str(), f.reason().c_str());
   return 0;
 }
 

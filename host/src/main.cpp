@@ -1,19 +1,24 @@
-// golo-host: loads load-test plugins from a directory and serves them over
-// gRPC (go-lo's Job.Trigger, host control, schedules run in-process).
+// golo-host-worker: loads load-test plugins from a directory and serves them
+// over gRPC (go-lo's Job.Trigger, host control, schedules run in-process).
+// golo-host (supervisor/) starts it and replaces it when a plugin kills it;
+// run alone it is an unsupervised host.
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <thread>
 
 #include "options/host_options.h"
+#include "plugins/call_board.h"
 #include "plugins/directory_watcher.h"
 #include "plugins/plugin_registry.h"
 #include "server/server.h"
+#include "supervisor/quarantine_list.h"
 
 namespace {
 
@@ -36,12 +41,17 @@ void log_reload(const std::vector<golo::host::FileReport> &reports) {
 }  // namespace
 
 int main(int argc, char **argv) {
-  CLI::App app{"golo-host: serves load-test plugins over gRPC"};
+  CLI::App app{
+      "golo-host-worker: loads the plugins and serves them over gRPC; started "
+      "and supervised by golo-host"};
   golo::host::HostOptions opts;
   golo::host::add_host_options(app, opts);
   CLI11_PARSE(app, argc, argv);
+  const bool supervised = opts.board_fd >= 0;
   // Logs on stderr; stdout carries only the bound port, for scripts.
-  spdlog::set_default_logger(spdlog::stderr_color_mt("golo-host"));
+  spdlog::set_default_logger(spdlog::stderr_color_mt(
+      supervised ? "worker " + std::to_string(opts.worker_number)
+                 : "golo-host"));
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 
   // Signals are taken by one thread with sigwait, so no handler ever runs
@@ -51,6 +61,11 @@ int main(int argc, char **argv) {
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  std::string error;
+  if (!golo::host::attach_call_board(opts.board_fd, error)) {
+    spdlog::error("{}", error);
+    return 2;
+  }
   if (!std::filesystem::is_directory(opts.plugins_dir)) {
     spdlog::error(
         "plugins directory {} does not exist (create it or pass --plugins DIR)",
@@ -59,13 +74,34 @@ int main(int argc, char **argv) {
   }
   auto registry = std::make_unique<golo::host::PluginRegistry>(
       std::filesystem::absolute(opts.plugins_dir), default_private_dir());
+  registry->loader().set_init_timeout(
+      std::chrono::milliseconds(static_cast<long>(opts.init_timeout_s * 1000)));
+  if (opts.quarantine_fd >= 0) {
+    std::vector<golo::host::Quarantined> list;
+    for (auto &q : golo::supervisor::parse_quarantine(
+             golo::supervisor::read_fd(opts.quarantine_fd)))
+      list.push_back({q.job, q.sha256, q.cause});
+    close(opts.quarantine_fd);
+    registry->set_quarantine(std::move(list));
+  }
   log_reload(registry->rescan());
 
   golo::host::HostServer server(*registry);
   if (!server.start(opts.listen)) return 1;
-  // For scripts that pass port 0: the port actually bound, on stdout.
-  std::printf("listening on port %d\n", server.port());
-  std::fflush(stdout);
+  golo::host::board_set_phase(golo::board::Phase::kServing);
+  if (supervised) {
+    // The supervisor prints the port and starts counting this worker as
+    // serving (and may now stop the one this replaces).
+    const std::string port = std::to_string(server.port()) + "\n";
+    if (write(opts.ready_fd, port.data(), port.size()) < 0)
+      spdlog::warn("cannot tell the supervisor the port: {}",
+                   std::strerror(errno));
+    close(opts.ready_fd);
+  } else {
+    // For scripts that pass port 0: the port actually bound, on stdout.
+    std::printf("listening on port %d\n", server.port());
+    std::fflush(stdout);
+  }
 
   std::unique_ptr<golo::host::DirectoryWatcher> watcher;
   if (opts.watch)
@@ -73,6 +109,8 @@ int main(int argc, char **argv) {
         registry->dir(), std::chrono::milliseconds(200),
         [&] { log_reload(registry->rescan()); });
 
+  const auto grace = std::chrono::milliseconds(
+      static_cast<long>(opts.shutdown_grace_s * 1000));
   std::thread signal_thread([&] {
     for (;;) {
       int sig = 0;
@@ -82,10 +120,24 @@ int main(int argc, char **argv) {
         log_reload(registry->rescan());
         continue;
       }
+      golo::host::board_set_phase(golo::board::Phase::kStopping);
       spdlog::info("{}: stopping; calls in flight get {} s to finish",
                    sig == SIGINT ? "SIGINT" : "SIGTERM", opts.shutdown_grace_s);
-      server.shutdown(std::chrono::milliseconds(
-          static_cast<long>(opts.shutdown_grace_s * 1000)));
+      // gRPC's shutdown waits for every handler to return, and a call stuck
+      // in a plugin never does: past the grace, shut down the plugins that
+      // returned and leave without waiting for the rest.
+      std::thread([&registry, grace] {
+        std::this_thread::sleep_for(grace + std::chrono::milliseconds(500));
+        spdlog::warn(
+            "calls still running {} ms after the stop: {}; leaving "
+            "them",
+            grace.count(), registry->describe_busy());
+        registry->shutdown_idle();
+        spdlog::info("stopped");
+        spdlog::shutdown();
+        std::_Exit(0);
+      }).detach();
+      server.shutdown(grace);
       return;
     }
   });

@@ -163,9 +163,24 @@ HostProcess::~HostProcess() {
 
 void HostProcess::signal(int sig) const { kill(pid_, sig); }
 
+pid_t HostProcess::worker_pid() const {
+  const std::string text = log();
+  const std::string mark = " started (pid ";
+  pid_t pid = -1;
+  for (auto at = text.find(mark); at != std::string::npos;
+       at = text.find(mark, at + 1))
+    pid = std::atoi(text.c_str() + at + mark.size());
+  return pid;
+}
+
 int HostProcess::stop(int timeout_ms) {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
+  return wait(timeout_ms);
+}
+
+int HostProcess::wait(int timeout_ms) {
+  if (pid_ <= 0) return -1;
   int status = 0;
   if (!wait_exit(pid_, timeout_ms, &status)) return -1;
   pid_ = -1;

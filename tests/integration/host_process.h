@@ -45,7 +45,10 @@ class HostProcess {
   ~HostProcess();  // SIGTERM, then SIGKILL after 10 s
 
   int port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return pid_; }  // the supervisor
+  // The newest worker's pid (it loads the plugins), from the supervisor's
+  // log line "worker N started (pid P)"; -1 when none started.
+  pid_t worker_pid() const;
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   fs::path log_path() const { return log_; }
   std::string log() const { return read_text(log_); }
@@ -53,6 +56,8 @@ class HostProcess {
   void signal(int sig) const;
   // Sends SIGTERM and waits; returns the exit status (or -1 on timeout).
   int stop(int timeout_ms = 15000);
+  // Waits for the host to exit without signalling it; as stop().
+  int wait(int timeout_ms);
 
   // Convenience calls with a 10 s deadline.
   grpc::Status trigger(const std::string &job, golo::Response &out) const;

@@ -90,7 +90,7 @@ std::vector<std::string> tmpdir_env(const TempDir &tmp) {
   return {"TMPDIR=" + tmp.path().string()};
 }
 fs::path private_dir(const TempDir &tmp, const HostProcess &host) {
-  return tmp.path() / ("golo-host." + std::to_string(host.pid()));
+  return tmp.path() / ("golo-host." + std::to_string(host.worker_pid()));
 }
 
 // Distinct files under dir that the process has mapped.
@@ -239,7 +239,7 @@ TEST_CASE("reload stress: 100 swaps under load lose no call and leak no copy") {
 
   // Drained: one generation left, one copy mapped, no copy on disk.
   CHECK(eventually([&] { return host.list().plugins(0).draining() == 0; }));
-  const auto pid = host.pid();
+  const auto pid = host.worker_pid();
   eventually([&] { return mapped_under(pid, priv).size() == 1; });
   const auto mapped = mapped_under(pid, priv);
   INFO("mapped: ", mapped.size());
@@ -456,7 +456,8 @@ TEST_CASE("a failing replacement under load leaves the old version serving") {
   CHECK(b > 0);
   CHECK(late_a == 0);
   CHECK(host.list().failures_size() == 0);
-  CHECK(eventually([&] { return mapped_under(host.pid(), priv).size() == 1; }));
+  CHECK(eventually(
+      [&] { return mapped_under(host.worker_pid(), priv).size() == 1; }));
   CHECK(files_in(priv) == 0);
 }
 

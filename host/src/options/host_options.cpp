@@ -36,6 +36,7 @@ void add_host_options(CLI::App &app, HostOptions &o) {
 
   app.add_option("--board-fd", o.board_fd)->group("");
   app.add_option("--ready-fd", o.ready_fd)->group("");
+  app.add_option("--quarantine-fd", o.quarantine_fd)->group("");
   app.add_option("--worker-number", o.worker_number)->group("");
 }
 

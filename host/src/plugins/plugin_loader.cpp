@@ -1,16 +1,21 @@
 #include "plugins/plugin_loader.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
 
+#include "plugins/call_board.h"
 #include "plugins/settings.h"
 
 namespace golo::host {
@@ -30,8 +35,48 @@ std::optional<std::string> read_file(const fs::path &p, std::string &why) {
 }
 
 LoadError fail(const fs::path &file, std::string reason) {
-  return LoadError{file.string(), std::move(reason)};
+  return LoadError{file.string(), std::move(reason), false, {}};
 }
+
+// The address range of a loaded library's segments, so that a crash at an
+// address inside it is known to be this plugin's.
+std::pair<std::uint64_t, std::uint64_t> code_range(void *handle) {
+  link_map *lm = nullptr;
+  if (!handle || dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || !lm) return {};
+  struct Search {
+    ElfW(Addr) base;
+    std::uint64_t begin = ~0ull, end = 0;
+  } search{lm->l_addr};
+  dl_iterate_phdr(
+      [](dl_phdr_info *info, std::size_t, void *data) {
+        auto *s = static_cast<Search *>(data);
+        if (info->dlpi_addr != s->base) return 0;
+        for (int i = 0; i < info->dlpi_phnum; ++i) {
+          const auto &ph = info->dlpi_phdr[i];
+          if (ph.p_type != PT_LOAD) continue;
+          s->begin = std::min<std::uint64_t>(s->begin, s->base + ph.p_vaddr);
+          s->end = std::max<std::uint64_t>(s->end,
+                                           s->base + ph.p_vaddr + ph.p_memsz);
+        }
+        return 1;
+      },
+      &search);
+  if (search.end == 0) return {};
+  return {search.begin, search.end};
+}
+
+// golo_init on a thread of its own, so that one that never returns cannot
+// hold the reload (and every later one) forever. What the call uses lives in
+// a shared block that the thread keeps alive if it is abandoned.
+struct InitCall {
+  std::mutex m;
+  std::condition_variable cv;
+  bool done = false;
+  int rc = 0;
+  void *state = nullptr;
+  std::string job;
+  golo_init_args args{};
+};
 
 }  // namespace
 
@@ -118,17 +163,28 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
 
   // 4. dlopen: bind everything now (a missing symbol fails here, not
   // mid-test) and locally (two generations must not answer for each other).
+  // The crash board learns of this version before any of its code runs
+  // (dlopen runs its constructors).
+  const std::string file_sha256 = sha256_hex(*bytes);
+  const std::uint32_t board_id =
+      board_register_version(job, generation, file_sha256, file.string());
   boost::dll::shared_library lib;
   boost::dll::fs::error_code ec;
   dlerror();
-  lib.load(copy,
-           boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
-           ec);
+  {
+    CallScope scope(board_id, board::Entry::kLoad);
+    lib.load(
+        copy,
+        boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+        ec);
+  }
   const char *dl_reason = ec ? dlerror() : nullptr;
   fs::remove(copy, ec);
   if (!lib.is_loaded())
     return fail(file, std::string("cannot load: ") +
                           (dl_reason ? dl_reason : "dlopen failed"));
+  const auto [code_begin, code_end] = code_range(lib.native());
+  board_set_code_range(board_id, code_begin, code_end);
 
   // 5. The ABI marker, before running any other code of the plugin.
   if (!lib.has(GOLO_PLUGIN_MAGIC_SYMBOL))
@@ -168,7 +224,8 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   meta.version = has_version && info->version ? info->version : "";
   meta.abi_version = info->abi_version;
   meta.serial = (info->flags & GOLO_PLUGIN_SERIAL) != 0;
-  meta.sha256 = sha256_hex(*bytes);
+  meta.sha256 = file_sha256;
+  meta.board_id = board_id;
   meta.settings_sha256 = settings_hash;
   meta.generation = generation;
   meta.loaded_at = std::chrono::system_clock::now();
@@ -178,15 +235,47 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   if (lib.has(GOLO_INIT_SYMBOL)) {
     auto init = reinterpret_cast<int (*)(const golo_init_args *, void **)>(
         lib.get<void()>(GOLO_INIT_SYMBOL));
-    golo_init_args args{};
-    args.size = sizeof args;
-    args.host = host_table();
-    args.plugin = plugin.get();
-    args.job_name = meta.job.c_str();
-    const int rc = init(&args, &state);
-    if (rc != 0)
+    auto call = std::make_shared<InitCall>();
+    call->job = meta.job;
+    call->args.size = sizeof call->args;
+    call->args.host = host_table();
+    call->args.plugin = plugin.get();
+    call->args.job_name = call->job.c_str();
+    try {
+      std::thread([call, init, board_id] {
+        void *st = nullptr;
+        int rc;
+        {
+          CallScope scope(board_id, board::Entry::kInit);
+          rc = init(&call->args, &st);
+        }
+        std::lock_guard lock(call->m);
+        call->rc = rc;
+        call->state = st;
+        call->done = true;
+        call->cv.notify_all();
+      }).detach();
+    } catch (const std::system_error &e) {
+      return fail(file, std::string("cannot start a thread for golo_init: ") +
+                            e.what());
+    }
+    std::unique_lock lock(call->m);
+    if (!call->cv.wait_for(lock, init_timeout_, [&] { return call->done; })) {
+      // The call may still return, or never: its plugin object and library
+      // must stay valid for it, so both are abandoned, not freed.
+      (void)plugin.release();
+      static_cast<void>(new boost::dll::shared_library(std::move(lib)));
       return fail(file,
-                  "init failed (returned " + std::to_string(rc) + ")" +
+                  "golo_init did not return within " +
+                      fmt::format("{:g}", init_timeout_.count() / 1000.0) +
+                      " s (--init-timeout); the load is abandoned and "
+                      "the supervisor replaces the worker if the call "
+                      "stays stuck");
+    }
+    state = call->state;
+    if (call->rc != 0)
+      return fail(file,
+                  "init failed (returned " + std::to_string(call->rc) + ")" +
                       (plugin->init_error.empty() ? std::string()
                                                   : ": " + plugin->init_error));
   }

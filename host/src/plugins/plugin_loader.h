@@ -4,6 +4,7 @@
 // settings -> init.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -17,6 +18,8 @@ namespace golo::host {
 struct LoadError {
   std::string file;
   std::string reason;  // "primary: detail" in one line, e.g. the ABI mismatch
+  bool quarantined = false;  // refused because this version crashed a worker
+  std::string job;
 };
 
 // The identity of a file's content: what decides replaced vs unchanged.
@@ -37,6 +40,9 @@ class PluginLoader {
       const std::filesystem::path &file, const std::string &job,
       std::uint64_t generation);
 
+  // How long golo_init may run; past it the load fails (see load()).
+  void set_init_timeout(std::chrono::milliseconds t) { init_timeout_ = t; }
+
   // Hashes the file and its settings without loading.
   static std::variant<FileFingerprint, LoadError> fingerprint(
       const std::filesystem::path &file);
@@ -44,6 +50,7 @@ class PluginLoader {
  private:
   std::filesystem::path private_dir_;
   std::uint64_t copies_ = 0;
+  std::chrono::milliseconds init_timeout_{30000};
 };
 
 std::string sha256_hex(const std::string &bytes);

@@ -60,6 +60,73 @@ std::map<std::string, fs::path> plugin_files(const fs::path &dir,
 
 }  // namespace
 
+void PluginRegistry::set_quarantine(std::vector<Quarantined> list) {
+  std::unique_lock lock(mutex_);
+  quarantine_ = std::move(list);
+}
+
+std::optional<LoadError> PluginRegistry::quarantine_match(
+    const std::string &job, const fs::path &path) const {
+  {
+    std::shared_lock lock(mutex_);
+    if (std::none_of(quarantine_.begin(), quarantine_.end(),
+                     [&](const Quarantined &q) { return q.job == job; }))
+      return std::nullopt;
+  }
+  auto fp = PluginLoader::fingerprint(path);
+  const auto *f = std::get_if<FileFingerprint>(&fp);
+  if (!f) return std::nullopt;  // the load reports why it cannot read it
+  std::shared_lock lock(mutex_);
+  for (const auto &q : quarantine_)
+    if (q.job == job && q.sha256 == f->sha256)
+      return LoadError{path.string(),
+                       q.cause + "; replace " + path.filename().string() +
+                           " with a fixed build (the quarantine lasts until "
+                           "the file's content changes)",
+                       true, job};
+  return std::nullopt;
+}
+
+void PluginRegistry::shutdown_idle() {
+  std::vector<std::shared_ptr<PluginVersion>> idle;
+  {
+    std::unique_lock lock(mutex_);
+    for (auto it = jobs_.begin(); it != jobs_.end();) {
+      if (it->second->in_flight() == 0) {
+        idle.push_back(std::move(it->second));
+        it = jobs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  idle.clear();  // shutdown and unload of versions only we held
+}
+
+std::string PluginRegistry::describe_busy() const {
+  std::shared_lock lock(mutex_);
+  std::string out;
+  for (const auto &[job, v] : jobs_)
+    if (const auto n = v->in_flight())
+      out += (out.empty() ? "" : ", ") + job + " (" + std::to_string(n) +
+             " calls)";
+  for (const auto &[job, list] : retired_)
+    for (const auto &w : list)
+      if (auto v = w.lock(); v && v->in_flight())
+        out += (out.empty() ? "" : ", ") + job + " generation " +
+               std::to_string(v->meta().generation) + " (" +
+               std::to_string(v->in_flight()) + " calls)";
+  return out.empty() ? "none in a plugin" : out;
+}
+
+std::optional<LoadError> PluginRegistry::quarantined(
+    const std::string &job) const {
+  std::shared_lock lock(mutex_);
+  for (const auto &f : failures_)
+    if (f.quarantined && f.job == job) return f;
+  return std::nullopt;
+}
+
 std::vector<FileReport> PluginRegistry::rescan() {
   std::lock_guard rescan_lock(rescan_mutex_);
   std::vector<FileReport> reports;
@@ -83,6 +150,13 @@ std::vector<FileReport> PluginRegistry::rescan() {
   std::map<std::string, std::shared_ptr<PluginVersion>> loaded;
   for (const auto &[job, path] : files) {
     auto it = current.find(job);
+    if (auto q = quarantine_match(job, path)) {
+      spdlog::error("plugin {}: quarantined: {}", q->file, q->reason);
+      reports.push_back(
+          {path.string(), job, Outcome::kFailed, "quarantined: " + q->reason});
+      failures.push_back(std::move(*q));
+      continue;
+    }
     if (it != current.end()) {
       auto fp = PluginLoader::fingerprint(path);
       if (auto *f = std::get_if<FileFingerprint>(&fp);

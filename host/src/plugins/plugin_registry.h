@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <vector>
@@ -33,6 +34,14 @@ struct JobStatus {
   std::size_t draining = 0;  // older versions with calls still running
 };
 
+// A plugin version that killed or wedged a worker, as the supervisor named
+// it: not loaded again until the file's content changes.
+struct Quarantined {
+  std::string job;
+  std::string sha256;
+  std::string cause;
+};
+
 class PluginRegistry {
  public:
   PluginRegistry(std::filesystem::path plugins_dir,
@@ -46,6 +55,18 @@ class PluginRegistry {
   // The caller's copy keeps that version alive until dropped.
   std::shared_ptr<PluginVersion> find(const std::string &job) const;
 
+  // At a bounded shutdown: unloads (golo_shutdown, dlclose) every version no
+  // call holds, leaving those a call is stuck in.
+  void shutdown_idle();
+  // "job (N calls), ..." for the versions calls still hold.
+  std::string describe_busy() const;
+
+  // Versions not to load (from the supervisor), before the first rescan.
+  void set_quarantine(std::vector<Quarantined> list);
+  // Why job is not served, when its file is quarantined; null otherwise.
+  std::optional<LoadError> quarantined(const std::string &job) const;
+  PluginLoader &loader() { return loader_; }
+
   // Names of the loaded jobs, sorted, for NOT_FOUND messages.
   std::vector<std::string> jobs() const;
   std::map<std::string, JobStatus> status() const;
@@ -58,6 +79,9 @@ class PluginRegistry {
   std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
 
  private:
+  std::optional<LoadError> quarantine_match(
+      const std::string &job, const std::filesystem::path &path) const;
+
   std::filesystem::path dir_;
   PluginLoader loader_;
   std::mutex rescan_mutex_;
@@ -65,6 +89,7 @@ class PluginRegistry {
   std::map<std::string, std::shared_ptr<PluginVersion>> jobs_;
   std::map<std::string, std::vector<std::weak_ptr<PluginVersion>>> retired_;
   std::vector<LoadError> failures_;
+  std::vector<Quarantined> quarantine_;
   std::atomic<std::uint64_t> epoch_{0};
   std::uint64_t next_generation_ = 1;
 };

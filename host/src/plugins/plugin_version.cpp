@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "plugins/call_board.h"
+
 namespace golo::host {
 
 namespace {
@@ -28,14 +30,18 @@ PluginVersion::PluginVersion(boost::dll::shared_library lib,
 
 PluginVersion::~PluginVersion() {
   // The last reference is gone, so no call is running: shut down, then unload.
-  if (shutdown_) shutdown_(state_);
+  if (shutdown_) {
+    CallScope scope(meta_.board_id, board::Entry::kShutdown);
+    shutdown_(state_);
+  }
+  board_mark_unloaded(meta_.board_id);
   spdlog::info("plugin {}: unloaded generation {} (version {}, {} calls)",
                meta_.job, meta_.generation,
                meta_.version.empty() ? "-" : meta_.version, calls());
 }
 
 int PluginVersion::trigger(golo_response &resp, std::uint64_t iteration,
-                           std::uint32_t user) {
+                           std::uint32_t user, std::int64_t deadline_ns) {
   resp.clear();
   golo_context ctx{};
   ctx.size = sizeof ctx;
@@ -48,6 +54,8 @@ int PluginVersion::trigger(golo_response &resp, std::uint64_t iteration,
   Counters &counters = counters_[shard_of_this_thread() % kShards];
   counters.started.fetch_add(1, std::memory_order_relaxed);
   int rc;
+  // The crash board names this call if it kills or wedges the worker.
+  CallScope scope(meta_.board_id, board::Entry::kTrigger, deadline_ns);
   if (meta_.serial) {
     std::lock_guard lock(serial_);
     rc = trigger_(&ctx, &resp);
@@ -71,6 +79,10 @@ std::uint64_t PluginVersion::errors() const {
   std::uint64_t n = 0;
   for (const auto &c : counters_) n += c.errors.load(std::memory_order_relaxed);
   return n;
+}
+
+std::uint64_t PluginVersion::stuck_calls() const {
+  return board_stuck_calls(meta_.board_id);
 }
 
 std::uint64_t PluginVersion::in_flight() const {

@@ -30,6 +30,7 @@ struct PluginMetadata {
   std::string settings_sha256;  // of NAME.conf, empty when absent
   std::uint64_t generation = 0;
   std::chrono::system_clock::time_point loaded_at;
+  std::uint32_t board_id = 0;  // on the crash board (plugins/call_board.h)
 };
 
 using TriggerFn = int (*)(const golo_context *, golo_response *);
@@ -46,13 +47,16 @@ class PluginVersion {
 
   // Runs golo_trigger once into resp (cleared first). Returns the plugin's
   // code. Thread-safe; serialised when the plugin declared GOLO_PLUGIN_SERIAL.
+  // deadline_ns (CLOCK_MONOTONIC, 0: none) is when the caller stops waiting:
+  // past it the call counts as stuck (stuck_calls) until it returns.
   int trigger(golo_response &resp, std::uint64_t iteration = 0,
-              std::uint32_t user = 0);
+              std::uint32_t user = 0, std::int64_t deadline_ns = 0);
 
   const PluginMetadata &meta() const { return meta_; }
   std::uint64_t calls() const;  // finished since load
   std::uint64_t errors() const;
   std::uint64_t in_flight() const;
+  std::uint64_t stuck_calls() const;  // in flight past their deadline
 
  private:
   boost::dll::shared_library lib_;  // unloaded last, after shutdown

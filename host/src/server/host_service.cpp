@@ -25,11 +25,14 @@ grpc::Status HostService::ListPlugins(grpc::ServerContext *,
     p->set_draining(static_cast<std::uint32_t>(s.draining));
     p->set_serial(m.serial);
     p->set_generation(m.generation);
+    p->set_stuck(s.current->stuck_calls());
   }
   for (const auto &f : registry_.failures()) {
     auto *out = resp->add_failures();
     out->set_file(f.file);
     out->set_reason(f.reason);
+    out->set_quarantined(f.quarantined);
+    out->set_job(f.job);
   }
   resp->set_pluginsdir(registry_.dir().string());
   return grpc::Status::OK;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "abi/response.h"
+#include "supervisor/board.h"
 
 namespace golo::host {
 
@@ -12,6 +13,16 @@ std::string job_list(const PluginRegistry &registry) {
   for (const auto &j : registry.jobs()) out += (out.empty() ? "" : ", ") + j;
   return out.empty() ? "none loaded from " + registry.dir().string() : out;
 }
+// The caller's deadline on the crash board's clock (0: none), so that a call
+// still running past it is counted as stuck.
+std::int64_t deadline_ns(const grpc::ServerContext &ctx) {
+  const auto deadline = ctx.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return 0;
+  const auto left = deadline - std::chrono::system_clock::now();
+  return board::monotonic_coarse_ns() +
+         std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+}
+
 }  // namespace
 
 std::shared_ptr<PluginVersion> resolve_job(const PluginRegistry &registry,
@@ -26,6 +37,11 @@ std::shared_ptr<PluginVersion> resolve_job(const PluginRegistry &registry,
   }
   auto version = registry.find(job);
   if (version) return version;
+  if (auto q = registry.quarantined(job)) {
+    status = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "job \"" + job + "\" is quarantined: " + q->reason);
+    return nullptr;
+  }
   if (job.empty())
     status = grpc::Status(grpc::StatusCode::NOT_FOUND,
                           "jobName is empty and there is not exactly one job "
@@ -38,7 +54,7 @@ std::shared_ptr<PluginVersion> resolve_job(const PluginRegistry &registry,
   return nullptr;
 }
 
-grpc::Status JobService::Trigger(grpc::ServerContext *,
+grpc::Status JobService::Trigger(grpc::ServerContext *ctx,
                                  const golo::Context *req,
                                  golo::Response *resp) {
   grpc::Status status;
@@ -48,7 +64,7 @@ grpc::Status JobService::Trigger(grpc::ServerContext *,
   // One response buffer per server thread: its capacity is reused.
   thread_local golo_response r;
   const auto start = std::chrono::steady_clock::now();
-  const int rc = version->trigger(r);
+  const int rc = version->trigger(r, 0, 0, deadline_ns(*ctx));
   const auto took = std::chrono::steady_clock::now() - start;
 
   const auto &meta = version->meta();

@@ -1,0 +1,252 @@
+#include "plugins/call_board.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+namespace golo::host {
+
+namespace {
+
+std::atomic<board::Board *> g_board_{nullptr};
+
+// The attached board, or, in a process that never attached one (unit tests,
+// tools), a private one made on first use.
+board::Board *the_board() {
+  if (board::Board *b = g_board_.load(std::memory_order_acquire)) return b;
+  static board::Board *const fallback = [] {
+    board::Board *b = board::create_private();
+    board::Board *expected = nullptr;
+    return g_board_.compare_exchange_strong(expected, b) ? b : expected;
+  }();
+  return g_board_.load(std::memory_order_acquire) ? g_board_.load() : fallback;
+}
+
+// This thread's slot, taken on its first plugin call. A thread that finds
+// the table full uses a slot of its own memory: the supervisor cannot see
+// it, but the crash handler still can.
+thread_local board::Slot *t_slot = nullptr;
+thread_local board::Slot t_unshared;
+
+struct SlotRelease {
+  ~SlotRelease() {
+    if (t_slot && t_slot != &t_unshared)
+      t_slot->owner.store(0, std::memory_order_release);
+  }
+};
+thread_local SlotRelease t_release;
+
+std::int32_t this_tid() {
+  return static_cast<std::int32_t>(syscall(SYS_gettid));
+}
+
+board::Slot *acquire_slot() {
+  (void)&t_release;  // registers the release at thread exit
+  const std::int32_t tid = this_tid();
+  // Start where the last thread left off, so acquisition is usually O(1).
+  static std::atomic<std::uint32_t> hint{0};
+  const std::uint32_t start = hint.load(std::memory_order_relaxed);
+  for (std::uint32_t n = 0; n < board::kMaxSlots; ++n) {
+    const std::uint32_t i = (start + n) % board::kMaxSlots;
+    std::int32_t free_owner = 0;
+    board::Slot &s = the_board()->slots[i];
+    if (s.owner.load(std::memory_order_relaxed) == 0 &&
+        s.owner.compare_exchange_strong(free_owner, tid,
+                                        std::memory_order_acq_rel)) {
+      hint.store(i + 1, std::memory_order_relaxed);
+      std::uint32_t used =
+          the_board()->slots_used.load(std::memory_order_relaxed);
+      while (used < i + 1 && !the_board()->slots_used.compare_exchange_weak(
+                                 used, i + 1, std::memory_order_relaxed)) {
+      }
+      return &s;
+    }
+  }
+  return &t_unshared;
+}
+
+inline board::Slot *my_slot() {
+  board::Slot *s = t_slot;
+  if (__builtin_expect(s == nullptr, 0)) s = t_slot = acquire_slot();
+  return s;
+}
+
+std::uint32_t version_at(std::uint64_t address) {
+  if (address == 0) return 0;
+  const std::uint32_t n =
+      std::min(the_board()->versions_used.load(std::memory_order_acquire),
+               board::kMaxVersions);
+  // Newest first: a range reused by a later mapping belongs to the later one.
+  for (std::uint32_t i = n; i-- > 0;) {
+    const board::Version &v = the_board()->versions[i];
+    if (address >= v.code_begin.load(std::memory_order_relaxed) &&
+        address < v.code_end.load(std::memory_order_relaxed))
+      return i + 1;
+  }
+  return 0;
+}
+
+// Records who was running, once, then dies of the same signal. Only
+// async-signal-safe work: loads, stores, and re-raising.
+void record(board::Death death, int sig, std::uint64_t address) {
+  board::Crash &c = the_board()->crash;
+  std::uint32_t expected = 0;
+  if (!c.recorded.compare_exchange_strong(expected, 1)) return;
+  c.death = static_cast<std::uint32_t>(death);
+  c.signal = sig;
+  c.tid = this_tid();
+  c.address = address;
+  board::Slot *s = t_slot;
+  std::uint32_t version = s ? s->version.load(std::memory_order_relaxed) : 0;
+  std::uint32_t entry = s ? s->entry.load(std::memory_order_relaxed) : 0;
+  if (version == 0) {
+    version = version_at(address);
+    if (version != 0)
+      entry = static_cast<std::uint32_t>(board::Entry::kOwnThread);
+  }
+  c.version = version;
+  c.entry = entry;
+}
+
+void on_fatal_signal(int sig, siginfo_t *info, void *uc_void) {
+  std::uint64_t pc = 0;
+#if defined(__x86_64__)
+  pc = static_cast<std::uint64_t>(
+      static_cast<ucontext_t *>(uc_void)->uc_mcontext.gregs[REG_RIP]);
+#elif defined(__aarch64__)
+  pc = static_cast<ucontext_t *>(uc_void)->uc_mcontext.pc;
+#else
+  (void)uc_void;
+#endif
+  // A jump into unmapped code faults at the address it jumped to.
+  if (version_at(pc) == 0 && info && (sig == SIGSEGV || sig == SIGBUS))
+    if (version_at(reinterpret_cast<std::uint64_t>(info->si_addr)) != 0)
+      pc = reinterpret_cast<std::uint64_t>(info->si_addr);
+  record(board::Death::kSignal, sig, pc);
+  // Die of the signal itself, so the supervisor sees it in wait status.
+  signal(sig, SIG_DFL);
+  raise(sig);  // pending until this handler returns (sig is blocked here)
+}
+
+void on_exit() {
+  if (the_board()->phase.load() ==
+      static_cast<std::uint32_t>(board::Phase::kStopping))
+    return;
+  board::Slot *s = t_slot;
+  if (s && s->version.load(std::memory_order_relaxed) != 0)
+    record(board::Death::kExit, 0, 0);
+}
+
+}  // namespace
+
+bool attach_call_board(int fd, std::string &error) {
+  board::Board *b = fd >= 0 ? board::attach(fd) : board::create_private();
+  g_board_.store(b, std::memory_order_release);
+  if (!b) {
+    error = fd >= 0
+                ? "--board-fd " + std::to_string(fd) +
+                      " is not a golo board: " + std::strerror(errno)
+                : std::string("cannot map a board: ") + std::strerror(errno);
+    return false;
+  }
+  struct sigaction sa {};
+  sa.sa_sigaction = on_fatal_signal;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS, SIGTRAP})
+    sigaction(sig, &sa, nullptr);
+  std::atexit(on_exit);
+  return true;
+}
+
+board::Board &call_board() { return *the_board(); }
+
+std::uint32_t board_register_version(const std::string &job,
+                                     std::uint64_t generation,
+                                     const std::string &sha256,
+                                     const std::string &file) {
+  // A ring: a long-lived worker that loaded more versions than the table
+  // holds reuses the oldest entries (their plugins long unloaded).
+  static std::atomic<std::uint64_t> next{0};
+  const std::uint64_t n = next.fetch_add(1);
+  const auto i = static_cast<std::uint32_t>(n % board::kMaxVersions);
+  board::Version &v = the_board()->versions[i];
+  v.ready.store(0, std::memory_order_relaxed);
+  v.unloaded.store(0, std::memory_order_relaxed);
+  v.code_begin.store(0, std::memory_order_relaxed);
+  v.code_end.store(0, std::memory_order_relaxed);
+  v.generation = generation;
+  auto copy = [](char *dst, std::size_t cap, const std::string &src) {
+    const std::size_t n = std::min(cap - 1, src.size());
+    std::memcpy(dst, src.data(), n);
+    dst[n] = '\0';
+  };
+  copy(v.job, sizeof v.job, job);
+  copy(v.sha256, sizeof v.sha256, sha256);
+  copy(v.file, sizeof v.file, file);
+  v.ready.store(1, std::memory_order_release);
+  if (n < board::kMaxVersions)
+    the_board()->versions_used.store(i + 1, std::memory_order_release);
+  return i + 1;
+}
+
+void board_set_code_range(std::uint32_t id, std::uint64_t begin,
+                          std::uint64_t end) {
+  if (id == 0) return;
+  board::Version &v = the_board()->versions[id - 1];
+  v.code_begin.store(begin, std::memory_order_relaxed);
+  v.code_end.store(end, std::memory_order_release);
+}
+
+void board_mark_unloaded(std::uint32_t id) {
+  if (id == 0) return;
+  the_board()->versions[id - 1].unloaded.store(1, std::memory_order_release);
+}
+
+void board_set_phase(board::Phase phase) {
+  the_board()->phase.store(static_cast<std::uint32_t>(phase));
+}
+
+std::uint64_t board_stuck_calls(std::uint32_t id) {
+  if (id == 0) return 0;
+  const std::int64_t now = board::monotonic_coarse_ns();
+  const std::uint32_t n =
+      the_board()->slots_used.load(std::memory_order_relaxed);
+  std::uint64_t stuck = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const board::Slot &s = the_board()->slots[i];
+    if (s.version.load(std::memory_order_relaxed) != id) continue;
+    const std::int64_t d = s.deadline_ns.load(std::memory_order_relaxed);
+    if (d != 0 && now > d) ++stuck;
+  }
+  return stuck;
+}
+
+CallScope::CallScope(std::uint32_t version, board::Entry entry,
+                     std::int64_t deadline_ns) noexcept
+    : slot_(my_slot()) {
+  prev_version_ = slot_->version.load(std::memory_order_relaxed);
+  prev_entry_ = slot_->entry.load(std::memory_order_relaxed);
+  prev_started_ = slot_->started_ns.load(std::memory_order_relaxed);
+  prev_deadline_ = slot_->deadline_ns.load(std::memory_order_relaxed);
+  slot_->entry.store(static_cast<std::uint32_t>(entry),
+                     std::memory_order_relaxed);
+  slot_->started_ns.store(board::monotonic_coarse_ns(),
+                          std::memory_order_relaxed);
+  slot_->deadline_ns.store(deadline_ns, std::memory_order_relaxed);
+  // Last: a reader that sees the version sees a call that has started.
+  slot_->version.store(version, std::memory_order_release);
+}
+
+CallScope::~CallScope() {
+  slot_->version.store(prev_version_, std::memory_order_relaxed);
+  slot_->entry.store(prev_entry_, std::memory_order_relaxed);
+  slot_->started_ns.store(prev_started_, std::memory_order_relaxed);
+  slot_->deadline_ns.store(prev_deadline_, std::memory_order_relaxed);
+}
+
+}  // namespace golo::host

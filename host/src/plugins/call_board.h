@@ -1,0 +1,52 @@
+// The worker's side of the crash board (supervisor/board.h): which plugin
+// version each thread is calling into, so that the supervisor can name the
+// plugin that killed or wedged the worker. Also installs the handlers that
+// record a fatal signal or an exit() made inside a plugin.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "supervisor/board.h"
+
+namespace golo::host {
+
+// Attaches to the board the supervisor passed (fd >= 0) or makes a private
+// one (fd < 0, an unsupervised worker), and installs the crash handlers.
+// Call once, before any plugin loads. Returns false with the reason.
+bool attach_call_board(int fd, std::string &error);
+
+board::Board &call_board();
+
+// Records a plugin version before any of its code runs; returns its board id
+// (never 0; the table is a ring of board::kMaxVersions entries).
+std::uint32_t board_register_version(const std::string &job,
+                                     std::uint64_t generation,
+                                     const std::string &sha256,
+                                     const std::string &file);
+void board_set_code_range(std::uint32_t id, std::uint64_t begin,
+                          std::uint64_t end);
+void board_mark_unloaded(std::uint32_t id);
+void board_set_phase(board::Phase phase);
+
+// Calls of version id running now whose deadline has passed.
+std::uint64_t board_stuck_calls(std::uint32_t id);
+
+// Marks the calling thread as inside version id's entry point for its
+// lifetime. Cheap: a coarse clock read and a few stores to this thread's own
+// slot. Nests (restores what was there before).
+class CallScope {
+ public:
+  CallScope(std::uint32_t version, board::Entry entry,
+            std::int64_t deadline_ns = 0) noexcept;
+  ~CallScope();
+  CallScope(const CallScope &) = delete;
+  CallScope &operator=(const CallScope &) = delete;
+
+ private:
+  board::Slot *slot_;
+  std::uint32_t prev_version_, prev_entry_;
+  std::int64_t prev_started_, prev_deadline_;
+};
+
+}  // namespace golo::host

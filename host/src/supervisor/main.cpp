@@ -1,0 +1,84 @@
+// golo-host: the supervising process. Parses the host's flags, holds the
+// serving port, and runs golo-host-worker (which loads the plugins and
+// serves) under supervision; see supervisor.h.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
+
+#include "options/host_options.h"
+#include "supervisor/listen_reservation.h"
+#include "supervisor/supervisor.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The worker lives beside this binary (build tree, /usr/bin) or in the
+// package's private directory; GOLO_HOST_WORKER overrides both.
+fs::path find_worker() {
+  if (const char *env = std::getenv("GOLO_HOST_WORKER"); env && *env)
+    return env;
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  const fs::path dir = ec ? fs::path(".") : self.parent_path();
+  for (const fs::path &p : {dir / "golo-host-worker",
+                            dir / ".." / "lib" / "golo" / "golo-host-worker"})
+    if (access(p.c_str(), X_OK) == 0) return p;
+  return dir / "golo-host-worker";
+}
+
+// argv without --listen (given anew with the concrete port) and without the
+// flags only the supervisor may set.
+std::vector<std::string> worker_args(int argc, char **argv,
+                                     const std::string &listen) {
+  std::vector<std::string> out;
+  const auto takes_value = [](const std::string &a) {
+    return a == "--listen" || a == "--board-fd" || a == "--ready-fd" ||
+           a == "--quarantine-fd" || a == "--worker-number";
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (takes_value(a)) {
+      ++i;
+      continue;
+    }
+    const auto eq = a.find('=');
+    if (eq != std::string::npos && takes_value(a.substr(0, eq))) continue;
+    out.push_back(a);
+  }
+  out.push_back("--listen");
+  out.push_back(listen);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  CLI::App app{
+      "golo-host: serves load-test plugins over gRPC, in a supervised worker "
+      "process that is replaced when a plugin crashes or hangs it"};
+  golo::host::HostOptions opts;
+  golo::host::add_host_options(app, opts);
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("golo-host"));
+  spdlog::set_level(spdlog::level::from_str(opts.log_level));
+
+  golo::supervisor::ListenReservation port;
+  std::string error;
+  if (!port.reserve(opts.listen, error)) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  golo::supervisor::SupervisorConfig cfg;
+  cfg.worker_binary = find_worker();
+  cfg.worker_args = worker_args(argc, argv, port.address());
+  cfg.shutdown_grace = std::chrono::milliseconds(
+      static_cast<long>(opts.shutdown_grace_s * 1000));
+  cfg.stuck_limit =
+      std::chrono::milliseconds(static_cast<long>(opts.stuck_limit_s * 1000));
+  return golo::supervisor::Supervisor(std::move(cfg)).run();
+}

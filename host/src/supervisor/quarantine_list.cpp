@@ -1,0 +1,68 @@
+#include "supervisor/quarantine_list.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <sstream>
+
+namespace golo::supervisor {
+
+namespace {
+std::string one_line(std::string s) {
+  for (char &c : s)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  return s;
+}
+}  // namespace
+
+std::string serialize(const std::vector<QuarantineEntry> &list) {
+  std::string out;
+  for (const auto &e : list)
+    out += one_line(e.job) + "\t" + one_line(e.sha256) + "\t" +
+           one_line(e.cause) + "\n";
+  return out;
+}
+
+std::vector<QuarantineEntry> parse_quarantine(const std::string &text) {
+  std::vector<QuarantineEntry> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto a = line.find('\t');
+    const auto b = a == std::string::npos ? a : line.find('\t', a + 1);
+    if (b == std::string::npos) continue;
+    out.push_back(
+        {line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
+  }
+  return out;
+}
+
+int text_memfd(const std::string &text) {
+  const int fd = memfd_create("golo-quarantine", MFD_CLOEXEC);
+  if (fd < 0) return -1;
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) {
+      close(fd);
+      return -1;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return fd;
+}
+
+std::string read_fd(int fd) {
+  std::string out;
+  char buf[4096];
+  off_t off = 0;
+  for (;;) {
+    const ssize_t n = pread(fd, buf, sizeof buf, off);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    off += n;
+  }
+  return out;
+}
+
+}  // namespace golo::supervisor

@@ -1,0 +1,75 @@
+// golo-host's supervising process: starts the worker that loads the plugins
+// and serves, replaces it within a second when it dies, names the plugin
+// version that killed or wedged it and quarantines that version, and bounds
+// shutdown. It never loads plugin code and links no gRPC: what it knows of
+// the worker comes from the crash board (board.h) and wait status.
+// The nginx master / PostgreSQL postmaster pattern.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supervisor/board.h"
+#include "supervisor/quarantine_list.h"
+
+namespace golo::supervisor {
+
+struct SupervisorConfig {
+  std::filesystem::path worker_binary;
+  std::vector<std::string> worker_args;  // without the descriptors
+  std::chrono::milliseconds shutdown_grace{10000};
+  std::chrono::milliseconds stuck_limit{60000};
+};
+
+class Supervisor {
+ public:
+  explicit Supervisor(SupervisorConfig cfg);
+  ~Supervisor();
+  // Runs until stopped by SIGINT/SIGTERM; returns the process exit code.
+  int run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Worker {
+    pid_t pid = -1;
+    int number = 0;
+    board::Board *board = nullptr;
+    int board_fd = -1;
+    int ready_fd = -1;  // read end; -1 once read
+    bool ready = false;
+    bool retiring = false;  // replaced; SIGTERM sent or to be sent
+    Clock::time_point started;
+    std::optional<Clock::time_point> kill_at;
+  };
+
+  bool start_worker();
+  void read_ready(Worker &w);
+  void reap();
+  void on_exit(Worker &w, int status);
+  void check_stuck(Worker &w);
+  void quarantine(const board::Board &b, std::uint32_t version,
+                  const std::string &cause);
+  void release(Worker &w);
+  Worker *newest();
+
+  SupervisorConfig cfg_;
+  std::vector<Worker> workers_;
+  std::vector<QuarantineEntry> quarantine_;
+  int next_number_ = 1;
+  bool ever_ready_ = false;
+  bool stopping_ = false;
+  Clock::time_point stop_deadline_;
+  std::optional<Clock::time_point> restart_at_;
+  int quick_failures_ = 0;  // unattributed deaths soon after start, in a row
+  std::optional<int> exit_code_;
+};
+
+// "SIGSEGV", or "signal 77".
+std::string signal_name(int sig);
+
+}  // namespace golo::supervisor
