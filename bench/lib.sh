@@ -40,7 +40,9 @@ cpu_s() { awk -v t="$clk_tck" '{ sub(/^.*\) /, ""); printf "%.3f\n", ($12 + $13)
 vm_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 # start_host NAME PLUGIN... : a golo-host serving copies of the given plugins
-# from $work/NAME; sets host_pid and host_addr.
+# from $work/NAME; sets host_addr, host_pid (its worker, which loads the
+# plugins and serves: what the benchmarks measure) and host_main_pid (the
+# supervisor, which stops both).
 start_host() {
   local name=$1 p
   shift
@@ -49,12 +51,13 @@ start_host() {
   [[ -f $work/http_get.conf ]] && cp "$work/http_get.conf" "$work/$name/"
   "$golo_host" --listen 127.0.0.1:0 --plugins "$work/$name" --log-level warn \
     >"$work/$name.port" 2>"$work/$name.log" &
-  host_pid=$!
-  bench_pids+=("$host_pid")
+  host_main_pid=$!
+  bench_pids+=("$host_main_pid")
   local _
   for _ in $(seq 200); do grep -q "listening on port" "$work/$name.port" 2>/dev/null && break; sleep 0.05; done
   host_addr="127.0.0.1:$(sed -n 's/listening on port //p' "$work/$name.port")"
   [[ $host_addr != 127.0.0.1: ]] || { cat "$work/$name.log" >&2; exit 1; }
+  host_pid=$(pgrep -P "$host_main_pid" | head -1)
 }
 
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }

@@ -47,7 +47,7 @@ run_golo() { # run_golo JOB USERS
   local hwm rss
   hwm=$(vm_kib "$host_pid" VmHWM)
   rss=$(cut -d' ' -f1 "$work/mem.$host_pid")
-  stop_pid "$host_pid"
+  stop_pid "$host_main_pid"
   wait "$wpid" 2>/dev/null || true
   errors=$(jq -r .total.errors "$work/r.json")
   sample "$key" hwm "$hwm"; sample "$key" rss "$rss"; sample "$key" idle "$idle"
