@@ -94,7 +94,8 @@ TEST_CASE(
     "host serves again within a second") {
   const struct {
     const char *build, *death;
-  } cases[] = {{"segv", "SIGSEGV"}, {"abort", "SIGABRT"}, {"exit0", "exit(0)"}};
+  } cases[] = {
+      {"segv", "SIGSEGV"}, {"abort", "SIGABRT"}, {"exit0", "exit() called"}};
   for (const auto &c : cases) {
     CAPTURE(c.build);
     TempDir dir;

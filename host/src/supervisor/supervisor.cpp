@@ -170,9 +170,8 @@ void Supervisor::on_exit(Worker &w, int status) {
     version = c.version;
     entry = static_cast<board::Entry>(c.entry);
     if (c.death == static_cast<std::uint32_t>(board::Death::kExit))
-      what = "exited (exit(" +
-             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 0) +
-             ") called)";
+      what = "exited (exit() called, status " +
+             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 0) + ")";
     else
       what = "died of " + signal_name(c.signal);
   } else {
@@ -345,7 +344,7 @@ int Supervisor::run() {
     if (stopping_) {
       if (workers_.empty()) {
         spdlog::info("stopped");
-        return 0;
+        return stop_status_;
       }
       if (now > stop_deadline_) {
         spdlog::warn(
