@@ -1,5 +1,7 @@
 #include "recorder.h"
 
+#include "golo/agent/utf8.h"
+
 #include <algorithm>
 
 namespace golo::agent::detail {
@@ -19,7 +21,8 @@ std::uint64_t fnv1a(std::string_view s) {
 }  // namespace
 
 void ErrorSlots::add(std::string_view text) {
-  text = text.substr(0, kMaxErrorTextLen);
+  // Cut between characters; add_error_sample repairs ill-formed bytes.
+  text = text.substr(0, utf8_cut(text, kMaxErrorTextLen));
   for (auto &s : slots_) {
     int state = s.state.load(std::memory_order_acquire);
     if (state == 0) {

@@ -1,5 +1,7 @@
 #include "golo/agent/results.h"
 
+#include "golo/agent/utf8.h"
+
 #include <algorithm>
 #include <map>
 #include <stdexcept>
@@ -87,15 +89,16 @@ void TagSetStats::add_iteration(std::int64_t latency_ns, bool error,
   add_error_sample(error_text, 1);
 }
 
-void TagSetStats::add_error_sample(std::string_view text, std::uint64_t count) {
-  text = text.substr(0, kMaxErrorTextLen);
+void TagSetStats::add_error_sample(std::string_view raw, std::uint64_t count) {
+  // Samples are written as JSON, which must be valid UTF-8.
+  const std::string text = utf8_bounded(raw, kMaxErrorTextLen);
   for (auto &e : error_samples)
     if (e.text == text) {
       e.count += count;
       return;
     }
   if (error_samples.size() < kMaxErrorSamples)
-    error_samples.push_back({std::string(text), count});
+    error_samples.push_back({text, count});
 }
 
 void TagSetStats::merge(const TagSetStats &other) {

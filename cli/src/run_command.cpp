@@ -215,7 +215,8 @@ int run_command(const RunOptions &opts) {
                                    {"crossed", v.crossed},
                                    {"message", v.message}});
     std::ofstream f(opts.out_file);
-    f << out.dump(2) << "\n";
+    f << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+      << "\n";
     if (!f) {
       std::cerr << "golo run: cannot write " << opts.out_file << "\n";
       return 1;

@@ -31,10 +31,12 @@ int trigger_command(const CommonOptions &opts, const std::string &job) {
       {"tags", tags},
       {"durationNanos", resp.durationnanos()},
       {"outputTruncated", resp.outputtruncated()},
+      {"outputNotUtf8", resp.outputnotutf8()},
       {"pluginVersion", resp.pluginversion()},
       {"pluginGeneration", resp.plugingeneration()},
   };
-  // Plugin output may hold any bytes: replace invalid UTF-8 rather than fail.
+  // The host sends valid UTF-8 (outputNotUtf8 says when it repaired it);
+  // another go-lo server may not: replace rather than fail.
   std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
             << "\n";
   return 0;

@@ -22,12 +22,6 @@
 
 namespace {
 
-std::string default_private_dir() {
-  const char *tmp = std::getenv("TMPDIR");
-  return std::string(tmp && *tmp ? tmp : "/tmp") + "/golo-host." +
-         std::to_string(getpid());
-}
-
 // The registry logs each load and failure with its reason; this adds the
 // one-line tally of a rescan.
 void log_reload(const std::vector<golo::host::FileReport> &reports) {
@@ -72,8 +66,20 @@ int main(int argc, char **argv) {
         opts.plugins_dir);
     return 2;
   }
-  auto registry = std::make_unique<golo::host::PluginRegistry>(
-      std::filesystem::absolute(opts.plugins_dir), default_private_dir());
+  if (opts.allow_unsafe_permissions)
+    spdlog::warn(
+        "--allow-unsafe-permissions: plugin files are loaded whatever their "
+        "owner and mode; anyone who can write them runs code as this host");
+  std::unique_ptr<golo::host::PluginRegistry> registry;
+  try {
+    registry = std::make_unique<golo::host::PluginRegistry>(
+        std::filesystem::absolute(opts.plugins_dir),
+        golo::host::private_dir_base(),
+        golo::host::LoaderOptions{opts.allow_unsafe_permissions});
+  } catch (const std::exception &e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
   registry->loader().set_init_timeout(
       std::chrono::milliseconds(static_cast<long>(opts.init_timeout_s * 1000)));
   if (opts.quarantine_fd >= 0) {

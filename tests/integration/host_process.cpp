@@ -23,6 +23,8 @@ TempDir::TempDir(const std::string &prefix) {
   path_ = fs::path(GOLO_TEST_TMP) / (prefix + "-" + std::to_string(getpid()) +
                                      "-" + std::to_string(rng() % 1000000));
   fs::create_directories(path_);
+  // Whatever the umask: golo-host refuses a group-writable plugins directory.
+  fs::permissions(path_, fs::perms(0755));
 }
 
 TempDir::~TempDir() {
@@ -38,15 +40,31 @@ std::string read_text(const fs::path &p) {
 }
 
 void write_text(const fs::path &p, const std::string &text) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << text;
+  {
+    std::ofstream out(p, std::ios::binary | std::ios::trunc);
+    out << text;
+  }
+  std::error_code ec;  // golo-host refuses group-writable settings files
+  fs::permissions(p, fs::perms(0644), ec);
 }
 
 void install_plugin(const fs::path &built_so, const fs::path &dir,
                     const std::string &name) {
   const fs::path tmp = dir / ("." + name + ".so.tmp");
   fs::copy_file(built_so, tmp, fs::copy_options::overwrite_existing);
+  fs::permissions(tmp, fs::perms(0755));  // whatever the build's umask was
   fs::rename(tmp, dir / (name + ".so"));
+}
+
+fs::path private_dir_of(const fs::path &base, pid_t pid) {
+  std::error_code ec;
+  for (const auto &e : fs::directory_iterator(base, ec)) {
+    if (e.path().filename().string().rfind("golo-host.", 0) != 0) continue;
+    std::istringstream in(read_text(e.path() / "pid"));
+    pid_t p = 0;
+    if (in >> p && p == pid) return e.path();
+  }
+  return {};
 }
 
 int free_port() {
@@ -90,9 +108,15 @@ pid_t spawn(const std::vector<std::string> &argv,
             const fs::path &stderr_file) {
   // Everything is prepared before fork: the child of a threaded process may
   // only make async-signal-safe calls until exec.
-  std::vector<std::string> env_all;
-  for (char **e = environ; *e; ++e) env_all.emplace_back(*e);
-  env_all.insert(env_all.end(), env.begin(), env.end());
+  // env's entries replace inherited ones of the same name.
+  std::vector<std::string> env_all = env;
+  for (char **e = environ; *e; ++e) {
+    const std::string kv = *e;
+    const auto key = kv.substr(0, kv.find('=') + 1);
+    bool replaced = false;
+    for (const auto &mine : env) replaced = replaced || mine.rfind(key, 0) == 0;
+    if (!replaced) env_all.push_back(kv);
+  }
   std::vector<char *> envp, args;
   for (auto &kv : env_all) envp.push_back(kv.data());
   envp.push_back(nullptr);

@@ -33,7 +33,13 @@ class TempDir {
 void install_plugin(const fs::path &built_so, const fs::path &dir,
                     const std::string &name);
 std::string read_text(const fs::path &p);
+// Writes text to p, mode 0644.
 void write_text(const fs::path &p, const std::string &text);
+
+// golo-host's private-copy directory under base (its RUNTIME_DIRECTORY,
+// XDG_RUNTIME_DIR or TMPDIR): the golo-host.XXXXXX whose pid file names
+// pid; empty when there is none.
+fs::path private_dir_of(const fs::path &base, pid_t pid);
 
 class HostProcess {
  public:

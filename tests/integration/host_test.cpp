@@ -177,7 +177,8 @@ TEST_CASE(
         std::string::npos);
   CHECK(reasons["no_trigger"].find("no golo_trigger symbol") !=
         std::string::npos);
-  CHECK(reasons["no_marker"].find("no golo_plugin_magic") != std::string::npos);
+  CHECK(reasons["no_marker"].find("not a golo plugin: no .note.golo note") !=
+        std::string::npos);
   CHECK(reasons["wrong_abi"].find(
             "host supports ABI 1, plugin was built for ABI 99") !=
         std::string::npos);

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """A client that is not golo's own: Python's grpcio, with stubs generated from
 proto/golo.proto. Starts a real golo-host on a free port with the example
-plugins and checks Job.Trigger, Host.ListPlugins and the error statuses.
+plugins (and a test plugin whose output is not UTF-8) and checks Job.Trigger,
+Host.ListPlugins, Runner.Run's results and the error statuses.
 Prints 'N passed, N failed' and exits non-zero on any failure."""
 import argparse
+import json
 import os
 import re
 import shutil
@@ -16,6 +18,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--host-binary", required=True)
 parser.add_argument("--proto", required=True)
 parser.add_argument("--plugins", required=True)
+parser.add_argument("--test-plugins", required=True)
 parser.add_argument("--work", required=True)
 args = parser.parse_args()
 
@@ -38,6 +41,7 @@ plugins = os.path.join(args.work, "plugins")
 os.makedirs(plugins)
 for name in ("noop", "abi_tour"):
     shutil.copy(os.path.join(args.plugins, name + ".so"), plugins)
+shutil.copy(os.path.join(args.test_plugins, "binary_output.so"), plugins)
 
 host = subprocess.Popen([args.host_binary, "--listen", "127.0.0.1:0", "--plugins", plugins],
                         stdout=subprocess.PIPE, stderr=open(os.path.join(args.work, "host.log"), "w"),
@@ -82,7 +86,34 @@ try:
         check("unknown job fails", False)
     except grpc.RpcError as e:
         check("unknown job is NOT_FOUND", e.code() == grpc.StatusCode.NOT_FOUND, e.code())
-        check("NOT_FOUND names the jobs", "abi_tour, noop" in e.details(), e.details())
+        check("NOT_FOUND names the jobs", "abi_tour, binary_output, noop" in e.details(), e.details())
+
+    # Output that is not UTF-8: a readable message (protobuf's Python runtime
+    # refuses a string field that is not UTF-8), repaired, marked, and the
+    # exact bytes beside it.
+    raw_output = b"caf\xc3\xa9 \xff\xfe end \xe2\x82"
+    r = job.Trigger(golo_pb2.Context(jobName="binary_output"), timeout=10)
+    check("non-UTF-8 output repaired", r.output == raw_output.decode("utf-8", "replace"), repr(r.output))
+    check("non-UTF-8 output marked", r.outputNotUtf8 is True)
+    check("non-UTF-8 exact bytes", r.outputBytes == raw_output, repr(r.outputBytes))
+    check("non-UTF-8 tag repaired", [(t.key, t.value) for t in r.tags] == [("raw", "a\ufffdz")],
+          r.tags)
+    r = job.Trigger(golo_pb2.Context(jobName="noop"), timeout=10)
+    check("UTF-8 output unmarked", r.outputNotUtf8 is False and r.outputBytes == b"")
+
+    # The same output through a run: the error samples in resultsJson.
+    runner = golo_pb2_grpc.RunnerStub(channel)
+    schedule = "job:\n  name: binary_output\n  users: 1\n  pacing: 50ms\n  duration: 300ms\n"
+    results = None
+    for update in runner.Run(golo_pb2.RunRequest(scheduleYaml=schedule, scheduleFile="py.yaml"),
+                             timeout=30):
+        if update.WhichOneof("update") == "resultsJson":
+            results = json.loads(update.resultsJson)
+    check("run sent results", results is not None)
+    if results is not None:
+        samples = results["total"]["error_samples"]
+        check("run error sample repaired",
+              [s["text"] for s in samples] == [raw_output.decode("utf-8", "replace")], samples)
 
     # The go-lo field numbers are the contract: decode the raw bytes ourselves.
     raw = channel.unary_unary("/golo.Job/Trigger", request_serializer=lambda b: b,
@@ -99,7 +130,7 @@ try:
 
     hostsvc = golo_pb2_grpc.HostStub(channel)
     lst = hostsvc.ListPlugins(golo_pb2.ListPluginsRequest(), timeout=10)
-    check("ListPlugins lists both", sorted(p.job for p in lst.plugins) == ["abi_tour", "noop"])
+    check("ListPlugins lists them", sorted(p.job for p in lst.plugins) == ["abi_tour", "binary_output", "noop"])
     check("ListPlugins abi version", all(p.abiVersion == 1 for p in lst.plugins))
 finally:
     host.send_signal(signal.SIGTERM)

@@ -82,15 +82,14 @@ class Load {
   std::vector<std::thread> threads_;
 };
 
-// The host's private directory for copies: $TMPDIR/golo-host.<pid>. The
-// host inherits our environment first, so TMPDIR is set here as well as
-// passed, and the host's copies land in a directory the test owns.
+// The host's private directory for copies: a golo-host.XXXXXX it creates
+// under $RUNTIME_DIRECTORY (the first place it looks), here a directory
+// the test owns.
 std::vector<std::string> tmpdir_env(const TempDir &tmp) {
-  setenv("TMPDIR", tmp.path().c_str(), 1);
-  return {"TMPDIR=" + tmp.path().string()};
+  return {"RUNTIME_DIRECTORY=" + tmp.path().string()};
 }
 fs::path private_dir(const TempDir &tmp, const HostProcess &host) {
-  return tmp.path() / ("golo-host." + std::to_string(host.worker_pid()));
+  return private_dir_of(tmp.path(), host.worker_pid());
 }
 
 // Distinct files under dir that the process has mapped.
@@ -126,12 +125,13 @@ std::uint64_t generation_of(const HostProcess &host, const std::string &job) {
   return 0;
 }
 
+// Private copies on disk: everything but the host's pid file.
 std::size_t files_in(const fs::path &dir) {
   std::error_code ec;
   std::size_t n = 0;
   for (auto it = fs::directory_iterator(dir, ec);
        !ec && it != fs::directory_iterator(); ++it)
-    ++n;
+    n += it->path().filename() != "pid";
   return n;
 }
 

@@ -17,7 +17,8 @@ for dir in "$@"; do
       status=1
     fi
     if ! nm -D --defined-only "$so" | grep -q ' golo_plugin_magic$' &&
-       [ "$(basename "$so")" != no_marker.so ]; then
+       [ "$(basename "$so")" != no_marker.so ] &&
+       [ "$(basename "$so")" != constructor_no_marker.so ]; then
       echo "$so lacks golo_plugin_magic"
       status=1
     fi

@@ -1,7 +1,11 @@
-/* Refusal: a marker claiming ABI 99, built by hand as a plugin from a future
- * release would carry it. The host must refuse it from the marker alone; if
- * it ran golo_init anyway, init fails with a message saying so. */
+/* Refusal: a marker and note claiming ABI 99, built by hand as a plugin
+ * from a future release would carry them. The host must refuse it from the
+ * note, before dlopen; if it ran golo_init anyway, init fails with a
+ * message saying so. */
 #include <golo/plugin.h>
+
+static const golo_plugin_note note GOLO_NOTE_ATTRIBUTES = {
+    sizeof(GOLO_NOTE_NAME), 8, GOLO_NOTE_TYPE, GOLO_NOTE_NAME, 99, 0};
 
 GOLO_EXPORT const golo_plugin_info *golo_plugin_magic(void);
 

@@ -8,18 +8,29 @@
 #include "abi/go_format.h"
 #include "abi/response.h"
 #include "abi/sequence_id.h"
+#include "golo/agent/utf8.h"
 
 namespace golo::host {
 namespace {
 
-// Plugins may hand NULL where a string belongs: treat it as empty, never crash.
-std::string_view bounded(const char *s, std::size_t limit) {
+// Plugins may hand NULL where a string belongs: treat it as empty, never
+// crash. Texts go to proto strings and JSON, so they are cut between
+// characters, and an ill-formed one is repaired into scratch (valid ones,
+// the usual case, cost no copy). strnlen reads one byte past the limit, so
+// utf8_cut can see whether the cut falls inside a character.
+std::string_view bounded(const char *s, std::size_t limit,
+                         std::string &scratch) {
   if (s == nullptr) return {};
-  return std::string_view(s, strnlen(s, limit));
+  std::string_view v(s, strnlen(s, limit + 1));
+  v = v.substr(0, agent::utf8_cut(v, limit));
+  if (agent::utf8_valid(v)) return v;
+  scratch = agent::utf8_repair(v);
+  return scratch;
 }
 
 void set_id(golo_response *r, const char *id) {
-  if (r) r->id = bounded(id, GOLO_MAX_TAG_BYTES);
+  std::string scratch;
+  if (r) r->id = bounded(id, GOLO_MAX_TAG_BYTES, scratch);
 }
 
 void set_output(golo_response *r, const char *data, std::size_t len) {
@@ -29,8 +40,10 @@ void set_output(golo_response *r, const char *data, std::size_t len) {
     r->output_truncated = false;
     return;
   }
+  // The exact bytes, kept for Response.outputBytes; cut between characters.
   r->output_truncated = len > GOLO_MAX_OUTPUT_BYTES;
-  r->output.assign(data, std::min<std::size_t>(len, GOLO_MAX_OUTPUT_BYTES));
+  r->output.assign(data, agent::utf8_cut(std::string_view(data, len),
+                                         GOLO_MAX_OUTPUT_BYTES));
 }
 
 void set_error(golo_response *r, int failed) {
@@ -38,7 +51,8 @@ void set_error(golo_response *r, int failed) {
 }
 
 void set_failure(golo_response *r, const char *message) {
-  if (r) r->failure = bounded(message, GOLO_MAX_TAG_BYTES);
+  std::string scratch;
+  if (r) r->failure = bounded(message, GOLO_MAX_TAG_BYTES, scratch);
 }
 
 void add_tag(golo_response *r, const char *key, std::string_view value) {
@@ -47,12 +61,13 @@ void add_tag(golo_response *r, const char *key, std::string_view value) {
     ++r->tags_dropped;
     return;
   }
-  r->tags.add(bounded(key, GOLO_MAX_TAG_BYTES),
-              value.substr(0, GOLO_MAX_TAG_BYTES));
+  std::string scratch;
+  r->tags.add(bounded(key, GOLO_MAX_TAG_BYTES, scratch), value);
 }
 
 void add_tag_string(golo_response *r, const char *key, const char *value) {
-  add_tag(r, key, bounded(value, GOLO_MAX_TAG_BYTES));
+  std::string scratch;
+  add_tag(r, key, bounded(value, GOLO_MAX_TAG_BYTES, scratch));
 }
 void add_tag_int(golo_response *r, const char *key, int64_t v) {
   add_tag(r, key, go_format_int(v));
@@ -74,7 +89,8 @@ int sequence_id(char out[GOLO_SEQUENCE_ID_SIZE]) {
 
 void log(const golo_plugin *self, int level, const char *message) {
   const std::string job = self ? self->job : std::string("?");
-  const std::string text(bounded(message, GOLO_MAX_OUTPUT_BYTES));
+  std::string scratch;
+  const std::string text(bounded(message, GOLO_MAX_OUTPUT_BYTES, scratch));
   switch (level) {
     case GOLO_LOG_DEBUG:
       spdlog::debug("plugin {}: {}", job, text);
@@ -100,7 +116,8 @@ const char *setting(const golo_plugin *self, const char *key) {
 }
 
 void set_init_error(golo_plugin *self, const char *message) {
-  if (self) self->init_error = bounded(message, GOLO_MAX_TAG_BYTES);
+  std::string scratch;
+  if (self) self->init_error = bounded(message, GOLO_MAX_TAG_BYTES, scratch);
 }
 
 constexpr golo_host_api kTable = {

@@ -9,6 +9,11 @@ void add_host_options(CLI::App &app, HostOptions &o) {
       ->capture_default_str();
   app.add_flag("--watch", o.watch,
                "reload when files in the plugins directory change");
+  app.add_flag("--allow-unsafe-permissions", o.allow_unsafe_permissions,
+               "load plugin files and settings even when the plugins "
+               "directory or a file is owned by another user or writable by "
+               "group or others (anyone who can write them runs code as "
+               "golo-host)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
   app.add_option("--shutdown-grace", o.shutdown_grace_s,

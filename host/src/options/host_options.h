@@ -14,6 +14,8 @@ struct HostOptions {
   std::string plugins_dir = "/var/lib/golo/plugins";
   std::string log_level = "info";
   bool watch = false;
+  // Load plugin files whatever their owner and mode (logged as a warning).
+  bool allow_unsafe_permissions = false;
   // SIGINT/SIGTERM: how long calls and runs in flight may finish.
   double shutdown_grace_s = 10;
   // How long a plugin's golo_init may take before its load fails.

@@ -23,9 +23,10 @@ DirectoryWatcher::DirectoryWatcher(std::filesystem::path dir,
     return;
   }
   // IN_CLOSE_WRITE, not IN_MODIFY: act on files fully written, never half.
-  if (inotify_add_watch(
-          fd_, dir_.c_str(),
-          IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) < 0) {
+  // IN_CREATE only counts for symlinks, which are created whole.
+  if (inotify_add_watch(fd_, dir_.c_str(),
+                        IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+                            IN_DELETE | IN_CREATE) < 0) {
     spdlog::error("--watch: cannot watch {}: {}", dir_.string(),
                   std::strerror(errno));
     close(fd_);
@@ -47,15 +48,35 @@ DirectoryWatcher::~DirectoryWatcher() {
 }
 
 namespace {
-bool relevant(std::string_view name) {
-  // Hidden names are temporary files being written beside their final name.
+
+// The kubelet's atomic writer: the symlink renamed into place last.
+constexpr std::string_view kConfigMapData = "..data";
+
+bool plugin_name(std::string_view name) {
+  // Other hidden names are temporary files written beside their final name.
   if (name.empty() || name[0] == '.') return false;
   auto ends = [&](std::string_view s) {
     return name.size() >= s.size() && name.substr(name.size() - s.size()) == s;
   };
   return ends(".so") || ends(".conf");
 }
+
+bool is_link(const std::filesystem::path &p) {
+  std::error_code ec;
+  return std::filesystem::is_symlink(std::filesystem::symlink_status(p, ec));
+}
+
 }  // namespace
+
+bool DirectoryWatcher::relevant(std::uint32_t mask,
+                                std::string_view name) const {
+  if (name == kConfigMapData) return true;
+  if (!plugin_name(name)) return false;
+  // A regular file being created is not whole yet: its IN_CLOSE_WRITE
+  // follows. A symlink is whole at once and gets no other event.
+  if (mask & IN_CREATE) return is_link(dir_ / std::string(name));
+  return true;
+}
 
 void DirectoryWatcher::loop() {
   alignas(inotify_event) char buf[8192];
@@ -74,7 +95,7 @@ void DirectoryWatcher::loop() {
     const ssize_t len = read(fd_, buf, sizeof buf);
     for (ssize_t off = 0; off < len;) {
       const auto *ev = reinterpret_cast<const inotify_event *>(buf + off);
-      if (ev->len > 0 && relevant(ev->name)) pending = true;
+      if (ev->len > 0 && relevant(ev->mask, ev->name)) pending = true;
       off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
     }
   }

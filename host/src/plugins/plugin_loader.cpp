@@ -9,30 +9,20 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <thread>
 
+#include "golo/agent/utf8.h"
 #include "plugins/call_board.h"
+#include "plugins/elf_check.h"
+#include "plugins/file_trust.h"
 #include "plugins/settings.h"
 
 namespace golo::host {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::optional<std::string> read_file(const fs::path &p, std::string &why) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    why = "cannot open: " + std::string(std::strerror(errno));
-    return std::nullopt;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 LoadError fail(const fs::path &file, std::string reason) {
   return LoadError{file.string(), std::move(reason), false, {}};
@@ -93,79 +83,95 @@ std::string sha256_hex(const std::string &bytes) {
   return out;
 }
 
-PluginLoader::PluginLoader(fs::path private_dir)
-    : private_dir_(std::move(private_dir)) {
-  fs::create_directories(private_dir_);
+PluginLoader::PluginLoader(const fs::path &private_base, LoaderOptions options)
+    : options_(options),
+      private_dir_(std::make_unique<PrivateDir>(private_base)) {}
+
+// Versions still loaded keep their mapping; only the directory goes.
+PluginLoader::~PluginLoader() = default;
+
+const fs::path &PluginLoader::private_dir() const {
+  return private_dir_->path();
 }
 
-PluginLoader::~PluginLoader() {
-  std::error_code ec;
-  fs::remove_all(private_dir_, ec);
+std::optional<std::string> PluginLoader::check_directory(
+    const fs::path &dir) const {
+  if (options_.allow_unsafe_permissions) return std::nullopt;
+  return check_plugins_directory(dir);
 }
 
 std::variant<FileFingerprint, LoadError> PluginLoader::fingerprint(
-    const fs::path &file) {
-  std::string why;
-  auto bytes = read_file(file, why);
-  if (!bytes) return fail(file, why);
-  FileFingerprint fp{sha256_hex(*bytes), {}};
+    const fs::path &file) const {
+  const bool check = !options_.allow_unsafe_permissions;
+  std::string bytes;
+  if (auto why = read_plugin_file(file, check, bytes)) return fail(file, *why);
+  FileFingerprint fp{sha256_hex(bytes), {}};
   const auto conf = settings_path(file);
-  if (fs::exists(conf)) {
-    auto text = read_file(conf, why);
-    if (!text) return fail(conf, why);
-    fp.settings_sha256 = sha256_hex(*text);
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(conf, ec))) {
+    if (auto why = read_plugin_file(conf, check, bytes))
+      return fail(conf, *why);
+    fp.settings_sha256 = sha256_hex(bytes);
   }
   return fp;
 }
 
 std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
     const fs::path &file, const std::string &job, std::uint64_t generation) {
-  // 1. Read the whole file once: what we hash is exactly what we load, even
-  // if someone rewrites the file meanwhile.
-  std::string why;
-  auto bytes = read_file(file, why);
-  if (!bytes) return fail(file, why);
-  if (bytes->size() < 4 || bytes->compare(0, 4,
-                                          "\x7f"
-                                          "ELF") != 0)
-    return fail(file, "not an ELF shared object (is it a compiled plugin?)");
+  // 1. Read the whole file once, through a descriptor that passed the owner
+  // and mode checks: what we check, hash and copy is exactly what we load,
+  // even if someone rewrites the file meanwhile.
+  const bool check = !options_.allow_unsafe_permissions;
+  std::string bytes;
+  if (auto why = read_plugin_file(file, check, bytes)) return fail(file, *why);
 
-  // 2. Settings, before any plugin code runs.
+  // 2. A whole ELF shared object for this machine, so that dlopen never maps
+  // a truncated file (SIGBUS) or says "No such file" about another machine's.
+  auto elf = check_elf(bytes);
+  if (auto *why = std::get_if<std::string>(&elf)) return fail(file, *why);
+  const ElfFacts facts = std::get<ElfFacts>(elf);
+
+  // 3. The marker, read from the bytes: a file without it runs no code.
+  if (!facts.has_golo_note)
+    return fail(file, "not a golo plugin: no " GOLO_NOTE_SECTION
+                      " note in the file; add GOLO_PLUGIN(...) from "
+                      "golo/plugin.h and rebuild");
+  if (facts.note_abi_version != GOLO_ABI_VERSION)
+    return fail(file, "ABI version mismatch: host supports ABI " +
+                          std::to_string(GOLO_ABI_VERSION) +
+                          ", plugin was built for ABI " +
+                          std::to_string(facts.note_abi_version) +
+                          "; rebuild against the plugin.h of this release");
+
+  // 4. Settings, before any plugin code runs.
   auto plugin = std::make_unique<golo_plugin>();
   plugin->job = job;
   std::string settings_hash;
   const auto conf = settings_path(file);
-  if (fs::exists(conf)) {
-    auto text = read_file(conf, why);
-    if (!text) return fail(conf, why);
-    auto parsed = parse_settings(*text, conf.string(), why);
+  std::error_code exists_ec;
+  if (fs::exists(fs::symlink_status(conf, exists_ec))) {
+    std::string text;
+    if (auto why = read_plugin_file(conf, check, text)) return fail(conf, *why);
+    std::string why;
+    auto parsed = parse_settings(text, conf.string(), why);
     if (!parsed) return fail(file, "bad settings: " + why);
     plugin->settings = std::move(*parsed);
-    settings_hash = sha256_hex(*text);
+    settings_hash = sha256_hex(text);
   }
 
-  // 3. A private copy: dlopen caches by path and inode, so a rebuilt file at
+  // 5. A private copy: dlopen caches by path and inode, so a rebuilt file at
   // the same path would otherwise come back as the old handle. Unlinked once
   // mapped, so nothing is left on disk whatever happens later.
-  const fs::path copy =
-      private_dir_ / (job + "." + std::to_string(generation) + "." +
-                      std::to_string(++copies_) + ".so");
-  {
-    std::ofstream out(copy, std::ios::binary | std::ios::trunc);
-    out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      fs::remove(copy, ignored);  // leave no partial copy behind
-      return fail(file, "cannot write private copy " + copy.string());
-    }
-  }
+  const std::string copy_name = job + "." + std::to_string(generation) + "." +
+                                std::to_string(++copies_) + ".so";
+  if (auto why = private_dir_->write(copy_name, bytes)) return fail(file, *why);
+  const fs::path copy = private_dir_->path() / copy_name;
 
-  // 4. dlopen: bind everything now (a missing symbol fails here, not
+  // 6. dlopen: bind everything now (a missing symbol fails here, not
   // mid-test) and locally (two generations must not answer for each other).
   // The crash board learns of this version before any of its code runs
   // (dlopen runs its constructors).
-  const std::string file_sha256 = sha256_hex(*bytes);
+  const std::string file_sha256 = sha256_hex(bytes);
   const std::uint32_t board_id =
       board_register_version(job, generation, file_sha256, file.string());
   boost::dll::shared_library lib;
@@ -179,29 +185,32 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
         ec);
   }
   const char *dl_reason = ec ? dlerror() : nullptr;
-  fs::remove(copy, ec);
+  private_dir_->remove(copy_name);
   if (!lib.is_loaded())
     return fail(file, std::string("cannot load: ") +
                           (dl_reason ? dl_reason : "dlopen failed"));
   const auto [code_begin, code_end] = code_range(lib.native());
   board_set_code_range(board_id, code_begin, code_end);
 
-  // 5. The ABI marker, before running any other code of the plugin.
+  // 7. The marker function must agree with the note read in step 3.
   if (!lib.has(GOLO_PLUGIN_MAGIC_SYMBOL))
-    return fail(file, "not a golo plugin: no " GOLO_PLUGIN_MAGIC_SYMBOL
-                      " symbol; add GOLO_PLUGIN(...) from golo/plugin.h");
+    return fail(file,
+                "not a golo plugin: the file has the golo note but "
+                "no " GOLO_PLUGIN_MAGIC_SYMBOL
+                " symbol; add GOLO_PLUGIN(...) from golo/plugin.h");
   auto magic = lib.get<const golo_plugin_info *()>(GOLO_PLUGIN_MAGIC_SYMBOL);
   const golo_plugin_info *info = magic();
   if (info == nullptr || info->size < offsetof(golo_plugin_info, name))
     return fail(file, "ABI marker is malformed: rebuild with GOLO_PLUGIN(...)");
-  if (info->abi_version != GOLO_ABI_VERSION)
-    return fail(file, "ABI version mismatch: host supports ABI " +
-                          std::to_string(GOLO_ABI_VERSION) +
-                          ", plugin was built for ABI " +
-                          std::to_string(info->abi_version) +
-                          "; rebuild against the plugin.h of this release");
+  if (info->abi_version != facts.note_abi_version)
+    return fail(file,
+                "ABI marker disagrees with the file's golo note: "
+                "golo_plugin_magic() says ABI " +
+                    std::to_string(info->abi_version) + ", the note says ABI " +
+                    std::to_string(facts.note_abi_version) +
+                    "; rebuild with GOLO_PLUGIN(...)");
 
-  // 6. The trigger.
+  // 8. The trigger.
   if (!lib.has(GOLO_TRIGGER_SYMBOL))
     return fail(file, "no " GOLO_TRIGGER_SYMBOL
                       " symbol: a plugin must export int golo_trigger(const "
@@ -220,8 +229,13 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
       info->size >= offsetof(golo_plugin_info, name) + sizeof(info->name);
   const bool has_version =
       info->size >= offsetof(golo_plugin_info, version) + sizeof(info->version);
-  meta.name = has_name && info->name ? info->name : job;
-  meta.version = has_version && info->version ? info->version : "";
+  // The plugin's strings go into every Response: valid UTF-8, bounded.
+  meta.name = has_name && info->name
+                  ? agent::utf8_bounded(info->name, GOLO_MAX_TAG_BYTES)
+                  : job;
+  meta.version = has_version && info->version
+                     ? agent::utf8_bounded(info->version, GOLO_MAX_TAG_BYTES)
+                     : "";
   meta.abi_version = info->abi_version;
   meta.serial = (info->flags & GOLO_PLUGIN_SERIAL) != 0;
   meta.sha256 = file_sha256;
@@ -230,7 +244,7 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   meta.generation = generation;
   meta.loaded_at = std::chrono::system_clock::now();
 
-  // 7. init, last: on failure the library is closed without shutdown.
+  // 9. init, last: on failure the library is closed without shutdown.
   void *state = nullptr;
   if (lib.has(GOLO_INIT_SYMBOL)) {
     auto init = reinterpret_cast<int (*)(const golo_init_args *, void **)>(

@@ -1,17 +1,29 @@
 // Loads one plugin file into a PluginVersion, or says precisely why not.
-// A straight sequence of guarded steps, one message each: read -> ELF check
-// -> private copy -> dlopen -> ABI marker -> version -> golo_trigger ->
-// settings -> init.
+// A straight sequence of guarded steps, one message each. No code of the
+// file runs before step 6:
+//   1. read NAME.so through a descriptor whose owner and mode pass
+//      (file_trust.h);
+//   2. the bytes are a whole ELF shared object for this machine
+//      (elf_check.h);
+//   3. they carry the GOLO_PLUGIN note with this host's ABI version;
+//   4. NAME.conf, read the same way, parses;
+//   5. a private copy in a directory of our own (private_dir.h);
+//   6. dlopen (constructors run here);
+//   7. golo_plugin_magic() agrees with the note;
+//   8. golo_trigger exists;
+//   9. golo_init.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
 #include "plugins/plugin_version.h"
+#include "plugins/private_dir.h"
 
 namespace golo::host {
 
@@ -29,10 +41,18 @@ struct FileFingerprint {
   bool operator==(const FileFingerprint &) const = default;
 };
 
+struct LoaderOptions {
+  // --allow-unsafe-permissions: skip the owner and mode checks.
+  bool allow_unsafe_permissions = false;
+};
+
 class PluginLoader {
  public:
-  // Private copies go to private_dir (created if missing).
-  explicit PluginLoader(std::filesystem::path private_dir);
+  // Private copies go to a new directory of its own under private_base
+  // (see private_dir.h), removed with the loader. Throws
+  // std::runtime_error when that directory cannot be created.
+  explicit PluginLoader(const std::filesystem::path &private_base,
+                        LoaderOptions options = {});
   ~PluginLoader();
 
   // Loads file as job `job`, numbering the load `generation`.
@@ -43,12 +63,20 @@ class PluginLoader {
   // How long golo_init may run; past it the load fails (see load()).
   void set_init_timeout(std::chrono::milliseconds t) { init_timeout_ = t; }
 
-  // Hashes the file and its settings without loading.
-  static std::variant<FileFingerprint, LoadError> fingerprint(
-      const std::filesystem::path &file);
+  // Hashes the file and its settings without loading (after the same
+  // owner and mode checks as load).
+  std::variant<FileFingerprint, LoadError> fingerprint(
+      const std::filesystem::path &file) const;
+
+  // Why nothing may be loaded from the plugins directory dir, or nullopt.
+  std::optional<std::string> check_directory(
+      const std::filesystem::path &dir) const;
+
+  const std::filesystem::path &private_dir() const;
 
  private:
-  std::filesystem::path private_dir_;
+  LoaderOptions options_;
+  std::unique_ptr<PrivateDir> private_dir_;
   std::uint64_t copies_ = 0;
   std::chrono::milliseconds init_timeout_{30000};
 };

@@ -24,8 +24,10 @@ const char *to_string(Outcome o) {
   return "?";
 }
 
-PluginRegistry::PluginRegistry(fs::path plugins_dir, fs::path private_dir)
-    : dir_(std::move(plugins_dir)), loader_(std::move(private_dir)) {}
+PluginRegistry::PluginRegistry(fs::path plugins_dir,
+                               const fs::path &private_base,
+                               LoaderOptions options)
+    : dir_(std::move(plugins_dir)), loader_(private_base, options) {}
 
 PluginRegistry::~PluginRegistry() {
   // Versions still held by calls unload when those finish; drop ours first,
@@ -73,7 +75,7 @@ std::optional<LoadError> PluginRegistry::quarantine_match(
                      [&](const Quarantined &q) { return q.job == job; }))
       return std::nullopt;
   }
-  auto fp = PluginLoader::fingerprint(path);
+  auto fp = loader_.fingerprint(path);
   const auto *f = std::get_if<FileFingerprint>(&fp);
   if (!f) return std::nullopt;  // the load reports why it cannot read it
   std::shared_lock lock(mutex_);
@@ -131,12 +133,16 @@ std::vector<FileReport> PluginRegistry::rescan() {
   std::lock_guard rescan_lock(rescan_mutex_);
   std::vector<FileReport> reports;
   std::vector<LoadError> failures;
-  std::string dir_error;
-  const auto files = plugin_files(dir_, dir_error);
+  std::string dir_error = loader_.check_directory(dir_).value_or("");
+  std::map<std::string, fs::path> files;
+  if (dir_error.empty()) files = plugin_files(dir_, dir_error);
   if (!dir_error.empty()) {
     spdlog::error("{}", dir_error);
-    // An unreadable directory must not unload everything that is serving.
+    // An unreadable or unsafe directory loads nothing new, and must not
+    // unload everything that is serving.
     reports.push_back({dir_.string(), "", Outcome::kFailed, dir_error});
+    std::unique_lock lock(mutex_);
+    failures_ = {LoadError{dir_.string(), dir_error, false, {}}};
     return reports;
   }
 
@@ -158,7 +164,7 @@ std::vector<FileReport> PluginRegistry::rescan() {
       continue;
     }
     if (it != current.end()) {
-      auto fp = PluginLoader::fingerprint(path);
+      auto fp = loader_.fingerprint(path);
       if (auto *f = std::get_if<FileFingerprint>(&fp);
           f && f->sha256 == it->second->meta().sha256 &&
           f->settings_sha256 == it->second->meta().settings_sha256) {

@@ -44,8 +44,11 @@ struct Quarantined {
 
 class PluginRegistry {
  public:
+  // Private copies go to a directory of the loader's own under
+  // private_base (see private_dir.h).
   PluginRegistry(std::filesystem::path plugins_dir,
-                 std::filesystem::path private_dir);
+                 const std::filesystem::path &private_base,
+                 LoaderOptions options = {});
   ~PluginRegistry();
 
   // Brings the loaded set in line with the directory. Rescans never overlap.

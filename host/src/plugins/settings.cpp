@@ -12,6 +12,16 @@ std::string trim(const std::string &s) {
   return s.substr(b, e - b + 1);
 }
 
+// '#' at the start of a line or after a space or tab starts a comment, so
+// "timeout = 5000   # whole request" is 5000, and a URL's fragment
+// ("http://x/#top") stays whole.
+std::string strip_comment(const std::string &line) {
+  for (std::size_t i = 0; i < line.size(); ++i)
+    if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t'))
+      return line.substr(0, i);
+  return line;
+}
+
 }  // namespace
 
 std::optional<Settings> parse_settings(const std::string &text,
@@ -21,8 +31,8 @@ std::optional<Settings> parse_settings(const std::string &text,
   std::istringstream in(text);
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
-    const std::string t = trim(line);
-    if (t.empty() || t[0] == '#') continue;
+    const std::string t = trim(strip_comment(line));
+    if (t.empty()) continue;
     const auto eq = t.find('=');
     if (eq == std::string::npos) {
       error = file + ":" + std::to_string(n) +

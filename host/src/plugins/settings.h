@@ -1,4 +1,5 @@
-// A plugin's settings: the file NAME.conf beside NAME.so, "key = value" lines.
+// A plugin's settings: the file NAME.conf beside NAME.so, "key = value" lines;
+// '#' at the start of a line or after a space or tab starts a comment.
 #pragma once
 
 #include <filesystem>

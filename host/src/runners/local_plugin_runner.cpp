@@ -1,6 +1,7 @@
 #include "runners/local_plugin_runner.h"
 
 #include "golo/agent/results.h"
+#include "golo/agent/utf8.h"
 
 namespace golo::host {
 
@@ -31,8 +32,7 @@ void LocalPluginRunner::run(std::uint32_t user, std::uint64_t iteration,
     out.error_text = r.failure_message(rc);
   } else if (r.error) {
     out.error_flag = true;
-    out.error_text.assign(r.output, 0,
-                          std::min(r.output.size(), agent::kMaxErrorTextLen));
+    out.error_text = agent::utf8_bounded(r.output, agent::kMaxErrorTextLen);
   }
   out.tags.assign(r.tags.begin(), r.tags.end());
 }

@@ -1,6 +1,7 @@
 #include "runners/remote_trigger_runner.h"
 
 #include "golo/agent/results.h"
+#include "golo/agent/utf8.h"
 
 namespace golo::host {
 
@@ -30,16 +31,15 @@ void RemoteTriggerRunner::run(std::uint32_t user, std::uint64_t,
       stubs_[user % stubs_.size()]->Trigger(&ctx, req, &resp);
   if (!status.ok()) {
     out.failed = true;
-    out.error_text = status.error_message();
-    if (out.error_text.size() > agent::kMaxErrorTextLen)
-      out.error_text.resize(agent::kMaxErrorTextLen);
+    // Any server's message: it may hold any bytes.
+    out.error_text =
+        agent::utf8_bounded(status.error_message(), agent::kMaxErrorTextLen);
     return;
   }
   if (resp.error()) {
     out.error_flag = true;
-    out.error_text.assign(
-        resp.output(), 0,
-        std::min(resp.output().size(), agent::kMaxErrorTextLen));
+    out.error_text =
+        agent::utf8_bounded(resp.output(), agent::kMaxErrorTextLen);
   }
   for (const auto &t : resp.tags()) out.tags.add(t.key(), t.value());
 }

@@ -2,7 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include "golo/agent/utf8.h"
+
 namespace golo::host {
+
+namespace {
+// File names are bytes, and reasons quote them: a proto3 string must be
+// UTF-8, or clients refuse the whole listing.
+std::string wire(const std::string &s) {
+  return agent::utf8_valid(s) ? s : agent::utf8_repair(s);
+}
+}  // namespace
 
 grpc::Status HostService::ListPlugins(grpc::ServerContext *,
                                       const golo::ListPluginsRequest *,
@@ -10,8 +20,8 @@ grpc::Status HostService::ListPlugins(grpc::ServerContext *,
   for (const auto &[job, s] : registry_.status()) {
     const auto &m = s.current->meta();
     auto *p = resp->add_plugins();
-    p->set_job(job);
-    p->set_file(m.file);
+    p->set_job(wire(job));
+    p->set_file(wire(m.file));
     p->set_name(m.name);
     p->set_version(m.version);
     p->set_abiversion(m.abi_version);
@@ -29,10 +39,10 @@ grpc::Status HostService::ListPlugins(grpc::ServerContext *,
   }
   for (const auto &f : registry_.failures()) {
     auto *out = resp->add_failures();
-    out->set_file(f.file);
-    out->set_reason(f.reason);
+    out->set_file(wire(f.file));
+    out->set_reason(wire(f.reason));
     out->set_quarantined(f.quarantined);
-    out->set_job(f.job);
+    out->set_job(wire(f.job));
   }
   resp->set_pluginsdir(registry_.dir().string());
   return grpc::Status::OK;
@@ -44,10 +54,10 @@ grpc::Status HostService::Reload(grpc::ServerContext *,
   spdlog::info("reload requested over gRPC");
   for (const auto &r : registry_.rescan()) {
     auto *f = resp->add_files();
-    f->set_file(r.file);
-    f->set_job(r.job);
+    f->set_file(wire(r.file));
+    f->set_job(wire(r.job));
     f->set_outcome(static_cast<golo::FileOutcome::Outcome>(r.outcome));
-    f->set_reason(r.reason);
+    f->set_reason(wire(r.reason));
   }
   return grpc::Status::OK;
 }

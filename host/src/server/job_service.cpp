@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "abi/response.h"
+#include "golo/agent/utf8.h"
 #include "supervisor/board.h"
 
 namespace golo::host {
@@ -76,7 +77,15 @@ grpc::Status JobService::Trigger(grpc::ServerContext *ctx,
   resp->set_id(r.id);
   resp->set_jobname(meta.job);
   resp->set_error(r.error);
-  resp->set_output(r.output);
+  // A proto3 string must be UTF-8 (Python's and Go's clients refuse the
+  // whole message otherwise): repair it, and keep the exact bytes aside.
+  if (agent::utf8_valid(r.output)) {
+    resp->set_output(r.output);
+  } else {
+    resp->set_output(agent::utf8_repair(r.output));
+    resp->set_outputbytes(r.output);
+    resp->set_outputnotutf8(true);
+  }
   for (const auto &[k, v] : r.tags) {
     auto *tag = resp->add_tags();
     tag->set_key(k);

@@ -121,7 +121,10 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
       result = grpc::Status(grpc::StatusCode::CANCELLED, "caller went away");
     } else {
       golo::RunUpdate update;
-      update.set_resultsjson(results.to_json().dump());
+      // replace: a tag or text that slipped through unrepaired must not
+      // make the results unwritable.
+      update.set_resultsjson(results.to_json().dump(
+          -1, ' ', false, nlohmann::json::error_handler_t::replace));
       writer->Write(update);
       spdlog::info("run {}: {} iterations, {} errors, {} dropped", file,
                    results.total.iterations, results.total.errors,

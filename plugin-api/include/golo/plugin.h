@@ -14,7 +14,8 @@
  * A plugin exports:
  *
  *   required  GOLO_PLUGIN(...)   the ABI marker and metadata (name, version,
- *                                flags); a file without it is refused.
+ *                                flags), and an ELF note the host reads from
+ *                                the file; a file without them is refused.
  *   required  golo_trigger       one iteration of the load test; go-lo's
  *                                TriggerFunc.
  *   optional  golo_init          once, after loading, before any trigger.
@@ -36,6 +37,24 @@
  * plugin's flags include GOLO_PLUGIN_SERIAL; then the host never runs two
  * calls of that plugin at once. Every host function is safe to call from any
  * thread, but a golo_response may only be touched by the call it was given to.
+ *
+ * What the host checks before running any code of a file (before dlopen,
+ * so before any constructor of the plugin or of the libraries it links):
+ *   1. NAME.so, NAME.conf and the plugins directory are owned by the host's
+ *      user or root and not writable by group or others (a symlink is
+ *      followed only to a file, in a directory, that pass the same test);
+ *      golo-host --allow-unsafe-permissions turns this off.
+ *   2. The bytes are a whole ELF shared object for this machine: ELF class,
+ *      byte order and machine as the host's, type ET_DYN, and every
+ *      program header and segment inside the file (a truncated or
+ *      half-written file is refused, never mapped).
+ *   3. The file carries the note GOLO_PLUGIN writes (golo_plugin_note),
+ *      naming this host's GOLO_ABI_VERSION.
+ *   4. NAME.conf parses.
+ * Only then is a private copy opened with dlopen, which runs the plugin's
+ * constructors (and those of the libraries it links); then
+ * golo_plugin_magic() must agree with the note, golo_trigger must exist,
+ * and golo_init runs.
  *
  * Versioning: GOLO_ABI_VERSION changes only when an existing declaration
  * changes meaning. New host functions are appended to golo_host_api (never
@@ -170,7 +189,8 @@ typedef struct golo_host_api {
 
   /*
    * setting: the value of key in the plugin's settings (the file
-   * NAME.conf beside NAME.so, lines "key = value"; '#' starts a comment),
+   * NAME.conf beside NAME.so, lines "key = value"; '#' at the start of a
+   * line or after a space or tab starts a comment: "timeout = 5000  # ms"),
    * or NULL when it is not set. The string stays valid until golo_shutdown
    * returns. Safe from init, trigger and shutdown.
    */
@@ -240,6 +260,36 @@ typedef struct golo_plugin_info {
 /* The marker function's name, which GOLO_PLUGIN defines. */
 #define GOLO_PLUGIN_MAGIC_SYMBOL "golo_plugin_magic"
 
+/*
+ * The ELF note GOLO_PLUGIN also writes (section GOLO_NOTE_SECTION, type
+ * SHT_NOTE, which linkers put in a PT_NOTE segment). The host reads it from
+ * the file's bytes before dlopen, so a file without it runs no code in the
+ * host. Its layout is an ELF note's: namesz, descsz and type, the name
+ * "golo" NUL-padded to 8 bytes, then the descriptor (abi_version,
+ * abi_minor), in the machine's byte order. After dlopen the host checks
+ * that golo_plugin_magic() reports the same abi_version.
+ */
+#define GOLO_NOTE_SECTION ".note.golo"
+#define GOLO_NOTE_NAME "golo"
+#define GOLO_NOTE_TYPE 0x474f4c4fu /* "GOLO" */
+typedef struct golo_plugin_note {
+  uint32_t namesz;      /* sizeof(GOLO_NOTE_NAME): 5 */
+  uint32_t descsz;      /* 8: the two fields after name */
+  uint32_t type;        /* GOLO_NOTE_TYPE */
+  char name[8];         /* GOLO_NOTE_NAME */
+  uint32_t abi_version; /* GOLO_ABI_VERSION the plugin was built with */
+  uint32_t abi_minor;   /* GOLO_ABI_MINOR */
+} golo_plugin_note;
+
+/* Puts an object in the note section and keeps it through optimisation and
+ * --gc-sections. */
+#if defined(__GNUC__)
+#define GOLO_NOTE_ATTRIBUTES \
+  __attribute__((section(GOLO_NOTE_SECTION), used, aligned(4)))
+#else
+#define GOLO_NOTE_ATTRIBUTES
+#endif
+
 #if defined(_WIN32)
 #define GOLO_EXPORT __declspec(dllexport)
 #else
@@ -249,7 +299,8 @@ typedef struct golo_plugin_info {
 /*
  * GOLO_PLUGIN(...): put exactly once in a plugin, at file scope. It defines
  * the exported function golo_plugin_magic(), which returns the plugin's
- * golo_plugin_info. Give at least one field, as designated initializers in
+ * golo_plugin_info, and the golo_plugin_note that the host reads from the
+ * file before loading it. Give at least one field, as designated initializers in
  * declaration order (flags, name, version), e.g.
  *
  *     GOLO_PLUGIN(.name = "checkout", .version = "1.2.0");
@@ -257,6 +308,9 @@ typedef struct golo_plugin_info {
  *     GOLO_PLUGIN(.flags = 0);      (nothing to declare)
  */
 #define GOLO_PLUGIN(...)                                                      \
+  static const golo_plugin_note golo_note_ GOLO_NOTE_ATTRIBUTES = {           \
+      sizeof(GOLO_NOTE_NAME), 8, GOLO_NOTE_TYPE, GOLO_NOTE_NAME,              \
+      GOLO_ABI_VERSION, GOLO_ABI_MINOR};                                      \
   GOLO_EXTERN_C_ GOLO_EXPORT const golo_plugin_info *golo_plugin_magic(void); \
   GOLO_OMITTED_FIELDS_BEGIN_                                                  \
   GOLO_EXTERN_C_ const golo_plugin_info *golo_plugin_magic(void) {            \

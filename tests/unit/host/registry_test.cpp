@@ -32,12 +32,17 @@ struct Dirs {
                                  std::to_string(counter++));
   fs::path plugins = root / "plugins";
   fs::path priv = root / "private";
-  Dirs() { fs::create_directories(plugins); }
+  Dirs() {
+    fs::create_directories(plugins);
+    fs::create_directories(priv);
+    fs::permissions(plugins, fs::perms(0755));
+  }
   ~Dirs() { fs::remove_all(root); }
   // Write beside, then rename: never rewrite a file that may be mapped.
   void install(const fs::path &so, const std::string &name) const {
     fs::copy_file(so, plugins / ("." + name + ".tmp"),
                   fs::copy_options::overwrite_existing);
+    fs::permissions(plugins / ("." + name + ".tmp"), fs::perms(0755));
     fs::rename(plugins / ("." + name + ".tmp"), plugins / (name + ".so"));
   }
   static inline int counter = 0;
@@ -62,8 +67,12 @@ TEST_CASE("loader: each refusal has its reason") {
   };
   CHECK(reason("not_elf") ==
         "not an ELF shared object (is it a compiled plugin?)");
-  CHECK(reason("no_marker").find("no golo_plugin_magic symbol") !=
-        std::string::npos);
+  CHECK(reason("no_marker") ==
+        "not a golo plugin: no .note.golo note in the file; add "
+        "GOLO_PLUGIN(...) from golo/plugin.h and rebuild");
+  CHECK(reason("marker_disagrees") ==
+        "ABI marker disagrees with the file's golo note: golo_plugin_magic() "
+        "says ABI 2, the note says ABI 1; rebuild with GOLO_PLUGIN(...)");
   CHECK(reason("no_trigger").find("no golo_trigger symbol") !=
         std::string::npos);
   CHECK(reason("wrong_abi") ==
@@ -88,7 +97,11 @@ TEST_CASE(
   CHECK(v->meta().name == "version");
   CHECK(v->meta().generation == 7);
   CHECK(v->meta().sha256.size() == 64);
-  CHECK(fs::is_empty(d.priv));
+  // The loader's own directory under d.priv holds its pid file, no copy.
+  CHECK(loader.private_dir().parent_path() == d.priv);
+  CHECK(std::distance(fs::directory_iterator(loader.private_dir()),
+                      fs::directory_iterator()) == 1);
+  CHECK(fs::exists(loader.private_dir() / "pid"));
   golo_response resp;
   CHECK(v->trigger(resp) == 0);
   CHECK(resp.output == "a");

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <initializer_list>
 
 extern "C" {
 const golo_plugin_info *info_name_only(void);
@@ -12,6 +13,9 @@ const golo_plugin_info *info_all_fields(void);
 const golo_plugin_info *info_flags_zero(void);
 golo_context designated_context(void);
 golo_init_args designated_init_args(void);
+const golo_plugin_note *note_of_name_only(void);
+const golo_plugin_note *note_of_all_fields(void);
+const golo_plugin_note *note_of_flags_zero(void);
 }
 
 namespace {
@@ -115,6 +119,23 @@ TEST_CASE("GOLO_PLUGIN with nothing to declare") {
   CHECK(info->flags == 0);
   CHECK(info->name == nullptr);
   CHECK(info->version == nullptr);
+}
+
+TEST_CASE("GOLO_PLUGIN writes the ELF note the host reads before dlopen") {
+  // The layout is the ELF note's, byte for byte: 12 bytes of header, the
+  // name padded to 4 bytes, the descriptor.
+  static_assert(sizeof(golo_plugin_note) == 28);
+  static_assert(offsetof(golo_plugin_note, name) == 12);
+  static_assert(offsetof(golo_plugin_note, abi_version) == 20);
+  for (const golo_plugin_note *n :
+       {note_of_name_only(), note_of_all_fields(), note_of_flags_zero()}) {
+    CHECK(n->namesz == 5);
+    CHECK(n->descsz == 8);
+    CHECK(n->type == GOLO_NOTE_TYPE);
+    CHECK(std::memcmp(n->name, "golo\0\0\0\0", 8) == 0);
+    CHECK(n->abi_version == GOLO_ABI_VERSION);
+    CHECK(n->abi_minor == GOLO_ABI_MINOR);
+  }
 }
 
 TEST_CASE("designated initializers in C leave unnamed members zero") {
