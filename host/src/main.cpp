@@ -61,7 +61,8 @@ int main(int argc, char **argv) {
       std::filesystem::absolute(opts.plugins_dir), default_private_dir());
   log_reload(registry->rescan());
 
-  golo::host::HostServer server(*registry);
+  golo::host::HostServer server(
+      *registry, {opts.max_threads, {opts.max_runs, opts.max_users}});
   if (!server.start(opts.listen)) return 1;
   // For scripts that pass port 0: the port actually bound, on stdout.
   std::printf("listening on port %d\n", server.port());

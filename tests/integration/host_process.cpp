@@ -214,6 +214,38 @@ golo::ReloadResponse HostProcess::reload() const {
   return out;
 }
 
+ChildProcess::ChildProcess(const std::vector<std::string> &argv) {
+  pid_ = spawn(argv, {}, dir_.path() / "stdout", dir_.path() / "stderr");
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void ChildProcess::signal(int sig) const { kill(pid_, sig); }
+
+int ChildProcess::wait(int timeout_ms) {
+  int status = 0;
+  if (pid_ <= 0 || !wait_exit(pid_, timeout_ms, &status)) return -1;
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ChildProcess::output() const {
+  return read_text(dir_.path() / "stdout") + read_text(dir_.path() / "stderr");
+}
+
+int thread_count(pid_t pid) {
+  std::istringstream status(
+      read_text("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("Threads:")) return std::stoi(line.substr(8));
+  return -1;
+}
+
 std::string tag(const golo::Response &r, const std::string &key) {
   for (const auto &t : r.tags())
     if (t.key() == key) return t.value();
