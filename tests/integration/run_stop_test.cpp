@@ -428,3 +428,41 @@ TEST_CASE("iterations over iteration_timeout count as timeout errors") {
     CHECK(total.at("latency_us").at("max").get<double>() < 250'000);
   }
 }
+
+TEST_CASE("calls beyond --max-threads get RESOURCE_EXHAUSTED, then serve") {
+  TempDir dir;
+  sleepy_in(dir.path(), "sleep_ms = 700\n");
+  HostProcess host(dir.path(), {"--max-threads", "4"});
+  // 6 calls at once, each on its own connection, each holding a server
+  // thread for 0.7 s: 4 threads (one of them polling) cannot take them all.
+  std::vector<std::thread> callers;
+  std::atomic<int> ok{0}, exhausted{0}, other{0};
+  for (int i = 0; i < 6; ++i)
+    callers.emplace_back([&] {
+      golo::Response r;
+      const auto s = host.trigger("sleepy", r);
+      if (s.ok())
+        ++ok;
+      else if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
+        ++exhausted;
+      else
+        ++other;
+    });
+  std::this_thread::sleep_for(200ms);
+  // golo trigger names the cap.
+  std::string out;
+  CHECK(
+      run_command(cli_path() + " trigger --host " + host.address() + " sleepy",
+                  &out) == 1);
+  CHECK(out == "golo trigger: golo-host at " + host.address() +
+                   " has no free server thread (its --max-threads cap): "
+                   "Server Threadpool Exhausted\n");
+  for (auto &t : callers) t.join();
+  MESSAGE(ok.load() << " served, " << exhausted.load() << " refused");
+  CHECK(ok >= 1);
+  CHECK(exhausted >= 1);
+  CHECK(other == 0);
+  // Threads free again: calls are served.
+  golo::Response r;
+  CHECK(host.trigger("sleepy", r).ok());
+}
