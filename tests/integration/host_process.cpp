@@ -129,12 +129,15 @@ bool wait_exit(pid_t pid, int timeout_ms, int *status) {
 
 HostProcess::HostProcess(const fs::path &plugins_dir,
                          std::vector<std::string> extra,
-                         std::vector<std::string> env) {
+                         std::vector<std::string> env,
+                         std::vector<std::string> prefix) {
   log_ = logs_.path() / "host.log";
   const fs::path out = logs_.path() / "host.out";
-  std::vector<std::string> argv = {golo_host_binary().string(), "--listen",
-                                   "127.0.0.1:0", "--plugins",
-                                   plugins_dir.string()};
+  std::vector<std::string> argv = std::move(prefix);
+  for (const auto &a : {golo_host_binary().string(), std::string("--listen"),
+                        std::string("127.0.0.1:0"), std::string("--plugins"),
+                        plugins_dir.string()})
+    argv.push_back(a);
   argv.insert(argv.end(), extra.begin(), extra.end());
   pid_ = spawn(argv, env, out, log_);
   // The host prints "listening on port N" once it serves.

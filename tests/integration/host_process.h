@@ -38,10 +38,12 @@ void write_text(const fs::path &p, const std::string &text);
 class HostProcess {
  public:
   // Starts golo-host --listen 127.0.0.1:0 --plugins dir [extra args] and
-  // waits until it serves. Its log goes to log_path().
+  // waits until it serves. Its log goes to log_path(). `prefix`: a command
+  // that execs the rest (setpriv, prlimit), so pid() is still the host's.
   explicit HostProcess(const fs::path &plugins_dir,
                        std::vector<std::string> extra_args = {},
-                       std::vector<std::string> env = {});
+                       std::vector<std::string> env = {},
+                       std::vector<std::string> prefix = {});
   ~HostProcess();  // SIGTERM, then SIGKILL after 10 s
 
   int port() const { return port_; }

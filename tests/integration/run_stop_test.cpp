@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include <unistd.h>
+
 #include "host_process.h"
 
 using namespace golo::test;
@@ -463,6 +465,60 @@ TEST_CASE("calls beyond --max-threads get RESOURCE_EXHAUSTED, then serve") {
   CHECK(exhausted >= 1);
   CHECK(other == 0);
   // Threads free again: calls are served.
+  golo::Response r;
+  CHECK(host.trigger("sleepy", r).ok());
+}
+
+TEST_CASE("a run whose threads cannot all start fails cleanly, leaking none") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: needs root to run the host as nobody under a limit");
+    return;
+  }
+  TempDir dir, work;
+  sleepy_in(dir.path(), "sleep_ms = 1\n");
+  // The host as nobody with at most 40 threads (RLIMIT_NPROC counts the
+  // user's threads; root ignores it): a run's threads hit the limit.
+  HostProcess host(
+      dir.path(), {}, {},
+      {"/usr/bin/setpriv", "--reuid", "nobody", "--regid", "nogroup",
+       "--clear-groups", "/usr/bin/prlimit", "--nproc=40"});
+  auto open_run = [&](int max_users) {
+    Stream s(host, "job:\n  name: sleepy\n  arrival_rate: 20\n  max_users: " +
+                       std::to_string(max_users) + "\n  duration: 300ms\n");
+    return s.finish();
+  };
+  REQUIRE(open_run(2).ok());
+  const int baseline = thread_count(host.pid());
+  // Open-model runs of ever more users: those that fit run; past the limit
+  // either a user thread or, when the users took the last ones, the
+  // scheduler's thread cannot start. Either way RESOURCE_EXHAUSTED, and
+  // every thread already started is released and joined.
+  bool user_failed = false, scheduler_failed = false;
+  for (int users = 20; users <= 40 && !user_failed; ++users) {
+    CAPTURE(users);
+    const auto status = open_run(users);
+    if (!status.ok()) {
+      CHECK(status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+      const auto &m = status.error_message();
+      scheduler_failed =
+          scheduler_failed || m.starts_with(
+                                  "cannot start the open model's "
+                                  "scheduler thread: ");
+      user_failed = user_failed || m.starts_with("cannot start user thread ");
+      CHECK_MESSAGE((scheduler_failed || user_failed), m);
+    }
+    int now = -1;
+    for (int i = 0; i < 20; ++i) {  // joined within the call; allow a poller
+      now = thread_count(host.pid());
+      if (now <= baseline + 1) break;
+      std::this_thread::sleep_for(50ms);
+    }
+    CHECK(now <= baseline + 1);
+  }
+  CHECK(user_failed);
+  CHECK(scheduler_failed);
+  // And the host runs the next one that fits.
+  CHECK(open_run(2).ok());
   golo::Response r;
   CHECK(host.trigger("sleepy", r).ok());
 }
