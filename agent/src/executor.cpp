@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "run_state.h"
@@ -34,6 +35,21 @@ void *user_main(void *arg) {
   return nullptr;
 }
 
+// Tells every user thread started so far to exit at once and joins them:
+// a run that cannot start all its threads leaves none behind.
+void release_users(RunState &st) {
+  st.stopping.store(1);
+  st.started.store(1);
+  detail::futex_wake_all(st.stopping);
+  detail::futex_wake_all(st.started);
+  for (std::size_t i = 0; i < st.user_count; ++i) {
+    st.users[i].go.store(detail::kGoQuit);
+    detail::futex_wake_all(st.users[i].go);
+  }
+  for (auto started : st.threads) pthread_join(started, nullptr);
+  st.threads.clear();
+}
+
 void spawn_users(const std::shared_ptr<RunState> &st, std::size_t stack_size) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -46,15 +62,7 @@ void spawn_users(const std::shared_ptr<RunState> &st, std::size_t stack_size) {
     if (const int rc = pthread_create(&t, &attr, user_main, arg); rc != 0) {
       delete arg;
       pthread_attr_destroy(&attr);
-      // Release the threads already started so that they exit at once.
-      st->stopping.store(1);
-      st->started.store(1);
-      detail::futex_wake_all(st->started);
-      for (std::size_t i = 0; i < st->user_count; ++i) {
-        st->users[i].go.store(detail::kGoQuit);
-        detail::futex_wake_all(st->users[i].go);
-      }
-      for (auto started : st->threads) pthread_join(started, nullptr);
+      release_users(*st);
       throw std::runtime_error(
           "cannot start user thread " + std::to_string(u + 1) + " of " +
           std::to_string(st->user_count) + ": " + std::strerror(rc));
@@ -159,14 +167,31 @@ RunResults run_schedule(const Schedule &schedule,
     for (std::size_t u = 0; u < st->user_count; ++u)
       st->free.push(static_cast<std::uint32_t>(u));
 
+  std::thread scheduler;  // waits for `started` as the users do
+  if (schedule.model == Model::open) {
+    try {
+      scheduler = std::thread(detail::schedule_arrivals, std::ref(*st));
+    } catch (const std::system_error &e) {
+      // Without it the users would wait for arrivals forever.
+      release_users(*st);
+      throw std::runtime_error(
+          std::string("cannot start the open model's scheduler thread: ") +
+          e.what());
+    }
+  }
+
+  try {
+    if (opt.on_start) opt.on_start();
+  } catch (...) {
+    release_users(*st);
+    if (scheduler.joinable()) scheduler.join();
+    throw;
+  }
   st->start = Clock::now();
   st->end = st->start + schedule.duration;
   std::stop_callback on_stop(opt.stop, [&st] { request_stop(*st); });
   st->started.store(1);
   detail::futex_wake_all(st->started);
-  std::thread scheduler;
-  if (schedule.model == Model::open)
-    scheduler = std::thread(detail::schedule_arrivals, std::ref(*st));
 
   RunResults results;
   results.schedule = schedule.to_json();
@@ -188,6 +213,7 @@ RunResults run_schedule(const Schedule &schedule,
   }
   const auto stopped = Clock::now();
   results.duration_s = seconds(std::min(stopped, st->end) - st->start);
+  results.stopped_early = stopped_early;
   // At the natural end, let the scheduler hand out every arrival due before
   // the end first (it returns by itself after the last one): a scheduler
   // woken late must still run or drop them, never lose them silently, so

@@ -79,6 +79,13 @@ void print_summary(std::ostream &out, const RunResults &r) {
   for (const auto &s : r.tag_sets)
     row(out, key_width, shown_key(s.key), s, r.rate(s));
   row(out, key_width, "total", r.total, r.rate());
+  if (r.stopped_early)
+    out << "stopped early after " << format_duration(r.duration_s * 1e9)
+        << ": these results hold what ran until then\n";
+  if (r.partial)
+    out << "partial: some hosts' results come from their progress updates "
+           "alone (lost mid-run or interrupted): in the total, in no tag "
+           "set\n";
   if (r.total.dropped || r.total.interrupted)
     out << "dropped " << r.total.dropped << " (no free user), interrupted "
         << r.total.interrupted << " (still running at the end)\n";

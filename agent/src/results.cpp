@@ -153,7 +153,8 @@ json RunResults::to_json() const {
                        {"buckets", buckets}});
   }
   return {{"format", "golo-results/1"}, {"schedule", schedule},
-          {"duration_s", duration_s},   {"total", stats_to_json(total, rate())},
+          {"duration_s", duration_s},   {"stopped_early", stopped_early},
+          {"partial", partial},         {"total", stats_to_json(total, rate())},
           {"tag_sets", sets},           {"series", seconds}};
 }
 
@@ -165,6 +166,9 @@ RunResults RunResults::from_json(const json &j) {
                                   j.at("format").dump());
     r.schedule = j.at("schedule");
     r.duration_s = j.at("duration_s").get<double>();
+    // Added within golo-results/1: results written before them lack them.
+    r.stopped_early = j.value("stopped_early", false);
+    r.partial = j.value("partial", false);
     r.total = stats_from_json(j.at("total"));
     for (const auto &s : j.at("tag_sets"))
       r.tag_sets.push_back(stats_from_json(s));
@@ -192,6 +196,8 @@ RunResults RunResults::from_json(const json &j) {
 void RunResults::merge(const RunResults &other) {
   if (schedule.is_null()) schedule = other.schedule;
   duration_s = std::max(duration_s, other.duration_s);
+  stopped_early = stopped_early || other.stopped_early;
+  partial = partial || other.partial;
   total.merge(other.total);
   for (const auto &s : other.tag_sets) {
     auto it = std::lower_bound(
@@ -216,6 +222,39 @@ void RunResults::merge(const RunResults &other) {
     it->active_users += s.active_users;
     it->latency = add_sparse(it->latency, s.latency);
   }
+}
+
+void ProgressLog::add(const Progress &p) {
+  const bool start_marker = !started_ && p.elapsed_s == 0 &&
+                            p.iterations == 0 && p.dropped == 0 &&
+                            p.interval.empty();
+  started_ = true;
+  if (!start_marker) {
+    // Counts are cumulative: an interval's are the difference from the
+    // previous update (a host never reports fewer than before).
+    auto since = [](std::uint64_t now, std::uint64_t before) {
+      return now > before ? now - before : 0;
+    };
+    series_.push_back(
+        {series_.size() + 1, since(p.iterations, latest_.iterations),
+         since(p.errors, latest_.errors), since(p.dropped, latest_.dropped),
+         p.active_users, p.interval});
+    latency_.merge(Histogram::from_sparse(p.interval));
+  }
+  latest_ = p;
+}
+
+RunResults ProgressLog::results(const nlohmann::json &schedule) const {
+  RunResults r;
+  r.schedule = schedule;
+  r.duration_s = latest_.elapsed_s;
+  r.partial = true;
+  r.total.iterations = latest_.iterations;
+  r.total.errors = latest_.errors;
+  r.total.dropped = latest_.dropped;
+  r.total.latency = latency_;
+  r.series = series_;
+  return r;
 }
 
 Progress combine(const std::vector<Progress> &parts) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "free_queue.h"
@@ -42,7 +43,10 @@ struct RunState {
         recorder(s.tag_keys, user_count),
         timeline(s),
         users(std::make_unique<UserSlot[]>(user_count)),
-        free(user_count) {}
+        free(user_count),
+        timeout_error(s.iteration_timeout.count()
+                          ? timeout_text(s.iteration_timeout)
+                          : std::string()) {}
 
   const Schedule schedule;
   const std::shared_ptr<IterationRunner> runner;
@@ -50,7 +54,8 @@ struct RunState {
   Recorder recorder;
   Timeline timeline;
   std::unique_ptr<UserSlot[]> users;
-  FreeQueue free;  // open model: idle users
+  FreeQueue free;                   // open model: idle users
+  const std::string timeout_error;  // the text of an iteration_timeout
 
   // Written before `started` is set, read-only afterwards.
   Clock::time_point start, end;

@@ -138,7 +138,20 @@ const std::vector<std::string> &default_tag_keys() {
   return keys;
 }
 
+std::string schedule_too_large(std::string_view file, std::uint64_t bytes) {
+  return std::string(file) + ": the schedule is " + std::to_string(bytes) +
+         " bytes; the limit is 1 MiB (" + std::to_string(kMaxScheduleBytes) +
+         " bytes)";
+}
+
+std::string timeout_text(Nanos timeout) {
+  return "timeout: the iteration took longer than iteration_timeout " +
+         format_duration(static_cast<double>(timeout.count()));
+}
+
 Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
+  if (yaml.size() > kMaxScheduleBytes)
+    throw std::invalid_argument(schedule_too_large(file, yaml.size()));
   const Parser p{std::string(file)};
   YAML::Node root;
   try {
@@ -172,10 +185,10 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
   }
 
   const auto &job_node = top["job"].second;
-  auto job = p.entries(
-      job_node, "job",
-      {"name", "users", "duration", "pacing", "think_time", "stages",
-       "arrival_rate", "rate_stages", "max_users", "graceful_stop", "tags"});
+  auto job = p.entries(job_node, "job",
+                       {"name", "users", "duration", "pacing", "think_time",
+                        "stages", "arrival_rate", "rate_stages", "max_users",
+                        "graceful_stop", "tags", "iteration_timeout"});
   auto key_mark = [&](const char *k) { return job[k].first.Mark(); };
   if (!job.count("name"))
     p.fail(job_node.Mark(), "job needs a name (the plugin to run)");
@@ -250,6 +263,9 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
   if (job.count("graceful_stop"))
     s.graceful_stop =
         p.duration(job["graceful_stop"].second, "job.graceful_stop", true);
+  if (job.count("iteration_timeout"))
+    s.iteration_timeout = p.duration(job["iteration_timeout"].second,
+                                     "job.iteration_timeout", false);
   if (job.count("tags")) {
     const auto &list = job["tags"].second;
     if (!list.IsSequence())
@@ -330,12 +346,16 @@ nlohmann::json Schedule::to_json() const {
     stage_list.push_back(
         {{"duration_s", secs(st.duration)},
          {model == Model::closed ? "users" : "rate", st.target}});
-  nlohmann::json job = {{"name", this->job},
-                        {"model", model == Model::closed ? "closed" : "open"},
-                        {"duration_s", secs(duration)},
-                        {"graceful_stop_s", secs(graceful_stop)},
-                        {"tags", tag_keys},
-                        {"stages", stage_list}};
+  nlohmann::json job = {
+      {"name", this->job},
+      {"model", model == Model::closed ? "closed" : "open"},
+      {"duration_s", secs(duration)},
+      {"graceful_stop_s", secs(graceful_stop)},
+      {"iteration_timeout_s", iteration_timeout.count()
+                                  ? nlohmann::json(secs(iteration_timeout))
+                                  : nlohmann::json()},
+      {"tags", tag_keys},
+      {"stages", stage_list}};
   if (model == Model::closed) {
     job["users"] = users;
     job["pacing_s"] = secs(pacing);

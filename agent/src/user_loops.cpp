@@ -23,6 +23,22 @@ void run_one(RunState &st, std::uint32_t user, std::uint64_t iteration,
   }
 }
 
+// iteration_timeout: the call's own duration decides, from its actual start
+// in both models (in the open model, waiting for a free user is not the
+// call's doing). The call is not interrupted, as C code cannot be: a call
+// that never returns is for the host's --stuck-limit. The runner may have
+// failed it already at the deadline (an RPC's DEADLINE_EXCEEDED); the text
+// is the same either way, so all timeouts make one error sample.
+void apply_timeout(const RunState &st, IterationOutcome &out,
+                   Clock::duration took) {
+  if (st.schedule.iteration_timeout.count() == 0 ||
+      took <= st.schedule.iteration_timeout)
+    return;
+  out.failed = true;
+  out.error_flag = false;
+  out.error_text = st.timeout_error;
+}
+
 // Records a finished iteration unless the run already counted it as
 // interrupted; false means the run is over for this user.
 bool finish(RunState &st, UserSlot &slot, std::uint32_t user,
@@ -75,6 +91,7 @@ void closed_user(RunState &st, std::uint32_t user) {
     const auto began = Clock::now();
     run_one(st, user, iteration++, out);
     const auto ended = Clock::now();
+    apply_timeout(st, out, ended - began);
     if (!finish(st, slot, user, out, ended - began, key)) return;
     known_now = ended;
     // Pacing counts from the intended start, so wake-up delays do not make
@@ -92,8 +109,12 @@ void open_user(RunState &st, std::uint32_t user) {
     std::uint32_t go;
     while ((go = slot.go.load()) == kGoIdle) futex_wait(slot.go, kGoIdle);
     if (go == kGoQuit) return;
+    // The actual start is read only when a timeout needs it.
+    const bool timed = st.schedule.iteration_timeout.count() != 0;
+    const auto began = timed ? Clock::now() : Clock::time_point{};
     run_one(st, user, slot.iteration, out);
     const auto ended = Clock::now();
+    if (timed) apply_timeout(st, out, ended - began);
     // Open model: latency from the iteration's SCHEDULED start, not from
     // when this thread got to start it (coordinated omission, as wrk2
     // measures). The arrivals keep coming at the rate whatever the target
@@ -111,6 +132,7 @@ void open_user(RunState &st, std::uint32_t user) {
 }
 
 void schedule_arrivals(RunState &st) {
+  while (st.started.load() == 0) futex_wait(st.started, 0);
   for (std::uint64_t k = 0;; ++k) {
     const auto at = st.timeline.arrival(k);
     if (!at) return;

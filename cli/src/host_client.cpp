@@ -21,6 +21,13 @@ std::string describe(const grpc::Status &status, const std::string &addr) {
              status.error_message();
     case grpc::StatusCode::DEADLINE_EXCEEDED:
       return "golo-host at " + addr + " did not answer in time";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      // gRPC's own words when every server thread is busy; say which cap.
+      if (status.error_message() == "Server Threadpool Exhausted")
+        return "golo-host at " + addr +
+               " has no free server thread (its --max-threads cap): " +
+               status.error_message();
+      return status.error_message();
     case grpc::StatusCode::UNIMPLEMENTED:
       return addr + " does not serve this call (is it a golo-host?): " +
              status.error_message();

@@ -1,17 +1,18 @@
 // golo run SCHEDULE: runs a schedule on one or more hosts (each takes its
 // share of the users or rate), shows live progress, merges what the hosts
-// measured, prints the summary, writes JSON, and checks thresholds.
+// measured, prints the summary, writes JSON, and checks thresholds. Nothing
+// measured is dropped: a host lost mid-run, or a run stopped by Ctrl-C,
+// contributes what its progress updates carried, marked partial.
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "commands.h"
@@ -20,84 +21,53 @@
 #include "golo/agent/schedule.h"
 #include "golo/agent/threshold.h"
 #include "golo/golo.grpc.pb.h"
-#include "host_client.h"
+#include "host_run.h"
 
 namespace golo::cli {
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-extern "C" void on_sigint(int) { g_interrupted = true; }
-
-// One host's stream: its latest progress and, at the end, its results.
-struct HostRun {
-  std::string addr;
-  grpc::ClientContext ctx;
-  std::mutex mutex;
-  agent::Progress progress;
-  std::string results_json;
-  grpc::Status status;
-  // Set by the host's first update (it sends one as the load starts).
-  std::optional<std::chrono::steady_clock::time_point> started;
-  double lost_after_s = 0;  // load time before the stream broke
-  std::atomic<bool> done{false};
-};
-
-// Why a host gave no results. A host that had been reporting and then
-// vanished (killed, crashed, network gone) is told apart from one never
-// reached, with what is missing because of it.
-std::string host_failure(HostRun &r) {
-  if (r.status.ok()) return "ended without results";
-  std::lock_guard lock(r.mutex);
-  if (!r.started || r.status.error_code() != grpc::StatusCode::UNAVAILABLE)
-    return describe(r.status, r.addr);
-  char when[32];
-  std::snprintf(when, sizeof when, "%.1f", r.lost_after_s);
-  return "lost golo-host at " + r.addr + " after " + when + " s of load (" +
-         r.status.error_message() + "); what it measured (" +
-         std::to_string(r.progress.iterations) +
-         " iterations reported so far) is not in the results";
+// Lock-free, so safe to touch from the handler.
+std::atomic<int> g_interrupts{0};
+// The first Ctrl-C stops the run and reports what ran; a second ends at once.
+extern "C" void on_sigint(int) {
+  if (g_interrupts.fetch_add(1) > 0) {
+    signal(SIGINT, SIG_DFL);
+    raise(SIGINT);
+  }
 }
 
-void stream_from(HostRun &run, const golo::RunRequest &req) {
-  auto stub = golo::Runner::NewStub(connect(run.addr));
-  auto reader = stub->Run(&run.ctx, req);
-  golo::RunUpdate update;
-  while (reader->Read(&update)) {
-    std::lock_guard lock(run.mutex);
-    if (!run.started) run.started = std::chrono::steady_clock::now();
-    if (update.has_progress()) {
-      const auto &p = update.progress();
-      run.progress =
-          agent::Progress{p.elapsedseconds(), p.activeusers(),
-                          p.iterations(),     p.errors(),
-                          p.dropped(),        p.iterationspersecond(),
-                          p.p50micros(),      p.p95micros(),
-                          p.p99micros(),      {}};
-      // Out-of-range indexes are dropped by Histogram::from_sparse.
-      if (p.intervalbucketindex_size() == p.intervalbucketcount_size())
-        for (int i = 0; i < p.intervalbucketindex_size(); ++i)
-          run.progress.interval.emplace_back(p.intervalbucketindex(i),
-                                             p.intervalbucketcount(i));
-    } else {
-      run.results_json = update.resultsjson();
-    }
+// Reads at most kMaxScheduleBytes (plus one, to tell a file over the limit)
+// so that a huge or endless file is refused without reading it all.
+std::optional<std::string> read_schedule(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "golo run: cannot read " << path << "\n";
+    return std::nullopt;
   }
-  run.status = reader->Finish();
-  if (run.started) {
-    std::lock_guard lock(run.mutex);
-    run.lost_after_s = std::chrono::duration<double>(
-                           std::chrono::steady_clock::now() - *run.started)
-                           .count();
+  std::string text(agent::kMaxScheduleBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > agent::kMaxScheduleBytes) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    std::cerr << "golo run: "
+              << (ec ? path +
+                           ": the schedule is over 1 MiB; the limit is "
+                           "1 MiB (" +
+                           std::to_string(agent::kMaxScheduleBytes) + " bytes)"
+                     : agent::schedule_too_large(path, size))
+              << "\n";
+    return std::nullopt;
   }
-  run.done = true;
+  return text;
 }
 
 agent::Progress combined(std::vector<std::unique_ptr<HostRun>> &runs) {
   std::vector<agent::Progress> parts;
   for (auto &r : runs) {
     std::lock_guard lock(r->mutex);
-    parts.push_back(r->progress);
+    parts.push_back(r->log.latest());
   }
   return agent::combine(parts);
 }
@@ -105,17 +75,11 @@ agent::Progress combined(std::vector<std::unique_ptr<HostRun>> &runs) {
 }  // namespace
 
 int run_command(const RunOptions &opts) {
-  std::ifstream in(opts.schedule_file);
-  if (!in) {
-    std::cerr << "golo run: cannot read " << opts.schedule_file << "\n";
-    return 2;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string yaml = text.str();
+  const auto yaml = read_schedule(opts.schedule_file);
+  if (!yaml) return 2;
   agent::Schedule schedule;
   try {  // refuse a bad schedule here, before any host starts load
-    schedule = agent::Schedule::parse(yaml, opts.schedule_file);
+    schedule = agent::Schedule::parse(*yaml, opts.schedule_file);
   } catch (const std::exception &e) {
     std::cerr << "golo run: " << e.what() << "\n";
     return 2;
@@ -124,13 +88,19 @@ int run_command(const RunOptions &opts) {
   const std::vector<std::string> hosts =
       opts.hosts.empty() ? std::vector<std::string>{"127.0.0.1:9999"}
                          : opts.hosts;
+  // Ctrl-C stops the load on every host at once (they see the call
+  // cancelled). Installed before any stream starts.
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigaction(SIGINT, &sa, nullptr);
+
   std::vector<std::unique_ptr<HostRun>> runs;
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     auto run = std::make_unique<HostRun>();
     run->addr = hosts[i];
     golo::RunRequest req;
-    req.set_scheduleyaml(yaml);
+    req.set_scheduleyaml(*yaml);
     req.set_schedulefile(opts.schedule_file);
     req.set_remotetarget(opts.remote_target);
     req.set_shareindex(static_cast<std::uint32_t>(i));
@@ -139,18 +109,14 @@ int run_command(const RunOptions &opts) {
     runs.push_back(std::move(run));
   }
 
-  // Ctrl-C stops the load on every host at once (they see the call cancelled).
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  sigaction(SIGINT, &sa, nullptr);
   const bool tty = isatty(STDERR_FILENO);
-  bool cancelled = false;
+  bool interrupted = false;
   for (int tick = 1;; ++tick) {
     bool all_done = true;
     for (auto &r : runs) all_done = all_done && r->done;
     if (all_done) break;
-    if (g_interrupted && !cancelled) {
-      cancelled = true;
+    if (g_interrupts && !interrupted) {
+      interrupted = true;
       for (auto &r : runs) r->ctx.TryCancel();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -167,29 +133,28 @@ int run_command(const RunOptions &opts) {
   if (!opts.quiet && tty) std::fprintf(stderr, "\n");
 
   std::optional<agent::RunResults> merged;
-  int failed_hosts = 0;
-  for (auto &r : runs) {
-    if (!r->status.ok() || r->results_json.empty()) {
-      ++failed_hosts;
-      std::cerr << "golo run: host " << r->addr << ": " << host_failure(*r)
+  std::vector<HostPart> parts;
+  bool all_complete = true;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto share =
+        hosts.size() > 1 ? schedule.share(i, hosts.size()) : schedule;
+    parts.push_back(host_part(*runs[i], share.to_json(), interrupted));
+    const HostPart &part = parts.back();
+    all_complete = all_complete && part.complete;
+    if (!part.problem.empty())
+      std::cerr << "golo run: host " << runs[i]->addr << ": " << part.problem
                 << "\n";
-      continue;
-    }
-    try {
-      auto res =
-          agent::RunResults::from_json(nlohmann::json::parse(r->results_json));
-      if (merged)
-        merged->merge(res);
-      else
-        merged = std::move(res);
-    } catch (const std::exception &e) {
-      ++failed_hosts;
-      std::cerr << "golo run: host " << r->addr
-                << " sent unreadable results: " << e.what() << "\n";
-    }
+    if (!part.results) continue;
+    if (merged)
+      merged->merge(*part.results);
+    else
+      merged = *part.results;
   }
-  if (cancelled)
-    std::cerr << "golo run: interrupted; the hosts stopped their load\n";
+  if (interrupted) {
+    std::cerr << "golo run: interrupted (Ctrl-C): the hosts stopped their "
+                 "load; the results hold what they had reported\n";
+    if (merged) merged->stopped_early = true;
+  }
   if (!merged) return 1;
 
   agent::print_summary(std::cout, *merged);
@@ -203,11 +168,18 @@ int run_command(const RunOptions &opts) {
   if (!opts.out_file.empty()) {
     nlohmann::json out = merged->to_json();
     out["hosts"] = nlohmann::json::array();
-    for (auto &r : runs)
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      const HostPart &part = parts[i];
       out["hosts"].push_back(
-          {{"address", r->addr},
-           {"ok", r->status.ok() && !r->results_json.empty()},
-           {"error", r->status.error_message()}});
+          {{"address", runs[i]->addr},
+           {"ok", part.complete},
+           {"error", part.problem},
+           {"partial", part.partial},
+           {"stopped_early",
+            part.results ? part.results->stopped_early || interrupted : false},
+           {"ran_s", part.partial ? runs[i]->ran_s : part.measured_s},
+           {"measured_s", part.measured_s}});
+    }
     out["thresholds"] = nlohmann::json::array();
     for (const auto &v : verdicts)
       out["thresholds"].push_back({{"threshold", v.threshold.text},
@@ -222,7 +194,7 @@ int run_command(const RunOptions &opts) {
       return 1;
     }
   }
-  if (failed_hosts || cancelled) return 1;
+  if (!all_complete || interrupted) return 1;
   // k6's convention: 99 means the run completed but a threshold was crossed.
   return crossed ? 99 : 0;
 }

@@ -92,7 +92,8 @@ int main(int argc, char **argv) {
   }
   log_reload(registry->rescan());
 
-  golo::host::HostServer server(*registry);
+  golo::host::HostServer server(
+      *registry, {opts.max_threads, {opts.max_runs, opts.max_users}});
   if (!server.start(opts.listen)) return 1;
   golo::host::board_set_phase(golo::board::Phase::kServing);
   if (supervised) {

@@ -153,12 +153,15 @@ bool wait_exit(pid_t pid, int timeout_ms, int *status) {
 
 HostProcess::HostProcess(const fs::path &plugins_dir,
                          std::vector<std::string> extra,
-                         std::vector<std::string> env) {
+                         std::vector<std::string> env,
+                         std::vector<std::string> prefix) {
   log_ = logs_.path() / "host.log";
   const fs::path out = logs_.path() / "host.out";
-  std::vector<std::string> argv = {golo_host_binary().string(), "--listen",
-                                   "127.0.0.1:0", "--plugins",
-                                   plugins_dir.string()};
+  std::vector<std::string> argv = std::move(prefix);
+  for (const auto &a : {golo_host_binary().string(), std::string("--listen"),
+                        std::string("127.0.0.1:0"), std::string("--plugins"),
+                        plugins_dir.string()})
+    argv.push_back(a);
   argv.insert(argv.end(), extra.begin(), extra.end());
   pid_ = spawn(argv, env, out, log_);
   // The host prints "listening on port N" once it serves.
@@ -251,6 +254,38 @@ golo::ReloadResponse HostProcess::reload() const {
   auto s = golo::Host::NewStub(channel())->Reload(&ctx, {}, &out);
   if (!s.ok()) throw std::runtime_error("Reload: " + s.error_message());
   return out;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string> &argv) {
+  pid_ = spawn(argv, {}, dir_.path() / "stdout", dir_.path() / "stderr");
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+void ChildProcess::signal(int sig) const { kill(pid_, sig); }
+
+int ChildProcess::wait(int timeout_ms) {
+  int status = 0;
+  if (pid_ <= 0 || !wait_exit(pid_, timeout_ms, &status)) return -1;
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ChildProcess::output() const {
+  return read_text(dir_.path() / "stdout") + read_text(dir_.path() / "stderr");
+}
+
+int thread_count(pid_t pid) {
+  std::istringstream status(
+      read_text("/proc/" + std::to_string(pid) + "/status"));
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("Threads:")) return std::stoi(line.substr(8));
+  return -1;
 }
 
 std::string tag(const golo::Response &r, const std::string &key) {

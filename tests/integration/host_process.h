@@ -44,10 +44,12 @@ fs::path private_dir_of(const fs::path &base, pid_t pid);
 class HostProcess {
  public:
   // Starts golo-host --listen 127.0.0.1:0 --plugins dir [extra args] and
-  // waits until it serves. Its log goes to log_path().
+  // waits until it serves. Its log goes to log_path(). `prefix`: a command
+  // that execs the rest (setpriv, prlimit), so pid() is still the host's.
   explicit HostProcess(const fs::path &plugins_dir,
                        std::vector<std::string> extra_args = {},
-                       std::vector<std::string> env = {});
+                       std::vector<std::string> env = {},
+                       std::vector<std::string> prefix = {});
   ~HostProcess();  // SIGTERM, then SIGKILL after 10 s
 
   int port() const { return port_; }
@@ -100,6 +102,27 @@ class NginxProcess {
   int port_ = 0;
   bool https_ = false;
 };
+
+// Any program started in the background (the golo CLI, say, to send it a
+// signal mid-run), its stdout and stderr kept. Killed by the destructor if
+// still running.
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string> &argv);
+  ~ChildProcess();
+  pid_t pid() const { return pid_; }
+  void signal(int sig) const;
+  // Waits for the exit; returns the exit code (128 + signal), -1 on timeout.
+  int wait(int timeout_ms = 30000);
+  std::string output() const;  // stdout, then stderr
+
+ private:
+  TempDir dir_{"golo-child"};
+  pid_t pid_ = -1;
+};
+
+// Threads of a live process, from /proc/PID/status; -1 if it is gone.
+int thread_count(pid_t pid);
 
 // The value of a response's tag, or "<missing KEY>".
 std::string tag(const golo::Response &r, const std::string &key);

@@ -577,42 +577,7 @@ TEST_CASE(
   CHECK(out.find("TAG SET") == std::string::npos);
 }
 
-TEST_CASE(
-    "golo run keeps what the live host measured when another dies mid-run") {
-  TempDir dir_a, dir_b, work;
-  for (const auto *d : {&dir_a, &dir_b}) install_sleepy(d->path(), 1);
-  HostProcess host_a(dir_a.path()), host_b(dir_b.path());
-  // 2 users split 1 + 1, each 10/s for 3 s; host B is killed after 1 s.
-  // Host A's 30 iterations must all be in the results, host B marked failed.
-  const auto schedule = write_schedule(
-      work, "dies.yaml",
-      "job:\n  name: sleepy\n  users: 2\n  pacing: 100ms\n  duration: 3s\n");
-  const auto out_file = work.path() / "dies.json";
-  std::string out;
-  int rc = -1;
-  std::thread run([&] {
-    rc = run_command(
-        golo_run({host_a.address(), host_b.address()}, out_file, schedule),
-        &out);
-  });
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  host_b.signal(SIGKILL);
-  run.join();
-  MESSAGE(out);
-  CHECK(rc == 1);
-  CHECK(out.find("golo run: host " + host_b.address() + ": lost golo-host at " +
-                 host_b.address() + " ") != std::string::npos);
-  CHECK(out.find(" s of load (") != std::string::npos);
-  CHECK(out.find(" iterations reported so far) is not in the results") !=
-        std::string::npos);
-  const auto results = json::parse(read_text(out_file));
-  CHECK(u64(results.at("total"), "iterations") ==
-        plugin_calls(host_a, "sleepy"));
-  CHECK(u64(results.at("total"), "iterations") == 30);
-  REQUIRE(results.at("hosts").size() == 2);
-  CHECK(results.at("hosts")[0].at("ok") == true);
-  CHECK(results.at("hosts")[1].at("ok") == false);
-}
+// A host that dies mid-run: run_stop_test.cpp.
 
 TEST_CASE("golo run names a schedule file it cannot read") {
   TempDir work;

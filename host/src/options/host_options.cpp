@@ -39,6 +39,22 @@ void add_host_options(CLI::App &app, HostOptions &o) {
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
 
+  app.add_option("--max-runs", o.max_runs,
+                 "schedules run at once; one more is refused with "
+                 "RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--max-users", o.max_users,
+                 "users (one thread each) across the runs in progress; a run "
+                 "that would go over is refused with RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--max-threads", o.max_threads,
+                 "gRPC server threads; a call that finds none free is "
+                 "answered RESOURCE_EXHAUSTED")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 100000));
+
   app.add_option("--board-fd", o.board_fd)->group("");
   app.add_option("--ready-fd", o.ready_fd)->group("");
   app.add_option("--quarantine-fd", o.quarantine_fd)->group("");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
 
 namespace golo::host {
@@ -23,6 +24,10 @@ struct HostOptions {
   // A call past its deadline (or running this long without one) that is
   // still running after this long gets its worker replaced.
   double stuck_limit_s = 60;
+  // Caps: a run over one is refused with RESOURCE_EXHAUSTED naming it.
+  std::uint64_t max_runs = 16;      // schedules running at once
+  std::uint64_t max_users = 20000;  // users (threads) across those runs
+  int max_threads = 512;            // gRPC server threads
 
   // Set by the supervisor for the worker it starts; hidden from --help.
   int board_fd = -1;  // the shared crash board (supervisor/board.h)

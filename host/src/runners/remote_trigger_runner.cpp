@@ -8,8 +8,11 @@ namespace golo::host {
 RemoteTriggerRunner::RemoteTriggerRunner(const std::string &target,
                                          std::string job,
                                          std::size_t connections,
-                                         std::chrono::milliseconds timeout)
-    : job_(std::move(job)), timeout_(timeout) {
+                                         std::chrono::milliseconds timeout,
+                                         std::string deadline_text)
+    : job_(std::move(job)),
+      timeout_(timeout),
+      deadline_text_(std::move(deadline_text)) {
   for (std::size_t i = 0; i < std::max<std::size_t>(connections, 1); ++i) {
     grpc::ChannelArguments args;
     // Identical channels would share one connection; keep them apart.
@@ -31,6 +34,11 @@ void RemoteTriggerRunner::run(std::uint32_t user, std::uint64_t,
       stubs_[user % stubs_.size()]->Trigger(&ctx, req, &resp);
   if (!status.ok()) {
     out.failed = true;
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
+        !deadline_text_.empty()) {
+      out.error_text = deadline_text_;
+      return;
+    }
     // Any server's message: it may hold any bytes.
     out.error_text =
         agent::utf8_bounded(status.error_message(), agent::kMaxErrorTextLen);

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cstdio>
+#include <system_error>
 #include <thread>
 
 #include "golo/agent/executor.h"
@@ -31,10 +33,72 @@ void fill(golo::Progress &out, const agent::Progress &p) {
   }
 }
 
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", s);
+  return buf;
+}
+
 }  // namespace
+
+// Admits a run under the caps, or says which cap it is over; releases its
+// share on every way out of Run, so no stop_source pointer outlives it.
+class RunnerService::Admission {
+ public:
+  Admission(RunnerService &svc, std::stop_source &stop, std::uint64_t users)
+      : svc_(svc), stop_(stop), users_(users) {
+    std::lock_guard lock(svc_.mutex_);
+    const auto &cap = svc_.limits_;
+    if (svc_.shutting_down_) {
+      status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             "golo-host is shutting down");
+      return;
+    }
+    if (svc_.running_.size() >= cap.max_runs) {
+      status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                             "golo-host is already running " +
+                                 std::to_string(svc_.running_.size()) +
+                                 " schedules, its cap (--max-runs " +
+                                 std::to_string(cap.max_runs) +
+                                 "); try again when one ends");
+      return;
+    }
+    if (users_ > cap.max_users - std::min(cap.max_users, svc_.users_in_use_)) {
+      status_ = grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          "this run needs " + std::to_string(users_) +
+              " users (one thread each) and runs in progress use " +
+              std::to_string(svc_.users_in_use_) +
+              "; golo-host's cap across runs is " +
+              std::to_string(cap.max_users) + " (--max-users " +
+              std::to_string(cap.max_users) + ")");
+      return;
+    }
+    svc_.running_.insert(&stop_);
+    svc_.users_in_use_ += users_;
+    admitted_ = true;
+  }
+  ~Admission() {
+    if (!admitted_) return;
+    std::lock_guard lock(svc_.mutex_);
+    svc_.running_.erase(&stop_);
+    svc_.users_in_use_ -= users_;
+  }
+  Admission(const Admission &) = delete;
+  Admission &operator=(const Admission &) = delete;
+  const grpc::Status &status() const { return status_; }
+
+ private:
+  RunnerService &svc_;
+  std::stop_source &stop_;
+  std::uint64_t users_;
+  bool admitted_ = false;
+  grpc::Status status_;
+};
 
 void RunnerService::stop_all() {
   std::lock_guard lock(mutex_);
+  shutting_down_ = true;
   for (auto *s : running_) s->request_stop();
 }
 
@@ -44,7 +108,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   const std::string file =
       req->schedulefile().empty() ? "<schedule>" : req->schedulefile();
   agent::Schedule schedule;
-  try {
+  try {  // parse() refuses a text over 1 MiB before any parsing
     schedule = agent::Schedule::parse(req->scheduleyaml(), file);
     if (req->sharecount() > 1) {
       if (req->shareindex() >= req->sharecount())
@@ -57,60 +121,88 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   } catch (const std::exception &e) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, e.what());
   }
-
-  std::shared_ptr<agent::IterationRunner> runner;
-  std::string where;
-  if (!req->remotetarget().empty()) {
-    runner = std::make_shared<RemoteTriggerRunner>(req->remotetarget(),
-                                                   schedule.job);
-    where = "as Job.Trigger RPCs to " + req->remotetarget();
-  } else {
+  if (req->remotetarget().empty()) {
     grpc::Status status;
     auto version = resolve_job(registry_, schedule.job, status);
     if (!version) return status;
     if (schedule.job.empty()) schedule.job = version->meta().job;
+  }
+
+  std::stop_source stop;
+  const Admission admission(*this, stop, schedule.peak_users());
+  if (!admission.status().ok()) {
+    spdlog::warn("run {}: refused: {}", file,
+                 admission.status().error_message());
+    return admission.status();
+  }
+
+  std::shared_ptr<agent::IterationRunner> runner;
+  std::string where;
+  if (!req->remotetarget().empty()) {
+    // An iteration_timeout is the RPC's deadline: the call returns
+    // DEADLINE_EXCEEDED then, counted as that timeout.
+    const bool timed = schedule.iteration_timeout.count() != 0;
+    runner = std::make_shared<RemoteTriggerRunner>(
+        req->remotetarget(), schedule.job, 4,
+        timed ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                    schedule.iteration_timeout)
+              : std::chrono::milliseconds(std::chrono::seconds(60)),
+        timed ? agent::timeout_text(schedule.iteration_timeout) : "");
+    where = "as Job.Trigger RPCs to " + req->remotetarget();
+  } else {
     runner = std::make_shared<LocalPluginRunner>(
         registry_, schedule.job,
         static_cast<std::size_t>(schedule.peak_users()));
     where = "in-process";
   }
-  spdlog::info("run {}: job {} {}, {} users at most, {} s", file, schedule.job,
-               where, schedule.peak_users(),
-               std::chrono::duration<double>(schedule.duration).count());
 
-  // An update at 0 s says the load has started, so that a caller can tell
-  // a host lost mid-run from one never reached.
-  {
-    golo::RunUpdate update;
-    fill(*update.mutable_progress(), agent::Progress{});
-    writer->Write(update);
-  }
-  std::stop_source stop;
-  {
-    std::lock_guard lock(mutex_);
-    running_.insert(&stop);
-  }
   // The sync API has no "caller gone" callback: poll, so the load stops
   // within a tenth of a second of the caller disconnecting.
   std::atomic<bool> done{false};
-  std::thread watcher([&] {
-    while (!done.load()) {
-      if (ctx->IsCancelled()) {
-        stop.request_stop();
-        return;
+  std::thread watcher;
+  try {
+    watcher = std::thread([&] {
+      while (!done.load()) {
+        if (ctx->IsCancelled()) {
+          stop.request_stop();
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    });
+  } catch (const std::system_error &e) {
+    spdlog::error("run {}: cannot start its watcher thread: {}", file,
+                  e.what());
+    return grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        std::string("cannot start a thread for the run: ") + e.what());
+  }
+  struct JoinWatcher {
+    std::atomic<bool> &done;
+    std::thread &t;
+    ~JoinWatcher() {
+      done = true;
+      t.join();
     }
-  });
+  } join_watcher{done, watcher};
 
+  spdlog::info("run {}: job {} {}, {} users at most, {} s", file, schedule.job,
+               where, schedule.peak_users(),
+               std::chrono::duration<double>(schedule.duration).count());
   agent::RunOptions options;
   options.stop = stop.get_token();
+  // An update at 0 s says the load has started (every thread is up), so
+  // that a caller can tell a host lost mid-run from one never reached.
+  options.on_start = [&] {
+    golo::RunUpdate update;
+    fill(*update.mutable_progress(), agent::Progress{});
+    writer->Write(update);
+  };
   options.on_progress = [&](const agent::Progress &p) {
     golo::RunUpdate update;
     fill(*update.mutable_progress(), p);
     if (!writer->Write(update)) stop.request_stop();
   };
-  grpc::Status result = grpc::Status::OK;
   try {
     const agent::RunResults results =
         agent::run_schedule(schedule, runner, options);
@@ -118,29 +210,36 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
       spdlog::warn(
           "run {}: the caller went away; load stopped after {} iterations",
           file, results.total.iterations);
-      result = grpc::Status(grpc::StatusCode::CANCELLED, "caller went away");
-    } else {
-      golo::RunUpdate update;
-      // replace: a tag or text that slipped through unrepaired must not
-      // make the results unwritable.
-      update.set_resultsjson(results.to_json().dump(
-          -1, ' ', false, nlohmann::json::error_handler_t::replace));
-      writer->Write(update);
-      spdlog::info("run {}: {} iterations, {} errors, {} dropped", file,
-                   results.total.iterations, results.total.errors,
-                   results.total.dropped);
+      return grpc::Status(grpc::StatusCode::CANCELLED, "caller went away");
     }
+    golo::RunUpdate update;
+    // replace: a tag or text that slipped through unrepaired must not make
+    // the results unwritable.
+    update.set_resultsjson(results.to_json().dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace));
+    writer->Write(update);
+    spdlog::info("run {}: {} iterations, {} errors, {} dropped{}", file,
+                 results.total.iterations, results.total.errors,
+                 results.total.dropped,
+                 results.stopped_early ? ", stopped early" : "");
+    // Results sent, but never a plain success: the caller must not take a
+    // run cut short for a complete one.
+    if (results.stopped_early)
+      return grpc::Status(
+          shutting_down_ ? grpc::StatusCode::UNAVAILABLE
+                         : grpc::StatusCode::ABORTED,
+          std::string(shutting_down_ ? "golo-host is shutting down"
+                                     : "the run was stopped") +
+              ": it stopped early after " + seconds_text(results.duration_s) +
+              " s of " +
+              seconds_text(
+                  std::chrono::duration<double>(schedule.duration).count()) +
+              " s; the results sent hold what it measured");
+    return grpc::Status::OK;
   } catch (const std::exception &e) {
     spdlog::error("run {}: {}", file, e.what());
-    result = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, e.what());
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, e.what());
   }
-  done = true;
-  watcher.join();
-  {
-    std::lock_guard lock(mutex_);
-    running_.erase(&stop);
-  }
-  return result;
 }
 
 }  // namespace golo::host

@@ -1,8 +1,12 @@
 // Runner.Run: runs a schedule inside this host, streaming progress about once
 // a second and the results at the end. The load stops at once when the
-// caller goes away: no orphan load.
+// caller goes away: no orphan load. Runs are admitted under caps (runs at
+// once, users across runs); one over a cap is refused with
+// RESOURCE_EXHAUSTED naming the cap, and nothing else is disturbed.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <set>
 #include <stop_token>
@@ -12,19 +16,30 @@
 
 namespace golo::host {
 
+struct RunLimits {
+  std::uint64_t max_runs = 16;      // schedules running at once
+  std::uint64_t max_users = 20000;  // users (one thread each) across runs
+};
+
 class RunnerService final : public golo::Runner::Service {
  public:
-  explicit RunnerService(PluginRegistry &registry) : registry_(registry) {}
+  RunnerService(PluginRegistry &registry, RunLimits limits)
+      : registry_(registry), limits_(limits) {}
   grpc::Status Run(grpc::ServerContext *ctx, const golo::RunRequest *req,
                    grpc::ServerWriter<golo::RunUpdate> *writer) override;
-  // Asks every running schedule to stop (the host is shutting down); each
-  // still sends the results it has.
+  // Asks every running schedule to stop (the host is shutting down) and
+  // refuses new ones; each still sends the results it has, marked stopped
+  // early, and ends with UNAVAILABLE.
   void stop_all();
 
  private:
+  class Admission;  // a run counted against the caps while it lives
   PluginRegistry &registry_;
+  const RunLimits limits_;
   std::mutex mutex_;
   std::set<std::stop_source *> running_;
+  std::uint64_t users_in_use_ = 0;
+  std::atomic<bool> shutting_down_{false};
 };
 
 }  // namespace golo::host

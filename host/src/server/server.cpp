@@ -11,15 +11,18 @@
 namespace golo::host {
 
 struct HostServer::Services {
-  explicit Services(PluginRegistry &r) : job(r), host(r), runner(r) {}
+  Services(PluginRegistry &r, RunLimits runs)
+      : job(r), host(r), runner(r, runs) {}
   JobService job;
   HostService host;
   RunnerService runner;
   HealthService health;
 };
 
-HostServer::HostServer(PluginRegistry &registry)
-    : registry_(registry), services_(std::make_unique<Services>(registry)) {}
+HostServer::HostServer(PluginRegistry &registry, ServerLimits limits)
+    : registry_(registry),
+      limits_(limits),
+      services_(std::make_unique<Services>(registry, limits.runs)) {}
 
 HostServer::~HostServer() = default;
 
@@ -29,6 +32,17 @@ bool HostServer::start(const std::string &listen_addr) {
   builder.AddListeningPort(listen_addr, grpc::InsecureServerCredentials(),
                            &port_);
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  // Every sync call holds a server thread; past the cap a call is answered
+  // RESOURCE_EXHAUSTED at once rather than starting yet another thread.
+  grpc::ResourceQuota quota("golo-host");
+  quota.SetMaxThreads(limits_.max_threads);
+  builder.SetResourceQuota(quota);
+  // A caller that vanished without closing its connection (frozen, or the
+  // network gone) is found by keepalive pings, which cancel its calls: a
+  // run streaming to nobody stops and frees its threads.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   builder.RegisterService(&services_->job);
   builder.RegisterService(&services_->host);
   builder.RegisterService(&services_->runner);

@@ -8,15 +8,21 @@
 #include <string>
 
 #include "plugins/plugin_registry.h"
+#include "server/runner_service.h"
 
 namespace golo::host {
 
 // Requests larger than this are refused by gRPC with RESOURCE_EXHAUSTED.
 inline constexpr int kMaxRequestBytes = 4 * 1024 * 1024;
 
+struct ServerLimits {
+  int max_threads = 512;  // gRPC server threads (a ResourceQuota)
+  RunLimits runs;
+};
+
 class HostServer {
  public:
-  explicit HostServer(PluginRegistry &registry);
+  explicit HostServer(PluginRegistry &registry, ServerLimits limits = {});
   ~HostServer();
   // Starts listening; returns false (with the reason logged) when the address
   // cannot be bound. Sets the bound port for ":0" addresses.
@@ -30,6 +36,7 @@ class HostServer {
  private:
   struct Services;
   PluginRegistry &registry_;
+  ServerLimits limits_;
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -18,6 +18,9 @@ namespace golo::agent {
 struct RunOptions {
   // Called from the control thread (never a user thread) about once a second.
   std::function<void(const Progress &)> on_progress;
+  // Called once every thread of the run has started, just before the load
+  // does (not called when they cannot be started).
+  std::function<void()> on_start;
   // Requesting a stop ends the run at once: no new iterations start, the
   // ones in flight get the schedule's graceful_stop.
   std::stop_token stop;

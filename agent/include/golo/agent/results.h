@@ -65,6 +65,12 @@ struct SecondStats {
 struct RunResults {
   nlohmann::json schedule;  // the schedule that ran (Schedule::to_json)
   double duration_s = 0;    // from the start to the end of the schedule
+  // The run ended before its schedule did (host shutdown, Ctrl-C): what it
+  // holds is what ran until then. duration_s is the time it ran.
+  bool stopped_early = false;
+  // Some of it comes from progress updates alone (a host lost mid-run):
+  // those parts are in the total and the series, not in the tag sets.
+  bool partial = false;
   TagSetStats total;
   std::vector<TagSetStats> tag_sets;  // sorted by key
   std::vector<SecondStats> series;    // sorted by second
@@ -74,10 +80,12 @@ struct RunResults {
   const TagSetStats *find(std::string_view key) const;
 
   nlohmann::json to_json() const;
-  // Throws std::invalid_argument when `j` is not a results object.
+  // Throws std::invalid_argument when `j` is not a results object. Fields
+  // added to golo-results/1 since (stopped_early, partial) may be absent.
   static RunResults from_json(const nlohmann::json &j);
   // Adds another host's results of the same run (hosts run concurrently:
-  // the duration is the longer of the two).
+  // the duration is the longer of the two; stopped early or partial if
+  // either is).
   void merge(const RunResults &other);
 };
 
@@ -91,6 +99,33 @@ struct Progress {
   // The last interval's latencies, so that several hosts' progress can be
   // combined exactly (percentiles themselves cannot be merged).
   Histogram::Sparse interval;
+};
+
+// A host's run as its progress updates tell it, for a host whose stream
+// broke before its results came (killed, crashed, unreachable, or Ctrl-C in
+// the caller): each update carries its interval's histogram and the
+// cumulative counts, so the intervals received add up exactly to what the
+// host had measured by its last update. Per tag set statistics and error
+// samples travel only in the final results, so they are not here.
+class ProgressLog {
+ public:
+  // Updates in the order received. The first, at 0 s with nothing counted,
+  // only says the load started.
+  void add(const Progress &p);
+  // True once the host reported its load started.
+  bool started() const { return started_; }
+  const Progress &latest() const { return latest_; }
+  // The intervals received as results (partial = true): the total's
+  // iterations, errors and dropped as last reported, its latency the
+  // intervals' histograms merged, one series entry per interval, and
+  // duration_s the elapsed time of the last update.
+  RunResults results(const nlohmann::json &schedule) const;
+
+ private:
+  bool started_ = false;
+  Progress latest_;
+  Histogram latency_;
+  std::vector<SecondStats> series_;
 };
 
 // Several hosts' latest progress as one: counts and rates add up; the

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -18,6 +19,10 @@
 namespace golo::agent {
 
 using Nanos = std::chrono::nanoseconds;
+
+// The largest schedule text accepted, by golo run and by the host, checked
+// before any parsing: a schedule is a page of YAML, not a data file.
+inline constexpr std::size_t kMaxScheduleBytes = 1024 * 1024;
 
 // A stretch of time over which users (closed) or the arrival rate (open)
 // move linearly from the previous stage's target to this one's.
@@ -50,11 +55,15 @@ struct Schedule {
   Nanos pacing = std::chrono::seconds(1);
   Nanos think_time{0};
   Nanos graceful_stop = std::chrono::seconds(30);
+  // An iteration whose call takes longer than this counts as an error with
+  // the text timeout_text() (0 = no timeout).
+  Nanos iteration_timeout{0};
   std::vector<std::string> tag_keys;  // response tags that split statistics
   std::vector<Threshold> thresholds;
 
   // Parses YAML text. Throws std::invalid_argument with a message
-  // "FILE:LINE:COLUMN: what is wrong" (1-based) for anything malformed.
+  // "FILE:LINE:COLUMN: what is wrong" (1-based) for anything malformed, or
+  // "FILE: ..." for a text over kMaxScheduleBytes (checked first).
   static Schedule parse(std::string_view yaml, std::string_view file);
   // Reads and parses a file ("FILE: cannot read" when it cannot be opened).
   static Schedule load(const std::string &path);
@@ -74,6 +83,14 @@ struct Schedule {
 
   nlohmann::json to_json() const;
 };
+
+// "FILE: the schedule is N bytes; the limit is 1 MiB (1048576 bytes)".
+std::string schedule_too_large(std::string_view file, std::uint64_t bytes);
+
+// The error text of an iteration over iteration_timeout, the same for every
+// one of them so that they count as one error sample:
+// "timeout: the iteration took longer than iteration_timeout 2s".
+std::string timeout_text(Nanos timeout);
 
 // The default grouping keys: k6's system tags.
 const std::vector<std::string> &default_tag_keys();

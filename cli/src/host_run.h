@@ -1,0 +1,50 @@
+// One host's part of `golo run`: its Runner.Run stream, its latest progress,
+// every interval it reported (so that a host lost mid-run still counts what
+// it measured), and at the end its results or why there are none.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "golo/agent/results.h"
+#include "golo/golo.grpc.pb.h"
+
+namespace golo::cli {
+
+struct HostRun {
+  std::string addr;
+  grpc::ClientContext ctx;
+  std::mutex mutex;  // guards what the stream thread writes below
+  agent::ProgressLog log;
+  std::string results_json;
+  grpc::Status status;
+  // Set by the host's first update (it sends one as the load starts).
+  std::optional<std::chrono::steady_clock::time_point> started;
+  double ran_s = 0;  // from the first update to the stream's end
+  std::atomic<bool> done{false};
+};
+
+// Reads the stream to its end (stream thread).
+void stream_from(HostRun &run, const golo::RunRequest &req);
+
+// What one host contributes to the merged results.
+struct HostPart {
+  std::optional<agent::RunResults> results;  // none: nothing to add
+  bool complete = false;  // its whole run's results, status OK
+  bool partial = false;   // from its progress updates alone
+  double measured_s = 0;  // the time its results cover
+  std::string problem;    // one line for stderr, "" when complete
+};
+
+// Its results when it sent them; else, when its load had started, what its
+// progress updates carried (`schedule` is its share, for the results);
+// else nothing, with why. `interrupted`: the caller cancelled the stream.
+HostPart host_part(HostRun &run, const nlohmann::json &schedule,
+                   bool interrupted);
+
+}  // namespace golo::cli

@@ -1,0 +1,524 @@
+// Runs cut short and runs over the host's caps (issue 9, items 6, 7 and the
+// schedule part of 3), end to end: real hosts killed, terminated and
+// refusing; the real `golo run` interrupted with SIGINT. Expected figures
+// are derived beside each check.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include <unistd.h>
+
+#include "host_process.h"
+
+using namespace golo::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::uint64_t calls_of(const HostProcess &host, const std::string &job,
+                       std::uint64_t *in_flight = nullptr) {
+  const auto list = host.list();
+  for (const auto &p : list.plugins())
+    if (p.job() == job) {
+      if (in_flight) *in_flight = p.inflight();
+      return p.calls();
+    }
+  FAIL("job " << job << " is not loaded");
+  return 0;
+}
+
+void sleepy_in(const fs::path &dir, const std::string &conf) {
+  install_plugin(example_plugin("sleepy"), dir, "sleepy");
+  write_text(dir / "sleepy.conf", conf);
+}
+
+std::uint64_t u64(const json &j, const char *key) {
+  return j.at(key).get<std::uint64_t>();
+}
+
+std::string cli_path() { return golo_cli_binary().string(); }
+
+// A Runner.Run stream held open by the test.
+struct Stream {
+  grpc::ClientContext ctx;
+  std::unique_ptr<golo::Runner::Stub> stub;
+  std::unique_ptr<grpc::ClientReader<golo::RunUpdate>> reader;
+  Stream(const HostProcess &host, const std::string &yaml) {
+    stub = golo::Runner::NewStub(host.channel());
+    golo::RunRequest req;
+    req.set_scheduleyaml(yaml);
+    req.set_schedulefile("test.yaml");
+    reader = stub->Run(&ctx, req);
+  }
+  // Reads to the end: the status, and the results if they came.
+  grpc::Status finish(json *results = nullptr) {
+    golo::RunUpdate u;
+    while (reader->Read(&u))
+      if (results && !u.has_progress()) *results = json::parse(u.resultsjson());
+    return reader->Finish();
+  }
+};
+
+// Waits until `job` has been called, then `extra` longer; false after 10 s.
+bool wait_for_load(const HostProcess &host, const std::string &job,
+                   std::chrono::milliseconds extra = 0ms) {
+  for (int i = 0; i < 200; ++i) {
+    if (calls_of(host, job) > 0) {
+      std::this_thread::sleep_for(extra);
+      return true;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// Seconds until the job's calls stop growing with none in flight (-1: not
+// within 3 s), then checks they stay put for half a second.
+double load_stops(const HostProcess &host, const std::string &job,
+                  Clock::time_point since) {
+  std::uint64_t in_flight = 1, last = calls_of(host, job);
+  for (int i = 0; i < 60; ++i) {
+    std::this_thread::sleep_for(50ms);
+    const auto now = calls_of(host, job, &in_flight);
+    if (now == last && in_flight == 0) {
+      const double s =
+          std::chrono::duration<double>(Clock::now() - since).count();
+      std::this_thread::sleep_for(500ms);
+      CHECK(calls_of(host, job, &in_flight) == now);
+      CHECK(in_flight == 0);
+      return s;
+    }
+    last = now;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a host killed mid-run adds the intervals it reported, marked "
+    "partial") {
+  TempDir dir_a, dir_b, work;
+  for (const auto *d : {&dir_a, &dir_b}) sleepy_in(d->path(), "sleep_ms = 1\n");
+  HostProcess host_a(dir_a.path()), host_b(dir_b.path());
+  // 2 users split 1 + 1; each starts an iteration at 0, 0.3, 0.6, ... s
+  // (1 ms each) for 3 s: host A runs 10. Host B is killed at ~2.5 s; its
+  // updates come at 1 s and 2 s, far (100 ms) from any iteration, and by
+  // then its user had run 4 (0-0.9 s) and 7 (0-1.8 s) iterations.
+  write_text(work.path() / "s.yaml",
+             "job:\n  name: sleepy\n  users: 2\n  pacing: 300ms\n"
+             "  duration: 3s\n");
+  const auto out_file = work.path() / "r.json";
+  std::string out;
+  int rc = -1;
+  std::thread run([&] {
+    rc = run_command(cli_path() + " run --quiet --host " + host_a.address() +
+                         " --host " + host_b.address() + " --out " +
+                         out_file.string() + " " +
+                         (work.path() / "s.yaml").string(),
+                     &out);
+  });
+  std::this_thread::sleep_for(2500ms);
+  host_b.signal(SIGKILL);
+  run.join();
+  MESSAGE(out);
+  CHECK(rc == 1);
+  const auto results = json::parse(read_text(out_file));
+  REQUIRE(results.at("hosts").size() == 2);
+  const auto &b = results.at("hosts")[1];
+  CHECK(b.at("ok") == false);
+  CHECK(b.at("partial") == true);
+  CHECK(results.at("hosts")[0].at("partial") == false);
+  CHECK(results.at("partial") == true);
+  CHECK(results.at("stopped_early") == false);
+  // How long it ran: from its first update until it was lost (~2.5 s),
+  // and what its results cover: up to its last update.
+  const double measured = b.at("measured_s").get<double>();
+  CHECK(b.at("ran_s").get<double>() >= 2.0);
+  CHECK(b.at("ran_s").get<double>() < 3.0);
+  REQUIRE((std::abs(measured - 1) < 0.1 || std::abs(measured - 2) < 0.1));
+  const std::uint64_t b_reported = measured > 1.5 ? 7 : 4;
+  const std::uint64_t a = calls_of(host_a, "sleepy");
+  CHECK(a == 10);
+  // Exactly: host A's whole run plus host B's intervals received.
+  const auto &total = results.at("total");
+  CHECK(u64(total, "iterations") == a + b_reported);
+  CHECK(total.at("histogram").at("count") == a + b_reported);
+  std::uint64_t series = 0;
+  for (const auto &s : results.at("series")) series += u64(s, "iterations");
+  CHECK(series == a + b_reported);
+  const std::string lost = "golo run: host " + host_b.address() +
+                           ": lost golo-host at " + host_b.address() +
+                           " after ";
+  CHECK(out.find(lost) != std::string::npos);
+  CHECK(out.find("; the " + std::to_string(b_reported) +
+                 " iterations it reported up to ") != std::string::npos);
+  CHECK(out.find(" are in the results, marked partial") != std::string::npos);
+  CHECK(out.find("partial: some hosts' results come from their progress "
+                 "updates alone") != std::string::npos);
+}
+
+TEST_CASE("a host shut down mid-run reports its run as stopped early") {
+  TempDir dir, work;
+  sleepy_in(dir.path(), "sleep_ms = 1\n");
+  HostProcess host(dir.path());
+  // 2 users, 10 iterations/s each, for 20 s; SIGTERM after ~1.5 s.
+  write_text(work.path() / "s.yaml",
+             "job:\n  name: sleepy\n  users: 2\n  pacing: 100ms\n"
+             "  duration: 20s\n");
+  const auto out_file = work.path() / "r.json";
+  std::string out;
+  int rc = -1;
+  std::thread run([&] {
+    rc = run_command(cli_path() + " run --quiet --host " + host.address() +
+                         " --out " + out_file.string() + " " +
+                         (work.path() / "s.yaml").string(),
+                     &out);
+  });
+  REQUIRE(wait_for_load(host, "sleepy", 1500ms));
+  host.signal(SIGTERM);
+  run.join();
+  MESSAGE(out);
+  CHECK(host.stop() == 0);  // it exited by itself, cleanly
+  CHECK(rc == 1);           // never a complete success
+  CHECK(out.find("golo run: host " + host.address() +
+                 ": golo-host is shutting down: it stopped early after ") !=
+        std::string::npos);
+  CHECK(out.find("s of 20.0 s; the results sent hold what it measured") !=
+        std::string::npos);
+  CHECK(out.find("TAG SET") != std::string::npos);  // the summary printed
+  CHECK(out.find("\nstopped early after ") != std::string::npos);
+  const auto results = json::parse(read_text(out_file));
+  CHECK(results.at("stopped_early") == true);
+  CHECK(results.at("partial") == false);  // its own results, all tag sets
+  CHECK(results.at("hosts")[0].at("stopped_early") == true);
+  CHECK(results.at("hosts")[0].at("ok") == false);
+  // ~1.5 s of 2 users at 10/s: ~30 iterations, all of them counted.
+  const auto iterations = u64(results.at("total"), "iterations");
+  CHECK(iterations >= 20);
+  CHECK(iterations <= 60);
+  CHECK(results.at("duration_s").get<double>() < 5);
+  CHECK(u64(results.at("tag_sets")[0], "iterations") == iterations);
+}
+
+TEST_CASE("Ctrl-C in golo run stops the hosts' load and reports what ran") {
+  TempDir dir, work;
+  sleepy_in(dir.path(), "sleep_ms = 10\n");
+  HostProcess host(dir.path());
+  write_text(work.path() / "s.yaml",
+             "job:\n  name: sleepy\n  users: 4\n  pacing: 0\n"
+             "  duration: 60s\n");
+  const auto out_file = work.path() / "r.json";
+  ChildProcess cli({cli_path(), "run", "--quiet", "--host", host.address(),
+                    "--out", out_file.string(),
+                    (work.path() / "s.yaml").string()});
+  // Past the first progress update (at 1 s), so something was reported.
+  REQUIRE(wait_for_load(host, "sleepy", 1500ms));
+  const auto interrupted_at = Clock::now();
+  cli.signal(SIGINT);
+  const int rc = cli.wait(10000);
+  const std::string out = cli.output();
+  MESSAGE(out);
+  CHECK(rc == 1);
+  CHECK(out.find("golo run: interrupted (Ctrl-C): the hosts stopped their "
+                 "load") != std::string::npos);
+  CHECK(out.find("TAG SET") != std::string::npos);
+  CHECK(out.find("\nstopped early after ") != std::string::npos);
+  // The host's load stops: its calls into the plugin stop growing.
+  const double stopped = load_stops(host, "sleepy", interrupted_at);
+  MESSAGE("load stopped " << stopped << " s after SIGINT");
+  CHECK(stopped > 0);
+  CHECK(stopped < 1.5);
+  const auto results = json::parse(read_text(out_file));
+  CHECK(results.at("stopped_early") == true);
+  CHECK(results.at("partial") == true);
+  CHECK(results.at("hosts")[0].at("partial") == true);
+  CHECK(results.at("hosts")[0].at("stopped_early") == true);
+  // What the updates reported: 4 users back to back at ~10 ms, at least a
+  // second's worth, and never more than the plugin ran.
+  const auto iterations = u64(results.at("total"), "iterations");
+  CHECK(iterations >= 100);
+  CHECK(iterations <= calls_of(host, "sleepy"));
+}
+
+TEST_CASE("a caller that cancels frees the run's threads") {
+  TempDir dir;
+  sleepy_in(dir.path(), "sleep_ms = 5\n");
+  HostProcess host(dir.path());
+  calls_of(host, "sleepy");  // one call first, so gRPC's threads are up
+  const int before = thread_count(host.pid());
+  {
+    Stream s(host,
+             "job:\n  name: sleepy\n  users: 50\n  pacing: 0\n"
+             "  duration: 60s\n");
+    REQUIRE(wait_for_load(host, "sleepy", 200ms));
+    const int during = thread_count(host.pid());
+    CHECK(during >= before + 50);  // a thread per user, and the watcher
+    const auto cancelled_at = Clock::now();
+    s.ctx.TryCancel();
+    CHECK(s.finish().error_code() == grpc::StatusCode::CANCELLED);
+    CHECK(load_stops(host, "sleepy", cancelled_at) > 0);
+  }
+  int after = -1;
+  for (int i = 0; i < 40; ++i) {  // joined as they end
+    after = thread_count(host.pid());
+    if (after <= before + 1) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  MESSAGE("host threads: " << before << " before, " << after << " after");
+  // gRPC may keep one more poller around for a while.
+  CHECK(after <= before + 1);
+}
+
+TEST_CASE("a schedule over 1 MiB is refused by golo run and by the host") {
+  TempDir dir, work;
+  install_plugin(example_plugin("noop"), dir.path(), "noop");
+  HostProcess host(dir.path());
+  // A valid schedule, padded past 1 MiB with text that is not YAML at all:
+  // a parser would complain about that; the size check comes first.
+  std::string yaml = "job: {name: noop, users: 1, duration: 1s}\n{";
+  yaml.append(1024 * 1024 - yaml.size() + 1, '[');
+  REQUIRE(yaml.size() == 1048577);
+  const auto file = work.path() / "big.yaml";
+  write_text(file, yaml);
+  std::string out;
+  CHECK(run_command(cli_path() + " run --quiet --host " + host.address() + " " +
+                        file.string(),
+                    &out) == 2);
+  CHECK(out == "golo run: " + file.string() +
+                   ": the schedule is 1048577 bytes; the limit is 1 MiB "
+                   "(1048576 bytes)\n");
+  // The host, asked directly: INVALID_ARGUMENT, the same words.
+  Stream s(host, yaml);
+  const auto status = s.finish();
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() ==
+        "test.yaml: the schedule is 1048577 bytes; the limit is 1 MiB "
+        "(1048576 bytes)");
+  CHECK(calls_of(host, "noop") == 0);
+}
+
+TEST_CASE("runs over the host's caps get RESOURCE_EXHAUSTED; Trigger goes on") {
+  TempDir dir, work;
+  sleepy_in(dir.path(), "sleep_ms = 5\n");
+  install_plugin(example_plugin("noop"), dir.path(), "noop");
+  HostProcess host(dir.path(), {"--max-runs", "2", "--max-users", "10"});
+  auto schedule = [](int users) {
+    return "job:\n  name: sleepy\n  users: " + std::to_string(users) +
+           "\n  pacing: 50ms\n  duration: 30s\n";
+  };
+  // Trigger calls on another job, all the while: every one answers.
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::thread triggers([&] {
+    while (!stop) {
+      golo::Response r;
+      (host.trigger("noop", r).ok() ? ok : failed)++;
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  Stream a(host, schedule(8));
+  REQUIRE(wait_for_load(host, "sleepy"));
+  // 8 of 10 users in use: 5 more is over the user cap.
+  Stream b(host, schedule(5));
+  const auto over_users = b.finish();
+  CHECK(over_users.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK(over_users.error_message() ==
+        "this run needs 5 users (one thread each) and runs in progress use "
+        "8; golo-host's cap across runs is 10 (--max-users 10)");
+  golo::Response r;
+  CHECK(host.trigger("noop", r).ok());
+  // 2 more fit; then two runs are running, the run cap.
+  Stream c(host, schedule(2));
+  Stream d(host, schedule(1));
+  const auto over_runs = d.finish();
+  CHECK(over_runs.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK(over_runs.error_message() ==
+        "golo-host is already running 2 schedules, its cap (--max-runs 2); "
+        "try again when one ends");
+  // golo run says the same, and exits 1 (a host failed).
+  write_text(work.path() / "d.yaml", schedule(1));
+  std::string out;
+  CHECK(run_command(cli_path() + " run --quiet --host " + host.address() + " " +
+                        (work.path() / "d.yaml").string(),
+                    &out) == 1);
+  CHECK_MESSAGE(out.find("(--max-runs 2)") != std::string::npos, out);
+  // The admitted runs are untouched: both still streaming.
+  golo::RunUpdate u;
+  CHECK(c.reader->Read(&u));
+  CHECK(a.reader->Read(&u));
+  CHECK(host.trigger("noop", r).ok());
+  // Ending them frees their share once the host has stopped their load
+  // (within about 0.1 s of the cancel): a 10-user run fits again.
+  a.ctx.TryCancel();
+  c.ctx.TryCancel();
+  a.finish();
+  c.finish();
+  bool admitted = false;
+  for (int i = 0; i < 40 && !admitted; ++i) {
+    Stream e(host, schedule(10));
+    admitted = e.reader->Read(&u);  // its start update
+    if (admitted) {
+      e.ctx.TryCancel();
+      e.finish();
+    } else {
+      CHECK(e.finish().error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  CHECK(admitted);
+  stop = true;
+  triggers.join();
+  MESSAGE(ok.load() << " Trigger calls answered during the caps test");
+  CHECK(failed == 0);
+  CHECK(ok > 5);
+  CHECK(host.log().find("refused: golo-host is already running 2") !=
+        std::string::npos);
+}
+
+TEST_CASE("iterations over iteration_timeout count as timeout errors") {
+  TempDir dir, empty, work;
+  // Each call sleeps 300 ms; the timeout is 100 ms.
+  sleepy_in(dir.path(), "sleep_ms = 300\n");
+  HostProcess host(dir.path()), remote(empty.path());
+  write_text(work.path() / "t.yaml",
+             "job:\n  name: sleepy\n  users: 2\n  pacing: 0\n"
+             "  duration: 1s\n  iteration_timeout: 100ms\n");
+  const std::string timeout =
+      "timeout: the iteration took longer than iteration_timeout 100.0ms";
+  auto run = [&](const HostProcess &on, const std::string &extra) {
+    const auto out_file = work.path() / "r.json";
+    std::string out;
+    CHECK(run_command(cli_path() + " run --quiet --host " + on.address() +
+                          extra + " --out " + out_file.string() + " " +
+                          (work.path() / "t.yaml").string(),
+                      &out) == 0);
+    MESSAGE(out);
+    return json::parse(read_text(out_file));
+  };
+  // In-process: the call runs to its end (300 ms), and counts as a timeout.
+  // 2 users back to back for 1 s: 4 calls each (0, 0.3, 0.6, 0.9 s).
+  {
+    const auto r = run(host, "");
+    const auto &total = r.at("total");
+    CHECK(u64(total, "iterations") == 8);
+    CHECK(u64(total, "iterations") == calls_of(host, "sleepy"));
+    CHECK(u64(total, "errors") == 8);
+    REQUIRE(total.at("error_samples").size() == 1);
+    CHECK(total.at("error_samples")[0].at("text") == timeout);
+    CHECK(total.at("latency_us").at("min").get<double>() >= 300'000);
+    CHECK(r.at("schedule").at("job").at("iteration_timeout_s") == 0.1);
+  }
+  // As RPCs from another host: the timeout is the RPC's deadline, so each
+  // call returns DEADLINE_EXCEEDED at ~100 ms, read as the same timeout.
+  {
+    const auto r = run(remote, " --remote-target " + host.address());
+    const auto &total = r.at("total");
+    const auto iterations = u64(total, "iterations");
+    // 2 users, ~100 ms each, for 1 s: ~20.
+    CHECK(iterations >= 12);
+    CHECK(iterations <= 22);
+    CHECK(u64(total, "errors") == iterations);
+    REQUIRE(total.at("error_samples").size() == 1);
+    CHECK(total.at("error_samples")[0].at("text") == timeout);
+    CHECK(total.at("latency_us").at("max").get<double>() < 250'000);
+  }
+}
+
+TEST_CASE("calls beyond --max-threads get RESOURCE_EXHAUSTED, then serve") {
+  TempDir dir;
+  sleepy_in(dir.path(), "sleep_ms = 700\n");
+  HostProcess host(dir.path(), {"--max-threads", "4"});
+  // 6 calls at once, each on its own connection, each holding a server
+  // thread for 0.7 s: 4 threads (one of them polling) cannot take them all.
+  std::vector<std::thread> callers;
+  std::atomic<int> ok{0}, exhausted{0}, other{0};
+  for (int i = 0; i < 6; ++i)
+    callers.emplace_back([&] {
+      golo::Response r;
+      const auto s = host.trigger("sleepy", r);
+      if (s.ok())
+        ++ok;
+      else if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
+        ++exhausted;
+      else
+        ++other;
+    });
+  std::this_thread::sleep_for(200ms);
+  // golo trigger names the cap.
+  std::string out;
+  CHECK(
+      run_command(cli_path() + " trigger --host " + host.address() + " sleepy",
+                  &out) == 1);
+  CHECK(out == "golo trigger: golo-host at " + host.address() +
+                   " has no free server thread (its --max-threads cap): "
+                   "Server Threadpool Exhausted\n");
+  for (auto &t : callers) t.join();
+  MESSAGE(ok.load() << " served, " << exhausted.load() << " refused");
+  CHECK(ok >= 1);
+  CHECK(exhausted >= 1);
+  CHECK(other == 0);
+  // Threads free again: calls are served.
+  golo::Response r;
+  CHECK(host.trigger("sleepy", r).ok());
+}
+
+TEST_CASE("a run whose threads cannot all start fails cleanly, leaking none") {
+  if (geteuid() != 0) {
+    MESSAGE("skipped: needs root to run the host as nobody under a limit");
+    return;
+  }
+  TempDir dir, work;
+  sleepy_in(dir.path(), "sleep_ms = 1\n");
+  // The host as nobody with at most 40 threads (RLIMIT_NPROC counts the
+  // user's threads; root ignores it): a run's threads hit the limit.
+  HostProcess host(
+      dir.path(), {}, {},
+      {"/usr/bin/setpriv", "--reuid", "nobody", "--regid", "nogroup",
+       "--clear-groups", "/usr/bin/prlimit", "--nproc=40"});
+  auto open_run = [&](int max_users) {
+    Stream s(host, "job:\n  name: sleepy\n  arrival_rate: 20\n  max_users: " +
+                       std::to_string(max_users) + "\n  duration: 300ms\n");
+    return s.finish();
+  };
+  REQUIRE(open_run(2).ok());
+  const int baseline = thread_count(host.pid());
+  // Open-model runs of ever more users: those that fit run; past the limit
+  // either a user thread or, when the users took the last ones, the
+  // scheduler's thread cannot start. Either way RESOURCE_EXHAUSTED, and
+  // every thread already started is released and joined.
+  bool user_failed = false, scheduler_failed = false;
+  for (int users = 20; users <= 40 && !user_failed; ++users) {
+    CAPTURE(users);
+    const auto status = open_run(users);
+    if (!status.ok()) {
+      CHECK(status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+      const auto &m = status.error_message();
+      scheduler_failed =
+          scheduler_failed || m.starts_with(
+                                  "cannot start the open model's "
+                                  "scheduler thread: ");
+      user_failed = user_failed || m.starts_with("cannot start user thread ");
+      CHECK_MESSAGE((scheduler_failed || user_failed), m);
+    }
+    int now = -1;
+    for (int i = 0; i < 20; ++i) {  // joined within the call; allow a poller
+      now = thread_count(host.pid());
+      if (now <= baseline + 1) break;
+      std::this_thread::sleep_for(50ms);
+    }
+    CHECK(now <= baseline + 1);
+  }
+  CHECK(user_failed);
+  CHECK(scheduler_failed);
+  // And the host runs the next one that fits.
+  CHECK(open_run(2).ok());
+  golo::Response r;
+  CHECK(host.trigger("sleepy", r).ok());
+}
