@@ -144,7 +144,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     const bool timed = schedule.iteration_timeout.count() != 0;
     runner = std::make_shared<RemoteTriggerRunner>(
         req->remotetarget(), schedule.job, 4,
-        timed ? std::chrono::duration_cast<std::chrono::milliseconds>(
+        timed ? std::chrono::ceil<std::chrono::milliseconds>(
                     schedule.iteration_timeout)
               : std::chrono::milliseconds(std::chrono::seconds(60)),
         timed ? agent::timeout_text(schedule.iteration_timeout) : "");
