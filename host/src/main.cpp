@@ -11,8 +11,10 @@
 #include <thread>
 
 #include "options/host_options.h"
+#include "options/listen_policy.h"
 #include "plugins/directory_watcher.h"
 #include "plugins/plugin_registry.h"
+#include "security/server_security.h"
 #include "server/server.h"
 
 namespace {
@@ -51,6 +53,23 @@ int main(int argc, char **argv) {
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Who may reach the control plane, decided before anything is served.
+  const auto verdict = golo::host::check_listen_policy(
+      {opts.listen, !opts.tls_cert.empty(), !opts.tls_key.empty(),
+       !opts.tls_client_ca.empty(), !opts.tokens_file.empty(), opts.insecure});
+  if (!verdict.ok) {
+    spdlog::error("{}", verdict.error);
+    return 2;
+  }
+  if (!verdict.warning.empty()) spdlog::warn("{}", verdict.warning);
+  std::unique_ptr<golo::host::security::ServerSecurity> security;
+  try {
+    security = std::make_unique<golo::host::security::ServerSecurity>(opts);
+  } catch (const std::exception &e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  }
+
   if (!std::filesystem::is_directory(opts.plugins_dir)) {
     spdlog::error(
         "plugins directory {} does not exist (create it or pass --plugins DIR)",
@@ -61,8 +80,11 @@ int main(int argc, char **argv) {
       std::filesystem::absolute(opts.plugins_dir), default_private_dir());
   log_reload(registry->rescan());
 
-  golo::host::HostServer server(*registry);
-  if (!server.start(opts.listen)) return 1;
+  golo::host::HostServer server(
+      *registry, {opts.max_plugin_size, opts.allow_remote_targets,
+                  security->authorizer()});
+  if (!server.start(opts.listen, security->credentials())) return 1;
+  spdlog::info("control plane: {}", security->summary());
   // For scripts that pass port 0: the port actually bound, on stdout.
   std::printf("listening on port %d\n", server.port());
   std::fflush(stdout);
@@ -80,6 +102,7 @@ int main(int argc, char **argv) {
       if (sig == SIGHUP) {
         spdlog::info("SIGHUP: reloading plugins");
         log_reload(registry->rescan());
+        security->reload();
         continue;
       }
       spdlog::info("{}: stopping; calls in flight get {} s to finish",

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace golo::host {
 
@@ -21,6 +23,15 @@ struct HostOptions {
   // A call past its deadline (or running this long without one) that is
   // still running after this long gets its worker replaced.
   double stuck_limit_s = 60;
+
+  // The control plane (docs/security.md): TLS, tokens with roles, which
+  // remote targets Runner.Run may send load to, and the size of a pushed
+  // plugin.
+  std::string tls_cert, tls_key, tls_client_ca;
+  std::string tokens_file;
+  bool insecure = false;
+  std::vector<std::string> allow_remote_targets;
+  std::uint64_t max_plugin_size = 64ull * 1024 * 1024;
 
   // Set by the supervisor for the worker it starts; hidden from --help.
   int board_fd = -1;  // the shared crash board (supervisor/board.h)

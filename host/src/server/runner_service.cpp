@@ -9,6 +9,8 @@
 #include "golo/agent/schedule.h"
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
+#include "security/grpc_auth.h"
+#include "security/remote_targets.h"
 #include "server/job_service.h"
 
 namespace golo::host {
@@ -60,7 +62,15 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
 
   std::shared_ptr<agent::IterationRunner> runner;
   std::string where;
+  const std::string caller =
+      security::describe_caller(*ctx, settings_.authorizer);
   if (!req->remotetarget().empty()) {
+    if (auto why = security::check_remote_target(
+            req->remotetarget(), settings_.allowed_remote_targets);
+        !why.empty()) {
+      spdlog::warn("run {} by {} refused: {}", file, caller, why);
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why);
+    }
     runner = std::make_shared<RemoteTriggerRunner>(req->remotetarget(),
                                                    schedule.job);
     where = "as Job.Trigger RPCs to " + req->remotetarget();
@@ -74,8 +84,8 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
         static_cast<std::size_t>(schedule.peak_users()));
     where = "in-process";
   }
-  spdlog::info("run {}: job {} {}, {} users at most, {} s", file, schedule.job,
-               where, schedule.peak_users(),
+  spdlog::info("run {} by {}: job {} {}, {} users at most, {} s", file, caller,
+               schedule.job, where, schedule.peak_users(),
                std::chrono::duration<double>(schedule.duration).count());
 
   // An update at 0 s says the load has started, so that a caller can tell
@@ -116,19 +126,20 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
         agent::run_schedule(schedule, runner, options);
     if (ctx->IsCancelled()) {
       spdlog::warn(
-          "run {}: the caller went away; load stopped after {} iterations",
-          file, results.total.iterations);
+          "run {} by {}: the caller went away; load stopped after {} "
+          "iterations",
+          file, caller, results.total.iterations);
       result = grpc::Status(grpc::StatusCode::CANCELLED, "caller went away");
     } else {
       golo::RunUpdate update;
       update.set_resultsjson(results.to_json().dump());
       writer->Write(update);
-      spdlog::info("run {}: {} iterations, {} errors, {} dropped", file,
-                   results.total.iterations, results.total.errors,
+      spdlog::info("run {} by {}: {} iterations, {} errors, {} dropped", file,
+                   caller, results.total.iterations, results.total.errors,
                    results.total.dropped);
     }
   } catch (const std::exception &e) {
-    spdlog::error("run {}: {}", file, e.what());
+    spdlog::error("run {} by {}: {}", file, caller, e.what());
     result = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, e.what());
   }
   done = true;

@@ -9,12 +9,14 @@
 
 #include "golo/golo.grpc.pb.h"
 #include "plugins/plugin_registry.h"
+#include "server/control_settings.h"
 
 namespace golo::host {
 
 class RunnerService final : public golo::Runner::Service {
  public:
-  explicit RunnerService(PluginRegistry &registry) : registry_(registry) {}
+  RunnerService(PluginRegistry &registry, const ControlSettings &settings)
+      : registry_(registry), settings_(settings) {}
   grpc::Status Run(grpc::ServerContext *ctx, const golo::RunRequest *req,
                    grpc::ServerWriter<golo::RunUpdate> *writer) override;
   // Asks every running schedule to stop (the host is shutting down); each
@@ -23,6 +25,7 @@ class RunnerService final : public golo::Runner::Service {
 
  private:
   PluginRegistry &registry_;
+  const ControlSettings &settings_;
   std::mutex mutex_;
   std::set<std::stop_source *> running_;
 };

@@ -11,23 +11,29 @@
 namespace golo::host {
 
 struct HostServer::Services {
-  explicit Services(PluginRegistry &r) : job(r), host(r), runner(r) {}
+  Services(PluginRegistry &r, ControlSettings s)
+      : settings(std::move(s)),
+        job(r),
+        host(r, settings),
+        runner(r, settings) {}
+  ControlSettings settings;
   JobService job;
   HostService host;
   RunnerService runner;
   HealthService health;
 };
 
-HostServer::HostServer(PluginRegistry &registry)
-    : registry_(registry), services_(std::make_unique<Services>(registry)) {}
+HostServer::HostServer(PluginRegistry &registry, ControlSettings settings)
+    : registry_(registry),
+      services_(std::make_unique<Services>(registry, std::move(settings))) {}
 
 HostServer::~HostServer() = default;
 
-bool HostServer::start(const std::string &listen_addr) {
+bool HostServer::start(const std::string &listen_addr,
+                       std::shared_ptr<grpc::ServerCredentials> creds) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(listen_addr, grpc::InsecureServerCredentials(),
-                           &port_);
+  builder.AddListeningPort(listen_addr, std::move(creds), &port_);
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   builder.RegisterService(&services_->job);
   builder.RegisterService(&services_->host);
