@@ -37,8 +37,9 @@ void write_text(const fs::path &p, const std::string &text);
 
 class HostProcess {
  public:
-  // Starts golo-host --listen 127.0.0.1:0 --plugins dir [extra args] and
-  // waits until it serves. Its log goes to log_path().
+  // Starts golo-host --plugins dir --listen 127.0.0.1:0 [extra args] (no
+  // --listen of its own when extra has one) and waits until it serves. Its
+  // log goes to log_path().
   explicit HostProcess(const fs::path &plugins_dir,
                        std::vector<std::string> extra_args = {},
                        std::vector<std::string> env = {});
