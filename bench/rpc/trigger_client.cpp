@@ -6,6 +6,10 @@
 //
 //   trigger_client --target ADDR [--job NAME] [--inflight N]
 //                  [--connections M] [--seconds S] [--warmup S]
+//                  [--tls-ca FILE] [--token TOKEN]
+//
+// --tls-ca connects with TLS trusting that CA; --token sends
+// "authorization: Bearer TOKEN" with every call (bench/tls).
 //
 // Each in-flight slot is a chain: a call's completion starts the next, so a
 // slot's latencies are written by one call at a time and need no lock.
@@ -18,8 +22,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -43,6 +49,7 @@ struct Shared {
 struct Slot {
   Shared *shared = nullptr;
   golo::Job::Stub *stub = nullptr;
+  const std::string *authorization = nullptr;  // "Bearer TOKEN", or null
   golo::Context req;
   golo::Response resp;
   std::unique_ptr<grpc::ClientContext> ctx;
@@ -51,6 +58,7 @@ struct Slot {
 
   void issue() {
     ctx = std::make_unique<grpc::ClientContext>();
+    if (authorization) ctx->AddMetadata("authorization", *authorization);
     resp.Clear();
     began = Clock::now();
     stub->async()->Trigger(ctx.get(), &req, &resp,
@@ -75,7 +83,7 @@ struct Slot {
 }  // namespace
 
 int main(int argc, char **argv) {
-  std::string target, job = "noop";
+  std::string target, job = "noop", tls_ca, token;
   int inflight = 1, connections = 1;
   double seconds = 3, warmup = 0.5;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -93,6 +101,10 @@ int main(int argc, char **argv) {
       seconds = std::atof(v);
     else if (k == "--warmup")
       warmup = std::atof(v);
+    else if (k == "--tls-ca")
+      tls_ca = v;
+    else if (k == "--token")
+      token = v;
     else {
       std::fprintf(stderr, "trigger_client: unknown option %s\n", k.c_str());
       return 2;
@@ -102,16 +114,30 @@ int main(int argc, char **argv) {
     std::fprintf(stderr,
                  "usage: trigger_client --target ADDR [--job NAME] "
                  "[--inflight N] [--connections M] [--seconds S] "
-                 "[--warmup S]\n");
+                 "[--warmup S] [--tls-ca FILE] [--token TOKEN]\n");
     return 2;
   }
+  std::shared_ptr<grpc::ChannelCredentials> creds =
+      grpc::InsecureChannelCredentials();
+  if (!tls_ca.empty()) {
+    std::ifstream in(tls_ca);
+    if (!in) {
+      std::fprintf(stderr, "trigger_client: cannot read %s\n", tls_ca.c_str());
+      return 2;
+    }
+    std::stringstream pem;
+    pem << in.rdbuf();
+    grpc::SslCredentialsOptions o;
+    o.pem_root_certs = pem.str();
+    creds = grpc::SslCredentials(o);
+  }
+  const std::string authorization = "Bearer " + token;
 
   std::vector<std::unique_ptr<golo::Job::Stub>> stubs;
   for (int i = 0; i < connections; ++i) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one TCP each
-    auto channel = grpc::CreateCustomChannel(
-        target, grpc::InsecureChannelCredentials(), args);
+    auto channel = grpc::CreateCustomChannel(target, creds, args);
     if (!channel->WaitForConnected(std::chrono::system_clock::now() +
                                    std::chrono::seconds(5))) {
       std::fprintf(stderr, "trigger_client: cannot connect to %s\n",
@@ -135,6 +161,7 @@ int main(int argc, char **argv) {
     slots[i].shared = &shared;
     slots[i].stub = stubs[i % stubs.size()].get();
     slots[i].req.set_jobname(job);
+    if (!token.empty()) slots[i].authorization = &authorization;
     slots[i].latency_us.reserve(1 << 16);
   }
   for (auto &s : slots) s.issue();

@@ -8,7 +8,7 @@
 namespace golo::cli {
 
 struct CommonOptions {
-  std::string host = "127.0.0.1:9999";
+  std::string host = "127.0.0.1:9999";  // or GOLO_HOST
   std::chrono::milliseconds timeout{30000};
 };
 
@@ -24,5 +24,16 @@ struct RunOptions {
   bool quiet = false;
 };
 int run_command(const RunOptions &opts);
+
+struct PushOptions {
+  std::string file;  // the plugin .so
+  std::string conf;  // its settings, when given
+  std::string job;   // empty: the file's base name
+  std::vector<std::string> hosts;
+};
+int push_command(const PushOptions &opts, std::chrono::milliseconds timeout);
+int remove_command(const std::string &job,
+                   const std::vector<std::string> &hosts,
+                   std::chrono::milliseconds timeout);
 
 }  // namespace golo::cli

@@ -1,18 +1,24 @@
-// golo: drives golo-hosts. run, trigger, plugins, reload.
+// golo: drives golo-hosts. run, trigger, plugins, reload, push, remove.
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "commands.h"
+#include "connection_options.h"
 
 int main(int argc, char **argv) {
   CLI::App app{"golo: distributed load testing with plain-C plugins"};
   app.require_subcommand(1);
   golo::cli::CommonOptions common;
+  common.host = golo::cli::default_host();
   int timeout_ms = 30000;
+  golo::cli::ConnectionFlags connection;
   auto add_common = [&](CLI::App *cmd) {
-    cmd->add_option("--host", common.host, "golo-host address (host:port)")
+    cmd->add_option("--host", common.host,
+                    "golo-host address (host:port; default GOLO_HOST)")
         ->capture_default_str();
     cmd->add_option("--timeout-ms", timeout_ms, "deadline for the call")
         ->capture_default_str();
+    golo::cli::add_connection_flags(cmd, connection);
   };
 
   std::string job;
@@ -38,19 +44,62 @@ int main(int argc, char **argv) {
   run->add_option("SCHEDULE", run_opts.schedule_file, "schedule file")
       ->required();
   run->add_option("--host", run_opts.hosts,
-                  "golo-host address; repeat for several")
+                  "golo-host address; repeat for several (default GOLO_HOST)")
       ->default_str(common.host);
+  golo::cli::add_connection_flags(run, connection);
   run->add_option("--out", run_opts.out_file, "write the results as JSON here");
   run->add_option(
       "--remote-target", run_opts.remote_target,
       "run each iteration as a Job.Trigger RPC to this go-lo Job server");
   run->add_flag("--quiet", run_opts.quiet, "no live progress line");
 
+  golo::cli::PushOptions push_opts;
+  auto *push = app.add_subcommand(
+      "push", "upload a plugin (and its settings) to hosts, which load it");
+  push->add_option("FILE", push_opts.file, "the plugin, NAME.so")->required();
+  push->add_option("--conf", push_opts.conf,
+                   "settings file to install as JOB.conf beside it");
+  push->add_option("--job", push_opts.job,
+                   "job name (default: the file's base name)");
+  push->add_option("--host", push_opts.hosts,
+                   "golo-host address; repeat for several (default GOLO_HOST)")
+      ->default_str(common.host);
+  push->add_option("--timeout-ms", timeout_ms, "deadline for each host")
+      ->capture_default_str();
+  golo::cli::add_connection_flags(push, connection);
+
+  std::string remove_job;
+  std::vector<std::string> remove_hosts;
+  auto *remove = app.add_subcommand(
+      "remove", "delete a job's plugin and settings from hosts");
+  remove->add_option("JOB", remove_job, "job name")->required();
+  remove
+      ->add_option("--host", remove_hosts,
+                   "golo-host address; repeat for several (default GOLO_HOST)")
+      ->default_str(common.host);
+  remove->add_option("--timeout-ms", timeout_ms, "deadline for each host")
+      ->capture_default_str();
+  golo::cli::add_connection_flags(remove, connection);
+
   CLI11_PARSE(app, argc, argv);
   common.timeout = std::chrono::milliseconds(timeout_ms);
+  {
+    golo::cli::ConnectOptions resolved;
+    std::string error;
+    if (!golo::cli::resolve(connection, resolved, error)) {
+      std::cerr << "golo: " << error << "\n";
+      return 2;
+    }
+    golo::cli::set_connect_options(std::move(resolved));
+  }
+  for (auto *hosts : {&run_opts.hosts, &push_opts.hosts, &remove_hosts})
+    if (hosts->empty()) hosts->push_back(common.host);
   if (*trigger) return golo::cli::trigger_command(common, job);
   if (*plugins) return golo::cli::plugins_command(common, json);
   if (*reload) return golo::cli::reload_command(common, json);
   if (*run) return golo::cli::run_command(run_opts);
+  if (*push) return golo::cli::push_command(push_opts, common.timeout);
+  if (*remove)
+    return golo::cli::remove_command(remove_job, remove_hosts, common.timeout);
   return 2;
 }

@@ -14,9 +14,11 @@
 #include <thread>
 
 #include "options/host_options.h"
+#include "options/listen_policy.h"
 #include "plugins/call_board.h"
 #include "plugins/directory_watcher.h"
 #include "plugins/plugin_registry.h"
+#include "security/server_security.h"
 #include "server/server.h"
 #include "supervisor/quarantine_list.h"
 
@@ -55,6 +57,22 @@ int main(int argc, char **argv) {
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Who may reach the control plane, decided before anything is served.
+  const auto verdict = golo::host::check_listen_policy(
+      {opts.listen, !opts.tls_cert.empty(), !opts.tls_key.empty(),
+       !opts.tls_client_ca.empty(), !opts.tokens_file.empty(), opts.insecure});
+  if (!verdict.ok) {
+    spdlog::error("{}", verdict.error);
+    return 2;
+  }
+  if (!verdict.warning.empty()) spdlog::warn("{}", verdict.warning);
+  std::unique_ptr<golo::host::security::ServerSecurity> security;
+  try {
+    security = std::make_unique<golo::host::security::ServerSecurity>(opts);
+  } catch (const std::exception &e) {
+    spdlog::error("{}", e.what());
+    return 2;
+  }
   std::string error;
   if (!golo::host::attach_call_board(opts.board_fd, error)) {
     spdlog::error("{}", error);
@@ -93,8 +111,11 @@ int main(int argc, char **argv) {
   log_reload(registry->rescan());
 
   golo::host::HostServer server(
-      *registry, {opts.max_threads, {opts.max_runs, opts.max_users}});
-  if (!server.start(opts.listen)) return 1;
+      *registry, {opts.max_threads, {opts.max_runs, opts.max_users}},
+      {opts.max_plugin_size, opts.allow_remote_targets,
+       security->authorizer()});
+  if (!server.start(opts.listen, security->credentials())) return 1;
+  spdlog::info("control plane: {}", security->summary());
   golo::host::board_set_phase(golo::board::Phase::kServing);
   if (supervised) {
     // The supervisor prints the port and starts counting this worker as
@@ -125,6 +146,7 @@ int main(int argc, char **argv) {
       if (sig == SIGHUP) {
         spdlog::info("SIGHUP: reloading plugins");
         log_reload(registry->rescan());
+        security->reload();
         continue;
       }
       golo::host::board_set_phase(golo::board::Phase::kStopping);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -158,10 +159,12 @@ HostProcess::HostProcess(const fs::path &plugins_dir,
   log_ = logs_.path() / "host.log";
   const fs::path out = logs_.path() / "host.out";
   std::vector<std::string> argv = std::move(prefix);
-  for (const auto &a : {golo_host_binary().string(), std::string("--listen"),
-                        std::string("127.0.0.1:0"), std::string("--plugins"),
+  for (const auto &a : {golo_host_binary().string(), std::string("--plugins"),
                         plugins_dir.string()})
     argv.push_back(a);
+  // The loopback default unless the test listens elsewhere itself.
+  if (std::find(extra.begin(), extra.end(), "--listen") == extra.end())
+    argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
   argv.insert(argv.end(), extra.begin(), extra.end());
   pid_ = spawn(argv, env, out, log_);
   // The host prints "listening on port N" once it serves.

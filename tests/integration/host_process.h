@@ -43,9 +43,10 @@ fs::path private_dir_of(const fs::path &base, pid_t pid);
 
 class HostProcess {
  public:
-  // Starts golo-host --listen 127.0.0.1:0 --plugins dir [extra args] and
-  // waits until it serves. Its log goes to log_path(). `prefix`: a command
-  // that execs the rest (setpriv, prlimit), so pid() is still the host's.
+  // Starts golo-host --plugins dir --listen 127.0.0.1:0 [extra args] (no
+  // --listen of its own when extra has one) and waits until it serves. Its
+  // log goes to log_path(). `prefix`: a command that execs the rest
+  // (setpriv, prlimit), so pid() is still the host's.
   explicit HostProcess(const fs::path &plugins_dir,
                        std::vector<std::string> extra_args = {},
                        std::vector<std::string> env = {},

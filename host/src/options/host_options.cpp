@@ -54,6 +54,35 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "answered RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(4, 100000));
+  app.add_option("--tls-cert", o.tls_cert,
+                 "serve TLS with this certificate chain (PEM); reloaded on "
+                 "SIGHUP")
+      ->group("Security");
+  app.add_option("--tls-key", o.tls_key,
+                 "the certificate's private key (PEM); reloaded on SIGHUP")
+      ->group("Security");
+  app.add_option("--tls-client-ca", o.tls_client_ca,
+                 "require client certificates signed by these CAs (PEM): "
+                 "mutual TLS")
+      ->group("Security");
+  app.add_option("--tokens", o.tokens_file,
+                 "'ROLE TOKEN' lines (roles read, trigger, run, admin); "
+                 "callers send 'authorization: Bearer TOKEN'; the file must "
+                 "not be readable by group or others; reloaded on SIGHUP")
+      ->group("Security");
+  app.add_flag("--insecure", o.insecure,
+               "serve a non-loopback address without TLS and tokens")
+      ->group("Security");
+  app.add_option("--allow-remote-target", o.allow_remote_targets,
+                 "HOST:PORT Runner.Run may send load to besides loopback "
+                 "(repeat for several)")
+      ->group("Security");
+  app.add_option("--max-plugin-size", o.max_plugin_size,
+                 "largest plugin golo push may upload, in bytes (or with a "
+                 "suffix: KiB, MiB, kB, MB)")
+      ->transform(CLI::AsSizeValue(true))
+      ->capture_default_str()
+      ->group("Security");
 
   app.add_option("--board-fd", o.board_fd)->group("");
   app.add_option("--ready-fd", o.ready_fd)->group("");

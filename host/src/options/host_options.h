@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace golo::host {
 
@@ -28,6 +29,15 @@ struct HostOptions {
   std::uint64_t max_runs = 16;      // schedules running at once
   std::uint64_t max_users = 20000;  // users (threads) across those runs
   int max_threads = 512;            // gRPC server threads
+
+  // The control plane (docs/security.md): TLS, tokens with roles, which
+  // remote targets Runner.Run may send load to, and the size of a pushed
+  // plugin.
+  std::string tls_cert, tls_key, tls_client_ca;
+  std::string tokens_file;
+  bool insecure = false;
+  std::vector<std::string> allow_remote_targets;
+  std::uint64_t max_plugin_size = 64ull * 1024 * 1024;
 
   // Set by the supervisor for the worker it starts; hidden from --help.
   int board_fd = -1;  // the shared crash board (supervisor/board.h)

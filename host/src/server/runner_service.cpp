@@ -11,6 +11,8 @@
 #include "golo/agent/schedule.h"
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
+#include "security/grpc_auth.h"
+#include "security/remote_targets.h"
 #include "server/job_service.h"
 
 namespace golo::host {
@@ -121,7 +123,16 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   } catch (const std::exception &e) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, e.what());
   }
-  if (req->remotetarget().empty()) {
+  const std::string caller =
+      security::describe_caller(*ctx, settings_.authorizer);
+  if (!req->remotetarget().empty()) {
+    if (auto why = security::check_remote_target(
+            req->remotetarget(), settings_.allowed_remote_targets);
+        !why.empty()) {
+      spdlog::warn("run {} by {} refused: {}", file, caller, why);
+      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why);
+    }
+  } else {
     grpc::Status status;
     auto version = resolve_job(registry_, schedule.job, status);
     if (!version) return status;
@@ -131,7 +142,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   std::stop_source stop;
   const Admission admission(*this, stop, schedule.peak_users());
   if (!admission.status().ok()) {
-    spdlog::warn("run {}: refused: {}", file,
+    spdlog::warn("run {} by {}: refused: {}", file, caller,
                  admission.status().error_message());
     return admission.status();
   }
@@ -186,8 +197,8 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     }
   } join_watcher{done, watcher};
 
-  spdlog::info("run {}: job {} {}, {} users at most, {} s", file, schedule.job,
-               where, schedule.peak_users(),
+  spdlog::info("run {} by {}: job {} {}, {} users at most, {} s", file, caller,
+               schedule.job, where, schedule.peak_users(),
                std::chrono::duration<double>(schedule.duration).count());
   agent::RunOptions options;
   options.stop = stop.get_token();
@@ -208,8 +219,9 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
         agent::run_schedule(schedule, runner, options);
     if (ctx->IsCancelled()) {
       spdlog::warn(
-          "run {}: the caller went away; load stopped after {} iterations",
-          file, results.total.iterations);
+          "run {} by {}: the caller went away; load stopped after {} "
+          "iterations",
+          file, caller, results.total.iterations);
       return grpc::Status(grpc::StatusCode::CANCELLED, "caller went away");
     }
     golo::RunUpdate update;
@@ -218,8 +230,8 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     update.set_resultsjson(results.to_json().dump(
         -1, ' ', false, nlohmann::json::error_handler_t::replace));
     writer->Write(update);
-    spdlog::info("run {}: {} iterations, {} errors, {} dropped{}", file,
-                 results.total.iterations, results.total.errors,
+    spdlog::info("run {} by {}: {} iterations, {} errors, {} dropped{}", file,
+                 caller, results.total.iterations, results.total.errors,
                  results.total.dropped,
                  results.stopped_early ? ", stopped early" : "");
     // Results sent, but never a plain success: the caller must not take a
@@ -237,7 +249,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
               " s; the results sent hold what it measured");
     return grpc::Status::OK;
   } catch (const std::exception &e) {
-    spdlog::error("run {}: {}", file, e.what());
+    spdlog::error("run {} by {}: {}", file, caller, e.what());
     return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, e.what());
   }
 }

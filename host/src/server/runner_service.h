@@ -13,6 +13,7 @@
 
 #include "golo/golo.grpc.pb.h"
 #include "plugins/plugin_registry.h"
+#include "server/control_settings.h"
 
 namespace golo::host {
 
@@ -23,8 +24,9 @@ struct RunLimits {
 
 class RunnerService final : public golo::Runner::Service {
  public:
-  RunnerService(PluginRegistry &registry, RunLimits limits)
-      : registry_(registry), limits_(limits) {}
+  RunnerService(PluginRegistry &registry, RunLimits limits,
+                const ControlSettings &settings)
+      : registry_(registry), limits_(limits), settings_(settings) {}
   grpc::Status Run(grpc::ServerContext *ctx, const golo::RunRequest *req,
                    grpc::ServerWriter<golo::RunUpdate> *writer) override;
   // Asks every running schedule to stop (the host is shutting down) and
@@ -36,6 +38,7 @@ class RunnerService final : public golo::Runner::Service {
   class Admission;  // a run counted against the caps while it lives
   PluginRegistry &registry_;
   const RunLimits limits_;
+  const ControlSettings &settings_;
   std::mutex mutex_;
   std::set<std::stop_source *> running_;
   std::uint64_t users_in_use_ = 0;

@@ -11,26 +11,32 @@
 namespace golo::host {
 
 struct HostServer::Services {
-  Services(PluginRegistry &r, RunLimits runs)
-      : job(r), host(r), runner(r, runs) {}
+  Services(PluginRegistry &r, RunLimits runs, ControlSettings s)
+      : settings(std::move(s)),
+        job(r),
+        host(r, settings),
+        runner(r, runs, settings) {}
+  ControlSettings settings;
   JobService job;
   HostService host;
   RunnerService runner;
   HealthService health;
 };
 
-HostServer::HostServer(PluginRegistry &registry, ServerLimits limits)
+HostServer::HostServer(PluginRegistry &registry, ServerLimits limits,
+                       ControlSettings settings)
     : registry_(registry),
       limits_(limits),
-      services_(std::make_unique<Services>(registry, limits.runs)) {}
+      services_(std::make_unique<Services>(registry, limits.runs,
+                                           std::move(settings))) {}
 
 HostServer::~HostServer() = default;
 
-bool HostServer::start(const std::string &listen_addr) {
+bool HostServer::start(const std::string &listen_addr,
+                       std::shared_ptr<grpc::ServerCredentials> creds) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(listen_addr, grpc::InsecureServerCredentials(),
-                           &port_);
+  builder.AddListeningPort(listen_addr, std::move(creds), &port_);
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   // Every sync call holds a server thread; past the cap a call is answered
   // RESOURCE_EXHAUSTED at once rather than starting yet another thread.

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "plugins/plugin_registry.h"
+#include "server/control_settings.h"
 #include "server/runner_service.h"
 
 namespace golo::host {
@@ -22,11 +23,16 @@ struct ServerLimits {
 
 class HostServer {
  public:
-  explicit HostServer(PluginRegistry &registry, ServerLimits limits = {});
+  HostServer(PluginRegistry &registry, ServerLimits limits = {},
+             ControlSettings settings = {});
   ~HostServer();
   // Starts listening; returns false (with the reason logged) when the address
   // cannot be bound. Sets the bound port for ":0" addresses.
-  bool start(const std::string &listen_addr);
+  // creds: plaintext by default; TLS and the token check come from
+  // security::ServerSecurity.
+  bool start(const std::string &listen_addr,
+             std::shared_ptr<grpc::ServerCredentials> creds =
+                 grpc::InsecureServerCredentials());
   int port() const { return port_; }
   // Stops accepting calls, lets calls in flight finish within grace, then
   // cancels what remains. Schedules running inside the host stop their load.
