@@ -2,10 +2,12 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "golo_version.h"
 
 int main(int argc, char **argv) {
   CLI::App app{"golo: distributed load testing with plain-C plugins"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", golo_version_line("golo"));
   golo::cli::CommonOptions common;
   int timeout_ms = 30000;
   auto add_common = [&](CLI::App *cmd) {

@@ -17,6 +17,7 @@
 #include "plugins/call_board.h"
 #include "plugins/directory_watcher.h"
 #include "plugins/plugin_registry.h"
+#include "server/health_listener.h"
 #include "server/server.h"
 #include "supervisor/quarantine_list.h"
 
@@ -88,6 +89,9 @@ int main(int argc, char **argv) {
 
   golo::host::HostServer server(*registry);
   if (!server.start(opts.listen)) return 1;
+  golo::host::HealthListener health_port;
+  if (!opts.health_listen.empty() && !health_port.start(opts.health_listen))
+    return 1;
   golo::host::board_set_phase(golo::board::Phase::kServing);
   if (supervised) {
     // The supervisor prints the port and starts counting this worker as
@@ -121,6 +125,7 @@ int main(int argc, char **argv) {
         continue;
       }
       golo::host::board_set_phase(golo::board::Phase::kStopping);
+      health_port.shutdown();  // probes see the stop at once
       spdlog::info("{}: stopping; calls in flight get {} s to finish",
                    sig == SIGINT ? "SIGINT" : "SIGTERM", opts.shutdown_grace_s);
       // gRPC's shutdown waits for every handler to return, and a call stuck

@@ -14,6 +14,8 @@ struct HostOptions {
   std::string plugins_dir = "/var/lib/golo/plugins";
   std::string log_level = "info";
   bool watch = false;
+  // Also serve grpc.health.v1 alone, in plaintext, here (Kubernetes probes).
+  std::string health_listen;
   // SIGINT/SIGTERM: how long calls and runs in flight may finish.
   double shutdown_grace_s = 10;
   // How long a plugin's golo_init may take before its load fails.
@@ -23,8 +25,8 @@ struct HostOptions {
   double stuck_limit_s = 60;
 
   // Set by the supervisor for the worker it starts; hidden from --help.
-  int board_fd = -1;  // the shared crash board (supervisor/board.h)
-  int ready_fd = -1;  // the worker writes its port here once it serves
+  int board_fd = -1;       // the shared crash board (supervisor/board.h)
+  int ready_fd = -1;       // the worker writes its port here once it serves
   int quarantine_fd = -1;  // versions not to load (quarantine_list.h)
   int worker_number = 0;
 };
