@@ -6,6 +6,7 @@
 #   /usr/share/pkgconfig/golo-plugin.pc           its compile flags
 #   /lib/systemd/system/golo-host.service         serves /var/lib/golo/plugins
 #   /usr/share/doc/golo/{copyright,changelog.Debian.gz}
+#   /usr/share/man/man1/{golo,golo-host}.1.gz     from --help (help2man)
 # tests/packaging builds it, runs lintian and checks these paths.
 
 set(GOLO_PACKAGING_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -13,9 +14,7 @@ set(GOLO_DEB_RELEASE 1 CACHE STRING "Debian revision of the package (golo_VERSIO
 set(GOLO_DEB_MAINTAINER "golo developers <golo@example.org>"
     CACHE STRING "The package's Maintainer field: NAME <EMAIL>")
 
-install(DIRECTORY ${GOLO_EXAMPLE_PLUGIN_DIR}/ DESTINATION lib/golo/plugins
-        FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
-        FILES_MATCHING PATTERN "*.so")
+# (The example plugins' install rule is in plugins/CMakeLists.txt.)
 # Debian 12 keeps system units in /lib (usrmerge makes both the same).
 install(FILES ${GOLO_PACKAGING_DIR}/golo-host.service DESTINATION /lib/systemd/system)
 install(FILES ${GOLO_PACKAGING_DIR}/debian/copyright DESTINATION share/doc/golo)
@@ -29,6 +28,29 @@ install(CODE "
                   OUTPUT_FILE \"\${doc}/changelog.Debian.gz\" COMMAND_ERROR_IS_FATAL ANY)
   file(CHMOD \"\${doc}/changelog.Debian.gz\" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
   message(STATUS \"Installing: \${doc}/changelog.Debian.gz\")
+")
+
+# Manual pages made from --help and --version by help2man, at install time
+# (the programs are built by then).
+install(CODE "
+  find_program(HELP2MAN help2man)
+  if(NOT HELP2MAN)
+    message(FATAL_ERROR \"help2man not found (scripts/install-deps.sh installs it)\")
+  endif()
+  set(man \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/share/man/man1\")
+  file(MAKE_DIRECTORY \"\${man}\")
+  foreach(page \"golo|$<TARGET_FILE:golo>|drive golo load-test hosts: run, trigger, plugins, reload\"
+               \"golo-host|$<TARGET_FILE:golo-host>|serve golo load-test plugins over gRPC\")
+    string(REPLACE \"|\" \";\" page \"\${page}\")
+    list(GET page 0 name)
+    list(GET page 1 exe)
+    list(GET page 2 what)
+    execute_process(COMMAND \"\${HELP2MAN}\" --no-info --no-discard-stderr -n \"\${what}\" \"\${exe}\"
+                    COMMAND gzip -9n
+                    OUTPUT_FILE \"\${man}/\${name}.1.gz\" COMMAND_ERROR_IS_FATAL ANY)
+    file(CHMOD \"\${man}/\${name}.1.gz\" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+    message(STATUS \"Installing: \${man}/\${name}.1.gz\")
+  endforeach()
 ")
 
 # golo-plugin.pc names the install prefix, which cpack sets (/usr) only when
@@ -56,10 +78,8 @@ set(CPACK_DEBIAN_PACKAGE_RELEASE ${GOLO_DEB_RELEASE})
 set(CPACK_PACKAGE_CONTACT "${GOLO_DEB_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${GOLO_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "distributed load testing with plain-C plugins")
-# The long description: lines after the first are Debian's extended
-# description (CPack indents them).
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "distributed load testing with plain-C plugins
-golo runs load tests written as one C function, golo_trigger, compiled to a
+# The extended description; CPack puts the summary above it.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "golo runs load tests written as one C function, golo_trigger, compiled to a
 shared object. golo-host loads such plugins from /var/lib/golo/plugins,
 hot-reloads them, serves go-lo's Job.Trigger gRPC service and runs whole
 schedules of users and arrival rates in-process, measuring latency in

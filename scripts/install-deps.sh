@@ -10,8 +10,9 @@ BUILD_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libspdlog-dev libfmt-dev doctest-dev libcurl4-openssl-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
-  # the .deb: cpack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file
-  dpkg-dev file
+  # the .deb: cpack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file;
+  # the manual pages are made by help2man
+  dpkg-dev file help2man
 )
 PACKAGES=(
   "${BUILD_PACKAGES[@]}"
