@@ -41,10 +41,10 @@ const fail = (where, msg) => errors.push(`${where}: ${msg}`);
 // --- 1 and 2: schema, strictly ---------------------------------------------
 
 function modelClass(apiVersion, kind) {
-  const group = apiVersion.includes('/') ? apiVersion : apiVersion; // v1, apps/v1, ...
   let mod;
   try {
-    mod = req(`kubernetes-models/${group}`);
+    // v1, apps/v1, networking.k8s.io/v1: the package's own module paths.
+    mod = req(`kubernetes-models/${apiVersion}`);
   } catch (e) {
     return null;
   }
