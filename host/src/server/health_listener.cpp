@@ -31,9 +31,10 @@ bool HealthListener::start(const std::string &address) {
 void HealthListener::shutdown() {
   if (!server_) return;
   health_.set_not_serving();
-  // Watch streams notice within 100 ms; past that they are cancelled.
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    std::chrono::milliseconds(200));
+  // No grace: a Check is instant, and a Watch stream cut short tells its
+  // caller as much as NOT_SERVING would. (A grace here would be waited out
+  // whenever a probe keeps its connection open.)
+  server_->Shutdown(std::chrono::system_clock::now());
   server_->Wait();
   server_.reset();
 }

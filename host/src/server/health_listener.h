@@ -21,7 +21,7 @@ class HealthListener {
   // cannot be bound.
   bool start(const std::string &address);
   int port() const { return port_; }
-  // NOT_SERVING from now on, then stops (Watch callers get the change).
+  // NOT_SERVING from now on, and stops at once.
   void shutdown();
 
  private:
