@@ -4,10 +4,12 @@
 
 #include "commands.h"
 #include "connection_options.h"
+#include "golo_version.h"
 
 int main(int argc, char **argv) {
   CLI::App app{"golo: distributed load testing with plain-C plugins"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", golo_version_line("golo"));
   golo::cli::CommonOptions common;
   common.host = golo::cli::default_host();
   int timeout_ms = 30000;

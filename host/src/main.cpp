@@ -19,6 +19,7 @@
 #include "plugins/directory_watcher.h"
 #include "plugins/plugin_registry.h"
 #include "security/server_security.h"
+#include "server/health_listener.h"
 #include "server/server.h"
 #include "supervisor/quarantine_list.h"
 
@@ -116,6 +117,9 @@ int main(int argc, char **argv) {
        security->authorizer()});
   if (!server.start(opts.listen, security->credentials())) return 1;
   spdlog::info("control plane: {}", security->summary());
+  golo::host::HealthListener health_port;
+  if (!opts.health_listen.empty() && !health_port.start(opts.health_listen))
+    return 1;
   golo::host::board_set_phase(golo::board::Phase::kServing);
   if (supervised) {
     // The supervisor prints the port and starts counting this worker as
@@ -150,6 +154,7 @@ int main(int argc, char **argv) {
         continue;
       }
       golo::host::board_set_phase(golo::board::Phase::kStopping);
+      health_port.shutdown();  // probes see the stop at once
       spdlog::info("{}: stopping; calls in flight get {} s to finish",
                    sig == SIGINT ? "SIGINT" : "SIGTERM", opts.shutdown_grace_s);
       // gRPC's shutdown waits for every handler to return, and a call stuck

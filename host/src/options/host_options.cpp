@@ -1,12 +1,26 @@
 #include "options/host_options.h"
 
+#include <filesystem>
+
+#include "golo_version.h"
+
 namespace golo::host {
 
 void add_host_options(CLI::App &app, HostOptions &o) {
+  // Named after the binary that parses (golo-host or golo-host-worker):
+  // CLI11 takes the app's name from argv[0] when it parses.
+  app.set_version_flag("--version", [&app] {
+    return golo_version_line(
+        std::filesystem::path(app.get_name()).filename().string());
+  });
   app.add_option("--listen", o.listen, "address to serve on (host:port)")
       ->capture_default_str();
   app.add_option("--plugins", o.plugins_dir, "directory of NAME.so plugins")
       ->capture_default_str();
+  app.add_option("--health-listen", o.health_listen,
+                 "also serve grpc.health.v1 alone, in plaintext, on this "
+                 "address (host:port): for probes that cannot speak TLS, "
+                 "such as Kubernetes' gRPC probes");
   app.add_flag("--watch", o.watch,
                "reload when files in the plugins directory change");
   app.add_flag("--allow-unsafe-permissions", o.allow_unsafe_permissions,

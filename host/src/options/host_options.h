@@ -18,6 +18,8 @@ struct HostOptions {
   bool watch = false;
   // Load plugin files whatever their owner and mode (logged as a warning).
   bool allow_unsafe_permissions = false;
+  // Also serve grpc.health.v1 alone, in plaintext, here (Kubernetes probes).
+  std::string health_listen;
   // SIGINT/SIGTERM: how long calls and runs in flight may finish.
   double shutdown_grace_s = 10;
   // How long a plugin's golo_init may take before its load fails.
@@ -40,8 +42,8 @@ struct HostOptions {
   std::uint64_t max_plugin_size = 64ull * 1024 * 1024;
 
   // Set by the supervisor for the worker it starts; hidden from --help.
-  int board_fd = -1;  // the shared crash board (supervisor/board.h)
-  int ready_fd = -1;  // the worker writes its port here once it serves
+  int board_fd = -1;       // the shared crash board (supervisor/board.h)
+  int ready_fd = -1;       // the worker writes its port here once it serves
   int quarantine_fd = -1;  // versions not to load (quarantine_list.h)
   int worker_number = 0;
 };

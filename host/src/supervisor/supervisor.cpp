@@ -36,6 +36,11 @@ std::string describe(const board::Version &v) {
          std::string(v.sha256).substr(0, 12) + ", " + v.file + ")";
 }
 
+void notify(const SdNotifier &systemd, const std::string &state) {
+  std::string error;
+  if (!systemd.notify(state, error)) spdlog::warn("{}", error);
+}
+
 }  // namespace
 
 Supervisor::Supervisor(SupervisorConfig cfg) : cfg_(std::move(cfg)) {}
@@ -137,6 +142,9 @@ void Supervisor::read_ready(Worker &w) {
     // For scripts that pass port 0: the port actually bound, on stdout.
     std::printf("listening on port %d\n", port);
     std::fflush(stdout);
+    // Plugins scanned and the port serving: systemd may start what
+    // depends on us (Type=notify).
+    notify(systemd_, "READY=1\nSTATUS=serving on port " + std::to_string(port));
   }
   quick_failures_ = 0;
   // A replacement serves: now the workers it replaces may go.
@@ -324,6 +332,7 @@ int Supervisor::run() {
         return 1;
       } else {
         stopping_ = true;
+        notify(systemd_, "STOPPING=1");
         stop_deadline_ = Clock::now() + cfg_.shutdown_grace + 1s;
         spdlog::info(
             "{}: stopping; calls and runs in flight get {} ms to finish",

@@ -16,6 +16,7 @@
 
 #include "supervisor/board.h"
 #include "supervisor/quarantine_list.h"
+#include "supervisor/sd_notify.h"
 
 namespace golo::supervisor {
 
@@ -58,6 +59,7 @@ class Supervisor {
   Worker *newest();
 
   SupervisorConfig cfg_;
+  SdNotifier systemd_;  // READY=1 once the first worker serves, STOPPING=1
   std::vector<Worker> workers_;
   std::vector<QuarantineEntry> quarantine_;
   int next_number_ = 1;
