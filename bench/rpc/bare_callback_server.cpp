@@ -1,0 +1,49 @@
+// bare_callback_server: the least a Job.Trigger server can do with gRPC's
+// callback API. Trigger answers an empty Response at once, finishing the
+// reactor inline (no thread hop). With bare_server (the sync API), the
+// reference golo-host's Trigger path is measured against: the faster of the
+// two is the bar.
+//
+//   bare_callback_server [--listen 127.0.0.1:0]   prints "listening on port N"
+#include <grpcpp/grpcpp.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "golo/golo.grpc.pb.h"
+
+namespace {
+
+class BareJob final : public golo::Job::CallbackService {
+  grpc::ServerUnaryReactor *Trigger(grpc::CallbackServerContext *ctx,
+                                    const golo::Context *,
+                                    golo::Response *) override {
+    auto *reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  std::string listen = "127.0.0.1:0";
+  for (int i = 1; i + 1 < argc; i += 2)
+    if (std::strcmp(argv[i], "--listen") == 0) listen = argv[i + 1];
+  BareJob service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::fprintf(stderr, "bare_callback_server: cannot listen on %s\n",
+                 listen.c_str());
+    return 1;
+  }
+  std::printf("listening on port %d\n", port);
+  std::fflush(stdout);
+  server->Wait();
+  return 0;
+}
