@@ -4,7 +4,11 @@
 // reference golo-host's Trigger path is measured against: the faster of the
 // two is the bar.
 //
-//   bare_callback_server [--listen 127.0.0.1:0]   prints "listening on port N"
+//   bare_callback_server [--listen 127.0.0.1:0] [--with-sync-service]
+//
+// prints "listening on port N". --with-sync-service also registers an
+// (unused) sync-API service, as golo-host serves Host, Runner and health
+// beside its callback Job service: what mixing the two APIs costs.
 #include <grpcpp/grpcpp.h>
 
 #include <cstdio>
@@ -29,13 +33,19 @@ class BareJob final : public golo::Job::CallbackService {
 
 int main(int argc, char **argv) {
   std::string listen = "127.0.0.1:0";
-  for (int i = 1; i + 1 < argc; i += 2)
-    if (std::strcmp(argv[i], "--listen") == 0) listen = argv[i + 1];
+  bool with_sync = false;
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--listen") == 0 && i + 1 < argc)
+      listen = argv[++i];
+    else if (std::strcmp(argv[i], "--with-sync-service") == 0)
+      with_sync = true;
   BareJob service;
+  golo::Host::Service sync_service;  // every method UNIMPLEMENTED
   int port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  if (with_sync) builder.RegisterService(&sync_service);
   auto server = builder.BuildAndStart();
   if (!server || port == 0) {
     std::fprintf(stderr, "bare_callback_server: cannot listen on %s\n",

@@ -14,6 +14,8 @@
 #   BENCH_RPC_ALONE=1        also golo-host-worker run alone (unsupervised)
 #   GOLO_BEFORE_BUILD=DIR    also DIR/host/golo-host, another build (e.g. of
 #                            the commit before the supervisor)
+# and what mixing gRPC's APIs costs:
+#   BENCH_RPC_MIXED=1        also bare_callback_server --with-sync-service
 #
 #   bench/rpc/run.sh          (GOLO_BUILD_DIR: default build/release)
 set -euo pipefail
@@ -41,8 +43,8 @@ if [[ -n ${GOLO_BEFORE_BUILD:-} ]]; then
   pid[before]=$host_pid addr[before]=$host_addr
   servers+=(before)
 fi
-start_bare() { # start_bare NAME BINARY
-  "$2" --listen 127.0.0.1:0 >"$work/$1.port" 2>"$work/$1.log" &
+start_bare() { # start_bare NAME BINARY [ARGS...]
+  "$2" --listen 127.0.0.1:0 "${@:3}" >"$work/$1.port" 2>"$work/$1.log" &
   pid[$1]=$!
   bench_pids+=("${pid[$1]}")
   for _ in $(seq 200); do grep -q "listening on port" "$work/$1.port" && break; sleep 0.05; done
@@ -50,6 +52,10 @@ start_bare() { # start_bare NAME BINARY
 }
 start_bare bare "$bare"
 start_bare bare_cb "$bare_cb"
+if [[ ${BENCH_RPC_MIXED:-0} = 1 ]]; then
+  start_bare mixed "$bare_cb" --with-sync-service
+  servers+=(mixed)
+fi
 
 field() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 measure() { # measure NAME INFLIGHT REP
@@ -80,7 +86,7 @@ for n in $levels; do
     # this repetition's ratios to the faster bare server of the same repetition
     best=$(awk -v a="$(one "bare@$n.$r" cps)" -v b="$(one "bare_cb@$n.$r" cps)" 'BEGIN { print (a > b ? a : b) }')
     for s in "${servers[@]}"; do
-      [[ $s = bare* ]] || sample "$s@$n" rep_ratio "$(ratio "$(one "$s@$n.$r" cps)" "$best")"
+      [[ $s = bare || $s = bare_cb ]] || sample "$s@$n" rep_ratio "$(ratio "$(one "$s@$n.$r" cps)" "$best")"
     done
     echo "  repetition $r at $n in flight: golo / faster bare = $(one "golo@$n" rep_ratio | tail -1)" >&2
   done
@@ -104,16 +110,15 @@ done
 
 if ((${#servers[@]} > 3)); then
   echo
-  echo "Before/after the supervisor: golo-host (supervisor + worker) beside$([[ -n ${pid[alone]:-} ]] && echo " golo-host-worker alone")$([[ -n ${pid[before]:-} ]] && echo " and the build in $GOLO_BEFORE_BUILD (before)"); ratios are of medians."
+  echo "Beside it: golo-host-worker alone (alone: no supervisor), the build in ${GOLO_BEFORE_BUILD:-(none)} (before), bare_callback_server --with-sync-service (mixed). Ratios of medians, and the median of per-repetition ratios to the faster bare server."
   echo
-  ref=golo
-  [[ -n ${pid[before]:-} ]] && ref=before
-  echo "| in flight | server | calls/s | ÷ $ref | p50/p99 µs | calls/server-CPU-s |"
-  echo "|---|---|---|---|---|---|"
+  echo "| in flight | server | calls/s | ÷ golo | ÷ faster bare (per-repetition median) | p50/p99 µs | calls/server-CPU-s |"
+  echo "|---|---|---|---|---|---|---|"
   for n in $levels; do
     for s in "${servers[@]}"; do
-      [[ $s = bare* ]] && continue
-      echo "| $n | $s | $(fmt0 "$(med "$s@$n" cps)") | $(ratio "$(med "$s@$n" cps)" "$(med "$ref@$n" cps)") | $(med "$s@$n" p50)/$(med "$s@$n" p99) | $(fmt0 "$(med "$s@$n" per_cpu)") |"
+      [[ $s = bare || $s = bare_cb ]] && continue
+      rr=$(awk -v k="$s@$n" '$1 == k && $2 == "rep_ratio" { print $3 }' "$work/samples" | median)
+      echo "| $n | $s | $(fmt0 "$(med "$s@$n" cps)") | $(ratio "$(med "$s@$n" cps)" "$(med "golo@$n" cps)") | $rr | $(med "$s@$n" p50)/$(med "$s@$n" p99) | $(fmt0 "$(med "$s@$n" per_cpu)") |"
     done
   done
 fi

@@ -45,7 +45,7 @@ struct Version {
 
 // One thread's current call. version is an index + 1 into versions (0: not
 // in a plugin). started_ns and deadline_ns are CLOCK_MONOTONIC(_COARSE).
-struct Slot {
+struct alignas(64) Slot {  // one cache line each: no false sharing
   std::atomic<std::int32_t> owner;  // tid of the thread holding the slot
   std::atomic<std::uint32_t> version;
   std::atomic<std::uint32_t> entry;
