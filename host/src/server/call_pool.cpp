@@ -33,6 +33,11 @@ std::size_t CallPool::threads() const {
   return threads_;
 }
 
+std::size_t CallPool::idle() const {
+  std::lock_guard lock(mutex_);
+  return idle_;
+}
+
 void CallPool::work() {
   std::unique_lock lock(mutex_);
   for (;;) {

@@ -29,6 +29,7 @@ class CallPool {
   void submit(std::function<void()> task);
 
   std::size_t threads() const;  // alive now
+  std::size_t idle() const;     // of which waiting for a task
 
  private:
   void work();
