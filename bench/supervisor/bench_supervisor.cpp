@@ -54,14 +54,16 @@ struct Options {
   std::string segv = std::string(GOLO_TEST_PLUGIN_DIR) + "/misbehave_segv.so";
   std::string mode = "plugin";
   int rounds = 20;
+  bool keep = false;  // keep the work directory (the host's log) and say where
 };
 
 [[noreturn]] void usage(const char *why) {
-  std::fprintf(stderr,
-               "bench_supervisor: %s\n"
-               "usage: bench_supervisor [--mode plugin|kill] [--rounds N]\n"
-               "         [--host-binary PATH] [--noop SO] [--segv SO]\n",
-               why);
+  std::fprintf(
+      stderr,
+      "bench_supervisor: %s\n"
+      "usage: bench_supervisor [--mode plugin|kill] [--rounds N] [--keep]\n"
+      "         [--host-binary PATH] [--noop SO] [--segv SO]\n",
+      why);
   std::exit(2);
 }
 
@@ -77,6 +79,8 @@ Options parse(int argc, char **argv) {
       o.mode = value();
     else if (a == "--rounds")
       o.rounds = std::stoi(value());
+    else if (a == "--keep")
+      o.keep = true;
     else if (a == "--host-binary")
       o.host_binary = value();
     else if (a == "--noop")
@@ -282,7 +286,11 @@ int main(int argc, char **argv) {
                  (work / "host.log").c_str());
     return 1;
   }
-  fs::remove_all(work);
+  if (o.keep)
+    std::fprintf(stderr, "bench_supervisor: the host's log is %s\n",
+                 (work / "host.log").c_str());
+  else
+    fs::remove_all(work);
   std::printf(
       "mode=%s rounds=%zu median_ms=%.1f p90_ms=%.1f max_ms=%.1f "
       "failed_attempts=%llu errors=%d\n",
