@@ -9,6 +9,7 @@ bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${GOLO_BUILD_DIR:-$bench_root/build/release}
 [[ $build = /* ]] || build=$bench_root/$build
 golo_host=$build/host/golo-host
+golo_worker=$build/host/golo-host-worker
 golo_cli=$build/cli/golo
 plugins_out=$build/plugins-out
 reps=${BENCH_REPS:-3}
@@ -42,14 +43,16 @@ vm_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # start_host NAME PLUGIN... : a golo-host serving copies of the given plugins
 # from $work/NAME; sets host_addr, host_pid (its worker, which loads the
 # plugins and serves: what the benchmarks measure) and host_main_pid (the
-# supervisor, which stops both).
+# supervisor, which stops both). HOST_BIN=PATH runs another build's
+# golo-host, or golo-host-worker alone (unsupervised); a host without a
+# worker process is both pids.
 start_host() {
-  local name=$1 p
+  local name=$1 p bin=${HOST_BIN:-$golo_host}
   shift
   mkdir -p "$work/$name"
   for p in "$@"; do cp "$plugins_out/$p.so" "$work/$name/"; done
   [[ -f $work/http_get.conf ]] && cp "$work/http_get.conf" "$work/$name/"
-  "$golo_host" --listen 127.0.0.1:0 --plugins "$work/$name" --log-level warn \
+  "$bin" --listen 127.0.0.1:0 --plugins "$work/$name" --log-level warn \
     >"$work/$name.port" 2>"$work/$name.log" &
   host_main_pid=$!
   bench_pids+=("$host_main_pid")
@@ -57,7 +60,8 @@ start_host() {
   for _ in $(seq 200); do grep -q "listening on port" "$work/$name.port" 2>/dev/null && break; sleep 0.05; done
   host_addr="127.0.0.1:$(sed -n 's/listening on port //p' "$work/$name.port")"
   [[ $host_addr != 127.0.0.1: ]] || { cat "$work/$name.log" >&2; exit 1; }
-  host_pid=$(pgrep -P "$host_main_pid" | head -1)
+  host_pid=$(pgrep -P "$host_main_pid" | head -1 || true)
+  [[ -n $host_pid ]] || host_pid=$host_main_pid
 }
 
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }

@@ -9,6 +9,11 @@
 # second golo-host. CPU is user+sys of the process(es) doing the work, from
 # /proc/PID/stat. Target: >= 1,000,000 iterations/s.
 #
+# Before/after the supervisor (issue 9), on request, each level also on:
+#   BENCH_INPROCESS_ALONE=1  golo-host-worker run alone (unsupervised)
+#   GOLO_BEFORE_BUILD=DIR    DIR/host/golo-host, another build (e.g. of the
+#                            commit before the supervisor)
+#
 #   bench/inprocess/run.sh    (GOLO_BUILD_DIR: default build/release)
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
@@ -18,14 +23,28 @@ remote_users=${BENCH_REMOTE_USERS:-8}
 bare=$build/bench/inprocess/bare_loop
 need "$golo_host" "$golo_cli" "$bare" "$plugins_out/noop.so"
 
+declare -A hpid haddr
+hosts=(golo)
 start_host golo noop
-golo_pid=$host_pid golo_addr=$host_addr
+hpid[golo]=$host_pid haddr[golo]=$host_addr
+if [[ ${BENCH_INPROCESS_ALONE:-0} = 1 ]]; then
+  need "$golo_worker"
+  HOST_BIN=$golo_worker start_host alone noop
+  hpid[alone]=$host_pid haddr[alone]=$host_addr
+  hosts+=(alone)
+fi
+if [[ -n ${GOLO_BEFORE_BUILD:-} ]]; then
+  need "$GOLO_BEFORE_BUILD/host/golo-host"
+  HOST_BIN=$GOLO_BEFORE_BUILD/host/golo-host start_host before noop
+  hpid[before]=$host_pid haddr[before]=$host_addr
+  hosts+=(before)
+fi
 start_host target noop
 target_pid=$host_pid target_addr=$host_addr
 
 jq_total() { jq -r ".total.$2" "$1"; }
-run_golo() { # run_golo KEY USERS [golo run args...]
-  local key=$1 users=$2 c0 c1 t0 t1
+run_golo() { # run_golo KEY USERS [golo run args...]; HOST=alone|before
+  local key=$1 users=$2 c0 c1 t0 t1 golo_pid=${hpid[${HOST:-golo}]} golo_addr=${haddr[${HOST:-golo}]}
   shift 2
   write_schedule "$work/s.yaml" noop "$users" 0 "${seconds}s"
   c0=$(cpu_s "$golo_pid") t0=$(cpu_s "$target_pid")
@@ -54,10 +73,14 @@ run_bare() { # run_bare KEY USERS
   echo "  $1: $line" >&2
 }
 
+run_one() { # run_one NAME USERS
+  if [[ $1 = bare ]]; then run_bare "bare@$2" "$2"; else HOST=$1 run_golo "$1@$2" "$2"; fi
+}
+order=("${hosts[@]}" bare)
 for n in $levels; do
   for r in $(seq "$reps"); do
-    if ((r % 2)); then run_golo "golo@$n" "$n"; run_bare "bare@$n" "$n"
-    else run_bare "bare@$n" "$n"; run_golo "golo@$n" "$n"; fi
+    k=$(((r - 1) % ${#order[@]}))
+    for s in "${order[@]:k}" "${order[@]:0:k}"; do run_one "$s" "$n"; done
   done
 done
 for r in $(seq "$reps"); do
@@ -81,3 +104,16 @@ echo "|---|---|---|---|---|"
 l=$(med local rate) rm=$(med remote rate)
 echo "| in-process | $(fmt0 "$l") | $(med local p50)/$(med local p99) | $(fmt0 "$(med local per_cpu)") | $(ratio "$l" "$rm") |"
 echo "| per-iteration RPC | $(fmt0 "$rm") | $(med remote p50)/$(med remote p99) | $(fmt0 "$(med remote per_cpu)") | 1 |"
+
+if ((${#hosts[@]} > 1)); then
+  echo
+  echo "Before/after the supervisor: golo-host (supervisor + worker)$([[ -n ${hpid[alone]:-} ]] && echo ", golo-host-worker alone (alone)")$([[ -n ${hpid[before]:-} ]] && echo ", the build in $GOLO_BEFORE_BUILD (before)"); ratios of medians."
+  echo
+  echo "| users | host | it/s | ÷ golo | p50/p99 µs | it/CPU-s |"
+  echo "|---|---|---|---|---|---|"
+  for n in $levels; do
+    for h in "${hosts[@]}"; do
+      echo "| $n | $h | $(fmt0 "$(med "$h@$n" rate)") | $(ratio "$(med "$h@$n" rate)" "$(med "golo@$n" rate)") | $(med "$h@$n" p50)/$(med "$h@$n" p99) | $(fmt0 "$(med "$h@$n" per_cpu)") |"
+    done
+  done
+fi

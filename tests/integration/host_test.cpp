@@ -295,6 +295,58 @@ TEST_CASE("a serial plugin is never entered twice at once") {
   CHECK(host.list().plugins(0).serial());
 }
 
+TEST_CASE(
+    "calls that sleep in a plugin do not hold up other jobs' calls, and "
+    "past their deadline they count as stuck") {
+  // More sleeping calls than gRPC has callback threads on any machine (at
+  // most 16): had they all run on those threads, noop could not answer.
+  constexpr int kSleeping = 17;
+  TempDir dir;
+  install_plugin(example_plugin("noop"), dir.path(), "noop");
+  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
+  write_text(dir.path() / "sleepy.conf", "sleep_ms = 2500\n");
+  HostProcess host(dir.path());
+  auto channel = host.channel();
+  std::vector<std::future<grpc::Status>> sleeping;
+  for (int i = 0; i < kSleeping; ++i)
+    sleeping.push_back(std::async(std::launch::async, [&] {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(800));
+      golo::Context req;
+      req.set_jobname("sleepy");
+      golo::Response r;
+      return golo::Job::NewStub(channel)->Trigger(&ctx, req, &r);
+    }));
+  auto sleepy_status = [&] {
+    const auto list = host.list();
+    for (const auto &p : list.plugins())
+      if (p.job() == "sleepy") return p;
+    return golo::PluginStatus();
+  };
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (sleepy_status().inflight() < kSleeping &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(sleepy_status().inflight() == kSleeping);
+
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  for (int i = 0; i < 20; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    golo::Response r;
+    CHECK(host.trigger("noop", r).ok());
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - t0);
+  }
+  CHECK(slowest < std::chrono::milliseconds(300));
+
+  // Every sleeping call, on a gRPC thread or not, had the caller's deadline.
+  for (auto &s : sleeping)
+    CHECK(s.get().error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
+  const auto sleepy = sleepy_status();
+  CHECK(sleepy.stuck() == kSleeping);
+  CHECK(sleepy.inflight() == kSleeping);
+}
+
 TEST_CASE("SIGTERM lets a call in flight finish runs shutdown exits 0") {
   TempDir dir, logs;
   install_plugin(test_plugin("version_a"), dir.path(), "slow");

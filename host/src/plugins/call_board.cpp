@@ -218,10 +218,10 @@ std::uint64_t board_stuck_calls(std::uint32_t id) {
       the_board()->slots_used.load(std::memory_order_relaxed);
   std::uint64_t stuck = 0;
   for (std::uint32_t i = 0; i < n; ++i) {
-    const board::Slot &s = the_board()->slots[i];
-    if (s.version.load(std::memory_order_relaxed) != id) continue;
-    const std::int64_t d = s.deadline_ns.load(std::memory_order_relaxed);
-    if (d != 0 && now > d) ++stuck;
+    board::CallView call;
+    if (!board::read_call(the_board()->slots[i], call) || call.version != id)
+      continue;
+    if (call.deadline_ns != 0 && now > call.deadline_ns) ++stuck;
   }
   return stuck;
 }

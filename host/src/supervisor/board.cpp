@@ -95,4 +95,18 @@ std::int64_t monotonic_coarse_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+bool read_call(const Slot &slot, CallView &out) {
+  out.version = slot.version.load(std::memory_order_acquire);
+  if (out.version == 0) return false;
+  out.entry = static_cast<Entry>(slot.entry.load(std::memory_order_acquire));
+  out.started_ns = slot.started_ns.load(std::memory_order_acquire);
+  out.deadline_ns = slot.deadline_ns.load(std::memory_order_acquire);
+  // The same call still there: the version and start unchanged. (A next
+  // call of the same version within one coarse tick passes too; its start
+  // is the same, so the call is no older than it looks.)
+  return out.entry != Entry::kNone && out.started_ns != 0 &&
+         slot.started_ns.load(std::memory_order_acquire) == out.started_ns &&
+         slot.version.load(std::memory_order_acquire) == out.version;
+}
+
 }  // namespace golo::board

@@ -45,7 +45,7 @@ struct Version {
 
 // One thread's current call. version is an index + 1 into versions (0: not
 // in a plugin). started_ns and deadline_ns are CLOCK_MONOTONIC(_COARSE).
-struct Slot {
+struct alignas(64) Slot {           // one cache line each: no false sharing
   std::atomic<std::int32_t> owner;  // tid of the thread holding the slot
   std::atomic<std::uint32_t> version;
   std::atomic<std::uint32_t> entry;
@@ -92,5 +92,17 @@ Board *create_private();
 void unmap(Board *b);
 
 std::int64_t monotonic_coarse_ns();
+
+// One slot's call, read by the supervisor while the worker may be ending it
+// or starting the next: false when the slot holds no call or changed while
+// it was read (an ending call restores the fields one by one, so a reader
+// could pair a live version with a started time of 0, "running since
+// boot"). Read it again on the next poll.
+struct CallView {
+  std::uint32_t version;
+  Entry entry;
+  std::int64_t started_ns, deadline_ns;
+};
+bool read_call(const Slot &slot, CallView &out);
 
 }  // namespace golo::board

@@ -254,17 +254,17 @@ void Supervisor::check_stuck(Worker &w) {
           .count();
   const std::uint32_t n = std::min(b.slots_used.load(), board::kMaxSlots);
   for (std::uint32_t i = 0; i < n; ++i) {
-    const board::Slot &s = b.slots[i];
-    const std::uint32_t version = s.version.load(std::memory_order_acquire);
-    if (version == 0) continue;
-    const std::int64_t started = s.started_ns.load();
-    const std::int64_t deadline = s.deadline_ns.load();
+    board::CallView call;
+    if (!board::read_call(b.slots[i], call)) continue;
+    const std::uint32_t version = call.version;
+    const std::int64_t started = call.started_ns;
+    const std::int64_t deadline = call.deadline_ns;
     // Stuck: past its deadline, or running the limit without one; replaced
     // once it has stayed so for the limit.
     const std::int64_t stuck_since =
         deadline != 0 ? std::max(deadline, started) : started;
     if (now - stuck_since < limit || now - started < limit) continue;
-    const auto entry = static_cast<board::Entry>(s.entry.load());
+    const board::Entry entry = call.entry;
     const board::Version &v = b.versions[version - 1];
     const auto secs = (now - started) / 1000000000;
     spdlog::error(
