@@ -252,13 +252,13 @@ TEST_CASE("a caller that cancels frees the run's threads") {
   sleepy_in(dir.path(), "sleep_ms = 5\n");
   HostProcess host(dir.path());
   calls_of(host, "sleepy");  // one call first, so gRPC's threads are up
-  const int before = thread_count(host.pid());
+  const int before = thread_count(host.worker_pid());
   {
     Stream s(host,
              "job:\n  name: sleepy\n  users: 50\n  pacing: 0\n"
              "  duration: 60s\n");
     REQUIRE(wait_for_load(host, "sleepy", 200ms));
-    const int during = thread_count(host.pid());
+    const int during = thread_count(host.worker_pid());
     CHECK(during >= before + 50);  // a thread per user, and the watcher
     const auto cancelled_at = Clock::now();
     s.ctx.TryCancel();
@@ -267,7 +267,7 @@ TEST_CASE("a caller that cancels frees the run's threads") {
   }
   int after = -1;
   for (int i = 0; i < 40; ++i) {  // joined as they end
-    after = thread_count(host.pid());
+    after = thread_count(host.worker_pid());
     if (after <= before + 1) break;
     std::this_thread::sleep_for(50ms);
   }
@@ -456,9 +456,8 @@ TEST_CASE("calls beyond --max-threads get RESOURCE_EXHAUSTED, then serve") {
   CHECK(
       run_command(cli_path() + " trigger --host " + host.address() + " sleepy",
                   &out) == 1);
-  CHECK(out == "golo trigger: golo-host at " + host.address() +
-                   " has no free server thread (its --max-threads cap): "
-                   "Server Threadpool Exhausted\n");
+  CHECK(out.rfind("golo trigger: ", 0) == 0);
+  CHECK(out.find("--max-threads") != std::string::npos);
   for (auto &t : callers) t.join();
   MESSAGE(ok.load() << " served, " << exhausted.load() << " refused");
   CHECK(ok >= 1);
@@ -488,7 +487,7 @@ TEST_CASE("a run whose threads cannot all start fails cleanly, leaking none") {
     return s.finish();
   };
   REQUIRE(open_run(2).ok());
-  const int baseline = thread_count(host.pid());
+  const int baseline = thread_count(host.worker_pid());
   // Open-model runs of ever more users: those that fit run; past the limit
   // either a user thread or, when the users took the last ones, the
   // scheduler's thread cannot start. Either way RESOURCE_EXHAUSTED, and
@@ -509,7 +508,7 @@ TEST_CASE("a run whose threads cannot all start fails cleanly, leaking none") {
     }
     int now = -1;
     for (int i = 0; i < 20; ++i) {  // joined within the call; allow a poller
-      now = thread_count(host.pid());
+      now = thread_count(host.worker_pid());
       if (now <= baseline + 1) break;
       std::this_thread::sleep_for(50ms);
     }

@@ -1,5 +1,6 @@
 #include "server/call_pool.h"
 
+#include <string>
 #include <thread>
 
 namespace golo::host {
@@ -18,6 +19,11 @@ void CallPool::submit(std::function<void()> task) {
   if (idle_ >= tasks_.size()) {
     wake_.notify_one();
     return;
+  }
+  if (max_threads_ != 0 && threads_ >= max_threads_) {
+    tasks_.pop_back();
+    throw Full("all " + std::to_string(max_threads_) +
+               " threads for plugin calls are busy (--max-threads)");
   }
   try {
     std::thread([this] { work(); }).detach();

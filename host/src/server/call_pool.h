@@ -11,21 +11,27 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <stdexcept>
 
 namespace golo::host {
 
 class CallPool {
  public:
+  // At most max_threads threads (0: no bound of ours).
   explicit CallPool(
+      std::size_t max_threads = 0,
       std::chrono::milliseconds idle_exit = std::chrono::seconds(10))
-      : idle_exit_(idle_exit) {}
+      : max_threads_(max_threads), idle_exit_(idle_exit) {}
   // Waits for every thread to finish its task and exit.
   ~CallPool();
   CallPool(const CallPool &) = delete;
   CallPool &operator=(const CallPool &) = delete;
 
-  // Runs task on a pool thread. Throws std::system_error when no thread is
-  // idle and none can be started.
+  // Runs task on a pool thread. Throws Full when every one of max_threads
+  // is busy, std::system_error when no thread can be started.
+  struct Full : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
   void submit(std::function<void()> task);
 
   std::size_t threads() const;  // alive now
@@ -34,6 +40,7 @@ class CallPool {
  private:
   void work();
 
+  const std::size_t max_threads_;
   const std::chrono::milliseconds idle_exit_;
   mutable std::mutex mutex_;
   std::condition_variable wake_, exited_;

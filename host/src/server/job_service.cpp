@@ -135,6 +135,9 @@ grpc::ServerUnaryReactor *JobService::Trigger(grpc::CallbackServerContext *ctx,
     pool_.submit([reactor, resp, deadline, version = std::move(version)] {
       reactor->Finish(run_trigger(*version, deadline, *resp));
     });
+  } catch (const CallPool::Full &e) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 std::string("golo-host: ") + e.what()));
   } catch (const std::exception &e) {
     reactor->Finish(
         grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,

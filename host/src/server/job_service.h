@@ -24,7 +24,9 @@ inline constexpr std::size_t kMaxJobNameBytes = 256;
 
 class JobService final : public golo::Job::CallbackService {
  public:
-  explicit JobService(PluginRegistry &registry) : registry_(registry) {}
+  // max_threads bounds the threads plugin calls run on (--max-threads).
+  JobService(PluginRegistry &registry, std::size_t max_threads)
+      : registry_(registry), pool_(max_threads) {}
   grpc::ServerUnaryReactor *Trigger(grpc::CallbackServerContext *ctx,
                                     const golo::Context *req,
                                     golo::Response *resp) override;

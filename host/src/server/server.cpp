@@ -12,11 +12,11 @@
 namespace golo::host {
 
 struct HostServer::Services {
-  Services(PluginRegistry &r, RunLimits runs, ControlSettings s)
+  Services(PluginRegistry &r, ServerLimits limits, ControlSettings s)
       : settings(std::move(s)),
-        job(r),
+        job(r, static_cast<std::size_t>(limits.max_threads)),
         host(r, settings),
-        runner(r, runs, settings) {}
+        runner(r, limits.runs, settings) {}
   ControlSettings settings;
   JobService job;
   HostService host;
@@ -28,8 +28,8 @@ HostServer::HostServer(PluginRegistry &registry, ServerLimits limits,
                        ControlSettings settings)
     : registry_(registry),
       limits_(limits),
-      services_(std::make_unique<Services>(registry, limits.runs,
-                                           std::move(settings))) {}
+      services_(
+          std::make_unique<Services>(registry, limits, std::move(settings))) {}
 
 HostServer::~HostServer() = default;
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "options/host_options.h"
+#include "options/listen_policy.h"
 #include "supervisor/listen_reservation.h"
 #include "supervisor/supervisor.h"
 
@@ -66,6 +67,17 @@ int main(int argc, char **argv) {
   CLI11_PARSE(app, argc, argv);
   spdlog::set_default_logger(spdlog::stderr_color_mt("golo-host"));
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
+
+  // The policy again in each worker; here first, so the refusal names the
+  // address as given and nothing is bound or started.
+  const auto verdict = golo::host::check_listen_policy(
+      {opts.listen, !opts.tls_cert.empty(), !opts.tls_key.empty(),
+       !opts.tls_client_ca.empty(), !opts.tokens_file.empty(), opts.insecure});
+  if (!verdict.ok) {
+    spdlog::error("{}", verdict.error);
+    return 2;
+  }
+  if (!verdict.warning.empty()) spdlog::warn("{}", verdict.warning);
 
   golo::supervisor::ListenReservation port;
   std::string error;

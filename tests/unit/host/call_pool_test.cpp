@@ -42,7 +42,7 @@ TEST_CASE("a task runs at once while every other thread of the pool blocks") {
 }
 
 TEST_CASE("an idle thread is reused, and leaves after the idle time") {
-  CallPool pool(100ms);
+  CallPool pool(0, 100ms);
   for (int i = 0; i < 3; ++i) {
     std::promise<void> ran;
     pool.submit([&] { ran.set_value(); });
@@ -63,4 +63,22 @@ TEST_CASE("the destructor waits for tasks in flight") {
     });
   }
   CHECK(finished);
+}
+
+TEST_CASE("a pool at its thread bound refuses a task, then takes it again") {
+  CallPool pool(2);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 2; ++i)
+    pool.submit([&, released] {
+      released.wait();
+      ++ran;
+    });
+  CHECK_THROWS_AS(pool.submit([&] { ++ran; }), CallPool::Full);
+  release.set_value();
+  REQUIRE(wait_for([&] { return ran.load() == 2 && pool.idle() >= 1; }, 2s));
+  pool.submit([&] { ++ran; });  // an idle thread takes it
+  CHECK(wait_for([&] { return ran.load() == 3; }, 2s));
+  CHECK(pool.threads() <= 2);
 }
