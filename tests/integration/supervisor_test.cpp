@@ -103,7 +103,13 @@ TEST_CASE(
     install_plugin(test_plugin(std::string("misbehave_") + c.build), dir.path(),
                    "bad");
     const std::string sha = sha256_of(dir.path() / "bad.so");
-    HostProcess host(dir.path());
+    TempDir runtime;  // where the workers keep their private copies
+    HostProcess host(dir.path(), {},
+                     {"RUNTIME_DIRECTORY=" + runtime.path().string()});
+    const pid_t first_worker = host.worker_pid();
+    // A crash leaves no core file: the worker may not write one.
+    CHECK(read_text("/proc/" + std::to_string(first_worker) + "/limits")
+              .find("Max core file size        0") != std::string::npos);
 
     golo::Response r;
     CHECK_FALSE(host.trigger("bad", r).ok());  // the call in flight fails
@@ -111,6 +117,23 @@ TEST_CASE(
     CHECK(back >= 0ms);
     CHECK(back < 1000ms);
     CHECK(alive(host.pid()));  // the supervisor itself never went down
+
+    // Nor a private copy: the dead worker's directory was swept by the next
+    // worker, whose own holds nothing but its pid file.
+    const pid_t second_worker = host.worker_pid();
+    CHECK(second_worker != first_worker);
+    CHECK(private_dir_of(runtime.path(), first_worker).empty());
+    const fs::path priv = private_dir_of(runtime.path(), second_worker);
+    REQUIRE_FALSE(priv.empty());
+    int entries = 0, dirs = 0;
+    for (const auto &e : fs::directory_iterator(priv)) {
+      (void)e;
+      ++entries;
+    }
+    for (const auto &e : fs::directory_iterator(runtime.path()))
+      if (e.path().filename().string().rfind("golo-host.", 0) == 0) ++dirs;
+    CHECK(entries == 1);  // pid
+    CHECK(dirs == 1);
 
     // Named in one line: job, generation, hash, how it died, where.
     const std::string log = host.log();
