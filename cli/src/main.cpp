@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "connection_options.h"
 #include "golo_version.h"
+#include "host_list.h"
 
 int main(int argc, char **argv) {
   CLI::App app{"golo: distributed load testing with plain-C plugins"};
@@ -16,7 +17,8 @@ int main(int argc, char **argv) {
   golo::cli::ConnectionFlags connection;
   auto add_common = [&](CLI::App *cmd) {
     cmd->add_option("--host", common.host,
-                    "golo-host address (host:port; default GOLO_HOST)")
+                    "golo-host address: HOST:PORT, or dns:///NAME:PORT "
+                    "(default GOLO_HOST)")
         ->capture_default_str();
     cmd->add_option("--timeout-ms", timeout_ms, "deadline for the call")
         ->capture_default_str();
@@ -46,7 +48,8 @@ int main(int argc, char **argv) {
   run->add_option("SCHEDULE", run_opts.schedule_file, "schedule file")
       ->required();
   run->add_option("--host", run_opts.hosts,
-                  "golo-host address; repeat for several (default GOLO_HOST)")
+                  "golo-host address; repeat for several; dns:///NAME:PORT is "
+                  "every address NAME has (default GOLO_HOST)")
       ->default_str(common.host);
   golo::cli::add_connection_flags(run, connection);
   run->add_option("--out", run_opts.out_file, "write the results as JSON here");
@@ -64,7 +67,8 @@ int main(int argc, char **argv) {
   push->add_option("--job", push_opts.job,
                    "job name (default: the file's base name)");
   push->add_option("--host", push_opts.hosts,
-                   "golo-host address; repeat for several (default GOLO_HOST)")
+                   "golo-host address; repeat for several; dns:///NAME:PORT is "
+                   "every address NAME has (default GOLO_HOST)")
       ->default_str(common.host);
   push->add_option("--timeout-ms", timeout_ms, "deadline for each host")
       ->capture_default_str();
@@ -77,11 +81,18 @@ int main(int argc, char **argv) {
   remove->add_option("JOB", remove_job, "job name")->required();
   remove
       ->add_option("--host", remove_hosts,
-                   "golo-host address; repeat for several (default GOLO_HOST)")
+                   "golo-host address; repeat for several; dns:///NAME:PORT is "
+                   "every address NAME has (default GOLO_HOST)")
       ->default_str(common.host);
   remove->add_option("--timeout-ms", timeout_ms, "deadline for each host")
       ->capture_default_str();
   golo::cli::add_connection_flags(remove, connection);
+
+  std::string hosts_file;
+  for (auto *cmd : {run, push, remove})
+    cmd->add_option("--hosts-file", hosts_file,
+                    "more hosts, one address a line ('#' comments); "
+                    "dns:///NAME:PORT lines too");
 
   CLI11_PARSE(app, argc, argv);
   common.timeout = std::chrono::milliseconds(timeout_ms);
@@ -94,8 +105,32 @@ int main(int argc, char **argv) {
     }
     golo::cli::set_connect_options(std::move(resolved));
   }
-  for (auto *hosts : {&run_opts.hosts, &push_opts.hosts, &remove_hosts})
-    if (hosts->empty()) hosts->push_back(common.host);
+  // dns:///NAME:PORT stands for every address NAME has, and --hosts-file
+  // adds lines; both resolved once, here, before anything is sent.
+  for (auto *hosts : {&run_opts.hosts, &push_opts.hosts, &remove_hosts}) {
+    if (hosts->empty() && hosts_file.empty()) hosts->push_back(common.host);
+    auto list = golo::cli::expand_hosts(*hosts, hosts_file);
+    if (!list.error.empty()) {
+      std::cerr << "golo: " << list.error << "\n";
+      return 2;
+    }
+    *hosts = std::move(list.hosts);
+  }
+  if (*trigger || *plugins || *reload) {
+    auto list = golo::cli::expand_hosts({common.host}, "");
+    if (!list.error.empty() || list.hosts.size() != 1) {
+      std::cerr << "golo: "
+                << (list.error.empty()
+                        ? "--host " + common.host + " names " +
+                              std::to_string(list.hosts.size()) +
+                              " hosts; this command talks to one (run, "
+                              "push and remove take several)"
+                        : list.error)
+                << "\n";
+      return 2;
+    }
+    common.host = list.hosts.front();
+  }
   if (*trigger) return golo::cli::trigger_command(common, job);
   if (*plugins) return golo::cli::plugins_command(common, json);
   if (*reload) return golo::cli::reload_command(common, json);

@@ -163,8 +163,12 @@ HostProcess::HostProcess(const fs::path &plugins_dir,
                         plugins_dir.string()})
     argv.push_back(a);
   // The loopback default unless the test listens elsewhere itself.
-  if (std::find(extra.begin(), extra.end(), "--listen") == extra.end())
+  if (auto l = std::find(extra.begin(), extra.end(), "--listen");
+      l == extra.end()) {
     argv.insert(argv.end(), {"--listen", "127.0.0.1:0"});
+  } else if (l + 1 != extra.end() && l[1].rfind("127.", 0) == 0) {
+    ip_ = l[1].substr(0, l[1].rfind(':'));  // another loopback address
+  }
   argv.insert(argv.end(), extra.begin(), extra.end());
   pid_ = spawn(argv, env, out, log_);
   // The host prints "listening on port N" once it serves.

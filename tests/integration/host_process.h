@@ -58,7 +58,8 @@ class HostProcess {
   // The newest worker's pid (it loads the plugins), from the supervisor's
   // log line "worker N started (pid P)"; -1 when none started.
   pid_t worker_pid() const;
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // Where it serves: 127.0.0.1, or the loopback address of a --listen given.
+  std::string address() const { return ip_ + ":" + std::to_string(port_); }
   fs::path log_path() const { return log_; }
   std::string log() const { return read_text(log_); }
   std::shared_ptr<grpc::Channel> channel() const;
@@ -76,6 +77,7 @@ class HostProcess {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  std::string ip_ = "127.0.0.1";
   TempDir logs_{"golo-host-log"};
   fs::path log_;
 };
