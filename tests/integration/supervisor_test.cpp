@@ -87,6 +87,17 @@ grpc::Status trigger_with_deadline(const HostProcess &host,
   return golo::Job::NewStub(host.channel())->Trigger(&ctx, req, &resp);
 }
 
+// Under AddressSanitizer its own handlers would take the crash signals
+// first and report them as ASan errors: here the crash is the subject, so
+// the worker's handlers must see it as they do in a plain build.
+std::vector<std::string> crash_env() {
+  const char *asan = std::getenv("ASAN_OPTIONS");
+  if (!asan) return {};
+  return {std::string("ASAN_OPTIONS=") + asan +
+          ":handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:"
+          "handle_abort=0"};
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -104,8 +115,9 @@ TEST_CASE(
                    "bad");
     const std::string sha = sha256_of(dir.path() / "bad.so");
     TempDir runtime;  // where the workers keep their private copies
-    HostProcess host(dir.path(), {},
-                     {"RUNTIME_DIRECTORY=" + runtime.path().string()});
+    auto env = crash_env();
+    env.push_back("RUNTIME_DIRECTORY=" + runtime.path().string());
+    HostProcess host(dir.path(), {}, env);
     const pid_t first_worker = host.worker_pid();
     // A crash leaves no core file: the worker may not write one.
     CHECK(read_text("/proc/" + std::to_string(first_worker) + "/limits")
@@ -170,7 +182,7 @@ TEST_CASE(
   TempDir dir;
   install_plugin(example_plugin("noop"), dir.path(), "noop");
   install_plugin(test_plugin("misbehave_init_segv"), dir.path(), "bad");
-  HostProcess host(dir.path());  // ready once a worker serves
+  HostProcess host(dir.path(), {}, crash_env());  // ready once a worker serves
   golo::Response r;
   CHECK(host.trigger("noop", r).ok());
   const auto f = failure_of(host.list(), "bad");
@@ -189,7 +201,7 @@ TEST_CASE(
     "worker is replaced") {
   TempDir dir;
   install_plugin(example_plugin("noop"), dir.path(), "noop");
-  HostProcess host(dir.path());
+  HostProcess host(dir.path(), {}, crash_env());
   const pid_t worker = host.worker_pid();
   REQUIRE(worker > 0);
   kill(worker, SIGSEGV);
@@ -209,7 +221,8 @@ TEST_CASE(
   TempDir dir;
   install_plugin(example_plugin("noop"), dir.path(), "noop");
   install_plugin(test_plugin("misbehave_hang"), dir.path(), "hang");
-  HostProcess host(dir.path(), {"--stuck-limit", "1", "--shutdown-grace", "1"});
+  HostProcess host(dir.path(), {"--stuck-limit", "1", "--shutdown-grace", "1"},
+                   crash_env());
 
   const auto s = trigger_with_deadline(host, "hang", 300ms);
   CHECK(s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
@@ -250,7 +263,8 @@ TEST_CASE(
   TempDir dir;
   install_plugin(example_plugin("noop"), dir.path(), "noop");
   install_plugin(test_plugin("misbehave_init_hang"), dir.path(), "slow");
-  HostProcess host(dir.path(), {"--init-timeout", "0.3", "--stuck-limit", "1"});
+  HostProcess host(dir.path(), {"--init-timeout", "0.3", "--stuck-limit", "1"},
+                   crash_env());
   golo::Response r;
   CHECK(host.trigger("noop", r).ok());
   const auto f = failure_of(host.list(), "slow");
@@ -279,7 +293,8 @@ TEST_CASE(
   install_plugin(test_plugin("misbehave_hang"), dir.path(), "hang");
   for (const bool twice : {false, true}) {
     CAPTURE(twice);
-    HostProcess host(dir.path(), {"--shutdown-grace", twice ? "30" : "1"});
+    HostProcess host(dir.path(), {"--shutdown-grace", twice ? "30" : "1"},
+                     crash_env());
     std::thread caller([&] { trigger_with_deadline(host, "hang", 20s); });
     CHECK(wait_until(
         [&] {
@@ -309,7 +324,7 @@ TEST_CASE(
   TempDir dir;
   install_plugin(example_plugin("noop"), dir.path(), "noop");
   install_plugin(test_plugin("misbehave_stray_thread"), dir.path(), "stray");
-  HostProcess host(dir.path());
+  HostProcess host(dir.path(), {}, crash_env());
   golo::Response r;
   REQUIRE(host.trigger("stray", r).ok());
   fs::remove(dir.path() / "stray.so");
