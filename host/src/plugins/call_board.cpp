@@ -233,20 +233,13 @@ CallScope::CallScope(std::uint32_t version, board::Entry entry,
   prev_entry_ = slot_->entry.load(std::memory_order_relaxed);
   prev_started_ = slot_->started_ns.load(std::memory_order_relaxed);
   prev_deadline_ = slot_->deadline_ns.load(std::memory_order_relaxed);
-  slot_->entry.store(static_cast<std::uint32_t>(entry),
-                     std::memory_order_relaxed);
-  slot_->started_ns.store(board::monotonic_coarse_ns(),
-                          std::memory_order_relaxed);
-  slot_->deadline_ns.store(deadline_ns, std::memory_order_relaxed);
-  // Last: a reader that sees the version sees a call that has started.
-  slot_->version.store(version, std::memory_order_release);
+  board::write_call(*slot_, version, static_cast<std::uint32_t>(entry),
+                    board::monotonic_coarse_ns(), deadline_ns);
 }
 
 CallScope::~CallScope() {
-  slot_->version.store(prev_version_, std::memory_order_relaxed);
-  slot_->entry.store(prev_entry_, std::memory_order_relaxed);
-  slot_->started_ns.store(prev_started_, std::memory_order_relaxed);
-  slot_->deadline_ns.store(prev_deadline_, std::memory_order_relaxed);
+  board::write_call(*slot_, prev_version_, prev_entry_, prev_started_,
+                    prev_deadline_);
 }
 
 }  // namespace golo::host

@@ -95,18 +95,28 @@ std::int64_t monotonic_coarse_ns() {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+void write_call(Slot &slot, std::uint32_t version, std::uint32_t entry,
+                std::int64_t started_ns, std::int64_t deadline_ns) {
+  const std::uint32_t seq = slot.seq.load(std::memory_order_relaxed);
+  slot.seq.store(seq + 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  slot.entry.store(entry, std::memory_order_relaxed);
+  slot.started_ns.store(started_ns, std::memory_order_relaxed);
+  slot.deadline_ns.store(deadline_ns, std::memory_order_relaxed);
+  slot.version.store(version, std::memory_order_relaxed);
+  slot.seq.store(seq + 2, std::memory_order_release);
+}
+
 bool read_call(const Slot &slot, CallView &out) {
-  out.version = slot.version.load(std::memory_order_acquire);
-  if (out.version == 0) return false;
-  out.entry = static_cast<Entry>(slot.entry.load(std::memory_order_acquire));
-  out.started_ns = slot.started_ns.load(std::memory_order_acquire);
-  out.deadline_ns = slot.deadline_ns.load(std::memory_order_acquire);
-  // The same call still there: the version and start unchanged. (A next
-  // call of the same version within one coarse tick passes too; its start
-  // is the same, so the call is no older than it looks.)
-  return out.entry != Entry::kNone && out.started_ns != 0 &&
-         slot.started_ns.load(std::memory_order_acquire) == out.started_ns &&
-         slot.version.load(std::memory_order_acquire) == out.version;
+  const std::uint32_t before = slot.seq.load(std::memory_order_acquire);
+  if (before & 1) return false;  // being written
+  out.version = slot.version.load(std::memory_order_relaxed);
+  out.entry = static_cast<Entry>(slot.entry.load(std::memory_order_relaxed));
+  out.started_ns = slot.started_ns.load(std::memory_order_relaxed);
+  out.deadline_ns = slot.deadline_ns.load(std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return slot.seq.load(std::memory_order_relaxed) == before &&
+         out.version != 0 && out.entry != Entry::kNone && out.started_ns != 0;
 }
 
 }  // namespace golo::board

@@ -45,8 +45,11 @@ struct Version {
 
 // One thread's current call. version is an index + 1 into versions (0: not
 // in a plugin). started_ns and deadline_ns are CLOCK_MONOTONIC(_COARSE).
+// The owning thread writes the call fields as a seqlock: seq is odd while
+// they change, so a reader in the other process never mixes two calls.
 struct alignas(64) Slot {           // one cache line each: no false sharing
   std::atomic<std::int32_t> owner;  // tid of the thread holding the slot
+  std::atomic<std::uint32_t> seq;
   std::atomic<std::uint32_t> version;
   std::atomic<std::uint32_t> entry;
   std::atomic<std::int64_t> started_ns;
@@ -93,11 +96,15 @@ void unmap(Board *b);
 
 std::int64_t monotonic_coarse_ns();
 
+// Sets a slot's call fields (the owning thread only), as one seqlock write.
+void write_call(Slot &slot, std::uint32_t version, std::uint32_t entry,
+                std::int64_t started_ns, std::int64_t deadline_ns);
+
 // One slot's call, read by the supervisor while the worker may be ending it
-// or starting the next: false when the slot holds no call or changed while
-// it was read (an ending call restores the fields one by one, so a reader
-// could pair a live version with a started time of 0, "running since
-// boot"). Read it again on the next poll.
+// or starting the next: false when the slot holds no call or was being
+// written while it was read (without the seqlock a reader could pair a live
+// version with a started time of 0, "running since boot"). Read it again on
+// the next poll.
 struct CallView {
   std::uint32_t version;
   Entry entry;
