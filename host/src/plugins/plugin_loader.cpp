@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "golo/agent/utf8.h"
 #include "plugins/call_board.h"
@@ -278,7 +279,12 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
       // The call may still return, or never: its plugin object and library
       // must stay valid for it, so both are abandoned, not freed.
       (void)plugin.release();
-      static_cast<void>(new boost::dll::shared_library(std::move(lib)));
+      // Kept reachable, never destroyed: no exit-time dlclose under a call
+      // that may still be running.
+      static auto *abandoned = new std::vector<boost::dll::shared_library>;
+      static std::mutex abandoned_mutex;
+      std::lock_guard abandoned_lock(abandoned_mutex);
+      abandoned->push_back(std::move(lib));
       return fail(file,
                   "golo_init did not return within " +
                       fmt::format("{:g}", init_timeout_.count() / 1000.0) +
