@@ -30,10 +30,21 @@ std::string how_it_died(int status) {
   return "exited with status " + std::to_string(WEXITSTATUS(status));
 }
 
+// The board is written by the worker, where plugin code runs: a wild write
+// may have scribbled on it. Everything read from it is bounds-checked.
+std::string text(const char *p, std::size_t cap) {
+  return std::string(p, strnlen(p, cap));
+}
+
+const board::Version *version_of(const board::Board &b, std::uint32_t id) {
+  return id == 0 || id > board::kMaxVersions ? nullptr : &b.versions[id - 1];
+}
+
 std::string describe(const board::Version &v) {
-  return "job \"" + std::string(v.job) + "\" (generation " +
+  return "job \"" + text(v.job, sizeof v.job) + "\" (generation " +
          std::to_string(v.generation) + ", sha256 " +
-         std::string(v.sha256).substr(0, 12) + ", " + v.file + ")";
+         text(v.sha256, sizeof v.sha256).substr(0, 12) + ", " +
+         text(v.file, sizeof v.file) + ")";
 }
 
 void notify(const SdNotifier &systemd, const std::string &state) {
@@ -159,8 +170,10 @@ void Supervisor::read_ready(Worker &w) {
 
 void Supervisor::quarantine(const board::Board &b, std::uint32_t version,
                             const std::string &cause) {
-  const board::Version &v = b.versions[version - 1];
-  quarantine_.push_back({v.job, v.sha256, cause});
+  const board::Version *v = version_of(b, version);
+  if (!v) return;
+  quarantine_.push_back(
+      {text(v->job, sizeof v->job), text(v->sha256, sizeof v->sha256), cause});
 }
 
 void Supervisor::on_exit(Worker &w, int status) {
@@ -175,7 +188,7 @@ void Supervisor::on_exit(Worker &w, int status) {
   std::uint32_t version = 0;
   board::Entry entry = board::Entry::kNone;
   if (c.recorded.load()) {
-    version = c.version;
+    version = version_of(b, c.version) ? c.version : 0;
     entry = static_cast<board::Entry>(c.entry);
     if (c.death == static_cast<std::uint32_t>(board::Death::kExit))
       what = "exited (exit() called, status " +
@@ -187,7 +200,7 @@ void Supervisor::on_exit(Worker &w, int status) {
     std::map<std::uint32_t, std::uint32_t> running;  // version -> entry
     const std::uint32_t n = std::min(b.slots_used.load(), board::kMaxSlots);
     for (std::uint32_t i = 0; i < n; ++i)
-      if (const auto v = b.slots[i].version.load())
+      if (const auto v = b.slots[i].version.load(); version_of(b, v))
         running[v] = b.slots[i].entry.load();
     const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
     if (running.size() == 1 && !killed) {
@@ -197,13 +210,14 @@ void Supervisor::on_exit(Worker &w, int status) {
     } else if (!running.empty()) {
       std::string jobs;
       for (const auto &[v, e] : running)
-        jobs += (jobs.empty() ? "" : ", ") + std::string(b.versions[v - 1].job);
+        jobs += (jobs.empty() ? "" : ", ") +
+                text(b.versions[v - 1].job, sizeof b.versions[v - 1].job);
       what += " while calls of " + jobs + " were running";
     }
   }
 
   if (version != 0) {
-    const board::Version &v = b.versions[version - 1];
+    const board::Version &v = *version_of(b, version);
     const std::string cause = what + " in " + board::entry_name(entry) +
                               " of generation " + std::to_string(v.generation) +
                               " (worker " + std::to_string(w.number) + ")";
@@ -265,7 +279,8 @@ void Supervisor::check_stuck(Worker &w) {
         deadline != 0 ? std::max(deadline, started) : started;
     if (now - stuck_since < limit || now - started < limit) continue;
     const board::Entry entry = call.entry;
-    const board::Version &v = b.versions[version - 1];
+    if (!version_of(b, version)) continue;
+    const board::Version &v = *version_of(b, version);
     const auto secs = (now - started) / 1000000000;
     spdlog::error(
         "worker {} (pid {}): a call in {} of {} has run {} s{} (--stuck-limit "
