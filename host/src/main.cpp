@@ -59,9 +59,7 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // Who may reach the control plane, decided before anything is served.
-  const auto verdict = golo::host::check_listen_policy(
-      {opts.listen, !opts.tls_cert.empty(), !opts.tls_key.empty(),
-       !opts.tls_client_ca.empty(), !opts.tokens_file.empty(), opts.insecure});
+  const auto verdict = golo::host::check_listen_policy(opts);
   if (!verdict.ok) {
     spdlog::error("{}", verdict.error);
     return 2;

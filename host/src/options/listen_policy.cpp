@@ -1,5 +1,7 @@
 #include "options/listen_policy.h"
 
+#include "options/host_options.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -102,6 +104,12 @@ ListenVerdict check_listen_policy(const ListenSecurity &s) {
                 missing +
                 " (see docs/security.md), or --insecure to serve it open "
                 "anyway");
+}
+
+ListenVerdict check_listen_policy(const HostOptions &opts) {
+  return check_listen_policy(
+      {opts.listen, !opts.tls_cert.empty(), !opts.tls_key.empty(),
+       !opts.tls_client_ca.empty(), !opts.tokens_file.empty(), opts.insecure});
 }
 
 }  // namespace golo::host

@@ -38,4 +38,9 @@ struct ListenVerdict {
 
 ListenVerdict check_listen_policy(const ListenSecurity &s);
 
+struct HostOptions;
+// The policy for golo-host's flags, as both the supervisor and the worker
+// apply it at start.
+ListenVerdict check_listen_policy(const HostOptions &opts);
+
 }  // namespace golo::host

@@ -70,9 +70,7 @@ int main(int argc, char **argv) {
 
   // The policy again in each worker; here first, so the refusal names the
   // address as given and nothing is bound or started.
-  const auto verdict = golo::host::check_listen_policy(
-      {opts.listen, !opts.tls_cert.empty(), !opts.tls_key.empty(),
-       !opts.tls_client_ca.empty(), !opts.tokens_file.empty(), opts.insecure});
+  const auto verdict = golo::host::check_listen_policy(opts);
   if (!verdict.ok) {
     spdlog::error("{}", verdict.error);
     return 2;
