@@ -342,7 +342,16 @@ TEST_CASE(
   // Every sleeping call, on a gRPC thread or not, had the caller's deadline.
   for (auto &s : sleeping)
     CHECK(s.get().error_code() == grpc::StatusCode::DEADLINE_EXCEEDED);
-  const auto sleepy = sleepy_status();
+  // The host's copy of a deadline lands a little after the caller's (the
+  // timeout travels as a duration), so its count may trail by a moment.
+  auto sleepy = sleepy_status();
+  const auto stuck_by =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
+  while (sleepy.stuck() < kSleeping &&
+         std::chrono::steady_clock::now() < stuck_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    sleepy = sleepy_status();
+  }
   CHECK(sleepy.stuck() == kSleeping);
   CHECK(sleepy.inflight() == kSleeping);
 }
