@@ -19,12 +19,16 @@ TEST_CASE("read_call sees whole calls only, while calls start and end") {
   std::atomic<const board::Slot *> slot{nullptr};
   std::atomic<bool> stop{false};
   std::thread caller([&] {
+    const board::Slot *mine = nullptr;
     {
       host::CallScope first(id, board::Entry::kTrigger);
       const auto tid = static_cast<std::int32_t>(syscall(SYS_gettid));
       for (const auto &s : host::call_board().slots)
-        if (s.owner.load() == tid) slot = &s;
+        if (s.owner.load() == tid) mine = &s;
     }
+    // Published once that first call (deadline 0) is over: the reader must
+    // see only the calls below.
+    slot = mine;
     while (!stop.load(std::memory_order_relaxed)) {
       host::CallScope call(id, board::Entry::kTrigger, 1);
     }

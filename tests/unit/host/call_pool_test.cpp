@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <future>
+#include <memory>
 #include <thread>
 
 using golo::host::CallPool;
@@ -24,17 +25,19 @@ bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
 }  // namespace
 
 TEST_CASE("a task runs at once while every other thread of the pool blocks") {
-  CallPool pool;
+  // What the tasks use is declared before the pool, so that the pool's
+  // destructor (which waits for its threads) runs first.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> blocked{0};
+  std::promise<void> ran;
+  CallPool pool;
   for (int i = 0; i < 4; ++i)
     pool.submit([&] {
       ++blocked;
       released.wait();
     });
   REQUIRE(wait_for([&] { return blocked == 4; }, 5000ms));
-  std::promise<void> ran;
   pool.submit([&] { ran.set_value(); });
   CHECK(ran.get_future().wait_for(5s) == std::future_status::ready);
   CHECK(pool.threads() == 5);
@@ -44,9 +47,12 @@ TEST_CASE("a task runs at once while every other thread of the pool blocks") {
 TEST_CASE("an idle thread is reused, and leaves after the idle time") {
   CallPool pool(0, 100ms);
   for (int i = 0; i < 3; ++i) {
-    std::promise<void> ran;
-    pool.submit([&] { ran.set_value(); });
-    ran.get_future().wait();
+    // Shared with the task: it may still be inside set_value when wait()
+    // returns here.
+    auto ran = std::make_shared<std::promise<void>>();
+    auto done = ran->get_future();
+    pool.submit([ran] { ran->set_value(); });
+    done.wait();
     REQUIRE(wait_for([&] { return pool.idle() == 1; }, 1000ms));
     CHECK(pool.threads() == 1);
   }
@@ -66,10 +72,10 @@ TEST_CASE("the destructor waits for tasks in flight") {
 }
 
 TEST_CASE("a pool at its thread bound refuses a task, then takes it again") {
-  CallPool pool(2);
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   std::atomic<int> ran{0};
+  CallPool pool(2);
   for (int i = 0; i < 2; ++i)
     pool.submit([&, released] {
       released.wait();
