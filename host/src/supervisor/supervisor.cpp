@@ -368,7 +368,7 @@ int Supervisor::run() {
     if (stopping_) {
       if (workers_.empty()) {
         spdlog::info("stopped");
-        return stop_status_;
+        return 0;
       }
       if (now > stop_deadline_) {
         spdlog::warn(

@@ -69,7 +69,6 @@ class Supervisor {
   std::optional<Clock::time_point> restart_at_;
   int quick_failures_ = 0;  // unattributed deaths soon after start, in a row
   std::optional<int> exit_code_;
-  int stop_status_ = 0;
 };
 
 // "SIGSEGV", or "signal 77".
