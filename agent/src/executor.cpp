@@ -180,6 +180,24 @@ RunResults run_schedule(const Schedule &schedule,
     }
   }
 
+  if (opt.start_at) {
+    // The wall clock says when; the steady clock does the waiting, so that a
+    // clock step while waiting cannot stretch it.
+    const auto ahead = *opt.start_at - std::chrono::system_clock::now();
+    std::stop_callback stop_wait(opt.stop, [&st] { request_stop(*st); });
+    if (ahead > Clock::duration::zero() &&
+        detail::sleep_until_or_stop(
+            st->stopping,
+            Clock::now() +
+                std::chrono::duration_cast<Clock::duration>(ahead))) {
+      release_users(*st);
+      if (scheduler.joinable()) scheduler.join();
+      RunResults nothing;
+      nothing.schedule = schedule.to_json();
+      nothing.stopped_early = true;
+      return nothing;
+    }
+  }
   try {
     if (opt.on_start) opt.on_start();
   } catch (...) {

@@ -22,6 +22,7 @@ struct RunOptions {
   std::string out_file;
   std::string remote_target;  // iterations as Job.Trigger RPCs to this
   bool quiet = false;
+  bool allow_partial = false;  // run on the hosts that pass the pre-flight
 };
 int run_command(const RunOptions &opts);
 

@@ -57,6 +57,10 @@ int main(int argc, char **argv) {
       "--remote-target", run_opts.remote_target,
       "run each iteration as a Job.Trigger RPC to this go-lo Job server");
   run->add_flag("--quiet", run_opts.quiet, "no live progress line");
+  run->add_flag("--allow-partial", run_opts.allow_partial,
+                "run on the hosts that pass the pre-flight and leave out "
+                "the others (default: any failure stops the run before "
+                "load)");
 
   golo::cli::PushOptions push_opts;
   auto *push = app.add_subcommand(

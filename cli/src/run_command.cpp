@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "fleet_start.h"
 #include "golo/agent/report.h"
 #include "golo/agent/results.h"
 #include "golo/agent/schedule.h"
@@ -85,9 +86,22 @@ int run_command(const RunOptions &opts) {
     return 2;
   }
 
-  const std::vector<std::string> hosts =
-      opts.hosts.empty() ? std::vector<std::string>{"127.0.0.1:9999"}
-                         : opts.hosts;
+  const auto request_for = [&](std::size_t i, std::size_t of) {
+    golo::RunRequest req;
+    req.set_scheduleyaml(*yaml);
+    req.set_schedulefile(opts.schedule_file);
+    req.set_remotetarget(opts.remote_target);
+    req.set_shareindex(static_cast<std::uint32_t>(i));
+    req.set_sharecount(static_cast<std::uint32_t>(of));
+    return req;
+  };
+  auto fleet = fleet_for_run(opts.hosts.empty()
+                                 ? std::vector<std::string>{"127.0.0.1:9999"}
+                                 : opts.hosts,
+                             request_for, opts.allow_partial);
+  if (!fleet) return 1;
+  const std::vector<std::string> &hosts = fleet->hosts;
+
   // Ctrl-C stops the load on every host at once (they see the call
   // cancelled). Installed before any stream starts.
   struct sigaction sa {};
@@ -99,12 +113,10 @@ int run_command(const RunOptions &opts) {
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     auto run = std::make_unique<HostRun>();
     run->addr = hosts[i];
-    golo::RunRequest req;
-    req.set_scheduleyaml(*yaml);
-    req.set_schedulefile(opts.schedule_file);
-    req.set_remotetarget(opts.remote_target);
-    req.set_shareindex(static_cast<std::uint32_t>(i));
-    req.set_sharecount(static_cast<std::uint32_t>(hosts.size()));
+    golo::RunRequest req = request_for(i, hosts.size());
+    if (hosts.size() > 1)
+      req.set_startatunixms(fleet->start_unix_ms +
+                            fleet->clock_offsets[i].count());
     threads.emplace_back([r = run.get(), req] { stream_from(*r, req); });
     runs.push_back(std::move(run));
   }
@@ -178,8 +190,15 @@ int run_command(const RunOptions &opts) {
            {"stopped_early",
             part.results ? part.results->stopped_early || interrupted : false},
            {"ran_s", part.partial ? runs[i]->ran_s : part.measured_s},
-           {"measured_s", part.measured_s}});
+           {"measured_s", part.measured_s},
+           {"clock_offset_ms", fleet->clock_offsets[i].count()}});
     }
+    for (const auto &[addr, why] : fleet->left_out)
+      out["hosts"].push_back({{"address", addr},
+                              {"ok", false},
+                              {"error", why},
+                              {"left_out", true}});
+    out["start_unix_ms"] = fleet->start_unix_ms;
     out["thresholds"] = nlohmann::json::array();
     for (const auto &v : verdicts)
       out["thresholds"].push_back({{"threshold", v.threshold.text},
@@ -194,6 +213,8 @@ int run_command(const RunOptions &opts) {
       return 1;
     }
   }
+  // Hosts left out by --allow-partial were asked for: the run is complete
+  // without them, and the lines above said so.
   if (!all_complete || interrupted) return 1;
   // k6's convention: 99 means the run completed but a threshold was crossed.
   return crossed ? 99 : 0;

@@ -246,12 +246,19 @@ grpc::Status HostProcess::trigger(const std::string &job,
 }
 
 golo::ListPluginsResponse HostProcess::list() const {
-  grpc::ClientContext ctx;
-  deadline(ctx);
-  golo::ListPluginsResponse out;
-  auto s = golo::Host::NewStub(channel())->ListPlugins(&ctx, {}, &out);
-  if (!s.ok()) throw std::runtime_error("ListPlugins: " + s.error_message());
-  return out;
+  // A call that reaches a worker the instant it begins to stop (a worker
+  // replaced by the supervisor) ends CANCELLED without having run: gRPC
+  // ends calls not yet matched to a handler that way (grpc/grpc#41785). The
+  // read is safe to repeat, once.
+  for (int attempt = 0;; ++attempt) {
+    grpc::ClientContext ctx;
+    deadline(ctx);
+    golo::ListPluginsResponse out;
+    auto s = golo::Host::NewStub(channel())->ListPlugins(&ctx, {}, &out);
+    if (s.ok()) return out;
+    if (s.error_code() != grpc::StatusCode::CANCELLED || attempt > 0)
+      throw std::runtime_error("ListPlugins: " + s.error_message());
+  }
 }
 
 golo::ReloadResponse HostProcess::reload() const {

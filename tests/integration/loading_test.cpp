@@ -287,8 +287,7 @@ TEST_CASE(
   CHECK(st.st_uid == geteuid());
   const std::string name = priv.filename().string();
   CHECK(name.size() == std::string("golo-host.XXXXXX").size());
-  CHECK(fs::is_symlink(base.path() /
-                       ("golo-host." + std::to_string(worker))) ==
+  CHECK(fs::is_symlink(base.path() / ("golo-host." + std::to_string(worker))) ==
         (worker > last && worker <= last + 300));
   // Nothing written through the planted links; the victim is intact.
   CHECK(read_text(victim.path() / "precious") == victim_before);

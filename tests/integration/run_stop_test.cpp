@@ -124,6 +124,12 @@ TEST_CASE(
                          (work.path() / "s.yaml").string(),
                      &out);
   });
+  // The hosts start together a moment after the pre-flight: time the kill
+  // from host B's first iteration.
+  const auto load_started = std::chrono::steady_clock::now() + 10s;
+  while (calls_of(host_b, "sleepy") == 0 &&
+         std::chrono::steady_clock::now() < load_started)
+    std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(2500ms);
   host_b.signal(SIGKILL);
   run.join();

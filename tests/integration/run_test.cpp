@@ -545,13 +545,12 @@ TEST_CASE("golo run on two hosts splits the users and sums the results") {
 }
 
 TEST_CASE(
-    "golo run keeps the results of the hosts that answered when one is not "
-    "there") {
+    "a host that is not there stops the run before any load, unless "
+    "--allow-partial gives its share to the hosts that are") {
   TempDir dir, work;
   install_sleepy(dir.path(), 1);
   HostProcess host(dir.path());
   const std::string absent = "127.0.0.1:" + std::to_string(free_port());
-  // 2 users split 1 + 1: the live host runs its user at 10/s for 1 s.
   const auto schedule = write_schedule(
       work, "half.yaml",
       "job:\n  name: sleepy\n  users: 2\n  pacing: 100ms\n  duration: 1s\n");
@@ -561,12 +560,22 @@ TEST_CASE(
                     &out) == 1);
   CHECK(out.find("golo run: host " + absent + ": cannot reach golo-host at " +
                  absent) != std::string::npos);
+  CHECK(out.find("no load started") != std::string::npos);
+  CHECK(!std::filesystem::exists(out_file));
+  CHECK(plugin_calls(host, "sleepy") == 0);
+
+  // Both users on the host that is there: 2 x 10/s for 1 s.
+  out.clear();
+  CHECK(run_command(golo_run({host.address(), absent}, out_file, schedule) +
+                        " --allow-partial",
+                    &out) == 0);
   const auto results = json::parse(read_text(out_file));
   CHECK(u64(results.at("total"), "iterations") == plugin_calls(host, "sleepy"));
-  CHECK(u64(results.at("total"), "iterations") == 10);
+  CHECK(u64(results.at("total"), "iterations") == 20);
   REQUIRE(results.at("hosts").size() == 2);
   CHECK(results.at("hosts")[0].at("ok") == true);
   CHECK(results.at("hosts")[1].at("ok") == false);
+  CHECK(results.at("hosts")[1].at("left_out") == true);
 
   // With no host at all there is nothing to report.
   out.clear();

@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <system_error>
 #include <thread>
 
@@ -34,6 +36,8 @@ void fill(golo::Progress &out, const agent::Progress &p) {
     out.add_intervalbucketcount(count);
   }
 }
+
+constexpr std::chrono::seconds kMaxStartAhead{60};
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -132,11 +136,28 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
       spdlog::warn("run {} by {} refused: {}", file, caller, why);
       return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why);
     }
-  } else {
+  }
+  std::shared_ptr<PluginVersion> version;
+  if (req->remotetarget().empty()) {
     grpc::Status status;
-    auto version = resolve_job(registry_, schedule.job, status);
+    version = resolve_job(registry_, schedule.job, status);
     if (!version) return status;
     if (schedule.job.empty()) schedule.job = version->meta().job;
+  }
+  std::optional<std::chrono::system_clock::time_point> start_at;
+  if (req->startatunixms() != 0) {
+    const auto at = std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(req->startatunixms()));
+    const auto ahead = at - std::chrono::system_clock::now();
+    // A start far ahead would hold a run slot (and its users) idle.
+    if (ahead > kMaxStartAhead)
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          "startAtUnixMs " + std::to_string(req->startatunixms()) + " is " +
+              seconds_text(std::chrono::duration<double>(ahead).count()) +
+              " s ahead of this host's clock; the limit is " +
+              std::to_string(kMaxStartAhead.count()) + " s");
+    start_at = at;
   }
 
   std::stop_source stop;
@@ -145,6 +166,22 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     spdlog::warn("run {} by {}: refused: {}", file, caller,
                  admission.status().error_message());
     return admission.status();
+  }
+  if (req->checkonly()) {
+    golo::RunUpdate update;
+    auto *pre = update.mutable_preflight();
+    pre->set_hostunixms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
+    auto *job = pre->add_jobs();
+    job->set_job(schedule.job);
+    if (version) {
+      job->set_sha256(version->meta().sha256);
+      job->set_version(version->meta().version);
+      job->set_generation(version->meta().generation);
+    }
+    writer->Write(update);
+    return grpc::Status::OK;
   }
 
   std::shared_ptr<agent::IterationRunner> runner;
@@ -202,9 +239,22 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                std::chrono::duration<double>(schedule.duration).count());
   agent::RunOptions options;
   options.stop = stop.get_token();
+  options.start_at = start_at;
   // An update at 0 s says the load has started (every thread is up), so
   // that a caller can tell a host lost mid-run from one never reached.
   options.on_start = [&] {
+    if (start_at) {
+      // Threads are up; a start that finds its instant well past was late
+      // (users slow to start, or this host's clock ahead of the caller's).
+      const auto late = std::chrono::system_clock::now() - *start_at;
+      if (late > std::chrono::milliseconds(20))
+        spdlog::warn(
+            "run {}: started {} ms after the fleet's start instant; its "
+            "seconds are that much behind the other hosts'",
+            file,
+            std::chrono::duration_cast<std::chrono::milliseconds>(late)
+                .count());
+    }
     golo::RunUpdate update;
     fill(*update.mutable_progress(), agent::Progress{});
     writer->Write(update);

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -40,6 +41,15 @@ std::uint64_t series_iterations(const RunResults &r) {
 
 }  // namespace
 
+// ThreadSanitizer slows every call and lock several times over on a shared
+// 2-core machine: a TSan build checks the executor's races, and its timing
+// only loosely.
+#ifdef __SANITIZE_THREAD__
+constexpr double kTimingSlack = 0.10;
+#else
+constexpr double kTimingSlack = 0.01;
+#endif
+
 TEST_CASE("executor closed model: users x duration / pacing iterations") {
   auto runner = std::make_shared<FakeRunner>();
   runner->sleep = 1ms;
@@ -51,7 +61,7 @@ TEST_CASE("executor closed model: users x duration / pacing iterations") {
       opt);
   // Each user starts at 0, 0.1, ... 1.9 s: 20 each, exactly unless a start
   // was more than a pacing late; 1% tolerance for that.
-  CHECK(r.total.iterations >= 198);
+  CHECK(r.total.iterations >= 200 * (1 - kTimingSlack));
   CHECK(r.total.iterations <= 202);
   CHECK(r.total.iterations == runner->calls.load());
   CHECK(r.total.errors == 0);
@@ -60,14 +70,15 @@ TEST_CASE("executor closed model: users x duration / pacing iterations") {
   CHECK(r.total.latency.count() == r.total.iterations);
   CHECK(r.total.latency.min() >= 1'000'000);  // the runner sleeps 1 ms
   CHECK(r.duration_s == doctest::Approx(2.0));
-  CHECK(r.rate() == doctest::Approx(100.0).epsilon(0.01));
+  CHECK(r.rate() == doctest::Approx(100.0).epsilon(kTimingSlack));
   CHECK(series_iterations(r) == r.total.iterations);
   REQUIRE(r.tag_sets.size() == 1);
   CHECK(r.tag_sets[0].key == "");  // no tags returned
   REQUIRE(progress.size() >= 2);
   CHECK(progress[0].elapsed_s == doctest::Approx(1.0).epsilon(0.05));
   CHECK(progress[0].active_users == 10);
-  CHECK(progress[0].interval_rate == doctest::Approx(100).epsilon(0.05));
+  CHECK(progress[0].interval_rate ==
+        doctest::Approx(100).epsilon(std::max(0.05, kTimingSlack)));
   CHECK(progress[0].p50_us >= 1000.0);
   CHECK(progress.back().iterations == r.total.iterations);
   CHECK(r.schedule["job"]["users"] == 10);

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 
 #include "golo/agent/iteration.h"
@@ -24,6 +25,10 @@ struct RunOptions {
   // Requesting a stop ends the run at once: no new iterations start, the
   // ones in flight get the schedule's graceful_stop.
   std::stop_token stop;
+  // When set, the load starts at this wall-clock instant (every thread is
+  // up before it, so a fleet's hosts start together); a past one starts at
+  // once. A stop requested while waiting ends the run with nothing run.
+  std::optional<std::chrono::system_clock::time_point> start_at;
   std::chrono::nanoseconds progress_interval = std::chrono::seconds(1);
   std::size_t stack_size = 256 * 1024;  // per user thread
 };
