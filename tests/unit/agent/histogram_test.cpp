@@ -15,11 +15,13 @@ using golo::agent::HistogramLayout;
 
 namespace {
 
-// The value HdrHistogram's rank convention picks from the sorted data.
+// The nearest-rank percentile of the data, counted out in whole numbers:
+// the smallest rank r with r * 100 >= p * n, p given in tenths.
 std::int64_t exact_percentile(std::vector<std::int64_t> sorted, double p) {
   std::sort(sorted.begin(), sorted.end());
-  auto rank = static_cast<std::size_t>(p / 100.0 * sorted.size() + 0.5);
-  rank = std::max<std::size_t>(rank, 1);
+  const auto tenths = static_cast<std::size_t>(std::lround(p * 10));
+  std::size_t rank = 1;
+  while (rank * 1000 < tenths * sorted.size()) ++rank;
   return sorted[rank - 1];
 }
 
@@ -224,4 +226,34 @@ TEST_CASE("atomic histogram: concurrent records copy out exactly") {
   Histogram none;
   empty.add_to(none);
   CHECK(none.count() == 0);
+}
+
+TEST_CASE(
+    "histogram percentiles: nearest rank on small runs, where rounding "
+    "would understate") {
+  // Values below 2048 ns have counters of their own: exact.
+  std::vector<std::int64_t> v;
+  for (std::int64_t i = 1; i <= 100; ++i) v.push_back(i);
+  CHECK(fill(v).value_at_percentile(99) == 99);  // the 99th of 100
+  CHECK(fill(v).value_at_percentile(50) == 50);
+  CHECK(fill(v).value_at_percentile(99.9) == 100);
+  v.resize(60);
+  CHECK(fill(v).value_at_percentile(99) == 60);  // ceil(59.4): the 60th
+  CHECK(fill(v).value_at_percentile(90) == 54);
+  v.resize(1000);
+  for (std::int64_t i = 61; i <= 1000; ++i) v[i - 1] = i;
+  CHECK(fill(v).value_at_percentile(99.9) == 999);  // not 1000 by rounding
+  CHECK(fill(v).value_at_percentile(0.1) == 1);
+  CHECK(fill({7}).value_at_percentile(99) == 7);
+  for (std::size_t n : {1u, 2u, 3u, 7u, 10u, 59u, 61u, 99u, 101u, 999u}) {
+    std::vector<std::int64_t> w;
+    for (std::size_t i = 1; i <= n; ++i)
+      w.push_back(static_cast<std::int64_t>(i));
+    const Histogram h = fill(w);
+    for (double p : {50.0, 90.0, 95.0, 99.0, 99.9}) {
+      CAPTURE(n);
+      CAPTURE(p);
+      CHECK(h.value_at_percentile(p) == exact_percentile(w, p));
+    }
+  }
 }

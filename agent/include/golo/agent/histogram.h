@@ -60,9 +60,10 @@ class Histogram {
   std::uint64_t sum() const { return sum_; }
   double mean() const;
 
-  // HdrHistogram's convention: the highest value equivalent to the smallest
-  // counter whose cumulative count reaches p% of the total, kept within the
-  // exact [min, max]. p in [0, 100]; 0 when empty.
+  // Nearest rank: the ceil(p/100 * count)-th smallest sample (p99 of 100
+  // samples is the 99th smallest), reported as the highest value equivalent
+  // to its counter (so never below the truth, within 1/1024 above it), kept
+  // within the exact [min, max]. p in [0, 100]; 0 when empty.
   std::int64_t value_at_percentile(double p) const;
 
   std::uint64_t count_at_index(std::uint32_t index) const;
