@@ -13,6 +13,7 @@
 #include "golo/agent/executor.h"
 #include "golo/agent/report.h"
 #include "golo/agent/results.h"
+#include "golo/agent/series.h"
 #include "golo/agent/schedule.h"
 
 using namespace golo::agent;
