@@ -143,7 +143,11 @@ class Influx {
   std::string url() const {
     return "http://127.0.0.1:" + std::to_string(http_port_);
   }
-  json query(const std::string &q, const std::string &db = "") const {
+  json query(std::string q, const std::string &db = "") const {
+    // Inside the shell's single quotes, a quote is '\''.
+    for (std::size_t at = 0; (at = q.find('\'', at)) != std::string::npos;
+         at += 4)
+      q.replace(at, 1, "'\\''");
     std::string out;
     REQUIRE(run_command("curl -s -G " + url() + "/query" +
                             (db.empty() ? "" : " --data-urlencode db=" + db) +
@@ -277,7 +281,7 @@ TEST_CASE("golo run --out refuses bad values before any load, exit 2") {
     std::string out;
     CHECK_MESSAGE(run_command(run + flags + " " + schedule.string(), &out) == 2,
                   flags);
-    CHECK_MESSAGE(out.find(message) != std::string::npos, flags + ": " + out);
+    CHECK_MESSAGE(out.find(message) != std::string::npos, flags << ": " << out);
     CHECK_MESSAGE(out.find("cannot reach") == std::string::npos, out);
   }
 }
@@ -307,6 +311,8 @@ TEST_CASE("golo run --out influxdb: every second's points, live") {
         "SELECT sum(\"iterations\"), count(\"iterations\") FROM \"golo\" "
         "GROUP BY \"tag_set\"",
         "golo");
+    REQUIRE_MESSAGE(q.at("results")[0].contains("series"),
+                    q.dump() << "\n" << out);
     const auto &found = q.at("results")[0].at("series");
     const auto iterations = json_iterations(r);
     REQUIRE(found.size() == iterations.size());

@@ -274,3 +274,22 @@ TEST_CASE("series: a long run coarsens its rows and keeps sums and maxima") {
   }
   CHECK(back.tag_set_series.size() == 5);
 }
+
+TEST_CASE("series: a row's percentiles are the histogram's, computed alone") {
+  std::mt19937_64 rng(11);
+  std::lognormal_distribution<double> latency(11.0, 2.0);
+  for (int round = 0; round < 50; ++round) {
+    Histogram h;
+    const int n = 1 + static_cast<int>(rng() % 500);
+    for (int i = 0; i < n; ++i)
+      h.record(static_cast<std::int64_t>(latency(rng)));
+    const Histogram from = Histogram::from_sparse(h.to_sparse());
+    const RowLatency q = RowLatency::of(h.to_sparse());
+    CHECK(q.p50 == from.value_at_percentile(50));
+    CHECK(q.p90 == from.value_at_percentile(90));
+    CHECK(q.p95 == from.value_at_percentile(95));
+    CHECK(q.p99 == from.value_at_percentile(99));
+    CHECK(q.max == from.max());
+  }
+  CHECK(RowLatency::of({}) == RowLatency{});
+}
