@@ -167,10 +167,13 @@ void Recorder::snapshot_sets(std::vector<SetSnapshot> &out) const {
           shards_[s].sets[id].load(std::memory_order_acquire);
       if (!set) continue;
       seen = true;
-      set->latency.add_to(snap.latency);
-      snap.iterations += set->iterations.load(std::memory_order_relaxed);
+      // Errors before the histogram (an error is counted after its
+      // latency), and iterations from the counters copied: every interval
+      // then has as many iterations as its histogram holds.
       snap.errors += set->errors.load(std::memory_order_relaxed);
+      set->latency.add_to(snap.latency);
     }
+    snap.iterations = snap.latency.count();
     if (seen) out.push_back(std::move(snap));
   }
 }

@@ -31,9 +31,14 @@ json row_to_json(const SecondStats &s, std::int64_t start_unix_ms, bool total) {
   row["p95_us"] = us(q.p95);
   row["p99_us"] = us(q.p99);
   row["max_us"] = us(q.max);
-  json buckets = json::array();
-  for (const auto &[index, n] : s.latency) buckets.push_back({index, n});
-  row["buckets"] = buckets;
+  // Readers of golo-results/1 before tag_set_series expect buckets in every
+  // total row; a tag set's row leaves them out when it has none (a long
+  // run's older rows).
+  if (total || !s.latency.empty()) {
+    json buckets = json::array();
+    for (const auto &[index, n] : s.latency) buckets.push_back({index, n});
+    row["buckets"] = buckets;
+  }
   return row;
 }
 

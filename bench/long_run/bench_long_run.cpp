@@ -79,9 +79,12 @@ int main(int argc, char **argv) {
   const double fed_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
+  const long rss_fed = status_kb("VmRSS:");
   RunResults r;
   cli.fill(r);
-  const std::string text = r.to_json().dump(2);
+  const nlohmann::json doc = r.to_json();
+  const long rss_tree = status_kb("VmRSS:");
+  const std::string text = doc.dump(2);
   std::printf(
       "simulated %llu s x %d tag sets, fed in %.1f s (%.0f bucket avg per "
       "set-second)\n",
@@ -93,10 +96,11 @@ int main(int argc, char **argv) {
   std::printf("CLI series store: %.1f MB counted\n",
               static_cast<double>(cli.bytes()) / 1e6);
   std::printf(
-      "RSS: %.1f MB before, %.1f MB after, peak %.1f MB (whole process, JSON "
-      "text included)\n",
-      static_cast<double>(rss_before) / 1e3,
-      static_cast<double>(status_kb("VmRSS:")) / 1e3,
+      "RSS: %.1f MB before; %.1f MB fed (the run's steady state: the "
+      "store and one host's log); %.1f MB with the results' JSON tree built "
+      "at the end; peak %.1f MB\n",
+      static_cast<double>(rss_before) / 1e3, static_cast<double>(rss_fed) / 1e3,
+      static_cast<double>(rss_tree) / 1e3,
       static_cast<double>(status_kb("VmHWM:")) / 1e3);
   std::printf("results JSON (series + tag_set_series, indented): %.1f MB\n",
               static_cast<double>(text.size()) / 1e6);

@@ -311,8 +311,8 @@ TEST_CASE("golo run --out influxdb: every second's points, live") {
         "SELECT sum(\"iterations\"), count(\"iterations\") FROM \"golo\" "
         "GROUP BY \"tag_set\"",
         "golo");
-    REQUIRE_MESSAGE(q.at("results")[0].contains("series"),
-                    q.dump() << "\n" << out);
+    REQUIRE_MESSAGE(q.at("results")[0].contains("series"), q.dump() << "\n"
+                                                                    << out);
     const auto &found = q.at("results")[0].at("series");
     const auto iterations = json_iterations(r);
     REQUIRE(found.size() == iterations.size());

@@ -273,6 +273,27 @@ TEST_CASE("series: a long run coarsens its rows and keeps sums and maxima") {
     CHECK(back.series[i].quantiles() == r.series[i].quantiles());
   }
   CHECK(back.tag_set_series.size() == 5);
+
+  // Eight times longer: the same bound (rows, histograms), not eight times
+  // the memory.
+  const std::size_t bytes_at_1000 = series.bytes();
+  CHECK(bytes_at_1000 < 6 * 100 * sizeof(SecondStats) * 2 + 20 * 1024 + 4096);
+  for (std::uint64_t s = 1001; s <= 8000; ++s) {
+    Interval iv;
+    iv.total.second = s;
+    iv.total.iterations = 1;
+    iv.total.latency = {{2000, 1}, {3000, 2}};
+    for (int k = 0; k < 5; ++k)
+      iv.sets.push_back({"k=" + std::to_string(k),
+                         {{"k", std::to_string(k)}},
+                         1,
+                         0,
+                         {{2000, 1}, {3000, 2}}});
+    series.add(iv);
+  }
+  CHECK(series.rows() <= 100);
+  CHECK(series.step() == 128);
+  CHECK(series.bytes() <= bytes_at_1000 * 3 / 2);
 }
 
 TEST_CASE("series: a row's percentiles are the histogram's, computed alone") {
