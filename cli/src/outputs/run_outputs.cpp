@@ -6,7 +6,9 @@
 namespace golo::cli::outputs {
 
 RunOutputs::RunOutputs(std::size_t hosts, RunInfo info)
-    : info_(std::move(info)), fleet_(hosts) {}
+    : info_(std::move(info)),
+      preset_start_(info_.start_unix_ms != 0),
+      fleet_(hosts) {}
 
 std::string RunOutputs::open(const std::vector<std::string> &values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -21,7 +23,8 @@ std::string RunOutputs::open(const std::vector<std::string> &values) {
 }
 
 void RunOutputs::host_started(std::int64_t unix_ms) {
-  if (!started_) info_.start_unix_ms = unix_ms;
+  // A start given up front (the fleet's common start) wins.
+  if (!started_ && !preset_start_) info_.start_unix_ms = unix_ms;
   started();
 }
 

@@ -20,7 +20,7 @@ class RunOutputs {
   std::string open(const std::vector<std::string> &values);
 
   // The load started on a host at this time (the first one sets the run's
-  // start: every row's time counts from it).
+  // start, every row's time counting from it, unless RunInfo had one).
   void host_started(std::int64_t unix_ms);
   void add(std::size_t host, agent::Interval iv);
   void host_done(std::size_t host);
@@ -38,6 +38,7 @@ class RunOutputs {
   void emit(std::vector<agent::Interval> ready);
 
   RunInfo info_;
+  bool preset_start_;  // info.start_unix_ms was given: rows count from it
   bool started_ = false;
   std::vector<std::unique_ptr<Output>> outputs_;
   agent::FleetSeries fleet_;
