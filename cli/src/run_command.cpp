@@ -104,17 +104,19 @@ int run_command(const RunOptions &opts) {
     std::cerr << "golo run: " << e.what() << "\n";
     return 2;
   }
-
-  const std::vector<std::string> hosts =
-      opts.hosts.empty() ? std::vector<std::string>{"127.0.0.1:9999"}
-                         : opts.hosts;
+  // --out values are refused (exit 2) before any host is asked.
   outputs::RunOutputs outs(
-      hosts.size(), {schedule.job, "", schedule.tag_keys, 0,
-                     std::chrono::duration<double>(schedule.duration).count()});
+      {schedule.job, "", schedule.tag_keys, 0,
+       std::chrono::duration<double>(schedule.duration).count()});
   if (const std::string e = outs.open(opts.outs); !e.empty()) {
     std::cerr << "golo run: " << e << "\n";
     return 2;
   }
+
+  const std::vector<std::string> hosts =
+      opts.hosts.empty() ? std::vector<std::string>{"127.0.0.1:9999"}
+                         : opts.hosts;
+  outs.begin(hosts.size());
   // Ctrl-C stops the load on every host at once (they see the call
   // cancelled). Installed before any stream starts.
   struct sigaction sa {};

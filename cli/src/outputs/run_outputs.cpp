@@ -5,11 +5,6 @@
 
 namespace golo::cli::outputs {
 
-RunOutputs::RunOutputs(std::size_t hosts, RunInfo info)
-    : info_(std::move(info)),
-      preset_start_(info_.start_unix_ms != 0),
-      fleet_(hosts) {}
-
 std::string RunOutputs::open(const std::vector<std::string> &values) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     OutSpec spec;
@@ -20,6 +15,14 @@ std::string RunOutputs::open(const std::vector<std::string> &values) {
     outputs_.push_back(std::move(out));
   }
   return "";
+}
+
+void RunOutputs::begin(std::size_t hosts, std::int64_t start_unix_ms) {
+  fleet_.emplace(hosts);
+  if (start_unix_ms) {
+    info_.start_unix_ms = start_unix_ms;
+    preset_start_ = true;
+  }
 }
 
 void RunOutputs::host_started(std::int64_t unix_ms) {
@@ -40,10 +43,10 @@ void RunOutputs::started() {
 }
 
 void RunOutputs::add(std::size_t host, agent::Interval iv) {
-  fleet_.add(host, std::move(iv));
+  fleet_->add(host, std::move(iv));
 }
 
-void RunOutputs::host_done(std::size_t host) { fleet_.host_done(host); }
+void RunOutputs::host_done(std::size_t host) { fleet_->host_done(host); }
 
 void RunOutputs::emit(std::vector<agent::Interval> ready) {
   if (ready.empty()) return;
@@ -59,10 +62,10 @@ void RunOutputs::emit(std::vector<agent::Interval> ready) {
   }
 }
 
-void RunOutputs::pump() { emit(fleet_.take_ready()); }
+void RunOutputs::pump() { emit(fleet_->take_ready()); }
 
 void RunOutputs::finish_series(agent::RunResults &results) {
-  emit(fleet_.take_all());
+  emit(fleet_->take_all());
   series_.fill(results);
   if (info_.start_unix_ms) results.start_unix_ms = info_.start_unix_ms;
 }

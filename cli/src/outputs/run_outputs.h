@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,10 +15,15 @@ namespace golo::cli::outputs {
 
 class RunOutputs {
  public:
-  RunOutputs(std::size_t hosts, RunInfo info);
+  explicit RunOutputs(RunInfo info) : info_(std::move(info)) {}
 
   // Parses and opens every --out value. Returns "" or the first error.
+  // Called first, so that a bad value is refused before any host is asked.
   std::string open(const std::vector<std::string> &values);
+  // The hosts that run (index = the `host` of add()), once known, and the
+  // run's start when the caller fixed it (the fleet's common start; 0: the
+  // first host's start). Before any add().
+  void begin(std::size_t hosts, std::int64_t start_unix_ms = 0);
 
   // The load started on a host at this time (the first one sets the run's
   // start, every row's time counting from it, unless RunInfo had one).
@@ -38,10 +44,10 @@ class RunOutputs {
   void emit(std::vector<agent::Interval> ready);
 
   RunInfo info_;
-  bool preset_start_;  // info.start_unix_ms was given: rows count from it
+  bool preset_start_ = false;  // begin() fixed the start
   bool started_ = false;
   std::vector<std::unique_ptr<Output>> outputs_;
-  agent::FleetSeries fleet_;
+  std::optional<agent::FleetSeries> fleet_;
   agent::SeriesBuilder series_;
   SecondMaker maker_;
   std::uint64_t emitted_ = 0;  // the last second given to the outputs
