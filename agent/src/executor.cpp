@@ -5,10 +5,12 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 
+#include "golo/agent/series.h"
 #include "run_state.h"
 
 namespace golo::agent {
@@ -91,34 +93,61 @@ double seconds(Clock::duration d) {
 }
 
 // Builds the per-second series and the progress reports from cumulative
-// snapshots: each interval is the difference of two, so nothing is reset
-// and no count is lost between them.
+// snapshots per tag set: each interval is the difference of two, so nothing
+// is reset and no count is lost between them; the total is the sum of the
+// sets' intervals, so each second's sets add up to its total exactly.
 class Ticker {
  public:
-  Ticker(RunState &st, const RunOptions &opt, RunResults &out)
-      : st_(st), opt_(opt), out_(out) {}
+  Ticker(RunState &st, const RunOptions &opt, SeriesBuilder &series)
+      : st_(st), opt_(opt), series_(series) {}
 
   void tick(Clock::time_point now) {
-    Histogram cumulative;
+    st_.recorder.snapshot_sets(sets_);
+    Interval iv;
+    Histogram total;
     std::uint64_t iterations = 0, errors = 0;
-    st_.recorder.snapshot(cumulative, iterations, errors);
+    for (auto &snap : sets_) {
+      Previous &prev = previous_[snap.id];
+      iterations += snap.iterations;
+      errors += snap.errors;
+      if (snap.iterations == prev.iterations) continue;
+      Histogram interval = snap.latency;
+      interval.subtract(prev.latency);
+      total.merge(interval);
+      TagSetInterval set;
+      st_.recorder.describe(snap.id, set.key, set.tags);
+      set.iterations = snap.iterations - prev.iterations;
+      set.errors = snap.errors - prev.errors;
+      set.latency = interval.to_sparse();
+      iv.sets.push_back(std::move(set));
+      prev = {std::move(snap.latency), snap.iterations, snap.errors};
+    }
+    std::sort(iv.sets.begin(), iv.sets.end(),
+              [](const auto &a, const auto &b) { return a.key < b.key; });
     const std::uint64_t dropped = st_.dropped.load();
-    Histogram interval = cumulative;
-    interval.subtract(previous_);
     const std::uint64_t active = active_users(now);
-    out_.series.push_back({++second_, iterations - iterations_,
-                           errors - errors_, dropped - dropped_, active,
-                           interval.to_sparse()});
+    iv.total.second = ++second_;
+    iv.total.iterations = iterations - iterations_;
+    iv.total.errors = errors - errors_;
+    iv.total.dropped = dropped - dropped_;
+    iv.total.active_users = active;
+    iv.total.latency = total.to_sparse();
     if (opt_.on_progress) {
       const double span = std::max(1e-9, seconds(now - last_));
-      opt_.on_progress(
-          {seconds(now - st_.start), active, iterations, errors, dropped,
-           static_cast<double>(iterations - iterations_) / span,
-           interval.value_at_percentile(50) / 1e3,
-           interval.value_at_percentile(95) / 1e3,
-           interval.value_at_percentile(99) / 1e3, out_.series.back().latency});
+      Progress p{seconds(now - st_.start),
+                 active,
+                 iterations,
+                 errors,
+                 dropped,
+                 static_cast<double>(iterations - iterations_) / span,
+                 total.value_at_percentile(50) / 1e3,
+                 total.value_at_percentile(95) / 1e3,
+                 total.value_at_percentile(99) / 1e3,
+                 iv.total.latency,
+                 iv.sets};
+      opt_.on_progress(p);
     }
-    previous_ = std::move(cumulative);
+    series_.add(iv);
     iterations_ = iterations;
     errors_ = errors;
     dropped_ = dropped;
@@ -147,10 +176,15 @@ class Ticker {
     return busy;
   }
 
+  struct Previous {
+    Histogram latency;
+    std::uint64_t iterations = 0, errors = 0;
+  };
   RunState &st_;
   const RunOptions &opt_;
-  RunResults &out_;
-  Histogram previous_;
+  SeriesBuilder &series_;
+  std::vector<detail::Recorder::SetSnapshot> sets_;
+  std::map<std::size_t, Previous> previous_;  // by tag set id
   std::uint64_t iterations_ = 0, errors_ = 0, dropped_ = 0, second_ = 0;
   Clock::time_point last_ = st_.start;
 };
@@ -213,7 +247,14 @@ RunResults run_schedule(const Schedule &schedule,
 
   RunResults results;
   results.schedule = schedule.to_json();
-  Ticker ticker(*st, opt, results);
+  results.start_unix_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  // The host's results carry the total's series only (bounded); the tag
+  // sets' series reach the caller in the progress updates.
+  SeriesBuilder series({}, false);
+  Ticker ticker(*st, opt, series);
   auto next_tick = st->start + opt.progress_interval;
   bool stopped_early = false;
   for (;;) {
@@ -260,6 +301,7 @@ RunResults run_schedule(const Schedule &schedule,
   }
 
   if (ticker.anything_since_last()) ticker.tick(Clock::now());
+  series.fill(results);
   results.tag_sets = st->recorder.tag_sets();
   for (const auto &set : results.tag_sets) results.total.merge(set);
   results.total.dropped = st->dropped.load();

@@ -141,19 +141,50 @@ void Recorder::snapshot(Histogram &latency, std::uint64_t &iterations,
   }
 }
 
+void Recorder::describe(
+    std::size_t id, std::string &key,
+    std::vector<std::pair<std::string, std::string>> &tags) const {
+  key.clear();
+  tags.clear();
+  if (id == kOtherId) {
+    key = std::string(kOtherTagSet);
+    return;
+  }
+  tags = entries_[id].tags;
+  for (const auto &[k, v] : tags) key += (key.empty() ? "" : ",") + k + "=" + v;
+}
+
+void Recorder::snapshot_sets(std::vector<SetSnapshot> &out) const {
+  out.clear();
+  const std::size_t n = published_.load(std::memory_order_acquire);
+  for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
+    if (id >= n && id != kOtherId) continue;
+    SetSnapshot snap;
+    snap.id = id;
+    bool seen = false;
+    for (std::size_t s = 0; s < shard_count_; ++s) {
+      const SetCounters *set =
+          shards_[s].sets[id].load(std::memory_order_acquire);
+      if (!set) continue;
+      seen = true;
+      // Errors before the histogram (an error is counted after its
+      // latency), and iterations from the counters copied: every interval
+      // then has as many iterations as its histogram holds.
+      snap.errors += set->errors.load(std::memory_order_relaxed);
+      set->latency.add_to(snap.latency);
+    }
+    snap.iterations = snap.latency.count();
+    if (seen) out.push_back(std::move(snap));
+  }
+}
+
 std::vector<TagSetStats> Recorder::tag_sets() const {
   std::vector<TagSetStats> out;
   const std::size_t n = published_.load(std::memory_order_acquire);
   for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
     if (id >= n && id != kOtherId) continue;
     TagSetStats stats;
-    if (id == kOtherId) {
-      stats.key = std::string(kOtherTagSet);
-    } else {
-      stats.tags = entries_[id].tags;
-      for (const auto &[k, v] : stats.tags)
-        stats.key += (stats.key.empty() ? "" : ",") + k + "=" + v;
-    }
+    describe(id, stats.key, stats.tags);
     for (std::size_t s = 0; s < shard_count_; ++s) {
       const SetCounters *set =
           shards_[s].sets[id].load(std::memory_order_acquire);

@@ -68,6 +68,18 @@ class Recorder {
   // Per tag set results, sorted by key, and their total.
   std::vector<TagSetStats> tag_sets() const;
 
+  // Cumulative counts of every tag set so far, by id (control thread):
+  // what the per-second intervals per tag set are differences of.
+  struct SetSnapshot {
+    std::size_t id = 0;
+    Histogram latency;
+    std::uint64_t iterations = 0, errors = 0;
+  };
+  void snapshot_sets(std::vector<SetSnapshot> &out) const;
+  // The key and tags of set `id` (one snapshot_sets returned).
+  void describe(std::size_t id, std::string &key,
+                std::vector<std::pair<std::string, std::string>> &tags) const;
+
  private:
   std::size_t find_or_add(const IterationOutcome &out, const std::string &key,
                           std::uint64_t hash);

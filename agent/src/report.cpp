@@ -53,12 +53,14 @@ void row(std::ostream &out, std::size_t key_width, const std::string &name,
 
 }  // namespace
 
-std::string format_progress(const Progress &p) {
+std::string format_progress(const Progress &p, double total_s) {
+  char total[32] = "";
+  if (total_s > 0) std::snprintf(total, sizeof total, "/%.0fs", total_s);
   char buf[256];
   std::snprintf(
       buf, sizeof buf,
-      "%5.0fs users %llu iters %llu (%.1f/s) errors %llu dropped %llu",
-      p.elapsed_s, static_cast<unsigned long long>(p.active_users),
+      "%5.0fs%s users %llu iters %llu (%.1f/s) errors %llu dropped %llu",
+      p.elapsed_s, total, static_cast<unsigned long long>(p.active_users),
       static_cast<unsigned long long>(p.iterations), p.interval_rate,
       static_cast<unsigned long long>(p.errors),
       static_cast<unsigned long long>(p.dropped));

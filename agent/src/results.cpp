@@ -1,5 +1,6 @@
 #include "golo/agent/results.h"
 
+#include "golo/agent/series.h"
 #include "golo/agent/utf8.h"
 
 #include <algorithm>
@@ -13,15 +14,72 @@ using nlohmann::json;
 
 double us(std::int64_t ns) { return static_cast<double>(ns) / 1e3; }
 
-Histogram from_sparse(const Histogram::Sparse &counts) {
-  return Histogram::from_sparse(counts);
+json row_to_json(const SecondStats &s, std::int64_t start_unix_ms, bool total) {
+  const RowLatency q = s.quantiles();
+  json row = {{"second", s.second},
+              {"seconds", s.seconds},
+              {"iterations", s.iterations},
+              {"errors", s.errors}};
+  if (start_unix_ms > 0)
+    row["unix_ms"] = start_unix_ms + static_cast<std::int64_t>(s.second) * 1000;
+  if (total) {
+    row["dropped"] = s.dropped;
+    row["active_users"] = s.active_users;
+  }
+  row["p50_us"] = us(q.p50);
+  row["p90_us"] = us(q.p90);
+  row["p95_us"] = us(q.p95);
+  row["p99_us"] = us(q.p99);
+  row["max_us"] = us(q.max);
+  // Readers of golo-results/1 before tag_set_series expect buckets in every
+  // total row; a tag set's row leaves them out when it has none (a long
+  // run's older rows).
+  if (total || !s.latency.empty()) {
+    json buckets = json::array();
+    for (const auto &[index, n] : s.latency) buckets.push_back({index, n});
+    row["buckets"] = buckets;
+  }
+  return row;
 }
 
-Histogram::Sparse add_sparse(const Histogram::Sparse &a,
-                             const Histogram::Sparse &b) {
-  std::map<std::uint32_t, std::uint64_t> sum(a.begin(), a.end());
-  for (const auto &[index, n] : b) sum[index] += n;
-  return {sum.begin(), sum.end()};
+std::int64_t ns_of(const json &row, const char *field) {
+  return static_cast<std::int64_t>(row.value(field, 0.0) * 1e3 + 0.5);
+}
+
+SecondStats row_from_json(const json &s) {
+  SecondStats sec;
+  sec.second = s.at("second").get<std::uint64_t>();
+  sec.seconds = s.value("seconds", std::uint64_t{1});
+  sec.iterations = s.at("iterations").get<std::uint64_t>();
+  sec.errors = s.at("errors").get<std::uint64_t>();
+  sec.dropped = s.value("dropped", std::uint64_t{0});
+  sec.active_users = s.value("active_users", std::uint64_t{0});
+  if (s.contains("buckets"))
+    for (const auto &b : s.at("buckets")) {
+      const auto index = b.at(0).get<std::uint32_t>();
+      if (index >= HistogramLayout::kCountsLen)
+        throw std::invalid_argument("results: bad bucket " + b.dump());
+      sec.latency.emplace_back(index, b.at(1).get<std::uint64_t>());
+    }
+  // A long run's older rows keep only their percentiles.
+  if (sec.frozen())
+    sec.kept = {ns_of(s, "p50_us"), ns_of(s, "p90_us"), ns_of(s, "p95_us"),
+                ns_of(s, "p99_us"), ns_of(s, "max_us")};
+  return sec;
+}
+
+// Rows of one series of the same run from two hosts (or runs): by second.
+void merge_series(std::vector<SecondStats> &into,
+                  const std::vector<SecondStats> &other) {
+  for (const auto &s : other) {
+    auto it = std::lower_bound(
+        into.begin(), into.end(), s.second,
+        [](const SecondStats &a, std::uint64_t sec) { return a.second < sec; });
+    if (it == into.end() || it->second != s.second)
+      into.insert(it, s);
+    else
+      merge_rows(*it, s, true);
+  }
 }
 
 json stats_to_json(const TagSetStats &s, double rate) {
@@ -116,8 +174,58 @@ double TagSetStats::error_rate() const {
              : 0.0;
 }
 
+RowLatency RowLatency::of(const Histogram::Sparse &counts) {
+  // Histogram::from_sparse(counts).value_at_percentile(p) for each p, in one
+  // walk over the sorted counters, without building the histogram: a long
+  // run takes this once per row and tag set.
+  using L = HistogramLayout;
+  std::uint64_t total = 0;
+  std::int64_t lo = 0, hi = 0;
+  for (const auto &[index, n] : counts) {
+    if (index >= L::kCountsLen || n == 0) continue;
+    if (total == 0) lo = L::lowest_at(index);
+    hi = std::min(L::highest_at(index), L::kHighest);
+    total += n;
+  }
+  RowLatency out;
+  if (total == 0) return out;
+  std::int64_t *fields[] = {&out.p50, &out.p90, &out.p95, &out.p99};
+  const double ps[] = {50, 90, 95, 99};
+  std::size_t next = 0;
+  std::uint64_t seen = 0;
+  for (const auto &[index, n] : counts) {
+    if (index >= L::kCountsLen || n == 0) continue;
+    seen += n;
+    while (next < 4) {
+      const auto wanted = std::max<std::uint64_t>(
+          1, static_cast<std::uint64_t>(
+                 ps[next] / 100.0 * static_cast<double>(total) + 0.5));
+      if (seen < wanted) break;
+      *fields[next++] = std::clamp(L::highest_at(index), lo, hi);
+    }
+  }
+  out.max = hi;
+  return out;
+}
+
 std::int64_t SecondStats::percentile(double p) const {
-  return from_sparse(latency).value_at_percentile(p);
+  if (!frozen()) return Histogram::from_sparse(latency).value_at_percentile(p);
+  const RowLatency q = kept;
+  return p <= 50   ? q.p50
+         : p <= 90 ? q.p90
+         : p <= 95 ? q.p95
+         : p <= 99 ? q.p99
+                   : q.max;
+}
+
+RowLatency SecondStats::quantiles() const {
+  return frozen() ? kept : RowLatency::of(latency);
+}
+
+void SecondStats::freeze() {
+  if (!frozen()) kept = RowLatency::of(latency);
+  latency.clear();
+  latency.shrink_to_fit();
 }
 
 double RunResults::rate() const { return rate(total); }
@@ -137,27 +245,26 @@ json RunResults::to_json() const {
   json sets = json::array();
   for (const auto &s : tag_sets) sets.push_back(stats_to_json(s, rate(s)));
   json seconds = json::array();
-  for (const auto &s : series) {
-    const Histogram h = from_sparse(s.latency);
-    json buckets = json::array();
-    for (const auto &[index, n] : s.latency) buckets.push_back({index, n});
-    seconds.push_back({{"second", s.second},
-                       {"iterations", s.iterations},
-                       {"errors", s.errors},
-                       {"dropped", s.dropped},
-                       {"active_users", s.active_users},
-                       {"p50_us", us(h.value_at_percentile(50))},
-                       {"p95_us", us(h.value_at_percentile(95))},
-                       {"p99_us", us(h.value_at_percentile(99))},
-                       {"max_us", us(h.max())},
-                       {"buckets", buckets}});
+  for (const auto &s : series)
+    seconds.push_back(row_to_json(s, start_unix_ms, true));
+  json per_set = json::array();
+  for (const auto &set : tag_set_series) {
+    json tags = json::object();
+    for (const auto &[k, v] : set.tags) tags[k] = v;
+    json rows = json::array();
+    for (const auto &s : set.rows)
+      rows.push_back(row_to_json(s, start_unix_ms, false));
+    per_set.push_back({{"key", set.key}, {"tags", tags}, {"series", rows}});
   }
-  return {{"format", "golo-results/1"}, {"schedule", schedule},
-          {"duration_s", duration_s},   {"stopped_early", stopped_early},
-          {"partial", partial},         {"total", stats_to_json(total, rate())},
-          {"tag_sets", sets},           {"series", seconds}};
+  json out = {
+      {"format", "golo-results/1"}, {"schedule", schedule},
+      {"duration_s", duration_s},   {"stopped_early", stopped_early},
+      {"partial", partial},         {"total", stats_to_json(total, rate())},
+      {"tag_sets", sets},           {"series", seconds},
+      {"tag_set_series", per_set}};
+  if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
+  return out;
 }
-
 RunResults RunResults::from_json(const json &j) {
   RunResults r;
   try {
@@ -172,21 +279,22 @@ RunResults RunResults::from_json(const json &j) {
     r.total = stats_from_json(j.at("total"));
     for (const auto &s : j.at("tag_sets"))
       r.tag_sets.push_back(stats_from_json(s));
-    for (const auto &s : j.at("series")) {
-      SecondStats sec;
-      sec.second = s.at("second").get<std::uint64_t>();
-      sec.iterations = s.at("iterations").get<std::uint64_t>();
-      sec.errors = s.at("errors").get<std::uint64_t>();
-      sec.dropped = s.at("dropped").get<std::uint64_t>();
-      sec.active_users = s.at("active_users").get<std::uint64_t>();
-      for (const auto &b : s.at("buckets")) {
-        const auto index = b.at(0).get<std::uint32_t>();
-        if (index >= HistogramLayout::kCountsLen)
-          throw std::invalid_argument("results: bad bucket " + b.dump());
-        sec.latency.emplace_back(index, b.at(1).get<std::uint64_t>());
+    for (const auto &s : j.at("series")) r.series.push_back(row_from_json(s));
+    r.start_unix_ms = j.value("start_unix_ms", std::int64_t{0});
+    if (j.contains("tag_set_series"))
+      for (const auto &t : j.at("tag_set_series")) {
+        TagSetSeries set;
+        set.key = t.value("key", std::string());
+        for (const auto &[k, v] : t.at("tags").items()) {
+          set.tags.emplace_back(k, v.get<std::string>());
+          if (!t.contains("key"))
+            set.key +=
+                (set.key.empty() ? "" : ",") + k + "=" + set.tags.back().second;
+        }
+        for (const auto &s : t.at("series"))
+          set.rows.push_back(row_from_json(s));
+        r.tag_set_series.push_back(std::move(set));
       }
-      r.series.push_back(std::move(sec));
-    }
   } catch (const json::exception &e) {
     throw std::invalid_argument(std::string("results: ") + e.what());
   }
@@ -208,53 +316,19 @@ void RunResults::merge(const RunResults &other) {
     else
       tag_sets.insert(it, s);
   }
-  for (const auto &s : other.series) {
+  merge_series(series, other.series);
+  for (const auto &set : other.tag_set_series) {
     auto it = std::lower_bound(
-        series.begin(), series.end(), s.second,
-        [](const SecondStats &a, std::uint64_t sec) { return a.second < sec; });
-    if (it == series.end() || it->second != s.second) {
-      series.insert(it, s);
-      continue;
-    }
-    it->iterations += s.iterations;
-    it->errors += s.errors;
-    it->dropped += s.dropped;
-    it->active_users += s.active_users;
-    it->latency = add_sparse(it->latency, s.latency);
+        tag_set_series.begin(), tag_set_series.end(), set.key,
+        [](const TagSetSeries &a, const std::string &k) { return a.key < k; });
+    if (it != tag_set_series.end() && it->key == set.key)
+      merge_series(it->rows, set.rows);
+    else
+      tag_set_series.insert(it, set);
   }
-}
-
-void ProgressLog::add(const Progress &p) {
-  const bool start_marker = !started_ && p.elapsed_s == 0 &&
-                            p.iterations == 0 && p.dropped == 0 &&
-                            p.interval.empty();
-  started_ = true;
-  if (!start_marker) {
-    // Counts are cumulative: an interval's are the difference from the
-    // previous update (a host never reports fewer than before).
-    auto since = [](std::uint64_t now, std::uint64_t before) {
-      return now > before ? now - before : 0;
-    };
-    series_.push_back(
-        {series_.size() + 1, since(p.iterations, latest_.iterations),
-         since(p.errors, latest_.errors), since(p.dropped, latest_.dropped),
-         p.active_users, p.interval});
-    latency_.merge(Histogram::from_sparse(p.interval));
-  }
-  latest_ = p;
-}
-
-RunResults ProgressLog::results(const nlohmann::json &schedule) const {
-  RunResults r;
-  r.schedule = schedule;
-  r.duration_s = latest_.elapsed_s;
-  r.partial = true;
-  r.total.iterations = latest_.iterations;
-  r.total.errors = latest_.errors;
-  r.total.dropped = latest_.dropped;
-  r.total.latency = latency_;
-  r.series = series_;
-  return r;
+  if (start_unix_ms == 0 ||
+      (other.start_unix_ms && other.start_unix_ms < start_unix_ms))
+    start_unix_ms = other.start_unix_ms;
 }
 
 Progress combine(const std::vector<Progress> &parts) {

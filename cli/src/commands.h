@@ -19,8 +19,8 @@ int reload_command(const CommonOptions &opts, bool json);
 struct RunOptions {
   std::string schedule_file;
   std::vector<std::string> hosts;  // empty: the default host
-  std::string out_file;
-  std::string remote_target;  // iterations as Job.Trigger RPCs to this
+  std::vector<std::string> outs;   // --out values, TYPE=TARGET or FILE
+  std::string remote_target;       // iterations as Job.Trigger RPCs to this
   bool quiet = false;
   bool allow_partial = false;  // run on the hosts that pass the pre-flight
 };

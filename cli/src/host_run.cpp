@@ -1,5 +1,6 @@
 #include "host_run.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "host_client.h"
@@ -9,16 +10,39 @@ namespace golo::cli {
 namespace {
 
 agent::Progress from_wire(const golo::Progress &p) {
-  agent::Progress out{p.elapsedseconds(), p.activeusers(),
-                      p.iterations(),     p.errors(),
-                      p.dropped(),        p.iterationspersecond(),
-                      p.p50micros(),      p.p95micros(),
-                      p.p99micros(),      {}};
-  // Out-of-range indexes are dropped by Histogram::from_sparse.
-  if (p.intervalbucketindex_size() == p.intervalbucketcount_size())
-    for (int i = 0; i < p.intervalbucketindex_size(); ++i)
-      out.interval.emplace_back(p.intervalbucketindex(i),
-                                p.intervalbucketcount(i));
+  agent::Progress out{p.elapsedseconds(),
+                      p.activeusers(),
+                      p.iterations(),
+                      p.errors(),
+                      p.dropped(),
+                      p.iterationspersecond(),
+                      p.p50micros(),
+                      p.p95micros(),
+                      p.p99micros(),
+                      {},
+                      {}};
+  // Out-of-range indexes are dropped by Histogram::from_sparse; a series
+  // row's are dropped here, so that a bad host cannot put them in JSON.
+  auto buckets = [](const auto &index, const auto &count,
+                    agent::Histogram::Sparse &into) {
+    if (index.size() != count.size()) return;
+    for (int i = 0; i < index.size(); ++i)
+      if (index[i] < agent::HistogramLayout::kCountsLen && count[i] > 0)
+        into.emplace_back(index[i], count[i]);
+    std::sort(into.begin(), into.end());
+  };
+  buckets(p.intervalbucketindex(), p.intervalbucketcount(), out.interval);
+  for (const auto &wire : p.tagsetintervals()) {
+    agent::TagSetInterval set;
+    set.key = wire.key();
+    for (const auto &t : wire.tags()) set.tags.emplace_back(t.key(), t.value());
+    set.iterations = wire.iterations();
+    set.errors = wire.errors();
+    buckets(wire.bucketindex(), wire.bucketcount(), set.latency);
+    out.tag_sets.push_back(std::move(set));
+  }
+  std::sort(out.tag_sets.begin(), out.tag_sets.end(),
+            [](const auto &a, const auto &b) { return a.key < b.key; });
   return out;
 }
 
@@ -36,10 +60,17 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
   golo::RunUpdate update;
   while (reader->Read(&update)) {
     std::lock_guard lock(run.mutex);
-    if (!run.started) run.started = std::chrono::steady_clock::now();
-    if (update.has_progress())
-      run.log.add(from_wire(update.progress()));
-    else
+    if (!run.started) {
+      run.started = std::chrono::steady_clock::now();
+      run.started_unix_ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+    }
+    if (update.has_progress()) {
+      if (auto iv = run.log.add(from_wire(update.progress())))
+        run.intervals.push_back(std::move(*iv));
+    } else
       run.results_json = update.resultsjson();
   }
   const grpc::Status status = reader->Finish();

@@ -10,8 +10,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include "golo/agent/results.h"
+#include "golo/agent/series.h"
 #include "golo/golo.grpc.pb.h"
 
 namespace golo::cli {
@@ -21,6 +22,9 @@ struct HostRun {
   grpc::ClientContext ctx;
   std::mutex mutex;  // guards what the stream thread writes below
   agent::ProgressLog log;
+  // Intervals received and not yet taken by the control loop.
+  std::vector<agent::Interval> intervals;
+  std::int64_t started_unix_ms = 0;  // when its first update came
   std::string results_json;
   grpc::Status status;
   // Set by the host's first update (it sends one as the load starts).

@@ -52,7 +52,10 @@ int main(int argc, char **argv) {
                   "every address NAME has (default GOLO_HOST)")
       ->default_str(common.host);
   golo::cli::add_connection_flags(run, connection);
-  run->add_option("--out", run_opts.out_file, "write the results as JSON here");
+  run->add_option("--out", run_opts.outs,
+                  "where results go, repeatable: json=FILE (a bare FILE too), "
+                  "csv=FILE, influxdb=http://HOST:PORT/DB (live; token from "
+                  "GOLO_INFLUXDB_TOKEN)");
   run->add_option(
       "--remote-target", run_opts.remote_target,
       "run each iteration as a Job.Trigger RPC to this go-lo Job server");

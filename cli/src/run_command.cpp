@@ -23,6 +23,7 @@
 #include "golo/agent/threshold.h"
 #include "golo/golo.grpc.pb.h"
 #include "host_run.h"
+#include "outputs/run_outputs.h"
 
 namespace golo::cli {
 
@@ -64,6 +65,25 @@ std::optional<std::string> read_schedule(const std::string &path) {
   return text;
 }
 
+// Hands each host's new intervals to the outputs, in order, and tells them
+// which hosts are done (no more intervals to wait for).
+void take_intervals(std::vector<std::unique_ptr<HostRun>> &runs,
+                    outputs::RunOutputs &outs) {
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    std::vector<agent::Interval> ivs;
+    bool done = false;
+    {
+      std::lock_guard lock(runs[i]->mutex);
+      ivs.swap(runs[i]->intervals);
+      done = runs[i]->done;
+      if (runs[i]->started_unix_ms) outs.host_started(runs[i]->started_unix_ms);
+    }
+    for (auto &iv : ivs) outs.add(i, std::move(iv));
+    if (done) outs.host_done(i);
+  }
+  outs.pump();
+}
+
 agent::Progress combined(std::vector<std::unique_ptr<HostRun>> &runs) {
   std::vector<agent::Progress> parts;
   for (auto &r : runs) {
@@ -85,6 +105,14 @@ int run_command(const RunOptions &opts) {
     std::cerr << "golo run: " << e.what() << "\n";
     return 2;
   }
+  // --out values are refused (exit 2) before any host is asked.
+  outputs::RunOutputs outs(
+      {schedule.job, "", schedule.tag_keys, 0,
+       std::chrono::duration<double>(schedule.duration).count()});
+  if (const std::string e = outs.open(opts.outs); !e.empty()) {
+    std::cerr << "golo run: " << e << "\n";
+    return 2;
+  }
 
   const auto request_for = [&](std::size_t i, std::size_t of) {
     golo::RunRequest req;
@@ -102,6 +130,9 @@ int run_command(const RunOptions &opts) {
   if (!fleet) return 1;
   const std::vector<std::string> &hosts = fleet->hosts;
 
+  // A fleet's start is the instant it was given; one host's is when it
+  // says it started.
+  outs.begin(hosts.size(), hosts.size() > 1 ? fleet->start_unix_ms : 0);
   // Ctrl-C stops the load on every host at once (they see the call
   // cancelled). Installed before any stream starts.
   struct sigaction sa {};
@@ -132,9 +163,11 @@ int run_command(const RunOptions &opts) {
       for (auto &r : runs) r->ctx.TryCancel();
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    take_intervals(runs, outs);
     const agent::Progress progress = combined(runs);
     if (!opts.quiet && tick % 10 == 0 && progress.elapsed_s > 0) {
-      const std::string line = agent::format_progress(progress);
+      const std::string line = agent::format_progress(
+          progress, std::chrono::duration<double>(schedule.duration).count());
       if (tty)
         std::fprintf(stderr, "\r%s\033[K", line.c_str());
       else
@@ -142,6 +175,7 @@ int run_command(const RunOptions &opts) {
     }
   }
   for (auto &t : threads) t.join();
+  take_intervals(runs, outs);
   if (!opts.quiet && tty) std::fprintf(stderr, "\n");
 
   std::optional<agent::RunResults> merged;
@@ -167,7 +201,13 @@ int run_command(const RunOptions &opts) {
                  "load; the results hold what they had reported\n";
     if (merged) merged->stopped_early = true;
   }
-  if (!merged) return 1;
+  if (!merged) {
+    outs.finish(nlohmann::json::object());
+    return 1;
+  }
+  // The series from the hosts' progress, merged second by second: the same
+  // intervals as their results', plus those of hosts lost mid-run.
+  outs.finish_series(*merged);
 
   agent::print_summary(std::cout, *merged);
   const auto verdicts =
@@ -177,7 +217,7 @@ int run_command(const RunOptions &opts) {
     std::cout << v.message << "\n";
     crossed = crossed || v.crossed;
   }
-  if (!opts.out_file.empty()) {
+  if (outs.any()) {
     nlohmann::json out = merged->to_json();
     out["hosts"] = nlohmann::json::array();
     for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -198,20 +238,13 @@ int run_command(const RunOptions &opts) {
                               {"ok", false},
                               {"error", why},
                               {"left_out", true}});
-    out["start_unix_ms"] = fleet->start_unix_ms;
     out["thresholds"] = nlohmann::json::array();
     for (const auto &v : verdicts)
       out["thresholds"].push_back({{"threshold", v.threshold.text},
                                    {"actual", v.actual},
                                    {"crossed", v.crossed},
                                    {"message", v.message}});
-    std::ofstream f(opts.out_file);
-    f << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-      << "\n";
-    if (!f) {
-      std::cerr << "golo run: cannot write " << opts.out_file << "\n";
-      return 1;
-    }
+    if (!outs.finish(out)) return 1;
   }
   // Hosts left out by --allow-partial were asked for: the run is complete
   // without them, and the lines above said so.

@@ -35,6 +35,21 @@ void fill(golo::Progress &out, const agent::Progress &p) {
     out.add_intervalbucketindex(index);
     out.add_intervalbucketcount(count);
   }
+  for (const auto &set : p.tag_sets) {
+    auto *wire = out.add_tagsetintervals();
+    wire->set_key(set.key);
+    for (const auto &[k, v] : set.tags) {
+      auto *tag = wire->add_tags();
+      tag->set_key(k);
+      tag->set_value(v);
+    }
+    wire->set_iterations(set.iterations);
+    wire->set_errors(set.errors);
+    for (const auto &[index, count] : set.latency) {
+      wire->add_bucketindex(index);
+      wire->add_bucketcount(count);
+    }
+  }
 }
 
 constexpr std::chrono::seconds kMaxStartAhead{60};

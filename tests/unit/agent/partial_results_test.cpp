@@ -14,6 +14,7 @@
 #include "golo/agent/report.h"
 #include "golo/agent/results.h"
 #include "golo/agent/schedule.h"
+#include "golo/agent/series.h"
 
 using namespace golo::agent;
 using namespace std::chrono_literals;

@@ -30,7 +30,7 @@ void add(RunResults &r, const std::string &status, std::int64_t latency_ns,
       std::find_if(r.series.begin(), r.series.end(),
                    [&](const SecondStats &s) { return s.second == second; });
   if (sec == r.series.end()) {
-    r.series.push_back({second, 0, 0, 0, 0, {}});
+    r.series.emplace_back().second = second;
     sec = r.series.end() - 1;
   }
   ++sec->iterations;
@@ -113,6 +113,44 @@ TEST_CASE("results: JSON round trip through text is exact") {
                        std::invalid_argument);
 }
 
+TEST_CASE(
+    "results: the issue 12 fields round trip, and files without them "
+    "still read") {
+  RunResults a, b, whole;
+  fill(a, b, whole);
+  whole.start_unix_ms = 1'764'500'000'000;
+  TagSetSeries set{"status=200", {{"status", "200"}}, {}};
+  set.rows.emplace_back().second = 1;
+  set.rows.back().iterations = 7;
+  set.rows.back().latency = {{1000, 7}};
+  whole.tag_set_series.push_back(set);
+  const auto j = whole.to_json();
+  CHECK(j["start_unix_ms"] == 1'764'500'000'000);
+  CHECK(j["series"][0]["unix_ms"] == 1'764'500'001'000);  // the second's end
+  CHECK(j["series"][0]["seconds"] == 1);
+  CHECK(j["series"][0].contains("p90_us"));
+  CHECK(j["tag_set_series"][0]["tags"]["status"] == "200");
+  CHECK(j["tag_set_series"][0]["series"][0]["iterations"] == 7);
+  CHECK(j["tag_set_series"][0]["series"][0]["unix_ms"] == 1'764'500'001'000);
+  const auto back = RunResults::from_json(nlohmann::json::parse(j.dump()));
+  CHECK(back.to_json() == j);
+
+  // As golo wrote golo-results/1 before: none of them.
+  auto old = j;
+  old.erase("start_unix_ms");
+  old.erase("tag_set_series");
+  for (auto &row : old["series"])
+    for (const char *k : {"unix_ms", "seconds", "p90_us"}) row.erase(k);
+  const auto read = RunResults::from_json(old);
+  CHECK(read.start_unix_ms == 0);
+  CHECK(read.tag_set_series.empty());
+  REQUIRE(read.series.size() == whole.series.size());
+  for (std::size_t i = 0; i < read.series.size(); ++i) {
+    CHECK(read.series[i].seconds == 1);
+    CHECK(read.series[i].latency == whole.series[i].latency);
+  }
+}
+
 TEST_CASE("results: latency summary in microseconds") {
   TagSetStats s;
   for (int us = 1; us <= 1000; ++us) s.add_iteration(us * 1000LL, false);
@@ -175,8 +213,8 @@ TEST_CASE("progress: hosts' interval percentiles merge from their histograms") {
   auto part = [](std::int64_t ns, std::uint64_t n) {
     Histogram h;
     for (std::uint64_t i = 0; i < n; ++i) h.record(ns);
-    Progress p{2.0,   1,        300,      1,        0,
-               100.0, ns / 1e3, ns / 1e3, ns / 1e3, h.to_sparse()};
+    Progress p{2.0,      1,        300,           1, 0, 100.0, ns / 1e3,
+               ns / 1e3, ns / 1e3, h.to_sparse(), {}};
     return p;
   };
   const Progress all = combine({part(1'000'000, 100), part(10'000'000, 100)});
@@ -200,10 +238,14 @@ TEST_CASE("progress: hosts' interval percentiles merge from their histograms") {
 }
 
 TEST_CASE("report: progress line") {
-  Progress p{12.0, 10, 1200, 3, 0, 100.0, 1234.0, 3456.0, 5678.0, {}};
+  Progress p{12.0, 10, 1200, 3, 0, 100.0, 1234.0, 3456.0, 5678.0, {}, {}};
   CHECK(format_progress(p) ==
         "   12s users 10 iters 1200 (100.0/s) errors 3 dropped 0 p50 1.2ms "
         "p95 3.5ms p99 5.7ms");
+  // With the planned length: elapsed/total, so the time left shows.
+  CHECK(format_progress(p, 300) ==
+        "   12s/300s users 10 iters 1200 (100.0/s) errors 3 dropped 0 p50 "
+        "1.2ms p95 3.5ms p99 5.7ms");
 }
 
 TEST_CASE("report: summary table") {

@@ -9,9 +9,10 @@
 
 namespace golo::agent {
 
-// "  12s users 10 iters 1200 (100.0/s) errors 3 dropped 0 p50 1.2ms
-//  p95 3.4ms p99 5.6ms", without a newline.
-std::string format_progress(const Progress &p);
+// "  12s/60s users 10 iters 1200 (100.0/s) errors 3 dropped 0 p50 1.2ms
+//  p95 3.4ms p99 5.6ms", without a newline; "/60s" (the planned length,
+// so that the user sees how long is left) only when total_s > 0.
+std::string format_progress(const Progress &p, double total_s = 0);
 
 // The summary table, then any dropped/interrupted counts and error samples.
 void print_summary(std::ostream &out, const RunResults &results);

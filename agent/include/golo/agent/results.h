@@ -52,14 +52,39 @@ struct TagSetStats {
   double error_rate() const;  // errors / iterations, 0..1
 };
 
-// One second of the run (the interval before its end).
+// A row's latency percentiles in ns.
+struct RowLatency {
+  std::int64_t p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0;
+  static RowLatency of(const Histogram::Sparse &counts);
+  bool operator==(const RowLatency &) const = default;
+};
+
+// One second of the run (the interval before its end), or, in a long run's
+// older rows, `seconds` seconds ending with `second`.
 struct SecondStats {
   std::uint64_t second = 0;  // 1 for the first second
   std::uint64_t iterations = 0, errors = 0, dropped = 0;
-  std::uint64_t active_users = 0;
-  Histogram::Sparse latency;  // ns counters of the interval
-  // Interval percentiles in ns, from the counters (bucket precision).
+  std::uint64_t active_users = 0;  // peak of the seconds, in a longer row
+  // ns counters of the interval; emptied in a long run's older rows, which
+  // keep `kept` instead.
+  Histogram::Sparse latency;
+  std::uint64_t seconds = 1;
+  RowLatency kept;  // the percentiles once `latency` is dropped
+  // Interval percentiles in ns, from the counters (bucket precision) while
+  // they are kept, else as kept.
   std::int64_t percentile(double p) const;
+  RowLatency quantiles() const;
+  // The counters were dropped (only percentiles remain).
+  bool frozen() const { return latency.empty() && iterations > 0; }
+  // Drops the counters, keeping their percentiles.
+  void freeze();
+};
+
+// One tag set over time, aligned with RunResults::series.
+struct TagSetSeries {
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> tags;
+  std::vector<SecondStats> rows;  // dropped, active_users unused
 };
 
 struct RunResults {
@@ -72,8 +97,12 @@ struct RunResults {
   // those parts are in the total and the series, not in the tag sets.
   bool partial = false;
   TagSetStats total;
-  std::vector<TagSetStats> tag_sets;  // sorted by key
-  std::vector<SecondStats> series;    // sorted by second
+  std::vector<TagSetStats> tag_sets;         // sorted by key
+  std::vector<SecondStats> series;           // sorted by second
+  std::vector<TagSetSeries> tag_set_series;  // sorted by key
+  // The run's absolute start, UTC ms since the epoch (0: unknown). A row's
+  // time is its end: start_unix_ms + 1000 * second.
+  std::int64_t start_unix_ms = 0;
 
   double rate() const;                        // iterations per second
   double rate(const TagSetStats &set) const;  // same, for one tag set
@@ -81,12 +110,32 @@ struct RunResults {
 
   nlohmann::json to_json() const;
   // Throws std::invalid_argument when `j` is not a results object. Fields
-  // added to golo-results/1 since (stopped_early, partial) may be absent.
+  // added to golo-results/1 since (stopped_early, partial, start_unix_ms,
+  // tag_set_series, a row's seconds, unix_ms, p90_us; a row's buckets in a
+  // long run's older rows) may be absent.
   static RunResults from_json(const nlohmann::json &j);
   // Adds another host's results of the same run (hosts run concurrently:
   // the duration is the longer of the two; stopped early or partial if
   // either is).
   void merge(const RunResults &other);
+};
+
+// One tag set's part of one interval.
+struct TagSetInterval {
+  std::string key;  // as TagSetStats::key ("_other", "" when untagged)
+  std::vector<std::pair<std::string, std::string>> tags;
+  std::uint64_t iterations = 0, errors = 0;
+  Histogram::Sparse latency;  // ns counters of the interval
+};
+
+// One interval of a run: the total (total.second is its 1-based index) and
+// every tag set that finished iterations in it, sorted by key.
+struct Interval {
+  SecondStats total;
+  std::vector<TagSetInterval> sets;
+  // Adds the same second of another host: counts, users and histograms
+  // add up, so percentiles of the sum are exact.
+  void merge(const Interval &other);
 };
 
 // What the control thread reports about once a second.
@@ -99,33 +148,9 @@ struct Progress {
   // The last interval's latencies, so that several hosts' progress can be
   // combined exactly (percentiles themselves cannot be merged).
   Histogram::Sparse interval;
-};
-
-// A host's run as its progress updates tell it, for a host whose stream
-// broke before its results came (killed, crashed, unreachable, or Ctrl-C in
-// the caller): each update carries its interval's histogram and the
-// cumulative counts, so the intervals received add up exactly to what the
-// host had measured by its last update. Per tag set statistics and error
-// samples travel only in the final results, so they are not here.
-class ProgressLog {
- public:
-  // Updates in the order received. The first, at 0 s with nothing counted,
-  // only says the load started.
-  void add(const Progress &p);
-  // True once the host reported its load started.
-  bool started() const { return started_; }
-  const Progress &latest() const { return latest_; }
-  // The intervals received as results (partial = true): the total's
-  // iterations, errors and dropped as last reported, its latency the
-  // intervals' histograms merged, one series entry per interval, and
-  // duration_s the elapsed time of the last update.
-  RunResults results(const nlohmann::json &schedule) const;
-
- private:
-  bool started_ = false;
-  Progress latest_;
-  Histogram latency_;
-  std::vector<SecondStats> series_;
+  // The last interval per tag set (those that finished iterations in it),
+  // sorted by key.
+  std::vector<TagSetInterval> tag_sets;
 };
 
 // Several hosts' latest progress as one: counts and rates add up; the
