@@ -40,11 +40,35 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
-if ((${#missing[@]} == 0)); then
-  exit 0
-fi
-echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ((${#missing[@]})); then
+  echo "install-deps: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Prometheus (the metrics test scrapes golo-host with a real one). Its
+# package starts a system service on all interfaces (:9090) and Recommends
+# node-exporter (:9100): install it alone, without recommends, under a
+# policy-rc.d that forbids starting services (any policy-rc.d already there
+# is set aside and put back after); the test starts its own instance on a
+# free loopback port.
+if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok installed"; then
+  echo "install-deps: installing prometheus (its service not started)" >&2
+  policy=/usr/sbin/policy-rc.d
+  saved=""
+  if [[ -e $policy ]]; then
+    saved=$policy.install-deps-saved
+    $SUDO mv "$policy" "$saved"
+  fi
+  restore_policy() {
+    $SUDO rm -f "$policy"
+    if [[ -n $saved ]]; then $SUDO mv "$saved" "$policy"; fi
+  }
+  trap restore_policy EXIT
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
