@@ -10,6 +10,8 @@ BUILD_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libspdlog-dev libfmt-dev doctest-dev libcurl4-openssl-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+  # Chart.js, compiled into golo's HTML reports
+  libjs-chart.js
   # the .deb: cpack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file;
   # the manual pages are made by help2man
   dpkg-dev file help2man
@@ -20,6 +22,8 @@ PACKAGES=(
   # certificate for it, made by openssl), tools
   python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps openssl ca-certificates
   systemd
+  # the HTML report opened in a real browser (tests/browser)
+  chromium
   # packaging tests: lintian on the .deb; Node's npm fetches the Kubernetes
   # schema validator (tests/packaging/k8s)
   lintian
@@ -54,7 +58,8 @@ fi
 # policy-rc.d that forbids starting services (any policy-rc.d already there
 # is set aside and put back after); the test starts its own instance on a
 # free loopback port.
-if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok installed"; then
+if [[ ${1:-} != --build-only ]] &&
+  ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok installed"; then
   echo "install-deps: installing prometheus (its service not started)" >&2
   policy=/usr/sbin/policy-rc.d
   saved=""
@@ -71,4 +76,12 @@ if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok i
   $SUDO chmod 755 "$policy"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
+# playwright-core (no dependencies of its own) drives chromium in
+# tests/browser; installed into that directory, never globally.
+browser_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if [[ ${1:-} != --build-only && ! -d $browser_tests/node_modules/playwright-core ]]; then
+  echo "install-deps: npm install in tests/browser" >&2
+  (cd "$browser_tests" && npm install --no-package-lock --no-audit --no-fund --silent)
 fi
