@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "host_process.h"
 #include "prometheus_process.h"
@@ -79,6 +80,10 @@ TEST_CASE("a real Prometheus scrapes runs and triggers from --metrics") {
                   "prometheus is not installed: run scripts/install-deps.sh");
   TempDir plugins("golo-metrics-plugins");
   install_sleepy(plugins.path(), 2);
+  // A job called from several threads at once: calls beyond the callback
+  // threads' share run on the CallPool, and are counted there too.
+  install_plugin(example_plugin("sleepy"), plugins.path(), "slow");
+  write_text(plugins.path() / "slow.conf", "sleep_ms = 20\n");
   install_plugin(example_plugin("noop"), plugins.path(), "noop");
   const std::string metrics = "127.0.0.1:" + std::to_string(free_port());
   const std::string url = "http://" + metrics + "/metrics";
@@ -88,6 +93,17 @@ TEST_CASE("a real Prometheus scrapes runs and triggers from --metrics") {
 
   golo::Response r;
   for (int i = 0; i < 5; ++i) REQUIRE(host.trigger("noop", r).ok());
+  {
+    std::atomic<int> ok{0};
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 4; ++t)
+      callers.emplace_back([&] {
+        golo::Response mine;
+        for (int i = 0; i < 5; ++i) ok += host.trigger("slow", mine).ok();
+      });
+    for (auto &c : callers) c.join();
+    REQUIRE(ok == 20);
+  }
   CHECK(host.trigger("nosuchjob", r).error_code() == grpc::NOT_FOUND);
 
   {
@@ -104,7 +120,14 @@ TEST_CASE("a real Prometheus scrapes runs and triggers from --metrics") {
           std::string::npos);  // unknown jobs make no series
     CHECK(f.body.find("golo_trigger_calls_total{job=\"sleepy\"} 0\n") !=
           std::string::npos);
-    CHECK(f.body.find("golo_reloads_total{outcome=\"added\"} 2\n") !=
+    CHECK(f.body.find("golo_trigger_calls_total{job=\"slow\"} 20\n") !=
+          std::string::npos);
+    CHECK(
+        f.body.find("golo_trigger_duration_seconds_count{job=\"slow\"} 20\n") !=
+        std::string::npos);
+    CHECK(f.body.find("golo_trigger_in_flight{job=\"slow\"} 0\n") !=
+          std::string::npos);
+    CHECK(f.body.find("golo_reloads_total{outcome=\"added\"} 3\n") !=
           std::string::npos);
     CHECK(f.body.find("golo_plugin_info{job=\"sleepy\",version=\"1.0.0\"") !=
           std::string::npos);
