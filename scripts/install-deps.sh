@@ -10,6 +10,8 @@ BUILD_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libspdlog-dev libfmt-dev doctest-dev libcurl4-openssl-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
+  # Chart.js, compiled into golo's HTML reports
+  libjs-chart.js
   # the .deb: cpack's DEB generator runs dpkg-shlibdeps (dpkg-dev) and file;
   # the manual pages are made by help2man
   dpkg-dev file help2man
@@ -20,6 +22,8 @@ PACKAGES=(
   # certificate for it, made by openssl), tools
   python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps openssl ca-certificates
   systemd
+  # the HTML report opened in a real browser (tests/browser)
+  chromium
   # packaging tests: lintian on the .deb; Node's npm fetches the Kubernetes
   # schema validator (tests/packaging/k8s)
   lintian
@@ -48,27 +52,45 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# InfluxDB 1.x (the `--out influxdb=` test writes to a real one). Its package
-# starts a system service on all interfaces (:8086): install it under a
-# policy-rc.d that forbids starting services (any policy-rc.d already there
-# is set aside and put back after); the test starts its own influxd on free
-# loopback ports.
-if [[ ${1:-} != --build-only ]] &&
-  ! dpkg-query -W -f='${Status}' influxdb 2>/dev/null | grep -q "install ok installed"; then
-  echo "install-deps: installing influxdb (its service not started)" >&2
+# InfluxDB 1.x and Prometheus (the outputs and metrics tests talk to real
+# ones). Their packages start system services on all interfaces (:8086,
+# :9090) and Prometheus Recommends node-exporter (:9100): install them
+# without recommends under a policy-rc.d that forbids starting services (any
+# policy-rc.d already there is set aside and put back after); the tests
+# start their own instances on free loopback ports.
+services=()
+if [[ ${1:-} != --build-only ]]; then
+  for p in influxdb prometheus; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      services+=("$p")
+    fi
+  done
+fi
+if ((${#services[@]})); then
+  echo "install-deps: installing ${services[*]} (their services not started)" >&2
   policy=/usr/sbin/policy-rc.d
   saved=""
   if [[ -e $policy ]]; then
     saved=$policy.install-deps-saved
     $SUDO mv "$policy" "$saved"
   fi
-  restore_influx_policy() {
+  restore_policy() {
     $SUDO rm -f "$policy"
     if [[ -n $saved ]]; then $SUDO mv "$saved" "$policy"; fi
   }
-  trap restore_influx_policy EXIT
+  trap restore_policy EXIT
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
   $SUDO chmod 755 "$policy"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends influxdb >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${services[@]}" >/dev/null
+  restore_policy
+  trap - EXIT
+fi
+
+# playwright-core (no dependencies of its own) drives chromium in
+# tests/browser; installed into that directory, never globally.
+browser_tests="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+if [[ ${1:-} != --build-only && ! -d $browser_tests/node_modules/playwright-core ]]; then
+  echo "install-deps: npm install in tests/browser" >&2
+  (cd "$browser_tests" && npm install --no-package-lock --no-audit --no-fund --silent)
 fi

@@ -1,4 +1,5 @@
-// golo: drives golo-hosts. run, trigger, plugins, reload, push, remove.
+// golo: drives golo-hosts. run, trigger, plugins, reload, push, remove;
+// report writes HTML from results files.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -6,6 +7,7 @@
 #include "connection_options.h"
 #include "golo_version.h"
 #include "host_list.h"
+#include "report/report_command.h"
 
 int main(int argc, char **argv) {
   CLI::App app{"golo: distributed load testing with plain-C plugins"};
@@ -101,7 +103,11 @@ int main(int argc, char **argv) {
                     "more hosts, one address a line ('#' comments); "
                     "dns:///NAME:PORT lines too");
 
+  golo::cli::ReportOptions report_opts;
+  auto *report = golo::cli::add_report_command(app, report_opts);
+
   CLI11_PARSE(app, argc, argv);
+  if (*report) return golo::cli::report_command(report_opts);  // no host
   common.timeout = std::chrono::milliseconds(timeout_ms);
   {
     golo::cli::ConnectOptions resolved;

@@ -13,8 +13,10 @@
 #include <memory>
 #include <thread>
 
+#include "metrics/scrape.h"
 #include "options/host_options.h"
 #include "options/listen_policy.h"
+#include "options/metrics_address.h"
 #include "plugins/call_board.h"
 #include "plugins/directory_watcher.h"
 #include "plugins/plugin_registry.h"
@@ -65,6 +67,13 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (!verdict.warning.empty()) spdlog::warn("{}", verdict.warning);
+  const auto metrics_verdict = golo::host::check_metrics_policy(opts);
+  if (!metrics_verdict.ok) {
+    spdlog::error("{}", metrics_verdict.error);
+    return 2;
+  }
+  if (!metrics_verdict.warning.empty())
+    spdlog::warn("{}", metrics_verdict.warning);
   std::unique_ptr<golo::host::security::ServerSecurity> security;
   try {
     security = std::make_unique<golo::host::security::ServerSecurity>(opts);
@@ -109,8 +118,16 @@ int main(int argc, char **argv) {
   }
   log_reload(registry->rescan());
 
+  golo::host::HostMetrics metrics;
+  std::unique_ptr<golo::host::MetricsEndpoint> metrics_endpoint;
+  if (!opts.metrics.empty() &&
+      !(metrics_endpoint = golo::host::serve_metrics(opts.metrics, metrics,
+                                                     *registry, error))) {
+    spdlog::error("{}", error);
+    return 1;
+  }
   golo::host::HostServer server(
-      *registry, {opts.max_threads, {opts.max_runs, opts.max_users}},
+      *registry, metrics, {opts.max_threads, {opts.max_runs, opts.max_users}},
       {opts.max_plugin_size, opts.allow_remote_targets,
        security->authorizer()});
   if (!server.start(opts.listen, security->credentials())) return 1;
@@ -175,6 +192,7 @@ int main(int argc, char **argv) {
   });
   server.wait();
   signal_thread.join();
+  metrics_endpoint.reset();  // it reads the registry
   watcher.reset();
   registry.reset();  // plugins' shutdown runs here
   spdlog::info("stopped");

@@ -151,3 +151,14 @@ assert jobs == ["abi_tour", "http_get", "noop", "outside", "sleepy"], jobs
 assert d["failures"] == [], d["failures"]
 PY
 echo "staged golo-host served the example plugins and one built with pkg-config outside the tree"
+
+# The HTML report from the packaged golo: Chart.js is compiled in, so
+# nothing beyond the package's Depends is needed to write it.
+printf 'version: job:latest\njob:\n  name: noop\n  users: 2\n  duration: 1s\n' >"$work/noop.yaml"
+"$stage/usr/bin/golo" run --quiet --host "127.0.0.1:$port" --out "$work/results.json" \
+  "$work/noop.yaml" >"$work/run.txt" 2>&1 || fail "golo run: $(cat "$work/run.txt")"
+"$stage/usr/bin/golo" report "$work/results.json" --html "$work/report.html" 2>"$work/report.txt" \
+  || fail "golo report: $(cat "$work/report.txt")"
+grep -q 'Chart.js v3' "$work/report.html" || fail "report.html: Chart.js not inlined"
+grep -q 'Permission is hereby granted' "$work/report.html" || fail "report.html: no Chart.js license"
+echo "staged golo wrote an HTML report"

@@ -68,6 +68,9 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "answered RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(4, 100000));
+  app.add_option("--metrics", o.metrics,
+                 "serve Prometheus metrics at http://HOST:PORT/metrics "
+                 "(plain HTTP: loopback only, unless --insecure)");
   app.add_option("--tls-cert", o.tls_cert,
                  "serve TLS with this certificate chain (PEM); reloaded on "
                  "SIGHUP")
@@ -85,7 +88,8 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "not be readable by group or others; reloaded on SIGHUP")
       ->group("Security");
   app.add_flag("--insecure", o.insecure,
-               "serve a non-loopback address without TLS and tokens")
+               "serve a non-loopback address without TLS and tokens (also "
+               "allows --metrics off loopback)")
       ->group("Security");
   app.add_option("--allow-remote-target", o.allow_remote_targets,
                  "HOST:PORT Runner.Run may send load to besides loopback "

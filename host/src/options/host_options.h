@@ -31,6 +31,8 @@ struct HostOptions {
   std::uint64_t max_runs = 16;      // schedules running at once
   std::uint64_t max_users = 20000;  // users (threads) across those runs
   int max_threads = 512;            // gRPC server threads
+  // Serve Prometheus' /metrics on this HOST:PORT (empty: not served).
+  std::string metrics;
 
   // The control plane (docs/security.md): TLS, tokens with roles, which
   // remote targets Runner.Run may send load to, and the size of a pushed

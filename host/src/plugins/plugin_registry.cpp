@@ -143,6 +143,7 @@ std::vector<FileReport> PluginRegistry::rescan() {
     reports.push_back({dir_.string(), "", Outcome::kFailed, dir_error});
     std::unique_lock lock(mutex_);
     failures_ = {LoadError{dir_.string(), dir_error, false, {}}};
+    count_outcomes(reports);
     return reports;
   }
 
@@ -233,7 +234,14 @@ std::vector<FileReport> PluginRegistry::rescan() {
   std::sort(
       reports.begin(), reports.end(),
       [](const FileReport &a, const FileReport &b) { return a.file < b.file; });
+  count_outcomes(reports);
   return reports;
+}
+
+void PluginRegistry::count_outcomes(const std::vector<FileReport> &reports) {
+  for (const auto &r : reports)
+    outcome_counts_[static_cast<int>(r.outcome)].fetch_add(
+        1, std::memory_order_relaxed);
 }
 
 std::shared_ptr<PluginVersion> PluginRegistry::find(

@@ -3,6 +3,7 @@
 // unload, failures leave the serving version in place.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -81,6 +82,11 @@ class PluginRegistry {
   // version between iterations and look up again only after a change.
   std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
 
+  // Files per outcome over every rescan so far (golo_reloads_total).
+  std::uint64_t outcome_count(Outcome o) const {
+    return outcome_counts_[static_cast<int>(o)].load(std::memory_order_relaxed);
+  }
+
  private:
   std::optional<LoadError> quarantine_match(
       const std::string &job, const std::filesystem::path &path) const;
@@ -94,6 +100,8 @@ class PluginRegistry {
   std::vector<LoadError> failures_;
   std::vector<Quarantined> quarantine_;
   std::atomic<std::uint64_t> epoch_{0};
+  std::array<std::atomic<std::uint64_t>, 5> outcome_counts_{};
+  void count_outcomes(const std::vector<FileReport> &reports);
   std::uint64_t next_generation_ = 1;
 };
 

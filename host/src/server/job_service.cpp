@@ -60,13 +60,17 @@ std::shared_ptr<PluginVersion> resolve_job(const PluginRegistry &registry,
 namespace {
 
 // One call of version into resp: the caller's status.
+// stats: the job's /metrics counters, begun and ended on this thread.
 grpc::Status run_trigger(PluginVersion &version, std::int64_t deadline,
-                         golo::Response &resp) {
+                         TriggerStats &stats, golo::Response &resp) {
   // One response buffer per thread: its capacity is reused.
   thread_local golo_response r;
+  stats.begin();
   const auto start = std::chrono::steady_clock::now();
   const int rc = version.trigger(r, 0, 0, deadline);
   const auto took = std::chrono::steady_clock::now() - start;
+  stats.end(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count(),
+            rc != 0 || r.error);
 
   const auto &meta = version.meta();
   if (rc != 0) {
@@ -124,17 +128,19 @@ grpc::ServerUnaryReactor *JobService::Trigger(grpc::CallbackServerContext *ctx,
     return reactor;
   }
   const std::int64_t deadline = deadline_ns(*ctx);
+  TriggerStats &stats = metrics_.trigger(version->meta().job);
   if (inline_calls_.fetch_add(1, std::memory_order_relaxed) < inline_limit()) {
-    status = run_trigger(*version, deadline, *resp);
+    status = run_trigger(*version, deadline, stats, *resp);
     inline_calls_.fetch_sub(1, std::memory_order_relaxed);
     reactor->Finish(status);
     return reactor;
   }
   inline_calls_.fetch_sub(1, std::memory_order_relaxed);
   try {
-    pool_.submit([reactor, resp, deadline, version = std::move(version)] {
-      reactor->Finish(run_trigger(*version, deadline, *resp));
-    });
+    pool_.submit(
+        [reactor, resp, deadline, &stats, version = std::move(version)] {
+          reactor->Finish(run_trigger(*version, deadline, stats, *resp));
+        });
   } catch (const CallPool::Full &e) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  std::string("golo-host: ") + e.what()));

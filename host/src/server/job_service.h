@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "golo/golo.grpc.pb.h"
+#include "metrics/host_metrics.h"
 #include "plugins/plugin_registry.h"
 #include "server/call_pool.h"
 
@@ -25,14 +26,17 @@ inline constexpr std::size_t kMaxJobNameBytes = 256;
 class JobService final : public golo::Job::CallbackService {
  public:
   // max_threads bounds the threads plugin calls run on (--max-threads).
-  JobService(PluginRegistry &registry, std::size_t max_threads)
-      : registry_(registry), pool_(max_threads) {}
+  // metrics: where each call is counted (/metrics); must outlive this.
+  JobService(PluginRegistry &registry, std::size_t max_threads,
+             HostMetrics &metrics)
+      : registry_(registry), metrics_(metrics), pool_(max_threads) {}
   grpc::ServerUnaryReactor *Trigger(grpc::CallbackServerContext *ctx,
                                     const golo::Context *req,
                                     golo::Response *resp) override;
 
  private:
   PluginRegistry &registry_;
+  HostMetrics &metrics_;
   alignas(64) std::atomic<int> inline_calls_{0};
   CallPool pool_;
 };

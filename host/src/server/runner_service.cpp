@@ -252,6 +252,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   spdlog::info("run {} by {}: job {} {}, {} users at most, {} s", file, caller,
                schedule.job, where, schedule.peak_users(),
                std::chrono::duration<double>(schedule.duration).count());
+  RunRecord metrics(metrics_, schedule.job);  // golo_run_* on /metrics
   agent::RunOptions options;
   options.stop = stop.get_token();
   options.start_at = start_at;
@@ -275,6 +276,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     writer->Write(update);
   };
   options.on_progress = [&](const agent::Progress &p) {
+    metrics.progress(p);
     golo::RunUpdate update;
     fill(*update.mutable_progress(), p);
     if (!writer->Write(update)) stop.request_stop();
@@ -282,6 +284,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   try {
     const agent::RunResults results =
         agent::run_schedule(schedule, runner, options);
+    metrics.finish(results);
     if (ctx->IsCancelled()) {
       spdlog::warn(
           "run {} by {}: the caller went away; load stopped after {} "

@@ -12,6 +12,7 @@
 #include <stop_token>
 
 #include "golo/golo.grpc.pb.h"
+#include "metrics/host_metrics.h"
 #include "plugins/plugin_registry.h"
 #include "server/control_settings.h"
 
@@ -25,8 +26,11 @@ struct RunLimits {
 class RunnerService final : public golo::Runner::Service {
  public:
   RunnerService(PluginRegistry &registry, RunLimits limits,
-                const ControlSettings &settings)
-      : registry_(registry), limits_(limits), settings_(settings) {}
+                const ControlSettings &settings, HostMetrics &metrics)
+      : registry_(registry),
+        limits_(limits),
+        settings_(settings),
+        metrics_(metrics) {}
   grpc::Status Run(grpc::ServerContext *ctx, const golo::RunRequest *req,
                    grpc::ServerWriter<golo::RunUpdate> *writer) override;
   // Asks every running schedule to stop (the host is shutting down) and
@@ -39,6 +43,7 @@ class RunnerService final : public golo::Runner::Service {
   PluginRegistry &registry_;
   const RunLimits limits_;
   const ControlSettings &settings_;
+  HostMetrics &metrics_;
   std::mutex mutex_;
   std::set<std::stop_source *> running_;
   std::uint64_t users_in_use_ = 0;

@@ -12,11 +12,12 @@
 namespace golo::host {
 
 struct HostServer::Services {
-  Services(PluginRegistry &r, ServerLimits limits, ControlSettings s)
+  Services(PluginRegistry &r, HostMetrics &m, ServerLimits limits,
+           ControlSettings s)
       : settings(std::move(s)),
-        job(r, static_cast<std::size_t>(limits.max_threads)),
+        job(r, static_cast<std::size_t>(limits.max_threads), m),
         host(r, settings),
-        runner(r, limits.runs, settings) {}
+        runner(r, limits.runs, settings, m) {}
   ControlSettings settings;
   JobService job;
   HostService host;
@@ -24,12 +25,12 @@ struct HostServer::Services {
   HealthService health;
 };
 
-HostServer::HostServer(PluginRegistry &registry, ServerLimits limits,
-                       ControlSettings settings)
+HostServer::HostServer(PluginRegistry &registry, HostMetrics &metrics,
+                       ServerLimits limits, ControlSettings settings)
     : registry_(registry),
       limits_(limits),
-      services_(
-          std::make_unique<Services>(registry, limits, std::move(settings))) {}
+      services_(std::make_unique<Services>(registry, metrics, limits,
+                                           std::move(settings))) {}
 
 HostServer::~HostServer() = default;
 

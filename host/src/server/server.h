@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "metrics/host_metrics.h"
 #include "plugins/plugin_registry.h"
 #include "server/control_settings.h"
 #include "server/runner_service.h"
@@ -23,8 +24,9 @@ struct ServerLimits {
 
 class HostServer {
  public:
-  HostServer(PluginRegistry &registry, ServerLimits limits = {},
-             ControlSettings settings = {});
+  // metrics (/metrics' counters) must outlive the server.
+  HostServer(PluginRegistry &registry, HostMetrics &metrics,
+             ServerLimits limits = {}, ControlSettings settings = {});
   ~HostServer();
   // Starts listening; returns false (with the reason logged) when the address
   // cannot be bound. Sets the bound port for ":0" addresses.

@@ -11,6 +11,7 @@
 
 #include "options/host_options.h"
 #include "options/listen_policy.h"
+#include "options/metrics_address.h"
 #include "supervisor/listen_reservation.h"
 #include "supervisor/supervisor.h"
 
@@ -32,14 +33,16 @@ fs::path find_worker() {
   return dir / "golo-host-worker";
 }
 
-// argv without --listen (given anew with the concrete port) and without the
-// flags only the supervisor may set.
+// argv without --listen and --metrics (given anew with the concrete ports)
+// and without the flags only the supervisor may set.
 std::vector<std::string> worker_args(int argc, char **argv,
-                                     const std::string &listen) {
+                                     const std::string &listen,
+                                     const std::string &metrics) {
   std::vector<std::string> out;
   const auto takes_value = [](const std::string &a) {
-    return a == "--listen" || a == "--board-fd" || a == "--ready-fd" ||
-           a == "--quarantine-fd" || a == "--worker-number";
+    return a == "--listen" || a == "--metrics" || a == "--board-fd" ||
+           a == "--ready-fd" || a == "--quarantine-fd" ||
+           a == "--worker-number";
   };
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -53,6 +56,10 @@ std::vector<std::string> worker_args(int argc, char **argv,
   }
   out.push_back("--listen");
   out.push_back(listen);
+  if (!metrics.empty()) {
+    out.push_back("--metrics");
+    out.push_back(metrics);
+  }
   return out;
 }
 
@@ -76,6 +83,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (!verdict.warning.empty()) spdlog::warn("{}", verdict.warning);
+  const auto metrics_verdict = golo::host::check_metrics_policy(opts);
+  if (!metrics_verdict.ok) {
+    spdlog::error("{}", metrics_verdict.error);
+    return 2;
+  }
 
   golo::supervisor::ListenReservation port;
   std::string error;
@@ -83,9 +95,17 @@ int main(int argc, char **argv) {
     spdlog::error("{}", error);
     return 1;
   }
+  // The metrics port is held like the serving port: every worker serves
+  // /metrics on the same address, and nobody takes it between two workers.
+  golo::supervisor::ListenReservation metrics_port;
+  if (!opts.metrics.empty() && !metrics_port.reserve(opts.metrics, error)) {
+    spdlog::error("--metrics: {}", error);
+    return 1;
+  }
   golo::supervisor::SupervisorConfig cfg;
   cfg.worker_binary = find_worker();
-  cfg.worker_args = worker_args(argc, argv, port.address());
+  cfg.worker_args =
+      worker_args(argc, argv, port.address(), metrics_port.address());
   cfg.shutdown_grace = std::chrono::milliseconds(
       static_cast<long>(opts.shutdown_grace_s * 1000));
   cfg.stuck_limit =

@@ -1,0 +1,163 @@
+// golo report end to end (issue 12, item 5): a real run on a real host,
+// its results turned into HTML by `golo report`, and the file opened in
+// Debian's chromium (tests/browser/check_report.mjs, through playwright-core):
+// no console error, no network request, every chart drawn, one point per
+// second, the tables there with JavaScript off, and a tag value that is a
+// <script> element shown as text, never run. The screenshot stays in
+// the build tree (tests/integration/artifacts/report.png, and report.pdf:
+// the page as printed).
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "host_process.h"
+
+using namespace golo::test;
+
+namespace {
+
+const std::string kEvil = "<script>window.__golo_pwned=1</script>";
+
+fs::path browser_dir() {
+  return fs::path(GOLO_TEST_SOURCE_DIR).parent_path() / "browser";
+}
+
+std::string report(const std::string &args) {
+  return golo_cli_binary().string() + " report " + args;
+}
+
+}  // namespace
+
+TEST_CASE("golo report: a real run's HTML report in a real browser") {
+  REQUIRE_MESSAGE(fs::exists("/usr/bin/chromium"),
+                  "chromium is not installed: run scripts/install-deps.sh");
+  REQUIRE_MESSAGE(
+      fs::exists(browser_dir() / "node_modules" / "playwright-core"),
+      "playwright-core is not installed in tests/browser: run "
+      "scripts/install-deps.sh");
+  TempDir plugins("golo-report-plugins");
+  install_plugin(example_plugin("abi_tour"), plugins.path(), "abi_tour");
+  // The greeting becomes a tag value, hence a tag set's name in the report.
+  write_text(plugins.path() / "abi_tour.conf",
+             "greeting = " + kEvil + "\nfail_every = 7\n");
+  HostProcess host(plugins.path());
+
+  TempDir work("golo-report-run");
+  write_text(work.path() / "tour.yaml",
+             "version: job:latest\n"
+             "job:\n  name: abi_tour\n  users: 3\n  duration: 4s\n"
+             "  pacing: 50ms\n  tags: [greeting, even]\n"
+             "thresholds:\n  - error_rate < 1%\n  - p99 < 10s\n");
+  const auto results = work.path() / "results.json";
+  std::string out;
+  // error_rate < 1% is crossed (every 7th call fails): exit status 99.
+  REQUIRE_MESSAGE(
+      run_command(golo_cli_binary().string() + " run --quiet --host " +
+                      host.address() + " --out " + results.string() + " " +
+                      (work.path() / "tour.yaml").string(),
+                  &out) == 99,
+      out);
+  const auto json = nlohmann::json::parse(read_text(results));
+  REQUIRE(json.at("tag_sets").size() == 2);
+
+  const auto html = work.path() / "report.html";
+  out.clear();
+  REQUIRE_MESSAGE(
+      run_command(report(results.string() + " --html " + html.string()),
+                  &out) == 0,
+      out);
+  const std::string page = read_text(html);
+  CHECK(page.find(kEvil) == std::string::npos);  // only escaped
+  CHECK(page.find("&lt;script&gt;window.__golo_pwned=1&lt;/script&gt;") !=
+        std::string::npos);
+  CHECK(page.find("Chart.js v3") != std::string::npos);  // inlined
+  CHECK(page.find("Permission is hereby granted") != std::string::npos);
+
+  const fs::path artifacts =
+      fs::path(GOLO_TEST_TMP).parent_path() / "artifacts";
+  fs::create_directories(artifacts);
+  out.clear();
+  const int rc = run_command(
+      "node " + (browser_dir() / "check_report.mjs").string() + " --html " +
+          html.string() + " --results " + results.string() + " --screenshot " +
+          (artifacts / "report.png").string() + " --pdf " +
+          (artifacts / "report.pdf").string() + " --expect-text '" + kEvil +
+          "' --expect-text 'error_rate < 1%'",
+      &out);
+  CHECK_MESSAGE(rc == 0, out);
+  CHECK(fs::file_size(artifacts / "report.png") > 10000);
+  CHECK(fs::file_size(artifacts / "report.pdf") > 10000);
+
+  SUBCASE("two results merged into one report") {
+    const auto two = work.path() / "two.html";
+    out.clear();
+    REQUIRE_MESSAGE(
+        run_command(report(results.string() + " " + results.string() +
+                           " --html " + two.string()),
+                    &out) == 0,
+        out);
+    const std::string merged = read_text(two);
+    const auto total = json.at("total").at("iterations").get<std::uint64_t>();
+    CHECK(merged.find("<td><strong>all</strong></td><td>" +
+                      std::to_string(2 * total) + "</td>") !=
+          std::string::npos);
+    CHECK(merged.find("Run 2") != std::string::npos);
+  }
+}
+
+TEST_CASE("golo report: bad input is named") {
+  TempDir work("golo-report-bad");
+  const auto html = (work.path() / "r.html").string();
+  std::string out;
+  CHECK(run_command(
+            report((work.path() / "missing.json").string() + " --html " + html),
+            &out) == 2);
+  CHECK(out.find("cannot read " + (work.path() / "missing.json").string()) !=
+        std::string::npos);
+
+  write_text(work.path() / "broken.json", "{\"format\": ");
+  out.clear();
+  CHECK(run_command(
+            report((work.path() / "broken.json").string() + " --html " + html),
+            &out) == 2);
+  CHECK(out.find((work.path() / "broken.json").string() + " is not JSON") !=
+        std::string::npos);
+
+  write_text(work.path() / "other.json", "{\"a\": 1}");
+  write_text(work.path() / "future.json", "{\"format\": \"golo-results/9\"}");
+  out.clear();
+  CHECK(run_command(
+            report((work.path() / "other.json").string() + " --html " + html),
+            &out) == 2);
+  CHECK(out.find("other.json: not golo results") != std::string::npos);
+  out.clear();
+  CHECK(run_command(
+            report((work.path() / "future.json").string() + " --html " + html),
+            &out) == 2);
+  CHECK(out.find("future.json: unknown format \"golo-results/9\"") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(html));  // nothing written on an error
+
+  out.clear();
+  CHECK(run_command(report((work.path() / "other.json").string()), &out) != 0);
+  CHECK(out.find("--html") != std::string::npos);
+  // A valid file, and a report that cannot be written.
+  write_text(work.path() / "empty.json",
+             R"({"format": "golo-results/1", "schedule": {}, "duration_s": 0,
+                 "total": {"iterations": 0, "errors": 0, "histogram":
+                   {"count": 0, "clamped": 0, "min": 0, "max": 0, "sum": 0,
+                    "buckets": []}},
+                 "tag_sets": [], "series": []})");
+  out.clear();
+  CHECK(run_command(report((work.path() / "empty.json").string() +
+                           " --html /nonexistent-dir/r.html"),
+                    &out) == 1);
+  CHECK(out.find("cannot write /nonexistent-dir/r.html") != std::string::npos);
+  // The second file is the bad one: it is the one named.
+  out.clear();
+  CHECK(run_command(
+            report((work.path() / "empty.json").string() + " " +
+                   (work.path() / "other.json").string() + " --html " + html),
+            &out) == 2);
+  CHECK(out.find("other.json: not golo results") != std::string::npos);
+}
