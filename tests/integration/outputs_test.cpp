@@ -269,7 +269,9 @@ TEST_CASE("golo run --out refuses bad values before any load, exit 2") {
        "--out \"xml=a.xml\" (the 1st --out): unknown output type \"xml\""},
       {"--out r.json --out json=",
        "--out \"json=\" (the 2nd --out): no target after \"json=\""},
-      {"--out html=r.html", "the HTML report is not available in this build"},
+      {"--out html=/nonexistent-dir/r.html",
+       "--out html=/nonexistent-dir/r.html: cannot write "
+       "/nonexistent-dir/r.html"},
       {"--out influxdb=ftp://h/db", "is not an http:// or https:// URL"},
       {"--out influxdb=http://127.0.0.1:8086",
        "names no database (or more than a name)"},

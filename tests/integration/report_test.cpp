@@ -53,8 +53,9 @@ TEST_CASE("golo report: a real run's HTML report in a real browser") {
   // error_rate < 1% is crossed (every 7th call fails): exit status 99.
   REQUIRE_MESSAGE(
       run_command(golo_cli_binary().string() + " run --quiet --host " +
-                      host.address() + " --out " + results.string() + " " +
-                      (work.path() / "tour.yaml").string(),
+                      host.address() + " --out " + results.string() +
+                      " --out html=" + (work.path() / "run.html").string() +
+                      " " + (work.path() / "tour.yaml").string(),
                   &out) == 99,
       out);
   const auto json = nlohmann::json::parse(read_text(results));
@@ -67,6 +68,13 @@ TEST_CASE("golo report: a real run's HTML report in a real browser") {
                   &out) == 0,
       out);
   const std::string page = read_text(html);
+  // golo run --out html= writes the same report as golo report does later.
+  const std::string live = read_text(work.path() / "run.html");
+  CHECK(live.find("&lt;script&gt;window.__golo_pwned=1&lt;/script&gt;") !=
+        std::string::npos);
+  CHECK(live.find(kEvil) == std::string::npos);
+  CHECK(live.size() > page.size() * 9 / 10);
+  CHECK(live.size() < page.size() * 11 / 10);
   CHECK(page.find(kEvil) == std::string::npos);  // only escaped
   CHECK(page.find("&lt;script&gt;window.__golo_pwned=1&lt;/script&gt;") !=
         std::string::npos);
@@ -88,7 +96,8 @@ TEST_CASE("golo report: a real run's HTML report in a real browser") {
   CHECK(fs::file_size(artifacts / "report.png") > 10000);
   CHECK(fs::file_size(artifacts / "report.pdf") > 10000);
 
-  SUBCASE("two results merged into one report") {
+  {  // two results merged into one report (a block, not a SUBCASE: doctest
+     // would run the whole case, and its run, again)
     const auto two = work.path() / "two.html";
     out.clear();
     REQUIRE_MESSAGE(

@@ -1,6 +1,7 @@
 #include <cctype>
 
 #include "csv_output.h"
+#include "html_output.h"
 #include "influxdb_output.h"
 #include "json_output.h"
 #include "output.h"
@@ -50,10 +51,6 @@ std::string parse_out(const std::string &value, std::size_t position,
     return where + "unknown output type \"" + out.type + "\"; " + kExpected;
   if (out.target.empty())
     return where + "no target after \"" + out.type + "=\"; " + kExpected;
-  if (out.type == "html")
-    return where +
-           "the HTML report is not available in this build; write JSON "
-           "(json=FILE) and make the report from it later";
   if (out.type == "influxdb") {
     InfluxUrl url;
     if (std::string e = parse_influx_url(out.target, url); !e.empty())
@@ -65,6 +62,7 @@ std::string parse_out(const std::string &value, std::size_t position,
 std::unique_ptr<Output> make_output(const OutSpec &spec, std::string &error) {
   if (spec.type == "json") return std::make_unique<JsonOutput>(spec.target);
   if (spec.type == "csv") return CsvOutput::open(spec.target, error);
+  if (spec.type == "html") return HtmlOutput::open(spec.target, error);
   if (spec.type == "influxdb") return InfluxOutput::open(spec.target, error);
   error = "--out " + spec.type + "=" + spec.target + ": not available";
   return nullptr;
