@@ -20,6 +20,8 @@ PACKAGES=(
   # certificate for it, made by openssl), tools
   python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps openssl ca-certificates
   systemd
+  # golo new's generated Makefile, built by its test
+  make
   # packaging tests: lintian on the .deb; Node's npm fetches the Kubernetes
   # schema validator (tests/packaging/k8s)
   lintian

@@ -1,4 +1,4 @@
-// golo: drives golo-hosts. run, trigger, plugins, reload, push, remove.
+// golo: drives golo-hosts. run, trigger, plugins, reload, push, remove, new.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -6,9 +6,10 @@
 #include "connection_options.h"
 #include "golo_version.h"
 #include "host_list.h"
+#include "usage.h"
 
 int main(int argc, char **argv) {
-  CLI::App app{"golo: distributed load testing with plain-C plugins"};
+  CLI::App app{"golo: distributed load testing with plain-C plugins", "golo"};
   app.require_subcommand(1);
   app.set_version_flag("--version", golo_version_line("golo"));
   golo::cli::CommonOptions common;
@@ -94,7 +95,20 @@ int main(int argc, char **argv) {
                     "more hosts, one address a line ('#' comments); "
                     "dns:///NAME:PORT lines too");
 
-  CLI11_PARSE(app, argc, argv);
+  golo::cli::NewOptions new_opts;
+  auto *create = app.add_subcommand(
+      "new",
+      "write a plain-C plugin project: NAME.c, Makefile, NAME.conf, "
+      "NAME.yaml");
+  create->add_option("NAME", new_opts.name, "the job name, a C identifier")
+      ->required();
+  create->add_option("DIR", new_opts.dir, "where to write it (default: NAME)");
+
+  golo::cli::add_help(app);
+  if (const int code = golo::cli::parse_command_line(app, argc, argv);
+      code >= 0)
+    return code;
+  if (*create) return golo::cli::new_command(new_opts);
   common.timeout = std::chrono::milliseconds(timeout_ms);
   {
     golo::cli::ConnectOptions resolved;
