@@ -109,7 +109,9 @@ std::string unknown_flag(const CLI::App *cmd,
 
 int help_command(CLI::App &app, const std::string &topic) {
   if (topic.empty()) {
-    std::cout << app.help();
+    // Not app.help(): with `help` parsed, that shows the help command's.
+    std::cout << app.get_formatter()->make_help(&app, app.get_name(),
+                                                CLI::AppFormatMode::Normal);
     return 0;
   }
   for (auto *sub : app.get_subcommands({}))

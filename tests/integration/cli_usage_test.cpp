@@ -81,13 +81,15 @@ TEST_CASE("cli: help for each command shows an example") {
   }
   auto [rc, out] = cli("help");
   CHECK(rc == 0);
-  CHECK(out.find("Example:") != std::string::npos);
+  auto [top_rc, top] = cli("--help");
+  CHECK(top_rc == 0);
+  CHECK(out == top);  // every command, not the help command's own help
+  CHECK(out.find("Example:\n  golo trigger noop") != std::string::npos);
+  CHECK(out.find("  new ") != std::string::npos);
   std::tie(rc, out) = cli("help trigerr");
   CHECK(rc == 2);
   CHECK(out.rfind("golo: no command \"trigerr\"; did you mean trigger?\n", 0) ==
         0);
-  std::tie(rc, out) = cli("--help");
-  CHECK(rc == 0);
 }
 
 TEST_CASE("cli: a file it cannot read is 'cannot read FILE: REASON'") {
