@@ -28,7 +28,9 @@ int main(int argc, char **argv) {
 
   std::string job;
   auto *trigger = app.add_subcommand(
-      "trigger", "run a job's trigger once, print the response as JSON");
+      "trigger",
+      "run a job's trigger once, print the response as JSON; exit 3 when it "
+      "says error: true (the target failed the test), 1 when the call failed");
   trigger->add_option("JOB", job, "job name (empty: the only loaded job)");
   add_common(trigger);
 

@@ -37,6 +37,8 @@
  * plugin's flags include GOLO_PLUGIN_SERIAL; then the host never runs two
  * calls of that plugin at once. Every host function is safe to call from any
  * thread, but a golo_response may only be touched by the call it was given to.
+ * No host function throws, longjmps or otherwise unwinds through the
+ * plugin's frames (in the C++ host they are noexcept).
  *
  * What the host checks before running any code of a file (before dlopen,
  * so before any constructor of the plugin or of the libraries it links):
@@ -236,9 +238,9 @@ typedef struct golo_context {
                                 one call at a time, always on the same
                                 thread. 0 for a single Job.Trigger call. */
   uint32_t reserved;         /* always 0 from this host: it keeps the
-                                struct's padding explicit, and a later minor
-                                may give it a meaning, announced by
-                                GOLO_CONTEXT_HAS. Do not read or write it. */
+                                struct's padding explicit. A later minor may
+                                give it a meaning (the host table's
+                                abi_minor tells). Do not rely on it. */
 } golo_context;
 
 /* True when the host's golo_context has member (it may be older than the
