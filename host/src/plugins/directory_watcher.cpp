@@ -64,13 +64,16 @@ DirectoryWatcher::~DirectoryWatcher() {
 // Every way the watcher ends early comes here: one error line, and then
 // only SIGHUP and `golo reload` rescan (the host keeps serving).
 void DirectoryWatcher::stop_with(std::string reason) {
-  running_ = false;
   spdlog::error(
       "--watch: {}; no longer watching {} (SIGHUP and golo reload still "
       "rescan)",
       reason, dir_.string());
-  std::lock_guard lock(reason_mutex_);
-  stop_reason_ = std::move(reason);
+  {
+    std::lock_guard lock(reason_mutex_);
+    stop_reason_ = std::move(reason);
+  }
+  // Last: whoever sees running() false finds the reason logged and set.
+  running_ = false;
 }
 
 std::string DirectoryWatcher::stop_reason() const {
