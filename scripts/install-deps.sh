@@ -24,6 +24,8 @@ PACKAGES=(
   systemd
   # the HTML report opened in a real browser (tests/browser)
   chromium
+  # golo new's generated Makefile, built by its test
+  make
   # packaging tests: lintian on the .deb; Node's npm fetches the Kubernetes
   # schema validator (tests/packaging/k8s)
   lintian

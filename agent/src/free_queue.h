@@ -1,7 +1,9 @@
 // The open model's pool of idle users: a bounded lock-free MPMC queue
 // (Dmitry Vyukov's design). Users push themselves back when they finish; the
-// scheduler pops one per arrival. Capacity covers every user, so a push never
-// fails.
+// scheduler pops one per arrival. Capacity covers every user and the
+// scheduler is the only popper, so a push never fails. (With several
+// poppers it could: a push finds "full" while another thread's pop of the
+// cell it needs is half done. tests/unit/agent/primitives_test.cpp.)
 #pragma once
 
 #include <atomic>

@@ -37,4 +37,10 @@ int remove_command(const std::string &job,
                    const std::vector<std::string> &hosts,
                    std::chrono::milliseconds timeout);
 
+struct NewOptions {
+  std::string name;  // the job: a C identifier
+  std::string dir;   // empty: ./NAME
+};
+int new_command(const NewOptions &opts);
+
 }  // namespace golo::cli

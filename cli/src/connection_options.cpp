@@ -8,21 +8,18 @@
 #include <fstream>
 #include <sstream>
 
+#include "read_file.h"
+
 namespace golo::cli {
 
 namespace {
 
 bool read_file(const std::string &path, const char *flag, std::string &out,
                std::string &error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = std::string(flag) + " " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream s;
-  s << in.rdbuf();
-  out = s.str();
-  return true;
+  error = golo::cli::read_file(path, out);
+  if (error.empty()) return true;
+  error = std::string(flag) + ": " + error;
+  return false;
 }
 
 std::string trimmed(const std::string &s) {

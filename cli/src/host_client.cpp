@@ -74,6 +74,11 @@ void set_deadline(grpc::ClientContext &ctx, std::chrono::milliseconds timeout) {
 std::string describe(const grpc::Status &status, const std::string &addr) {
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
+      // gRPC's resolver speaks of its internals (c-ares, qtype=A, ...).
+      if (status.error_message().find("DNS resolution failed") !=
+          std::string::npos)
+        return "cannot reach golo-host at " + addr +
+               ": the name does not resolve";
       return "cannot reach golo-host at " + addr + ": " +
              status.error_message() +
              (g_options.tls ? ""

@@ -10,6 +10,9 @@
 #include <cstring>
 #include <fstream>
 #include <set>
+#include <sstream>
+
+#include "read_file.h"
 
 namespace golo::cli {
 
@@ -63,6 +66,36 @@ bool resolve(const std::string &target, std::vector<std::string> &out,
   return true;
 }
 
+// A plain HOST:PORT whose HOST is a name (not an IP address, no gRPC
+// scheme such as unix:) must resolve: said here in one line, rather than
+// as gRPC's resolver error from every call later.
+bool check_name(const std::string &entry, std::string &error) {
+  const auto colon = entry.rfind(':');
+  if (colon == std::string::npos || colon == 0 ||
+      entry.find("://") != std::string::npos || entry.front() == '[')
+    return true;
+  const std::string name = entry.substr(0, colon);
+  const std::string port = entry.substr(colon + 1);
+  if (name.find(':') != std::string::npos ||  // unix:/path, ipv4:..., v6
+      port.empty() || port.find_first_not_of("0123456789") != std::string::npos)
+    return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, name.c_str(), &v4) == 1) return true;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo *res = nullptr;
+  const int rc = getaddrinfo(name.c_str(), port.c_str(), &hints, &res);
+  if (rc != 0) {
+    error = "--host " + entry + ": " + name + " does not resolve (" +
+            gai_strerror(rc) + ")";
+    return false;
+  }
+  freeaddrinfo(res);
+  return true;
+}
+
 }  // namespace
 
 HostList expand_hosts(const std::vector<std::string> &given,
@@ -70,11 +103,10 @@ HostList expand_hosts(const std::vector<std::string> &given,
   HostList result;
   std::vector<std::string> entries = given;
   if (!hosts_file.empty()) {
-    std::ifstream in(hosts_file);
-    if (!in) {
-      result.error = "cannot read " + hosts_file + ": " + std::strerror(errno);
+    std::string text;
+    if (result.error = read_file(hosts_file, text); !result.error.empty())
       return result;
-    }
+    std::istringstream in(text);
     for (std::string line; std::getline(in, line);) {
       if (const auto hash = line.find('#'); hash != std::string::npos)
         line.resize(hash);
@@ -87,6 +119,7 @@ HostList expand_hosts(const std::vector<std::string> &given,
       if (!resolve(e.substr(std::strlen(kDnsScheme)), expanded, result.error))
         return result;
     } else {
+      if (!check_name(e, result.error)) return result;
       expanded.push_back(e);
     }
   }

@@ -1,5 +1,5 @@
 // golo: drives golo-hosts. run, trigger, plugins, reload, push, remove;
-// report writes HTML from results files.
+// new writes a plugin project, report writes HTML from results files.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -8,9 +8,10 @@
 #include "golo_version.h"
 #include "host_list.h"
 #include "report/report_command.h"
+#include "usage.h"
 
 int main(int argc, char **argv) {
-  CLI::App app{"golo: distributed load testing with plain-C plugins"};
+  CLI::App app{"golo: distributed load testing with plain-C plugins", "golo"};
   app.require_subcommand(1);
   app.set_version_flag("--version", golo_version_line("golo"));
   golo::cli::CommonOptions common;
@@ -29,7 +30,9 @@ int main(int argc, char **argv) {
 
   std::string job;
   auto *trigger = app.add_subcommand(
-      "trigger", "run a job's trigger once, print the response as JSON");
+      "trigger",
+      "run a job's trigger once, print the response as JSON; exit 3 when it "
+      "says error: true (the target failed the test), 1 when the call failed");
   trigger->add_option("JOB", job, "job name (empty: the only loaded job)");
   add_common(trigger);
 
@@ -106,7 +109,20 @@ int main(int argc, char **argv) {
   golo::cli::ReportOptions report_opts;
   auto *report = golo::cli::add_report_command(app, report_opts);
 
-  CLI11_PARSE(app, argc, argv);
+  golo::cli::NewOptions new_opts;
+  auto *create = app.add_subcommand(
+      "new",
+      "write a plain-C plugin project: NAME.c, Makefile, NAME.conf, "
+      "NAME.yaml");
+  create->add_option("NAME", new_opts.name, "the job name, a C identifier")
+      ->required();
+  create->add_option("DIR", new_opts.dir, "where to write it (default: NAME)");
+
+  golo::cli::add_help(app);
+  if (const int code = golo::cli::parse_command_line(app, argc, argv);
+      code >= 0)
+    return code;
+  if (*create) return golo::cli::new_command(new_opts);
   if (*report) return golo::cli::report_command(report_opts);  // no host
   common.timeout = std::chrono::milliseconds(timeout_ms);
   {

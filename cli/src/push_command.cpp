@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "golo/golo.grpc.pb.h"
 #include "host_client.h"
+#include "read_file.h"
 
 namespace golo::cli {
 
@@ -30,15 +31,6 @@ std::string sha256_hex(const std::string &bytes) {
     out += hex[md[i] & 0xf];
   }
   return out;
-}
-
-bool read_file(const std::string &path, std::string &out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  out = s.str();
-  return true;
 }
 
 const char *outcome_name(golo::FileOutcome::Outcome o) {
@@ -108,13 +100,13 @@ HostOutcome push_to(const std::string &addr, const std::string &job,
 
 int push_command(const PushOptions &opts, std::chrono::milliseconds timeout) {
   std::string plugin, settings;
-  if (!read_file(opts.file, plugin)) {
-    std::fprintf(stderr, "golo push: cannot read %s\n", opts.file.c_str());
+  if (auto error = read_file(opts.file, plugin); !error.empty()) {
+    std::fprintf(stderr, "golo push: %s\n", error.c_str());
     return 2;
   }
-  if (!opts.conf.empty() && !read_file(opts.conf, settings)) {
-    std::fprintf(stderr, "golo push: cannot read --conf %s\n",
-                 opts.conf.c_str());
+  if (auto error = opts.conf.empty() ? "" : read_file(opts.conf, settings);
+      !error.empty()) {
+    std::fprintf(stderr, "golo push: --conf: %s\n", error.c_str());
     return 2;
   }
   const std::string job = opts.job.empty()

@@ -24,6 +24,7 @@
 #include "golo/golo.grpc.pb.h"
 #include "host_run.h"
 #include "outputs/run_outputs.h"
+#include "read_file.h"
 
 namespace golo::cli {
 
@@ -42,14 +43,12 @@ extern "C" void on_sigint(int) {
 // Reads at most kMaxScheduleBytes (plus one, to tell a file over the limit)
 // so that a huge or endless file is refused without reading it all.
 std::optional<std::string> read_schedule(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::cerr << "golo run: cannot read " << path << "\n";
+  std::string text;
+  if (const auto error = read_file(path, text, agent::kMaxScheduleBytes + 1);
+      !error.empty()) {
+    std::cerr << "golo run: " << error << "\n";
     return std::nullopt;
   }
-  std::string text(agent::kMaxScheduleBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > agent::kMaxScheduleBytes) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);

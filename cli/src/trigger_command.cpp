@@ -1,4 +1,8 @@
 // golo trigger JOB: one Job.Trigger call, the response printed as JSON.
+// Exit codes: 0 the call succeeded and the test passed; 1 the call failed
+// (no host, unknown job, the trigger returned non-zero); 3 the call
+// succeeded but the response says error: true (the target failed the test),
+// so a script can tell the two apart.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -39,6 +43,11 @@ int trigger_command(const CommonOptions &opts, const std::string &job) {
   // another go-lo server may not: replace rather than fail.
   std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
             << "\n";
+  if (resp.error()) {
+    std::cerr << "golo trigger: the response says error: true (the target "
+                 "failed the test; exit code 3)\n";
+    return 3;
+  }
   return 0;
 }
 

@@ -77,19 +77,26 @@ struct State {
   bool plain = false;  // use PlainHttpClient
   PlainHttpTarget target;
   pthread_key_t key{};
-  std::mutex lock;
-  std::set<ThreadClient *> clients;  // every live one, for shutdown
 
   HttpClient *client_for_this_thread();
 };
 
+// Every live client, for shutdown. Static, not in State: a thread-exit
+// destructor that started before golo_shutdown deleted the key may still be
+// running after it, and must touch neither the freed State nor a client
+// shutdown already deleted. Whoever erases a client from the set deletes
+// it, so it is deleted exactly once. (Static storage is per loaded copy.)
+std::mutex g_clients_lock;
+std::set<ThreadClient *> g_clients;
+
 void on_thread_exit(void *p) {
   auto *tc = static_cast<ThreadClient *>(p);
+  bool mine;
   {
-    std::lock_guard g(tc->state->lock);
-    tc->state->clients.erase(tc);
+    std::lock_guard g(g_clients_lock);
+    mine = g_clients.erase(tc) == 1;  // compares the pointer; reads nothing
   }
-  delete tc;
+  if (mine) delete tc;
 }
 
 HttpClient *State::client_for_this_thread() {
@@ -104,8 +111,8 @@ HttpClient *State::client_for_this_thread() {
     tc->client = std::move(curl);
   }
   {
-    std::lock_guard g(lock);
-    clients.insert(tc.get());
+    std::lock_guard g(g_clients_lock);
+    g_clients.insert(tc.get());
   }
   pthread_setspecific(key, tc.get());
   return tc.release()->client.get();
@@ -266,7 +273,12 @@ extern "C" void golo_shutdown(void *state) {
   // Delete the key first so no thread exit can run on_thread_exit (code
   // about to be unloaded); then free every thread's client here.
   pthread_key_delete(s->key);
-  for (ThreadClient *tc : s->clients) delete tc;
+  std::set<ThreadClient *> left;
+  {
+    std::lock_guard g(g_clients_lock);
+    left.swap(g_clients);
+  }
+  for (ThreadClient *tc : left) delete tc;
   delete s;
   curl_global_cleanup();
 }

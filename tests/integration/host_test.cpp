@@ -156,8 +156,8 @@ TEST_CASE(
 TEST_CASE(
     "bad plugins are refused with the file and the reason - the rest serve") {
   TempDir dir;
-  for (const char *name :
-       {"not_elf", "no_trigger", "no_marker", "wrong_abi", "init_fails"}) {
+  for (const char *name : {"not_elf", "no_trigger", "no_marker", "wrong_abi",
+                           "init_fails", "unknown_flags"}) {
     const auto src = test_plugin(name);
     install_plugin(src, dir.path(), name);
   }
@@ -172,7 +172,7 @@ TEST_CASE(
   std::map<std::string, std::string> reasons;
   for (const auto &f : list.failures())
     reasons[fs::path(f.file()).stem().string()] = f.reason();
-  REQUIRE(reasons.size() == 5);
+  REQUIRE(reasons.size() == 6);
   CHECK(reasons["not_elf"].find("not an ELF shared object") !=
         std::string::npos);
   CHECK(reasons["no_trigger"].find("no golo_trigger symbol") !=
@@ -182,6 +182,8 @@ TEST_CASE(
   CHECK(reasons["wrong_abi"].find(
             "host supports ABI 1, plugin was built for ABI 99") !=
         std::string::npos);
+  CHECK(reasons["unknown_flags"].find(
+            "unknown flag bits 0x80 in GOLO_PLUGIN(.flags = ...)") == 0);
   CHECK(reasons["init_fails"].find(
             "init failed (returned 1): database unreachable") !=
         std::string::npos);
@@ -224,6 +226,17 @@ TEST_CASE(
   }
   golo::Response again;
   CHECK(host.trigger("null_strings", again).ok());  // still serving
+  // The drop is logged with its count, once per loaded version.
+  REQUIRE(host.trigger("huge_tags", tags).ok());
+  // (generation N): the registry numbers every load, of any file.
+  const std::string drop =
+      "): a response had 36 tag(s) past the limit of 64; they were dropped "
+      "(logged once per job and reload)";
+  const auto log = host.log();
+  const auto first = log.find(drop);
+  REQUIRE_MESSAGE(first != std::string::npos, log);
+  CHECK(log.rfind("plugin huge_tags (generation ", first) != std::string::npos);
+  CHECK(log.find(drop, first + 1) == std::string::npos);
 }
 
 TEST_CASE("a non-zero return fails the RPC with the plugin's message") {

@@ -38,9 +38,11 @@ TEST_CASE(
   CHECK_FALSE(r.outputnotutf8());
 
   std::string out;
+  // binary_output sets the error flag: golo trigger prints the response
+  // and exits 3 (a failed test, not a failed call).
   REQUIRE(run_command(golo_cli_binary().string() + " trigger --host " +
                           host.address() + " binary_output",
-                      &out, false) == 0);
+                      &out, false) == 3);
   const auto t = json::parse(out);
   CHECK(t.at("output").get<std::string>() == kRepaired);
   CHECK(t.at("outputNotUtf8").get<bool>());

@@ -13,6 +13,12 @@
 namespace golo::host {
 namespace {
 
+// Every function in the table is noexcept: it is called from a plugin's C
+// frames, which an exception must never unwind (that is undefined, and
+// would skip the plugin's cleanup). Should one escape anyway (bad_alloc),
+// the process stops here, at the host's frame, and the supervisor names the
+// plugin.
+
 // Plugins may hand NULL where a string belongs: treat it as empty, never
 // crash. Texts go to proto strings and JSON, so they are cut between
 // characters, and an ill-formed one is repaired into scratch (valid ones,
@@ -28,12 +34,12 @@ std::string_view bounded(const char *s, std::size_t limit,
   return scratch;
 }
 
-void set_id(golo_response *r, const char *id) {
+void set_id(golo_response *r, const char *id) noexcept {
   std::string scratch;
   if (r) r->id = bounded(id, GOLO_MAX_TAG_BYTES, scratch);
 }
 
-void set_output(golo_response *r, const char *data, std::size_t len) {
+void set_output(golo_response *r, const char *data, std::size_t len) noexcept {
   if (!r) return;
   if (data == nullptr) {
     r->output.clear();
@@ -46,16 +52,17 @@ void set_output(golo_response *r, const char *data, std::size_t len) {
                                          GOLO_MAX_OUTPUT_BYTES));
 }
 
-void set_error(golo_response *r, int failed) {
+void set_error(golo_response *r, int failed) noexcept {
   if (r) r->error = failed != 0;
 }
 
-void set_failure(golo_response *r, const char *message) {
+void set_failure(golo_response *r, const char *message) noexcept {
   std::string scratch;
   if (r) r->failure = bounded(message, GOLO_MAX_TAG_BYTES, scratch);
 }
 
-void add_tag(golo_response *r, const char *key, std::string_view value) {
+void add_tag(golo_response *r, const char *key,
+             std::string_view value) noexcept {
   if (!r) return;
   if (r->tags.size() >= GOLO_MAX_TAGS) {
     ++r->tags_dropped;
@@ -65,29 +72,30 @@ void add_tag(golo_response *r, const char *key, std::string_view value) {
   r->tags.add(bounded(key, GOLO_MAX_TAG_BYTES, scratch), value);
 }
 
-void add_tag_string(golo_response *r, const char *key, const char *value) {
+void add_tag_string(golo_response *r, const char *key,
+                    const char *value) noexcept {
   std::string scratch;
   add_tag(r, key, bounded(value, GOLO_MAX_TAG_BYTES, scratch));
 }
-void add_tag_int(golo_response *r, const char *key, int64_t v) {
+void add_tag_int(golo_response *r, const char *key, int64_t v) noexcept {
   add_tag(r, key, go_format_int(v));
 }
-void add_tag_uint(golo_response *r, const char *key, uint64_t v) {
+void add_tag_uint(golo_response *r, const char *key, uint64_t v) noexcept {
   add_tag(r, key, go_format_uint(v));
 }
-void add_tag_float(golo_response *r, const char *key, double v) {
+void add_tag_float(golo_response *r, const char *key, double v) noexcept {
   add_tag(r, key, go_format_float(v));
 }
-void add_tag_bool(golo_response *r, const char *key, int v) {
+void add_tag_bool(golo_response *r, const char *key, int v) noexcept {
   add_tag(r, key, go_format_bool(v != 0));
 }
 
-int sequence_id(char out[GOLO_SEQUENCE_ID_SIZE]) {
+int sequence_id(char out[GOLO_SEQUENCE_ID_SIZE]) noexcept {
   if (out == nullptr) return -1;
   return new_sequence_id(out) ? 0 : -1;
 }
 
-void log(const golo_plugin *self, int level, const char *message) {
+void log(const golo_plugin *self, int level, const char *message) noexcept {
   const std::string job = self ? self->job : std::string("?");
   std::string scratch;
   const std::string text(bounded(message, GOLO_MAX_OUTPUT_BYTES, scratch));
@@ -107,7 +115,7 @@ void log(const golo_plugin *self, int level, const char *message) {
   }
 }
 
-const char *setting(const golo_plugin *self, const char *key) {
+const char *setting(const golo_plugin *self, const char *key) noexcept {
   if (self == nullptr || key == nullptr) return nullptr;
   auto it = self->settings.find(key);
   // The map is never modified after load, so the pointer stays valid until
@@ -115,7 +123,7 @@ const char *setting(const golo_plugin *self, const char *key) {
   return it == self->settings.end() ? nullptr : it->second.c_str();
 }
 
-void set_init_error(golo_plugin *self, const char *message) {
+void set_init_error(golo_plugin *self, const char *message) noexcept {
   std::string scratch;
   if (self) self->init_error = bounded(message, GOLO_MAX_TAG_BYTES, scratch);
 }
@@ -142,5 +150,16 @@ constexpr golo_host_api kTable = {
 }  // namespace
 
 const golo_host_api *host_table() { return &kTable; }
+
+void note_dropped_tags(golo_plugin &plugin, std::uint64_t generation,
+                       const golo_response &resp) {
+  if (resp.tags_dropped == 0 ||
+      plugin.tags_drop_logged.exchange(true, std::memory_order_relaxed))
+    return;
+  spdlog::warn(
+      "plugin {} (generation {}): a response had {} tag(s) past the limit of "
+      "{}; they were dropped (logged once per job and reload)",
+      plugin.job, generation, resp.tags_dropped, GOLO_MAX_TAGS);
+}
 
 }  // namespace golo::host

@@ -3,6 +3,8 @@
 // settings.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -12,11 +14,18 @@ struct golo_plugin {
   std::string job;                              // job name, for log lines
   std::map<std::string, std::string> settings;  // from NAME.conf
   std::string init_error;                       // set_init_error's message
+  std::atomic<bool> tags_drop_logged{false};    // see note_dropped_tags
 };
 
 namespace golo::host {
 
 // The one table of this host build; valid for the life of the process.
 const golo_host_api *host_table();
+
+// Logs, once per loaded version, that resp had tags past GOLO_MAX_TAGS
+// (the header promises the drop is logged; once, so a plugin that always
+// adds too many does not flood the log). Thread-safe.
+void note_dropped_tags(golo_plugin &plugin, std::uint64_t generation,
+                       const golo_response &resp);
 
 }  // namespace golo::host

@@ -7,19 +7,29 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 #include <string_view>
+#include <system_error>
 
 namespace golo::host {
 
 DirectoryWatcher::DirectoryWatcher(std::filesystem::path dir,
                                    std::chrono::milliseconds debounce,
-                                   std::function<void()> on_change)
+                                   std::function<void()> on_change,
+                                   Syscalls sys)
     : dir_(std::move(dir)),
       debounce_(debounce),
-      on_change_(std::move(on_change)) {
+      on_change_(std::move(on_change)),
+      sys_(sys) {
   fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  if (fd_ < 0 || pipe(stop_pipe_) != 0) {
-    spdlog::error("--watch: inotify unavailable: {}", std::strerror(errno));
+  if (fd_ < 0) {
+    stop_with(std::string("inotify unavailable: ") + std::strerror(errno));
+    return;
+  }
+  if (sys_.pipe(stop_pipe_) != 0) {
+    stop_with(std::string("cannot make its stop pipe: ") +
+              std::strerror(errno));
+    stop_pipe_[0] = stop_pipe_[1] = -1;
     return;
   }
   // IN_CLOSE_WRITE, not IN_MODIFY: act on files fully written, never half.
@@ -27,13 +37,17 @@ DirectoryWatcher::DirectoryWatcher(std::filesystem::path dir,
   if (inotify_add_watch(fd_, dir_.c_str(),
                         IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
                             IN_DELETE | IN_CREATE) < 0) {
-    spdlog::error("--watch: cannot watch {}: {}", dir_.string(),
-                  std::strerror(errno));
-    close(fd_);
-    fd_ = -1;
+    stop_with("cannot watch " + dir_.string() + ": " + std::strerror(errno));
     return;
   }
-  thread_ = std::thread([this] { loop(); });
+  running_ = true;
+  try {
+    thread_ = std::thread([this] { loop(); });
+  } catch (const std::system_error &e) {
+    running_ = false;
+    stop_with(std::string("cannot start its thread: ") + e.what());
+    return;
+  }
   spdlog::info("watching {} for plugin changes", dir_.string());
 }
 
@@ -45,6 +59,26 @@ DirectoryWatcher::~DirectoryWatcher() {
   }
   for (int f : {fd_, stop_pipe_[0], stop_pipe_[1]})
     if (f >= 0) close(f);
+}
+
+// Every way the watcher ends early comes here: one error line, and then
+// only SIGHUP and `golo reload` rescan (the host keeps serving).
+void DirectoryWatcher::stop_with(std::string reason) {
+  spdlog::error(
+      "--watch: {}; no longer watching {} (SIGHUP and golo reload still "
+      "rescan)",
+      reason, dir_.string());
+  {
+    std::lock_guard lock(reason_mutex_);
+    stop_reason_ = std::move(reason);
+  }
+  // Last: whoever sees running() false finds the reason logged and set.
+  running_ = false;
+}
+
+std::string DirectoryWatcher::stop_reason() const {
+  std::lock_guard lock(reason_mutex_);
+  return stop_reason_;
 }
 
 namespace {
@@ -84,17 +118,30 @@ void DirectoryWatcher::loop() {
   for (;;) {
     pollfd fds[2] = {{fd_, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
     const int timeout = pending ? static_cast<int>(debounce_.count()) : -1;
-    const int n = poll(fds, 2, timeout);
+    const int n = sys_.poll(fds, 2, timeout);
     if (n < 0 && errno == EINTR) continue;
+    // Any other poll error would return at once every time: a spin. Stop.
+    if (n < 0)
+      return stop_with(std::string("poll failed: ") + std::strerror(errno));
     if (fds[1].revents) return;
     if (n == 0) {  // quiet for the debounce period: act once for the burst
       pending = false;
       on_change_();
       continue;
     }
+    if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL))
+      return stop_with("the inotify descriptor failed (poll revents " +
+                       std::to_string(fds[0].revents) + ")");
     const ssize_t len = read(fd_, buf, sizeof buf);
+    if (len < 0 && errno != EAGAIN && errno != EINTR)
+      return stop_with(std::string("cannot read inotify events: ") +
+                       std::strerror(errno));
     for (ssize_t off = 0; off < len;) {
       const auto *ev = reinterpret_cast<const inotify_event *>(buf + off);
+      // Events were lost: whatever they were, a rescan finds it.
+      if (ev->mask & IN_Q_OVERFLOW) pending = true;
+      if (ev->mask & IN_IGNORED)  // the directory was removed or unmounted
+        return stop_with("the directory is gone");
       if (ev->len > 0 && relevant(ev->mask, ev->name)) pending = true;
       off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
     }

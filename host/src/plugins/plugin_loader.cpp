@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -210,6 +211,17 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
                     std::to_string(info->abi_version) + ", the note says ABI " +
                     std::to_string(facts.note_abi_version) +
                     "; rebuild with GOLO_PLUGIN(...)");
+
+  // A flag this host does not know is a promise it cannot keep (a newer
+  // header's "never call from two threads", say): refuse rather than ignore.
+  if (const std::uint32_t unknown = info->flags & ~GOLO_PLUGIN_KNOWN_FLAGS) {
+    char bits[16];
+    std::snprintf(bits, sizeof bits, "0x%x", unknown);
+    return fail(file, std::string("unknown flag bits ") + bits +
+                          " in GOLO_PLUGIN(.flags = ...): this host knows "
+                          "GOLO_PLUGIN_SERIAL (0x1) only; rebuild against the "
+                          "plugin.h of the host's release");
+  }
 
   // 8. The trigger.
   if (!lib.has(GOLO_TRIGGER_SYMBOL))

@@ -37,6 +37,8 @@
  * plugin's flags include GOLO_PLUGIN_SERIAL; then the host never runs two
  * calls of that plugin at once. Every host function is safe to call from any
  * thread, but a golo_response may only be touched by the call it was given to.
+ * No host function throws, longjmps or otherwise unwinds through the
+ * plugin's frames (in the C++ host they are noexcept).
  *
  * What the host checks before running any code of a file (before dlopen,
  * so before any constructor of the plugin or of the libraries it links):
@@ -88,7 +90,8 @@ extern "C" {
 #define GOLO_MAX_OUTPUT_BYTES (1024 * 1024)
 /* Longer tag keys and values, and ids, are cut to this many bytes. */
 #define GOLO_MAX_TAG_BYTES 4096
-/* Tags beyond this many on one response are dropped, and the host logs it. */
+/* Tags beyond this many on one response are dropped; the host logs it once
+ * per loaded version of the plugin (per job and reload), with the count. */
 #define GOLO_MAX_TAGS 64
 
 /* Opaque handles owned by the host. */
@@ -222,12 +225,30 @@ typedef struct golo_context {
   golo_plugin *plugin;       /* this plugin, for log and setting */
   void *state;               /* what golo_init stored, or NULL */
   const char *job_name;      /* Context.jobName as routed, never NULL */
-  uint64_t iteration;        /* 0-based count within a schedule run;
-                                0 for a single Job.Trigger call */
-  uint32_t user;             /* 0-based user (virtual user) index in a
-                                schedule run; 0 for a single call */
-  uint32_t reserved;
+  uint64_t iteration;        /* which iteration this is, 0-based. In a
+                                schedule run with users (closed model):
+                                this user's own count, 0, 1, 2, ... In an
+                                arrival-rate run (open model): the arrival's
+                                number in the whole run on this host, so
+                                unique per host but with gaps where arrivals
+                                were dropped. Each host of a fleet counts on
+                                its own. 0 for a single Job.Trigger call. */
+  uint32_t user;             /* the 0-based virtual user running this call:
+                                0 .. users-1 (or max_users-1). A user runs
+                                one call at a time, always on the same
+                                thread. 0 for a single Job.Trigger call. */
+  uint32_t reserved;         /* always 0 from this host: it keeps the
+                                struct's padding explicit. A later minor may
+                                give it a meaning (the host table's
+                                abi_minor tells). Do not rely on it. */
 } golo_context;
+
+/* True when the host's golo_context has member (it may be older than the
+ * header), as GOLO_HOST_HAS does for the host table. Every member above is
+ * in ABI 1.0, so this is for members later minors append. */
+#define GOLO_CONTEXT_HAS(ctx, member) \
+  ((ctx) != NULL &&                   \
+   offsetof(golo_context, member) + sizeof((ctx)->member) <= (ctx)->size)
 
 /* golo_init's arguments. Valid only during the golo_init call. */
 typedef struct golo_init_args {
@@ -243,6 +264,9 @@ typedef struct golo_init_args {
 
 /* Flags in golo_plugin_info.flags. */
 #define GOLO_PLUGIN_SERIAL 0x1u /* not thread-safe: never call concurrently */
+/* Every flag this header defines. The host refuses a plugin that sets any
+ * other bit (it cannot honour a promise it does not know), naming the bits. */
+#define GOLO_PLUGIN_KNOWN_FLAGS GOLO_PLUGIN_SERIAL
 
 /*
  * The ABI marker, checked before any other code of the plugin runs. Build it

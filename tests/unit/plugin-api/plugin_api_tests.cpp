@@ -56,6 +56,7 @@ static_assert(offsetof(golo_plugin_info, version) == 24);
 static_assert(sizeof(golo_context) == 56);
 static_assert(offsetof(golo_context, iteration) == 40);
 static_assert(offsetof(golo_context, user) == 48);
+static_assert(offsetof(golo_context, reserved) == 52);
 static_assert(sizeof(golo_init_args) == 32);
 #endif
 static_assert(offsetof(golo_host_api, size) == 0);
@@ -90,6 +91,25 @@ TEST_CASE("GOLO_HOST_HAS is false for a null member or a null table") {
   CHECK_FALSE(GOLO_HOST_HAS(&t, log));
   const golo_host_api *none = nullptr;
   CHECK_FALSE(GOLO_HOST_HAS(none, set_id));
+}
+
+TEST_CASE("GOLO_CONTEXT_HAS is false past the size of an older context") {
+  golo_context ctx{};
+  ctx.size = sizeof ctx;
+  CHECK(GOLO_CONTEXT_HAS(&ctx, user));
+  CHECK(GOLO_CONTEXT_HAS(&ctx, reserved));
+  ctx.size = offsetof(golo_context, user);  // an older host's, say
+  CHECK(GOLO_CONTEXT_HAS(&ctx, iteration));
+  CHECK_FALSE(GOLO_CONTEXT_HAS(&ctx, user));
+  ctx.size = offsetof(golo_context, user) + 1;  // part of it does not count
+  CHECK_FALSE(GOLO_CONTEXT_HAS(&ctx, user));
+  const golo_context *none = nullptr;
+  CHECK_FALSE(GOLO_CONTEXT_HAS(none, job_name));
+}
+
+TEST_CASE("GOLO_PLUGIN_KNOWN_FLAGS holds every flag the header defines") {
+  CHECK((GOLO_PLUGIN_KNOWN_FLAGS & GOLO_PLUGIN_SERIAL) == GOLO_PLUGIN_SERIAL);
+  CHECK((GOLO_PLUGIN_KNOWN_FLAGS & ~GOLO_PLUGIN_SERIAL) == 0u);
 }
 
 TEST_CASE("GOLO_PLUGIN fills size and abi_version and zeroes the rest") {
