@@ -104,18 +104,23 @@ double Histogram::mean() const {
   return count_ ? static_cast<double>(sum_) / static_cast<double>(count_) : 0.0;
 }
 
-std::int64_t Histogram::value_at_percentile(double p) const {
-  if (count_ == 0) return 0;
-  if (p <= 0.0) return min_;  // the 0th percentile is the minimum itself
-  p = std::min(p, 100.0);
+std::uint64_t Histogram::percentile_rank(double p, std::uint64_t count) {
   // Nearest rank: the smallest value with at least p% of the samples at or
   // below it, i.e. the ceil(p/100 * n)-th smallest (p99 of 100 samples is
   // the 99th, of 60 the 60th). The relative slack keeps a p that is not
   // exact in binary (99.9) from rounding one rank up.
+  if (count == 0) return 0;
   const long double exact =
-      static_cast<long double>(p) * static_cast<long double>(count_) / 100.0L;
-  const auto wanted = std::clamp<std::uint64_t>(
-      static_cast<std::uint64_t>(std::ceil(exact - exact * 1e-12L)), 1, count_);
+      static_cast<long double>(p) * static_cast<long double>(count) / 100.0L;
+  return std::clamp<std::uint64_t>(
+      static_cast<std::uint64_t>(std::ceil(exact - exact * 1e-12L)), 1, count);
+}
+
+std::int64_t Histogram::value_at_percentile(double p) const {
+  if (count_ == 0) return 0;
+  if (p <= 0.0) return min_;  // the 0th percentile is the minimum itself
+  p = std::min(p, 100.0);
+  const auto wanted = percentile_rank(p, count_);
   std::uint64_t seen = 0;
   for (std::uint32_t c = 0; c < L::kChunks; ++c) {
     if (!chunks_[c]) continue;

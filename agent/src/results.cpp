@@ -197,9 +197,7 @@ RowLatency RowLatency::of(const Histogram::Sparse &counts) {
     if (index >= L::kCountsLen || n == 0) continue;
     seen += n;
     while (next < 4) {
-      const auto wanted = std::max<std::uint64_t>(
-          1, static_cast<std::uint64_t>(
-                 ps[next] / 100.0 * static_cast<double>(total) + 0.5));
+      const auto wanted = Histogram::percentile_rank(ps[next], total);
       if (seen < wanted) break;
       *fields[next++] = std::clamp(L::highest_at(index), lo, hi);
     }

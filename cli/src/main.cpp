@@ -55,12 +55,15 @@ int main(int argc, char **argv) {
   run->add_option("--host", run_opts.hosts,
                   "golo-host address; repeat for several; dns:///NAME:PORT is "
                   "every address NAME has (default GOLO_HOST)")
-      ->default_str(common.host);
+      ->default_str(common.host)
+      // one value per --host: a schedule or file after it stays positional
+      ->allow_extra_args(false);
   golo::cli::add_connection_flags(run, connection);
   run->add_option("--out", run_opts.outs,
                   "where results go, repeatable: json=FILE (a bare FILE too), "
                   "csv=FILE, influxdb=http://HOST:PORT/DB (live; token from "
-                  "GOLO_INFLUXDB_TOKEN)");
+                  "GOLO_INFLUXDB_TOKEN)")
+      ->allow_extra_args(false);
   run->add_option(
       "--remote-target", run_opts.remote_target,
       "run each iteration as a Job.Trigger RPC to this go-lo Job server");
@@ -81,7 +84,9 @@ int main(int argc, char **argv) {
   push->add_option("--host", push_opts.hosts,
                    "golo-host address; repeat for several; dns:///NAME:PORT is "
                    "every address NAME has (default GOLO_HOST)")
-      ->default_str(common.host);
+      ->default_str(common.host)
+      // one value per --host: a schedule or file after it stays positional
+      ->allow_extra_args(false);
   push->add_option("--timeout-ms", timeout_ms, "deadline for each host")
       ->capture_default_str();
   golo::cli::add_connection_flags(push, connection);
@@ -95,7 +100,9 @@ int main(int argc, char **argv) {
       ->add_option("--host", remove_hosts,
                    "golo-host address; repeat for several; dns:///NAME:PORT is "
                    "every address NAME has (default GOLO_HOST)")
-      ->default_str(common.host);
+      ->default_str(common.host)
+      // one value per --host: a schedule or file after it stays positional
+      ->allow_extra_args(false);
   remove->add_option("--timeout-ms", timeout_ms, "deadline for each host")
       ->capture_default_str();
   golo::cli::add_connection_flags(remove, connection);

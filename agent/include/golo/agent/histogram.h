@@ -65,6 +65,9 @@ class Histogram {
   // to its counter (so never below the truth, within 1/1024 above it), kept
   // within the exact [min, max]. p in [0, 100]; 0 when empty.
   std::int64_t value_at_percentile(double p) const;
+  // Which sample (1-based, in ascending order) is the p-th percentile of
+  // `count` under nearest rank: ceil(p/100 * count), at least 1.
+  static std::uint64_t percentile_rank(double p, std::uint64_t count);
 
   std::uint64_t count_at_index(std::uint32_t index) const;
 
