@@ -65,7 +65,7 @@ class Recorder {
   // Cumulative overall counts so far (control thread).
   void snapshot(Histogram &latency, std::uint64_t &iterations,
                 std::uint64_t &errors) const;
-  // Per tag set results, sorted by key, and their total.
+  // Per tag set results, sorted by key (the caller adds up the total).
   std::vector<TagSetStats> tag_sets() const;
 
   // Cumulative counts of every tag set so far, by id (control thread):

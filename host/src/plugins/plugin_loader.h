@@ -9,7 +9,8 @@
 //   4. NAME.conf, read the same way, parses;
 //   5. a private copy in a directory of our own (private_dir.h);
 //   6. dlopen (constructors run here);
-//   7. golo_plugin_magic() agrees with the note;
+//   7. golo_plugin_magic() agrees with the note, and sets only flag bits
+//      this host knows;
 //   8. golo_trigger exists;
 //   9. golo_init.
 #pragma once

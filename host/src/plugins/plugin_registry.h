@@ -74,7 +74,9 @@ class PluginRegistry {
   // Names of the loaded jobs, sorted, for NOT_FOUND messages.
   std::vector<std::string> jobs() const;
   std::map<std::string, JobStatus> status() const;
-  // Files that failed at the last rescan and are not serving.
+  // Files that failed at the last rescan, and quarantined ones. A file that
+  // failed as a replacement still has its earlier version serving (see
+  // status()): the failure is about the new bytes.
   std::vector<LoadError> failures() const;
   const std::filesystem::path &dir() const { return dir_; }
 
