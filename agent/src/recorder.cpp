@@ -151,7 +151,7 @@ void Recorder::describe(
     return;
   }
   tags = entries_[id].tags;
-  for (const auto &[k, v] : tags) key += (key.empty() ? "" : ",") + k + "=" + v;
+  key = tag_set_key(tags);
 }
 
 void Recorder::snapshot_sets(std::vector<SetSnapshot> &out) const {

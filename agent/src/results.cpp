@@ -9,6 +9,24 @@
 
 namespace golo::agent {
 
+std::string tag_set_key(
+    const std::vector<std::pair<std::string, std::string>> &tags) {
+  std::string key;
+  const auto append = [&key](const std::string &text) {
+    for (const char c : text) {
+      if (c == '\\' || c == ',' || c == '=') key.push_back('\\');
+      key.push_back(c);
+    }
+  };
+  for (const auto &[k, v] : tags) {
+    if (!key.empty()) key.push_back(',');
+    append(k);
+    key.push_back('=');
+    append(v);
+  }
+  return key;
+}
+
 namespace {
 using nlohmann::json;
 
@@ -282,13 +300,10 @@ RunResults RunResults::from_json(const json &j) {
     if (j.contains("tag_set_series"))
       for (const auto &t : j.at("tag_set_series")) {
         TagSetSeries set;
-        set.key = t.value("key", std::string());
-        for (const auto &[k, v] : t.at("tags").items()) {
+        for (const auto &[k, v] : t.at("tags").items())
           set.tags.emplace_back(k, v.get<std::string>());
-          if (!t.contains("key"))
-            set.key +=
-                (set.key.empty() ? "" : ",") + k + "=" + set.tags.back().second;
-        }
+        set.key = t.contains("key") ? t.at("key").get<std::string>()
+                                    : tag_set_key(set.tags);
         for (const auto &s : t.at("series"))
           set.rows.push_back(row_from_json(s));
         r.tag_set_series.push_back(std::move(set));

@@ -44,3 +44,28 @@ TEST_CASE("error samples: one text from many threads at once takes one slot") {
   }
   CHECK(lost == 0);
 }
+
+TEST_CASE(
+    "tag set keys escape ',', '=' and '\\' so that different sets never "
+    "share a name") {
+  CHECK(tag_set_key({{"status", "1,url=x"}}) == "status=1\\,url\\=x");
+  CHECK(tag_set_key({{"status", "1"}, {"url", "x"}}) == "status=1,url=x");
+  CHECK(tag_set_key({{"a\\", "b"}}) == "a\\\\=b");
+  CHECK(tag_set_key({}) == "");
+
+  // Recorded: two sets that once both read "status=1,url=x".
+  Recorder rec({"status", "url"}, 1);
+  std::string scratch;
+  IterationOutcome one, two;
+  one.tags.add("status", "1,url=x");
+  two.tags.add("status", "1");
+  two.tags.add("url", "x");
+  for (int i = 0; i < 3; ++i) rec.record(0, one, 1000, scratch);
+  for (int i = 0; i < 5; ++i) rec.record(0, two, 2000, scratch);
+  const auto sets = rec.tag_sets();
+  REQUIRE(sets.size() == 2);
+  CHECK(sets[0].key == "status=1,url=x");
+  CHECK(sets[0].iterations == 5);
+  CHECK(sets[1].key == "status=1\\,url\\=x");
+  CHECK(sets[1].iterations == 3);
+}

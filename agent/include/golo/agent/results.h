@@ -20,6 +20,13 @@ inline constexpr std::size_t kMaxErrorTextLen = 512;
 // The tag set that collects iterations beyond the distinct-set cap.
 inline constexpr std::string_view kOtherTagSet = "_other";
 
+// A tag set's name, its `key`: "k=v,k=v" in the tags' order, with '\', ','
+// and '=' inside a key or a value escaped by '\', so that two different
+// sets never share a name ({status:"1,url=x"} is "status=1\,url\=x",
+// {status:"1", url:"x"} is "status=1,url=x").
+std::string tag_set_key(
+    const std::vector<std::pair<std::string, std::string>> &tags);
+
 struct ErrorSample {
   std::string text;
   std::uint64_t count = 0;
