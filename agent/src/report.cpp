@@ -1,7 +1,10 @@
 #include "golo/agent/report.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
+#include <utility>
+#include <vector>
 
 #include "golo/agent/duration.h"
 
@@ -30,25 +33,41 @@ std::string shown_key(const std::string &key) {
   return key.empty() ? "(untagged)" : key;
 }
 
-void row(std::ostream &out, std::size_t key_width, const std::string &name,
-         const TagSetStats &s, double rate) {
+// One summary row's numeric cells, in column order.
+constexpr std::size_t kColumns = 9;
+using Cells = std::array<std::string, kColumns>;
+constexpr std::array<const char *, kColumns> kHeaders = {
+    "ITERATIONS", "RATE/S", "ERRORS", "ERR%", "P50",
+    "P90",        "P95",    "P99",    "MAX"};
+// The usual widths; a column grows to keep a space before its longest cell,
+// so that large counts never run into the column before them.
+constexpr std::array<std::size_t, kColumns> kMinWidths = {11, 9, 8, 8, 9,
+                                                          9,  9, 9, 9};
+
+Cells cells(const TagSetStats &s, double rate) {
   const Histogram &h = s.latency;
   auto lat = [&](double p) {
-    return pad_left(
-        s.iterations
-            ? format_duration(static_cast<double>(h.value_at_percentile(p)))
-            : "-",
-        9);
+    return s.iterations
+               ? format_duration(static_cast<double>(h.value_at_percentile(p)))
+               : std::string("-");
   };
-  out << pad_right(name, key_width)
-      << pad_left(std::to_string(s.iterations), 11)
-      << pad_left(fmt("%.1f", rate), 9) << pad_left(std::to_string(s.errors), 8)
-      << pad_left(fmt("%.2f%%", s.error_rate() * 100), 8) << lat(50) << lat(90)
-      << lat(95) << lat(99)
-      << pad_left(
-             s.iterations ? format_duration(static_cast<double>(h.max())) : "-",
-             9)
-      << '\n';
+  return {std::to_string(s.iterations),
+          fmt("%.1f", rate),
+          std::to_string(s.errors),
+          fmt("%.2f%%", s.error_rate() * 100),
+          lat(50),
+          lat(90),
+          lat(95),
+          lat(99),
+          s.iterations ? format_duration(static_cast<double>(h.max()))
+                       : std::string("-")};
+}
+
+void row(std::ostream &out, std::size_t key_width, const std::string &name,
+         const Cells &c, const std::array<std::size_t, kColumns> &widths) {
+  out << pad_right(name, key_width);
+  for (std::size_t i = 0; i < kColumns; ++i) out << pad_left(c[i], widths[i]);
+  out << '\n';
 }
 
 }  // namespace
@@ -74,13 +93,19 @@ void print_summary(std::ostream &out, const RunResults &r) {
   for (const auto &s : r.tag_sets)
     key_width = std::max(key_width, shown_key(s.key).size() + 2);
   key_width = std::min(key_width, kMaxKeyWidth);
-  out << pad_right("TAG SET", key_width) << pad_left("ITERATIONS", 11)
-      << pad_left("RATE/S", 9) << pad_left("ERRORS", 8) << pad_left("ERR%", 8)
-      << pad_left("P50", 9) << pad_left("P90", 9) << pad_left("P95", 9)
-      << pad_left("P99", 9) << pad_left("MAX", 9) << '\n';
+  std::vector<std::pair<std::string, Cells>> rows;
   for (const auto &s : r.tag_sets)
-    row(out, key_width, shown_key(s.key), s, r.rate(s));
-  row(out, key_width, "total", r.total, r.rate());
+    rows.emplace_back(shown_key(s.key), cells(s, r.rate(s)));
+  rows.emplace_back("total", cells(r.total, r.rate()));
+  auto widths = kMinWidths;
+  for (const auto &[name, c] : rows)
+    for (std::size_t i = 0; i < kColumns; ++i)
+      widths[i] = std::max(widths[i], c[i].size() + 1);
+  out << pad_right("TAG SET", key_width);
+  for (std::size_t i = 0; i < kColumns; ++i)
+    out << pad_left(kHeaders[i], widths[i]);
+  out << '\n';
+  for (const auto &[name, c] : rows) row(out, key_width, name, c, widths);
   if (r.stopped_early)
     out << "stopped early after " << format_duration(r.duration_s * 1e9)
         << ": these results hold what ran until then\n";
