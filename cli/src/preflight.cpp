@@ -41,11 +41,17 @@ HostCheck check_one(const std::string &addr, golo::RunRequest req,
   const auto sent_steady = std::chrono::steady_clock::now();
   auto reader = stub->Run(&ctx, req);
   golo::RunUpdate update;
-  bool answered = false;
+  bool answered = false, loaded = false;
   SystemClock::time_point received;
   std::chrono::steady_clock::time_point received_steady;
   while (reader->Read(&update)) {
-    if (!update.has_preflight()) continue;
+    if (!update.has_preflight()) {
+      // A golo-host older than checkOnly runs the schedule instead of
+      // answering: stop that load at once.
+      loaded = true;
+      ctx.TryCancel();
+      break;
+    }
     received = SystemClock::now();
     received_steady = std::chrono::steady_clock::now();
     answered = true;
@@ -72,14 +78,12 @@ HostCheck check_one(const std::string &addr, golo::RunRequest req,
                            : std::chrono::milliseconds(0);
   }
   const grpc::Status status = reader->Finish();
-  if (!status.ok()) {
-    out.problem = describe(status, addr);
-  } else if (!answered) {
-    // An older golo-host ignores checkOnly and would have started load;
-    // the OK without a pre-flight answer can only mean that.
+  if (loaded || (status.ok() && !answered)) {
     out.problem = addr +
-                  " did not answer the pre-flight (a golo-host older than "
-                  "this golo?)";
+                  " started load instead of answering the pre-flight (a "
+                  "golo-host older than this golo?); it was stopped at once";
+  } else if (!status.ok()) {
+    out.problem = describe(status, addr);
   } else {
     out.ok = true;
   }
