@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "golo/golo.pb.h"
+
 namespace golo::cli {
 
 // How to reach hosts: set once from the command line (connection_options.h)
@@ -30,5 +32,8 @@ void set_deadline(grpc::ClientContext &ctx, std::chrono::milliseconds timeout);
 // One line for a failed call: the host's own message, or why it could not be
 // reached, naming the address.
 std::string describe(const grpc::Status &status, const std::string &addr);
+
+// A reload or push outcome as the CLI prints it ("added", "replaced", ...).
+const char *outcome_name(golo::FileOutcome::Outcome o);
 
 }  // namespace golo::cli

@@ -33,21 +33,6 @@ std::string sha256_hex(const std::string &bytes) {
   return out;
 }
 
-const char *outcome_name(golo::FileOutcome::Outcome o) {
-  switch (o) {
-    case golo::FileOutcome::ADDED:
-      return "added";
-    case golo::FileOutcome::REPLACED:
-      return "replaced";
-    case golo::FileOutcome::REMOVED:
-      return "removed";
-    case golo::FileOutcome::FAILED:
-      return "failed";
-    default:
-      return "unchanged";
-  }
-}
-
 struct HostOutcome {
   bool failed = false;
   std::string line;

@@ -9,22 +9,7 @@
 
 namespace golo::cli {
 
-namespace {
-const char *outcome_name(golo::FileOutcome::Outcome o) {
-  switch (o) {
-    case golo::FileOutcome::ADDED:
-      return "added";
-    case golo::FileOutcome::REPLACED:
-      return "replaced";
-    case golo::FileOutcome::REMOVED:
-      return "removed";
-    case golo::FileOutcome::FAILED:
-      return "failed";
-    default:
-      return "unchanged";
-  }
-}
-}  // namespace
+namespace {}  // namespace
 
 int reload_command(const CommonOptions &opts, bool json) {
   auto stub = golo::Host::NewStub(connect(opts.host));

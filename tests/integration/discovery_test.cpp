@@ -35,13 +35,6 @@ class HostsEntries {
   bool ok_ = false;
 };
 
-std::uint64_t calls_of(const HostProcess &host, const std::string &job) {
-  const auto list = host.list();
-  for (const auto &p : list.plugins())
-    if (p.job() == job) return p.calls();
-  return 0;
-}
-
 const char *kSchedule =
     "version: job:latest\njob:\n  name: noop\n  users: 4\n  pacing: 100ms\n"
     "  duration: 1s\n";
@@ -78,7 +71,7 @@ TEST_CASE(
   REQUIRE(results.at("hosts").size() == 2);
   CHECK(results.at("hosts")[0].at("address") == "127.0.0.2:" + p);
   CHECK(results.at("hosts")[1].at("address") == "127.0.0.3:" + p);
-  const auto a_calls = calls_of(a, "noop"), b_calls = calls_of(b, "noop");
+  const auto a_calls = job_calls(a, "noop"), b_calls = job_calls(b, "noop");
   CHECK(a_calls > 0);
   CHECK(b_calls > 0);
   // The merged results count every host's iterations.

@@ -13,13 +13,6 @@ using namespace golo::test;
 
 namespace {
 
-std::uint64_t calls_of(const HostProcess &host, const std::string &job) {
-  const auto list = host.list();
-  for (const auto &p : list.plugins())
-    if (p.job() == job) return p.calls();
-  return 0;
-}
-
 const char *kSchedule =
     "version: job:latest\njob:\n  name: noop\n  users: 4\n  pacing: 50ms\n"
     "  duration: 1s\n";
@@ -64,9 +57,9 @@ TEST_CASE(
                        ": job noop is another build here: sha256 "));
     CHECK(has(out, "while 2 hosts run "));
   }
-  CHECK(calls_of(a, "noop") == 0);
-  CHECK(calls_of(b, "noop") == 0);
-  CHECK(calls_of(c, "noop") == 0);
+  CHECK(job_calls(a, "noop") == 0);
+  CHECK(job_calls(b, "noop") == 0);
+  CHECK(job_calls(c, "noop") == 0);
 
   {  // a host out of reach
     const std::string gone = "127.0.0.1:" + std::to_string(free_port());
@@ -77,7 +70,7 @@ TEST_CASE(
     INFO(out);
     CHECK(has(
         out, "golo run: host " + gone + ": cannot reach golo-host at " + gone));
-    CHECK(calls_of(a, "noop") == 0);
+    CHECK(job_calls(a, "noop") == 0);
   }
   {  // a host that does not let this caller run
     TempDir tokens;
@@ -101,7 +94,7 @@ TEST_CASE(
     CHECK(has(out, "golo run: host " + guarded.address() + ": " +
                        guarded.address() + " refused the call: "));
     CHECK(has(out, "run role"));
-    CHECK(calls_of(a, "noop") == 0);
+    CHECK(job_calls(a, "noop") == 0);
   }
 
   {  // --allow-partial: a and b take all four users; c is named
@@ -119,8 +112,8 @@ TEST_CASE(
     CHECK(hosts[2].at("address") == c.address());
     CHECK(hosts[2].at("left_out") == true);
     CHECK(has(hosts[2].at("error").get<std::string>(), "another build"));
-    const auto a_calls = calls_of(a, "noop"), b_calls = calls_of(b, "noop");
-    CHECK(calls_of(c, "noop") == 0);
+    const auto a_calls = job_calls(a, "noop"), b_calls = job_calls(b, "noop");
+    CHECK(job_calls(c, "noop") == 0);
     // Four users at 50 ms for 1 s: 80 iterations, half on each host.
     CHECK(a_calls == 40);
     CHECK(b_calls == 40);

@@ -368,4 +368,11 @@ NginxProcess::~NginxProcess() {
   }
 }
 
+std::uint64_t job_calls(const HostProcess &host, const std::string &job) {
+  const auto list = host.list();
+  for (const auto &p : list.plugins())
+    if (p.job() == job) return p.calls();
+  return 0;
+}
+
 }  // namespace golo::test

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -139,6 +140,10 @@ fs::path golo_cli_binary();
 fs::path example_plugin(const std::string &name);
 fs::path test_plugin(const std::string &name);
 fs::path plugin_include_dir();
+
+// How many calls the host's job has served (ListPlugins); 0 when the job is
+// not loaded there.
+std::uint64_t job_calls(const HostProcess &host, const std::string &job);
 
 // Runs a shell command; returns its exit status and stdout (stderr appended
 // when merge_stderr).
