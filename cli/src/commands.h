@@ -8,7 +8,7 @@
 namespace golo::cli {
 
 struct CommonOptions {
-  std::string host = "127.0.0.1:9999";  // or GOLO_HOST
+  std::string host;  // --host, else default_host()
   std::chrono::milliseconds timeout{30000};
 };
 
@@ -18,7 +18,7 @@ int reload_command(const CommonOptions &opts, bool json);
 
 struct RunOptions {
   std::string schedule_file;
-  std::vector<std::string> hosts;  // empty: the default host
+  std::vector<std::string> hosts;  // never empty: main() adds the default
   std::vector<std::string> outs;   // --out values, TYPE=TARGET or FILE
   std::string remote_target;       // iterations as Job.Trigger RPCs to this
   bool quiet = false;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "golo/wire/address.h"
 #include "read_file.h"
 
 namespace golo::cli {
@@ -32,7 +33,7 @@ std::string trimmed(const std::string &s) {
 
 std::string default_host() {
   const char *env = std::getenv("GOLO_HOST");
-  return env && *env ? env : "127.0.0.1:9999";
+  return env && *env ? env : wire::kDefaultHostAddress;
 }
 
 void add_connection_flags(CLI::App *cmd, ConnectionFlags &f) {

@@ -104,19 +104,4 @@ std::string describe(const grpc::Status &status, const std::string &addr) {
   }
 }
 
-const char *outcome_name(golo::FileOutcome::Outcome o) {
-  switch (o) {
-    case golo::FileOutcome::ADDED:
-      return "added";
-    case golo::FileOutcome::REPLACED:
-      return "replaced";
-    case golo::FileOutcome::REMOVED:
-      return "removed";
-    case golo::FileOutcome::FAILED:
-      return "failed";
-    default:
-      return "unchanged";
-  }
-}
-
 }  // namespace golo::cli

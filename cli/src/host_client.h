@@ -33,7 +33,4 @@ void set_deadline(grpc::ClientContext &ctx, std::chrono::milliseconds timeout);
 // reached, naming the address.
 std::string describe(const grpc::Status &status, const std::string &addr);
 
-// A reload or push outcome as the CLI prints it ("added", "replaced", ...).
-const char *outcome_name(golo::FileOutcome::Outcome o);
-
 }  // namespace golo::cli

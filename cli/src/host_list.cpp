@@ -126,6 +126,11 @@ HostList expand_hosts(const std::vector<std::string> &given,
   std::set<std::string> seen;
   for (auto &h : expanded)
     if (seen.insert(h).second) result.hosts.push_back(std::move(h));
+  // Never a silent fallback to some default host.
+  if (result.hosts.empty())
+    result.error = hosts_file.empty()
+                       ? "no host given"
+                       : "--hosts-file " + hosts_file + " names no host";
   return result;
 }
 

@@ -3,48 +3,13 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "golo/wire/progress.h"
+#include "golo/wire/results.h"
 #include "host_client.h"
 
 namespace golo::cli {
 
 namespace {
-
-agent::Progress from_wire(const golo::Progress &p) {
-  agent::Progress out{p.elapsedseconds(),
-                      p.activeusers(),
-                      p.iterations(),
-                      p.errors(),
-                      p.dropped(),
-                      p.iterationspersecond(),
-                      p.p50micros(),
-                      p.p95micros(),
-                      p.p99micros(),
-                      {},
-                      {}};
-  // Out-of-range indexes are dropped by Histogram::from_sparse; a series
-  // row's are dropped here, so that a bad host cannot put them in JSON.
-  auto buckets = [](const auto &index, const auto &count,
-                    agent::Histogram::Sparse &into) {
-    if (index.size() != count.size()) return;
-    for (int i = 0; i < index.size(); ++i)
-      if (index[i] < agent::HistogramLayout::kCountsLen && count[i] > 0)
-        into.emplace_back(index[i], count[i]);
-    std::sort(into.begin(), into.end());
-  };
-  buckets(p.intervalbucketindex(), p.intervalbucketcount(), out.interval);
-  for (const auto &wire : p.tagsetintervals()) {
-    agent::TagSetInterval set;
-    set.key = wire.key();
-    for (const auto &t : wire.tags()) set.tags.emplace_back(t.key(), t.value());
-    set.iterations = wire.iterations();
-    set.errors = wire.errors();
-    buckets(wire.bucketindex(), wire.bucketcount(), set.latency);
-    out.tag_sets.push_back(std::move(set));
-  }
-  std::sort(out.tag_sets.begin(), out.tag_sets.end(),
-            [](const auto &a, const auto &b) { return a.key < b.key; });
-  return out;
-}
 
 std::string one_decimal(double v) {
   char buf[32];
@@ -68,7 +33,7 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
               .count();
     }
     if (update.has_progress()) {
-      if (auto iv = run.log.add(from_wire(update.progress())))
+      if (auto iv = run.log.add(wire::from_wire(update.progress())))
         run.intervals.push_back(std::move(*iv));
     } else
       run.results_json = update.resultsjson();
@@ -89,8 +54,7 @@ HostPart host_part(HostRun &run, const nlohmann::json &schedule,
   HostPart part;
   if (!run.results_json.empty()) {
     try {
-      part.results =
-          agent::RunResults::from_json(nlohmann::json::parse(run.results_json));
+      part.results = wire::read_results(run.results_json);
       part.measured_s = part.results->duration_s;
       // A host that stopped early (shutting down) sends its results, then a
       // status saying so: reported, never taken for a complete run.

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "golo/golo.grpc.pb.h"
+#include "golo/wire/file_outcome.h"
 #include "host_client.h"
 #include "read_file.h"
 
@@ -70,7 +71,7 @@ HostOutcome push_to(const std::string &addr, const std::string &job,
   const auto &p = resp.plugin();
   const bool failed = p.outcome() == golo::FileOutcome::FAILED;
   char line[160];
-  std::snprintf(line, sizeof line, "%-10s %s", outcome_name(p.outcome()),
+  std::snprintf(line, sizeof line, "%-10s %s", wire::outcome_name(p.outcome()),
                 job.c_str());
   std::string out = line;
   if (failed)
@@ -141,7 +142,8 @@ int remove_command(const std::string &job,
       line = "failed     " + describe(status, addr);
       ++failed;
     } else {
-      line = std::string(outcome_name(resp.plugin().outcome())) + "    " + job;
+      line = std::string(wire::outcome_name(resp.plugin().outcome())) + "    " +
+             job;
       if (resp.plugin().outcome() == golo::FileOutcome::FAILED) {
         line += ": " + resp.plugin().reason();
         ++failed;

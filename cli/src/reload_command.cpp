@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "golo/golo.grpc.pb.h"
+#include "golo/wire/file_outcome.h"
 #include "host_client.h"
 
 namespace golo::cli {
@@ -28,13 +29,14 @@ int reload_command(const CommonOptions &opts, bool json) {
     if (json) {
       out.push_back({{"file", f.file()},
                      {"job", f.job()},
-                     {"outcome", outcome_name(f.outcome())},
+                     {"outcome", wire::outcome_name(f.outcome())},
                      {"reason", f.reason()}});
     } else if (f.outcome() == golo::FileOutcome::FAILED) {
       std::printf("%-9s %s: %s\n", "failed", f.file().c_str(),
                   f.reason().c_str());
     } else {
-      std::printf("%-9s %s\n", outcome_name(f.outcome()), f.file().c_str());
+      std::printf("%-9s %s\n", wire::outcome_name(f.outcome()),
+                  f.file().c_str());
     }
   }
   if (json) std::cout << out.dump(2) << "\n";

@@ -122,10 +122,7 @@ int run_command(const RunOptions &opts) {
     req.set_sharecount(static_cast<std::uint32_t>(of));
     return req;
   };
-  auto fleet = fleet_for_run(opts.hosts.empty()
-                                 ? std::vector<std::string>{"127.0.0.1:9999"}
-                                 : opts.hosts,
-                             request_for, opts.allow_partial);
+  auto fleet = fleet_for_run(opts.hosts, request_for, opts.allow_partial);
   if (!fleet) return 1;
   const std::vector<std::string> &hosts = fleet->hosts;
 

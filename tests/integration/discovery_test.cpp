@@ -121,4 +121,10 @@ TEST_CASE(
                     &out) == 2);
   CHECK(out == "golo: cannot read " + (work.path() / "missing").string() +
                    ": No such file or directory\n");
+  out.clear();
+  write_text(work.path() / "none", "# every host is away\n\n");
+  CHECK(run_command(run + " --hosts-file " + (work.path() / "none").string(),
+                    &out) == 2);
+  CHECK(out == "golo: --hosts-file " + (work.path() / "none").string() +
+                   " names no host\n");
 }

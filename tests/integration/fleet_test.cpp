@@ -27,7 +27,7 @@ bool has(const std::string &text, const std::string &part) {
 
 TEST_CASE(
     "pre-flight: a host without the job, with another build, out of "
-    "reach or refusing the caller stops the run before any load; "
+    "reach or refusing the caller stops the run before any load, "
     "--allow-partial runs on the others") {
   TempDir good, other, work;
   install_plugin(example_plugin("noop"), good.path(), "noop");

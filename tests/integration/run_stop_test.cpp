@@ -310,7 +310,7 @@ TEST_CASE("a schedule over 1 MiB is refused by golo run and by the host") {
   CHECK(calls_of(host, "noop") == 0);
 }
 
-TEST_CASE("runs over the host's caps get RESOURCE_EXHAUSTED; Trigger goes on") {
+TEST_CASE("runs over the host's caps get RESOURCE_EXHAUSTED, Trigger goes on") {
   TempDir dir, work;
   sleepy_in(dir.path(), "sleep_ms = 5\n");
   install_plugin(example_plugin("noop"), dir.path(), "noop");

@@ -500,7 +500,7 @@ bool eventually(Pred pred, int timeout_ms = 5000) {
 }  // namespace
 
 TEST_CASE(
-    "golo push to three hosts: one build everywhere; bad pushes change "
+    "golo push to three hosts: one build everywhere, bad pushes change "
     "nothing") {
   Tokens tokens;
   TempDir d0, d1, d2, work;

@@ -165,6 +165,13 @@ TEST_CASE(
     CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
     CHECK(s.error_message().find("quarantined") != std::string::npos);
     CHECK(s.error_message().find("replace bad.so") != std::string::npos);
+    // ... and so does `golo plugins`, which an operator reads.
+    std::string listed;
+    CHECK(run_command(
+              golo_cli_binary().string() + " plugins --host " + host.address(),
+              &listed) == 0);
+    CHECK(listed.find("quarantined") != std::string::npos);
+    CHECK(listed.find(c.death) != std::string::npos);
 
     // The same content stays out across reloads; new content loads.
     host.reload();
@@ -189,11 +196,51 @@ TEST_CASE(
   REQUIRE(f);
   CHECK(f->quarantined());
   CHECK(f->reason().find("SIGSEGV in golo_init") != std::string::npos);
+  CHECK(host.log().find("in golo_init of job \"bad\"") != std::string::npos);
   // Reloading does not bring it back, so no crash loop.
   host.reload();
   host.reload();
   CHECK(host.trigger("noop", r).ok());
   CHECK(worker_pid(host, 3) == -1);  // only workers 1 and 2 ever ran
+  CHECK(alive(host.pid()));
+}
+
+TEST_CASE(
+    "a version that crashes in golo_shutdown when replaced is named and "
+    "quarantined, and its replacement serves") {
+  TempDir dir;
+  install_plugin(example_plugin("noop"), dir.path(), "noop");
+  install_plugin(test_plugin("misbehave_shutdown_segv"), dir.path(), "bad");
+  const std::string sha = sha256_of(dir.path() / "bad.so");
+  HostProcess host(dir.path(), {}, crash_env());
+  golo::Response r;
+  REQUIRE(host.trigger("bad", r).ok());
+  // New content for bad: the old version's golo_shutdown runs, and crashes.
+  install_plugin(example_plugin("noop"), dir.path(), "bad");
+  try {
+    host.reload();
+  } catch (const std::exception &) {
+    // the worker may die before the reload answers
+  }
+  CHECK(wait_until(
+      [&] {
+        return host.log().find(
+                   "in golo_shutdown of job \"bad\" "
+                   "(generation 1, sha256 " +
+                   sha.substr(0, 12)) != std::string::npos;
+      },
+      3000ms));
+  const auto back = time_to_answer(host, "bad");  // the new content
+  CHECK(back >= 0ms);
+  CHECK(back < 1000ms);
+  CHECK(alive(host.pid()));
+  // The crashing version stays out if its file comes back.
+  install_plugin(test_plugin("misbehave_shutdown_segv"), dir.path(), "bad");
+  host.reload();
+  const auto f = failure_of(host.list(), "bad");
+  REQUIRE(f);
+  CHECK(f->quarantined());
+  CHECK(f->reason().find("SIGSEGV in golo_shutdown") != std::string::npos);
 }
 
 TEST_CASE(
@@ -260,6 +307,7 @@ TEST_CASE(
   // The old worker is ended once the new one serves.
   const pid_t old_worker = worker_pid(host, 1);
   CHECK(wait_until([&] { return !alive(old_worker); }, 3000ms));
+  CHECK(alive(host.pid()));
 }
 
 TEST_CASE(
@@ -289,6 +337,7 @@ TEST_CASE(
       },
       5000ms));
   CHECK(host.trigger("noop", r).ok());
+  CHECK(alive(host.pid()));
 }
 
 TEST_CASE(
@@ -349,4 +398,5 @@ TEST_CASE(
   const auto back = time_to_answer(host, "noop");
   CHECK(back >= 0ms);
   CHECK(back < 1000ms);
+  CHECK(alive(host.pid()));
 }

@@ -11,6 +11,7 @@
  *   stray_thread  golo_init starts a thread that golo_shutdown never joins;
  *                 once the library is unloaded the thread runs into
  *                 unmapped code
+ *   shutdown_segv golo_shutdown crashes, when the version is replaced
  *
  * The supervised host must stay up, name the job, generation, hash, signal
  * and entry point, quarantine this file's version, and serve the other jobs
@@ -30,6 +31,7 @@
 #define MB_INIT_HANG 5
 #define MB_INIT_SEGV 6
 #define MB_STRAY_THREAD 7
+#define MB_SHUTDOWN_SEGV 8
 
 #ifndef MISBEHAVE
 #error "build with -DMISBEHAVE=MB_..."
@@ -85,6 +87,13 @@ int golo_init(const golo_init_args *args, void **state) {
 #endif
   return 0;
 }
+
+#if MISBEHAVE == MB_SHUTDOWN_SEGV
+void golo_shutdown(void *state) {
+  (void)state;
+  crash();
+}
+#endif
 
 int golo_trigger(const golo_context *ctx, golo_response *resp) {
 #if MISBEHAVE == MB_SEGV

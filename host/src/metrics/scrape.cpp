@@ -89,7 +89,7 @@ std::string render_metrics(HostMetrics &metrics, const PluginRegistry &registry,
            "unchanged files are not counted.");
   for (const Outcome o : {Outcome::kAdded, Outcome::kReplaced,
                           Outcome::kRemoved, Outcome::kFailed})
-    e.sample("golo_reloads_total", {{"outcome", to_string(o)}},
+    e.sample("golo_reloads_total", {{"outcome", wire::outcome_name(o)}},
              registry.outcome_count(o));
 
   e.family("golo_plugin_info", "gauge",

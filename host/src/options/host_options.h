@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "golo/wire/address.h"
+
 namespace golo::host {
 
 struct HostOptions {
-  std::string listen = "127.0.0.1:9999";
+  std::string listen = wire::kDefaultHostAddress;
   std::string plugins_dir = "/var/lib/golo/plugins";
   std::string log_level = "info";
   bool watch = false;

@@ -13,7 +13,7 @@
 namespace golo::host {
 
 namespace fs = std::filesystem;
-using Kind = ControlError::Kind;
+using Code = HostError::Code;
 
 namespace {
 
@@ -32,8 +32,9 @@ std::optional<fs::path> keep_previous(const fs::path &path) {
       ("." + path.filename().string() + ".prev-" + std::to_string(::getpid()));
   ::unlink(backup.c_str());
   if (::link(path.c_str(), backup.c_str()) != 0)
-    throw ControlError(Kind::kIo, "cannot keep the previous " + path.string() +
-                                      ": " + std::strerror(errno));
+    throw HostFailure(Code::kInternal, "cannot keep the previous " +
+                                           path.string() + ": " +
+                                           std::strerror(errno));
   return backup;
 }
 
@@ -82,7 +83,8 @@ InstallResult PluginInstaller::install(
   if (settings) {
     std::string error;
     if (!parse_settings(*settings, job + ".conf", error))
-      throw ControlError(Kind::kInvalid, error + "; nothing was changed");
+      throw HostFailure(Code::kInvalidArgument,
+                        error + "; nothing was changed");
     conf_file.emplace(dir, job + ".conf");
     conf_file->write(*settings);
     conf_file->sync_and_close();
@@ -133,15 +135,15 @@ InstallResult PluginInstaller::install(
 
 InstallResult PluginInstaller::remove(const std::string &job) {
   if (auto why = check_job_name(job); !why.empty())
-    throw ControlError(Kind::kInvalid, why);
+    throw HostFailure(Code::kInvalidArgument, why);
   std::lock_guard lock(mutex_);
   const fs::path so = registry_.dir() / (job + ".so");
   std::error_code ec;
   if (!fs::exists(fs::symlink_status(so, ec)))
-    throw ControlError(Kind::kNotFound, "no plugin file " + so.string());
+    throw HostFailure(Code::kNotFound, "no plugin file " + so.string());
   if (!fs::remove(so, ec) || ec)
-    throw ControlError(Kind::kIo,
-                       "cannot remove " + so.string() + ": " + ec.message());
+    throw HostFailure(Code::kInternal,
+                      "cannot remove " + so.string() + ": " + ec.message());
   fs::remove(settings_path(so), ec);  // the settings go with their job
   sync_dir(registry_.dir());
   InstallResult result;

@@ -27,11 +27,11 @@ class PluginInstaller {
   explicit PluginInstaller(PluginRegistry &registry) : registry_(registry) {}
 
   // upload must be finish()ed. settings, when given, replace JOB.conf
-  // (checked first: a malformed line throws ControlError); when not given,
+  // (checked first: a malformed line throws HostFailure); when not given,
   // JOB.conf stays as it is.
   InstallResult install(PluginUpload &upload,
                         const std::optional<std::string> &settings);
-  // Deletes JOB.so and JOB.conf; throws ControlError when JOB.so is absent.
+  // Deletes JOB.so and JOB.conf; throws HostFailure when JOB.so is absent.
   InstallResult remove(const std::string &job);
 
  private:

@@ -8,22 +8,6 @@
 namespace golo::host {
 namespace fs = std::filesystem;
 
-const char *to_string(Outcome o) {
-  switch (o) {
-    case Outcome::kUnchanged:
-      return "unchanged";
-    case Outcome::kAdded:
-      return "added";
-    case Outcome::kReplaced:
-      return "replaced";
-    case Outcome::kRemoved:
-      return "removed";
-    case Outcome::kFailed:
-      return "failed";
-  }
-  return "?";
-}
-
 PluginRegistry::PluginRegistry(fs::path plugins_dir,
                                const fs::path &private_base,
                                LoaderOptions options)
@@ -250,6 +234,33 @@ std::shared_ptr<PluginVersion> PluginRegistry::find(
   if (job.empty()) return jobs_.size() == 1 ? jobs_.begin()->second : nullptr;
   auto it = jobs_.find(job);
   return it == jobs_.end() ? nullptr : it->second;
+}
+
+Result<std::shared_ptr<PluginVersion>> PluginRegistry::resolve(
+    const std::string &job) const {
+  using Code = HostError::Code;
+  if (job.size() > kMaxJobNameBytes)
+    return HostError{Code::kInvalidArgument,
+                     "jobName is " + std::to_string(job.size()) + " bytes",
+                     "the limit is " + std::to_string(kMaxJobNameBytes),
+                     {}};
+  if (auto version = find(job)) return version;
+  if (auto q = quarantined(job))
+    return HostError{Code::kFailedPrecondition,
+                     "job \"" + job + "\" is quarantined: " + q->reason,
+                     {},
+                     {}};
+  std::string names;
+  for (const auto &j : jobs()) names += (names.empty() ? "" : ", ") + j;
+  const std::string there =
+      "jobs: " + (names.empty() ? "none loaded from " + dir_.string() : names);
+  if (job.empty())
+    return HostError{Code::kNotFound,
+                     "jobName is empty and there is not exactly one job to "
+                     "pick",
+                     there,
+                     {}};
+  return HostError{Code::kNotFound, "job \"" + job + "\" not found", there, {}};
 }
 
 std::vector<std::string> PluginRegistry::jobs() const {

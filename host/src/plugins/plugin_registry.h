@@ -15,13 +15,18 @@
 #include <string>
 #include <vector>
 
+#include "errors/host_error.h"
+#include "golo/wire/outcome.h"
 #include "plugins/plugin_loader.h"
 #include "plugins/plugin_version.h"
 
 namespace golo::host {
 
-enum class Outcome { kUnchanged, kAdded, kReplaced, kRemoved, kFailed };
-const char *to_string(Outcome o);
+// What a rescan did to one file; its names are wire::outcome_name.
+using Outcome = wire::Outcome;
+
+// Longest job name a request may give.
+inline constexpr std::size_t kMaxJobNameBytes = 256;
 
 struct FileReport {
   std::string file;
@@ -58,6 +63,9 @@ class PluginRegistry {
   // The version serving job now (an empty job picks the only one), or null.
   // The caller's copy keeps that version alive until dropped.
   std::shared_ptr<PluginVersion> find(const std::string &job) const;
+  // The same for a caller's request: the version, or why not (a name too
+  // long, not found naming the jobs there are, quarantined with its cause).
+  Result<std::shared_ptr<PluginVersion>> resolve(const std::string &job) const;
 
   // At a bounded shutdown: unloads (golo_shutdown, dlclose) every version no
   // call holds, leaving those a call is stuck in.

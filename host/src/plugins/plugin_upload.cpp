@@ -13,7 +13,7 @@
 namespace golo::host {
 
 namespace fs = std::filesystem;
-using Kind = ControlError::Kind;
+using Code = HostError::Code;
 
 namespace {
 
@@ -61,8 +61,8 @@ FreshFile::FreshFile(const fs::path &dir, const std::string &name) {
   fd_ = ::open(path_.c_str(),
                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd_ < 0)
-    throw ControlError(Kind::kIo, "cannot create " + path_.string() + ": " +
-                                      std::strerror(errno));
+    throw HostFailure(Code::kInternal, "cannot create " + path_.string() +
+                                           ": " + std::strerror(errno));
   ::fchmod(fd_, 0644);  // whatever the umask: the host reads it as itself
 }
 
@@ -76,8 +76,8 @@ void FreshFile::write(std::string_view data) {
     const ssize_t n = ::write(fd_, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0)
-      throw ControlError(Kind::kIo, "cannot write " + path_.string() + ": " +
-                                        std::strerror(errno));
+      throw HostFailure(Code::kInternal, "cannot write " + path_.string() +
+                                             ": " + std::strerror(errno));
     data.remove_prefix(static_cast<std::size_t>(n));
   }
 }
@@ -88,8 +88,8 @@ void FreshFile::sync_and_close() {
   ::close(fd_);
   fd_ = -1;
   if (!ok)
-    throw ControlError(
-        Kind::kIo, "cannot sync " + path_.string() + ": " + std::strerror(err));
+    throw HostFailure(Code::kInternal, "cannot sync " + path_.string() + ": " +
+                                           std::strerror(err));
 }
 
 namespace {
@@ -97,20 +97,20 @@ namespace {
 const std::string &checked(const std::string &job, std::uint64_t size,
                            const std::string &sha256, std::uint64_t max_size) {
   if (auto why = check_job_name(job); !why.empty())
-    throw ControlError(Kind::kInvalid, why);
+    throw HostFailure(Code::kInvalidArgument, why);
   if (size > max_size)
-    throw ControlError(Kind::kTooLarge,
-                       "the plugin is " + std::to_string(size) + " bytes (" +
-                           mib(size) + "); this host takes at most " +
-                           std::to_string(max_size) + " (" + mib(max_size) +
-                           ", its --max-plugin-size)");
+    throw HostFailure(Code::kResourceExhausted,
+                      "the plugin is " + std::to_string(size) + " bytes (" +
+                          mib(size) + "); this host takes at most " +
+                          std::to_string(max_size) + " (" + mib(max_size) +
+                          ", its --max-plugin-size)");
   if (sha256.size() != 64 ||
       !std::all_of(sha256.begin(), sha256.end(), [](char c) {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
       }))
-    throw ControlError(Kind::kInvalid,
-                       "sha256 must be 64 lowercase hex digits, got \"" +
-                           sha256.substr(0, 80) + "\"");
+    throw HostFailure(Code::kInvalidArgument,
+                      "sha256 must be 64 lowercase hex digits, got \"" +
+                          sha256.substr(0, 80) + "\"");
   return job;
 }
 
@@ -131,9 +131,9 @@ PluginUpload::~PluginUpload() { EVP_MD_CTX_free(hash_); }
 
 void PluginUpload::append(std::string_view data) {
   if (data.size() > size_ - received_)
-    throw ControlError(Kind::kCorrupt,
-                       "more bytes arrived than the declared size of " +
-                           std::to_string(size_) + "; nothing was changed");
+    throw HostFailure(Code::kDataLoss,
+                      "more bytes arrived than the declared size of " +
+                          std::to_string(size_) + "; nothing was changed");
   EVP_DigestUpdate(hash_, data.data(), data.size());
   file_.write(data);
   received_ += data.size();
@@ -141,7 +141,7 @@ void PluginUpload::append(std::string_view data) {
 
 void PluginUpload::finish() {
   if (received_ != size_)
-    throw ControlError(Kind::kCorrupt, "the upload ended after " +
+    throw HostFailure(Code::kDataLoss, "the upload ended after " +
                                            std::to_string(received_) + " of " +
                                            std::to_string(size_) +
                                            " bytes; nothing was changed");
@@ -150,10 +150,10 @@ void PluginUpload::finish() {
   EVP_DigestFinal_ex(hash_, md, &len);
   const std::string got = hex(md, len);
   if (got != sha256_)
-    throw ControlError(Kind::kCorrupt,
-                       "the content's SHA-256 is " + got +
-                           ", not the declared " + sha256_ +
-                           " (corrupted on the way?); nothing was changed");
+    throw HostFailure(Code::kDataLoss,
+                      "the content's SHA-256 is " + got +
+                          ", not the declared " + sha256_ +
+                          " (corrupted on the way?); nothing was changed");
   file_.sync_and_close();
 }
 

@@ -12,15 +12,9 @@
 #include <string>
 #include <string_view>
 
-namespace golo::host {
+#include "errors/host_error.h"
 
-// Why a push or remove was refused; kind picks the gRPC status.
-struct ControlError : std::runtime_error {
-  enum class Kind { kInvalid, kTooLarge, kCorrupt, kNotFound, kIo };
-  ControlError(Kind k, const std::string &what)
-      : std::runtime_error(what), kind(k) {}
-  Kind kind;
-};
+namespace golo::host {
 
 // Empty when `job` may name a plugin file (JOB.so): letters, digits, '.',
 // '_' and '-', not starting with '.', at most 200 characters.
@@ -47,13 +41,13 @@ class FreshFile {
 
 class PluginUpload {
  public:
-  // Throws ControlError for a bad job name, a size over max_size, a
+  // Throws HostFailure for a bad job name, a size over max_size, a
   // malformed hash, or a file that cannot be created.
   PluginUpload(const std::filesystem::path &dir, std::string job,
                std::uint64_t size, std::string sha256, std::uint64_t max_size);
   ~PluginUpload();
   void append(std::string_view data);  // throws past the declared size
-  // Checks the size and hash, syncs the file; throws ControlError.
+  // Checks the size and hash, syncs the file; throws HostFailure.
   void finish();
 
   const std::string &job() const { return job_; }

@@ -59,8 +59,11 @@ class PluginVersion {
   std::uint64_t stuck_calls() const;  // in flight past their deadline
 
  private:
-  boost::dll::shared_library lib_;  // unloaded last, after shutdown
+  // Declared before lib_, so destroyed after it: a thread the plugin left
+  // running may still pass this object to the host's callbacks until the
+  // library is unmapped, and must never find it freed.
   std::unique_ptr<golo_plugin> plugin_;
+  boost::dll::shared_library lib_;  // unloaded after golo_shutdown
   PluginMetadata meta_;
   TriggerFn trigger_;
   ShutdownFn shutdown_;

@@ -1,7 +1,6 @@
 #include "runners/remote_trigger_runner.h"
 
-#include "golo/agent/results.h"
-#include "golo/agent/utf8.h"
+#include "golo/wire/response.h"
 
 namespace golo::host {
 
@@ -32,24 +31,7 @@ void RemoteTriggerRunner::run(std::uint32_t user, std::uint64_t,
   golo::Response resp;
   const grpc::Status status =
       stubs_[user % stubs_.size()]->Trigger(&ctx, req, &resp);
-  if (!status.ok()) {
-    out.failed = true;
-    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED &&
-        !deadline_text_.empty()) {
-      out.error_text = deadline_text_;
-      return;
-    }
-    // Any server's message: it may hold any bytes.
-    out.error_text =
-        agent::utf8_bounded(status.error_message(), agent::kMaxErrorTextLen);
-    return;
-  }
-  if (resp.error()) {
-    out.error_flag = true;
-    out.error_text =
-        agent::utf8_bounded(resp.output(), agent::kMaxErrorTextLen);
-  }
-  for (const auto &t : resp.tags()) out.tags.add(t.key(), t.value());
+  wire::read_outcome(status, resp, deadline_text_, out);
 }
 
 }  // namespace golo::host

@@ -1,5 +1,7 @@
 #include "security/grpc_auth.h"
 
+#include "server/grpc_status.h"
+
 namespace golo::host::security {
 
 namespace {
@@ -27,11 +29,11 @@ grpc::Status AuthProcessor::Process(const InputMetadata &metadata,
     case Decision::Code::kOk:
       return grpc::Status::OK;
     case Decision::Code::kUnauthenticated:
-      return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, d.message);
+      return to_status(HostError::Code::kUnauthenticated, d.message);
     case Decision::Code::kPermissionDenied:
-      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, d.message);
+      return to_status(HostError::Code::kPermissionDenied, d.message);
   }
-  return grpc::Status(grpc::StatusCode::INTERNAL, "unreachable");
+  return to_status(HostError::Code::kInternal, "unreachable");
 }
 
 std::string describe_caller(const grpc::ServerContext &ctx,

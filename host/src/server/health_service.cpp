@@ -3,6 +3,8 @@
 #include <chrono>
 #include <thread>
 
+#include "server/grpc_status.h"
+
 namespace golo::host {
 
 using grpc::health::v1::HealthCheckResponse;
@@ -17,8 +19,8 @@ grpc::Status HealthService::Check(
     grpc::ServerContext *, const grpc::health::v1::HealthCheckRequest *req,
     HealthCheckResponse *resp) {
   if (!known(req->service()))
-    return grpc::Status(grpc::StatusCode::NOT_FOUND,
-                        "unknown service \"" + req->service() + "\"");
+    return to_status(HostError::Code::kNotFound,
+                     "unknown service \"" + req->service() + "\"");
   resp->set_status(serving_ ? HealthCheckResponse::SERVING
                             : HealthCheckResponse::NOT_SERVING);
   return grpc::Status::OK;

@@ -2,49 +2,28 @@
 
 #include <spdlog/spdlog.h>
 
-#include "golo/agent/utf8.h"
+#include "golo/wire/file_outcome.h"
+#include "golo/wire/text.h"
 #include "security/grpc_auth.h"
+#include "server/grpc_status.h"
 
 namespace golo::host {
 
 namespace {
-// File names are bytes, and reasons quote them: a proto3 string must be
-// UTF-8, or clients refuse the whole listing.
-std::string wire(const std::string &s) {
-  return agent::utf8_valid(s) ? s : agent::utf8_repair(s);
-}
-
 void fill(golo::FileOutcome &out, const FileReport &r) {
-  out.set_file(wire(r.file));
-  out.set_job(wire(r.job));
-  out.set_outcome(static_cast<golo::FileOutcome::Outcome>(r.outcome));
-  out.set_reason(wire(r.reason));
-}
-
-grpc::Status status_of(const ControlError &e) {
-  using Kind = ControlError::Kind;
-  switch (e.kind) {
-    case Kind::kInvalid:
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, e.what());
-    case Kind::kTooLarge:
-      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, e.what());
-    case Kind::kCorrupt:
-      return grpc::Status(grpc::StatusCode::DATA_LOSS, e.what());
-    case Kind::kNotFound:
-      return grpc::Status(grpc::StatusCode::NOT_FOUND, e.what());
-    case Kind::kIo:
-      break;
-  }
-  return grpc::Status(grpc::StatusCode::INTERNAL, e.what());
+  out.set_file(wire::text(r.file));
+  out.set_job(wire::text(r.job));
+  out.set_outcome(wire::to_wire(r.outcome));
+  out.set_reason(wire::text(r.reason));
 }
 
 void fill(golo::FileOutcome &out, const InstallResult &r,
           const std::string &job) {
-  out.set_job(wire(job));
-  out.set_outcome(static_cast<golo::FileOutcome::Outcome>(r.outcome));
-  out.set_reason(wire(r.reason));
+  out.set_job(wire::text(job));
+  out.set_outcome(wire::to_wire(r.outcome));
+  out.set_reason(wire::text(r.reason));
   for (const auto &rep : r.reports)
-    if (rep.job == job) out.set_file(wire(rep.file));
+    if (rep.job == job) out.set_file(wire::text(rep.file));
 }
 }  // namespace
 
@@ -54,8 +33,8 @@ grpc::Status HostService::ListPlugins(grpc::ServerContext *,
   for (const auto &[job, s] : registry_.status()) {
     const auto &m = s.current->meta();
     auto *p = resp->add_plugins();
-    p->set_job(wire(job));
-    p->set_file(wire(m.file));
+    p->set_job(wire::text(job));
+    p->set_file(wire::text(m.file));
     p->set_name(m.name);
     p->set_version(m.version);
     p->set_abiversion(m.abi_version);
@@ -73,10 +52,10 @@ grpc::Status HostService::ListPlugins(grpc::ServerContext *,
   }
   for (const auto &f : registry_.failures()) {
     auto *out = resp->add_failures();
-    out->set_file(wire(f.file));
-    out->set_reason(wire(f.reason));
+    out->set_file(wire::text(f.file));
+    out->set_reason(wire::text(f.reason));
     out->set_quarantined(f.quarantined);
-    out->set_job(wire(f.job));
+    out->set_job(wire::text(f.job));
   }
   resp->set_pluginsdir(registry_.dir().string());
   return grpc::Status::OK;
@@ -98,8 +77,8 @@ grpc::Status HostService::Push(grpc::ServerContext *ctx,
       security::describe_caller(*ctx, settings_.authorizer);
   golo::PushChunk chunk;
   if (!reader->Read(&chunk))
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        "the push stream ended before its first message");
+    return to_status(HostError::Code::kInvalidArgument,
+                     "the push stream ended before its first message");
   const std::string job = chunk.job();
   spdlog::info("push of {} ({} bytes, sha256 {}) by {}", job, chunk.size(),
                chunk.sha256().substr(0, 12), caller);
@@ -110,8 +89,8 @@ grpc::Status HostService::Push(grpc::ServerContext *ctx,
   };
   constexpr std::size_t kMaxSettingsBytes = 1024 * 1024;
   if (chunk.settings().size() > kMaxSettingsBytes)
-    return refused(grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
+    return refused(to_status(
+        HostError::Code::kResourceExhausted,
         "settings are " + std::to_string(chunk.settings().size()) +
             " bytes; the limit is " + std::to_string(kMaxSettingsBytes)));
   try {
@@ -123,21 +102,22 @@ grpc::Status HostService::Push(grpc::ServerContext *ctx,
       upload.append(chunk.data());
     } while (reader->Read(&chunk));
     if (ctx->IsCancelled())
-      return refused(grpc::Status(grpc::StatusCode::CANCELLED,
-                                  "the caller went away mid-upload"));
+      return refused(to_status(HostError::Code::kCancelled,
+                               "the caller went away mid-upload"));
     upload.finish();
     const InstallResult r = installer_.install(upload, settings);
     fill(*resp->mutable_plugin(), r, job);
     resp->set_sha256(r.sha256);
     resp->set_generation(r.generation);
     for (const auto &rep : r.reports) fill(*resp->add_files(), rep);
-    spdlog::info("push of {} by {}: {}{}{}", job, caller, to_string(r.outcome),
-                 r.reason.empty() ? "" : ": ", r.reason);
+    spdlog::info("push of {} by {}: {}{}{}", job, caller,
+                 wire::outcome_name(r.outcome), r.reason.empty() ? "" : ": ",
+                 r.reason);
     return grpc::Status::OK;
-  } catch (const ControlError &e) {
-    return refused(status_of(e));
+  } catch (const HostFailure &e) {
+    return refused(to_status(e.error));
   } catch (const std::exception &e) {
-    return refused(grpc::Status(grpc::StatusCode::INTERNAL, e.what()));
+    return refused(to_status(HostError::Code::kInternal, e.what()));
   }
 }
 
@@ -152,25 +132,13 @@ grpc::Status HostService::Remove(grpc::ServerContext *ctx,
     fill(*resp->mutable_plugin(), r, req->job());
     for (const auto &rep : r.reports) fill(*resp->add_files(), rep);
     return grpc::Status::OK;
-  } catch (const ControlError &e) {
+  } catch (const HostFailure &e) {
     spdlog::warn("remove of {} by {} refused: {}", req->job(), caller,
                  e.what());
-    return status_of(e);
+    return to_status(e.error);
   } catch (const std::exception &e) {
-    return grpc::Status(grpc::StatusCode::INTERNAL, e.what());
+    return to_status(HostError::Code::kInternal, e.what());
   }
 }
 
 }  // namespace golo::host
-
-static_assert(static_cast<int>(golo::host::Outcome::kFailed) ==
-                      golo::FileOutcome::FAILED &&
-                  static_cast<int>(golo::host::Outcome::kRemoved) ==
-                      golo::FileOutcome::REMOVED &&
-                  static_cast<int>(golo::host::Outcome::kReplaced) ==
-                      golo::FileOutcome::REPLACED &&
-                  static_cast<int>(golo::host::Outcome::kAdded) ==
-                      golo::FileOutcome::ADDED &&
-                  static_cast<int>(golo::host::Outcome::kUnchanged) ==
-                      golo::FileOutcome::UNCHANGED,
-              "Outcome mirrors FileOutcome.Outcome");

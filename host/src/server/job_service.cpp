@@ -5,17 +5,14 @@
 #include <thread>
 
 #include "abi/response.h"
-#include "golo/agent/utf8.h"
+#include "golo/wire/response.h"
+#include "golo/wire/text.h"
+#include "server/grpc_status.h"
 #include "supervisor/board.h"
 
 namespace golo::host {
 
 namespace {
-std::string job_list(const PluginRegistry &registry) {
-  std::string out;
-  for (const auto &j : registry.jobs()) out += (out.empty() ? "" : ", ") + j;
-  return out.empty() ? "none loaded from " + registry.dir().string() : out;
-}
 // The caller's deadline on the crash board's clock (0: none), so that a call
 // still running past it is counted as stuck.
 std::int64_t deadline_ns(const grpc::ServerContextBase &ctx) {
@@ -25,39 +22,6 @@ std::int64_t deadline_ns(const grpc::ServerContextBase &ctx) {
   return board::monotonic_coarse_ns() +
          std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
 }
-
-}  // namespace
-
-std::shared_ptr<PluginVersion> resolve_job(const PluginRegistry &registry,
-                                           const std::string &job,
-                                           grpc::Status &status) {
-  if (job.size() > kMaxJobNameBytes) {
-    status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          "jobName is " + std::to_string(job.size()) +
-                              " bytes; the limit is " +
-                              std::to_string(kMaxJobNameBytes));
-    return nullptr;
-  }
-  auto version = registry.find(job);
-  if (version) return version;
-  if (auto q = registry.quarantined(job)) {
-    status = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                          "job \"" + job + "\" is quarantined: " + q->reason);
-    return nullptr;
-  }
-  if (job.empty())
-    status = grpc::Status(grpc::StatusCode::NOT_FOUND,
-                          "jobName is empty and there is not exactly one job "
-                          "to pick; jobs: " +
-                              job_list(registry));
-  else
-    status = grpc::Status(
-        grpc::StatusCode::NOT_FOUND,
-        "job \"" + job + "\" not found; jobs: " + job_list(registry));
-  return nullptr;
-}
-
-namespace {
 
 // One call of version into resp: the caller's status.
 // stats: the job's /metrics counters, begun and ended on this thread.
@@ -75,26 +39,16 @@ grpc::Status run_trigger(PluginVersion &version, std::int64_t deadline,
   const auto &meta = version.meta();
   if (rc != 0) {
     // go-lo's TriggerFunc error: the call fails, carrying the plugin's word.
-    return grpc::Status(grpc::StatusCode::UNKNOWN,
-                        "job \"" + meta.job + "\": " + r.failure_message(rc));
+    return to_status({HostError::Code::kPluginFailed,
+                      "job \"" + meta.job + "\": " + r.failure_message(rc),
+                      {},
+                      {}});
   }
   resp.set_id(r.id);
   resp.set_jobname(meta.job);
   resp.set_error(r.error);
-  // A proto3 string must be UTF-8 (Python's and Go's clients refuse the
-  // whole message otherwise): repair it, and keep the exact bytes aside.
-  if (agent::utf8_valid(r.output)) {
-    resp.set_output(r.output);
-  } else {
-    resp.set_output(agent::utf8_repair(r.output));
-    resp.set_outputbytes(r.output);
-    resp.set_outputnotutf8(true);
-  }
-  for (const auto &[k, v] : r.tags) {
-    auto *tag = resp.add_tags();
-    tag->set_key(k);
-    tag->set_value(v);
-  }
+  wire::set_output(resp, r.output);
+  wire::add_tags(*resp.mutable_tags(), r.tags);
   resp.set_durationnanos(
       std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
   resp.set_outputtruncated(r.output_truncated);
@@ -121,16 +75,16 @@ grpc::ServerUnaryReactor *JobService::Trigger(grpc::CallbackServerContext *ctx,
                                               const golo::Context *req,
                                               golo::Response *resp) {
   grpc::ServerUnaryReactor *reactor = ctx->DefaultReactor();
-  grpc::Status status;
-  auto version = resolve_job(registry_, req->jobname(), status);
-  if (!version) {
-    reactor->Finish(status);
+  auto resolved = registry_.resolve(req->jobname());
+  if (!resolved) {
+    reactor->Finish(to_status(resolved.error()));
     return reactor;
   }
+  std::shared_ptr<PluginVersion> version = std::move(*resolved);
   const std::int64_t deadline = deadline_ns(*ctx);
   TriggerStats &stats = metrics_.trigger(version->meta().job);
   if (inline_calls_.fetch_add(1, std::memory_order_relaxed) < inline_limit()) {
-    status = run_trigger(*version, deadline, stats, *resp);
+    const grpc::Status status = run_trigger(*version, deadline, stats, *resp);
     inline_calls_.fetch_sub(1, std::memory_order_relaxed);
     reactor->Finish(status);
     return reactor;
@@ -142,12 +96,16 @@ grpc::ServerUnaryReactor *JobService::Trigger(grpc::CallbackServerContext *ctx,
           reactor->Finish(run_trigger(*version, deadline, stats, *resp));
         });
   } catch (const CallPool::Full &e) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 std::string("golo-host: ") + e.what()));
+    reactor->Finish(to_status({HostError::Code::kResourceExhausted,
+                               std::string("golo-host: ") + e.what(),
+                               {},
+                               {}}));
   } catch (const std::exception &e) {
     reactor->Finish(
-        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                     std::string("no thread to run the call on: ") + e.what()));
+        to_status({HostError::Code::kResourceExhausted,
+                   std::string("no thread to run the call on: ") + e.what(),
+                   {},
+                   {}}));
   }
   return reactor;
 }

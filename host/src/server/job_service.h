@@ -20,9 +20,6 @@
 
 namespace golo::host {
 
-// Longest jobName accepted; longer requests get INVALID_ARGUMENT.
-inline constexpr std::size_t kMaxJobNameBytes = 256;
-
 class JobService final : public golo::Job::CallbackService {
  public:
   // max_threads bounds the threads plugin calls run on (--max-threads).
@@ -40,11 +37,5 @@ class JobService final : public golo::Job::CallbackService {
   alignas(64) std::atomic<int> inline_calls_{0};
   CallPool pool_;
 };
-
-// Resolves jobName to the serving version, or a NOT_FOUND / INVALID_ARGUMENT
-// status naming the jobs that exist. Shared by every service that runs jobs.
-std::shared_ptr<PluginVersion> resolve_job(const PluginRegistry &registry,
-                                           const std::string &job,
-                                           grpc::Status &status);
 
 }  // namespace golo::host

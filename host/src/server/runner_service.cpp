@@ -11,46 +11,18 @@
 
 #include "golo/agent/executor.h"
 #include "golo/agent/schedule.h"
+#include "golo/wire/progress.h"
+#include "golo/wire/results.h"
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
+#include "server/grpc_status.h"
 #include "server/job_service.h"
 
 namespace golo::host {
 
 namespace {
-
-void fill(golo::Progress &out, const agent::Progress &p) {
-  out.set_elapsedseconds(p.elapsed_s);
-  out.set_activeusers(static_cast<std::uint32_t>(p.active_users));
-  out.set_iterations(p.iterations);
-  out.set_errors(p.errors);
-  out.set_dropped(p.dropped);
-  out.set_iterationspersecond(p.interval_rate);
-  out.set_p50micros(p.p50_us);
-  out.set_p95micros(p.p95_us);
-  out.set_p99micros(p.p99_us);
-  for (const auto &[index, count] : p.interval) {
-    out.add_intervalbucketindex(index);
-    out.add_intervalbucketcount(count);
-  }
-  for (const auto &set : p.tag_sets) {
-    auto *wire = out.add_tagsetintervals();
-    wire->set_key(set.key);
-    for (const auto &[k, v] : set.tags) {
-      auto *tag = wire->add_tags();
-      tag->set_key(k);
-      tag->set_value(v);
-    }
-    wire->set_iterations(set.iterations);
-    wire->set_errors(set.errors);
-    for (const auto &[index, count] : set.latency) {
-      wire->add_bucketindex(index);
-      wire->add_bucketcount(count);
-    }
-  }
-}
 
 constexpr std::chrono::seconds kMaxStartAhead{60};
 
@@ -71,28 +43,28 @@ class RunnerService::Admission {
     std::lock_guard lock(svc_.mutex_);
     const auto &cap = svc_.limits_;
     if (svc_.shutting_down_) {
-      status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                             "golo-host is shutting down");
+      status_ = to_status(HostError::Code::kUnavailable,
+                          "golo-host is shutting down");
       return;
     }
     if (svc_.running_.size() >= cap.max_runs) {
-      status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                             "golo-host is already running " +
-                                 std::to_string(svc_.running_.size()) +
-                                 " schedules, its cap (--max-runs " +
-                                 std::to_string(cap.max_runs) +
-                                 "); try again when one ends");
+      status_ = to_status(HostError::Code::kResourceExhausted,
+                          "golo-host is already running " +
+                              std::to_string(svc_.running_.size()) +
+                              " schedules, its cap (--max-runs " +
+                              std::to_string(cap.max_runs) +
+                              "); try again when one ends");
       return;
     }
     if (users_ > cap.max_users - std::min(cap.max_users, svc_.users_in_use_)) {
-      status_ = grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          "this run needs " + std::to_string(users_) +
-              " users (one thread each) and runs in progress use " +
-              std::to_string(svc_.users_in_use_) +
-              "; golo-host's cap across runs is " +
-              std::to_string(cap.max_users) + " (--max-users " +
-              std::to_string(cap.max_users) + ")");
+      status_ =
+          to_status(HostError::Code::kResourceExhausted,
+                    "this run needs " + std::to_string(users_) +
+                        " users (one thread each) and runs in progress use " +
+                        std::to_string(svc_.users_in_use_) +
+                        "; golo-host's cap across runs is " +
+                        std::to_string(cap.max_users) + " (--max-users " +
+                        std::to_string(cap.max_users) + ")");
       return;
     }
     svc_.running_.insert(&stop_);
@@ -133,14 +105,14 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     schedule = agent::Schedule::parse(req->scheduleyaml(), file);
     if (req->sharecount() > 1) {
       if (req->shareindex() >= req->sharecount())
-        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                            "shareIndex " + std::to_string(req->shareindex()) +
-                                " is not below shareCount " +
-                                std::to_string(req->sharecount()));
+        return to_status(HostError::Code::kInvalidArgument,
+                         "shareIndex " + std::to_string(req->shareindex()) +
+                             " is not below shareCount " +
+                             std::to_string(req->sharecount()));
       schedule = schedule.share(req->shareindex(), req->sharecount());
     }
   } catch (const std::exception &e) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, e.what());
+    return to_status(HostError::Code::kInvalidArgument, e.what());
   }
   const std::string caller =
       security::describe_caller(*ctx, settings_.authorizer);
@@ -149,14 +121,14 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
             req->remotetarget(), settings_.allowed_remote_targets);
         !why.empty()) {
       spdlog::warn("run {} by {} refused: {}", file, caller, why);
-      return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, why);
+      return to_status(HostError::Code::kPermissionDenied, why);
     }
   }
   std::shared_ptr<PluginVersion> version;
   if (req->remotetarget().empty()) {
-    grpc::Status status;
-    version = resolve_job(registry_, schedule.job, status);
-    if (!version) return status;
+    auto resolved = registry_.resolve(schedule.job);
+    if (!resolved) return to_status(resolved.error());
+    version = std::move(*resolved);
     if (schedule.job.empty()) schedule.job = version->meta().job;
   }
   std::optional<std::chrono::system_clock::time_point> start_at;
@@ -166,8 +138,8 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     const auto ahead = at - std::chrono::system_clock::now();
     // A start far ahead would hold a run slot (and its users) idle.
     if (ahead > kMaxStartAhead)
-      return grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
+      return to_status(
+          HostError::Code::kInvalidArgument,
           "startAtUnixMs " + std::to_string(req->startatunixms()) + " is " +
               seconds_text(std::chrono::duration<double>(ahead).count()) +
               " s ahead of this host's clock; the limit is " +
@@ -236,8 +208,8 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   } catch (const std::system_error &e) {
     spdlog::error("run {}: cannot start its watcher thread: {}", file,
                   e.what());
-    return grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
+    return to_status(
+        HostError::Code::kResourceExhausted,
         std::string("cannot start a thread for the run: ") + e.what());
   }
   struct JoinWatcher {
@@ -272,13 +244,13 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                 .count());
     }
     golo::RunUpdate update;
-    fill(*update.mutable_progress(), agent::Progress{});
+    wire::to_wire(agent::Progress{}, *update.mutable_progress());
     writer->Write(update);
   };
   options.on_progress = [&](const agent::Progress &p) {
     metrics.progress(p);
     golo::RunUpdate update;
-    fill(*update.mutable_progress(), p);
+    wire::to_wire(p, *update.mutable_progress());
     if (!writer->Write(update)) stop.request_stop();
   };
   try {
@@ -290,13 +262,10 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
           "run {} by {}: the caller went away; load stopped after {} "
           "iterations",
           file, caller, results.total.iterations);
-      return grpc::Status(grpc::StatusCode::CANCELLED, "caller went away");
+      return to_status(HostError::Code::kCancelled, "caller went away");
     }
     golo::RunUpdate update;
-    // replace: a tag or text that slipped through unrepaired must not make
-    // the results unwritable.
-    update.set_resultsjson(results.to_json().dump(
-        -1, ' ', false, nlohmann::json::error_handler_t::replace));
+    wire::to_wire(results, update);
     writer->Write(update);
     spdlog::info("run {} by {}: {} iterations, {} errors, {} dropped{}", file,
                  caller, results.total.iterations, results.total.errors,
@@ -305,9 +274,9 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     // Results sent, but never a plain success: the caller must not take a
     // run cut short for a complete one.
     if (results.stopped_early)
-      return grpc::Status(
-          shutting_down_ ? grpc::StatusCode::UNAVAILABLE
-                         : grpc::StatusCode::ABORTED,
+      return to_status(
+          shutting_down_ ? HostError::Code::kUnavailable
+                         : HostError::Code::kAborted,
           std::string(shutting_down_ ? "golo-host is shutting down"
                                      : "the run was stopped") +
               ": it stopped early after " + seconds_text(results.duration_s) +
@@ -318,7 +287,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     return grpc::Status::OK;
   } catch (const std::exception &e) {
     spdlog::error("run {} by {}: {}", file, caller, e.what());
-    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, e.what());
+    return to_status(HostError::Code::kResourceExhausted, e.what());
   }
 }
 

@@ -183,3 +183,33 @@ TEST_CASE(
   CHECK(calls > 0);
   CHECK(reg.status().at("job").draining == 0);
 }
+
+TEST_CASE("resolve: the version, or an error naming what is there") {
+  Dirs d;
+  PluginRegistry reg(d.plugins, d.priv);
+  auto none = reg.resolve("");
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == HostError::Code::kNotFound);
+  CHECK(none.error().message() ==
+        "jobName is empty and there is not exactly one job to pick; jobs: "
+        "none loaded from " +
+            d.plugins.string());
+  d.install(example("noop"), "noop");
+  reg.rescan();
+  auto only = reg.resolve("");  // the only job is picked
+  REQUIRE(only);
+  CHECK((*only)->meta().job == "noop");
+  d.install(test_plugin("version_a"), "job");
+  reg.rescan();
+  auto missing = reg.resolve("nope");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == HostError::Code::kNotFound);
+  CHECK(missing.error().primary == "job \"nope\" not found");
+  CHECK(missing.error().detail == "jobs: job, noop");
+  auto long_name = reg.resolve(std::string(kMaxJobNameBytes + 1, 'x'));
+  REQUIRE_FALSE(long_name);
+  CHECK(long_name.error().code == HostError::Code::kInvalidArgument);
+  CHECK(long_name.error().message() ==
+        "jobName is 257 bytes; the limit is 256");
+  REQUIRE(reg.resolve("job"));
+}

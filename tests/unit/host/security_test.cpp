@@ -264,35 +264,35 @@ TEST_CASE("a pushed file: fresh, 0644, checked, and gone when refused") {
   ::umask(old_umask);
   CHECK(files().empty());  // not released: removed
 
-  using Kind = ControlError::Kind;
+  using Code = HostError::Code;
   auto kind_of = [&](auto &&f) {
     try {
       f();
-    } catch (const ControlError &e) {
-      return e.kind;
+    } catch (const HostFailure &e) {
+      return e.error.code;
     }
-    return Kind::kIo;  // "no error" is not a kind the tests expect
+    return Code::kInternal;  // "no error" is not a code the tests expect
   };
   CHECK(kind_of([&] { PluginUpload(dir, "job", 101, hello, 100); }) ==
-        Kind::kTooLarge);
+        Code::kResourceExhausted);
   CHECK(kind_of([&] { PluginUpload(dir, "../job", 5, hello, 100); }) ==
-        Kind::kInvalid);
+        Code::kInvalidArgument);
   CHECK(kind_of([&] { PluginUpload(dir, "job", 5, "HELLO", 100); }) ==
-        Kind::kInvalid);
+        Code::kInvalidArgument);
   CHECK(kind_of([&] {
           PluginUpload up(dir, "job", 5, hello, 100);
           up.append("hello!");
-        }) == Kind::kCorrupt);
+        }) == Code::kDataLoss);
   CHECK(kind_of([&] {
           PluginUpload up(dir, "job", 5, hello, 100);
           up.append("hell");
           up.finish();
-        }) == Kind::kCorrupt);
+        }) == Code::kDataLoss);
   CHECK(kind_of([&] {
           PluginUpload up(dir, "job", 5, hello, 100);
           up.append("jello");
           up.finish();
-        }) == Kind::kCorrupt);
+        }) == Code::kDataLoss);
   CHECK(files().empty());
 
   CHECK(check_job_name("noop").empty());

@@ -16,7 +16,7 @@ TEST_CASE("settings: key = value lines comments and blanks") {
 }
 
 TEST_CASE(
-    "settings: '#' after whitespace starts a comment; inside a word it is "
+    "settings: '#' after whitespace starts a comment, inside a word it is "
     "text") {
   std::string err;
   auto s = parse_settings(

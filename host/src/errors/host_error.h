@@ -1,0 +1,93 @@
+// How the host says that a request failed, in one shape whatever part
+// failed (the registry, an upload, the caps, a plugin call): PostgreSQL's
+// primary message (what failed), detail (what was found) and hint (what to
+// do). Parts return it in a Result, or throw it as a HostFailure where no
+// value can be returned (a constructor, the middle of a stream); only the
+// gRPC edge (server/grpc_status.h) turns it into a status.
+#pragma once
+
+#include <exception>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace golo::host {
+
+struct HostError {
+  // What kind of failure, for the caller's program; picks the gRPC code.
+  enum class Code {
+    kInvalidArgument,     // the request is malformed
+    kNotFound,            // it names something that is not there
+    kFailedPrecondition,  // it names something that may not be used now
+    kUnauthenticated,     // no token, or one the host does not know
+    kPermissionDenied,    // the caller's role or the host's policy forbids it
+    kResourceExhausted,   // a cap or a size limit
+    kDataLoss,            // an upload arrived other than declared
+    kUnavailable,         // the host is shutting down
+    kAborted,             // stopped before it ended
+    kCancelled,           // the caller went away
+    kPluginFailed,        // the plugin's own call returned an error
+    kInternal,            // the host's own fault (I/O, no thread)
+  };
+  Code code = Code::kInternal;
+  std::string primary;  // one line: what failed
+  std::string detail;   // optional: what was found
+  std::string hint;     // optional: what to do about it
+
+  // "primary; detail; hint", leaving out the empty parts.
+  std::string message() const {
+    std::string m = primary;
+    for (const std::string *part : {&detail, &hint})
+      if (!part->empty()) m += "; " + *part;
+    return m;
+  }
+};
+
+// A HostError thrown: for constructors and streams, caught at the edge.
+struct HostFailure : std::exception {
+  explicit HostFailure(HostError e)
+      : error(std::move(e)), text_(error.message()) {}
+  HostFailure(HostError::Code code, std::string primary)
+      : HostFailure(HostError{code, std::move(primary), {}, {}}) {}
+  const char *what() const noexcept override { return text_.c_str(); }
+  HostError error;
+
+ private:
+  std::string text_;
+};
+
+// A value or the HostError that prevented it.
+template <class T>
+class Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(HostError error) : v_(std::move(error)) {}  // NOLINT
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+  T &value() { return std::get<0>(v_); }
+  const T &value() const { return std::get<0>(v_); }
+  T &operator*() { return value(); }
+  T *operator->() { return &value(); }
+  const HostError &error() const { return std::get<1>(v_); }
+
+ private:
+  std::variant<T, HostError> v_;
+};
+
+// Success carries nothing.
+template <>
+class Result<void> {
+ public:
+  Result() = default;
+  Result(HostError error)
+      : error_(std::move(error)), failed_(true) {}  // NOLINT
+  bool ok() const { return !failed_; }
+  explicit operator bool() const { return ok(); }
+  const HostError &error() const { return error_; }
+
+ private:
+  HostError error_;
+  bool failed_ = false;
+};
+
+}  // namespace golo::host
