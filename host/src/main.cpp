@@ -15,8 +15,7 @@
 
 #include "metrics/scrape.h"
 #include "options/host_options.h"
-#include "options/listen_policy.h"
-#include "options/metrics_address.h"
+#include "options/start_policy.h"
 #include "plugins/call_board.h"
 #include "plugins/directory_watcher.h"
 #include "plugins/plugin_registry.h"
@@ -61,19 +60,12 @@ int main(int argc, char **argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // Who may reach the control plane, decided before anything is served.
-  const auto verdict = golo::host::check_listen_policy(opts);
+  const auto verdict = golo::host::check_start_policy(opts);
   if (!verdict.ok) {
     spdlog::error("{}", verdict.error);
     return 2;
   }
-  if (!verdict.warning.empty()) spdlog::warn("{}", verdict.warning);
-  const auto metrics_verdict = golo::host::check_metrics_policy(opts);
-  if (!metrics_verdict.ok) {
-    spdlog::error("{}", metrics_verdict.error);
-    return 2;
-  }
-  if (!metrics_verdict.warning.empty())
-    spdlog::warn("{}", metrics_verdict.warning);
+  for (const auto &w : verdict.warnings) spdlog::warn("{}", w);
   std::unique_ptr<golo::host::security::ServerSecurity> security;
   try {
     security = std::make_unique<golo::host::security::ServerSecurity>(opts);

@@ -1,5 +1,7 @@
 #include "host_process.h"
 
+#include <doctest/doctest.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -372,6 +374,18 @@ std::uint64_t job_calls(const HostProcess &host, const std::string &job) {
   const auto list = host.list();
   for (const auto &p : list.plugins())
     if (p.job() == job) return p.calls();
+  return 0;
+}
+
+std::uint64_t loaded_job_calls(const HostProcess &host, const std::string &job,
+                               std::uint64_t *in_flight) {
+  const auto list = host.list();
+  for (const auto &p : list.plugins())
+    if (p.job() == job) {
+      if (in_flight) *in_flight = p.inflight();
+      return p.calls();
+    }
+  FAIL("job " << job << " is not loaded");
   return 0;
 }
 

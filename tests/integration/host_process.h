@@ -144,6 +144,10 @@ fs::path plugin_include_dir();
 // How many calls the host's job has served (ListPlugins); 0 when the job is
 // not loaded there.
 std::uint64_t job_calls(const HostProcess &host, const std::string &job);
+// The same for a job that must be loaded (the test fails if not); in_flight,
+// when given, gets its calls in flight.
+std::uint64_t loaded_job_calls(const HostProcess &host, const std::string &job,
+                               std::uint64_t *in_flight = nullptr);
 
 // Runs a shell command; returns its exit status and stdout (stderr appended
 // when merge_stderr).

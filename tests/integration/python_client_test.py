@@ -9,10 +9,8 @@ import json
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
-import time
+
+from grpc_client_support import Checks, Hosts, fresh_work_dir, load_stubs  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--host-binary", required=True)
@@ -22,20 +20,8 @@ parser.add_argument("--test-plugins", required=True)
 parser.add_argument("--work", required=True)
 args = parser.parse_args()
 
-shutil.rmtree(args.work, ignore_errors=True)
-os.makedirs(args.work)
-gen = os.path.join(args.work, "gen")
-os.makedirs(gen)
-from grpc_tools import protoc  # noqa: E402
-
-rc = protoc.main(["protoc", "-I" + os.path.dirname(args.proto), "--python_out=" + gen,
-                  "--grpc_python_out=" + gen, args.proto])
-if rc != 0:
-    sys.exit("protoc failed on " + args.proto)
-sys.path.insert(0, gen)
-import grpc  # noqa: E402
-import golo_pb2  # noqa: E402
-import golo_pb2_grpc  # noqa: E402
+fresh_work_dir(args.work)
+grpc, golo_pb2, golo_pb2_grpc = load_stubs(args.proto, args.work)
 
 plugins = os.path.join(args.work, "plugins")
 os.makedirs(plugins)
@@ -43,27 +29,10 @@ for name in ("noop", "abi_tour"):
     shutil.copy(os.path.join(args.plugins, name + ".so"), plugins)
 shutil.copy(os.path.join(args.test_plugins, "binary_output.so"), plugins)
 
-host = subprocess.Popen([args.host_binary, "--listen", "127.0.0.1:0", "--plugins", plugins],
-                        stdout=subprocess.PIPE, stderr=open(os.path.join(args.work, "host.log"), "w"),
-                        text=True)
-line = host.stdout.readline()
-m = re.match(r"listening on port (\d+)", line)
-if not m:
-    host.kill()
-    sys.exit("golo-host did not start: " + line)
-addr = "127.0.0.1:" + m.group(1)
-
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAILED: %s %s" % (name, detail))
-
+hosts = Hosts(args.host_binary, args.work)
+addr = hosts.start(plugins)
+checks = Checks()
+check = checks.check
 
 try:
     channel = grpc.insecure_channel(addr)
@@ -133,13 +102,6 @@ try:
     check("ListPlugins lists them", sorted(p.job for p in lst.plugins) == ["abi_tour", "binary_output", "noop"])
     check("ListPlugins abi version", all(p.abiVersion == 1 for p in lst.plugins))
 finally:
-    host.send_signal(signal.SIGTERM)
-    try:
-        code = host.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        host.kill()
-        code = -1
-    check("host exits 0 on SIGTERM", code == 0, code)
+    hosts.stop_all(checks)
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+checks.finish()

@@ -7,11 +7,10 @@ Prints 'N passed, N failed' and exits non-zero on any failure."""
 import argparse
 import hashlib
 import os
-import re
 import shutil
-import signal
 import subprocess
-import sys
+
+from grpc_client_support import Checks, Hosts, fresh_work_dir, load_stubs  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--host-binary", required=True)
@@ -21,19 +20,8 @@ parser.add_argument("--make-certs", required=True)
 parser.add_argument("--work", required=True)
 args = parser.parse_args()
 
-shutil.rmtree(args.work, ignore_errors=True)
-os.makedirs(args.work)
-gen = os.path.join(args.work, "gen")
-os.makedirs(gen)
-from grpc_tools import protoc  # noqa: E402
-
-if protoc.main(["protoc", "-I" + os.path.dirname(args.proto), "--python_out=" + gen,
-                "--grpc_python_out=" + gen, args.proto]) != 0:
-    sys.exit("protoc failed on " + args.proto)
-sys.path.insert(0, gen)
-import grpc  # noqa: E402
-import golo_pb2  # noqa: E402
-import golo_pb2_grpc  # noqa: E402
+fresh_work_dir(args.work)
+grpc, golo_pb2, golo_pb2_grpc = load_stubs(args.proto, args.work)
 
 certs = os.path.join(args.work, "certs")
 subprocess.run([args.make_certs, certs], check=True)
@@ -55,7 +43,7 @@ plugins = os.path.join(args.work, "plugins")
 os.makedirs(plugins)
 shutil.copy(os.path.join(args.plugins, "noop.so"), plugins)
 
-hosts = []
+hosts = Hosts(args.host_binary, args.work)
 channels = []
 
 
@@ -67,29 +55,13 @@ def track(channel):
 
 
 def start(extra, name):
-    log = open(os.path.join(args.work, name + ".log"), "w")
-    p = subprocess.Popen([args.host_binary, "--listen", "127.0.0.1:0", "--plugins", plugins,
-                          "--tls-cert", os.path.join(certs, "server.pem"),
-                          "--tls-key", os.path.join(certs, "server.key"),
-                          "--tokens", tokens_file] + extra,
-                         stdout=subprocess.PIPE, stderr=log, text=True)
-    hosts.append(p)
-    m = re.match(r"listening on port (\d+)", p.stdout.readline())
-    if not m:
-        sys.exit("golo-host did not start; see " + log.name)
-    return "127.0.0.1:" + m.group(1)
+    return hosts.start(plugins, ["--tls-cert", os.path.join(certs, "server.pem"),
+                                 "--tls-key", os.path.join(certs, "server.key"),
+                                 "--tokens", tokens_file] + extra, name)
 
 
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print("FAILED: %s %s" % (name, detail))
+checks = Checks()
+check = checks.check
 
 
 def code_of(fn):
@@ -180,14 +152,6 @@ try:
 finally:
     for c in channels:
         c.close()
-    for p in hosts:
-        p.send_signal(signal.SIGTERM)
-        try:
-            code = p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            code = -1
-        check("host exits 0 on SIGTERM", code == 0, code)
+    hosts.stop_all(checks)
 
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+checks.finish()

@@ -21,18 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::uint64_t calls_of(const HostProcess &host, const std::string &job,
-                       std::uint64_t *in_flight = nullptr) {
-  const auto list = host.list();
-  for (const auto &p : list.plugins())
-    if (p.job() == job) {
-      if (in_flight) *in_flight = p.inflight();
-      return p.calls();
-    }
-  FAIL("job " << job << " is not loaded");
-  return 0;
-}
-
 void sleepy_in(const fs::path &dir, const std::string &conf) {
   install_plugin(example_plugin("sleepy"), dir, "sleepy");
   write_text(dir / "sleepy.conf", conf);
@@ -69,7 +57,7 @@ struct Stream {
 bool wait_for_load(const HostProcess &host, const std::string &job,
                    std::chrono::milliseconds extra = 0ms) {
   for (int i = 0; i < 200; ++i) {
-    if (calls_of(host, job) > 0) {
+    if (loaded_job_calls(host, job) > 0) {
       std::this_thread::sleep_for(extra);
       return true;
     }
@@ -82,15 +70,15 @@ bool wait_for_load(const HostProcess &host, const std::string &job,
 // within 3 s), then checks they stay put for half a second.
 double load_stops(const HostProcess &host, const std::string &job,
                   Clock::time_point since) {
-  std::uint64_t in_flight = 1, last = calls_of(host, job);
+  std::uint64_t in_flight = 1, last = loaded_job_calls(host, job);
   for (int i = 0; i < 60; ++i) {
     std::this_thread::sleep_for(50ms);
-    const auto now = calls_of(host, job, &in_flight);
+    const auto now = loaded_job_calls(host, job, &in_flight);
     if (now == last && in_flight == 0) {
       const double s =
           std::chrono::duration<double>(Clock::now() - since).count();
       std::this_thread::sleep_for(500ms);
-      CHECK(calls_of(host, job, &in_flight) == now);
+      CHECK(loaded_job_calls(host, job, &in_flight) == now);
       CHECK(in_flight == 0);
       return s;
     }
@@ -127,7 +115,7 @@ TEST_CASE(
   // The hosts start together a moment after the pre-flight: time the kill
   // from host B's first iteration.
   const auto load_started = std::chrono::steady_clock::now() + 10s;
-  while (calls_of(host_b, "sleepy") == 0 &&
+  while (loaded_job_calls(host_b, "sleepy") == 0 &&
          std::chrono::steady_clock::now() < load_started)
     std::this_thread::sleep_for(5ms);
   std::this_thread::sleep_for(2500ms);
@@ -150,7 +138,7 @@ TEST_CASE(
   CHECK(b.at("ran_s").get<double>() < 3.0);
   REQUIRE((std::abs(measured - 1) < 0.1 || std::abs(measured - 2) < 0.1));
   const std::uint64_t b_reported = measured > 1.5 ? 7 : 4;
-  const std::uint64_t a = calls_of(host_a, "sleepy");
+  const std::uint64_t a = loaded_job_calls(host_a, "sleepy");
   CHECK(a == 10);
   // Exactly: host A's whole run plus host B's intervals received.
   const auto &total = results.at("total");
@@ -250,14 +238,14 @@ TEST_CASE("Ctrl-C in golo run stops the hosts' load and reports what ran") {
   // second's worth, and never more than the plugin ran.
   const auto iterations = u64(results.at("total"), "iterations");
   CHECK(iterations >= 100);
-  CHECK(iterations <= calls_of(host, "sleepy"));
+  CHECK(iterations <= loaded_job_calls(host, "sleepy"));
 }
 
 TEST_CASE("a caller that cancels frees the run's threads") {
   TempDir dir;
   sleepy_in(dir.path(), "sleep_ms = 5\n");
   HostProcess host(dir.path());
-  calls_of(host, "sleepy");  // one call first, so gRPC's threads are up
+  loaded_job_calls(host, "sleepy");  // one call first, so gRPC's threads are up
   const int before = thread_count(host.worker_pid());
   {
     Stream s(host,
@@ -307,7 +295,7 @@ TEST_CASE("a schedule over 1 MiB is refused by golo run and by the host") {
   CHECK(status.error_message() ==
         "test.yaml: the schedule is 1048577 bytes; the limit is 1 MiB "
         "(1048576 bytes)");
-  CHECK(calls_of(host, "noop") == 0);
+  CHECK(loaded_job_calls(host, "noop") == 0);
 }
 
 TEST_CASE("runs over the host's caps get RESOURCE_EXHAUSTED, Trigger goes on") {
@@ -414,7 +402,7 @@ TEST_CASE("iterations over iteration_timeout count as timeout errors") {
     const auto r = run(host, "");
     const auto &total = r.at("total");
     CHECK(u64(total, "iterations") == 8);
-    CHECK(u64(total, "iterations") == calls_of(host, "sleepy"));
+    CHECK(u64(total, "iterations") == loaded_job_calls(host, "sleepy"));
     CHECK(u64(total, "errors") == 8);
     REQUIRE(total.at("error_samples").size() == 1);
     CHECK(total.at("error_samples")[0].at("text") == timeout);

@@ -54,18 +54,6 @@ RunOutcome run_rpc(const HostProcess &host, const std::string &yaml,
   return out;
 }
 
-std::uint64_t plugin_calls(const HostProcess &host, const std::string &job,
-                           std::uint64_t *in_flight = nullptr) {
-  const auto list = host.list();
-  for (const auto &p : list.plugins())
-    if (p.job() == job) {
-      if (in_flight) *in_flight = p.inflight();
-      return p.calls();
-    }
-  FAIL("job " << job << " is not loaded");
-  return 0;
-}
-
 std::uint64_t u64(const json &j, const char *key) {
   return j.at(key).get<std::uint64_t>();
 }
@@ -151,7 +139,7 @@ job:
   CHECK(u64(total, "dropped") == 0);
   CHECK(u64(total, "interrupted") == 0);
   // The host's own count of calls into the plugin agrees exactly.
-  CHECK(plugin_calls(host, "sleepy") == iterations);
+  CHECK(loaded_job_calls(host, "sleepy") == iterations);
   CHECK(series_sum(r.results, "iterations") == iterations);
   // Closed model latency is the call itself: at least the 2 ms sleep.
   const auto &lat = total.at("latency_us");
@@ -189,7 +177,7 @@ job:
   CHECK(iterations >= 1980);
   CHECK(u64(total, "dropped") == 0);
   CHECK(std::fabs(rate - 200) <= 2);
-  CHECK(plugin_calls(host, "sleepy") == iterations);
+  CHECK(loaded_job_calls(host, "sleepy") == iterations);
   // Second by second too: each full second holds 200 arrivals; an iteration
   // is counted when it ends (~1 ms later), so a second can lend a few to the
   // next. 5% is far looser than that.
@@ -274,7 +262,7 @@ job:
   CHECK(iterations >= 75);
   CHECK(iterations <= 105);
   CHECK(series_sum(r.results, "dropped") == dropped);
-  CHECK(plugin_calls(host, "sleepy") == iterations);
+  CHECK(loaded_job_calls(host, "sleepy") == iterations);
 }
 
 TEST_CASE(
@@ -338,7 +326,7 @@ TEST_CASE(
     CHECK(r.results.is_null());
   }
   // No load ran for any of them.
-  CHECK(plugin_calls(host, "noop") == 0);
+  CHECK(loaded_job_calls(host, "noop") == 0);
 
   // A job the host does not have: NOT_FOUND, naming the jobs it has.
   const std::string unknown =
@@ -377,17 +365,17 @@ TEST_CASE("the caller disconnecting stops the load within a second") {
     REQUIRE(reader->Read(&update));
     REQUIRE(update.has_progress());
   } while (update.progress().iterations() == 0);
-  REQUIRE(plugin_calls(host, "sleepy") > 0);
+  REQUIRE(loaded_job_calls(host, "sleepy") > 0);
   const auto cancelled_at = Clock::now();
   ctx.TryCancel();
   // The host polls for the cancellation every 50 ms; then no new iteration
   // starts and the ones in flight (10 ms each) end. Watch the host's count
   // of calls into the plugin until it stops moving with none in flight.
-  std::uint64_t in_flight = 1, last = plugin_calls(host, "sleepy");
+  std::uint64_t in_flight = 1, last = loaded_job_calls(host, "sleepy");
   Clock::duration settled{};
   for (int i = 0; i < 60; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const auto now = plugin_calls(host, "sleepy", &in_flight);
+    const auto now = loaded_job_calls(host, "sleepy", &in_flight);
     if (now == last && in_flight == 0) {
       settled = Clock::now() - cancelled_at;
       break;
@@ -399,9 +387,9 @@ TEST_CASE("the caller disconnecting stops the load within a second") {
   CHECK(settled_s > 0);
   CHECK(settled_s < 1.0);
   // And it stays stopped.
-  const auto stopped_calls = plugin_calls(host, "sleepy");
+  const auto stopped_calls = loaded_job_calls(host, "sleepy");
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-  CHECK(plugin_calls(host, "sleepy", &in_flight) == stopped_calls);
+  CHECK(loaded_job_calls(host, "sleepy", &in_flight) == stopped_calls);
   CHECK(in_flight == 0);
   while (reader->Read(&update)) {
   }
@@ -429,7 +417,7 @@ TEST_CASE("a remote-trigger run counts the calls the other host served") {
   const auto results = json::parse(read_text(out_file));
   const auto iterations = u64(results.at("total"), "iterations");
   CHECK(iterations == 40);
-  CHECK(plugin_calls(host_b, "sleepy") == iterations);
+  CHECK(loaded_job_calls(host_b, "sleepy") == iterations);
   CHECK(u64(results.at("total"), "errors") == 0);
   // Over the RPC the latency includes the round trip: still >= the sleep.
   CHECK(results.at("total").at("latency_us").at("min").get<double>() >= 2000);
@@ -513,8 +501,8 @@ TEST_CASE("golo run on two hosts splits the users and sums the results") {
                               &out) == 0,
                   out);
   const auto results = json::parse(read_text(out_file));
-  const auto a = plugin_calls(host_a, "sleepy");
-  const auto b = plugin_calls(host_b, "sleepy");
+  const auto a = loaded_job_calls(host_a, "sleepy");
+  const auto b = loaded_job_calls(host_b, "sleepy");
   MESSAGE("two hosts: " << a << " + " << b);
   CHECK(a == 40);
   CHECK(b == 20);
@@ -540,8 +528,8 @@ TEST_CASE("golo run on two hosts splits the users and sums the results") {
   const auto open_results = json::parse(read_text(out_file));
   CHECK(u64(open_results.at("total"), "iterations") == 20);
   CHECK(u64(open_results.at("total"), "dropped") == 0);
-  CHECK(plugin_calls(host_a, "sleepy") == a + 10);
-  CHECK(plugin_calls(host_b, "sleepy") == b + 10);
+  CHECK(loaded_job_calls(host_a, "sleepy") == a + 10);
+  CHECK(loaded_job_calls(host_b, "sleepy") == b + 10);
 }
 
 TEST_CASE(
@@ -562,7 +550,7 @@ TEST_CASE(
                  absent) != std::string::npos);
   CHECK(out.find("no load started") != std::string::npos);
   CHECK(!std::filesystem::exists(out_file));
-  CHECK(plugin_calls(host, "sleepy") == 0);
+  CHECK(loaded_job_calls(host, "sleepy") == 0);
 
   // Both users on the host that is there: 2 x 10/s for 1 s.
   out.clear();
@@ -570,7 +558,8 @@ TEST_CASE(
                         " --allow-partial",
                     &out) == 0);
   const auto results = json::parse(read_text(out_file));
-  CHECK(u64(results.at("total"), "iterations") == plugin_calls(host, "sleepy"));
+  CHECK(u64(results.at("total"), "iterations") ==
+        loaded_job_calls(host, "sleepy"));
   CHECK(u64(results.at("total"), "iterations") == 20);
   REQUIRE(results.at("hosts").size() == 2);
   CHECK(results.at("hosts")[0].at("ok") == true);
@@ -612,7 +601,7 @@ TEST_CASE("go-lo's payload runs unchanged: N users once a second") {
       out);
   const auto results = json::parse(read_text(out_file));
   CHECK(u64(results.at("total"), "iterations") == 6);
-  CHECK(plugin_calls(host, "noop") == 6);
+  CHECK(loaded_job_calls(host, "noop") == 6);
   CHECK(results.at("schedule").at("version") == "job:latest");
   CHECK(results.at("schedule").at("job").at("pacing_s") == 1.0);
   CHECK(results.at("schedule").at("job").at("duration_s") == 2.0);

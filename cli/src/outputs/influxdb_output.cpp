@@ -203,14 +203,4 @@ std::string InfluxOutput::finish(const nlohmann::json &) {
          " points not delivered (last error: " + last_error_ + ")";
 }
 
-std::uint64_t InfluxOutput::delivered() const {
-  std::lock_guard lock(mutex_);
-  return delivered_;
-}
-
-std::uint64_t InfluxOutput::undelivered() const {
-  std::lock_guard lock(mutex_);
-  return undelivered_;
-}
-
 }  // namespace golo::cli::outputs

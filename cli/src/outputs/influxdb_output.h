@@ -41,9 +41,6 @@ class InfluxOutput : public Output {
   void second(const Second &s) override;
   std::string finish(const nlohmann::json &results) override;
 
-  std::uint64_t delivered() const;
-  std::uint64_t undelivered() const;
-
  private:
   InfluxOutput(std::string url, InfluxUrl parsed, InfluxLimits limits);
   void send_loop();

@@ -2,17 +2,11 @@
 
 #include <algorithm>
 
+#include "plugins/thread_shard.h"
+
 namespace golo::host {
 
 namespace {
-// Threads take shards round-robin as they first record, as PluginVersion's
-// counters do: up to kShards concurrent callers never share a cache line.
-std::size_t shard_of_this_thread() {
-  static std::atomic<std::size_t> next{0};
-  thread_local const std::size_t shard =
-      next.fetch_add(1, std::memory_order_relaxed);
-  return shard;
-}
 
 template <typename Map>
 auto &find_or_add(std::shared_mutex &mutex, Map &map, const std::string &job) {

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "metrics/exposition.h"
+#include "options/listen_address.h"
 
 namespace golo::host {
 
@@ -34,21 +35,6 @@ int ms_left(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - Clock::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
-}
-
-bool split_address(const std::string &a, std::string &host, std::string &port) {
-  if (!a.empty() && a[0] == '[') {
-    const auto close = a.find("]:");
-    if (close == std::string::npos) return false;
-    host = a.substr(1, close - 1);
-    port = a.substr(close + 2);
-  } else {
-    const auto colon = a.rfind(':');
-    if (colon == std::string::npos) return false;
-    host = a.substr(0, colon);
-    port = a.substr(colon + 1);
-  }
-  return !port.empty();
 }
 
 }  // namespace
@@ -122,22 +108,9 @@ MetricsEndpoint::~MetricsEndpoint() {
 }
 
 bool MetricsEndpoint::start(const std::string &address, std::string &error) {
-  std::string host, port;
-  if (!split_address(address, host, port)) {
-    error = "--metrics " + address + ": want HOST:PORT";
-    return false;
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo *res = nullptr;
-  if (const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(),
-                                 port.c_str(), &hints, &res);
-      rc != 0) {
-    error = "--metrics " + address + ": " + gai_strerror(rc);
-    return false;
-  }
+  ListenAddress where;
+  if (!resolve_listen_address("--metrics", address, where, error)) return false;
+  const addrinfo *res = where.resolved.get();
   listen_fd_ =
       socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
              res->ai_protocol);
@@ -149,7 +122,6 @@ bool MetricsEndpoint::start(const std::string &address, std::string &error) {
       bind(listen_fd_, res->ai_addr, res->ai_addrlen) == 0 &&
       listen(listen_fd_, 64) == 0;
   const int saved = errno;
-  freeaddrinfo(res);
   if (!ok) {
     error = "cannot serve metrics on " + address + ": " + std::strerror(saved);
     return false;

@@ -3,19 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "plugins/call_board.h"
+#include "plugins/thread_shard.h"
 
 namespace golo::host {
-
-namespace {
-// Threads take shards round-robin as they first call, so up to kShards
-// concurrent callers never share a counter's cache line.
-std::size_t shard_of_this_thread() {
-  static std::atomic<std::size_t> next{0};
-  thread_local const std::size_t shard =
-      next.fetch_add(1, std::memory_order_relaxed);
-  return shard;
-}
-}  // namespace
 
 PluginVersion::PluginVersion(boost::dll::shared_library lib,
                              std::unique_ptr<golo_plugin> plugin,

@@ -1,5 +1,7 @@
 #include "supervisor/listen_reservation.h"
 
+#include "options/listen_address.h"
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -11,21 +13,6 @@
 namespace golo::supervisor {
 
 namespace {
-
-bool split(const std::string &listen, std::string &host, std::string &port) {
-  if (!listen.empty() && listen[0] == '[') {
-    const auto close = listen.find("]:");
-    if (close == std::string::npos) return false;
-    host = listen.substr(1, close - 1);
-    port = listen.substr(close + 2);
-  } else {
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos) return false;
-    host = listen.substr(0, colon);
-    port = listen.substr(colon + 1);
-  }
-  return !port.empty();
-}
 
 int port_of(int fd) {
   sockaddr_storage ss{};
@@ -66,22 +53,11 @@ ListenReservation::~ListenReservation() {
 }
 
 bool ListenReservation::reserve(const std::string &listen, std::string &error) {
-  std::string host, port_text;
-  if (!split(listen, host, port_text)) {
-    error = "--listen " + listen + ": want HOST:PORT (e.g. 127.0.0.1:9999)";
+  host::ListenAddress where;
+  if (!host::resolve_listen_address("--listen", listen, where, error))
     return false;
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo *res = nullptr;
-  const int rc = getaddrinfo(host.empty() ? nullptr : host.c_str(),
-                             port_text.c_str(), &hints, &res);
-  if (rc != 0) {
-    error = "--listen " + listen + ": " + gai_strerror(rc);
-    return false;
-  }
+  const addrinfo *res = where.resolved.get();
+  const std::string &host = where.host;
   int port =
       ntohs(res->ai_family == AF_INET
                 ? reinterpret_cast<sockaddr_in *>(res->ai_addr)->sin_port
@@ -91,13 +67,11 @@ bool ListenReservation::reserve(const std::string &listen, std::string &error) {
   const int probe = bound_socket(res, false, port);
   if (probe < 0) {
     error = "cannot listen on " + listen + ": " + std::strerror(errno);
-    freeaddrinfo(res);
     return false;
   }
   port = port_of(probe);
   close(probe);
   fd_ = bound_socket(res, true, port);
-  freeaddrinfo(res);
   if (fd_ < 0) {
     error = "cannot listen on " + listen + ": " + std::strerror(errno);
     return false;

@@ -10,8 +10,7 @@
 #include <filesystem>
 
 #include "options/host_options.h"
-#include "options/listen_policy.h"
-#include "options/metrics_address.h"
+#include "options/start_policy.h"
 #include "supervisor/listen_reservation.h"
 #include "supervisor/supervisor.h"
 
@@ -77,17 +76,12 @@ int main(int argc, char **argv) {
 
   // The policy again in each worker; here first, so the refusal names the
   // address as given and nothing is bound or started.
-  const auto verdict = golo::host::check_listen_policy(opts);
+  const auto verdict = golo::host::check_start_policy(opts);
   if (!verdict.ok) {
     spdlog::error("{}", verdict.error);
     return 2;
   }
-  if (!verdict.warning.empty()) spdlog::warn("{}", verdict.warning);
-  const auto metrics_verdict = golo::host::check_metrics_policy(opts);
-  if (!metrics_verdict.ok) {
-    spdlog::error("{}", metrics_verdict.error);
-    return 2;
-  }
+  for (const auto &w : verdict.warnings) spdlog::warn("{}", w);
 
   golo::supervisor::ListenReservation port;
   std::string error;
