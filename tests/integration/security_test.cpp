@@ -389,6 +389,23 @@ TEST_CASE("tokens without TLS on loopback: checked all the same") {
                                 tokens.flag("admin"),
                             &out) == 0,
                 out);
+  // A run's start and end are logged with the caller's role and address.
+  TempDir work;
+  write_text(work.path() / "s.yaml",
+             "job: {name: noop, users: 1, pacing: 10ms, duration: 200ms}\n");
+  out.clear();
+  CHECK_MESSAGE(run_command(cli() + "run --quiet --host " + host.address() +
+                                tokens.flag("run") + " " +
+                                (work.path() / "s.yaml").string(),
+                            &out) == 0,
+                out);
+  const std::string log = host.log();
+  const std::string by = "s.yaml by run at ipv4:127.0.0.1:";
+  CHECK_MESSAGE(log.find(by) != std::string::npos, log);
+  CHECK_MESSAGE(
+      log.find(" iterations, 0 errors, 0 dropped") != std::string::npos, log);
+  CHECK(log.find("reload requested over gRPC by admin at ipv4:127.0.0.1:") !=
+        std::string::npos);
 }
 
 TEST_CASE("remoteTarget: loopback and the allow-list only") {
@@ -643,6 +660,15 @@ TEST_CASE(
   CHECK_MESSAGE(count(out, "no plugin file") == 3, out);
   CHECK(h0.log().find("remove of ver by admin at ipv4:127.0.0.1:") !=
         std::string::npos);
+
+  // A host out of reach fails alone: the others take the plugin, exit 1.
+  out.clear();
+  CHECK(run_command(push + test_plugin("version_a").string() + " --job ver" +
+                        as_admin + " --host 127.0.0.1:1",
+                    &out) == 1);
+  CHECK_MESSAGE(count(out, "added      ver") == 3, out);
+  CHECK_MESSAGE(out.find("127.0.0.1:1") != std::string::npos, out);
+  for (const auto &h : hosts) CHECK(serving_sha(*h, "ver") == sha_a);
 }
 
 TEST_CASE("SIGHUP rotates the certificate and the tokens") {
