@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -166,6 +167,7 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
   s.file = file;
   s.tag_keys = default_tag_keys();
   auto top = p.entries(root, "the schedule", {"version", "job", "thresholds"});
+  std::vector<YAML::Mark> threshold_marks;
   if (top.count("version"))
     s.version = p.text(top["version"].second, "version");
   if (!top.count("job")) p.fail(root.Mark(), "missing job: mapping");
@@ -175,6 +177,7 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
       p.fail(list.Mark(),
              "thresholds must be a list of strings like \"p99 < 250ms\"");
     for (const auto &item : list) {
+      threshold_marks.push_back(item.Mark());
       try {
         s.thresholds.push_back(Threshold::parse(p.text(item, "a threshold")));
       } catch (const std::invalid_argument &e) {
@@ -279,6 +282,20 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
       s.tag_keys.push_back(std::move(key));
     }
   }
+  // A selector picks tag sets, so it may name only keys that make them.
+  for (std::size_t i = 0; i < s.thresholds.size(); ++i)
+    for (const auto &[key, value] : s.thresholds[i].selector)
+      if (std::find(s.tag_keys.begin(), s.tag_keys.end(), key) ==
+          s.tag_keys.end()) {
+        std::string keys;
+        for (const auto &k : s.tag_keys) keys += (keys.empty() ? "" : " ") + k;
+        p.fail(threshold_marks[i], "threshold \"" + s.thresholds[i].text +
+                                       "\": unknown selector "
+                                       "key \"" +
+                                       key +
+                                       "\"; a selector takes the job's tags (" +
+                                       keys + "; set them with job.tags)");
+      }
   return s;
 }
 

@@ -67,7 +67,59 @@ std::string format_value(Metric m, double v) {
   return buf;
 }
 
+// Parses "{key:value, ...}" at the start of rest into out; returns what
+// follows it.
+std::string_view parse_selector(
+    std::string_view rest, const std::string &quoted,
+    std::vector<std::pair<std::string, std::string>> &out) {
+  const auto close = rest.find('}');
+  if (close == std::string_view::npos)
+    throw std::invalid_argument(quoted +
+                                ": a selector opened with { needs "
+                                "its closing }");
+  std::string_view body = rest.substr(1, close - 1);
+  while (true) {
+    const auto comma = body.find(',');
+    const std::string_view item = trim(body.substr(0, comma));
+    const auto colon = item.find(':');
+    const std::string_view key =
+        trim(item.substr(0, colon == std::string_view::npos ? 0 : colon));
+    if (colon == std::string_view::npos || key.empty())
+      throw std::invalid_argument(
+          quoted + ": selector item \"" + std::string(item) +
+          "\" is not key:value (e.g. p95{status:200} < 300ms)");
+    const std::string_view value = trim(item.substr(colon + 1));
+    for (const auto &[k, v] : out)
+      if (k == key)
+        throw std::invalid_argument(quoted + ": selector key \"" +
+                                    std::string(key) + "\" appears twice");
+    out.emplace_back(std::string(key), std::string(value));
+    if (comma == std::string_view::npos) break;
+    body.remove_prefix(comma + 1);
+  }
+  return rest.substr(close + 1);
+}
+
+bool matches(const TagSetStats &set,
+             const std::vector<std::pair<std::string, std::string>> &sel) {
+  for (const auto &want : sel) {
+    bool found = false;
+    for (const auto &tag : set.tags)
+      if (tag == want) found = true;
+    if (!found) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::string Threshold::selector_text() const {
+  if (selector.empty()) return "";
+  std::string out = "{";
+  for (const auto &[k, v] : selector)
+    out += (out.size() > 1 ? ", " : "") + k + ":" + v;
+  return out + "}";
+}
 
 Threshold Threshold::parse(std::string_view text) {
   const std::string quoted = "threshold \"" + std::string(text) + "\"";
@@ -90,7 +142,16 @@ Threshold Threshold::parse(std::string_view text) {
         quoted + ": unknown metric \"" + std::string(name) +
         "\" (metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
         "rate)");
-  rest = trim(rest.substr(n));
+  rest = rest.substr(n);
+  if (rest.starts_with("{")) {
+    // A dropped iteration never ran, so it has no tags to select by.
+    if (t.metric == Metric::drop_rate)
+      throw std::invalid_argument(quoted +
+                                  ": drop_rate takes no selector (a dropped "
+                                  "iteration never ran, so it has no tags)");
+    rest = parse_selector(rest, quoted, t.selector);
+  }
+  rest = trim(rest);
   if (rest.starts_with("<=")) {
     t.op = Comparison::less_equal;
     rest.remove_prefix(2);
@@ -130,7 +191,12 @@ Threshold Threshold::parse(std::string_view text) {
 }
 
 double metric_value(Metric metric, const RunResults &r) {
-  const Histogram &h = r.total.latency;
+  return metric_value(metric, r, r.total);
+}
+
+double metric_value(Metric metric, const RunResults &r,
+                    const TagSetStats &stats) {
+  const Histogram &h = stats.latency;
   switch (metric) {
     case Metric::p50:
       return static_cast<double>(h.value_at_percentile(50));
@@ -149,16 +215,16 @@ double metric_value(Metric metric, const RunResults &r) {
     case Metric::mean:
       return h.mean();
     case Metric::error_rate:
-      return r.total.error_rate();
+      return stats.error_rate();
     case Metric::drop_rate: {
       const auto attempted =
-          r.total.iterations + r.total.dropped + r.total.interrupted;
-      return attempted ? static_cast<double>(r.total.dropped) /
+          stats.iterations + stats.dropped + stats.interrupted;
+      return attempted ? static_cast<double>(stats.dropped) /
                              static_cast<double>(attempted)
                        : 0.0;
     }
     case Metric::rate:
-      return r.rate();
+      return r.rate(stats);
   }
   return 0;
 }
@@ -167,7 +233,25 @@ std::vector<ThresholdResult> evaluate_thresholds(
     const std::vector<Threshold> &thresholds, const RunResults &results) {
   std::vector<ThresholdResult> out;
   for (const auto &t : thresholds) {
-    const double v = metric_value(t.metric, results);
+    const std::string name = std::string(name_of(t.metric)) + t.selector_text();
+    TagSetStats selected;
+    if (!t.selector.empty()) {
+      for (const auto &set : results.tag_sets)
+        if (matches(set, t.selector)) selected.merge(set);
+      if (selected.iterations + selected.dropped + selected.interrupted == 0) {
+        out.push_back(
+            {t, 0, true,
+             "threshold \"" + t.text + "\" crossed: no iteration had " +
+                 t.selector_text().substr(1, t.selector_text().size() - 2) +
+                 (results.find("_other")
+                      ? " among the tag sets kept (the rest are "
+                        "counted together as _other)"
+                      : "")});
+        continue;
+      }
+    }
+    const double v = metric_value(
+        t.metric, results, t.selector.empty() ? results.total : selected);
     bool holds = false;
     switch (t.op) {
       case Comparison::less:
@@ -185,8 +269,7 @@ std::vector<ThresholdResult> evaluate_thresholds(
     }
     out.push_back({t, v, !holds,
                    "threshold \"" + t.text + "\" " +
-                       (holds ? "holds" : "crossed") + ": " +
-                       std::string(name_of(t.metric)) + " = " +
+                       (holds ? "holds" : "crossed") + ": " + name + " = " +
                        format_value(t.metric, v)});
   }
   return out;

@@ -206,6 +206,52 @@ TEST_CASE("thresholds: crossed and holding with messages") {
   CHECK(metric_value(Metric::min, r) == 312'400'000.0);
 }
 
+TEST_CASE("thresholds with selectors: only the tag sets that match") {
+  RunResults r;
+  r.duration_s = 10;
+  auto set = [&](std::vector<std::pair<std::string, std::string>> tags, int n,
+                 std::int64_t ns, bool error) {
+    TagSetStats s;
+    s.tags = tags;
+    s.key = tag_set_key(tags);
+    for (int i = 0; i < n; ++i) s.add_iteration(ns, error, "e");
+    r.total.merge(s);
+    r.tag_sets.push_back(std::move(s));
+  };
+  set({{"status", "200"}, {"method", "GET"}}, 100, 1'000'000, false);
+  set({{"status", "200"}, {"method", "POST"}}, 50, 3'000'000, false);
+  set({{"status", "500"}, {"method", "GET"}}, 10, 50'000'000, true);
+  const auto out = evaluate_thresholds(
+      {Threshold::parse("p95{status:200} < 5ms"),
+       Threshold::parse("p50{status:200, method:GET} <= 1ms"),
+       Threshold::parse("error_rate{status:500} < 1%"),
+       Threshold::parse("error_rate{ status : 200 } < 1%"),
+       Threshold::parse("rate{method:POST} >= 5"),
+       Threshold::parse("p99 < 10ms"),
+       Threshold::parse("p99{status:302} < 10ms")},
+      r);
+  REQUIRE(out.size() == 7);
+  // 150 iterations with status 200: 100 at 1 ms, 50 at 3 ms; p95 is 3 ms.
+  CHECK_FALSE(out[0].crossed);
+  CHECK(out[0].message ==
+        "threshold \"p95{status:200} < 5ms\" holds: p95{status:200} = 3.0ms");
+  CHECK_FALSE(out[1].crossed);
+  CHECK(out[1].actual == doctest::Approx(1e6).epsilon(0.001));
+  CHECK(out[2].crossed);
+  CHECK(out[2].message ==
+        "threshold \"error_rate{status:500} < 1%\" "
+        "crossed: error_rate{status:500} = 100.00%");
+  CHECK_FALSE(out[3].crossed);
+  CHECK(out[3].actual == 0);
+  CHECK_FALSE(out[4].crossed);  // 50 in 10 s
+  CHECK(out[4].actual == doctest::Approx(5.0));
+  CHECK(out[5].crossed);  // all 160: the 10 at 50 ms make p99
+  CHECK(out[6].crossed);
+  CHECK(out[6].message ==
+        "threshold \"p99{status:302} < 10ms\" crossed: no "
+        "iteration had status:302");
+}
+
 TEST_CASE("progress: hosts' interval percentiles merge from their histograms") {
   // Host A: 100 iterations at 1 ms; host B: 100 at 10 ms. Over all 200 the
   // median is 1 ms and p95/p99 are 10 ms; the worst host's would say 10 ms

@@ -288,3 +288,38 @@ TEST_CASE("schedule: JSON echo") {
   CHECK(j["job"]["model"] == "closed");
   CHECK(j["thresholds"][0] == "p99 < 1s");
 }
+
+TEST_CASE("schedule: a threshold's selector takes only the job's tags") {
+  const auto s = Schedule::parse(
+      "job: {name: x, users: 1, duration: 1, tags: [status, colour]}\n"
+      "thresholds: [\"p95{status:200, colour: dark red} < 300ms\"]\n",
+      "s.yaml");
+  REQUIRE(s.thresholds.size() == 1);
+  CHECK(s.thresholds[0].selector ==
+        std::vector<std::pair<std::string, std::string>>{
+            {"status", "200"}, {"colour", "dark red"}});
+  CHECK(s.thresholds[0].selector_text() == "{status:200, colour:dark red}");
+  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
+                 "thresholds:\n  - \"p99 < 1s\"\n  - \"p95{colour:red} < "
+                 "300ms\"\n") ==
+        "s.yaml:4:5: threshold \"p95{colour:red} < 300ms\": unknown selector "
+        "key \"colour\"; a selector takes the job's tags (status method url "
+        "name group error error_code scenario; set them with job.tags)");
+  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
+                 "thresholds: [\"p95{status:200 < 1ms\"]\n") ==
+        "s.yaml:2:14: threshold \"p95{status:200 < 1ms\": a selector opened "
+        "with { needs its closing }");
+  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
+                 "thresholds: [\"p95{status} < 1ms\"]\n") ==
+        "s.yaml:2:14: threshold \"p95{status} < 1ms\": selector item "
+        "\"status\" is not key:value (e.g. p95{status:200} < 300ms)");
+  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
+                 "thresholds: [\"p95{status:1, status:2} < 1ms\"]\n") ==
+        "s.yaml:2:14: threshold \"p95{status:1, status:2} < 1ms\": selector "
+        "key \"status\" appears twice");
+  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
+                 "thresholds: [\"drop_rate{status:200} < 1%\"]\n") ==
+        "s.yaml:2:14: threshold \"drop_rate{status:200} < 1%\": drop_rate "
+        "takes no selector (a dropped iteration never ran, so it has no "
+        "tags)");
+}

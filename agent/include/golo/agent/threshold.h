@@ -1,15 +1,18 @@
-// Pass/fail conditions on a run's totals, k6 style: "p99 < 250ms",
-// "error_rate < 1%", "rate >= 100". A threshold is crossed when its
-// condition does not hold.
+// Pass/fail conditions on a run's merged results, k6 style: "p99 < 250ms",
+// "error_rate < 1%", "rate >= 100", and on part of them through a selector:
+// "p95{status:200} < 300ms" looks only at the tag sets with status 200. A
+// threshold is crossed when its condition does not hold.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace golo::agent {
 
 struct RunResults;
+struct TagSetStats;
 
 enum class Metric {
   p50,
@@ -34,9 +37,15 @@ struct Threshold {
   // Nanoseconds for latency metrics, a fraction (0.01 for 1%) for
   // error_rate/drop_rate, iterations/s for rate.
   double value = 0;
+  // {key:value, ...}: only the iterations whose tag set has every one of
+  // these tags; empty: all of them. Keys must be grouping tags of the job
+  // (Schedule::tag_keys), which the schedule's parser checks.
+  std::vector<std::pair<std::string, std::string>> selector;
 
   // Throws std::invalid_argument saying what is wrong.
   static Threshold parse(std::string_view text);
+  // "{status:200, method:GET}", or "" without a selector.
+  std::string selector_text() const;
 };
 
 struct ThresholdResult {
@@ -47,11 +56,16 @@ struct ThresholdResult {
   std::string message;
 };
 
-// Evaluates every threshold on the run's totals, in order.
+// Evaluates every threshold on the run's results, in order. A selector that
+// matches no iteration crosses its threshold, saying so: a condition on
+// traffic that never happened is not met.
 std::vector<ThresholdResult> evaluate_thresholds(
     const std::vector<Threshold> &thresholds, const RunResults &results);
 
-// The value a threshold's metric has in `results`, in the threshold's unit.
+// The value a threshold's metric has in `results` (over `stats`, which is
+// results.total or a selection of its tag sets), in the threshold's unit.
 double metric_value(Metric metric, const RunResults &results);
+double metric_value(Metric metric, const RunResults &results,
+                    const TagSetStats &stats);
 
 }  // namespace golo::agent
