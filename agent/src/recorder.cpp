@@ -68,17 +68,25 @@ Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users)
 
 std::size_t Recorder::find_or_add(const IterationOutcome &out,
                                   const std::string &key, std::uint64_t hash) {
-  auto search = [&](std::size_t from, std::size_t to) -> std::size_t {
-    for (std::size_t i = from; i < to; ++i)
-      if (entries_[i].hash == hash && entries_[i].key == key) return i;
-    return to;
+  static_assert((kIndexSlots & (kIndexSlots - 1)) == 0);
+  // The set's slot, or the empty slot where it would go.
+  auto probe = [&](std::size_t &slot) -> std::size_t {
+    for (slot = hash & (kIndexSlots - 1);;
+         slot = (slot + 1) & (kIndexSlots - 1)) {
+      const std::uint32_t v = index_[slot].load(std::memory_order_acquire);
+      if (v == 0) return kOtherId + 1;  // not (yet) there
+      const Entry &e = entries_[v - 1];
+      if (e.hash == hash && e.key == key) return v - 1;
+    }
   };
-  const std::size_t n = published_.load(std::memory_order_acquire);
-  if (std::size_t i = search(0, n); i < n) return i;
-  if (n == kMaxTagSets) return kOtherId;
+  std::size_t slot = 0;
+  if (std::size_t id = probe(slot); id <= kOtherId) return id;
+  if (published_.load(std::memory_order_acquire) == kMaxTagSets)
+    return kOtherId;
   std::lock_guard lock(adding_);
+  // Another thread may have added it since: probe again, under the lock.
+  if (std::size_t id = probe(slot); id <= kOtherId) return id;
   const std::size_t now = published_.load(std::memory_order_relaxed);
-  if (std::size_t i = search(n, now); i < now) return i;
   if (now == kMaxTagSets) return kOtherId;
   Entry &e = entries_[now];
   e.hash = hash;
@@ -90,6 +98,8 @@ std::size_t Recorder::find_or_add(const IterationOutcome &out,
         break;
       }
   published_.store(now + 1, std::memory_order_release);
+  index_[slot].store(static_cast<std::uint32_t>(now + 1),
+                     std::memory_order_release);
   return now;
 }
 

@@ -1,8 +1,9 @@
 // Where user threads record their iterations. No lock on the hot path and
 // no allocation once a tag set has been seen: users are spread over shards
 // (user % shards), each shard holds relaxed atomic counters per tag set, and
-// tag sets are ids in a run-wide table that is searched without a lock and
-// only locked to add a new set (at most 256 times per run).
+// tag sets are ids in a run-wide table that is searched without a lock (a
+// hash index over it) and only locked to add a new set (at most
+// kMaxHostTagSets times per run).
 #pragma once
 
 #include <array>
@@ -21,8 +22,12 @@
 
 namespace golo::agent::detail {
 
-inline constexpr std::size_t kMaxTagSets = 256;
+// A host tells apart more sets than the results name (kMaxResultTagSets):
+// the merged results pick theirs by the whole run's counts.
+inline constexpr std::size_t kMaxTagSets = kMaxHostTagSets;
 inline constexpr std::size_t kOtherId = kMaxTagSets;  // the `_other` set
+// Slots of the hash index: a power of two, at most a quarter full.
+inline constexpr std::size_t kIndexSlots = 4 * kMaxTagSets;
 
 // Up to five distinct error texts with counts, claimed slot by slot.
 class ErrorSlots {
@@ -94,6 +99,9 @@ class Recorder {
   std::size_t shard_count_;
   std::array<Entry, kMaxTagSets> entries_;
   std::atomic<std::size_t> published_{0};
+  // id + 1 of the set whose hash probes to each slot (linear probing); 0
+  // is empty. Written under adding_, after the entry is published.
+  std::array<std::atomic<std::uint32_t>, kIndexSlots> index_{};
   std::mutex adding_;  // taken only to add a new tag set
 };
 

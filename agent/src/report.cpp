@@ -116,6 +116,14 @@ void print_summary(std::ostream &out, const RunResults &r) {
   if (r.total.dropped || r.total.interrupted)
     out << "dropped " << r.total.dropped << " (no free user), interrupted "
         << r.total.interrupted << " (still running at the end)\n";
+  if (r.folded_tag_sets)
+    out << r.folded_tag_sets << " more tag sets are counted together as "
+        << kOtherTagSet << ": the results name the " << kMaxResultTagSets
+        << " with the most iterations\n";
+  if (r.host_folded_tag_sets)
+    out << "a host met over " << kMaxHostTagSets
+        << " tag sets and counted the rest as " << kOtherTagSet
+        << ": a named set may miss some of its iterations\n";
   if (r.total.latency.clamped())
     out << r.total.latency.clamped()
         << " latencies above 1h were counted as 1h\n";

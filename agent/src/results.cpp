@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <stdexcept>
 
 namespace golo::agent {
@@ -272,12 +273,17 @@ json RunResults::to_json() const {
       rows.push_back(row_to_json(s, start_unix_ms, false));
     per_set.push_back({{"key", set.key}, {"tags", tags}, {"series", rows}});
   }
-  json out = {
-      {"format", "golo-results/1"}, {"schedule", schedule},
-      {"duration_s", duration_s},   {"stopped_early", stopped_early},
-      {"partial", partial},         {"total", stats_to_json(total, rate())},
-      {"tag_sets", sets},           {"series", seconds},
-      {"tag_set_series", per_set}};
+  json out = {{"format", "golo-results/1"},
+              {"schedule", schedule},
+              {"duration_s", duration_s},
+              {"stopped_early", stopped_early},
+              {"partial", partial},
+              {"total", stats_to_json(total, rate())},
+              {"tag_sets_folded", folded_tag_sets},
+              {"tag_sets_host_folded", host_folded_tag_sets},
+              {"tag_sets", sets},
+              {"series", seconds},
+              {"tag_set_series", per_set}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
   return out;
 }
@@ -292,6 +298,8 @@ RunResults RunResults::from_json(const json &j) {
     // Added within golo-results/1: results written before them lack them.
     r.stopped_early = j.value("stopped_early", false);
     r.partial = j.value("partial", false);
+    r.folded_tag_sets = j.value("tag_sets_folded", std::uint64_t{0});
+    r.host_folded_tag_sets = j.value("tag_sets_host_folded", false);
     r.total = stats_from_json(j.at("total"));
     for (const auto &s : j.at("tag_sets"))
       r.tag_sets.push_back(stats_from_json(s));
@@ -319,6 +327,8 @@ void RunResults::merge(const RunResults &other) {
   duration_s = std::max(duration_s, other.duration_s);
   stopped_early = stopped_early || other.stopped_early;
   partial = partial || other.partial;
+  folded_tag_sets += other.folded_tag_sets;
+  host_folded_tag_sets = host_folded_tag_sets || other.host_folded_tag_sets;
   total.merge(other.total);
   for (const auto &s : other.tag_sets) {
     auto it = std::lower_bound(
@@ -342,6 +352,51 @@ void RunResults::merge(const RunResults &other) {
   if (start_unix_ms == 0 ||
       (other.start_unix_ms && other.start_unix_ms < start_unix_ms))
     start_unix_ms = other.start_unix_ms;
+}
+
+void RunResults::cap_tag_sets(std::size_t max) {
+  const TagSetStats *own_other = find(kOtherTagSet);
+  host_folded_tag_sets = host_folded_tag_sets || own_other != nullptr;
+  const std::size_t named = tag_sets.size() - (own_other ? 1 : 0);
+  if (named <= max) return;
+  std::vector<const TagSetStats *> order;
+  for (const auto &s : tag_sets)
+    if (s.key != kOtherTagSet) order.push_back(&s);
+  std::sort(order.begin(), order.end(), [](const auto *a, const auto *b) {
+    return a->iterations != b->iterations ? a->iterations > b->iterations
+                                          : a->key < b->key;
+  });
+  std::set<std::string> keep;
+  for (std::size_t i = 0; i < max; ++i) keep.insert(order[i]->key);
+
+  TagSetStats other;
+  other.key = std::string(kOtherTagSet);
+  std::vector<TagSetStats> kept;
+  for (auto &s : tag_sets) {
+    if (keep.count(s.key)) {
+      kept.push_back(std::move(s));
+    } else {
+      if (s.key != kOtherTagSet) ++folded_tag_sets;
+      other.merge(s);
+    }
+  }
+  TagSetSeries other_series;
+  other_series.key = other.key;
+  std::vector<TagSetSeries> kept_series;
+  for (auto &s : tag_set_series) {
+    if (keep.count(s.key))
+      kept_series.push_back(std::move(s));
+    else
+      merge_series(other_series.rows, s.rows);
+  }
+  auto by_key = [](const auto &a, const auto &b) { return a.key < b.key; };
+  kept.push_back(std::move(other));
+  std::sort(kept.begin(), kept.end(), by_key);
+  tag_sets = std::move(kept);
+  if (!other_series.rows.empty())
+    kept_series.push_back(std::move(other_series));
+  std::sort(kept_series.begin(), kept_series.end(), by_key);
+  tag_set_series = std::move(kept_series);
 }
 
 Progress combine(const std::vector<Progress> &parts) {

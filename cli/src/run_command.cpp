@@ -204,6 +204,8 @@ int run_command(const RunOptions &opts) {
   // The series from the hosts' progress, merged second by second: the same
   // intervals as their results', plus those of hosts lost mid-run.
   outs.finish_series(*merged);
+  // Once, on the whole run: every host's share of a set counts in one place.
+  merged->cap_tag_sets();
 
   agent::print_summary(std::cout, *merged);
   const auto verdicts =

@@ -2,10 +2,14 @@
 // internal to the agent; this test reaches in on purpose).
 #include "recorder.h"
 
+#include "golo/agent/report.h"
+
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,4 +72,122 @@ TEST_CASE(
   CHECK(sets[0].iterations == 5);
   CHECK(sets[1].key == "status=1\\,url\\=x");
   CHECK(sets[1].iterations == 3);
+}
+
+namespace {
+
+RunResults results_of(const Recorder &rec) {
+  RunResults r;
+  r.duration_s = 1;
+  r.tag_sets = rec.tag_sets();
+  for (const auto &s : r.tag_sets) r.total.merge(s);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "the tag-set cap is applied once to the merged results: two hosts "
+    "equal one host on the same samples, escaping included") {
+  const std::vector<std::string> keys = {"status", "url"};
+  Recorder one(keys, 1), host_a(keys, 1), host_b(keys, 1);
+  // 400 sets of 1 to 5 iterations each (many ties), plus two sets whose
+  // keys would collide without escaping; host A and host B meet them in
+  // opposite orders, so a cap applied per host would name different sets.
+  struct Sample {
+    IterationOutcome out;
+    std::int64_t ns;
+  };
+  std::vector<Sample> samples;
+  for (int k = 0; k < 400; ++k)
+    for (int n = 0; n <= k % 5; ++n) {
+      Sample s;
+      s.out.tags.assign(
+          {{"url", (k % 50 == 0 ? "/a,b=" : "/p") + std::to_string(k)}});
+      s.out.failed = n == 0 && k % 3 == 0;
+      s.ns = 1'000'000 + 10'000 * k + n;
+      samples.push_back(std::move(s));
+    }
+  for (int n = 0; n < 9; ++n) {
+    Sample joined, apart;
+    joined.out.tags.assign({{"status", "1,url=x"}});
+    apart.out.tags.assign({{"status", "1"}, {"url", "x"}});
+    joined.ns = 5'000'000;
+    apart.ns = 7'000'000;
+    samples.push_back(joined);
+    samples.push_back(apart);
+  }
+  std::string scratch;
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    one.record(0, samples[i].out, samples[i].ns, scratch);
+    const Sample &mirrored = samples[samples.size() - 1 - i];
+    (i % 2 ? host_a : host_b).record(0, mirrored.out, mirrored.ns, scratch);
+  }
+  RunResults merged = results_of(host_a);
+  merged.merge(results_of(host_b));
+  CHECK(merged.tag_sets.size() == 402);  // each host named all it met
+  merged.cap_tag_sets();
+  RunResults single = results_of(one);
+  single.cap_tag_sets();
+
+  CHECK(single.folded_tag_sets == 402 - kMaxResultTagSets);
+  CHECK(merged.folded_tag_sets == single.folded_tag_sets);
+  CHECK_FALSE(merged.host_folded_tag_sets);
+  REQUIRE(merged.tag_sets.size() == kMaxResultTagSets + 1);
+  REQUIRE(single.tag_sets.size() == merged.tag_sets.size());
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < single.tag_sets.size(); ++i) {
+    const auto &m = merged.tag_sets[i], &s = single.tag_sets[i];
+    CAPTURE(s.key);
+    CHECK(m.key == s.key);
+    CHECK(m.iterations == s.iterations);
+    CHECK(m.errors == s.errors);
+    CHECK(m.latency.count() == s.latency.count());
+    CHECK(m.latency.value_at_percentile(99) ==
+          s.latency.value_at_percentile(99));
+    sum += m.iterations;
+  }
+  CHECK(sum == merged.total.iterations);
+  CHECK(merged.total.iterations == samples.size());
+  // The two sets that differ only by escaping stay two, 9 iterations each
+  // (the most of any set, so named), with their own latencies.
+  const auto *joined = merged.find("status=1\\,url\\=x");
+  const auto *apart = merged.find("status=1,url=x");
+  REQUIRE(joined);
+  REQUIRE(apart);
+  CHECK(joined->iterations == 9);
+  CHECK(apart->iterations == 9);
+  CHECK(joined->latency.max() < apart->latency.min());
+  // Kept: the sets with the most iterations, ties by key.
+  const auto *other = merged.find("_other");
+  REQUIRE(other);
+  std::uint64_t least_named = ~0ull;
+  for (const auto &s : merged.tag_sets)
+    if (s.key != "_other") least_named = std::min(least_named, s.iterations);
+  CHECK(least_named == 2);  // 9, 9, 80 sets of 5, 80 of 4, 80 of 3, 14 of 2
+}
+
+TEST_CASE("a host that met over 1024 tag sets: the results say so") {
+  Recorder rec({"url"}, 1);
+  std::string scratch;
+  IterationOutcome out;
+  for (std::size_t k = 0; k < kMaxHostTagSets + 5; ++k) {
+    out.tags.assign({{"url", "/" + std::to_string(k)}});
+    rec.record(0, out, 1000, scratch);
+  }
+  RunResults r = results_of(rec);
+  REQUIRE(r.find("_other"));
+  CHECK(r.find("_other")->iterations == 5);
+  r.cap_tag_sets();
+  CHECK(r.host_folded_tag_sets);
+  CHECK(r.folded_tag_sets == kMaxHostTagSets - kMaxResultTagSets);
+  CHECK(r.find("_other")->iterations ==
+        kMaxHostTagSets + 5 - kMaxResultTagSets);
+  std::ostringstream summary;
+  print_summary(summary, r);
+  CHECK(summary.str().find("768 more tag sets are counted together as _other: "
+                           "the results name the 256 with the most "
+                           "iterations\n") != std::string::npos);
+  CHECK(summary.str().find("a host met over 1024 tag sets") !=
+        std::string::npos);
 }

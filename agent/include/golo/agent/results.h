@@ -19,6 +19,12 @@ inline constexpr std::size_t kMaxErrorSamples = 5;
 inline constexpr std::size_t kMaxErrorTextLen = 512;
 // The tag set that collects iterations beyond the distinct-set cap.
 inline constexpr std::string_view kOtherTagSet = "_other";
+// The most tag sets a run's results name (the rest are counted together as
+// _other): applied once, to the merged results (RunResults::cap_tag_sets).
+inline constexpr std::size_t kMaxResultTagSets = 256;
+// The most a host tells apart, so that the merged results can pick theirs
+// by the whole run's counts (beyond it a host counts the rest as _other).
+inline constexpr std::size_t kMaxHostTagSets = 1024;
 
 // A tag set's name, its `key`: "k=v,k=v" in the tags' order, with '\', ','
 // and '=' inside a key or a value escaped by '\', so that two different
@@ -110,6 +116,11 @@ struct RunResults {
   // The run's absolute start, UTC ms since the epoch (0: unknown). A row's
   // time is its end: start_unix_ms + 1000 * second.
   std::int64_t start_unix_ms = 0;
+  // Tag sets folded into _other by cap_tag_sets; and whether some host
+  // already had an _other of its own (it saw over kMaxHostTagSets sets), in
+  // which case a named set may miss some of that host's iterations.
+  std::uint64_t folded_tag_sets = 0;
+  bool host_folded_tag_sets = false;
 
   double rate() const;                        // iterations per second
   double rate(const TagSetStats &set) const;  // same, for one tag set
@@ -125,6 +136,11 @@ struct RunResults {
   // the duration is the longer of the two; stopped early or partial if
   // either is).
   void merge(const RunResults &other);
+  // Keeps the `max` tag sets with the most iterations (then by key) named
+  // and counts the others, with their series, together as _other. Run once
+  // on the merged results, so that every host's share of a set is counted
+  // in the same place whatever the order each host met the sets in.
+  void cap_tag_sets(std::size_t max = kMaxResultTagSets);
 };
 
 // One tag set's part of one interval.
