@@ -20,6 +20,8 @@ agent::Progress from_wire(const golo::Progress &p) {
                       p.p95micros(),
                       p.p99micros(),
                       {},
+                      {},
+                      0,
                       {}};
   // Out-of-range indexes are dropped by Histogram::from_sparse; a series
   // row's are dropped here, so that a bad host cannot put them in JSON.
