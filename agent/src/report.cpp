@@ -153,9 +153,8 @@ void print_summary(std::ostream &out, const RunResults &r) {
     out << "dropped " << r.total.dropped << " (no free user), interrupted "
         << r.total.interrupted << " (still running at the end)\n";
   if (rows.back().first == "corrected")
-    out << "corrected: latency from each iteration's intended start, and "
-           "for each missed slot from the slot to the end of the iteration "
-           "that overran it (wrk2)\n";
+    out << "corrected: latency from each iteration's intended start, "
+           "missed slots included (wrk2)\n";
   if (r.total.missed)
     out << "missed " << r.total.missed
         << " (paced slots skipped because an iteration overran them)\n";

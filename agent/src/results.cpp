@@ -40,11 +40,9 @@ json row_to_json(const SecondStats &s, std::int64_t start_unix_ms, bool total) {
               {"errors", s.errors}};
   if (start_unix_ms > 0)
     row["unix_ms"] = start_unix_ms + static_cast<std::int64_t>(s.second) * 1000;
-  if (total) {
-    row["dropped"] = s.dropped;
-    row["missed"] = s.missed;
-    row["active_users"] = s.active_users;
-  }
+  if (total) row["dropped"] = s.dropped;
+  row["missed"] = s.missed;  // a tag set's: the slots its iterations overran
+  if (total) row["active_users"] = s.active_users;
   row["p50_us"] = us(q.p50);
   row["p90_us"] = us(q.p90);
   row["p95_us"] = us(q.p95);

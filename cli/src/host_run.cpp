@@ -9,6 +9,22 @@ namespace golo::cli {
 
 namespace {
 
+// The closed model's missed slots and corrected latencies (Progress 40-49,
+// TagSetInterval 10-19); `out.tag_sets` are still in the wire's order.
+void read_paced(const golo::Progress &p, agent::Progress &out) {
+  out.missed = p.missed();
+  const auto &index = p.intervalcorrectedbucketindex();
+  const auto &count = p.intervalcorrectedbucketcount();
+  if (index.size() == count.size())
+    for (int i = 0; i < index.size(); ++i)
+      if (index[i] < agent::HistogramLayout::kCountsLen && count[i] > 0)
+        out.interval_corrected.emplace_back(index[i], count[i]);
+  std::sort(out.interval_corrected.begin(), out.interval_corrected.end());
+  for (int i = 0; i < p.tagsetintervals_size(); ++i)
+    out.tag_sets[static_cast<std::size_t>(i)].missed =
+        p.tagsetintervals(i).missed();
+}
+
 agent::Progress from_wire(const golo::Progress &p) {
   agent::Progress out{p.elapsedseconds(),
                       p.activeusers(),
@@ -43,6 +59,7 @@ agent::Progress from_wire(const golo::Progress &p) {
     buckets(wire.bucketindex(), wire.bucketcount(), set.latency);
     out.tag_sets.push_back(std::move(set));
   }
+  read_paced(p, out);
   std::sort(out.tag_sets.begin(), out.tag_sets.end(),
             [](const auto &a, const auto &b) { return a.key < b.key; });
   return out;

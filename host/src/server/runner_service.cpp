@@ -21,6 +21,19 @@ namespace golo::host {
 
 namespace {
 
+// The closed model's missed slots and corrected latencies (Progress 40-49,
+// TagSetInterval 10-19).
+void fill_paced(golo::Progress &out, const agent::Progress &p) {
+  out.set_missed(p.missed);
+  for (const auto &[index, count] : p.interval_corrected) {
+    out.add_intervalcorrectedbucketindex(index);
+    out.add_intervalcorrectedbucketcount(count);
+  }
+  for (std::size_t i = 0; i < p.tag_sets.size(); ++i)
+    out.mutable_tagsetintervals(static_cast<int>(i))
+        ->set_missed(p.tag_sets[i].missed);
+}
+
 void fill(golo::Progress &out, const agent::Progress &p) {
   out.set_elapsedseconds(p.elapsed_s);
   out.set_activeusers(static_cast<std::uint32_t>(p.active_users));
@@ -50,6 +63,7 @@ void fill(golo::Progress &out, const agent::Progress &p) {
       wire->add_bucketcount(count);
     }
   }
+  fill_paced(out, p);
 }
 
 constexpr std::chrono::seconds kMaxStartAhead{60};
