@@ -114,8 +114,13 @@ class Ticker {
       Previous &prev = previous_[snap.id];
       iterations += snap.iterations;
       errors += snap.errors;
+      if (snap.iterations == prev.iterations) {
+        // A set's missed slots come with its iteration that overran them:
+        // counted with the interval that has the iteration.
+        missed += prev.missed;
+        continue;
+      }
       missed += snap.missed;
-      if (snap.iterations == prev.iterations) continue;
       Histogram interval = snap.latency;
       interval.subtract(prev.latency);
       total.merge(interval);

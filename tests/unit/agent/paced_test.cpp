@@ -298,6 +298,14 @@ struct StallOnce : IterationRunner {
 };
 }  // namespace
 
+// ThreadSanitizer on a shared 2-core machine can make a 1 ms call overrun
+// two slots now and then: looser counts there.
+#ifdef __SANITIZE_THREAD__
+constexpr std::uint64_t kSlack = 30;
+#else
+constexpr std::uint64_t kSlack = 6;
+#endif
+
 TEST_CASE("executor: a paced user stalled for 1 s misses ~99 slots") {
   // The measured case through the real loop. Bounds, not exact figures: a
   // loaded machine may wake a user late (a late start can cost a slot).
@@ -310,14 +318,14 @@ TEST_CASE("executor: a paced user stalled for 1 s misses ~99 slots") {
                         << " p99_corrected "
                         << r.total.corrected.value_at_percentile(99));
   CHECK(r.total.missed >= 99);
-  CHECK(r.total.missed <= 105);
-  // Each slot is run or missed; only a late wake-up's remainder is lost.
+  CHECK(r.total.missed <= 99 + kSlack);
+  // Each slot is run or missed; an overrun's restart can lose part of one.
   CHECK(r.total.iterations + r.total.missed <= 300);
-  CHECK(r.total.iterations + r.total.missed >= 290);
+  CHECK(r.total.iterations + r.total.missed >= 300 - kSlack);
   CHECK(r.total.corrected.count() == r.total.iterations + r.total.missed);
   CHECK(r.total.latency.value_at_percentile(99) < 100 * kMs);
   CHECK(r.total.corrected.value_at_percentile(99) >= 940 * kMs);
-  CHECK(r.total.corrected.value_at_percentile(99) <= 1000 * kMs);
+  CHECK(r.total.corrected.value_at_percentile(99) <= 1050 * kMs);
   std::uint64_t per_second = 0;
   for (const auto &s : r.series) per_second += s.missed;
   CHECK(per_second == r.total.missed);
@@ -359,7 +367,7 @@ TEST_CASE("executor: no slot is missed after a stop or after ramping out") {
     CHECK(r.stopped_early);
     // Bounds for a loaded machine; the stall alone would miss 99.
     CHECK(r.total.missed >= 30);
-    CHECK(r.total.missed <= 60);
+    CHECK(r.total.missed <= 60 + kSlack);
   }
   {
     // The user ramps out at 1.0 .. 1.01 s, stuck in iteration 50 (due at
@@ -378,6 +386,6 @@ TEST_CASE("executor: no slot is missed after a stop or after ramping out") {
         runner);
     MESSAGE("ramped out: missed " << r.total.missed);
     CHECK(r.total.missed >= 45);
-    CHECK(r.total.missed <= 55);
+    CHECK(r.total.missed <= 55 + kSlack);
   }
 }
