@@ -151,9 +151,10 @@ void summary_section(std::string &h, const ReportModel &m) {
     for (const std::string &cell :
          {std::to_string(r.iterations), std::to_string(r.errors),
           number(error_pct, "%.2f"), std::to_string(r.dropped),
-          std::to_string(r.missed), number(r.rate, "%.1f"), ms(r.latency.min), ms(r.latency.p50),
-          ms(r.latency.p90), ms(r.latency.p95), ms(r.latency.p99),
-          ms(r.latency.p999), ms(r.latency.max), ms(r.latency.mean)})
+          std::to_string(r.missed), number(r.rate, "%.1f"), ms(r.latency.min),
+          ms(r.latency.p50), ms(r.latency.p90), ms(r.latency.p95),
+          ms(r.latency.p99), ms(r.latency.p999), ms(r.latency.max),
+          ms(r.latency.mean)})
       h += "<td>" + cell + "</td>";
     h += "</tr>\n";
   }

@@ -312,11 +312,12 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     update.set_resultsjson(results.to_json().dump(
         -1, ' ', false, nlohmann::json::error_handler_t::replace));
     writer->Write(update);
-    spdlog::info("run {} by {}: {} iterations, {} errors, {} dropped, {} "
-                 "missed{}",
-                 file, caller, results.total.iterations, results.total.errors,
-                 results.total.dropped, results.total.missed,
-                 results.stopped_early ? ", stopped early" : "");
+    spdlog::info(
+        "run {} by {}: {} iterations, {} errors, {} dropped, {} "
+        "missed{}",
+        file, caller, results.total.iterations, results.total.errors,
+        results.total.dropped, results.total.missed,
+        results.stopped_early ? ", stopped early" : "");
     // Results sent, but never a plain success: the caller must not take a
     // run cut short for a complete one.
     if (results.stopped_early)
