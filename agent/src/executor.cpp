@@ -75,6 +75,10 @@ void spawn_users(const std::shared_ptr<RunState> &st, std::size_t stack_size) {
 }
 
 void request_stop(RunState &st) {
+  // The first stop's time bounds the slots a closed-model user can miss.
+  std::int64_t never = detail::kNotStopped;
+  st.stopped_at.compare_exchange_strong(
+      never, Clock::now().time_since_epoch().count());
   st.stopping.store(1);
   detail::futex_wake_all(st.stopping);
 }
@@ -104,23 +108,34 @@ class Ticker {
   void tick(Clock::time_point now) {
     st_.recorder.snapshot_sets(sets_);
     Interval iv;
-    Histogram total;
-    std::uint64_t iterations = 0, errors = 0;
+    Histogram total, corrected;
+    std::uint64_t iterations = 0, errors = 0, missed = 0;
     for (auto &snap : sets_) {
       Previous &prev = previous_[snap.id];
       iterations += snap.iterations;
       errors += snap.errors;
-      if (snap.iterations == prev.iterations) continue;
+      if (snap.iterations == prev.iterations) {
+        // A set's missed slots come with its iteration that overran them:
+        // counted with the interval that has the iteration.
+        missed += prev.missed;
+        continue;
+      }
+      missed += snap.missed;
       Histogram interval = snap.latency;
       interval.subtract(prev.latency);
       total.merge(interval);
+      Histogram interval_corrected = snap.corrected;
+      interval_corrected.subtract(prev.corrected);
+      corrected.merge(interval_corrected);
       TagSetInterval set;
       st_.recorder.describe(snap.id, set.key, set.tags);
       set.iterations = snap.iterations - prev.iterations;
       set.errors = snap.errors - prev.errors;
+      set.missed = snap.missed - prev.missed;
       set.latency = interval.to_sparse();
       iv.sets.push_back(std::move(set));
-      prev = {std::move(snap.latency), snap.iterations, snap.errors};
+      prev = {std::move(snap.latency), snap.iterations, snap.errors,
+              std::move(snap.corrected), snap.missed};
     }
     std::sort(iv.sets.begin(), iv.sets.end(),
               [](const auto &a, const auto &b) { return a.key < b.key; });
@@ -130,6 +145,7 @@ class Ticker {
     iv.total.iterations = iterations - iterations_;
     iv.total.errors = errors - errors_;
     iv.total.dropped = dropped - dropped_;
+    iv.total.missed = missed - missed_;
     iv.total.active_users = active;
     iv.total.latency = total.to_sparse();
     if (opt_.on_progress) {
@@ -144,13 +160,16 @@ class Ticker {
                  total.value_at_percentile(95) / 1e3,
                  total.value_at_percentile(99) / 1e3,
                  iv.total.latency,
-                 iv.sets};
+                 iv.sets,
+                 missed,
+                 corrected.to_sparse()};
       opt_.on_progress(p);
     }
     series_.add(iv);
     iterations_ = iterations;
     errors_ = errors;
     dropped_ = dropped;
+    missed_ = missed;
     last_ = now;
   }
 
@@ -179,13 +198,16 @@ class Ticker {
   struct Previous {
     Histogram latency;
     std::uint64_t iterations = 0, errors = 0;
+    Histogram corrected;
+    std::uint64_t missed = 0;
   };
   RunState &st_;
   const RunOptions &opt_;
   SeriesBuilder &series_;
   std::vector<detail::Recorder::SetSnapshot> sets_;
   std::map<std::size_t, Previous> previous_;  // by tag set id
-  std::uint64_t iterations_ = 0, errors_ = 0, dropped_ = 0, second_ = 0;
+  std::uint64_t iterations_ = 0, errors_ = 0, dropped_ = 0, missed_ = 0,
+                second_ = 0;
   Clock::time_point last_ = st_.start;
 };
 

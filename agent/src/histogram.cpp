@@ -16,6 +16,46 @@ std::uint64_t clamp_value(std::int64_t v) {
   if (v < 0) return 0;
   return static_cast<std::uint64_t>(std::min(v, L::kHighest));
 }
+
+// Splits the values top, top - step, ... (n of them) into runs that share a
+// counter, and calls add(index, count, sum, clamped, lowest, highest) for
+// each, highest first. Sums are exact modulo 2^64, as record()'s are.
+template <class Add>
+void walk_descending(std::int64_t top, std::int64_t step, std::uint64_t n,
+                     Add add) {
+  step = std::max<std::int64_t>(step, 1);
+  const auto ustep = static_cast<std::uint64_t>(step);
+  std::int64_t v = top;
+  while (n > 0) {
+    std::uint64_t c = 0;
+    if (v < 0) {  // counted as 0, as record() does
+      add(L::index_of(0), n, 0, 0, 0, 0);
+      return;
+    }
+    if (v > L::kHighest) {
+      c = std::min<std::uint64_t>(
+          n, static_cast<std::uint64_t>(v - L::kHighest - 1) / ustep + 1);
+      add(L::index_of(L::kHighest), c,
+          static_cast<std::uint64_t>(L::kHighest) * c, c, L::kHighest,
+          L::kHighest);
+    } else {
+      const std::uint32_t index = L::index_of(v);
+      const std::int64_t lowest =
+          std::max<std::int64_t>(L::lowest_at(index), 0);
+      c = std::min<std::uint64_t>(
+          n, static_cast<std::uint64_t>(v - lowest) / ustep + 1);
+      // c values from v down by step: c v - step c (c - 1) / 2.
+      const std::uint64_t pairs =
+          c % 2 == 0 ? (c / 2) * (c - 1) : c * ((c - 1) / 2);
+      const std::uint64_t sum =
+          c * static_cast<std::uint64_t>(v) - ustep * pairs;
+      add(index, c, sum, 0, v - static_cast<std::int64_t>((c - 1) * ustep), v);
+    }
+    n -= c;
+    if (n == 0) return;
+    v -= static_cast<std::int64_t>(c * ustep);
+  }
+}
 }  // namespace
 
 std::uint32_t HistogramLayout::index_of(std::int64_t value) {
@@ -98,6 +138,25 @@ void Histogram::record_n(std::int64_t value_ns, std::uint64_t n) {
   add_extremes(v, v);
   count_ += n;
   sum_ += static_cast<std::uint64_t>(v) * n;
+}
+
+void Histogram::add_run(std::uint32_t index, std::uint64_t n, std::uint64_t sum,
+                        std::uint64_t clamped, std::int64_t lo,
+                        std::int64_t hi) {
+  *counter(index) += n;
+  add_extremes(lo, hi);
+  count_ += n;
+  sum_ += sum;
+  clamped_ += clamped;
+}
+
+void Histogram::record_descending(std::int64_t top, std::int64_t step,
+                                  std::uint64_t n) {
+  walk_descending(
+      top, step, n,
+      [this](std::uint32_t index, std::uint64_t c, std::uint64_t sum,
+             std::uint64_t clamped, std::int64_t lo,
+             std::int64_t hi) { add_run(index, c, sum, clamped, lo, hi); });
 }
 
 double Histogram::mean() const {
@@ -255,10 +314,7 @@ AtomicHistogram::~AtomicHistogram() {
   for (auto &chunk : chunks_) delete[] chunk.load();
 }
 
-void AtomicHistogram::record(std::int64_t value_ns) {
-  const auto v = static_cast<std::int64_t>(clamp_value(value_ns));
-  if (value_ns > L::kHighest) clamped_.fetch_add(1, std::memory_order_relaxed);
-  const std::uint32_t index = L::index_of(v);
+std::atomic<std::uint64_t> *AtomicHistogram::counter(std::uint32_t index) {
   auto &slot = chunks_[index / L::kChunkLen];
   auto *chunk = slot.load(std::memory_order_acquire);
   if (!chunk) {
@@ -270,17 +326,39 @@ void AtomicHistogram::record(std::int64_t value_ns) {
     else
       delete[] fresh;
   }
-  chunk[index % L::kChunkLen].fetch_add(1, std::memory_order_relaxed);
-  sum_.fetch_add(static_cast<std::uint64_t>(v), std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-  auto lo = min_.load(std::memory_order_relaxed);
-  while (v < lo &&
-         !min_.compare_exchange_weak(lo, v, std::memory_order_relaxed)) {
+  return &chunk[index % L::kChunkLen];
+}
+
+void AtomicHistogram::add_run(std::uint32_t index, std::uint64_t n,
+                              std::uint64_t sum, std::uint64_t clamped,
+                              std::int64_t lo, std::int64_t hi) {
+  if (clamped) clamped_.fetch_add(clamped, std::memory_order_relaxed);
+  counter(index)->fetch_add(n, std::memory_order_relaxed);
+  sum_.fetch_add(sum, std::memory_order_relaxed);
+  count_.fetch_add(n, std::memory_order_relaxed);
+  auto low = min_.load(std::memory_order_relaxed);
+  while (lo < low &&
+         !min_.compare_exchange_weak(low, lo, std::memory_order_relaxed)) {
   }
-  auto hi = max_.load(std::memory_order_relaxed);
-  while (v > hi &&
-         !max_.compare_exchange_weak(hi, v, std::memory_order_relaxed)) {
+  auto high = max_.load(std::memory_order_relaxed);
+  while (hi > high &&
+         !max_.compare_exchange_weak(high, hi, std::memory_order_relaxed)) {
   }
+}
+
+void AtomicHistogram::record(std::int64_t value_ns) {
+  const auto v = static_cast<std::int64_t>(clamp_value(value_ns));
+  add_run(L::index_of(v), 1, static_cast<std::uint64_t>(v),
+          value_ns > L::kHighest ? 1 : 0, v, v);
+}
+
+void AtomicHistogram::record_descending(std::int64_t top, std::int64_t step,
+                                        std::uint64_t n) {
+  walk_descending(
+      top, step, n,
+      [this](std::uint32_t index, std::uint64_t c, std::uint64_t sum,
+             std::uint64_t clamped, std::int64_t lo,
+             std::int64_t hi) { add_run(index, c, sum, clamped, lo, hi); });
 }
 
 void AtomicHistogram::add_to(Histogram &out) const {

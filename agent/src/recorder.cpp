@@ -104,7 +104,8 @@ std::size_t Recorder::find_or_add(const IterationOutcome &out,
 }
 
 void Recorder::record(std::uint32_t user, const IterationOutcome &out,
-                      std::int64_t latency_ns, std::string &key) {
+                      std::int64_t latency_ns, std::string &key,
+                      const FromIntended *intended) {
   // The set's key: the grouping tags in the schedule's order, first value
   // of each; other tags do not split the statistics.
   key.clear();
@@ -128,6 +129,15 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
       delete fresh;
   }
   const bool error = out.failed || out.error_flag;
+  if (intended) {
+    // The missed slots belong to the set of the iteration that overran.
+    set->corrected.record(intended->latency_ns);
+    if (intended->missed) {
+      set->corrected.record_descending(intended->first_missed_ns,
+                                       intended->pacing_ns, intended->missed);
+      set->missed.fetch_add(intended->missed, std::memory_order_relaxed);
+    }
+  }
   set->latency.record(latency_ns);
   set->iterations.fetch_add(1, std::memory_order_relaxed);
   shard.overall.record(latency_ns);
@@ -181,6 +191,8 @@ void Recorder::snapshot_sets(std::vector<SetSnapshot> &out) const {
       // latency), and iterations from the counters copied: every interval
       // then has as many iterations as its histogram holds.
       snap.errors += set->errors.load(std::memory_order_relaxed);
+      snap.missed += set->missed.load(std::memory_order_relaxed);
+      set->corrected.add_to(snap.corrected);
       set->latency.add_to(snap.latency);
     }
     snap.iterations = snap.latency.count();
@@ -200,6 +212,8 @@ std::vector<TagSetStats> Recorder::tag_sets() const {
           shards_[s].sets[id].load(std::memory_order_acquire);
       if (!set) continue;
       set->latency.add_to(stats.latency);
+      set->corrected.add_to(stats.corrected);
+      stats.missed += set->missed.load(std::memory_order_relaxed);
       stats.iterations += set->iterations.load(std::memory_order_relaxed);
       stats.errors += set->errors.load(std::memory_order_relaxed);
       set->samples.add_to(stats);

@@ -19,6 +19,7 @@
 #include "golo/agent/histogram.h"
 #include "golo/agent/iteration.h"
 #include "golo/agent/results.h"
+#include "pacing.h"
 
 namespace golo::agent::detail {
 
@@ -46,8 +47,10 @@ class ErrorSlots {
 
 struct SetCounters {
   AtomicHistogram latency;
+  AtomicHistogram corrected;  // closed model: from the intended start
   std::atomic<std::uint64_t> iterations{0};
   std::atomic<std::uint64_t> errors{0};
+  std::atomic<std::uint64_t> missed{0};  // slots its iterations overran
   ErrorSlots samples;
 };
 
@@ -63,9 +66,12 @@ class Recorder {
  public:
   Recorder(std::vector<std::string> tag_keys, std::size_t users);
 
-  // Hot path. `key` is the user's own scratch string, reused.
+  // Hot path. `key` is the user's own scratch string, reused. `intended`
+  // (closed model only): the iteration seen from its intended start, with
+  // the slots it missed, recorded in the set's corrected histogram.
   void record(std::uint32_t user, const IterationOutcome &out,
-              std::int64_t latency_ns, std::string &key);
+              std::int64_t latency_ns, std::string &key,
+              const FromIntended *intended = nullptr);
 
   // Cumulative overall counts so far (control thread).
   void snapshot(Histogram &latency, std::uint64_t &iterations,
@@ -79,6 +85,8 @@ class Recorder {
     std::size_t id = 0;
     Histogram latency;
     std::uint64_t iterations = 0, errors = 0;
+    Histogram corrected;
+    std::uint64_t missed = 0;
   };
   void snapshot_sets(std::vector<SetSnapshot> &out) const;
   // The key and tags of set `id` (one snapshot_sets returned).

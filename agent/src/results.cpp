@@ -41,10 +41,9 @@ json row_to_json(const SecondStats &s, std::int64_t start_unix_ms, bool total) {
               {"errors", s.errors}};
   if (start_unix_ms > 0)
     row["unix_ms"] = start_unix_ms + static_cast<std::int64_t>(s.second) * 1000;
-  if (total) {
-    row["dropped"] = s.dropped;
-    row["active_users"] = s.active_users;
-  }
+  if (total) row["dropped"] = s.dropped;
+  row["missed"] = s.missed;  // a tag set's: the slots its iterations overran
+  if (total) row["active_users"] = s.active_users;
   row["p50_us"] = us(q.p50);
   row["p90_us"] = us(q.p90);
   row["p95_us"] = us(q.p95);
@@ -72,6 +71,7 @@ SecondStats row_from_json(const json &s) {
   sec.iterations = s.at("iterations").get<std::uint64_t>();
   sec.errors = s.at("errors").get<std::uint64_t>();
   sec.dropped = s.value("dropped", std::uint64_t{0});
+  sec.missed = s.value("missed", std::uint64_t{0});
   sec.active_users = s.value("active_users", std::uint64_t{0});
   if (s.contains("buckets"))
     for (const auto &b : s.at("buckets")) {
@@ -101,32 +101,37 @@ void merge_series(std::vector<SecondStats> &into,
   }
 }
 
+json latency_json(const Histogram &h) {
+  const auto l = LatencyUs::of(h);
+  return {{"min", l.min}, {"p50", l.p50},   {"p90", l.p90}, {"p95", l.p95},
+          {"p99", l.p99}, {"p999", l.p999}, {"max", l.max}, {"mean", l.mean}};
+}
+
 json stats_to_json(const TagSetStats &s, double rate) {
-  const auto l = LatencyUs::of(s.latency);
   json tags = json::object();
   for (const auto &[k, v] : s.tags) tags[k] = v;
   json samples = json::array();
   for (const auto &e : s.error_samples)
     samples.push_back({{"text", e.text}, {"count", e.count}});
-  return {{"key", s.key},
-          {"tags", tags},
-          {"iterations", s.iterations},
-          {"errors", s.errors},
-          {"dropped", s.dropped},
-          {"interrupted", s.interrupted},
-          {"rate", rate},
-          {"error_rate", s.error_rate()},
-          {"latency_us",
-           {{"min", l.min},
-            {"p50", l.p50},
-            {"p90", l.p90},
-            {"p95", l.p95},
-            {"p99", l.p99},
-            {"p999", l.p999},
-            {"max", l.max},
-            {"mean", l.mean}}},
-          {"error_samples", samples},
-          {"histogram", s.latency.to_json()}};
+  json out = {{"key", s.key},
+              {"tags", tags},
+              {"iterations", s.iterations},
+              {"errors", s.errors},
+              {"dropped", s.dropped},
+              {"missed", s.missed},
+              {"interrupted", s.interrupted},
+              {"rate", rate},
+              {"error_rate", s.error_rate()},
+              {"latency_us", latency_json(s.latency)},
+              {"error_samples", samples},
+              {"histogram", s.latency.to_json()}};
+  // Closed model: the latency from the intended start, with its histogram
+  // so that hosts merge it exactly (the open model's latency_us already is).
+  if (s.corrected.count()) {
+    out["latency_corrected_us"] = latency_json(s.corrected);
+    out["histogram_corrected"] = s.corrected.to_json();
+  }
+  return out;
 }
 
 TagSetStats stats_from_json(const json &j) {
@@ -138,6 +143,10 @@ TagSetStats stats_from_json(const json &j) {
   s.errors = j.at("errors").get<std::uint64_t>();
   s.dropped = j.at("dropped").get<std::uint64_t>();
   s.interrupted = j.at("interrupted").get<std::uint64_t>();
+  // Added within golo-results/1: absent in older results.
+  s.missed = j.value("missed", std::uint64_t{0});
+  if (j.contains("histogram_corrected"))
+    s.corrected = Histogram::from_json(j.at("histogram_corrected"));
   for (const auto &e : j.at("error_samples"))
     s.error_samples.push_back(
         {e.at("text").get<std::string>(), e.at("count").get<std::uint64_t>()});
@@ -183,7 +192,9 @@ void TagSetStats::merge(const TagSetStats &other) {
   errors += other.errors;
   dropped += other.dropped;
   interrupted += other.interrupted;
+  missed += other.missed;
   latency.merge(other.latency);
+  corrected.merge(other.corrected);
   for (const auto &e : other.error_samples) add_error_sample(e.text, e.count);
 }
 
@@ -401,7 +412,7 @@ void RunResults::cap_tag_sets(std::size_t max) {
 
 Progress combine(const std::vector<Progress> &parts) {
   Progress all;
-  Histogram merged;
+  Histogram merged, corrected;
   bool exact = true;
   for (const auto &p : parts) {
     all.elapsed_s = std::max(all.elapsed_s, p.elapsed_s);
@@ -409,6 +420,7 @@ Progress combine(const std::vector<Progress> &parts) {
     all.iterations += p.iterations;
     all.errors += p.errors;
     all.dropped += p.dropped;
+    all.missed += p.missed;
     all.interval_rate += p.interval_rate;
     all.p50_us = std::max(all.p50_us, p.p50_us);
     all.p95_us = std::max(all.p95_us, p.p95_us);
@@ -417,6 +429,7 @@ Progress combine(const std::vector<Progress> &parts) {
     // merged; one with neither has nothing to add.
     if (p.interval.empty() && p.p50_us > 0) exact = false;
     merged.merge(Histogram::from_sparse(p.interval));
+    corrected.merge(Histogram::from_sparse(p.interval_corrected));
   }
   if (exact) {
     all.p50_us = merged.value_at_percentile(50) / 1e3;
@@ -424,6 +437,7 @@ Progress combine(const std::vector<Progress> &parts) {
     all.p99_us = merged.value_at_percentile(99) / 1e3;
   }
   all.interval = merged.to_sparse();
+  all.interval_corrected = corrected.to_sparse();
   return all;
 }
 

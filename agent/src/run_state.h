@@ -27,6 +27,7 @@ namespace golo::agent::detail {
 enum : std::uint32_t { kIdle, kRunning, kInterrupted, kRecording };
 // UserSlot::go, the open model's hand-off word.
 enum : std::uint32_t { kGoIdle, kGoRun, kGoQuit };
+inline constexpr std::int64_t kNotStopped = INT64_MAX;
 
 struct alignas(64) UserSlot {
   std::atomic<std::uint32_t> state{kIdle};
@@ -61,6 +62,8 @@ struct RunState {
   Clock::time_point start, end;
   std::atomic<std::uint32_t> started{0};
   std::atomic<std::uint32_t> stopping{0};
+  // When the run was told to stop (Clock ticks), kNotStopped until then.
+  std::atomic<std::int64_t> stopped_at{kNotStopped};
   std::atomic<std::uint64_t> dropped{0};
   std::atomic<std::size_t> exited{0};
   std::vector<pthread_t> threads;  // control thread only

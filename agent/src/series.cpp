@@ -31,6 +31,7 @@ SecondStats row_of(const TagSetInterval &s, std::uint64_t second) {
   row.second = second;
   row.iterations = s.iterations;
   row.errors = s.errors;
+  row.missed = s.missed;
   row.latency = s.latency;
   return row;
 }
@@ -53,6 +54,7 @@ void merge_rows(SecondStats &a, const SecondStats &b, bool same_time) {
   a.iterations += b.iterations;
   a.errors += b.errors;
   a.dropped += b.dropped;
+  a.missed += b.missed;
   if (same_time) {
     a.active_users += b.active_users;
   } else {
@@ -76,6 +78,7 @@ void Interval::merge(const Interval &other) {
     } else {
       i->iterations += j->iterations;
       i->errors += j->errors;
+      i->missed += j->missed;
       i->latency = add_sparse(i->latency, j->latency);
       out.push_back(std::move(*i++));
       ++j;
@@ -228,10 +231,12 @@ std::optional<Interval> ProgressLog::add(const Progress &p) {
     iv.total.iterations = since(p.iterations, latest_.iterations);
     iv.total.errors = since(p.errors, latest_.errors);
     iv.total.dropped = since(p.dropped, latest_.dropped);
+    iv.total.missed = since(p.missed, latest_.missed);
     iv.total.active_users = p.active_users;
     iv.total.latency = p.interval;
     iv.sets = p.tag_sets;
     latency_.merge(Histogram::from_sparse(p.interval));
+    corrected_.merge(Histogram::from_sparse(p.interval_corrected));
     series_.add(iv);
     out = std::move(iv);
   }
@@ -248,7 +253,9 @@ RunResults ProgressLog::results(const nlohmann::json &schedule) const {
   r.total.iterations = latest_.iterations;
   r.total.errors = latest_.errors;
   r.total.dropped = latest_.dropped;
+  r.total.missed = latest_.missed;
   r.total.latency = latency_;
+  r.total.corrected = corrected_;
   series_.fill(r);
   return r;
 }

@@ -25,10 +25,23 @@ constexpr MetricName kMetrics[] = {{"p50", Metric::p50},
                                    {"mean", Metric::mean},
                                    {"error_rate", Metric::error_rate},
                                    {"drop_rate", Metric::drop_rate},
-                                   {"rate", Metric::rate}};
+                                   {"rate", Metric::rate},
+                                   {"p50_corrected", Metric::p50_corrected},
+                                   {"p90_corrected", Metric::p90_corrected},
+                                   {"p95_corrected", Metric::p95_corrected},
+                                   {"p99_corrected", Metric::p99_corrected},
+                                   {"p999_corrected", Metric::p999_corrected},
+                                   {"miss_rate", Metric::miss_rate}};
 
 bool is_latency(Metric m) {
-  return m != Metric::error_rate && m != Metric::drop_rate && m != Metric::rate;
+  return m != Metric::error_rate && m != Metric::drop_rate &&
+         m != Metric::miss_rate && m != Metric::rate;
+}
+
+// A fraction of what the run was due to start.
+double share(std::uint64_t part, const TagSetStats &t) {
+  const auto due = t.iterations + t.dropped + t.missed + t.interrupted;
+  return due ? static_cast<double>(part) / static_cast<double>(due) : 0.0;
 }
 
 std::string_view trim(std::string_view s) {
@@ -141,7 +154,8 @@ Threshold Threshold::parse(std::string_view text) {
     throw std::invalid_argument(
         quoted + ": unknown metric \"" + std::string(name) +
         "\" (metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
-        "rate)");
+        "rate p50_corrected p90_corrected p95_corrected p99_corrected "
+        "p999_corrected miss_rate)");
   rest = rest.substr(n);
   if (rest.starts_with("{")) {
     // A dropped iteration never ran, so it has no tags to select by.
@@ -216,13 +230,21 @@ double metric_value(Metric metric, const RunResults &r,
       return h.mean();
     case Metric::error_rate:
       return stats.error_rate();
-    case Metric::drop_rate: {
-      const auto attempted =
-          stats.iterations + stats.dropped + stats.interrupted;
-      return attempted ? static_cast<double>(stats.dropped) /
-                             static_cast<double>(attempted)
-                       : 0.0;
-    }
+    case Metric::drop_rate:
+      return share(stats.dropped, stats);
+    case Metric::miss_rate:
+      return share(stats.missed, stats);
+    case Metric::p50_corrected:
+      return static_cast<double>(stats.from_intended().value_at_percentile(50));
+    case Metric::p90_corrected:
+      return static_cast<double>(stats.from_intended().value_at_percentile(90));
+    case Metric::p95_corrected:
+      return static_cast<double>(stats.from_intended().value_at_percentile(95));
+    case Metric::p99_corrected:
+      return static_cast<double>(stats.from_intended().value_at_percentile(99));
+    case Metric::p999_corrected:
+      return static_cast<double>(
+          stats.from_intended().value_at_percentile(99.9));
     case Metric::rate:
       return r.rate(stats);
   }
@@ -238,7 +260,7 @@ std::vector<ThresholdResult> evaluate_thresholds(
     if (!t.selector.empty()) {
       for (const auto &set : results.tag_sets)
         if (matches(set, t.selector)) selected.merge(set);
-      if (selected.iterations + selected.dropped + selected.interrupted == 0) {
+      if (selected.iterations + selected.missed + selected.interrupted == 0) {
         out.push_back(
             {t, 0, true,
              "threshold \"" + t.text + "\" crossed: no iteration had " +

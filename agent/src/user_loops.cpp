@@ -43,15 +43,45 @@ void apply_timeout(const RunState &st, IterationOutcome &out,
 // interrupted; false means the run is over for this user.
 bool finish(RunState &st, UserSlot &slot, std::uint32_t user,
             const IterationOutcome &out, Clock::duration latency,
-            std::string &key) {
+            std::string &key, const FromIntended *intended = nullptr) {
   std::uint32_t running = kRunning;
   if (!slot.state.compare_exchange_strong(running, kRecording)) return false;
   st.recorder.record(
       user, out,
       std::chrono::duration_cast<std::chrono::nanoseconds>(latency).count(),
-      key);
+      key, intended);
   slot.state.store(kIdle);
   return true;
+}
+
+// The closed model seen from the schedule of slots (pacing.h): the
+// iteration's latency from its intended start, and the slots its overrun
+// made the user miss with the latencies their iterations would have seen.
+// This is wrk2's correction for coordinated omission in a closed loop: a
+// user stuck in a 1 s call at a 10 ms pacing would have sent ~100 requests
+// meanwhile, each waiting out the rest of the stall; measured from the
+// actual start, that second is one slow sample among fast ones.
+FromIntended seen_from_slots(const RunState &st, std::uint32_t user,
+                             Clock::time_point intended,
+                             Clock::time_point ended) {
+  // Slots after the end, or after a stop, were never due.
+  auto until = st.end;
+  if (const auto stop = st.stopped_at.load(); stop != kNotStopped)
+    until = std::min(until, Clock::time_point(Clock::duration(stop)));
+  const auto rel = [&](Clock::time_point t) {
+    return std::chrono::duration_cast<Nanos>(t - st.start);
+  };
+  const Nanos pacing = st.schedule.pacing;
+  FromIntended f = from_intended(rel(intended), rel(ended), pacing, rel(until));
+  // While ramping, a slot after the user ramped out is not its own: when
+  // it is back, its schedule starts afresh (closed_user's next_active).
+  if (!st.schedule.stages.empty())
+    for (std::uint64_t k = 1; k <= f.missed; ++k)
+      if (!st.timeline.active(user, rel(intended) + pacing * k)) {
+        f.missed = k - 1;
+        break;
+      }
+  return f;
 }
 
 }  // namespace
@@ -86,13 +116,14 @@ void closed_user(RunState &st, std::uint32_t user) {
       slot.state.store(kIdle);
       return;
     }
-    // Closed model: latency from the actual start. A user waits for its own
-    // previous iteration, so there is no schedule to have fallen behind.
+    // Closed model: latency from the actual start, and (corrected) from the
+    // intended start `next`, with the slots an overrun missed.
     const auto began = Clock::now();
     run_one(st, user, iteration++, out);
     const auto ended = Clock::now();
     apply_timeout(st, out, ended - began);
-    if (!finish(st, slot, user, out, ended - began, key)) return;
+    const FromIntended intended = seen_from_slots(st, user, next, ended);
+    if (!finish(st, slot, user, out, ended - began, key, &intended)) return;
     known_now = ended;
     // Pacing counts from the intended start, so wake-up delays do not make
     // the rate drift; an overrun (or think time) pushes the next one later.

@@ -240,9 +240,9 @@ TEST_CASE("golo run --out csv and json: per tag set rows every second") {
   const auto rows = parse_csv(read_text(csv_file));
   REQUIRE(!rows.empty());
   const std::vector<std::string> header = {
-      "time",   "unix_ms",    "second", "job",     "tag_set",      "status",
-      "path",   "iterations", "errors", "dropped", "active_users", "p50_us",
-      "p90_us", "p95_us",     "p99_us", "max_us"};
+      "time",   "unix_ms",    "second", "job",     "tag_set", "status",
+      "path",   "iterations", "errors", "dropped", "missed",  "active_users",
+      "p50_us", "p90_us",     "p95_us", "p99_us",  "max_us"};
   CHECK(rows[0] == header);
   CHECK(rows.size() - 1 == series.size() * (3 + 1));
   std::map<std::string, std::uint64_t> csv_sums;

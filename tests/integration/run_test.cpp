@@ -234,6 +234,123 @@ job:
   CHECK(lat.at("p50").get<double>() < 50'000);
 }
 
+// The closed-model stall (issue 13): 1 user paced at 10 ms for 3 s, call
+// 101 (due at 1.0 s) takes 1 s, every other 1 ms. The slots 1.01 .. 1.99 s
+// pass while the user is stuck: 99 missed (100 if the stalled call ran
+// 10 ms over, a loaded machine's margin). From the actual start 201
+// iterations and a p99 of ~1 ms; from the intended start 300 samples, the
+// missed slots' 990, 980 ... 10 ms included: p99 (the 4th largest) ~970 ms.
+void install_paced_stall(const fs::path &dir) {
+  install_plugin(example_plugin("sleepy"), dir, "sleepy");
+  write_text(dir / "sleepy.conf",
+             "sleep_ms = 1\nstall_ms = 1000\nstall_at = 101\n");
+}
+
+void check_paced_stall(const json &total) {
+  const auto iterations = u64(total, "iterations");
+  const auto missed = u64(total, "missed");
+  MESSAGE("paced stall: " << iterations << " iterations, " << missed
+                          << " missed, p99 " << total.at("latency_us").at("p99")
+                          << " us, p99 corrected "
+                          << total.at("latency_corrected_us").at("p99")
+                          << " us");
+  CHECK(missed >= 99);
+  CHECK(missed <= 102);
+  CHECK(iterations + missed <= 300);
+  CHECK(iterations + missed >= 290);
+  CHECK(u64(total.at("histogram_corrected"), "count") == iterations + missed);
+  CHECK(total.at("latency_us").at("p99").get<double>() < 100'000);
+  const double p99 = total.at("latency_corrected_us").at("p99").get<double>();
+  CHECK(p99 >= 940'000);
+  CHECK(p99 <= 1'050'000);
+}
+
+TEST_CASE("a 1 s stall in a paced closed-model run: missed and corrected") {
+  TempDir dir;
+  install_paced_stall(dir.path());
+  HostProcess host(dir.path());
+  const std::string yaml =
+      "job:\n  name: sleepy\n  users: 1\n  pacing: 10ms\n  duration: 3s\n";
+  // Through Runner.Run: the progress updates carry the same numbers.
+  auto stub = golo::Runner::NewStub(host.channel());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  golo::RunRequest req;
+  req.set_scheduleyaml(yaml);
+  req.set_schedulefile("paced.yaml");
+  auto reader = stub->Run(&ctx, req);
+  golo::RunUpdate update;
+  json results;
+  std::uint64_t last_missed = 0, corrected_in_progress = 0,
+                set_missed_in_progress = 0;
+  while (reader->Read(&update)) {
+    if (!update.has_progress()) {
+      results = json::parse(update.resultsjson());
+      continue;
+    }
+    const auto &p = update.progress();
+    last_missed = p.missed();
+    for (auto n : p.intervalcorrectedbucketcount()) corrected_in_progress += n;
+    for (const auto &set : p.tagsetintervals())
+      set_missed_in_progress += set.missed();
+  }
+  const auto status = reader->Finish();
+  REQUIRE_MESSAGE(status.ok(), status.error_message());
+  const auto &total = results.at("total");
+  check_paced_stall(total);
+  CHECK(last_missed == u64(total, "missed"));
+  CHECK(set_missed_in_progress == u64(total, "missed"));
+  CHECK(corrected_in_progress == u64(total.at("histogram_corrected"), "count"));
+  CHECK(series_sum(results, "missed") == u64(total, "missed"));
+}
+
+TEST_CASE("golo run on two paced hosts: missed and corrected merge exactly") {
+  TempDir dir_a, dir_b, work;
+  install_paced_stall(dir_a.path());
+  install_paced_stall(dir_b.path());
+  HostProcess host_a(dir_a.path()), host_b(dir_b.path());
+  // One user each, each stalling once: twice the single host's figures.
+  // The actual-start p99 holds; the corrected one is crossed (exit 99).
+  const auto schedule = write_schedule(
+      work, "paced.yaml",
+      "job:\n  name: sleepy\n  users: 2\n  pacing: 10ms\n  duration: 3s\n"
+      "thresholds:\n  - \"p99 < 100ms\"\n  - \"p99_corrected < 500ms\"\n"
+      "  - \"miss_rate < 50%\"\n");
+  const auto out_file = work.path() / "paced.json";
+  std::string out;
+  CHECK_MESSAGE(run_command(golo_run({host_a.address(), host_b.address()},
+                                     out_file, schedule),
+                            &out) == 99,
+                out);
+  MESSAGE(out);
+  const auto results = json::parse(read_text(out_file));
+  const auto &total = results.at("total");
+  const auto iterations = u64(total, "iterations");
+  const auto missed = u64(total, "missed");
+  CHECK(iterations ==
+        loaded_job_calls(host_a, "sleepy") + loaded_job_calls(host_b, "sleepy"));
+  CHECK(missed >= 2 * 99);
+  CHECK(missed <= 2 * 102);
+  CHECK(iterations + missed <= 600);
+  CHECK(iterations + missed >= 580);
+  // The corrected histogram is the two hosts' added counter by counter.
+  CHECK(u64(total.at("histogram_corrected"), "count") == iterations + missed);
+  CHECK(series_sum(results, "missed") == missed);
+  std::uint64_t set_missed = 0;
+  for (const auto &set : results.at("tag_sets"))
+    set_missed += u64(set, "missed");
+  CHECK(set_missed == missed);
+  const double p99 = total.at("latency_corrected_us").at("p99").get<double>();
+  CHECK(p99 >= 940'000);
+  CHECK(p99 <= 1'050'000);
+  CHECK(out.find("threshold \"p99 < 100ms\" holds") != std::string::npos);
+  CHECK(out.find("threshold \"p99_corrected < 500ms\" crossed") !=
+        std::string::npos);
+  CHECK(out.find("threshold \"miss_rate < 50%\" holds") != std::string::npos);
+  CHECK(out.find("\ncorrected ") != std::string::npos);
+  CHECK(out.find("missed " + std::to_string(missed)) != std::string::npos);
+}
+
 TEST_CASE("open-model arrivals with no free user are counted as dropped") {
   TempDir dir;
   install_sleepy(dir.path(), 100);

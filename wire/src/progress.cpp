@@ -43,12 +43,17 @@ void to_wire(const agent::Progress &p, golo::Progress &out) {
   out.set_p99micros(p.p99_us);
   add_buckets(p.interval, *out.mutable_intervalbucketindex(),
               *out.mutable_intervalbucketcount());
+  // The closed model's missed slots and latencies from the intended start.
+  out.set_missed(p.missed);
+  add_buckets(p.interval_corrected, *out.mutable_intervalcorrectedbucketindex(),
+              *out.mutable_intervalcorrectedbucketcount());
   for (const auto &set : p.tag_sets) {
     auto *wire = out.add_tagsetintervals();
     wire->set_key(text(set.key));
     add_tags(*wire->mutable_tags(), set.tags);
     wire->set_iterations(set.iterations);
     wire->set_errors(set.errors);
+    wire->set_missed(set.missed);
     add_buckets(set.latency, *wire->mutable_bucketindex(),
                 *wire->mutable_bucketcount());
   }
@@ -66,12 +71,16 @@ agent::Progress from_wire(const golo::Progress &p) {
   out.p95_us = p.p95micros();
   out.p99_us = p.p99micros();
   out.interval = read_buckets(p.intervalbucketindex(), p.intervalbucketcount());
+  out.missed = p.missed();
+  out.interval_corrected = read_buckets(p.intervalcorrectedbucketindex(),
+                                        p.intervalcorrectedbucketcount());
   for (const auto &wire : p.tagsetintervals()) {
     agent::TagSetInterval set;
     set.key = wire.key();
     for (const auto &t : wire.tags()) set.tags.emplace_back(t.key(), t.value());
     set.iterations = wire.iterations();
     set.errors = wire.errors();
+    set.missed = wire.missed();
     set.latency = read_buckets(wire.bucketindex(), wire.bucketcount());
     out.tag_sets.push_back(std::move(set));
   }

@@ -15,9 +15,9 @@ std::string us(std::int64_t ns) {
   return buf;
 }
 
-const char *const kFields[] = {"iterations",   "errors", "dropped",
-                               "active_users", "p50_us", "p90_us",
-                               "p95_us",       "p99_us", "max_us"};
+const char *const kFields[] = {"iterations",   "errors", "dropped", "missed",
+                               "active_users", "p50_us", "p90_us",  "p95_us",
+                               "p99_us",       "max_us"};
 
 }  // namespace
 
@@ -100,6 +100,8 @@ void CsvOutput::second(const Second &s) {
     row.push_back(std::to_string(p.errors));
     // Dropped iterations and users belong to the run, not to a tag set.
     row.push_back(p.total ? std::to_string(p.dropped) : "");
+    // Missed slots belong to the set whose iterations overran them.
+    row.push_back(std::to_string(p.missed));
     row.push_back(p.total ? std::to_string(p.active_users) : "");
     for (auto ns : {p.latency.p50, p.latency.p90, p.latency.p95, p.latency.p99,
                     p.latency.max})

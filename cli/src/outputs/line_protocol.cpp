@@ -44,7 +44,8 @@ std::string line_of(const RunInfo &run, const Point &p, std::int64_t unix_ms) {
     tag(line, clash ? "tag_" + k : k, v);
   }
   line += " iterations=" + std::to_string(p.iterations) +
-          "i,errors=" + std::to_string(p.errors) + 'i';
+          "i,errors=" + std::to_string(p.errors) +
+          "i,missed=" + std::to_string(p.missed) + 'i';
   // Dropped iterations and users belong to the run, not to a tag set.
   if (p.total)
     line += ",dropped=" + std::to_string(p.dropped) +

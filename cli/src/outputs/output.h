@@ -33,6 +33,7 @@ struct Point {
   std::vector<std::pair<std::string, std::string>> tags;
   std::uint64_t iterations = 0, errors = 0, dropped = 0, active_users = 0;
   agent::RowLatency latency;  // ns
+  std::uint64_t missed = 0;   // slots overrun (closed model, pacing)
 };
 
 // One second of the run: its index (1-based), its end (UTC ms), the total

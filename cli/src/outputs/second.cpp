@@ -14,14 +14,16 @@ Second SecondMaker::of(const agent::Interval &iv, std::int64_t start_unix_ms) {
                       t.errors,
                       t.dropped,
                       t.active_users,
-                      t.quantiles()});
+                      t.quantiles(),
+                      t.missed});
   for (const auto &set : iv.sets) known_.try_emplace(set.key, set.tags);
   auto it = iv.sets.begin();  // sorted by key, as known_ is
   for (const auto &[key, tags] : known_) {
-    Point p{false, key.empty() ? "(untagged)" : key, tags, 0, 0, 0, 0, {}};
+    Point p{false, key.empty() ? "(untagged)" : key, tags, 0, 0, 0, 0, {}, 0};
     if (it != iv.sets.end() && it->key == key) {
       p.iterations = it->iterations;
       p.errors = it->errors;
+      p.missed = it->missed;
       p.latency = agent::RowLatency::of(it->latency);
       ++it;
     }

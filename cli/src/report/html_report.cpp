@@ -132,7 +132,7 @@ void summary_section(std::string &h, const ReportModel &m) {
   h += "<section id=\"summary\"><h2>Summary per tag set</h2>\n"
        "<div class=\"wide\"><table class=\"summary\"><tr><th>tag set</th>"
        "<th>iterations</th><th>errors</th><th>error %</th><th>dropped</th>"
-       "<th>per s</th>";
+       "<th>missed</th><th>per s</th>";
   const LatencyUnit ms = unit_for(m.summary[0].latency.max);
   for (const char *name :
        {"min", "p50", "p90", "p95", "p99", "p99.9", "max", "mean"})
@@ -151,9 +151,10 @@ void summary_section(std::string &h, const ReportModel &m) {
     for (const std::string &cell :
          {std::to_string(r.iterations), std::to_string(r.errors),
           number(error_pct, "%.2f"), std::to_string(r.dropped),
-          number(r.rate, "%.1f"), ms(r.latency.min), ms(r.latency.p50),
-          ms(r.latency.p90), ms(r.latency.p95), ms(r.latency.p99),
-          ms(r.latency.p999), ms(r.latency.max), ms(r.latency.mean)})
+          std::to_string(r.missed), number(r.rate, "%.1f"), ms(r.latency.min),
+          ms(r.latency.p50), ms(r.latency.p90), ms(r.latency.p95),
+          ms(r.latency.p99), ms(r.latency.p999), ms(r.latency.max),
+          ms(r.latency.mean)})
       h += "<td>" + cell + "</td>";
     h += "</tr>\n";
   }

@@ -33,6 +33,7 @@ agent::TagSetStats stats_of(const json &j) {
   s.errors = j.at("errors").get<std::uint64_t>();
   s.dropped = j.value("dropped", std::uint64_t{0});
   s.interrupted = j.value("interrupted", std::uint64_t{0});
+  s.missed = j.value("missed", std::uint64_t{0});
   if (j.contains("error_samples"))
     for (const auto &e : j.at("error_samples"))
       s.add_error_sample(e.at("text").get<std::string>(),
@@ -206,6 +207,7 @@ SummaryRow summary_row(const agent::TagSetStats &s, double duration_s) {
   row.iterations = s.iterations;
   row.errors = s.errors;
   row.dropped = s.dropped;
+  row.missed = s.missed;
   row.interrupted = s.interrupted;
   row.rate =
       duration_s > 0 ? static_cast<double>(s.iterations) / duration_s : 0;

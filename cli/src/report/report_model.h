@@ -45,7 +45,8 @@ struct RunInfo {
 struct SummaryRow {
   std::string tag_set;  // "" for the total
   std::uint64_t iterations = 0, errors = 0, dropped = 0, interrupted = 0;
-  double rate = 0;  // iterations per second
+  std::uint64_t missed = 0;  // paced slots overrun (closed model)
+  double rate = 0;           // iterations per second
   agent::LatencyUs latency;
   std::vector<agent::ErrorSample> error_samples;
 };

@@ -267,10 +267,12 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     golo::RunUpdate update;
     wire::to_wire(results, update);
     writer->Write(update);
-    spdlog::info("run {} by {}: {} iterations, {} errors, {} dropped{}", file,
-                 caller, results.total.iterations, results.total.errors,
-                 results.total.dropped,
-                 results.stopped_early ? ", stopped early" : "");
+    spdlog::info(
+        "run {} by {}: {} iterations, {} errors, {} dropped, {} "
+        "missed{}",
+        file, caller, results.total.iterations, results.total.errors,
+        results.total.dropped, results.total.missed,
+        results.stopped_early ? ", stopped early" : "");
     // Results sent, but never a plain success: the caller must not take a
     // run cut short for a complete one.
     if (results.stopped_early)

@@ -259,8 +259,8 @@ TEST_CASE("progress: hosts' interval percentiles merge from their histograms") {
   auto part = [](std::int64_t ns, std::uint64_t n) {
     Histogram h;
     for (std::uint64_t i = 0; i < n; ++i) h.record(ns);
-    Progress p{2.0,      1,        300,           1, 0, 100.0, ns / 1e3,
-               ns / 1e3, ns / 1e3, h.to_sparse(), {}};
+    Progress p{2.0,      1,        300,           1,  0, 100.0, ns / 1e3,
+               ns / 1e3, ns / 1e3, h.to_sparse(), {}, 0, {}};
     return p;
   };
   const Progress all = combine({part(1'000'000, 100), part(10'000'000, 100)});
@@ -284,7 +284,8 @@ TEST_CASE("progress: hosts' interval percentiles merge from their histograms") {
 }
 
 TEST_CASE("report: progress line") {
-  Progress p{12.0, 10, 1200, 3, 0, 100.0, 1234.0, 3456.0, 5678.0, {}, {}};
+  Progress p{12.0,   10,     1200, 3,  0, 100.0, 1234.0,
+             3456.0, 5678.0, {},   {}, 0, {}};
   CHECK(format_progress(p) ==
         "   12s users 10 iters 1200 (100.0/s) errors 3 dropped 0 p50 1.2ms "
         "p95 3.5ms p99 5.7ms");

@@ -226,7 +226,8 @@ TEST_CASE("schedule errors: thresholds") {
   CHECK(error_of(job + "thresholds: [\"p98 < 1s\"]") ==
         "s.yaml:2:14: threshold \"p98 < 1s\": unknown metric \"p98\" "
         "(metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
-        "rate)");
+        "rate p50_corrected p90_corrected p95_corrected p99_corrected "
+        "p999_corrected miss_rate)");
   CHECK(error_of(job + "thresholds: [\"p99 = 1s\"]") ==
         "s.yaml:2:14: threshold \"p99 = 1s\": expected a comparison (< <= > "
         ">=) after p99");

@@ -50,6 +50,10 @@ class Histogram {
   // one hour are counted at one hour and in clamped().
   void record(std::int64_t value_ns) { record_n(value_ns, 1); }
   void record_n(std::int64_t value_ns, std::uint64_t n);
+  // Records the n values top, top - step, top - 2 step ... (step >= 1), as
+  // n record() calls would, in one step per counter they fall in: a 1 s
+  // stall paced at 1 ms is a thousand corrected latencies.
+  void record_descending(std::int64_t top, std::int64_t step, std::uint64_t n);
 
   std::uint64_t count() const { return count_; }
   std::uint64_t clamped() const { return clamped_; }
@@ -93,6 +97,8 @@ class Histogram {
  private:
   friend class AtomicHistogram;
   std::uint64_t *counter(std::uint32_t index);
+  void add_run(std::uint32_t index, std::uint64_t n, std::uint64_t sum,
+               std::uint64_t clamped, std::int64_t lo, std::int64_t hi);
   void add_extremes(std::int64_t lo, std::int64_t hi);
   void bounds_from_buckets();
 
@@ -117,6 +123,8 @@ class AtomicHistogram {
   AtomicHistogram &operator=(const AtomicHistogram &) = delete;
 
   void record(std::int64_t value_ns);
+  // As Histogram::record_descending.
+  void record_descending(std::int64_t top, std::int64_t step, std::uint64_t n);
   // Adds the current counts into `out` (a consistent-enough copy: each
   // counter is read once; counts racing with the copy land in the next one).
   void add_to(Histogram &out) const;
@@ -130,6 +138,9 @@ class AtomicHistogram {
   std::atomic<std::uint64_t> sum_{0};
   std::atomic<std::int64_t> min_{INT64_MAX};
   std::atomic<std::int64_t> max_{-1};
+  std::atomic<std::uint64_t> *counter(std::uint32_t index);
+  void add_run(std::uint32_t index, std::uint64_t n, std::uint64_t sum,
+               std::uint64_t clamped, std::int64_t lo, std::int64_t hi);
 };
 
 }  // namespace golo::agent

@@ -53,8 +53,21 @@ struct TagSetStats {
   std::uint64_t errors = 0;       // of those, failed or flagged
   std::uint64_t dropped = 0;      // never started: no free user (open model)
   std::uint64_t interrupted = 0;  // still running when the run gave up
-  Histogram latency;              // ns
+  // Closed model with pacing: slots the set's iterations overran, so their
+  // users never started them (docs/schedules.md, "Missed slots").
+  std::uint64_t missed = 0;
+  Histogram latency;  // ns: closed model from the actual start
+  // Closed model: latency from each iteration's intended start, plus one
+  // sample per missed slot (wrk2's correction). Empty in the open model,
+  // whose `latency` is already from the intended (scheduled) start.
+  Histogram corrected;
   std::vector<ErrorSample> error_samples;  // up to 5 distinct texts
+
+  // The latency from the intended start: `corrected`, or `latency` when
+  // there is none (the open model).
+  const Histogram &from_intended() const {
+    return corrected.count() ? corrected : latency;
+  }
 
   // One finished iteration, for builders outside the executor.
   void add_iteration(std::int64_t latency_ns, bool error,
@@ -77,6 +90,7 @@ struct RowLatency {
 struct SecondStats {
   std::uint64_t second = 0;  // 1 for the first second
   std::uint64_t iterations = 0, errors = 0, dropped = 0;
+  std::uint64_t missed = 0;        // slots overrun (closed model)
   std::uint64_t active_users = 0;  // peak of the seconds, in a longer row
   // ns counters of the interval; emptied in a long run's older rows, which
   // keep `kept` instead.
@@ -130,7 +144,7 @@ struct RunResults {
   // Throws std::invalid_argument when `j` is not a results object. Fields
   // added to golo-results/1 since (stopped_early, partial, start_unix_ms,
   // tag_set_series, a row's seconds, unix_ms, p90_us; a row's buckets in a
-  // long run's older rows) may be absent.
+  // long run's older rows; missed, histogram_corrected) may be absent.
   static RunResults from_json(const nlohmann::json &j);
   // Adds another host's results of the same run (hosts run concurrently:
   // the duration is the longer of the two; stopped early or partial if
@@ -149,6 +163,7 @@ struct TagSetInterval {
   std::vector<std::pair<std::string, std::string>> tags;
   std::uint64_t iterations = 0, errors = 0;
   Histogram::Sparse latency;  // ns counters of the interval
+  std::uint64_t missed = 0;   // slots its iterations overran
 };
 
 // One interval of a run: the total (total.second is its 1-based index) and
@@ -174,6 +189,10 @@ struct Progress {
   // The last interval per tag set (those that finished iterations in it),
   // sorted by key.
   std::vector<TagSetInterval> tag_sets;
+  std::uint64_t missed = 0;  // cumulative: slots overrun (closed model)
+  // The last interval's latencies from the intended start (closed model;
+  // TagSetStats::corrected), so that a lost host's part keeps them.
+  Histogram::Sparse interval_corrected;
 };
 
 // Several hosts' latest progress as one: counts and rates add up; the

@@ -89,9 +89,9 @@ class ProgressLog {
   bool started() const { return started_; }
   const Progress &latest() const { return latest_; }
   // The intervals received as results (partial = true): the total's
-  // iterations, errors and dropped as last reported, its latency the
-  // intervals' histograms merged, one series entry per interval, and
-  // duration_s the elapsed time of the last update.
+  // iterations, errors, dropped and missed as last reported, its latency
+  // (and corrected latency) the intervals' histograms merged, one series entry
+  // per interval, and duration_s the elapsed time of the last update.
   RunResults results(const nlohmann::json &schedule) const;
 
  private:
@@ -99,6 +99,7 @@ class ProgressLog {
   std::uint64_t second_ = 0;
   Progress latest_;
   Histogram latency_;
+  Histogram corrected_;  // from the intended start (closed model)
   SeriesBuilder series_{SeriesLimits{}, false};  // the total's, bounded
 };
 

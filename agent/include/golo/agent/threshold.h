@@ -25,7 +25,15 @@ enum class Metric {
   mean,  // latency
   error_rate,
   drop_rate,  // fractions, written in %
-  rate        // iterations per second
+  rate,       // iterations per second
+  // Latency from the intended start (closed model: with the missed slots;
+  // the open model's latency already is), and the missed slots' fraction.
+  p50_corrected,
+  p90_corrected,
+  p95_corrected,
+  p99_corrected,
+  p999_corrected,
+  miss_rate
 };
 
 enum class Comparison { less, less_equal, greater, greater_equal };
