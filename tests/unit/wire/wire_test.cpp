@@ -25,6 +25,8 @@ agent::Progress sample_progress() {
   p.p95_us = 200;
   p.p99_us = 300;
   p.interval = {{10, 4}, {20, 6}};
+  p.missed = 17;
+  p.interval_corrected = {{10, 4}, {30, 9}};
   agent::TagSetInterval a;
   a.key = "status=200";
   a.tags = {{"status", "200"}};
@@ -37,6 +39,7 @@ agent::Progress sample_progress() {
   b.iterations = 1;
   b.errors = 1;
   b.latency = {{20, 1}};
+  b.missed = 3;
   p.tag_sets = {a, b};
   return p;
 }
@@ -58,6 +61,8 @@ TEST_CASE("progress: what a host writes, golo reads back unchanged") {
   CHECK(back.p95_us == p.p95_us);
   CHECK(back.p99_us == p.p99_us);
   CHECK(back.interval == p.interval);
+  CHECK(back.missed == 17);
+  CHECK(back.interval_corrected == p.interval_corrected);
   REQUIRE(back.tag_sets.size() == 2);
   for (std::size_t i = 0; i < 2; ++i) {
     CHECK(back.tag_sets[i].key == p.tag_sets[i].key);
@@ -65,6 +70,7 @@ TEST_CASE("progress: what a host writes, golo reads back unchanged") {
     CHECK(back.tag_sets[i].iterations == p.tag_sets[i].iterations);
     CHECK(back.tag_sets[i].errors == p.tag_sets[i].errors);
     CHECK(back.tag_sets[i].latency == p.tag_sets[i].latency);
+    CHECK(back.tag_sets[i].missed == p.tag_sets[i].missed);
   }
 }
 
