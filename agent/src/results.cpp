@@ -100,7 +100,64 @@ void merge_series(std::vector<SecondStats> &into,
   }
 }
 
-json stats_to_json(const TagSetStats &s, double rate) {
+json latency_json(const Histogram &h) {
+  const auto l = LatencyUs::of(h);
+  return {{"min", l.min}, {"p50", l.p50},   {"p90", l.p90}, {"p95", l.p95},
+          {"p99", l.p99}, {"p999", l.p999}, {"max", l.max}, {"mean", l.mean}};
+}
+
+// A tag set's steps and checks: [{"name", "count", "errors", "error_rate",
+// "rate", "latency_us", "histogram"}], [{"name", "passes", "fails",
+// "pass_rate"}]. Rates are per second of the run.
+json steps_to_json(const std::vector<StepStats> &steps, double duration_s) {
+  json out = json::array();
+  for (const auto &s : steps)
+    out.push_back(
+        {{"name", s.name},
+         {"count", s.count},
+         {"errors", s.errors},
+         {"error_rate", s.error_rate()},
+         {"rate",
+          duration_s > 0 ? static_cast<double>(s.count) / duration_s : 0.0},
+         {"latency_us", latency_json(s.latency)},
+         {"histogram", s.latency.to_json()}});
+  return out;
+}
+
+json checks_to_json(const std::vector<CheckStats> &checks) {
+  json out = json::array();
+  for (const auto &c : checks)
+    out.push_back({{"name", c.name},
+                   {"passes", c.passes},
+                   {"fails", c.fails},
+                   {"pass_rate", c.pass_rate()}});
+  return out;
+}
+
+// Added within golo-results/1: older results have neither.
+void steps_from_json(const json &j, TagSetStats &s) {
+  if (j.contains("steps"))
+    for (const auto &step : j.at("steps")) {
+      StepStats st;
+      st.name = step.at("name").get<std::string>();
+      st.count = step.at("count").get<std::uint64_t>();
+      st.errors = step.at("errors").get<std::uint64_t>();
+      st.latency = Histogram::from_json(step.at("histogram"));
+      if (st.latency.count() != st.count)
+        throw std::invalid_argument("results: step \"" + st.name +
+                                    "\" counts " + std::to_string(st.count) +
+                                    " but its histogram holds " +
+                                    std::to_string(st.latency.count()));
+      s.steps.push_back(std::move(st));
+    }
+  if (j.contains("checks"))
+    for (const auto &check : j.at("checks"))
+      s.checks.push_back({check.at("name").get<std::string>(),
+                          check.at("passes").get<std::uint64_t>(),
+                          check.at("fails").get<std::uint64_t>()});
+}
+
+json stats_to_json(const TagSetStats &s, double rate, double duration_s) {
   const auto l = LatencyUs::of(s.latency);
   json tags = json::object();
   for (const auto &[k, v] : s.tags) tags[k] = v;
@@ -125,7 +182,9 @@ json stats_to_json(const TagSetStats &s, double rate) {
             {"max", l.max},
             {"mean", l.mean}}},
           {"error_samples", samples},
-          {"histogram", s.latency.to_json()}};
+          {"histogram", s.latency.to_json()},
+          {"steps", steps_to_json(s.steps, duration_s)},
+          {"checks", checks_to_json(s.checks)}};
 }
 
 TagSetStats stats_from_json(const json &j) {
@@ -141,6 +200,7 @@ TagSetStats stats_from_json(const json &j) {
     s.error_samples.push_back(
         {e.at("text").get<std::string>(), e.at("count").get<std::uint64_t>()});
   s.latency = Histogram::from_json(j.at("histogram"));
+  steps_from_json(j, s);
   return s;
 }
 }  // namespace
@@ -184,6 +244,8 @@ void TagSetStats::merge(const TagSetStats &other) {
   interrupted += other.interrupted;
   latency.merge(other.latency);
   for (const auto &e : other.error_samples) add_error_sample(e.text, e.count);
+  merge_steps(steps, other.steps);
+  merge_checks(checks, other.checks);
 }
 
 double TagSetStats::error_rate() const {
@@ -259,7 +321,8 @@ const TagSetStats *RunResults::find(std::string_view key) const {
 
 json RunResults::to_json() const {
   json sets = json::array();
-  for (const auto &s : tag_sets) sets.push_back(stats_to_json(s, rate(s)));
+  for (const auto &s : tag_sets)
+    sets.push_back(stats_to_json(s, rate(s), duration_s));
   json seconds = json::array();
   for (const auto &s : series)
     seconds.push_back(row_to_json(s, start_unix_ms, true));
@@ -272,12 +335,17 @@ json RunResults::to_json() const {
       rows.push_back(row_to_json(s, start_unix_ms, false));
     per_set.push_back({{"key", set.key}, {"tags", tags}, {"series", rows}});
   }
-  json out = {
-      {"format", "golo-results/1"}, {"schedule", schedule},
-      {"duration_s", duration_s},   {"stopped_early", stopped_early},
-      {"partial", partial},         {"total", stats_to_json(total, rate())},
-      {"tag_sets", sets},           {"series", seconds},
-      {"tag_set_series", per_set}};
+  json out = {{"format", "golo-results/1"},
+              {"schedule", schedule},
+              {"duration_s", duration_s},
+              {"stopped_early", stopped_early},
+              {"partial", partial},
+              {"total", stats_to_json(total, rate(), duration_s)},
+              {"tag_sets", sets},
+              {"series", seconds},
+              {"tag_set_series", per_set},
+              {"steps_dropped", steps_dropped},
+              {"checks_dropped", checks_dropped}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
   return out;
 }
@@ -297,6 +365,8 @@ RunResults RunResults::from_json(const json &j) {
       r.tag_sets.push_back(stats_from_json(s));
     for (const auto &s : j.at("series")) r.series.push_back(row_from_json(s));
     r.start_unix_ms = j.value("start_unix_ms", std::int64_t{0});
+    r.steps_dropped = j.value("steps_dropped", std::uint64_t{0});
+    r.checks_dropped = j.value("checks_dropped", std::uint64_t{0});
     if (j.contains("tag_set_series"))
       for (const auto &t : j.at("tag_set_series")) {
         TagSetSeries set;
@@ -319,6 +389,8 @@ void RunResults::merge(const RunResults &other) {
   duration_s = std::max(duration_s, other.duration_s);
   stopped_early = stopped_early || other.stopped_early;
   partial = partial || other.partial;
+  steps_dropped += other.steps_dropped;
+  checks_dropped += other.checks_dropped;
   total.merge(other.total);
   for (const auto &s : other.tag_sets) {
     auto it = std::lower_bound(
@@ -354,6 +426,8 @@ Progress combine(const std::vector<Progress> &parts) {
     all.iterations += p.iterations;
     all.errors += p.errors;
     all.dropped += p.dropped;
+    all.steps_dropped += p.steps_dropped;
+    all.checks_dropped += p.checks_dropped;
     all.interval_rate += p.interval_rate;
     all.p50_us = std::max(all.p50_us, p.p50_us);
     all.p95_us = std::max(all.p95_us, p.p95_us);

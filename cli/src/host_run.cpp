@@ -9,6 +9,35 @@ namespace golo::cli {
 
 namespace {
 
+// Out-of-range indexes are dropped by Histogram::from_sparse; a series
+// row's are dropped here, so that a bad host cannot put them in JSON.
+void read_buckets(const google::protobuf::RepeatedField<std::uint32_t> &index,
+                  const google::protobuf::RepeatedField<std::uint64_t> &count,
+                  agent::Histogram::Sparse &into) {
+  if (index.size() != count.size()) return;
+  for (int i = 0; i < index.size(); ++i)
+    if (index[i] < agent::HistogramLayout::kCountsLen && count[i] > 0)
+      into.emplace_back(index[i], count[i]);
+  std::sort(into.begin(), into.end());
+}
+
+// A tag set's steps and checks of an interval (TagSetInterval 20-21).
+void read_step_intervals(const golo::TagSetInterval &wire,
+                         agent::TagSetInterval &set) {
+  for (const auto &s : wire.steps()) {
+    agent::StepInterval step;
+    step.name = s.name();
+    step.errors = s.errors();
+    read_buckets(s.bucketindex(), s.bucketcount(), step.latency);
+    // The count is the histogram's, so the two always agree.
+    for (const auto &[index, n] : step.latency) step.count += n;
+    step.errors = std::min(step.errors, step.count);
+    set.steps.push_back(std::move(step));
+  }
+  for (const auto &c : wire.checks())
+    set.checks.push_back({c.name(), c.passes(), c.fails()});
+}
+
 agent::Progress from_wire(const golo::Progress &p) {
   agent::Progress out{p.elapsedseconds(),
                       p.activeusers(),
@@ -39,10 +68,13 @@ agent::Progress from_wire(const golo::Progress &p) {
     set.iterations = wire.iterations();
     set.errors = wire.errors();
     buckets(wire.bucketindex(), wire.bucketcount(), set.latency);
+    read_step_intervals(wire, set);
     out.tag_sets.push_back(std::move(set));
   }
   std::sort(out.tag_sets.begin(), out.tag_sets.end(),
             [](const auto &a, const auto &b) { return a.key < b.key; });
+  out.steps_dropped = p.stepsdropped();
+  out.checks_dropped = p.checksdropped();
   return out;
 }
 

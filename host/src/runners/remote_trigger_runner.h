@@ -14,6 +14,10 @@
 
 namespace golo::host {
 
+// A Response's steps and checks (fields 13-16) into an iteration's outcome,
+// held to the limits a local plugin's are (the rest counted as dropped).
+void read_steps(const golo::Response &resp, agent::IterationOutcome &out);
+
 class RemoteTriggerRunner final : public agent::IterationRunner {
  public:
   // Spreads users over `connections` separate HTTP/2 connections. Each RPC

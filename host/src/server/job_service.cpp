@@ -59,6 +59,23 @@ std::shared_ptr<PluginVersion> resolve_job(const PluginRegistry &registry,
 
 namespace {
 
+// The response's steps and checks (ABI 1.1) into Response fields 13-16.
+void fill_steps(golo::Response &resp, const golo_response &r) {
+  for (const auto &s : r.steps) {
+    auto *step = resp.add_steps();
+    step->set_name(s.name);
+    step->set_durationnanos(s.duration_ns);
+    step->set_failed(s.failed);
+  }
+  for (const auto &c : r.checks) {
+    auto *check = resp.add_checks();
+    check->set_name(c.name);
+    check->set_passed(c.passed);
+  }
+  resp.set_stepsdropped(r.steps_dropped);
+  resp.set_checksdropped(r.checks_dropped);
+}
+
 // One call of version into resp: the caller's status.
 // stats: the job's /metrics counters, begun and ended on this thread.
 grpc::Status run_trigger(PluginVersion &version, std::int64_t deadline,
@@ -95,6 +112,7 @@ grpc::Status run_trigger(PluginVersion &version, std::int64_t deadline,
     tag->set_key(k);
     tag->set_value(v);
   }
+  fill_steps(resp, r);
   resp.set_durationnanos(
       std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
   resp.set_outputtruncated(r.output_truncated);

@@ -21,6 +21,28 @@ namespace golo::host {
 
 namespace {
 
+// A tag set's steps and checks of an interval into TagSetInterval fields
+// 20-21.
+void fill_step_intervals(golo::TagSetInterval &out,
+                         const agent::TagSetInterval &set) {
+  for (const auto &s : set.steps) {
+    auto *step = out.add_steps();
+    step->set_name(s.name);
+    step->set_count(s.count);
+    step->set_errors(s.errors);
+    for (const auto &[index, count] : s.latency) {
+      step->add_bucketindex(index);
+      step->add_bucketcount(count);
+    }
+  }
+  for (const auto &c : set.checks) {
+    auto *check = out.add_checks();
+    check->set_name(c.name);
+    check->set_passes(c.passes);
+    check->set_fails(c.fails);
+  }
+}
+
 void fill(golo::Progress &out, const agent::Progress &p) {
   out.set_elapsedseconds(p.elapsed_s);
   out.set_activeusers(static_cast<std::uint32_t>(p.active_users));
@@ -49,7 +71,10 @@ void fill(golo::Progress &out, const agent::Progress &p) {
       wire->add_bucketindex(index);
       wire->add_bucketcount(count);
     }
+    fill_step_intervals(*wire, set);
   }
+  out.set_stepsdropped(p.steps_dropped);
+  out.set_checksdropped(p.checks_dropped);
 }
 
 constexpr std::chrono::seconds kMaxStartAhead{60};
@@ -302,6 +327,13 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                  caller, results.total.iterations, results.total.errors,
                  results.total.dropped,
                  results.stopped_early ? ", stopped early" : "");
+    if (results.steps_dropped || results.checks_dropped)
+      spdlog::warn(
+          "run {}: {} step(s) and {} check(s) the plugin reported were "
+          "dropped (no name, a negative duration, past {} per response or "
+          "past {} distinct names per run)",
+          file, results.steps_dropped, results.checks_dropped, GOLO_MAX_STEPS,
+          GOLO_MAX_STEP_NAMES);
     // Results sent, but never a plain success: the caller must not take a
     // run cut short for a complete one.
     if (results.stopped_early)

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "golo/agent/histogram.h"
+#include "golo/agent/steps.h"
 
 namespace golo::agent {
 
@@ -49,6 +50,9 @@ struct TagSetStats {
   std::uint64_t interrupted = 0;  // still running when the run gave up
   Histogram latency;              // ns
   std::vector<ErrorSample> error_samples;  // up to 5 distinct texts
+  // Per step and check name (ABI 1.1), in the order the names first ran.
+  std::vector<StepStats> steps{};
+  std::vector<CheckStats> checks{};
 
   // One finished iteration, for builders outside the executor.
   void add_iteration(std::int64_t latency_ns, bool error,
@@ -110,6 +114,10 @@ struct RunResults {
   // The run's absolute start, UTC ms since the epoch (0: unknown). A row's
   // time is its end: start_unix_ms + 1000 * second.
   std::int64_t start_unix_ms = 0;
+  // Steps and checks the plugin reported that were not counted: NULL or
+  // empty names, negative durations, past GOLO_MAX_STEPS on one response
+  // or GOLO_MAX_STEP_NAMES names in the run.
+  std::uint64_t steps_dropped = 0, checks_dropped = 0;
 
   double rate() const;                        // iterations per second
   double rate(const TagSetStats &set) const;  // same, for one tag set
@@ -133,6 +141,9 @@ struct TagSetInterval {
   std::vector<std::pair<std::string, std::string>> tags;
   std::uint64_t iterations = 0, errors = 0;
   Histogram::Sparse latency;  // ns counters of the interval
+  // The interval's steps and checks (counts within it), by name.
+  std::vector<StepInterval> steps{};
+  std::vector<CheckStats> checks{};
 };
 
 // One interval of a run: the total (total.second is its 1-based index) and
@@ -158,6 +169,8 @@ struct Progress {
   // The last interval per tag set (those that finished iterations in it),
   // sorted by key.
   std::vector<TagSetInterval> tag_sets;
+  // Cumulative, as RunResults::steps_dropped and checks_dropped.
+  std::uint64_t steps_dropped = 0, checks_dropped = 0;
 };
 
 // Several hosts' latest progress as one: counts and rates add up; the
