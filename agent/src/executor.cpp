@@ -196,7 +196,11 @@ class Ticker {
       const StepStats &now = snap.steps[id];
       const StepStats *before =
           id < prev.steps.size() ? &prev.steps[id] : nullptr;
-      if (now.count == (before ? before->count : 0)) continue;
+      // An error can land an interval after its step's latency (see
+      // StepCounters::add_to): emit it then too, so none is lost.
+      if (now.count == (before ? before->count : 0) &&
+          now.errors == (before ? before->errors : 0))
+        continue;
       Histogram interval = now.latency;
       if (before) interval.subtract(before->latency);
       set.steps.push_back({now.name, now.count - (before ? before->count : 0),

@@ -29,9 +29,9 @@ void read_step_intervals(const golo::TagSetInterval &wire,
     step.name = s.name();
     step.errors = s.errors();
     read_buckets(s.bucketindex(), s.bucketcount(), step.latency);
-    // The count is the histogram's, so the two always agree.
+    // The count is the histogram's, so the two always agree. (An error may
+    // come an interval after its step's count, so errors are not capped.)
     for (const auto &[index, n] : step.latency) step.count += n;
-    step.errors = std::min(step.errors, step.count);
     set.steps.push_back(std::move(step));
   }
   for (const auto &c : wire.checks())
