@@ -243,10 +243,14 @@ typedef struct golo_host_api {
    *
    * A step may be added any number of times per iteration (a loop over
    * pages adds "browse" three times: count 3), up to GOLO_MAX_STEPS per
-   * response, and under at most GOLO_MAX_STEP_NAMES distinct names per run;
-   * past either, the step is dropped, counted and logged once per loaded
-   * version. Steps count whatever golo_trigger returns. Call only from
-   * golo_trigger, on its response.
+   * response (past it: dropped, counted, logged once per loaded version),
+   * and under at most GOLO_MAX_STEP_NAMES distinct names per run on a host
+   * (past it: dropped, counted, logged at the run's end). Steps count
+   * whatever golo_trigger returns.
+   *
+   * Ownership: the host copies name before returning. Threading and when:
+   * only from golo_trigger, on the response it was given, from the thread
+   * running that call.
    */
   void (*add_step)(golo_response *resp, const char *name, int64_t duration_ns,
                    int failed);
@@ -254,7 +258,8 @@ typedef struct golo_host_api {
   /*
    * monotonic_ns: the host's clock, in nanoseconds from an arbitrary start
    * (CLOCK_MONOTONIC): the same clock the host times iterations with, so
-   * steps and iterations compare. Use differences only. Safe anywhere.
+   * steps and iterations compare. Use differences only. Safe from any
+   * thread, in init, trigger and shutdown.
    */
   int64_t (*monotonic_ns)(void);
 
@@ -269,9 +274,9 @@ typedef struct golo_host_api {
    *         drops the check, counted in checks_dropped and logged once).
    * passed: non-zero is a pass.
    *
-   * Up to GOLO_MAX_STEPS checks per response and GOLO_MAX_STEP_NAMES
-   * distinct check names per run; past either, dropped, counted and logged
-   * once. Call only from golo_trigger, on its response.
+   * Limits, ownership, threading and when: as add_step's (up to
+   * GOLO_MAX_STEPS checks per response and GOLO_MAX_STEP_NAMES distinct
+   * check names per run; past either, dropped and counted).
    */
   void (*add_check)(golo_response *resp, const char *name, int passed);
 
