@@ -133,9 +133,11 @@ class Ticker {
       set.errors = snap.errors - prev.errors;
       set.missed = snap.missed - prev.missed;
       set.latency = interval.to_sparse();
+      step_intervals(snap, prev, set);
       iv.sets.push_back(std::move(set));
-      prev = {std::move(snap.latency), snap.iterations, snap.errors,
-              std::move(snap.corrected), snap.missed};
+      prev = {std::move(snap.latency),   snap.iterations, snap.errors,
+              std::move(snap.corrected), snap.missed,     std::move(snap.steps),
+              std::move(snap.checks)};
     }
     std::sort(iv.sets.begin(), iv.sets.end(),
               [](const auto &a, const auto &b) { return a.key < b.key; });
@@ -163,6 +165,8 @@ class Ticker {
                  iv.sets,
                  missed,
                  corrected.to_sparse()};
+      p.steps_dropped = st_.recorder.steps_dropped();
+      p.checks_dropped = st_.recorder.checks_dropped();
       opt_.on_progress(p);
     }
     series_.add(iv);
@@ -200,7 +204,40 @@ class Ticker {
     std::uint64_t iterations = 0, errors = 0;
     Histogram corrected;
     std::uint64_t missed = 0;
+    std::vector<StepStats> steps;  // by id, as the snapshot's
+    std::vector<CheckStats> checks;
   };
+
+  // The set's steps and checks in this interval: differences of the
+  // cumulative snapshots, by id (ids only grow, so an id past the previous
+  // snapshot's ran first in this interval).
+  static void step_intervals(const detail::Recorder::SetSnapshot &snap,
+                             const Previous &prev, TagSetInterval &set) {
+    for (std::size_t id = 0; id < snap.steps.size(); ++id) {
+      const StepStats &now = snap.steps[id];
+      const StepStats *before =
+          id < prev.steps.size() ? &prev.steps[id] : nullptr;
+      // An error can land an interval after its step's latency (see
+      // StepCounters::add_to): emit it then too, so none is lost.
+      if (now.count == (before ? before->count : 0) &&
+          now.errors == (before ? before->errors : 0))
+        continue;
+      Histogram interval = now.latency;
+      if (before) interval.subtract(before->latency);
+      set.steps.push_back({now.name, now.count - (before ? before->count : 0),
+                           now.errors - (before ? before->errors : 0),
+                           interval.to_sparse()});
+    }
+    for (std::size_t id = 0; id < snap.checks.size(); ++id) {
+      const CheckStats &now = snap.checks[id];
+      const CheckStats none{};
+      const CheckStats &before =
+          id < prev.checks.size() ? prev.checks[id] : none;
+      if (now.passes == before.passes && now.fails == before.fails) continue;
+      set.checks.push_back(
+          {now.name, now.passes - before.passes, now.fails - before.fails});
+    }
+  }
   RunState &st_;
   const RunOptions &opt_;
   SeriesBuilder &series_;
@@ -328,6 +365,8 @@ RunResults run_schedule(const Schedule &schedule,
   for (const auto &set : results.tag_sets) results.total.merge(set);
   results.total.dropped = st->dropped.load();
   results.total.interrupted = interrupted;
+  results.steps_dropped = st->recorder.steps_dropped();
+  results.checks_dropped = st->recorder.checks_dropped();
 
   if (st->exited.load() == st->user_count) {
     for (auto t : st->threads) pthread_join(t, nullptr);

@@ -128,6 +128,9 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
     else
       delete fresh;
   }
+  if (!out.steps.empty() || !out.checks.empty() || out.steps_dropped ||
+      out.checks_dropped)
+    record_steps(shard, *set, out);
   const bool error = out.failed || out.error_flag;
   if (intended) {
     // The missed slots belong to the set of the iteration that overran.
@@ -148,6 +151,73 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
     set->samples.add(out.error_text.empty() ? std::string_view("(no message)")
                                             : std::string_view(out.error_text));
   }
+}
+
+void Recorder::record_steps(Shard &shard, SetCounters &set,
+                            const IterationOutcome &out) {
+  std::uint64_t steps_dropped = out.steps_dropped;
+  std::uint64_t checks_dropped = out.checks_dropped;
+  StepCounters &counters = counters_of(set.steps);
+  for (const auto &step : out.steps) {
+    const std::size_t id = step_names_.find_or_add(step.name);
+    if (id == kMaxStepNames)
+      ++steps_dropped;  // past the run's distinct names
+    else
+      counters.record_step(id, step.duration_ns, step.failed);
+  }
+  for (const auto &check : out.checks) {
+    const std::size_t id = check_names_.find_or_add(check.name);
+    if (id == kMaxStepNames)
+      ++checks_dropped;
+    else
+      counters.record_check(id, check.passed);
+  }
+  if (steps_dropped)
+    shard.steps_dropped.fetch_add(steps_dropped, std::memory_order_relaxed);
+  if (checks_dropped)
+    shard.checks_dropped.fetch_add(checks_dropped, std::memory_order_relaxed);
+}
+
+void Recorder::add_steps(std::size_t id, std::vector<StepStats> &steps,
+                         std::vector<CheckStats> &checks) const {
+  steps.assign(step_names_.size(), {});
+  checks.assign(check_names_.size(), {});
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    steps[i].name = step_names_.name(i);
+  for (std::size_t i = 0; i < checks.size(); ++i)
+    checks[i].name = check_names_.name(i);
+  bool any = false;
+  for (std::size_t s = 0; s < shard_count_; ++s) {
+    const SetCounters *set =
+        shards_[s].sets[id].load(std::memory_order_acquire);
+    const StepCounters *c =
+        set ? set->steps.load(std::memory_order_acquire) : nullptr;
+    if (!c) continue;
+    any = true;
+    c->add_to(steps, checks);
+  }
+  if (!any) {
+    steps.clear();
+    checks.clear();
+    return;
+  }
+  // Counts from the histograms copied, so that each holds as many samples
+  // as its count (see StepCounters::add_to on errors).
+  for (auto &step : steps) step.count = step.latency.count();
+}
+
+std::uint64_t Recorder::steps_dropped() const {
+  std::uint64_t n = 0;
+  for (std::size_t s = 0; s < shard_count_; ++s)
+    n += shards_[s].steps_dropped.load(std::memory_order_relaxed);
+  return n;
+}
+
+std::uint64_t Recorder::checks_dropped() const {
+  std::uint64_t n = 0;
+  for (std::size_t s = 0; s < shard_count_; ++s)
+    n += shards_[s].checks_dropped.load(std::memory_order_relaxed);
+  return n;
 }
 
 void Recorder::snapshot(Histogram &latency, std::uint64_t &iterations,
@@ -196,6 +266,7 @@ void Recorder::snapshot_sets(std::vector<SetSnapshot> &out) const {
       set->latency.add_to(snap.latency);
     }
     snap.iterations = snap.latency.count();
+    add_steps(id, snap.steps, snap.checks);
     if (seen) out.push_back(std::move(snap));
   }
 }
@@ -218,6 +289,14 @@ std::vector<TagSetStats> Recorder::tag_sets() const {
       stats.errors += set->errors.load(std::memory_order_relaxed);
       set->samples.add_to(stats);
     }
+    // The steps and checks that ran, in the order their names first did.
+    std::vector<StepStats> steps;
+    std::vector<CheckStats> checks;
+    add_steps(id, steps, checks);
+    for (auto &step : steps)
+      if (step.count) stats.steps.push_back(std::move(step));
+    for (auto &check : checks)
+      if (check.passes + check.fails) stats.checks.push_back(std::move(check));
     if (stats.iterations) out.push_back(std::move(stats));
   }
   std::sort(out.begin(), out.end(),

@@ -20,6 +20,7 @@
 #include "golo/agent/iteration.h"
 #include "golo/agent/results.h"
 #include "pacing.h"
+#include "step_counters.h"
 
 namespace golo::agent::detail {
 
@@ -52,6 +53,11 @@ struct SetCounters {
   std::atomic<std::uint64_t> errors{0};
   std::atomic<std::uint64_t> missed{0};  // slots its iterations overran
   ErrorSlots samples;
+  std::atomic<StepCounters *> steps{nullptr};  // made by the first step/check
+  SetCounters() = default;
+  ~SetCounters() { delete steps.load(); }
+  SetCounters(const SetCounters &) = delete;
+  SetCounters &operator=(const SetCounters &) = delete;
 };
 
 struct alignas(64) Shard {
@@ -59,6 +65,9 @@ struct alignas(64) Shard {
   AtomicHistogram overall;  // all tag sets, for the per-second series
   std::atomic<std::uint64_t> iterations{0};
   std::atomic<std::uint64_t> errors{0};
+  // Steps and checks dropped: bad input, past a response's or the run's
+  // limits (GOLO_MAX_STEPS, GOLO_MAX_STEP_NAMES).
+  std::atomic<std::uint64_t> steps_dropped{0}, checks_dropped{0};
   ~Shard();
 };
 
@@ -87,8 +96,15 @@ class Recorder {
     std::uint64_t iterations = 0, errors = 0;
     Histogram corrected;
     std::uint64_t missed = 0;
+    // Cumulative per step and check id (index), empty when it had none;
+    // an id it never ran has count 0 (checks: no passes or fails).
+    std::vector<StepStats> steps;
+    std::vector<CheckStats> checks;
   };
   void snapshot_sets(std::vector<SetSnapshot> &out) const;
+  // Steps and checks dropped so far (cumulative).
+  std::uint64_t steps_dropped() const;
+  std::uint64_t checks_dropped() const;
   // The key and tags of set `id` (one snapshot_sets returned).
   void describe(std::size_t id, std::string &key,
                 std::vector<std::pair<std::string, std::string>> &tags) const;
@@ -96,6 +112,11 @@ class Recorder {
  private:
   std::size_t find_or_add(const IterationOutcome &out, const std::string &key,
                           std::uint64_t hash);
+  void record_steps(Shard &shard, SetCounters &set,
+                    const IterationOutcome &out);
+  // Every shard's step counters of set `id`, by step and check id.
+  void add_steps(std::size_t id, std::vector<StepStats> &steps,
+                 std::vector<CheckStats> &checks) const;
 
   struct Entry {  // immutable once published
     std::uint64_t hash = 0;
@@ -111,6 +132,7 @@ class Recorder {
   // is empty. Written under adding_, after the entry is published.
   std::array<std::atomic<std::uint32_t>, kIndexSlots> index_{};
   std::mutex adding_;  // taken only to add a new tag set
+  NameTable step_names_, check_names_;
 };
 
 }  // namespace golo::agent::detail

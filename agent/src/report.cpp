@@ -44,23 +44,59 @@ constexpr std::array<const char *, kColumns> kHeaders = {
 constexpr std::array<std::size_t, kColumns> kMinWidths = {11, 9, 8, 8, 9,
                                                           9,  9, 9, 9};
 
-Cells cells(const TagSetStats &s, double rate) {
-  const Histogram &h = s.latency;
+Cells cells(std::uint64_t count, std::uint64_t errors, double error_rate,
+            const Histogram &h, double rate) {
   auto lat = [&](double p) {
-    return s.iterations
+    return count
                ? format_duration(static_cast<double>(h.value_at_percentile(p)))
                : std::string("-");
   };
-  return {std::to_string(s.iterations),
-          fmt("%.1f", rate),
-          std::to_string(s.errors),
-          fmt("%.2f%%", s.error_rate() * 100),
-          lat(50),
-          lat(90),
-          lat(95),
-          lat(99),
-          s.iterations ? format_duration(static_cast<double>(h.max()))
-                       : std::string("-")};
+  return {
+      std::to_string(count),
+      fmt("%.1f", rate),
+      std::to_string(errors),
+      fmt("%.2f%%", error_rate * 100),
+      lat(50),
+      lat(90),
+      lat(95),
+      lat(99),
+      count ? format_duration(static_cast<double>(h.max())) : std::string("-")};
+}
+
+Cells cells(const TagSetStats &s, double rate) {
+  return cells(s.iterations, s.errors, s.error_rate(), s.latency, rate);
+}
+
+// A row per step of `s`, under its row, named "  > NAME".
+void add_step_rows(std::vector<std::pair<std::string, Cells>> &rows,
+                   const TagSetStats &s, double duration_s) {
+  for (const auto &step : s.steps)
+    rows.emplace_back(
+        "  > " + step.name,
+        cells(step.count, step.errors, step.error_rate(), step.latency,
+              duration_s > 0 ? static_cast<double>(step.count) / duration_s
+                             : 0.0));
+}
+
+// CHECK / PASSES / FAILS / PASS%: the run's checks (the total's).
+void print_checks(std::ostream &out, const RunResults &r) {
+  const auto &checks = r.total.checks;
+  if (checks.empty()) return;
+  std::size_t name_width = 7;
+  std::size_t count_width = 8;
+  for (const auto &c : checks) {
+    name_width = std::max(name_width, c.name.size() + 2);
+    count_width = std::max({count_width, std::to_string(c.passes).size() + 1,
+                            std::to_string(c.fails).size() + 1});
+  }
+  name_width = std::min(name_width, kMaxKeyWidth);
+  out << pad_right("CHECK", name_width) << pad_left("PASSES", count_width)
+      << pad_left("FAILS", count_width) << pad_left("PASS%", 9) << '\n';
+  for (const auto &c : checks)
+    out << pad_right(c.name, name_width)
+        << pad_left(std::to_string(c.passes), count_width)
+        << pad_left(std::to_string(c.fails), count_width)
+        << pad_left(fmt("%.2f%%", c.pass_rate() * 100), 9) << '\n';
 }
 
 // The total from the intended start (closed model: with the missed slots),
@@ -125,18 +161,22 @@ std::string format_progress(const Progress &p, double total_s) {
 }
 
 void print_summary(std::ostream &out, const RunResults &r) {
-  std::size_t key_width = 7;
-  for (const auto &s : r.tag_sets)
-    key_width = std::max(key_width, shown_key(s.key).size() + 2);
-  key_width = std::min(key_width, kMaxKeyWidth);
+  // Steps go under their iteration's row: under each tag set's when there
+  // are several (else they would repeat the total's), and under the total.
+  const bool steps_per_set = r.tag_sets.size() > 1;
   std::vector<std::pair<std::string, Cells>> rows;
-  for (const auto &s : r.tag_sets)
+  for (const auto &s : r.tag_sets) {
     rows.emplace_back(shown_key(s.key), cells(s, r.rate(s)));
+    if (steps_per_set) add_step_rows(rows, s, r.duration_s);
+  }
   rows.emplace_back("total", cells(r.total, r.rate()));
-  if (corrected_differs(r.total))
-    rows.emplace_back("corrected", corrected_cells(r.total));
+  const bool corrected = corrected_differs(r.total);
+  if (corrected) rows.emplace_back("corrected", corrected_cells(r.total));
+  add_step_rows(rows, r.total, r.duration_s);
+  std::size_t key_width = 7;
   for (const auto &[name, c] : rows)
-    key_width = std::max(key_width, std::min(name.size() + 2, kMaxKeyWidth));
+    key_width = std::max(key_width, name.size() + 2);
+  key_width = std::min(key_width, kMaxKeyWidth);
   auto widths = kMinWidths;
   for (const auto &[name, c] : rows)
     for (std::size_t i = 0; i < kColumns; ++i)
@@ -146,6 +186,11 @@ void print_summary(std::ostream &out, const RunResults &r) {
     out << pad_left(kHeaders[i], widths[i]);
   out << '\n';
   for (const auto &[name, c] : rows) row(out, key_width, name, c, widths);
+  print_checks(out, r);
+  if (r.steps_dropped || r.checks_dropped)
+    out << "dropped " << r.steps_dropped << " step(s) and " << r.checks_dropped
+        << " check(s) the plugin reported (no name, a negative duration, or "
+           "past the limits; golo-host logs why)\n";
   if (r.stopped_early)
     out << "stopped early after " << format_duration(r.duration_s * 1e9)
         << ": these results hold what ran until then\n";
@@ -156,7 +201,7 @@ void print_summary(std::ostream &out, const RunResults &r) {
   if (r.total.dropped || r.total.interrupted)
     out << "dropped " << r.total.dropped << " (no free user), interrupted "
         << r.total.interrupted << " (still running at the end)\n";
-  if (rows.back().first == "corrected")
+  if (corrected)
     out << "corrected: latency from each iteration's intended start, "
            "missed slots included (wrk2)\n";
   if (r.total.missed)

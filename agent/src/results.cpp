@@ -107,7 +107,58 @@ json latency_json(const Histogram &h) {
           {"p99", l.p99}, {"p999", l.p999}, {"max", l.max}, {"mean", l.mean}};
 }
 
-json stats_to_json(const TagSetStats &s, double rate) {
+// A tag set's steps and checks: [{"name", "count", "errors", "error_rate",
+// "rate", "latency_us", "histogram"}], [{"name", "passes", "fails",
+// "pass_rate"}]. Rates are per second of the run.
+json steps_to_json(const std::vector<StepStats> &steps, double duration_s) {
+  json out = json::array();
+  for (const auto &s : steps)
+    out.push_back(
+        {{"name", s.name},
+         {"count", s.count},
+         {"errors", s.errors},
+         {"error_rate", s.error_rate()},
+         {"rate",
+          duration_s > 0 ? static_cast<double>(s.count) / duration_s : 0.0},
+         {"latency_us", latency_json(s.latency)},
+         {"histogram", s.latency.to_json()}});
+  return out;
+}
+
+json checks_to_json(const std::vector<CheckStats> &checks) {
+  json out = json::array();
+  for (const auto &c : checks)
+    out.push_back({{"name", c.name},
+                   {"passes", c.passes},
+                   {"fails", c.fails},
+                   {"pass_rate", c.pass_rate()}});
+  return out;
+}
+
+// Added within golo-results/1: older results have neither.
+void steps_from_json(const json &j, TagSetStats &s) {
+  if (j.contains("steps"))
+    for (const auto &step : j.at("steps")) {
+      StepStats st;
+      st.name = step.at("name").get<std::string>();
+      st.count = step.at("count").get<std::uint64_t>();
+      st.errors = step.at("errors").get<std::uint64_t>();
+      st.latency = Histogram::from_json(step.at("histogram"));
+      if (st.latency.count() != st.count)
+        throw std::invalid_argument("results: step \"" + st.name +
+                                    "\" counts " + std::to_string(st.count) +
+                                    " but its histogram holds " +
+                                    std::to_string(st.latency.count()));
+      s.steps.push_back(std::move(st));
+    }
+  if (j.contains("checks"))
+    for (const auto &check : j.at("checks"))
+      s.checks.push_back({check.at("name").get<std::string>(),
+                          check.at("passes").get<std::uint64_t>(),
+                          check.at("fails").get<std::uint64_t>()});
+}
+
+json stats_to_json(const TagSetStats &s, double rate, double duration_s) {
   json tags = json::object();
   for (const auto &[k, v] : s.tags) tags[k] = v;
   json samples = json::array();
@@ -124,7 +175,9 @@ json stats_to_json(const TagSetStats &s, double rate) {
               {"error_rate", s.error_rate()},
               {"latency_us", latency_json(s.latency)},
               {"error_samples", samples},
-              {"histogram", s.latency.to_json()}};
+              {"histogram", s.latency.to_json()},
+              {"steps", steps_to_json(s.steps, duration_s)},
+              {"checks", checks_to_json(s.checks)}};
   // Closed model: the latency from the intended start, with its histogram
   // so that hosts merge it exactly (the open model's latency_us already is).
   if (s.corrected.count()) {
@@ -151,6 +204,7 @@ TagSetStats stats_from_json(const json &j) {
     s.error_samples.push_back(
         {e.at("text").get<std::string>(), e.at("count").get<std::uint64_t>()});
   s.latency = Histogram::from_json(j.at("histogram"));
+  steps_from_json(j, s);
   return s;
 }
 }  // namespace
@@ -196,6 +250,8 @@ void TagSetStats::merge(const TagSetStats &other) {
   latency.merge(other.latency);
   corrected.merge(other.corrected);
   for (const auto &e : other.error_samples) add_error_sample(e.text, e.count);
+  merge_steps(steps, other.steps);
+  merge_checks(checks, other.checks);
 }
 
 double TagSetStats::error_rate() const {
@@ -271,7 +327,8 @@ const TagSetStats *RunResults::find(std::string_view key) const {
 
 json RunResults::to_json() const {
   json sets = json::array();
-  for (const auto &s : tag_sets) sets.push_back(stats_to_json(s, rate(s)));
+  for (const auto &s : tag_sets)
+    sets.push_back(stats_to_json(s, rate(s), duration_s));
   json seconds = json::array();
   for (const auto &s : series)
     seconds.push_back(row_to_json(s, start_unix_ms, true));
@@ -289,12 +346,14 @@ json RunResults::to_json() const {
               {"duration_s", duration_s},
               {"stopped_early", stopped_early},
               {"partial", partial},
-              {"total", stats_to_json(total, rate())},
+              {"total", stats_to_json(total, rate(), duration_s)},
               {"tag_sets_folded", folded_tag_sets},
               {"tag_sets_host_folded", host_folded_tag_sets},
               {"tag_sets", sets},
               {"series", seconds},
-              {"tag_set_series", per_set}};
+              {"tag_set_series", per_set},
+              {"steps_dropped", steps_dropped},
+              {"checks_dropped", checks_dropped}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
   return out;
 }
@@ -316,6 +375,8 @@ RunResults RunResults::from_json(const json &j) {
       r.tag_sets.push_back(stats_from_json(s));
     for (const auto &s : j.at("series")) r.series.push_back(row_from_json(s));
     r.start_unix_ms = j.value("start_unix_ms", std::int64_t{0});
+    r.steps_dropped = j.value("steps_dropped", std::uint64_t{0});
+    r.checks_dropped = j.value("checks_dropped", std::uint64_t{0});
     if (j.contains("tag_set_series"))
       for (const auto &t : j.at("tag_set_series")) {
         TagSetSeries set;
@@ -340,6 +401,8 @@ void RunResults::merge(const RunResults &other) {
   partial = partial || other.partial;
   folded_tag_sets += other.folded_tag_sets;
   host_folded_tag_sets = host_folded_tag_sets || other.host_folded_tag_sets;
+  steps_dropped += other.steps_dropped;
+  checks_dropped += other.checks_dropped;
   total.merge(other.total);
   for (const auto &s : other.tag_sets) {
     auto it = std::lower_bound(
@@ -421,6 +484,8 @@ Progress combine(const std::vector<Progress> &parts) {
     all.errors += p.errors;
     all.dropped += p.dropped;
     all.missed += p.missed;
+    all.steps_dropped += p.steps_dropped;
+    all.checks_dropped += p.checks_dropped;
     all.interval_rate += p.interval_rate;
     all.p50_us = std::max(all.p50_us, p.p50_us);
     all.p95_us = std::max(all.p95_us, p.p95_us);

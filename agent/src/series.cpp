@@ -80,6 +80,8 @@ void Interval::merge(const Interval &other) {
       i->errors += j->errors;
       i->missed += j->missed;
       i->latency = add_sparse(i->latency, j->latency);
+      merge_step_intervals(i->steps, j->steps);
+      merge_checks(i->checks, j->checks);
       out.push_back(std::move(*i++));
       ++j;
     }
@@ -235,6 +237,12 @@ std::optional<Interval> ProgressLog::add(const Progress &p) {
     iv.total.active_users = p.active_users;
     iv.total.latency = p.interval;
     iv.sets = p.tag_sets;
+    // The steps and checks in the intervals add up to the host's whole run
+    // so far (its total's; the tag sets' travel only in the results).
+    for (const auto &set : p.tag_sets) {
+      add_step_intervals(steps_, set.steps);
+      merge_checks(checks_, set.checks);
+    }
     latency_.merge(Histogram::from_sparse(p.interval));
     corrected_.merge(Histogram::from_sparse(p.interval_corrected));
     series_.add(iv);
@@ -256,6 +264,10 @@ RunResults ProgressLog::results(const nlohmann::json &schedule) const {
   r.total.missed = latest_.missed;
   r.total.latency = latency_;
   r.total.corrected = corrected_;
+  r.total.steps = steps_;
+  r.total.checks = checks_;
+  r.steps_dropped = latest_.steps_dropped;
+  r.checks_dropped = latest_.checks_dropped;
   series_.fill(r);
   return r;
 }

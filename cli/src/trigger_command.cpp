@@ -27,6 +27,14 @@ int trigger_command(const CommonOptions &opts, const std::string &job) {
   nlohmann::ordered_json tags = nlohmann::ordered_json::array();
   for (const auto &t : resp.tags())
     tags.push_back({{"key", t.key()}, {"value", t.value()}});
+  nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+  for (const auto &s : resp.steps())
+    steps.push_back({{"name", s.name()},
+                     {"durationNanos", s.durationnanos()},
+                     {"failed", s.failed()}});
+  nlohmann::ordered_json checks = nlohmann::ordered_json::array();
+  for (const auto &c : resp.checks())
+    checks.push_back({{"name", c.name()}, {"passed", c.passed()}});
   nlohmann::ordered_json out = {
       {"id", resp.id()},
       {"jobName", resp.jobname()},
@@ -38,6 +46,10 @@ int trigger_command(const CommonOptions &opts, const std::string &job) {
       {"outputNotUtf8", resp.outputnotutf8()},
       {"pluginVersion", resp.pluginversion()},
       {"pluginGeneration", resp.plugingeneration()},
+      {"steps", steps},
+      {"checks", checks},
+      {"stepsDropped", resp.stepsdropped()},
+      {"checksDropped", resp.checksdropped()},
   };
   // The host sends valid UTF-8 (outputNotUtf8 says when it repaired it);
   // another go-lo server may not: replace rather than fail.

@@ -30,6 +30,13 @@ struct Response {
   std::string id, output, failure;
   bool error = false;
   std::vector<std::pair<std::string, std::string>> tags;
+  struct Step {
+    std::string name;
+    std::int64_t ns;
+    bool failed;
+  };
+  std::vector<Step> steps;                           // ABI 1.1
+  std::vector<std::pair<std::string, bool>> checks;  // ABI 1.1
 };
 
 // The opaque handles, as this fake host defines them.
@@ -84,13 +91,34 @@ const golo_host_api kHost = {
       return it == p->settings.end() ? nullptr : it->second.c_str();
     },
     [](golo_plugin *p, const char *m) { p->init_error = str(m); },
+    [](golo_response *r, const char *name, int64_t ns, int failed) {
+      r->r.steps.push_back({str(name), ns, failed != 0});
+    },
+    []() -> int64_t {
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch())
+          .count();
+    },
+    [](golo_response *r, const char *name, int passed) {
+      r->r.checks.emplace_back(str(name), passed != 0);
+    },
 };
+
+// The same host as a 1.0 build made it: its table ends before add_step (the
+// members past size are there in memory, and must not be called).
+const golo_host_api kHost10 = [] {
+  golo_host_api t = kHost;
+  t.size = offsetof(golo_host_api, add_step);
+  t.abi_minor = 0;
+  return t;
+}();
 
 // One loaded plugin: dlopen, init, trigger, shutdown, dlclose.
 class Loaded {
  public:
-  Loaded(const std::string &path, std::map<std::string, std::string> settings)
-      : handle_(dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+  Loaded(const std::string &path, std::map<std::string, std::string> settings,
+         const golo_host_api *host = &kHost)
+      : handle_(dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)), host_(host) {
     REQUIRE_MESSAGE(handle_ != nullptr, dlerror());
     plugin_.settings = std::move(settings);
     trigger_ = reinterpret_cast<decltype(trigger_)>(
@@ -102,7 +130,7 @@ class Loaded {
         dlsym(handle_, GOLO_SHUTDOWN_SYMBOL));
     name_ = path.substr(path.rfind('/') + 1);
     name_ = name_.substr(0, name_.size() - 3);
-    golo_init_args args{sizeof args, &kHost, &plugin_, name_.c_str()};
+    golo_init_args args{sizeof args, host_, &plugin_, name_.c_str()};
     init_rc_ = init_ ? init_(&args, &state_) : 0;
   }
   ~Loaded() {
@@ -116,8 +144,8 @@ class Loaded {
   const golo_plugin &plugin() const { return plugin_; }
 
   std::pair<int, Response> call(uint32_t user = 0) {
-    golo_context ctx{sizeof ctx,    &kHost, &plugin_, state_,
-                     name_.c_str(), 0,      user,     0};
+    golo_context ctx{sizeof ctx,    host_, &plugin_, state_,
+                     name_.c_str(), 0,     user,     0};
     golo_response resp;
     int rc = trigger_(&ctx, &resp);
     return {rc, resp.r};
@@ -129,6 +157,7 @@ class Loaded {
 
  private:
   void *handle_;
+  const golo_host_api *host_;
   golo_plugin plugin_;
   std::string name_;
   int (*trigger_)(const golo_context *, golo_response *) = nullptr;
@@ -225,6 +254,49 @@ TEST_CASE("sleepy sleeps sleep_ms and stalls call stall_at") {
   CHECK(ms[3] < 40);
   Loaded bad(example("sleepy"), {{"sleep_ms", "-1"}});
   CHECK(bad.init_rc() != 0);
+}
+
+TEST_CASE("journey reports three timed steps and two checks") {
+  Loaded p(example("journey"), {{"work_us", "50"}, {"fail_rate", "0.25"}});
+  REQUIRE(p.init_rc() == 0);
+  int failed = 0;
+  for (int i = 0; i < 8; ++i) {
+    auto [rc, r] = p.call();
+    CHECK(rc == 0);
+    REQUIRE(r.steps.size() == 3);
+    CHECK(r.steps[0].name == "login");
+    CHECK(r.steps[1].name == "browse");
+    CHECK(r.steps[2].name == "checkout");
+    // Each step sleeps its work: at least that long, on the host's clock.
+    CHECK(r.steps[0].ns >= 50'000);
+    CHECK(r.steps[1].ns >= 100'000);
+    CHECK(r.steps[2].ns >= 50'000);
+    CHECK_FALSE(r.steps[0].failed);
+    CHECK_FALSE(r.steps[1].failed);
+    REQUIRE(r.checks.size() == 2);
+    CHECK(r.checks[0] == std::make_pair(std::string("logged in"), true));
+    CHECK(r.checks[1].first == "order confirmed");
+    // A failed checkout fails its check and the iteration, together.
+    CHECK(r.checks[1].second == !r.steps[2].failed);
+    CHECK(r.error == r.steps[2].failed);
+    failed += r.steps[2].failed;
+  }
+  CHECK(failed == 2);  // exactly floor(8 x 0.25), spread evenly
+  Loaded bad(example("journey"), {{"fail_rate", "2"}});
+  CHECK(bad.init_rc() != 0);
+  CHECK(bad.plugin().init_error.find("fail_rate") != std::string::npos);
+}
+
+TEST_CASE("journey on a 1.0 host runs without steps or checks") {
+  Loaded p(example("journey"), {{"work_us", "0"}, {"fail_rate", "0.5"}},
+           &kHost10);
+  REQUIRE(p.init_rc() == 0);
+  auto [rc, r] = p.call();
+  CHECK(rc == 0);
+  CHECK(r.steps.empty());
+  CHECK(r.checks.empty());
+  CHECK_FALSE(r.error);  // checkout 0 passes at 0.5; checkout 1 fails
+  CHECK(p.call().second.error);
 }
 
 TEST_CASE("http_get reports a refused connection as a failed test") {

@@ -29,6 +29,41 @@ agent::Histogram::Sparse read_buckets(
   return out;
 }
 
+// A tag set's steps and checks of an interval (TagSetInterval 20-21).
+void add_step_intervals(const agent::TagSetInterval &set,
+                        golo::TagSetInterval &out) {
+  for (const auto &s : set.steps) {
+    auto *step = out.add_steps();
+    step->set_name(text(s.name));
+    step->set_count(s.count);
+    step->set_errors(s.errors);
+    add_buckets(s.latency, *step->mutable_bucketindex(),
+                *step->mutable_bucketcount());
+  }
+  for (const auto &c : set.checks) {
+    auto *check = out.add_checks();
+    check->set_name(text(c.name));
+    check->set_passes(c.passes);
+    check->set_fails(c.fails);
+  }
+}
+
+void read_step_intervals(const golo::TagSetInterval &wire,
+                         agent::TagSetInterval &set) {
+  for (const auto &s : wire.steps()) {
+    agent::StepInterval step;
+    step.name = s.name();
+    step.errors = s.errors();
+    step.latency = read_buckets(s.bucketindex(), s.bucketcount());
+    // The count is the histogram's, so the two always agree. (An error may
+    // come an interval after its step's count, so errors are not capped.)
+    for (const auto &[index, n] : step.latency) step.count += n;
+    set.steps.push_back(std::move(step));
+  }
+  for (const auto &c : wire.checks())
+    set.checks.push_back({c.name(), c.passes(), c.fails()});
+}
+
 }  // namespace
 
 void to_wire(const agent::Progress &p, golo::Progress &out) {
@@ -56,7 +91,10 @@ void to_wire(const agent::Progress &p, golo::Progress &out) {
     wire->set_missed(set.missed);
     add_buckets(set.latency, *wire->mutable_bucketindex(),
                 *wire->mutable_bucketcount());
+    add_step_intervals(set, *wire);
   }
+  out.set_stepsdropped(p.steps_dropped);
+  out.set_checksdropped(p.checks_dropped);
 }
 
 agent::Progress from_wire(const golo::Progress &p) {
@@ -82,10 +120,13 @@ agent::Progress from_wire(const golo::Progress &p) {
     set.errors = wire.errors();
     set.missed = wire.missed();
     set.latency = read_buckets(wire.bucketindex(), wire.bucketcount());
+    read_step_intervals(wire, set);
     out.tag_sets.push_back(std::move(set));
   }
   std::sort(out.tag_sets.begin(), out.tag_sets.end(),
             [](const auto &a, const auto &b) { return a.key < b.key; });
+  out.steps_dropped = p.stepsdropped();
+  out.checks_dropped = p.checksdropped();
   return out;
 }
 

@@ -2,8 +2,40 @@
 
 #include "golo/agent/results.h"
 #include "golo/agent/utf8.h"
+#include "golo/plugin.h"
 
 namespace golo::wire {
+
+namespace {
+
+void read_steps(const golo::Response &resp, agent::IterationOutcome &out) {
+  std::uint32_t dropped = resp.stepsdropped();
+  for (const auto &s : resp.steps()) {
+    if (s.name().empty() || s.durationnanos() < 0 ||
+        out.steps.size() >= GOLO_MAX_STEPS) {
+      ++dropped;
+      continue;
+    }
+    auto &step = out.steps.add();
+    step.name = agent::utf8_bounded(s.name(), GOLO_MAX_STEP_NAME_BYTES);
+    step.duration_ns = s.durationnanos();
+    step.failed = s.failed();
+  }
+  out.steps_dropped = dropped;
+  dropped = resp.checksdropped();
+  for (const auto &c : resp.checks()) {
+    if (c.name().empty() || out.checks.size() >= GOLO_MAX_STEPS) {
+      ++dropped;
+      continue;
+    }
+    auto &check = out.checks.add();
+    check.name = agent::utf8_bounded(c.name(), GOLO_MAX_STEP_NAME_BYTES);
+    check.passed = c.passed();
+  }
+  out.checks_dropped = dropped;
+}
+
+}  // namespace
 
 void set_output(golo::Response &resp, std::string_view bytes) {
   if (agent::utf8_valid(bytes)) {
@@ -34,6 +66,7 @@ void read_outcome(const grpc::Status &status, const golo::Response &resp,
         agent::utf8_bounded(resp.output(), agent::kMaxErrorTextLen);
   }
   for (const auto &t : resp.tags()) out.tags.add(t.key(), t.value());
+  read_steps(resp, out);
 }
 
 }  // namespace golo::wire

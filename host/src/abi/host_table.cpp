@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include "abi/go_format.h"
@@ -128,6 +129,50 @@ void set_init_error(golo_plugin *self, const char *message) noexcept {
   if (self) self->init_error = bounded(message, GOLO_MAX_TAG_BYTES, scratch);
 }
 
+static_assert(GOLO_MAX_STEP_NAMES == agent::kMaxStepNames,
+              "the header's limit is the recorder's");
+
+// ABI 1.1. A step or check that cannot be counted under its name is
+// dropped, never renamed: counted on the response and logged once.
+void drop(golo_response &r, bool step, const char *why) {
+  ++(step ? r.steps_dropped : r.checks_dropped);
+  r.drop_reason = why;
+}
+
+void add_step(golo_response *r, const char *name, int64_t duration_ns,
+              int failed) noexcept {
+  if (!r) return;
+  if (name == nullptr || *name == '\0')
+    return drop(*r, true, "a step with a NULL or empty name");
+  if (duration_ns < 0) return drop(*r, true, "a step with a negative duration");
+  if (r->steps.size() >= GOLO_MAX_STEPS)
+    return drop(*r, true, "steps past GOLO_MAX_STEPS on one response");
+  std::string scratch;
+  auto &step = r->steps.add();
+  step.name.assign(bounded(name, GOLO_MAX_STEP_NAME_BYTES, scratch));
+  step.duration_ns = duration_ns;
+  step.failed = failed != 0;
+}
+
+int64_t monotonic_ns() noexcept {
+  // steady_clock is CLOCK_MONOTONIC, the clock the executor times with.
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void add_check(golo_response *r, const char *name, int passed) noexcept {
+  if (!r) return;
+  if (name == nullptr || *name == '\0')
+    return drop(*r, false, "a check with a NULL or empty name");
+  if (r->checks.size() >= GOLO_MAX_STEPS)
+    return drop(*r, false, "checks past GOLO_MAX_STEPS on one response");
+  std::string scratch;
+  auto &check = r->checks.add();
+  check.name.assign(bounded(name, GOLO_MAX_STEP_NAME_BYTES, scratch));
+  check.passed = passed != 0;
+}
+
 constexpr golo_host_api kTable = {
     .size = sizeof(golo_host_api),
     .abi_version = GOLO_ABI_VERSION,
@@ -145,6 +190,9 @@ constexpr golo_host_api kTable = {
     .log = log,
     .setting = setting,
     .set_init_error = set_init_error,
+    .add_step = add_step,
+    .monotonic_ns = monotonic_ns,
+    .add_check = add_check,
 };
 
 }  // namespace
@@ -160,6 +208,21 @@ void note_dropped_tags(golo_plugin &plugin, std::uint64_t generation,
       "plugin {} (generation {}): a response had {} tag(s) past the limit of "
       "{}; they were dropped (logged once per job and reload)",
       plugin.job, generation, resp.tags_dropped, GOLO_MAX_TAGS);
+}
+
+void note_dropped_steps(golo_plugin &plugin, std::uint64_t generation,
+                        const golo_response &resp) {
+  if ((resp.steps_dropped == 0 && resp.checks_dropped == 0) ||
+      plugin.steps_drop_logged.exchange(true, std::memory_order_relaxed))
+    return;
+  spdlog::warn(
+      "plugin {} (generation {}): a response dropped {} step(s) and {} "
+      "check(s), the last for {} (at most {} of each per response, names of "
+      "1 to {} bytes, durations >= 0); they are counted in steps_dropped and "
+      "checks_dropped (logged once per job and reload)",
+      plugin.job, generation, resp.steps_dropped, resp.checks_dropped,
+      resp.drop_reason ? resp.drop_reason : "?", GOLO_MAX_STEPS,
+      GOLO_MAX_STEP_NAME_BYTES);
 }
 
 }  // namespace golo::host

@@ -15,6 +15,7 @@ struct golo_plugin {
   std::map<std::string, std::string> settings;  // from NAME.conf
   std::string init_error;                       // set_init_error's message
   std::atomic<bool> tags_drop_logged{false};    // see note_dropped_tags
+  std::atomic<bool> steps_drop_logged{false};   // steps and checks, likewise
 };
 
 namespace golo::host {
@@ -27,5 +28,10 @@ const golo_host_api *host_table();
 // adds too many does not flood the log). Thread-safe.
 void note_dropped_tags(golo_plugin &plugin, std::uint64_t generation,
                        const golo_response &resp);
+
+// The same, once per loaded version, for steps and checks the response
+// dropped (NULL or empty name, negative duration, past GOLO_MAX_STEPS).
+void note_dropped_steps(golo_plugin &plugin, std::uint64_t generation,
+                        const golo_response &resp);
 
 }  // namespace golo::host

@@ -18,6 +18,12 @@ struct golo_response {
   bool output_truncated = false;
   std::uint32_t tags_dropped = 0;  // beyond GOLO_MAX_TAGS
   golo::agent::TagList tags;       // reused across calls without reallocating
+  // ABI 1.1: steps and checks, and those dropped (bad input, past
+  // GOLO_MAX_STEPS), with the latest reason, for the log line.
+  golo::agent::StepList steps;
+  golo::agent::CheckList checks;
+  std::uint32_t steps_dropped = 0, checks_dropped = 0;
+  const char *drop_reason = nullptr;  // a string literal
 
   // What a non-zero return from golo_trigger means, for the caller:
   // "trigger returned 7: target refused the login".
@@ -34,5 +40,9 @@ struct golo_response {
     output_truncated = false;
     tags_dropped = 0;
     tags.clear();
+    steps.clear();
+    checks.clear();
+    steps_dropped = checks_dropped = 0;
+    drop_reason = nullptr;
   }
 };

@@ -53,6 +53,7 @@ int PluginVersion::trigger(golo_response &resp, std::uint64_t iteration,
     rc = trigger_(&ctx, &resp);
   }
   note_dropped_tags(*plugin_, meta_.generation, resp);
+  note_dropped_steps(*plugin_, meta_.generation, resp);
   if (rc != 0 || resp.error)
     counters.errors.fetch_add(1, std::memory_order_relaxed);
   counters.finished.fetch_add(1, std::memory_order_relaxed);

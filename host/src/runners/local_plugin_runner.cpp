@@ -35,6 +35,24 @@ void LocalPluginRunner::run(std::uint32_t user, std::uint64_t iteration,
     out.error_text = agent::utf8_bounded(r.output, agent::kMaxErrorTextLen);
   }
   out.tags.assign(r.tags.begin(), r.tags.end());
+  copy_steps(r, out);
+}
+
+void copy_steps(const golo_response &r, agent::IterationOutcome &out) {
+  // Into the outcome's kept items: no allocation once names have been seen.
+  for (const auto &s : r.steps) {
+    auto &step = out.steps.add();
+    step.name.assign(s.name);
+    step.duration_ns = s.duration_ns;
+    step.failed = s.failed;
+  }
+  for (const auto &c : r.checks) {
+    auto &check = out.checks.add();
+    check.name.assign(c.name);
+    check.passed = c.passed;
+  }
+  out.steps_dropped = r.steps_dropped;
+  out.checks_dropped = r.checks_dropped;
 }
 
 }  // namespace golo::host

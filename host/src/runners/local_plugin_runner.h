@@ -13,6 +13,9 @@
 
 namespace golo::host {
 
+// The response's steps and checks (ABI 1.1) into an iteration's outcome.
+void copy_steps(const golo_response &r, agent::IterationOutcome &out);
+
 class LocalPluginRunner final : public agent::IterationRunner {
  public:
   // `users`: the most users the run has (their indices are below it).

@@ -49,6 +49,7 @@ grpc::Status run_trigger(PluginVersion &version, std::int64_t deadline,
   resp.set_error(r.error);
   wire::set_output(resp, r.output);
   wire::add_tags(*resp.mutable_tags(), r.tags);
+  wire::set_steps(resp, r.steps, r.checks, r.steps_dropped, r.checks_dropped);
   resp.set_durationnanos(
       std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
   resp.set_outputtruncated(r.output_truncated);

@@ -77,7 +77,7 @@ extern "C" {
 /* The ABI a plugin is built for. The host refuses any other major version. */
 #define GOLO_ABI_VERSION 1
 /* Minor revisions only append to golo_host_api; see GOLO_HOST_HAS. */
-#define GOLO_ABI_MINOR 0
+#define GOLO_ABI_MINOR 1
 
 /* The seed's defaults, kept for go-lo compatibility. */
 #define GOLO_DEFAULT_RPC_ADDR "127.0.0.1:9999"
@@ -93,6 +93,21 @@ extern "C" {
 /* Tags beyond this many on one response are dropped; the host logs it once
  * per loaded version of the plugin (per job and reload), with the count. */
 #define GOLO_MAX_TAGS 64
+
+/* Steps and checks (ABI 1.1; see add_step and add_check). */
+/* Longer step and check names are cut to this many bytes (between UTF-8
+ * characters). */
+#define GOLO_MAX_STEP_NAME_BYTES 128
+/* Steps beyond this many on one response are dropped; so are checks beyond
+ * this many. The host counts them (steps_dropped, checks_dropped in the
+ * results) and logs it once per loaded version of the plugin. */
+#define GOLO_MAX_STEPS 64
+/* Distinct step names in one run of a schedule on one host (and, apart,
+ * distinct check names): a step or check under a name past them is dropped,
+ * counted in the same steps_dropped or checks_dropped, and the run's end is
+ * logged with the counts. Names are the unit of a report: use a fixed few
+ * ("login", "GET /cart"), never ids or URLs with ids in them. */
+#define GOLO_MAX_STEP_NAMES 64
 
 /* Opaque handles owned by the host. */
 typedef struct golo_response golo_response; /* the answer being built */
@@ -204,6 +219,66 @@ typedef struct golo_host_api {
    * reports it with the file name when golo_init returns non-zero.
    */
   void (*set_init_error)(golo_plugin *self, const char *message);
+
+  /* ---- ABI 1.1 ---------------------------------------------------------- */
+  /* Test for these with GOLO_HOST_HAS(host, add_step) etc.: a 1.0 host
+   * lacks them (see the plugin guide's example). */
+
+  /*
+   * add_step: records a step, a named and timed part of this iteration that
+   * the plugin measured itself (a request of a user journey: "login",
+   * "browse", "checkout"). Each step name gets its own latency histogram,
+   * count, error count and rate in the results, per tag set, beside the
+   * iteration's; a Job.Trigger response carries its steps (Response.steps).
+   *
+   * name:        NUL-terminated; cut to GOLO_MAX_STEP_NAME_BYTES. NULL or ""
+   *              drops the step (counted in steps_dropped, logged once).
+   * duration_ns: how long the step took, in nanoseconds; measure it with
+   *              monotonic_ns. A negative one drops the step (counted and
+   *              logged once, as above); 0 is a valid duration.
+   * failed:      non-zero counts the step as an error. It does not make the
+   *              iteration an error: set_error does that, so a journey that
+   *              goes on past a failed step still succeeds or fails as the
+   *              plugin says.
+   *
+   * A step may be added any number of times per iteration (a loop over
+   * pages adds "browse" three times: count 3), up to GOLO_MAX_STEPS per
+   * response (past it: dropped, counted, logged once per loaded version),
+   * and under at most GOLO_MAX_STEP_NAMES distinct names per run on a host
+   * (past it: dropped, counted, logged at the run's end). Steps count
+   * whatever golo_trigger returns.
+   *
+   * Ownership: the host copies name before returning. Threading and when:
+   * only from golo_trigger, on the response it was given, from the thread
+   * running that call.
+   */
+  void (*add_step)(golo_response *resp, const char *name, int64_t duration_ns,
+                   int failed);
+
+  /*
+   * monotonic_ns: the host's clock, in nanoseconds from an arbitrary start
+   * (CLOCK_MONOTONIC): the same clock the host times iterations with, so
+   * steps and iterations compare. Use differences only. Safe from any
+   * thread, in init, trigger and shutdown.
+   */
+  int64_t (*monotonic_ns)(void);
+
+  /*
+   * add_check: records the outcome of a check on this iteration's answers
+   * ("status is 200", "cart not empty"), as k6's check() does: counted per
+   * name (passes, fails, pass rate) in the results and the summary. A
+   * failed check does not make the iteration an error by itself; call
+   * set_error too when it should.
+   *
+   * name:   as add_step's (cut to GOLO_MAX_STEP_NAME_BYTES; NULL or ""
+   *         drops the check, counted in checks_dropped and logged once).
+   * passed: non-zero is a pass.
+   *
+   * Limits, ownership, threading and when: as add_step's (up to
+   * GOLO_MAX_STEPS checks per response and GOLO_MAX_STEP_NAMES distinct
+   * check names per run; past either, dropped and counted).
+   */
+  void (*add_check)(golo_response *resp, const char *name, int passed);
 
   /* ---- add new members below this line only, labelled with their minor -- */
 } golo_host_api;
@@ -324,8 +399,8 @@ typedef struct golo_plugin_note {
  * GOLO_PLUGIN(...): put exactly once in a plugin, at file scope. It defines
  * the exported function golo_plugin_magic(), which returns the plugin's
  * golo_plugin_info, and the golo_plugin_note that the host reads from the
- * file before loading it. Give at least one field, as designated initializers in
- * declaration order (flags, name, version), e.g.
+ * file before loading it. Give at least one field, as designated initializers
+ * in declaration order (flags, name, version), e.g.
  *
  *     GOLO_PLUGIN(.name = "checkout", .version = "1.2.0");
  *     GOLO_PLUGIN(.flags = GOLO_PLUGIN_SERIAL, .name = "legacy");
@@ -333,8 +408,9 @@ typedef struct golo_plugin_note {
  */
 #define GOLO_PLUGIN(...)                                                      \
   static const golo_plugin_note golo_note_ GOLO_NOTE_ATTRIBUTES = {           \
-      sizeof(GOLO_NOTE_NAME), 8, GOLO_NOTE_TYPE, GOLO_NOTE_NAME,              \
-      GOLO_ABI_VERSION, GOLO_ABI_MINOR};                                      \
+      sizeof(GOLO_NOTE_NAME), 8,                                              \
+      GOLO_NOTE_TYPE,         GOLO_NOTE_NAME,                                 \
+      GOLO_ABI_VERSION,       GOLO_ABI_MINOR};                                \
   GOLO_EXTERN_C_ GOLO_EXPORT const golo_plugin_info *golo_plugin_magic(void); \
   GOLO_OMITTED_FIELDS_BEGIN_                                                  \
   GOLO_EXTERN_C_ const golo_plugin_info *golo_plugin_magic(void) {            \

@@ -1,6 +1,7 @@
 // The host table as a plugin sees it: bounds, NULLs and formatting.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 
 #include "abi/host_table.h"
@@ -70,4 +71,82 @@ TEST_CASE("settings come from the plugin's own map") {
   CHECK(host_table()->setting(&p, "missing") == nullptr);
   host_table()->set_init_error(&p, "no database");
   CHECK(p.init_error == "no database");
+}
+
+TEST_CASE("ABI 1.1: steps and checks are kept in order, bad ones counted") {
+  const golo_host_api *h = host_table();
+  CHECK(h->abi_minor == 1);
+  REQUIRE(GOLO_HOST_HAS(h, add_step));
+  REQUIRE(GOLO_HOST_HAS(h, monotonic_ns));
+  REQUIRE(GOLO_HOST_HAS(h, add_check));
+  golo_response r;
+  h->add_step(&r, "login", 1500, 0);
+  h->add_step(&r, "pay", 0, 7);  // 0 is a duration; any non-zero fails
+  h->add_check(&r, "status is 200", 1);
+  h->add_check(&r, "cart", 0);
+  REQUIRE(r.steps.size() == 2);
+  CHECK(r.steps[0].name == "login");
+  CHECK(r.steps[0].duration_ns == 1500);
+  CHECK_FALSE(r.steps[0].failed);
+  CHECK(r.steps[1].failed);
+  REQUIRE(r.checks.size() == 2);
+  CHECK(r.checks[0].passed);
+  CHECK_FALSE(r.checks[1].passed);
+  CHECK(r.steps_dropped == 0);
+
+  // Bad input: dropped, counted, the reason kept for the log line.
+  h->add_step(&r, nullptr, 10, 0);
+  h->add_step(&r, "", 10, 0);
+  CHECK(std::string(r.drop_reason) == "a step with a NULL or empty name");
+  h->add_step(&r, "x", -1, 0);
+  CHECK(std::string(r.drop_reason) == "a step with a negative duration");
+  h->add_check(&r, nullptr, 1);
+  h->add_check(&r, "", 1);
+  h->add_step(nullptr, "x", 1, 0);  // no response: nothing, never a crash
+  h->add_check(nullptr, "x", 1);
+  CHECK(r.steps.size() == 2);
+  CHECK(r.checks.size() == 2);
+  CHECK(r.steps_dropped == 3);
+  CHECK(r.checks_dropped == 2);
+
+  // Long names are cut; past GOLO_MAX_STEPS per response, dropped.
+  const std::string long_name(GOLO_MAX_STEP_NAME_BYTES * 2, 'n');
+  for (int i = 0; i < GOLO_MAX_STEPS + 3; ++i) {
+    h->add_step(&r, long_name.c_str(), 1, 0);
+    h->add_check(&r, long_name.c_str(), 1);
+  }
+  CHECK(r.steps.size() == GOLO_MAX_STEPS);
+  CHECK(r.checks.size() == GOLO_MAX_STEPS);
+  CHECK(r.steps_dropped == 3 + 5);
+  CHECK(r.checks_dropped == 2 + 5);
+  CHECK(r.steps.end()[-1].name.size() == GOLO_MAX_STEP_NAME_BYTES);
+
+  // clear() (each call) forgets them all.
+  r.clear();
+  CHECK(r.steps.empty());
+  CHECK(r.checks.empty());
+  CHECK(r.steps_dropped == 0);
+  CHECK(r.drop_reason == nullptr);
+}
+
+TEST_CASE("ABI 1.1: monotonic_ns is the steady clock, never going back") {
+  const golo_host_api *h = host_table();
+  const auto before = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  const int64_t a = h->monotonic_ns();
+  const int64_t b = h->monotonic_ns();
+  CHECK(a >= before);
+  CHECK(b >= a);
+}
+
+TEST_CASE("ABI 1.1: dropped steps are logged once per loaded version") {
+  golo_plugin p;
+  p.job = "journey";
+  golo_response r;
+  golo::host::note_dropped_steps(p, 1, r);  // nothing dropped: no log
+  CHECK_FALSE(p.steps_drop_logged.load());
+  host_table()->add_step(&r, nullptr, 1, 0);
+  golo::host::note_dropped_steps(p, 1, r);
+  CHECK(p.steps_drop_logged.load());
 }

@@ -24,6 +24,9 @@ void set_id(golo_response *, const char *) {}
 void log_fn(const golo_plugin *, int, const char *) {}
 const char *setting(const golo_plugin *, const char *) { return nullptr; }
 void set_init_error(golo_plugin *, const char *) {}
+void add_step(golo_response *, const char *, int64_t, int) {}
+int64_t monotonic_ns() { return 0; }
+void add_check(golo_response *, const char *, int) {}
 
 // A host table with every member filled in.
 golo_host_api full_table() {
@@ -35,14 +38,21 @@ golo_host_api full_table() {
   t.log = log_fn;
   t.setting = setting;
   t.set_init_error = set_init_error;
+  t.add_step = add_step;
+  t.monotonic_ns = monotonic_ns;
+  t.add_check = add_check;
   return t;
 }
 
 }  // namespace
 
 // ABI 1.0 is frozen: a change here breaks every plugin already built.
+// 1.1 appended three members after it.
 #if UINTPTR_MAX == 0xffffffffffffffffu
-static_assert(sizeof(golo_host_api) == 16 + 13 * 8);
+static_assert(sizeof(golo_host_api) == 16 + 16 * 8);
+static_assert(offsetof(golo_host_api, add_step) == 16 + 13 * 8);
+static_assert(offsetof(golo_host_api, monotonic_ns) == 16 + 14 * 8);
+static_assert(offsetof(golo_host_api, add_check) == 16 + 15 * 8);
 static_assert(offsetof(golo_host_api, size) == 0);
 static_assert(offsetof(golo_host_api, abi_version) == 8);
 static_assert(offsetof(golo_host_api, abi_minor) == 12);
@@ -70,6 +80,19 @@ TEST_CASE("GOLO_HOST_HAS sees every member of a full table") {
   CHECK(GOLO_HOST_HAS(&t, set_id));
   CHECK(GOLO_HOST_HAS(&t, log));
   CHECK(GOLO_HOST_HAS(&t, set_init_error));
+  CHECK(GOLO_HOST_HAS(&t, add_step));
+  CHECK(GOLO_HOST_HAS(&t, monotonic_ns));
+  CHECK(GOLO_HOST_HAS(&t, add_check));
+}
+
+TEST_CASE("GOLO_HOST_HAS: a 1.0 host's table has no steps or checks") {
+  golo_host_api t = full_table();
+  t.size = offsetof(golo_host_api, add_step);  // as a 1.0 host built it
+  t.abi_minor = 0;
+  CHECK(GOLO_HOST_HAS(&t, set_init_error));
+  CHECK_FALSE(GOLO_HOST_HAS(&t, add_step));
+  CHECK_FALSE(GOLO_HOST_HAS(&t, monotonic_ns));
+  CHECK_FALSE(GOLO_HOST_HAS(&t, add_check));
 }
 
 TEST_CASE("GOLO_HOST_HAS is false past the size of an older host's table") {

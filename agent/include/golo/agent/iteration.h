@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "golo/agent/steps.h"
+
 namespace golo::agent {
 
 // Tags in order, as (key, value) strings. clear() keeps every string's
@@ -63,12 +65,20 @@ struct IterationOutcome {
   std::string error_text;
   // Response tags in order, which pick the per-tag-set statistics.
   TagList tags;
+  // Steps and checks the iteration reported (ABI 1.1), and how many it
+  // tried to report that were dropped (bad input, or past the limits).
+  StepList steps;
+  CheckList checks;
+  std::uint32_t steps_dropped = 0, checks_dropped = 0;
 
   void clear() {
     failed = false;
     error_flag = false;
     error_text.clear();
     tags.clear();
+    steps.clear();
+    checks.clear();
+    steps_dropped = checks_dropped = 0;
   }
 };
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "golo/agent/histogram.h"
+#include "golo/agent/steps.h"
 
 namespace golo::agent {
 
@@ -62,6 +63,9 @@ struct TagSetStats {
   // whose `latency` is already from the intended (scheduled) start.
   Histogram corrected;
   std::vector<ErrorSample> error_samples;  // up to 5 distinct texts
+  // Per step and check name (ABI 1.1), in the order the names first ran.
+  std::vector<StepStats> steps{};
+  std::vector<CheckStats> checks{};
 
   // The latency from the intended start: `corrected`, or `latency` when
   // there is none (the open model).
@@ -135,6 +139,10 @@ struct RunResults {
   // which case a named set may miss some of that host's iterations.
   std::uint64_t folded_tag_sets = 0;
   bool host_folded_tag_sets = false;
+  // Steps and checks the plugin reported that were not counted: NULL or
+  // empty names, negative durations, past GOLO_MAX_STEPS on one response
+  // or GOLO_MAX_STEP_NAMES names in the run.
+  std::uint64_t steps_dropped = 0, checks_dropped = 0;
 
   double rate() const;                        // iterations per second
   double rate(const TagSetStats &set) const;  // same, for one tag set
@@ -164,6 +172,9 @@ struct TagSetInterval {
   std::uint64_t iterations = 0, errors = 0;
   Histogram::Sparse latency;  // ns counters of the interval
   std::uint64_t missed = 0;   // slots its iterations overran
+  // The interval's steps and checks (counts within it), by name.
+  std::vector<StepInterval> steps{};
+  std::vector<CheckStats> checks{};
 };
 
 // One interval of a run: the total (total.second is its 1-based index) and
@@ -193,6 +204,8 @@ struct Progress {
   // The last interval's latencies from the intended start (closed model;
   // TagSetStats::corrected), so that a lost host's part keeps them.
   Histogram::Sparse interval_corrected;
+  // Cumulative, as RunResults::steps_dropped and checks_dropped.
+  std::uint64_t steps_dropped = 0, checks_dropped = 0;
 };
 
 // Several hosts' latest progress as one: counts and rates add up; the

@@ -99,7 +99,9 @@ class ProgressLog {
   std::uint64_t second_ = 0;
   Progress latest_;
   Histogram latency_;
-  Histogram corrected_;  // from the intended start (closed model)
+  Histogram corrected_;           // from the intended start (closed model)
+  std::vector<StepStats> steps_;  // the intervals' steps and checks, added
+  std::vector<CheckStats> checks_;
   SeriesBuilder series_{SeriesLimits{}, false};  // the total's, bounded
 };
 

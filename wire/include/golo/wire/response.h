@@ -4,11 +4,13 @@
 
 #include <grpcpp/support/status.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "golo/agent/iteration.h"
 #include "golo/golo.pb.h"
+#include "golo/wire/text.h"
 
 namespace golo::wire {
 
@@ -16,10 +18,32 @@ namespace golo::wire {
 // repaired copy, with the exact bytes in outputBytes and outputNotUtf8 set.
 void set_output(golo::Response &resp, std::string_view bytes);
 
+// A plugin's steps and checks (ABI 1.1) into Response fields 13-16; Steps
+// and Checks are ranges of agent::StepOutcome and agent::CheckOutcome.
+template <class Steps, class Checks>
+void set_steps(golo::Response &resp, const Steps &steps, const Checks &checks,
+               std::uint32_t steps_dropped, std::uint32_t checks_dropped) {
+  for (const auto &s : steps) {
+    auto *step = resp.add_steps();
+    assign_text(*step->mutable_name(), s.name);
+    step->set_durationnanos(s.duration_ns);
+    step->set_failed(s.failed);
+  }
+  for (const auto &c : checks) {
+    auto *check = resp.add_checks();
+    assign_text(*check->mutable_name(), c.name);
+    check->set_passed(c.passed);
+  }
+  resp.set_stepsdropped(steps_dropped);
+  resp.set_checksdropped(checks_dropped);
+}
+
 // One Trigger call as an iteration's outcome: a failed call fails the
 // iteration (with deadline_text, when given, for DEADLINE_EXCEEDED); a
 // Response with error set flags it, its output the error's text; the tags
-// pick the iteration's tag set. Texts are any server's: bounded and UTF-8.
+// pick the iteration's tag set, and its steps and checks are held to the
+// limits a local plugin's are (the rest counted as dropped). Texts are any
+// server's: bounded and UTF-8.
 void read_outcome(const grpc::Status &status, const golo::Response &resp,
                   const std::string &deadline_text,
                   agent::IterationOutcome &out);

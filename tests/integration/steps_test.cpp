@@ -1,0 +1,226 @@
+// Steps and checks (ABI 1.1) end to end: plugins/journey through a real
+// golo-host, by `golo run` (summary and JSON), by Job.Trigger (the RPC and
+// `golo trigger`), and through a remote target; a plugin built for ABI 1.0
+// on this 1.1 host; and bad steps and checks counted, logged once, never a
+// crash.
+#include <doctest/doctest.h>
+
+#include <golo/plugin.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "host_process.h"
+
+using namespace golo::test;
+using nlohmann::json;
+
+namespace {
+
+std::string cli() { return golo_cli_binary().string() + " "; }
+
+std::uint64_t u64(const json &j, const char *key) {
+  return j.at(key).get<std::uint64_t>();
+}
+
+// journey with 20 us steps, every 10th checkout failing.
+void install_journey(const fs::path &dir) {
+  install_plugin(example_plugin("journey"), dir, "journey");
+  write_text(dir / "journey.conf", "work_us = 20\nfail_rate = 0.1\n");
+}
+
+fs::path journey_schedule(const TempDir &work) {
+  const auto path = work.path() / "journey.yaml";
+  write_text(path,
+             "job:\n  name: journey\n  users: 2\n  pacing: 2ms\n"
+             "  duration: 1s\n");
+  return path;
+}
+
+// A run's JSON holds journey's three steps, each once per iteration, and
+// its two checks; the failed checkouts are the iterations' errors. Each
+// host's plugin fails floor(its n x 0.1): on h hosts the sum is within h - 1
+// below floor(n x 0.1).
+void check_journey_results(const json &results, std::uint64_t hosts = 1) {
+  const json &total = results.at("total");
+  const auto iterations = u64(total, "iterations");
+  REQUIRE(iterations > 0);
+  CHECK(u64(total, "interrupted") == 0);
+  const json &steps = total.at("steps");
+  REQUIRE(steps.size() == 3);
+  CHECK(steps[0].at("name") == "login");
+  CHECK(steps[1].at("name") == "browse");
+  CHECK(steps[2].at("name") == "checkout");
+  std::uint64_t all_steps = 0;
+  for (const auto &s : steps) {
+    CHECK(u64(s, "count") == iterations);
+    CHECK(u64(s.at("histogram"), "count") == iterations);
+    all_steps += u64(s, "count");
+    // Each step sleeps at least its 20 us (browse 40 us).
+    CHECK(s.at("latency_us").at("min").get<double>() >= 20.0);
+  }
+  CHECK(all_steps == 3 * iterations);
+  CHECK(u64(steps[0], "errors") == 0);
+  CHECK(u64(steps[1], "errors") == 0);
+  // floor(n x 0.1) checkouts fail, each one an errored iteration.
+  const auto failed = u64(steps[2], "errors");
+  CHECK(failed <= iterations / 10);
+  CHECK(failed + hosts - 1 >= iterations / 10);
+  CHECK(u64(total, "errors") == failed);
+  const json &checks = total.at("checks");
+  REQUIRE(checks.size() == 2);
+  CHECK(checks[0].at("name") == "logged in");
+  CHECK(u64(checks[0], "passes") == iterations);
+  CHECK(u64(checks[0], "fails") == 0);
+  CHECK(checks[1].at("name") == "order confirmed");
+  CHECK(u64(checks[1], "passes") == iterations - failed);
+  CHECK(u64(checks[1], "fails") == failed);
+  CHECK(u64(results, "steps_dropped") == 0);
+  CHECK(u64(results, "checks_dropped") == 0);
+  // The tag set (untagged) has them too.
+  REQUIRE(results.at("tag_sets").size() == 1);
+  CHECK(results.at("tag_sets")[0].at("steps") == steps);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "journey: golo run shows its steps and checks, Trigger returns them") {
+  TempDir dir, work;
+  install_journey(dir.path());
+  install_plugin(test_plugin("abi_1_0"), dir.path(), "abi_1_0");
+  HostProcess host(dir.path());
+
+  // golo run: the summary has the steps under the total and a checks
+  // block; the JSON's counts add up.
+  const auto out_file = work.path() / "journey.json";
+  std::string out;
+  REQUIRE_MESSAGE(
+      run_command(cli() + "run --host " + host.address() + " --out " +
+                      out_file.string() + " " + journey_schedule(work).string(),
+                  &out) == 0,
+      out);
+  CHECK(out.find("  > login") != std::string::npos);
+  CHECK(out.find("  > checkout") != std::string::npos);
+  CHECK(out.find("order confirmed") != std::string::npos);
+  check_journey_results(json::parse(read_text(out_file)));
+
+  // Job.Trigger: the response carries the steps in order, and the checks.
+  golo::Response resp;
+  REQUIRE(host.trigger("journey", resp).ok());
+  REQUIRE(resp.steps_size() == 3);
+  CHECK(resp.steps(0).name() == "login");
+  CHECK(resp.steps(1).name() == "browse");
+  CHECK(resp.steps(2).name() == "checkout");
+  for (const auto &s : resp.steps()) CHECK(s.durationnanos() >= 20'000);
+  // The steps ran inside the call the host timed.
+  CHECK(resp.durationnanos() >= resp.steps(0).durationnanos() +
+                                    resp.steps(1).durationnanos() +
+                                    resp.steps(2).durationnanos());
+  REQUIRE(resp.checks_size() == 2);
+  CHECK(resp.checks(0).name() == "logged in");
+  CHECK(resp.checks(0).passed());
+  CHECK(resp.stepsdropped() == 0);
+
+  // golo trigger prints them.
+  std::string text;
+  REQUIRE(run_command(cli() + "trigger journey --host " + host.address(), &text,
+                      false) != 1);
+  INFO(text);
+  const auto printed = json::parse(text);
+  REQUIRE(printed.at("steps").size() == 3);
+  CHECK(printed.at("steps")[2].at("name") == "checkout");
+  CHECK(printed.at("checks")[1].at("name") == "order confirmed");
+  CHECK(printed.at("stepsDropped") == 0);
+
+  // A plugin built for ABI 1.0 loads and runs on this 1.1 host unchanged.
+  golo::Response old;
+  REQUIRE(host.trigger("abi_1_0", old).ok());
+  CHECK(old.output() == "1.0 here");
+  CHECK(tag(old, "abi") == "1.0");
+  CHECK(old.steps_size() == 0);
+  CHECK(old.checks_size() == 0);
+}
+
+TEST_CASE("steps through a remote target, and bad steps counted not fatal") {
+  TempDir dir_a, dir_b, work;
+  install_journey(dir_a.path());
+  install_journey(dir_b.path());
+  install_plugin(test_plugin("steps_misuse"), dir_b.path(), "steps_misuse");
+  HostProcess host_a(dir_a.path()), host_b(dir_b.path());
+
+  // Both hosts run journey: their steps merge exactly into one result.
+  const auto fleet_file = work.path() / "fleet.json";
+  std::string fleet_out;
+  REQUIRE_MESSAGE(run_command(cli() + "run --quiet --host " + host_a.address() +
+                                  " --host " + host_b.address() + " --out " +
+                                  fleet_file.string() + " " +
+                                  journey_schedule(work).string(),
+                              &fleet_out) == 0,
+                  fleet_out);
+  const auto fleet = json::parse(read_text(fleet_file));
+  check_journey_results(fleet, 2);
+  REQUIRE(fleet.at("hosts").size() == 2);
+
+  // Host A runs journey as Job.Trigger RPCs to host B (not its own):
+  // each response's steps become A's iteration's steps.
+  const auto out_file = work.path() / "remote.json";
+  std::string out;
+  REQUIRE_MESSAGE(
+      run_command(cli() + "run --quiet --host " + host_a.address() +
+                      " --remote-target " + host_b.address() + " --out " +
+                      out_file.string() + " " + journey_schedule(work).string(),
+                  &out) == 0,
+      out);
+  check_journey_results(json::parse(read_text(out_file)));
+
+  // steps_misuse: per call 64 steps kept (1 long name cut to 128 bytes, 63
+  // "many"), 5 dropped; 1 check kept, 2 dropped.
+  golo::Response resp;
+  REQUIRE(host_b.trigger("steps_misuse", resp).ok());
+  CHECK(resp.steps_size() == GOLO_MAX_STEPS);
+  CHECK(resp.steps(0).name() == std::string(GOLO_MAX_STEP_NAME_BYTES, 'L'));
+  CHECK(resp.stepsdropped() == 5);
+  CHECK(resp.checks_size() == 1);
+  CHECK(resp.checksdropped() == 2);
+
+  const auto schedule = work.path() / "misuse.yaml";
+  write_text(schedule,
+             "job:\n  name: steps_misuse\n  users: 1\n  pacing: 20ms\n"
+             "  duration: 500ms\n");
+  const auto misuse_file = work.path() / "misuse.json";
+  std::string summary;
+  REQUIRE_MESSAGE(
+      run_command(cli() + "run --host " + host_b.address() + " --out " +
+                      misuse_file.string() + " " + schedule.string(),
+                  &summary) == 0,
+      summary);
+  CHECK(summary.find(" step(s) and ") != std::string::npos);
+  const auto results = json::parse(read_text(misuse_file));
+  const json &total = results.at("total");
+  const auto n = u64(total, "iterations");
+  REQUIRE(n > 0);
+  CHECK(u64(total, "errors") == 0);
+  REQUIRE(total.at("steps").size() == 2);
+  CHECK(u64(total.at("steps")[0], "count") == n);
+  CHECK(u64(total.at("steps")[1], "count") == 63 * n);
+  CHECK(u64(total.at("steps")[1], "errors") == 31 * n);  // i % 2 of 0..62
+  CHECK(u64(results, "steps_dropped") == 5 * n);
+  CHECK(u64(results, "checks_dropped") == 2 * n);
+  REQUIRE(total.at("checks").size() == 1);
+  CHECK(u64(total.at("checks")[0], "passes") == n);
+
+  // Logged once for the loaded version, however many calls dropped some.
+  const std::string log = host_b.log();
+  const std::string line = "plugin steps_misuse (generation";
+  const auto first = log.find(line);
+  REQUIRE(first != std::string::npos);
+  CHECK(log.find(line, first + 1) == std::string::npos);
+  // Each call drops 5 steps, then 2 checks: the line names the last.
+  CHECK_MESSAGE(log.find("dropped 5 step(s) and 2 check(s), the last for a "
+                         "check with a NULL or empty name") !=
+                    std::string::npos,
+                log);
+  // The host still serves.
+  REQUIRE(host_b.trigger("journey", resp).ok());
+}
