@@ -285,15 +285,17 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
   // A selector picks tag sets, so it may name only keys that make them.
   for (std::size_t i = 0; i < s.thresholds.size(); ++i)
     for (const auto &[key, value] : s.thresholds[i].selector)
-      if (std::find(s.tag_keys.begin(), s.tag_keys.end(), key) ==
-          s.tag_keys.end()) {
+      if (key != kStepSelector && key != kCheckSelector &&
+          std::find(s.tag_keys.begin(), s.tag_keys.end(), key) ==
+              s.tag_keys.end()) {
         std::string keys;
         for (const auto &k : s.tag_keys) keys += (keys.empty() ? "" : " ") + k;
         p.fail(threshold_marks[i], "threshold \"" + s.thresholds[i].text +
                                        "\": unknown selector "
                                        "key \"" +
                                        key +
-                                       "\"; a selector takes the job's tags (" +
+                                       "\"; a selector takes step, check or "
+                                       "the job's tags (" +
                                        keys + "; set them with job.tags)");
       }
   return s;

@@ -31,11 +31,12 @@ constexpr MetricName kMetrics[] = {{"p50", Metric::p50},
                                    {"p95_corrected", Metric::p95_corrected},
                                    {"p99_corrected", Metric::p99_corrected},
                                    {"p999_corrected", Metric::p999_corrected},
-                                   {"miss_rate", Metric::miss_rate}};
+                                   {"miss_rate", Metric::miss_rate},
+                                   {"checks", Metric::checks}};
 
 bool is_latency(Metric m) {
   return m != Metric::error_rate && m != Metric::drop_rate &&
-         m != Metric::miss_rate && m != Metric::rate;
+         m != Metric::miss_rate && m != Metric::rate && m != Metric::checks;
 }
 
 // A fraction of what the run was due to start.
@@ -155,7 +156,7 @@ Threshold Threshold::parse(std::string_view text) {
         quoted + ": unknown metric \"" + std::string(name) +
         "\" (metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
         "rate p50_corrected p90_corrected p95_corrected p99_corrected "
-        "p999_corrected miss_rate)");
+        "p999_corrected miss_rate checks)");
   rest = rest.substr(n);
   if (rest.starts_with("{")) {
     // A dropped iteration never ran, so it has no tags to select by.
@@ -164,6 +165,20 @@ Threshold Threshold::parse(std::string_view text) {
                                   ": drop_rate takes no selector (a dropped "
                                   "iteration never ran, so it has no tags)");
     rest = parse_selector(rest, quoted, t.selector);
+    for (const auto &[key, value] : t.selector) {
+      const bool corrected =
+          t.metric >= Metric::p50_corrected && t.metric <= Metric::miss_rate;
+      if (key == kStepSelector && (t.metric == Metric::checks || corrected))
+        throw std::invalid_argument(
+            quoted + ": a step has no " + std::string(name) +
+            " (a step selector takes p50..p999, min, max, mean, error_rate "
+            "and rate)");
+      if (key == kCheckSelector && t.metric != Metric::checks)
+        throw std::invalid_argument(quoted +
+                                    ": a check selector goes with the checks "
+                                    "metric (e.g. checks{check:" +
+                                    value + "} > 99%)");
+    }
   }
   rest = trim(rest);
   if (rest.starts_with("<=")) {
@@ -203,6 +218,52 @@ Threshold Threshold::parse(std::string_view text) {
   }
   return t;
 }
+
+namespace {
+
+// The selector without its step and check keys, and those two's values.
+struct SplitSelector {
+  std::vector<std::pair<std::string, std::string>> tags;
+  const std::string *step = nullptr;
+  const std::string *check = nullptr;
+};
+SplitSelector split(const Threshold &t) {
+  SplitSelector out;
+  for (const auto &kv : t.selector) {
+    if (kv.first == kStepSelector)
+      out.step = &kv.second;
+    else if (kv.first == kCheckSelector)
+      out.check = &kv.second;
+    else
+      out.tags.push_back(kv);
+  }
+  return out;
+}
+
+// A step's statistics as a tag set's, so that every latency metric and
+// error_rate and rate read them the same way.
+TagSetStats as_stats(const StepStats &step) {
+  TagSetStats s;
+  s.iterations = step.count;
+  s.errors = step.errors;
+  s.latency = step.latency;
+  return s;
+}
+
+// passes / (passes + fails) of the named check, or of all; -1 when none ran.
+double pass_rate(const TagSetStats &stats, const std::string *check) {
+  std::uint64_t passes = 0, fails = 0;
+  for (const auto &c : stats.checks)
+    if (!check || c.name == *check) {
+      passes += c.passes;
+      fails += c.fails;
+    }
+  return passes + fails
+             ? static_cast<double>(passes) / static_cast<double>(passes + fails)
+             : -1;
+}
+
+}  // namespace
 
 double metric_value(Metric metric, const RunResults &r) {
   return metric_value(metric, r, r.total);
@@ -247,6 +308,8 @@ double metric_value(Metric metric, const RunResults &r,
           stats.from_intended().value_at_percentile(99.9));
     case Metric::rate:
       return r.rate(stats);
+    case Metric::checks:
+      return std::max(0.0, pass_rate(stats, nullptr));
   }
   return 0;
 }
@@ -256,24 +319,46 @@ std::vector<ThresholdResult> evaluate_thresholds(
   std::vector<ThresholdResult> out;
   for (const auto &t : thresholds) {
     const std::string name = std::string(name_of(t.metric)) + t.selector_text();
+    const SplitSelector sel = split(t);
+    auto none = [&](const std::string &what) {
+      out.push_back({t, 0, true,
+                     "threshold \"" + t.text + "\" crossed: " + what +
+                         (results.find("_other")
+                              ? " among the tag sets kept (the rest are "
+                                "counted together as _other)"
+                              : "")});
+    };
     TagSetStats selected;
-    if (!t.selector.empty()) {
+    if (!sel.tags.empty()) {
       for (const auto &set : results.tag_sets)
-        if (matches(set, t.selector)) selected.merge(set);
+        if (matches(set, sel.tags)) selected.merge(set);
       if (selected.iterations + selected.missed + selected.interrupted == 0) {
-        out.push_back(
-            {t, 0, true,
-             "threshold \"" + t.text + "\" crossed: no iteration had " +
-                 t.selector_text().substr(1, t.selector_text().size() - 2) +
-                 (results.find("_other")
-                      ? " among the tag sets kept (the rest are "
-                        "counted together as _other)"
-                      : "")});
+        std::string tags;
+        for (const auto &[k, v] : sel.tags)
+          tags += (tags.empty() ? "" : ", ") + k + ":" + v;
+        none("no iteration had " + tags);
         continue;
       }
     }
-    const double v = metric_value(
-        t.metric, results, t.selector.empty() ? results.total : selected);
+    const TagSetStats &base = sel.tags.empty() ? results.total : selected;
+    TagSetStats step_stats;
+    if (sel.step) {
+      const StepStats *step = nullptr;
+      for (const auto &s : base.steps)
+        if (s.name == *sel.step) step = &s;
+      if (!step || step->count == 0) {
+        none("no iteration ran step \"" + *sel.step + "\"");
+        continue;
+      }
+      step_stats = as_stats(*step);
+    }
+    if (t.metric == Metric::checks && pass_rate(base, sel.check) < 0) {
+      none(sel.check ? "no iteration ran check \"" + *sel.check + "\""
+                     : std::string("no iteration ran a check"));
+      continue;
+    }
+    double v = metric_value(t.metric, results, sel.step ? step_stats : base);
+    if (t.metric == Metric::checks) v = pass_rate(base, sel.check);
     bool holds = false;
     switch (t.op) {
       case Comparison::less:

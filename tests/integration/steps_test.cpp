@@ -39,8 +39,8 @@ fs::path journey_schedule(const TempDir &work) {
 
 // A run's JSON holds journey's three steps, each once per iteration, and
 // its two checks; the failed checkouts are the iterations' errors. Each
-// host's plugin fails floor(its n x 0.1): on h hosts the sum is within h - 1
-// below floor(n x 0.1).
+// host's plugin fails floor(its n x 0.1) of the checkouts it counts: on h
+// hosts the sum is within h of floor(n x 0.1).
 void check_journey_results(const json &results, std::uint64_t hosts = 1) {
   const json &total = results.at("total");
   const auto iterations = u64(total, "iterations");
@@ -62,10 +62,12 @@ void check_journey_results(const json &results, std::uint64_t hosts = 1) {
   CHECK(all_steps == 3 * iterations);
   CHECK(u64(steps[0], "errors") == 0);
   CHECK(u64(steps[1], "errors") == 0);
-  // floor(n x 0.1) checkouts fail, each one an errored iteration.
+  // floor(n x 0.1) checkouts fail, each one an errored iteration. A
+  // plugin's count goes on from the calls it served before this run (one
+  // Trigger, say), which moves the floor by at most one per host.
   const auto failed = u64(steps[2], "errors");
-  CHECK(failed <= iterations / 10);
-  CHECK(failed + hosts - 1 >= iterations / 10);
+  CHECK(failed <= iterations / 10 + hosts);
+  CHECK(failed + hosts >= iterations / 10);
   CHECK(u64(total, "errors") == failed);
   const json &checks = total.at("checks");
   REQUIRE(checks.size() == 2);

@@ -252,6 +252,79 @@ TEST_CASE("thresholds with selectors: only the tag sets that match") {
         "iteration had status:302");
 }
 
+TEST_CASE("thresholds on steps and checks: step: and check: selectors") {
+  RunResults r;
+  r.duration_s = 10;
+  auto step = [](const char *name, int n, int errors, std::int64_t ns) {
+    StepStats st;
+    st.name = name;
+    st.count = static_cast<std::uint64_t>(n);
+    st.errors = static_cast<std::uint64_t>(errors);
+    for (int i = 0; i < n; ++i) st.latency.record(ns);
+    return st;
+  };
+  auto set = [&](const char *status, int n, std::vector<StepStats> steps,
+                 std::vector<CheckStats> checks) {
+    TagSetStats s;
+    s.tags = {{"status", status}};
+    s.key = tag_set_key(s.tags);
+    for (int i = 0; i < n; ++i) s.add_iteration(10'000'000, false);
+    s.steps = std::move(steps);
+    s.checks = std::move(checks);
+    r.total.merge(s);
+    r.tag_sets.push_back(std::move(s));
+  };
+  set("200", 100,
+      {step("login", 100, 0, 1'000'000), step("checkout", 100, 10, 5'000'000)},
+      {{"status is 200", 100, 0}});
+  set("500", 10, {step("login", 10, 10, 50'000'000)},
+      {{"status is 200", 0, 10}});
+  const auto out = evaluate_thresholds(
+      {Threshold::parse("p99{step:login} < 10ms"),
+       Threshold::parse("p99{step:login, status:200} < 10ms"),
+       Threshold::parse("error_rate{step:checkout} < 5%"),
+       Threshold::parse("rate{step:login} >= 11"),
+       Threshold::parse("checks{check:status is 200} > 99%"),
+       Threshold::parse("checks{status:200} >= 100%"),
+       Threshold::parse("checks > 90%"), Threshold::parse("p99{step:pay} < 1s"),
+       Threshold::parse("checks{check:nope} > 1%")},
+      r);
+  REQUIRE(out.size() == 9);
+  // login: 100 at 1 ms and 10 at 50 ms; p99 of 110 is the 109th: 50 ms.
+  CHECK(out[0].crossed);
+  CHECK(out[0].message ==
+        "threshold \"p99{step:login} < 10ms\" crossed: "
+        "p99{step:login} = 50.0ms");
+  CHECK_FALSE(out[1].crossed);
+  CHECK(out[1].actual == doctest::Approx(1e6).epsilon(0.001));
+  CHECK(out[2].crossed);
+  CHECK(out[2].actual == doctest::Approx(0.1));
+  CHECK_FALSE(out[3].crossed);  // 110 logins in 10 s
+  CHECK(out[3].actual == doctest::Approx(11.0));
+  CHECK(out[4].crossed);
+  CHECK(out[4].message ==
+        "threshold \"checks{check:status is 200} > 99%\" crossed: "
+        "checks{check:status is 200} = 90.91%");
+  CHECK_FALSE(out[5].crossed);
+  CHECK(out[5].actual == 1.0);
+  CHECK_FALSE(out[6].crossed);
+  CHECK(out[7].crossed);
+  CHECK(out[7].message ==
+        "threshold \"p99{step:pay} < 1s\" crossed: no "
+        "iteration ran step \"pay\"");
+  CHECK(out[8].crossed);
+  CHECK(out[8].message ==
+        "threshold \"checks{check:nope} > 1%\" crossed: no "
+        "iteration ran check \"nope\"");
+  CHECK_THROWS_WITH(Threshold::parse("p99_corrected{step:login} < 1s"),
+                    "threshold \"p99_corrected{step:login} < 1s\": a step "
+                    "has no p99_corrected (a step selector takes p50..p999, "
+                    "min, max, mean, error_rate and rate)");
+  CHECK_THROWS_WITH(Threshold::parse("p99{check:ok} < 1s"),
+                    "threshold \"p99{check:ok} < 1s\": a check selector goes "
+                    "with the checks metric (e.g. checks{check:ok} > 99%)");
+}
+
 TEST_CASE("progress: hosts' interval percentiles merge from their histograms") {
   // Host A: 100 iterations at 1 ms; host B: 100 at 10 ms. Over all 200 the
   // median is 1 ms and p95/p99 are 10 ms; the worst host's would say 10 ms

@@ -227,7 +227,7 @@ TEST_CASE("schedule errors: thresholds") {
         "s.yaml:2:14: threshold \"p98 < 1s\": unknown metric \"p98\" "
         "(metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
         "rate p50_corrected p90_corrected p95_corrected p99_corrected "
-        "p999_corrected miss_rate)");
+        "p999_corrected miss_rate checks)");
   CHECK(error_of(job + "thresholds: [\"p99 = 1s\"]") ==
         "s.yaml:2:14: threshold \"p99 = 1s\": expected a comparison (< <= > "
         ">=) after p99");
@@ -304,7 +304,8 @@ TEST_CASE("schedule: a threshold's selector takes only the job's tags") {
                  "thresholds:\n  - \"p99 < 1s\"\n  - \"p95{colour:red} < "
                  "300ms\"\n") ==
         "s.yaml:4:5: threshold \"p95{colour:red} < 300ms\": unknown selector "
-        "key \"colour\"; a selector takes the job's tags (status method url "
+        "key \"colour\"; a selector takes step, check or the job's tags "
+        "(status method url "
         "name group error error_code scenario; set them with job.tags)");
   CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
                  "thresholds: [\"p95{status:200 < 1ms\"]\n") ==

@@ -33,7 +33,8 @@ enum class Metric {
   p95_corrected,
   p99_corrected,
   p999_corrected,
-  miss_rate
+  miss_rate,
+  checks  // passes / (passes + fails) of the plugin's checks, written in %
 };
 
 enum class Comparison { less, less_equal, greater, greater_equal };
@@ -47,7 +48,10 @@ struct Threshold {
   double value = 0;
   // {key:value, ...}: only the iterations whose tag set has every one of
   // these tags; empty: all of them. Keys must be grouping tags of the job
-  // (Schedule::tag_keys), which the schedule's parser checks.
+  // (Schedule::tag_keys), which the schedule's parser checks, or one of
+  // the two that pick a part of the iterations instead: `step:NAME` (that
+  // step's latency, count and errors) and `check:NAME` (that check, for the
+  // `checks` metric).
   std::vector<std::pair<std::string, std::string>> selector;
 
   // Throws std::invalid_argument saying what is wrong.
@@ -55,6 +59,10 @@ struct Threshold {
   // "{status:200, method:GET}", or "" without a selector.
   std::string selector_text() const;
 };
+
+// Selector keys that are not tags (Threshold::selector).
+inline constexpr std::string_view kStepSelector = "step";
+inline constexpr std::string_view kCheckSelector = "check";
 
 struct ThresholdResult {
   Threshold threshold;
