@@ -74,20 +74,4 @@ class Result {
   std::variant<T, HostError> v_;
 };
 
-// Success carries nothing.
-template <>
-class Result<void> {
- public:
-  Result() = default;
-  Result(HostError error)
-      : error_(std::move(error)), failed_(true) {}  // NOLINT
-  bool ok() const { return !failed_; }
-  explicit operator bool() const { return ok(); }
-  const HostError &error() const { return error_; }
-
- private:
-  HostError error_;
-  bool failed_ = false;
-};
-
 }  // namespace golo::host
