@@ -219,10 +219,10 @@ TEST_CASE("steps through a remote target, and bad steps counted not fatal") {
   REQUIRE(first != std::string::npos);
   CHECK(log.find(line, first + 1) == std::string::npos);
   // Each call drops 5 steps, then 2 checks: the line names the last.
-  CHECK_MESSAGE(log.find("dropped 5 step(s) and 2 check(s), the last for a "
-                         "check with a NULL or empty name") !=
-                    std::string::npos,
-                log);
+  CHECK_MESSAGE(
+      log.find("dropped 5 step(s) and 2 check(s), the last for a "
+               "check with a NULL or empty name") != std::string::npos,
+      log);
   // The host still serves.
   REQUIRE(host_b.trigger("journey", resp).ok());
 }
