@@ -327,8 +327,8 @@ TEST_CASE("golo run on two paced hosts: missed and corrected merge exactly") {
   const auto &total = results.at("total");
   const auto iterations = u64(total, "iterations");
   const auto missed = u64(total, "missed");
-  CHECK(iterations ==
-        loaded_job_calls(host_a, "sleepy") + loaded_job_calls(host_b, "sleepy"));
+  CHECK(iterations == loaded_job_calls(host_a, "sleepy") +
+                          loaded_job_calls(host_b, "sleepy"));
   CHECK(missed >= 2 * 99);
   CHECK(missed <= 2 * 102);
   CHECK(iterations + missed <= 600);
