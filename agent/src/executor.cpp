@@ -299,7 +299,7 @@ RunResults run_schedule(const Schedule &schedule,
     throw;
   }
   st->start = Clock::now();
-  st->end = st->start + schedule.duration;
+  st->end = st->start + schedule.length();
   std::stop_callback on_stop(opt.stop, [&st] { request_stop(*st); });
   st->started.store(1);
   detail::futex_wake_all(st->started);

@@ -242,13 +242,25 @@ void TagSetStats::add_error_sample(std::string_view raw, std::uint64_t count) {
 }
 
 void TagSetStats::merge(const TagSetStats &other) {
+  const std::uint64_t mine = iterations;
   iterations += other.iterations;
   errors += other.errors;
   dropped += other.dropped;
   interrupted += other.interrupted;
   missed += other.missed;
+  // The open model keeps no corrected histogram: its latency already is
+  // from the intended start. Where it meets a closed model's (scenarios of
+  // both kinds), it counts there as it is, so that the corrected figures
+  // cover every iteration.
+  const bool mine_open = corrected.count() == 0 && mine != 0;
+  const bool theirs_open =
+      other.corrected.count() == 0 && other.iterations != 0;
+  if (mine_open && other.corrected.count() != 0) corrected = latency;
+  if (theirs_open && corrected.count() != 0)
+    corrected.merge(other.latency);
+  else
+    corrected.merge(other.corrected);
   latency.merge(other.latency);
-  corrected.merge(other.corrected);
   for (const auto &e : other.error_samples) add_error_sample(e.text, e.count);
   merge_steps(steps, other.steps);
   merge_checks(checks, other.checks);

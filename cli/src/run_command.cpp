@@ -107,7 +107,7 @@ int run_command(const RunOptions &opts) {
   // --out values are refused (exit 2) before any host is asked.
   outputs::RunOutputs outs(
       {schedule.job, "", schedule.tag_keys, 0,
-       std::chrono::duration<double>(schedule.duration).count()});
+       std::chrono::duration<double>(schedule.length()).count()});
   if (const std::string e = outs.open(opts.outs); !e.empty()) {
     std::cerr << "golo run: " << e << "\n";
     return 2;
@@ -122,13 +122,24 @@ int run_command(const RunOptions &opts) {
     req.set_sharecount(static_cast<std::uint32_t>(of));
     return req;
   };
-  auto fleet = fleet_for_run(opts.hosts, request_for, opts.allow_partial);
+  // The job: form is one scenario; a scenarios: schedule runs a call per
+  // scenario on every host, all starting at one instant.
+  std::vector<const agent::Schedule *> scenarios;
+  if (schedule.scenarios.empty())
+    scenarios.push_back(&schedule);
+  else
+    for (const auto &one : schedule.scenarios) scenarios.push_back(&one);
+  // The pre-flight names no scenario: each host checks them all at once.
+  auto fleet = fleet_for_run(opts.hosts, request_for, opts.allow_partial,
+                             scenarios.size() > 1);
   if (!fleet) return 1;
   const std::vector<std::string> &hosts = fleet->hosts;
+  const bool together = hosts.size() > 1 || scenarios.size() > 1;
 
-  // A fleet's start is the instant it was given; one host's is when it
-  // says it started.
-  outs.begin(hosts.size(), hosts.size() > 1 ? fleet->start_unix_ms : 0);
+  // Calls that start together start at the instant they were given; one
+  // host's one call when it says it started.
+  outs.begin(hosts.size() * scenarios.size(),
+             together ? fleet->start_unix_ms : 0);
   // Ctrl-C stops the load on every host at once (they see the call
   // cancelled). Installed before any stream starts.
   struct sigaction sa {};
@@ -137,16 +148,20 @@ int run_command(const RunOptions &opts) {
 
   std::vector<std::unique_ptr<HostRun>> runs;
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    auto run = std::make_unique<HostRun>();
-    run->addr = hosts[i];
-    golo::RunRequest req = request_for(i, hosts.size());
-    if (hosts.size() > 1)
-      req.set_startatunixms(fleet->start_unix_ms +
-                            fleet->clock_offsets[i].count());
-    threads.emplace_back([r = run.get(), req] { stream_from(*r, req); });
-    runs.push_back(std::move(run));
-  }
+  // runs[i * scenarios + k]: host i's call for scenario k.
+  for (std::size_t i = 0; i < hosts.size(); ++i)
+    for (const agent::Schedule *scenario : scenarios) {
+      auto run = std::make_unique<HostRun>();
+      run->addr = hosts[i];
+      run->scenario = scenario->scenario;
+      golo::RunRequest req = request_for(i, hosts.size());
+      req.set_scenario(scenario->scenario);
+      if (together)
+        req.set_startatunixms(fleet->start_unix_ms +
+                              fleet->clock_offsets[i].count());
+      threads.emplace_back([r = run.get(), req] { stream_from(*r, req); });
+      runs.push_back(std::move(run));
+    }
 
   const bool tty = isatty(STDERR_FILENO);
   bool interrupted = false;
@@ -163,7 +178,7 @@ int run_command(const RunOptions &opts) {
     const agent::Progress progress = combined(runs);
     if (!opts.quiet && tick % 10 == 0 && progress.elapsed_s > 0) {
       const std::string line = agent::format_progress(
-          progress, std::chrono::duration<double>(schedule.duration).count());
+          progress, std::chrono::duration<double>(schedule.length()).count());
       if (tty)
         std::fprintf(stderr, "\r%s\033[K", line.c_str());
       else
@@ -178,14 +193,19 @@ int run_command(const RunOptions &opts) {
   std::vector<HostPart> parts;
   bool all_complete = true;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto share =
-        hosts.size() > 1 ? schedule.share(i, hosts.size()) : schedule;
+    const agent::Schedule &scenario = *scenarios[i % scenarios.size()];
+    const auto share = hosts.size() > 1
+                           ? scenario.share(i / scenarios.size(), hosts.size())
+                           : scenario;
     parts.push_back(host_part(*runs[i], share.to_json(), interrupted));
     const HostPart &part = parts.back();
     all_complete = all_complete && part.complete;
     if (!part.problem.empty())
-      std::cerr << "golo run: host " << runs[i]->addr << ": " << part.problem
-                << "\n";
+      std::cerr << "golo run: host " << runs[i]->addr
+                << (runs[i]->scenario.empty()
+                        ? std::string()
+                        : " (scenario " + runs[i]->scenario + ")")
+                << ": " << part.problem << "\n";
     if (!part.results) continue;
     if (merged)
       merged->merge(*part.results);
@@ -201,6 +221,8 @@ int run_command(const RunOptions &opts) {
     outs.finish(nlohmann::json::object());
     return 1;
   }
+  // Each call's results describe its own scenario; the run's, all of them.
+  if (!schedule.scenarios.empty()) merged->schedule = schedule.to_json();
   // The series from the hosts' progress, merged second by second: the same
   // intervals as their results', plus those of hosts lost mid-run.
   outs.finish_series(*merged);
@@ -229,7 +251,10 @@ int run_command(const RunOptions &opts) {
             part.results ? part.results->stopped_early || interrupted : false},
            {"ran_s", part.partial ? runs[i]->ran_s : part.measured_s},
            {"measured_s", part.measured_s},
-           {"clock_offset_ms", fleet->clock_offsets[i].count()}});
+           {"clock_offset_ms",
+            fleet->clock_offsets[i / scenarios.size()].count()}});
+      if (!runs[i]->scenario.empty())
+        out["hosts"].back()["scenario"] = runs[i]->scenario;
     }
     for (const auto &[addr, why] : fleet->left_out)
       out["hosts"].push_back({{"address", addr},

@@ -218,9 +218,9 @@ SummaryRow summary_row(const agent::TagSetStats &s, double duration_s) {
 
 }  // namespace
 
-std::string describe_schedule(const json &schedule) {
-  if (!schedule.is_object() || !schedule.contains("job")) return "";
-  const json &job = schedule.at("job");
+namespace {
+
+std::string describe_job(const json &job) {
   std::string out = "job " + job.value("name", std::string("?"));
   const std::string model = job.value("model", std::string());
   if (!model.empty()) out += ", " + model + " model";
@@ -244,7 +244,28 @@ std::string describe_schedule(const json &schedule) {
     out += ", grouped by";
     for (const auto &t : job.at("tags")) out += " " + t.get<std::string>();
   }
+  if (job.contains("start_after_s") && job.at("start_after_s").is_number() &&
+      job.at("start_after_s").get<double>() > 0)
+    out += ", starting after " +
+           seconds_text(job.at("start_after_s").get<double>());
   return out;
+}
+
+}  // namespace
+
+std::string describe_schedule(const json &schedule) {
+  if (!schedule.is_object()) return "";
+  if (schedule.contains("scenarios") && schedule.at("scenarios").is_array()) {
+    std::string out;
+    for (const auto &job : schedule.at("scenarios")) {
+      if (!job.is_object()) continue;
+      out += (out.empty() ? "scenario " : "; scenario ") +
+             job.value("scenario", std::string("?")) + ": " + describe_job(job);
+    }
+    return out;
+  }
+  if (!schedule.contains("job") || !schedule.at("job").is_object()) return "";
+  return describe_job(schedule.at("job"));
 }
 
 ReportModel build_report_model(const std::vector<json> &runs) {
