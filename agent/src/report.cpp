@@ -170,9 +170,10 @@ void print_summary(std::ostream &out, const RunResults &r) {
     if (steps_per_set) add_step_rows(rows, s, r.duration_s);
   }
   rows.emplace_back("total", cells(r.total, r.rate()));
+  add_step_rows(rows, r.total, r.duration_s);
+  // After the total's steps, so that they read as the total's.
   const bool corrected = corrected_differs(r.total);
   if (corrected) rows.emplace_back("corrected", corrected_cells(r.total));
-  add_step_rows(rows, r.total, r.duration_s);
   std::size_t key_width = 7;
   for (const auto &[name, c] : rows)
     key_width = std::max(key_width, name.size() + 2);

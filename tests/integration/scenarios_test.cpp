@@ -137,3 +137,36 @@ TEST_CASE("scenarios: a host without one scenario's job stops the run") {
   CHECK(has(out, "tagged"));
   CHECK(job_calls(a, "noop") == 0);  // no load started on any scenario
 }
+
+TEST_CASE("scenarios: a Run call must name one scenario of the schedule") {
+  TempDir plugins;
+  install_plugin(example_plugin("noop"), plugins.path(), "noop");
+  HostProcess host(plugins.path());
+  const auto call = [&](const std::string &scenario) {
+    auto stub = golo::Runner::NewStub(host.channel());
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(30));
+    golo::RunRequest req;
+    req.set_scheduleyaml(kSchedule);
+    req.set_schedulefile("mix.yaml");
+    req.set_scenario(scenario);
+    auto reader = stub->Run(&ctx, req);
+    golo::RunUpdate update;
+    while (reader->Read(&update)) {
+    }
+    return reader->Finish();
+  };
+  const auto none = call("");
+  CHECK(none.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(none.error_message() ==
+        "mix.yaml: a run of a scenarios: schedule names one (its scenarios: "
+        "browse, buy)");
+  const auto other = call("sell");
+  CHECK(other.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(other.error_message() ==
+        "mix.yaml: no scenario \"sell\" (its scenarios: browse, buy)");
+  // A named one runs alone: browse's 4 users every 50 ms for 1 s.
+  CHECK(call("browse").ok());
+  CHECK(job_calls(host, "noop") == 80);
+}
