@@ -106,7 +106,7 @@ int run_command(const RunOptions &opts) {
   }
   // --out values are refused (exit 2) before any host is asked.
   outputs::RunOutputs outs(
-      {schedule.job, "", schedule.tag_keys, 0,
+      {schedule.job, schedule.tag_keys, 0,
        std::chrono::duration<double>(schedule.length()).count()});
   if (const std::string e = outs.open(opts.outs); !e.empty()) {
     std::cerr << "golo run: " << e << "\n";

@@ -338,6 +338,36 @@ TEST_CASE("golo run --out influxdb: every second's points, live") {
     CHECK(when.find('T') != std::string::npos);
   }
 
+  {  // scenarios: each scenario's sets carry the tag scenario, as it is
+    influx.create("mix");
+    const auto schedule = write_schedule(
+        work,
+        "scenarios:\n"
+        "  a: {job: tagged, users: 2, pacing: 100ms, duration: 1s,\n"
+        "      tags: [status]}\n"
+        "  b: {job: tagged, arrival_rate: 30, max_users: 4, duration: 1s}\n");
+    std::string out;
+    REQUIRE_MESSAGE(run_command(cli() + "run --quiet --host " + host.address() +
+                                    " --out influxdb=" + influx.url() +
+                                    "/mix " + schedule.string(),
+                                &out) == 0,
+                    out);
+    const json q = influx.query(
+        "SELECT sum(\"iterations\") FROM \"golo\" WHERE \"tag_set\" != "
+        "'total' GROUP BY \"scenario\"",
+        "mix");
+    REQUIRE_MESSAGE(q.at("results")[0].contains("series"), q.dump());
+    std::map<std::string, std::uint64_t> by_scenario;
+    for (const auto &s : q.at("results")[0].at("series"))
+      by_scenario[s.at("tags").at("scenario")] =
+          s.at("values")[0][1].get<std::uint64_t>();
+    // a: 2 users x 10 slots; b: 30 arrivals.
+    CHECK(by_scenario ==
+          std::map<std::string, std::uint64_t>{{"a", 20}, {"b", 30}});
+    const json prefixed = influx.query("SHOW TAG KEYS FROM \"golo\"", "mix");
+    CHECK(prefixed.dump().find("tag_scenario") == std::string::npos);
+  }
+
   {  // influxd killed mid-run: the load goes on, points counted lost
     const auto schedule = write_schedule(work, tagged_schedule("4s"));
     const auto results_file = work.path() / "r.json";

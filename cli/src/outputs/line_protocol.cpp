@@ -36,11 +36,11 @@ std::string escape_key(const std::string &s) {
 std::string line_of(const RunInfo &run, const Point &p, std::int64_t unix_ms) {
   std::string line = "golo";
   tag(line, "job", run.job);
-  tag(line, "scenario", run.scenario);
   tag(line, "tag_set", p.tag_set);
+  // A set's tags, scenario among them (scenarios: schedules), as they are.
   for (const auto &[k, v] : p.tags) {
     // The run's own tags win; a set's tag of the same name gets a prefix.
-    const bool clash = k == "job" || k == "scenario" || k == "tag_set";
+    const bool clash = k == "job" || k == "tag_set";
     tag(line, clash ? "tag_" + k : k, v);
   }
   line += " iterations=" + std::to_string(p.iterations) +

@@ -11,7 +11,8 @@ namespace golo::cli::outputs {
 // ' '. Line breaks cannot be escaped in line protocol: they become spaces.
 std::string escape_key(const std::string &s);
 
-// `golo,job=J[,scenario=S],tag_set=T[,TAG=V...] FIELDS UNIX_MS`: tags with
+// `golo,job=J,tag_set=T[,TAG=V...] FIELDS UNIX_MS` (a scenario is one of
+// the set's tags, scenario=NAME): tags with
 // an empty value are left out (line protocol has no empty tag values);
 // integers carry the `i` suffix; the timestamp is the second's end in ms
 // (write with precision=ms).

@@ -19,8 +19,7 @@
 namespace golo::cli::outputs {
 
 struct RunInfo {
-  std::string job;
-  std::string scenario;               // "" when the schedule has none
+  std::string job;                    // every job the run calls, by ','
   std::vector<std::string> tag_keys;  // the schedule's grouping tags
   std::int64_t start_unix_ms = 0;
   double planned_s = 0;  // the schedule's duration
