@@ -135,6 +135,8 @@ json checks_to_json(const std::vector<CheckStats> &checks) {
   return out;
 }
 
+}  // namespace
+
 // Added within golo-results/1: older results have neither.
 void steps_from_json(const json &j, TagSetStats &s) {
   if (j.contains("steps"))
@@ -157,6 +159,8 @@ void steps_from_json(const json &j, TagSetStats &s) {
                           check.at("passes").get<std::uint64_t>(),
                           check.at("fails").get<std::uint64_t>()});
 }
+
+namespace {
 
 json stats_to_json(const TagSetStats &s, double rate, double duration_s) {
   json tags = json::object();

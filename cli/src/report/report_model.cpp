@@ -39,6 +39,7 @@ agent::TagSetStats stats_of(const json &j) {
       s.add_error_sample(e.at("text").get<std::string>(),
                          e.at("count").get<std::uint64_t>());
   s.latency = agent::Histogram::from_json(j.at("histogram"));
+  agent::steps_from_json(j, s);
   return s;
 }
 
@@ -313,6 +314,19 @@ ReportModel build_report_model(const std::vector<json> &runs) {
   m.summary.push_back(summary_row(total, duration_s));
   for (const auto &[key, s] : sets)
     m.summary.push_back(summary_row(s, duration_s));
+  const auto add_steps = [&](const agent::TagSetStats &s,
+                             const std::string &tag_set) {
+    for (const auto &st : s.steps)
+      m.steps.push_back(
+          {tag_set, st.name, st.count, st.errors,
+           duration_s > 0 ? static_cast<double>(st.count) / duration_s : 0,
+           agent::LatencyUs::of(st.latency)});
+  };
+  add_steps(total, "");
+  if (sets.size() > 1)
+    for (const auto &[key, s] : sets) add_steps(s, key);
+  for (const auto &c : total.checks)
+    m.checks.push_back({c.name, c.passes, c.fails});
 
   // The busiest tag sets get charts; the tables have them all.
   std::vector<const agent::TagSetStats *> busiest;

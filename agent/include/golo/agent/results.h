@@ -165,6 +165,11 @@ struct RunResults {
   void cap_tag_sets(std::size_t max = kMaxResultTagSets);
 };
 
+// Reads a results tag set's "steps" and "checks" (golo-results/1, absent in
+// older files) into `into`. Throws std::invalid_argument for a step whose
+// count disagrees with its histogram, nlohmann's errors for a bad shape.
+void steps_from_json(const nlohmann::json &set, TagSetStats &into);
+
 // One tag set's part of one interval.
 struct TagSetInterval {
   std::string key;  // as TagSetStats::key ("_other", "" when untagged)
