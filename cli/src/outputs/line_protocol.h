@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "output.h"
 
@@ -17,5 +18,12 @@ std::string escape_key(const std::string &s);
 // integers carry the `i` suffix; the timestamp is the second's end in ms
 // (write with precision=ms).
 std::string line_of(const RunInfo &run, const Point &p, std::int64_t unix_ms);
+
+// The point's line, then one per step that ran in the second,
+// `golo_step,job=J,tag_set=T[,TAG=V...],step=NAME count=Ni,errors=Ni,
+// p50_us=...,max_us=... UNIX_MS`, and one per check, `golo_check,...,
+// check=NAME passes=Ni,fails=Ni UNIX_MS`.
+std::vector<std::string> lines_of(const RunInfo &run, const Point &p,
+                                  std::int64_t unix_ms);
 
 }  // namespace golo::cli::outputs
