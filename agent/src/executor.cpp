@@ -248,6 +248,21 @@ class Ticker {
   Clock::time_point last_ = st_.start;
 };
 
+DataUse data_use(const Schedule &schedule, const DataFeed &feed,
+                 std::int64_t out_at, Clock::time_point start) {
+  DataUse d{schedule.data ? schedule.data->file : feed.table().file(),
+            std::string(data_mode_name(feed.mode())),
+            feed.table().rows(),
+            feed.rows_used(),
+            0,
+            0};
+  if (out_at != detail::kNotStopped) {
+    d.hosts_out = 1;
+    d.ran_out_s = seconds(Clock::time_point(Clock::duration(out_at)) - start);
+  }
+  return d;
+}
+
 }  // namespace
 
 RunResults run_schedule(const Schedule &schedule,
@@ -255,6 +270,7 @@ RunResults run_schedule(const Schedule &schedule,
                         const RunOptions &opt) {
   if (!runner) throw std::invalid_argument("run_schedule: no iteration runner");
   auto st = std::make_shared<RunState>(schedule, std::move(runner));
+  st->data = opt.data;
   spawn_users(st, opt.stack_size);
   if (schedule.model == Model::open)
     for (std::size_t u = 0; u < st->user_count; ++u)
@@ -319,7 +335,8 @@ RunResults run_schedule(const Schedule &schedule,
   for (;;) {
     const auto wake = std::min(next_tick, st->end);
     if (detail::sleep_until_or_stop(st->stopping, wake)) {
-      stopped_early = true;
+      // Data rows running out is a natural end (RunOptions::data).
+      stopped_early = st->data_out_at.load() == detail::kNotStopped;
       break;
     }
     const auto now = Clock::now();
@@ -330,7 +347,13 @@ RunResults run_schedule(const Schedule &schedule,
     if (now >= st->end) break;
   }
   const auto stopped = Clock::now();
-  results.duration_s = seconds(std::min(stopped, st->end) - st->start);
+  const auto data_out = st->data_out_at.load();
+  results.duration_s =
+      seconds(std::min(data_out == detail::kNotStopped
+                           ? stopped
+                           : Clock::time_point(Clock::duration(data_out)),
+                       st->end) -
+              st->start);
   results.stopped_early = stopped_early;
   // At the natural end, let the scheduler hand out every arrival due before
   // the end first (it returns by itself after the last one): a scheduler
@@ -367,6 +390,8 @@ RunResults run_schedule(const Schedule &schedule,
   results.total.interrupted = interrupted;
   results.steps_dropped = st->recorder.steps_dropped();
   results.checks_dropped = st->recorder.checks_dropped();
+  if (st->data)
+    results.data = data_use(schedule, *st->data, data_out, st->start);
 
   if (st->exited.load() == st->user_count) {
     for (auto t : st->threads) pthread_join(t, nullptr);

@@ -355,6 +355,11 @@ json RunResults::to_json() const {
               {"steps_dropped", steps_dropped},
               {"checks_dropped", checks_dropped}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
+  if (!data.file.empty())
+    out["data"] = {
+        {"file", data.file},           {"mode", data.mode},
+        {"rows", data.rows},           {"rows_used", data.rows_used},
+        {"hosts_out", data.hosts_out}, {"ran_out_s", data.ran_out_s}};
   return out;
 }
 RunResults RunResults::from_json(const json &j) {
@@ -377,6 +382,15 @@ RunResults RunResults::from_json(const json &j) {
     r.start_unix_ms = j.value("start_unix_ms", std::int64_t{0});
     r.steps_dropped = j.value("steps_dropped", std::uint64_t{0});
     r.checks_dropped = j.value("checks_dropped", std::uint64_t{0});
+    if (j.contains("data")) {
+      const auto &d = j.at("data");
+      r.data = {d.at("file").get<std::string>(),
+                d.at("mode").get<std::string>(),
+                d.at("rows").get<std::uint64_t>(),
+                d.at("rows_used").get<std::uint64_t>(),
+                d.at("hosts_out").get<std::uint64_t>(),
+                d.at("ran_out_s").get<double>()};
+    }
     if (j.contains("tag_set_series"))
       for (const auto &t : j.at("tag_set_series")) {
         TagSetSeries set;
@@ -394,6 +408,16 @@ RunResults RunResults::from_json(const json &j) {
   return r;
 }
 
+void DataUse::merge(const DataUse &other) {
+  if (file.empty()) {
+    *this = other;
+    return;
+  }
+  rows_used += other.rows_used;
+  hosts_out += other.hosts_out;
+  ran_out_s = std::max(ran_out_s, other.ran_out_s);
+}
+
 void RunResults::merge(const RunResults &other) {
   if (schedule.is_null()) schedule = other.schedule;
   duration_s = std::max(duration_s, other.duration_s);
@@ -403,6 +427,7 @@ void RunResults::merge(const RunResults &other) {
   host_folded_tag_sets = host_folded_tag_sets || other.host_folded_tag_sets;
   steps_dropped += other.steps_dropped;
   checks_dropped += other.checks_dropped;
+  data.merge(other.data);
   total.merge(other.total);
   for (const auto &s : other.tag_sets) {
     auto it = std::lower_bound(

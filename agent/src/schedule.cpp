@@ -109,6 +109,56 @@ class Parser {
   std::string file_;
 };
 
+// job.data: {file, mode, columns}; the file itself is read by golo run.
+DataSpec parse_data(const Parser &p, const YAML::Node &n) {
+  const auto mark = [](const YAML::Mark &m) {
+    return DataSpec::Mark{m.line + 1, m.column + 1};
+  };
+  if (!n.IsMap())
+    p.fail(n.Mark(),
+           "job.data must be a mapping like {file: users.csv, mode: unique}");
+  auto e = p.entries(n, "job.data", {"file", "mode", "columns"});
+  DataSpec d;
+  d.mark = mark(n.Mark());
+  if (!e.count("file"))
+    p.fail(n.Mark(),
+           "job.data needs a file (CSV with a header row, relative to the "
+           "schedule's directory)");
+  d.file = p.text(e["file"].second, "job.data.file");
+  if (e.count("mode")) {
+    const auto &m = e["mode"].second;
+    const auto name = p.text(m, "job.data.mode");
+    bool known = false;
+    for (auto mode : {DataMode::sequential, DataMode::random, DataMode::unique,
+                      DataMode::per_user})
+      if (name == data_mode_name(mode)) {
+        d.mode = mode;
+        known = true;
+      }
+    if (!known)
+      p.fail(m.Mark(),
+             "job.data.mode must be sequential, random, unique or per_user, "
+             "not \"" +
+                 name + "\"");
+  }
+  if (e.count("columns")) {
+    const auto &list = e["columns"].second;
+    if (!list.IsSequence() || list.size() == 0)
+      p.fail(list.Mark(),
+             "job.data.columns must be a non-empty list of the file's column "
+             "names");
+    for (const auto &item : list) {
+      auto name = p.text(item, "a column name");
+      for (const auto &c : d.columns)
+        if (c == name)
+          p.fail(item.Mark(), "column \"" + name + "\" is listed twice");
+      d.columns.push_back(std::move(name));
+      d.column_marks.push_back(mark(item.Mark()));
+    }
+  }
+  return d;
+}
+
 std::vector<Stage> parse_stages(const Parser &p, const YAML::Node &n,
                                 const std::string &what,
                                 const std::string &target_key,
@@ -191,7 +241,7 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
   auto job = p.entries(job_node, "job",
                        {"name", "users", "duration", "pacing", "think_time",
                         "stages", "arrival_rate", "rate_stages", "max_users",
-                        "graceful_stop", "tags", "iteration_timeout"});
+                        "graceful_stop", "tags", "iteration_timeout", "data"});
   auto key_mark = [&](const char *k) { return job[k].first.Mark(); };
   if (!job.count("name"))
     p.fail(job_node.Mark(), "job needs a name (the plugin to run)");
@@ -269,6 +319,7 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
   if (job.count("iteration_timeout"))
     s.iteration_timeout = p.duration(job["iteration_timeout"].second,
                                      "job.iteration_timeout", false);
+  if (job.count("data")) s.data = parse_data(p, job["data"].second);
   if (job.count("tags")) {
     const auto &list = job["tags"].second;
     if (!list.IsSequence())
@@ -383,6 +434,10 @@ nlohmann::json Schedule::to_json() const {
     job["arrival_rate"] = arrival_rate;
     job["max_users"] = max_users;
   }
+  if (data)
+    job["data"] = {{"file", data->file},
+                   {"mode", data_mode_name(data->mode)},
+                   {"columns", data->columns}};
   nlohmann::json th = nlohmann::json::array();
   for (const auto &t : thresholds) th.push_back(t.text);
   return {
