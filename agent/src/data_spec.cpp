@@ -62,7 +62,8 @@ void check_data(const Schedule &whole, const DataTable &table,
            "job.data: mode per_user gives each user a row of its own: the "
            "run has " +
                std::to_string(users) + " users, " + table.file() + " has " +
-               std::to_string(table.rows()) + " rows");
+               std::to_string(table.rows()) +
+               (table.rows() == 1 ? " row" : " rows"));
   }
 }
 

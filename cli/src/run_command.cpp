@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "data_file.h"
 #include "fleet_start.h"
 #include "golo/agent/report.h"
 #include "golo/agent/results.h"
@@ -104,6 +105,13 @@ int run_command(const RunOptions &opts) {
     std::cerr << "golo run: " << e.what() << "\n";
     return 2;
   }
+  DataFile data;  // job.data's file, read once here and sent to every host
+  if (const std::string e = read_data_file(schedule, opts.schedule_file,
+                                           opts.remote_target, data);
+      !e.empty()) {
+    std::cerr << "golo run: " << e << "\n";
+    return 2;
+  }
   // --out values are refused (exit 2) before any host is asked.
   outputs::RunOutputs outs(
       {schedule.job, "", schedule.tag_keys, 0,
@@ -120,6 +128,10 @@ int run_command(const RunOptions &opts) {
     req.set_remotetarget(opts.remote_target);
     req.set_shareindex(static_cast<std::uint32_t>(i));
     req.set_sharecount(static_cast<std::uint32_t>(of));
+    if (schedule.data) {
+      req.set_datacsv(data.csv);
+      req.set_datafile(data.path);
+    }
     return req;
   };
   auto fleet = fleet_for_run(opts.hosts, request_for, opts.allow_partial);

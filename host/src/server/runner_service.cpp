@@ -15,6 +15,7 @@
 #include "golo/wire/results.h"
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
+#include "runners/run_data.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
 #include "server/grpc_status.h"
@@ -101,8 +102,10 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   const std::string file =
       req->schedulefile().empty() ? "<schedule>" : req->schedulefile();
   agent::Schedule schedule;
+  std::shared_ptr<agent::DataFeed> data;  // the rows of job.data, if any
   try {  // parse() refuses a text over 1 MiB before any parsing
     schedule = agent::Schedule::parse(req->scheduleyaml(), file);
+    const agent::Schedule whole = schedule;
     if (req->sharecount() > 1) {
       if (req->shareindex() >= req->sharecount())
         return to_status(HostError::Code::kInvalidArgument,
@@ -111,6 +114,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                              std::to_string(req->sharecount()));
       schedule = schedule.share(req->shareindex(), req->sharecount());
     }
+    data = data_for_run(whole, *req);
   } catch (const std::exception &e) {
     return to_status(HostError::Code::kInvalidArgument, e.what());
   }
@@ -187,7 +191,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   } else {
     runner = std::make_shared<LocalPluginRunner>(
         registry_, schedule.job,
-        static_cast<std::size_t>(schedule.peak_users()));
+        static_cast<std::size_t>(schedule.peak_users()), data);
     where = "in-process";
   }
 
@@ -228,6 +232,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   agent::RunOptions options;
   options.stop = stop.get_token();
   options.start_at = start_at;
+  options.data = data;
   // An update at 0 s says the load has started (every thread is up), so
   // that a caller can tell a host lost mid-run from one never reached.
   options.on_start = [&] {
