@@ -101,11 +101,10 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                                 grpc::ServerWriter<golo::RunUpdate> *writer) {
   const std::string file =
       req->schedulefile().empty() ? "<schedule>" : req->schedulefile();
-  agent::Schedule schedule;
-  std::shared_ptr<agent::DataFeed> data;  // the rows of job.data, if any
+  agent::Schedule schedule, whole;  // whole: before this host's share
   try {  // parse() refuses a text over 1 MiB before any parsing
     schedule = agent::Schedule::parse(req->scheduleyaml(), file);
-    const agent::Schedule whole = schedule;
+    whole = schedule;
     if (req->sharecount() > 1) {
       if (req->shareindex() >= req->sharecount())
         return to_status(HostError::Code::kInvalidArgument,
@@ -114,7 +113,6 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                              std::to_string(req->sharecount()));
       schedule = schedule.share(req->shareindex(), req->sharecount());
     }
-    data = data_for_run(whole, *req);
   } catch (const std::exception &e) {
     return to_status(HostError::Code::kInvalidArgument, e.what());
   }
@@ -134,6 +132,12 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     if (!resolved) return to_status(resolved.error());
     version = std::move(*resolved);
     if (schedule.job.empty()) schedule.job = version->meta().job;
+  }
+  std::shared_ptr<agent::DataFeed> data;  // the rows of job.data, if any
+  try {
+    data = data_for_run(whole, *req);
+  } catch (const std::exception &e) {
+    return to_status(HostError::Code::kInvalidArgument, e.what());
   }
   std::optional<std::chrono::system_clock::time_point> start_at;
   if (req->startatunixms() != 0) {
