@@ -267,15 +267,34 @@ TEST_CASE("data errors: golo run exits 2 naming the file and line, no load") {
   refused("{file: ids.csv}",
           "data.yaml:6:9: job.data cannot be used with --remote-target",
           "--remote-target 127.0.0.1:1 ");
-  // Over the cap: refused by its size, before parsing.
+  CHECK(job_calls(*fleet.hosts[0], "data_rows") == 0);  // no load so far
+  // At the cap it travels (the host takes requests of up to 18 MiB for
+  // it); one byte over, it is refused by its size, before parsing.
   std::string big = "id\n";
-  big.append(16 * 1024 * 1024 + 1 - big.size(), '1');
+  while (big.size() < 16 * 1024 * 1024) big += "1234567\n";
+  big.resize(16 * 1024 * 1024);
+  big.back() = '\n';
+  write_text(csv, big);
+  {
+    const auto schedule = write_schedule(
+        fleet.work, "  users: 1\n  pacing: 10ms\n  duration: 100ms\n",
+        "{file: ids.csv, mode: random}");
+    std::string out;
+    CHECK_MESSAGE(run_command(cli() + flags + schedule.string(), &out) == 0,
+                  out);
+    // 2,097,151 rows of 8 bytes and a last one cut short.
+    CHECK(out.find("data ids.csv (random): 2097152 rows") != std::string::npos);
+    CHECK(!rows_in(fleet.logs[0]).empty());
+    fleet.clear_logs();
+  }
+  const auto calls = job_calls(*fleet.hosts[0], "data_rows");
+  big += "1";
   write_text(csv, big);
   refused("{file: ids.csv}",
           csv.string() +
               ": the data file is 16777217 bytes; the limit is 16 MiB "
               "(16777216 bytes)");
-  CHECK(job_calls(*fleet.hosts[0], "data_rows") == 0);
+  CHECK(job_calls(*fleet.hosts[0], "data_rows") == calls);
   CHECK(rows_in(fleet.logs[0]).empty());
 }
 
