@@ -31,6 +31,10 @@ std::string_view data_mode_name(DataMode mode) {
   return "?";
 }
 
+std::string data_key(const Schedule &s) {
+  return s.scenario.empty() ? "job.data" : "scenarios." + s.scenario + ".data";
+}
+
 DataShare data_share(const Schedule &whole, std::uint64_t index,
                      std::uint64_t count) {
   DataShare d{index, count, 0, 0};
@@ -52,15 +56,16 @@ void check_data(const Schedule &whole, const DataTable &table,
   for (std::size_t i = 0; i < spec.columns.size(); ++i)
     if (table.column(spec.columns[i]) == DataTable::npos)
       fail(whole, spec.column_marks[i],
-           "job.data.columns: " + table.file() + " has no column \"" +
+           data_key(whole) + ".columns: " + table.file() + " has no column \"" +
                spec.columns[i] + "\" (its columns: " + table.columns_text() +
                ")");
   if (spec.mode == DataMode::per_user) {
     const auto users = data_share(whole, 0, share_count).all_users;
     if (users > table.rows())
       fail(whole, spec.mark,
-           "job.data: mode per_user gives each user a row of its own: the "
-           "run has " +
+           data_key(whole) +
+               ": mode per_user gives each user a row of its own: the "
+               "run has " +
                std::to_string(users) + " users, " + table.file() + " has " +
                std::to_string(table.rows()) +
                (table.rows() == 1 ? " row" : " rows"));

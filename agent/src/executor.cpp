@@ -251,6 +251,7 @@ class Ticker {
 DataUse data_use(const Schedule &schedule, const DataFeed &feed,
                  std::int64_t out_at, Clock::time_point start) {
   DataUse d{schedule.data ? schedule.data->file : feed.table().file(),
+            schedule.scenario,
             std::string(data_mode_name(feed.mode())),
             feed.table().rows(),
             feed.rows_used(),
@@ -315,7 +316,7 @@ RunResults run_schedule(const Schedule &schedule,
     throw;
   }
   st->start = Clock::now();
-  st->end = st->start + schedule.duration;
+  st->end = st->start + schedule.length();
   std::stop_callback on_stop(opt.stop, [&st] { request_stop(*st); });
   st->started.store(1);
   detail::futex_wake_all(st->started);
@@ -391,7 +392,7 @@ RunResults run_schedule(const Schedule &schedule,
   results.steps_dropped = st->recorder.steps_dropped();
   results.checks_dropped = st->recorder.checks_dropped();
   if (st->data)
-    results.data = data_use(schedule, *st->data, data_out, st->start);
+    results.data.push_back(data_use(schedule, *st->data, data_out, st->start));
 
   if (st->exited.load() == st->user_count) {
     for (auto t : st->threads) pthread_join(t, nullptr);

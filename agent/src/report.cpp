@@ -160,12 +160,11 @@ std::string format_progress(const Progress &p, double total_s) {
          format_duration(p.p99_us * 1e3);
 }
 
-// "data users.csv (unique): all 100 rows used after 3.2 s; the run ended
+// "data users.csv (unique): all 100 rows used after 3.2s; the run ended
 // there": never silent about rows running out.
-static void print_data_use(std::ostream &out, const RunResults &r) {
-  const DataUse &d = r.data;
-  if (d.file.empty()) return;
-  out << "data " << d.file << " (" << d.mode << "): ";
+static void print_data_use(std::ostream &out, const DataUse &d) {
+  out << "data " << d.file << " (" << d.mode
+      << (d.scenario.empty() ? "" : ", scenario " + d.scenario) << "): ";
   if (d.mode != "unique") {
     out << d.rows << " rows\n";
   } else if (d.hosts_out == 0) {
@@ -191,9 +190,10 @@ void print_summary(std::ostream &out, const RunResults &r) {
     if (steps_per_set) add_step_rows(rows, s, r.duration_s);
   }
   rows.emplace_back("total", cells(r.total, r.rate()));
+  add_step_rows(rows, r.total, r.duration_s);
+  // After the total's steps, so that they read as the total's.
   const bool corrected = corrected_differs(r.total);
   if (corrected) rows.emplace_back("corrected", corrected_cells(r.total));
-  add_step_rows(rows, r.total, r.duration_s);
   std::size_t key_width = 7;
   for (const auto &[name, c] : rows)
     key_width = std::max(key_width, name.size() + 2);
@@ -212,7 +212,7 @@ void print_summary(std::ostream &out, const RunResults &r) {
     out << "dropped " << r.steps_dropped << " step(s) and " << r.checks_dropped
         << " check(s) the plugin reported (no name, a negative duration, or "
            "past the limits; golo-host logs why)\n";
-  print_data_use(out, r);
+  for (const auto &d : r.data) print_data_use(out, d);
   if (r.stopped_early)
     out << "stopped early after " << format_duration(r.duration_s * 1e9)
         << ": these results hold what ran until then\n";

@@ -135,6 +135,8 @@ json checks_to_json(const std::vector<CheckStats> &checks) {
   return out;
 }
 
+}  // namespace
+
 // Added within golo-results/1: older results have neither.
 void steps_from_json(const json &j, TagSetStats &s) {
   if (j.contains("steps"))
@@ -157,6 +159,8 @@ void steps_from_json(const json &j, TagSetStats &s) {
                           check.at("passes").get<std::uint64_t>(),
                           check.at("fails").get<std::uint64_t>()});
 }
+
+namespace {
 
 json stats_to_json(const TagSetStats &s, double rate, double duration_s) {
   json tags = json::object();
@@ -242,13 +246,25 @@ void TagSetStats::add_error_sample(std::string_view raw, std::uint64_t count) {
 }
 
 void TagSetStats::merge(const TagSetStats &other) {
+  const std::uint64_t mine = iterations;
   iterations += other.iterations;
   errors += other.errors;
   dropped += other.dropped;
   interrupted += other.interrupted;
   missed += other.missed;
+  // The open model keeps no corrected histogram: its latency already is
+  // from the intended start. Where it meets a closed model's (scenarios of
+  // both kinds), it counts there as it is, so that the corrected figures
+  // cover every iteration.
+  const bool mine_open = corrected.count() == 0 && mine != 0;
+  const bool theirs_open =
+      other.corrected.count() == 0 && other.iterations != 0;
+  if (mine_open && other.corrected.count() != 0) corrected = latency;
+  if (theirs_open && corrected.count() != 0)
+    corrected.merge(other.latency);
+  else
+    corrected.merge(other.corrected);
   latency.merge(other.latency);
-  corrected.merge(other.corrected);
   for (const auto &e : other.error_samples) add_error_sample(e.text, e.count);
   merge_steps(steps, other.steps);
   merge_checks(checks, other.checks);
@@ -355,11 +371,18 @@ json RunResults::to_json() const {
               {"steps_dropped", steps_dropped},
               {"checks_dropped", checks_dropped}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
-  if (!data.file.empty())
-    out["data"] = {
-        {"file", data.file},           {"mode", data.mode},
-        {"rows", data.rows},           {"rows_used", data.rows_used},
-        {"hosts_out", data.hosts_out}, {"ran_out_s", data.ran_out_s}};
+  if (!data.empty()) {
+    json list = json::array();
+    for (const auto &d : data)
+      list.push_back({{"file", d.file},
+                      {"scenario", d.scenario},
+                      {"mode", d.mode},
+                      {"rows", d.rows},
+                      {"rows_used", d.rows_used},
+                      {"hosts_out", d.hosts_out},
+                      {"ran_out_s", d.ran_out_s}});
+    out["data"] = list;
+  }
   return out;
 }
 RunResults RunResults::from_json(const json &j) {
@@ -382,15 +405,15 @@ RunResults RunResults::from_json(const json &j) {
     r.start_unix_ms = j.value("start_unix_ms", std::int64_t{0});
     r.steps_dropped = j.value("steps_dropped", std::uint64_t{0});
     r.checks_dropped = j.value("checks_dropped", std::uint64_t{0});
-    if (j.contains("data")) {
-      const auto &d = j.at("data");
-      r.data = {d.at("file").get<std::string>(),
-                d.at("mode").get<std::string>(),
-                d.at("rows").get<std::uint64_t>(),
-                d.at("rows_used").get<std::uint64_t>(),
-                d.at("hosts_out").get<std::uint64_t>(),
-                d.at("ran_out_s").get<double>()};
-    }
+    if (j.contains("data"))
+      for (const auto &d : j.at("data"))
+        r.data.push_back({d.at("file").get<std::string>(),
+                          d.value("scenario", std::string()),
+                          d.at("mode").get<std::string>(),
+                          d.at("rows").get<std::uint64_t>(),
+                          d.at("rows_used").get<std::uint64_t>(),
+                          d.at("hosts_out").get<std::uint64_t>(),
+                          d.at("ran_out_s").get<double>()});
     if (j.contains("tag_set_series"))
       for (const auto &t : j.at("tag_set_series")) {
         TagSetSeries set;
@@ -409,10 +432,6 @@ RunResults RunResults::from_json(const json &j) {
 }
 
 void DataUse::merge(const DataUse &other) {
-  if (file.empty()) {
-    *this = other;
-    return;
-  }
   rows_used += other.rows_used;
   hosts_out += other.hosts_out;
   ran_out_s = std::max(ran_out_s, other.ran_out_s);
@@ -427,7 +446,15 @@ void RunResults::merge(const RunResults &other) {
   host_folded_tag_sets = host_folded_tag_sets || other.host_folded_tag_sets;
   steps_dropped += other.steps_dropped;
   checks_dropped += other.checks_dropped;
-  data.merge(other.data);
+  for (const auto &d : other.data) {
+    auto same = std::find_if(data.begin(), data.end(), [&](const DataUse &x) {
+      return x.file == d.file && x.scenario == d.scenario;
+    });
+    if (same == data.end())
+      data.push_back(d);
+    else
+      same->merge(d);
+  }
   total.merge(other.total);
   for (const auto &s : other.tag_sets) {
     auto it = std::lower_bound(

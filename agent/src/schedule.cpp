@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -110,49 +111,55 @@ class Parser {
 };
 
 // job.data: {file, mode, columns}; the file itself is read by golo run.
-DataSpec parse_data(const Parser &p, const YAML::Node &n) {
+// `what` names the mapping that holds it: "job" or "scenarios.NAME".
+DataSpec parse_data(const Parser &p, const YAML::Node &n,
+                    const std::string &what) {
+  const std::string name = what + ".data";
   const auto mark = [](const YAML::Mark &m) {
     return DataSpec::Mark{m.line + 1, m.column + 1};
   };
   if (!n.IsMap())
     p.fail(n.Mark(),
-           "job.data must be a mapping like {file: users.csv, mode: unique}");
-  auto e = p.entries(n, "job.data", {"file", "mode", "columns"});
+           name + " must be a mapping like {file: users.csv, mode: unique}");
+  auto e = p.entries(n, name, {"file", "mode", "columns"});
   DataSpec d;
   d.mark = mark(n.Mark());
   if (!e.count("file"))
     p.fail(n.Mark(),
-           "job.data needs a file (CSV with a header row, relative to the "
-           "schedule's directory)");
-  d.file = p.text(e["file"].second, "job.data.file");
+           name +
+               " needs a file (CSV with a header row, relative to the "
+               "schedule's directory)");
+  d.file = p.text(e["file"].second, name + ".file");
   if (e.count("mode")) {
     const auto &m = e["mode"].second;
-    const auto name = p.text(m, "job.data.mode");
+    const auto mode_name = p.text(m, name + ".mode");
     bool known = false;
     for (auto mode : {DataMode::sequential, DataMode::random, DataMode::unique,
                       DataMode::per_user})
-      if (name == data_mode_name(mode)) {
+      if (mode_name == data_mode_name(mode)) {
         d.mode = mode;
         known = true;
       }
     if (!known)
       p.fail(m.Mark(),
-             "job.data.mode must be sequential, random, unique or per_user, "
-             "not \"" +
-                 name + "\"");
+             name +
+                 ".mode must be sequential, random, unique or per_user, "
+                 "not \"" +
+                 mode_name + "\"");
   }
   if (e.count("columns")) {
     const auto &list = e["columns"].second;
     if (!list.IsSequence() || list.size() == 0)
       p.fail(list.Mark(),
-             "job.data.columns must be a non-empty list of the file's column "
-             "names");
+             name +
+                 ".columns must be a non-empty list of the file's column "
+                 "names");
     for (const auto &item : list) {
-      auto name = p.text(item, "a column name");
+      auto column = p.text(item, "a column name");
       for (const auto &c : d.columns)
-        if (c == name)
-          p.fail(item.Mark(), "column \"" + name + "\" is listed twice");
-      d.columns.push_back(std::move(name));
+        if (c == column)
+          p.fail(item.Mark(), "column \"" + column + "\" is listed twice");
+      d.columns.push_back(std::move(column));
       d.column_marks.push_back(mark(item.Mark()));
     }
   }
@@ -200,52 +207,35 @@ std::string timeout_text(Nanos timeout) {
          format_duration(static_cast<double>(timeout.count()));
 }
 
-Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
-  if (yaml.size() > kMaxScheduleBytes)
-    throw std::invalid_argument(schedule_too_large(file, yaml.size()));
-  const Parser p{std::string(file)};
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::ParserException &e) {
-    p.fail(e.mark, e.msg);
-  }
-  if (!root.IsDefined() || root.IsNull())
-    p.fail(YAML::Mark::null_mark(), "empty schedule (expected a job: mapping)");
+namespace {
 
-  Schedule s;
-  s.file = file;
-  s.tag_keys = default_tag_keys();
-  auto top = p.entries(root, "the schedule", {"version", "job", "thresholds"});
-  std::vector<YAML::Mark> threshold_marks;
-  if (top.count("version"))
-    s.version = p.text(top["version"].second, "version");
-  if (!top.count("job")) p.fail(root.Mark(), "missing job: mapping");
-  if (top.count("thresholds")) {
-    const auto &list = top["thresholds"].second;
-    if (!list.IsSequence())
-      p.fail(list.Mark(),
-             "thresholds must be a list of strings like \"p99 < 250ms\"");
-    for (const auto &item : list) {
-      threshold_marks.push_back(item.Mark());
-      try {
-        s.thresholds.push_back(Threshold::parse(p.text(item, "a threshold")));
-      } catch (const std::invalid_argument &e) {
-        if (std::string_view(e.what()).starts_with(s.file + ":")) throw;
-        p.fail(item.Mark(), e.what());
-      }
-    }
+// What a job: mapping holds (and each entry of scenarios:, which may name
+// its plugin with job: and start later with start_after), into `s`.
+// `what` is how messages name the mapping: "job" or "scenarios.NAME".
+void parse_job(const Parser &p, const YAML::Node &job_node,
+               const std::string &what, bool in_scenarios, Schedule &s) {
+  std::vector<std::string> allowed = {
+      "name",       "users",         "duration",     "pacing",
+      "think_time", "stages",        "arrival_rate", "rate_stages",
+      "max_users",  "graceful_stop", "tags",         "iteration_timeout"};
+  if (in_scenarios) {
+    allowed.push_back("job");
+    allowed.push_back("start_after");
   }
-
-  const auto &job_node = top["job"].second;
-  auto job = p.entries(job_node, "job",
-                       {"name", "users", "duration", "pacing", "think_time",
-                        "stages", "arrival_rate", "rate_stages", "max_users",
-                        "graceful_stop", "tags", "iteration_timeout", "data"});
+  allowed.push_back("data");
+  auto job = p.entries(job_node, what, allowed);
   auto key_mark = [&](const char *k) { return job[k].first.Mark(); };
-  if (!job.count("name"))
-    p.fail(job_node.Mark(), "job needs a name (the plugin to run)");
-  s.job = p.text(job["name"].second, "job.name");
+  const auto key = [&](const char *k) { return what + "." + k; };
+  if (job.count("job") && job.count("name"))
+    p.fail(key_mark("name"), what +
+                                 " names its plugin twice: job and name are "
+                                 "the same thing; keep job");
+  const char *plugin = job.count("job") ? "job" : "name";
+  if (!job.count(plugin))
+    p.fail(job_node.Mark(),
+           what + (in_scenarios ? " needs a job (the plugin to run)"
+                                : " needs a name (the plugin to run)"));
+  s.job = p.text(job[plugin].second, key(plugin));
 
   const bool closed = job.count("users") || job.count("stages");
   const bool open = job.count("arrival_rate") || job.count("rate_stages");
@@ -255,14 +245,14 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
            "users/stages (closed model)");
   if (!closed && !open)
     p.fail(job_node.Mark(),
-           "job needs users, stages, arrival_rate or rate_stages");
+           what + " needs users, stages, arrival_rate or rate_stages");
   s.model = open ? Model::open : Model::closed;
 
   if (s.model == Model::closed) {
     if (job.count("users"))
-      s.users = p.count(job["users"].second, "job.users", false, kMaxUsers);
+      s.users = p.count(job["users"].second, key("users"), false, kMaxUsers);
     if (job.count("stages"))
-      s.stages = parse_stages(p, job["stages"].second, "job.stages", "users",
+      s.stages = parse_stages(p, job["stages"].second, key("stages"), "users",
                               kMaxUsers);
     for (const char *k : {"max_users"})
       if (job.count(k))
@@ -270,16 +260,16 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
                                 " applies only to the open model (arrival_rate "
                                 "or rate_stages)");
     if (job.count("pacing"))
-      s.pacing = p.duration(job["pacing"].second, "job.pacing", true);
+      s.pacing = p.duration(job["pacing"].second, key("pacing"), true);
     if (job.count("think_time"))
       s.think_time =
-          p.duration(job["think_time"].second, "job.think_time", true);
+          p.duration(job["think_time"].second, key("think_time"), true);
   } else {
     if (job.count("arrival_rate"))
-      s.arrival_rate = p.count(job["arrival_rate"].second, "job.arrival_rate",
+      s.arrival_rate = p.count(job["arrival_rate"].second, key("arrival_rate"),
                                false, kMaxRate);
     if (job.count("rate_stages"))
-      s.stages = parse_stages(p, job["rate_stages"].second, "job.rate_stages",
+      s.stages = parse_stages(p, job["rate_stages"].second, key("rate_stages"),
                               "rate", kMaxRate);
     if (!job.count("max_users"))
       p.fail(
@@ -287,7 +277,7 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
           "an arrival rate needs max_users (the most iterations in flight "
           "at once)");
     s.max_users =
-        p.count(job["max_users"].second, "job.max_users", false, kMaxUsers);
+        p.count(job["max_users"].second, key("max_users"), false, kMaxUsers);
     for (const char *k : {"pacing", "think_time"})
       if (job.count(k))
         p.fail(key_mark(k),
@@ -310,29 +300,140 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
       p.fail(key_mark(open ? "rate_stages" : "stages"),
              "the stages never go above 0");
   } else {
-    if (!job.count("duration")) p.fail(job_node.Mark(), "job needs a duration");
-    s.duration = p.duration(job["duration"].second, "job.duration", false);
+    if (!job.count("duration"))
+      p.fail(job_node.Mark(), what + " needs a duration");
+    s.duration = p.duration(job["duration"].second, key("duration"), false);
   }
+  if (job.count("start_after"))
+    s.start_after =
+        p.duration(job["start_after"].second, key("start_after"), true);
   if (job.count("graceful_stop"))
     s.graceful_stop =
-        p.duration(job["graceful_stop"].second, "job.graceful_stop", true);
+        p.duration(job["graceful_stop"].second, key("graceful_stop"), true);
   if (job.count("iteration_timeout"))
     s.iteration_timeout = p.duration(job["iteration_timeout"].second,
-                                     "job.iteration_timeout", false);
-  if (job.count("data")) s.data = parse_data(p, job["data"].second);
+                                     key("iteration_timeout"), false);
+  if (job.count("data")) s.data = parse_data(p, job["data"].second, what);
   if (job.count("tags")) {
     const auto &list = job["tags"].second;
     if (!list.IsSequence())
-      p.fail(list.Mark(), "job.tags must be a list of tag keys");
+      p.fail(list.Mark(), key("tags") + " must be a list of tag keys");
     s.tag_keys.clear();
     std::set<std::string> seen;
     for (const auto &item : list) {
-      auto key = p.text(item, "a tag key");
-      if (!seen.insert(key).second)
-        p.fail(item.Mark(), "tag key \"" + key + "\" is listed twice");
-      s.tag_keys.push_back(std::move(key));
+      auto tag = p.text(item, "a tag key");
+      if (!seen.insert(tag).second)
+        p.fail(item.Mark(), "tag key \"" + tag + "\" is listed twice");
+      s.tag_keys.push_back(std::move(tag));
     }
   }
+  // A scenario's iterations always group by it: its tag is what tells the
+  // scenarios apart in the results.
+  if (in_scenarios && std::find(s.tag_keys.begin(), s.tag_keys.end(),
+                                kScenarioTag) == s.tag_keys.end())
+    s.tag_keys.emplace_back(kScenarioTag);
+}
+
+// A scenario's name becomes a tag value and a word in messages and files.
+bool plain_name(const std::string &name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (const char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' &&
+        c != '.')
+      return false;
+  return true;
+}
+
+// scenarios: NAME -> job mapping, in file order; the whole run's fields
+// (job names, latest end, every tag key) on `s`.
+void parse_scenarios(const Parser &p, const YAML::Node &node, Schedule &s) {
+  if (!node.IsMap() || node.size() == 0)
+    p.fail(node.Mark(),
+           "scenarios must be a mapping from a scenario name to its job "
+           "(job, users or arrival_rate, duration, ...)");
+  std::set<std::string> seen;
+  for (const auto &kv : node) {
+    if (!kv.first.IsScalar() || !plain_name(kv.first.Scalar()))
+      p.fail(kv.first.Mark(),
+             "a scenario name is 1 to 64 letters, digits, '_', '-' or '.', "
+             "not " +
+                 p.shown(kv.first));
+    const std::string name = kv.first.Scalar();
+    if (!seen.insert(name).second)
+      p.fail(kv.first.Mark(), "duplicate scenario \"" + name + "\"");
+    Schedule one;
+    one.file = s.file;
+    one.version = s.version;
+    one.scenario = name;
+    one.tag_keys = default_tag_keys();
+    parse_job(p, kv.second, "scenarios." + name, true, one);
+    s.scenarios.push_back(std::move(one));
+  }
+  // The run as a whole, for what is said about it before and after.
+  s.tag_keys.clear();
+  s.duration = Nanos(0);
+  std::set<std::string> jobs;
+  for (const auto &one : s.scenarios) {
+    if (jobs.insert(one.job).second)
+      s.job += (s.job.empty() ? "" : ",") + one.job;
+    s.duration = std::max(s.duration, one.length());
+    for (const auto &k : one.tag_keys)
+      if (std::find(s.tag_keys.begin(), s.tag_keys.end(), k) ==
+          s.tag_keys.end())
+        s.tag_keys.push_back(k);
+  }
+}
+
+}  // namespace
+
+Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
+  if (yaml.size() > kMaxScheduleBytes)
+    throw std::invalid_argument(schedule_too_large(file, yaml.size()));
+  const Parser p{std::string(file)};
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException &e) {
+    p.fail(e.mark, e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull())
+    p.fail(YAML::Mark::null_mark(), "empty schedule (expected a job: mapping)");
+
+  Schedule s;
+  s.file = file;
+  s.tag_keys = default_tag_keys();
+  auto top = p.entries(root, "the schedule",
+                       {"version", "job", "scenarios", "thresholds"});
+  std::vector<YAML::Mark> threshold_marks;
+  if (top.count("version"))
+    s.version = p.text(top["version"].second, "version");
+  if (top.count("job") && top.count("scenarios"))
+    p.fail(top["scenarios"].first.Mark(),
+           "a schedule holds job: (one scenario) or scenarios:, not both");
+  if (!top.count("job") && !top.count("scenarios"))
+    p.fail(root.Mark(), "missing job: mapping (or scenarios:)");
+  if (top.count("thresholds")) {
+    const auto &list = top["thresholds"].second;
+    if (!list.IsSequence())
+      p.fail(list.Mark(),
+             "thresholds must be a list of strings like \"p99 < 250ms\"");
+    for (const auto &item : list) {
+      threshold_marks.push_back(item.Mark());
+      try {
+        s.thresholds.push_back(Threshold::parse(p.text(item, "a threshold")));
+      } catch (const std::invalid_argument &e) {
+        if (std::string_view(e.what()).starts_with(s.file + ":")) throw;
+        p.fail(item.Mark(), e.what());
+      }
+    }
+  }
+
+  if (top.count("job"))
+    parse_job(p, top["job"].second, "job", false, s);
+  else
+    parse_scenarios(p, top["scenarios"].second, s);
+  for (auto &one : s.scenarios) one.thresholds = s.thresholds;
+
   // A selector picks tag sets, so it may name only keys that make them.
   for (std::size_t i = 0; i < s.thresholds.size(); ++i)
     for (const auto &[key, value] : s.thresholds[i].selector)
@@ -368,6 +469,7 @@ Schedule Schedule::share(std::uint64_t index, std::uint64_t count) const {
     return v / count + (index < v % count ? 1 : 0);
   };
   Schedule s = *this;
+  for (auto &one : s.scenarios) one = one.share(index, count);
   s.users = split(users);
   s.arrival_rate = split(arrival_rate);
   s.max_users = split(max_users);
@@ -379,7 +481,28 @@ Schedule Schedule::share(std::uint64_t index, std::uint64_t count) const {
   return s;
 }
 
+const Schedule &Schedule::scenario_named(std::string_view name) const {
+  if (scenarios.empty() && name.empty()) return *this;
+  for (const auto &one : scenarios)
+    if (one.scenario == name) return one;
+  std::string names;
+  for (const auto &one : scenarios)
+    names += (names.empty() ? "" : ", ") + one.scenario;
+  if (scenarios.empty())
+    throw std::invalid_argument(file +
+                                ": has no scenarios (it holds job:), "
+                                "so no scenario \"" +
+                                std::string(name) + "\"");
+  throw std::invalid_argument(
+      file + ": " +
+      (name.empty() ? std::string("a run of a scenarios: schedule names one")
+                    : "no scenario \"" + std::string(name) + "\"") +
+      " (its scenarios: " + names + ")");
+}
+
 double Schedule::level_at(Nanos t) const {
+  if (t < start_after) return 0;
+  t -= start_after;
   double level =
       static_cast<double>(model == Model::closed ? users : arrival_rate);
   Nanos start{0};
@@ -403,6 +526,11 @@ std::uint64_t Schedule::peak_rate() const {
 }
 
 std::uint64_t Schedule::peak_users() const {
+  if (!scenarios.empty()) {
+    std::uint64_t sum = 0;
+    for (const auto &one : scenarios) sum += one.peak_users();
+    return sum;
+  }
   if (model == Model::open) return max_users;
   std::uint64_t peak = users;
   for (const auto &st : stages) peak = std::max(peak, st.target);
@@ -411,6 +539,17 @@ std::uint64_t Schedule::peak_users() const {
 
 nlohmann::json Schedule::to_json() const {
   auto secs = [](Nanos d) { return std::chrono::duration<double>(d).count(); };
+  nlohmann::json th = nlohmann::json::array();
+  for (const auto &t : thresholds) th.push_back(t.text);
+  if (!scenarios.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto &one : scenarios) list.push_back(one.to_json()["job"]);
+    return {{"file", file},
+            {"version", version},
+            {"duration_s", secs(duration)},
+            {"scenarios", list},
+            {"thresholds", th}};
+  }
   nlohmann::json stage_list = nlohmann::json::array();
   for (const auto &st : stages)
     stage_list.push_back(
@@ -426,6 +565,10 @@ nlohmann::json Schedule::to_json() const {
                                   : nlohmann::json()},
       {"tags", tag_keys},
       {"stages", stage_list}};
+  if (!scenario.empty()) {
+    job["scenario"] = scenario;
+    job["start_after_s"] = secs(start_after);
+  }
   if (model == Model::closed) {
     job["users"] = users;
     job["pacing_s"] = secs(pacing);
@@ -438,8 +581,6 @@ nlohmann::json Schedule::to_json() const {
     job["data"] = {{"file", data->file},
                    {"mode", data_mode_name(data->mode)},
                    {"columns", data->columns}};
-  nlohmann::json th = nlohmann::json::array();
-  for (const auto &t : thresholds) th.push_back(t.text);
   return {
       {"file", file}, {"version", version}, {"job", job}, {"thresholds", th}};
 }

@@ -15,6 +15,11 @@ Timeline::Timeline(const Schedule &s) {
   double level =
       static_cast<double>(s.model == Model::closed ? s.users : s.arrival_rate);
   double start = 0, arrivals = 0;
+  // start_after: level 0 until then, users wait and no arrival is due.
+  if (s.start_after.count() > 0) {
+    segments_.push_back({0, seconds(s.start_after), 0, 0, 0});
+    start = seconds(s.start_after);
+  }
   auto add = [&](Nanos d, double to) {
     const double len = seconds(d);
     segments_.push_back({start, len, level, to, arrivals});

@@ -21,6 +21,10 @@ void run_one(RunState &st, std::uint32_t user, std::uint64_t iteration,
     out.failed = true;
     out.error_text = "unknown exception from the iteration";
   }
+  // One scenario of several: its name tags every iteration, over any
+  // scenario tag the iteration set itself.
+  if (!st.schedule.scenario.empty())
+    out.tags.set(kScenarioTag, st.schedule.scenario);
 }
 
 // iteration_timeout: the call's own duration decides, from its actual start

@@ -17,8 +17,8 @@ std::string read_data_file(const agent::Schedule &schedule,
   const std::string at = schedule.file + ":" + std::to_string(spec.mark.line) +
                          ":" + std::to_string(spec.mark.column) + ": ";
   if (!remote_target.empty())
-    return at +
-           "job.data cannot be used with --remote-target: each iteration is "
+    return at + agent::data_key(schedule) +
+           " cannot be used with --remote-target: each iteration is "
            "then a Job.Trigger RPC to " +
            remote_target + ", which carries no data";
   // Relative to the schedule, so a schedule and its data move together.
@@ -29,7 +29,7 @@ std::string read_data_file(const agent::Schedule &schedule,
                        .string();
   if (auto error = read_file(out.path, out.csv, agent::kMaxDataBytes + 1);
       !error.empty())
-    return at + "job.data.file: " + error;
+    return at + agent::data_key(schedule) + ".file: " + error;
   if (out.csv.size() > agent::kMaxDataBytes) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(out.path, ec);

@@ -27,7 +27,7 @@ std::optional<Fleet> fleet_for_run(
     const std::vector<std::string> &hosts,
     const std::function<golo::RunRequest(std::size_t, std::size_t)>
         &request_for,
-    bool allow_partial) {
+    bool allow_partial, bool several_calls) {
   std::vector<golo::RunRequest> requests;
   for (std::size_t i = 0; i < hosts.size(); ++i)
     requests.push_back(request_for(i, hosts.size()));
@@ -74,12 +74,13 @@ std::optional<Fleet> fleet_for_run(
                 << " this machine's; its start is shifted to match, but "
                    "times in its own log are off by as much\n";
   }
-  // One host has no one to wait for: it starts as its call arrives.
+  // One host with one call has no one to wait for: it starts as its call
+  // arrives.
+  const bool alone = fleet.hosts.size() == 1 && !several_calls;
   const auto lead =
-      fleet.hosts.size() == 1
-          ? std::chrono::milliseconds(0)
-          : kStartLead +
-                2 * std::chrono::ceil<std::chrono::milliseconds>(slowest);
+      alone ? std::chrono::milliseconds(0)
+            : kStartLead +
+                  2 * std::chrono::ceil<std::chrono::milliseconds>(slowest);
   const auto start = std::chrono::system_clock::now() + lead;
   if (fleet.hosts.size() == 1) fleet.clock_offsets[0] = {};
   fleet.start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -28,12 +28,14 @@ struct Fleet {
 // Runs the pre-flight (request_for(i, n) is host i's share of n) and prints
 // a line per failed host and per host whose clock is off by more than the
 // margin. No fleet (nothing to start) when any host failed without
-// allow_partial, or when every host failed.
+// allow_partial, or when every host failed. One host starts at once unless
+// `several_calls` (it runs a call per scenario): calls that must start
+// together get an instant ahead, as a fleet's hosts do.
 std::optional<Fleet> fleet_for_run(
     const std::vector<std::string> &hosts,
     const std::function<golo::RunRequest(std::size_t, std::size_t)>
         &request_for,
-    bool allow_partial);
+    bool allow_partial, bool several_calls = false);
 
 // Beyond this the hosts' clocks disagree with this machine's enough to
 // mention: the start is corrected for it, a host's own log times are not.

@@ -1,6 +1,7 @@
-// One host's part of `golo run`: its Runner.Run stream, its latest progress,
-// every interval it reported (so that a host lost mid-run still counts what
-// it measured), and at the end its results or why there are none.
+// One host's part of `golo run` (one scenario's, with several): its
+// Runner.Run stream, its latest progress, every interval it reported (so
+// that a host lost mid-run still counts what it measured), and at the end
+// its results or why there are none.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -19,6 +20,7 @@ namespace golo::cli {
 
 struct HostRun {
   std::string addr;
+  std::string scenario;  // the scenario this call runs ("": the job: form)
   grpc::ClientContext ctx;
   std::mutex mutex;  // guards what the stream thread writes below
   agent::ProgressLog log;

@@ -105,17 +105,26 @@ int run_command(const RunOptions &opts) {
     std::cerr << "golo run: " << e.what() << "\n";
     return 2;
   }
-  DataFile data;  // job.data's file, read once here and sent to every host
-  if (const std::string e = read_data_file(schedule, opts.schedule_file,
-                                           opts.remote_target, data);
-      !e.empty()) {
-    std::cerr << "golo run: " << e << "\n";
-    return 2;
-  }
+  // The job: form is one scenario; a scenarios: schedule runs a call per
+  // scenario on every host, all starting at one instant.
+  std::vector<const agent::Schedule *> scenarios;
+  if (schedule.scenarios.empty())
+    scenarios.push_back(&schedule);
+  else
+    for (const auto &one : schedule.scenarios) scenarios.push_back(&one);
+  // Each scenario's data file, read once here and sent to every host.
+  std::vector<DataFile> data(scenarios.size());
+  for (std::size_t k = 0; k < scenarios.size(); ++k)
+    if (const std::string e = read_data_file(*scenarios[k], opts.schedule_file,
+                                             opts.remote_target, data[k]);
+        !e.empty()) {
+      std::cerr << "golo run: " << e << "\n";
+      return 2;
+    }
   // --out values are refused (exit 2) before any host is asked.
   outputs::RunOutputs outs(
-      {schedule.job, "", schedule.tag_keys, 0,
-       std::chrono::duration<double>(schedule.duration).count()});
+      {schedule.job, schedule.tag_keys, 0,
+       std::chrono::duration<double>(schedule.length()).count()});
   if (const std::string e = outs.open(opts.outs); !e.empty()) {
     std::cerr << "golo run: " << e << "\n";
     return 2;
@@ -128,19 +137,25 @@ int run_command(const RunOptions &opts) {
     req.set_remotetarget(opts.remote_target);
     req.set_shareindex(static_cast<std::uint32_t>(i));
     req.set_sharecount(static_cast<std::uint32_t>(of));
-    if (schedule.data) {
-      req.set_datacsv(data.csv);
-      req.set_datafile(data.path);
+    // The job: form's pre-flight checks its data too; a scenarios:
+    // pre-flight names no scenario, and each scenario's call carries its own.
+    if (schedule.scenarios.empty() && schedule.data) {
+      req.set_datacsv(data[0].csv);
+      req.set_datafile(data[0].path);
     }
     return req;
   };
-  auto fleet = fleet_for_run(opts.hosts, request_for, opts.allow_partial);
+  // The pre-flight names no scenario: each host checks them all at once.
+  auto fleet = fleet_for_run(opts.hosts, request_for, opts.allow_partial,
+                             scenarios.size() > 1);
   if (!fleet) return 1;
   const std::vector<std::string> &hosts = fleet->hosts;
+  const bool together = hosts.size() > 1 || scenarios.size() > 1;
 
-  // A fleet's start is the instant it was given; one host's is when it
-  // says it started.
-  outs.begin(hosts.size(), hosts.size() > 1 ? fleet->start_unix_ms : 0);
+  // Calls that start together start at the instant they were given; one
+  // host's one call when it says it started.
+  outs.begin(hosts.size() * scenarios.size(),
+             together ? fleet->start_unix_ms : 0);
   // Ctrl-C stops the load on every host at once (they see the call
   // cancelled). Installed before any stream starts.
   struct sigaction sa {};
@@ -149,16 +164,25 @@ int run_command(const RunOptions &opts) {
 
   std::vector<std::unique_ptr<HostRun>> runs;
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < hosts.size(); ++i) {
-    auto run = std::make_unique<HostRun>();
-    run->addr = hosts[i];
-    golo::RunRequest req = request_for(i, hosts.size());
-    if (hosts.size() > 1)
-      req.set_startatunixms(fleet->start_unix_ms +
-                            fleet->clock_offsets[i].count());
-    threads.emplace_back([r = run.get(), req] { stream_from(*r, req); });
-    runs.push_back(std::move(run));
-  }
+  // runs[i * scenarios + k]: host i's call for scenario k.
+  for (std::size_t i = 0; i < hosts.size(); ++i)
+    for (std::size_t k = 0; k < scenarios.size(); ++k) {
+      const agent::Schedule *scenario = scenarios[k];
+      auto run = std::make_unique<HostRun>();
+      run->addr = hosts[i];
+      run->scenario = scenario->scenario;
+      golo::RunRequest req = request_for(i, hosts.size());
+      req.set_scenario(scenario->scenario);
+      if (scenario->data) {
+        req.set_datacsv(data[k].csv);
+        req.set_datafile(data[k].path);
+      }
+      if (together)
+        req.set_startatunixms(fleet->start_unix_ms +
+                              fleet->clock_offsets[i].count());
+      threads.emplace_back([r = run.get(), req] { stream_from(*r, req); });
+      runs.push_back(std::move(run));
+    }
 
   const bool tty = isatty(STDERR_FILENO);
   bool interrupted = false;
@@ -175,7 +199,7 @@ int run_command(const RunOptions &opts) {
     const agent::Progress progress = combined(runs);
     if (!opts.quiet && tick % 10 == 0 && progress.elapsed_s > 0) {
       const std::string line = agent::format_progress(
-          progress, std::chrono::duration<double>(schedule.duration).count());
+          progress, std::chrono::duration<double>(schedule.length()).count());
       if (tty)
         std::fprintf(stderr, "\r%s\033[K", line.c_str());
       else
@@ -190,14 +214,19 @@ int run_command(const RunOptions &opts) {
   std::vector<HostPart> parts;
   bool all_complete = true;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    const auto share =
-        hosts.size() > 1 ? schedule.share(i, hosts.size()) : schedule;
+    const agent::Schedule &scenario = *scenarios[i % scenarios.size()];
+    const auto share = hosts.size() > 1
+                           ? scenario.share(i / scenarios.size(), hosts.size())
+                           : scenario;
     parts.push_back(host_part(*runs[i], share.to_json(), interrupted));
     const HostPart &part = parts.back();
     all_complete = all_complete && part.complete;
     if (!part.problem.empty())
-      std::cerr << "golo run: host " << runs[i]->addr << ": " << part.problem
-                << "\n";
+      std::cerr << "golo run: host " << runs[i]->addr
+                << (runs[i]->scenario.empty()
+                        ? std::string()
+                        : " (scenario " + runs[i]->scenario + ")")
+                << ": " << part.problem << "\n";
     if (!part.results) continue;
     if (merged)
       merged->merge(*part.results);
@@ -213,6 +242,8 @@ int run_command(const RunOptions &opts) {
     outs.finish(nlohmann::json::object());
     return 1;
   }
+  // Each call's results describe its own scenario; the run's, all of them.
+  if (!schedule.scenarios.empty()) merged->schedule = schedule.to_json();
   // The series from the hosts' progress, merged second by second: the same
   // intervals as their results', plus those of hosts lost mid-run.
   outs.finish_series(*merged);
@@ -241,7 +272,10 @@ int run_command(const RunOptions &opts) {
             part.results ? part.results->stopped_early || interrupted : false},
            {"ran_s", part.partial ? runs[i]->ran_s : part.measured_s},
            {"measured_s", part.measured_s},
-           {"clock_offset_ms", fleet->clock_offsets[i].count()}});
+           {"clock_offset_ms",
+            fleet->clock_offsets[i / scenarios.size()].count()}});
+      if (!runs[i]->scenario.empty())
+        out["hosts"].back()["scenario"] = runs[i]->scenario;
     }
     for (const auto &[addr, why] : fleet->left_out)
       out["hosts"].push_back({{"address", addr},

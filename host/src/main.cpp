@@ -174,9 +174,10 @@ int main(int argc, char **argv) {
             "them",
             grace.count(), registry->describe_busy());
         registry->shutdown_idle();
-        spdlog::info("stopped");
+        spdlog::info("stopped, leaving calls cut short");
         spdlog::shutdown();
-        std::_Exit(0);
+        // Not a clean stop: the supervisor, and so golo-host, exits 1.
+        std::_Exit(1);
       }).detach();
       server.shutdown(grace);
       return;

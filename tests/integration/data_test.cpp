@@ -127,7 +127,8 @@ TEST_CASE("data unique: two hosts use every row once, then the run ends") {
   CHECK(results.at("total").at("iterations") == 301);
   CHECK(results.at("stopped_early") == false);
   CHECK(results.at("duration_s").get<double>() < 30);
-  const json &data = results.at("data");
+  REQUIRE(results.at("data").size() == 1);
+  const json &data = results.at("data")[0];
   CHECK(data.at("file") == "ids.csv");
   CHECK(data.at("mode") == "unique");
   CHECK(data.at("rows") == 301);

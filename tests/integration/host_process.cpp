@@ -322,6 +322,7 @@ NginxProcess::NginxProcess(const NginxTls &tls) {
        << "error_log " << (d / "error.log").string() << " warn;\n"
        << "events { worker_connections 1024; }\n"
        << "http {\n  access_log off;\n"
+       << "  log_format checkout '$status $arg_user';\n"
        << "  client_body_temp_path " << d.string() << "/body;\n"
        << "  proxy_temp_path " << d.string() << "/proxy;\n"
        << "  fastcgi_temp_path " << d.string() << "/fastcgi;\n"
@@ -336,6 +337,14 @@ NginxProcess::NginxProcess(const NginxTls &tls) {
        << "    location = /ok { return 200 \"hello\\n\"; }\n"
        << "    location = /404 { return 404; }\n"
        << "    location = /500 { return 500; }\n"
+       // A scripted shop for plugins/journey: checkout refuses the users
+       // whose name starts with "blocked", and logs every answer.
+       << "    location = /login { return 200 \"welcome\\n\"; }\n"
+       << "    location = /browse { return 200 \"items\\n\"; }\n"
+       << "    location = /checkout {\n      access_log "
+       << (d / "checkout.log").string() << " checkout;\n"
+       << "      if ($arg_user ~ \"^blocked\") { return 402; }\n"
+       << "      return 200 \"confirmed\\n\";\n    }\n"
        << "  }\n}\n";
   write_text(d / "nginx.conf", conf.str());
   pid_ = spawn(

@@ -91,10 +91,13 @@ struct NginxTls {
 class NginxProcess {
  public:
   // Serves /ok (200 "hello\n"), /404 and /500, over https when tls names a
-  // certificate.
+  // certificate; and a shop for plugins/journey: /login, /browse (200) and
+  // /checkout?user=NAME, 402 for a NAME starting "blocked", else 200, each
+  // logged as "STATUS NAME" in checkout_log().
   explicit NginxProcess(const NginxTls &tls = {});
   ~NginxProcess();
   int port() const { return port_; }
+  fs::path checkout_log() const { return dir_.path() / "checkout.log"; }
   std::string url(const std::string &path) const {
     return (https_ ? "https" : "http") + std::string("://127.0.0.1:") +
            std::to_string(port_) + path;

@@ -338,6 +338,79 @@ TEST_CASE("golo run --out influxdb: every second's points, live") {
     CHECK(when.find('T') != std::string::npos);
   }
 
+  {  // scenarios: each scenario's sets carry the tag scenario, as it is
+    influx.create("mix");
+    const auto schedule = write_schedule(
+        work,
+        "scenarios:\n"
+        "  a: {job: tagged, users: 2, pacing: 100ms, duration: 1s,\n"
+        "      tags: [status]}\n"
+        "  b: {job: tagged, arrival_rate: 30, max_users: 4, duration: 1s}\n");
+    std::string out;
+    REQUIRE_MESSAGE(run_command(cli() + "run --quiet --host " + host.address() +
+                                    " --out influxdb=" + influx.url() +
+                                    "/mix " + schedule.string(),
+                                &out) == 0,
+                    out);
+    const json q = influx.query(
+        "SELECT sum(\"iterations\") FROM \"golo\" WHERE \"tag_set\" != "
+        "'total' GROUP BY \"scenario\"",
+        "mix");
+    REQUIRE_MESSAGE(q.at("results")[0].contains("series"), q.dump());
+    std::map<std::string, std::uint64_t> by_scenario;
+    for (const auto &s : q.at("results")[0].at("series"))
+      by_scenario[s.at("tags").at("scenario")] =
+          s.at("values")[0][1].get<std::uint64_t>();
+    // a: 2 users x 10 slots; b: 30 arrivals.
+    CHECK(by_scenario ==
+          std::map<std::string, std::uint64_t>{{"a", 20}, {"b", 30}});
+    const json prefixed = influx.query("SHOW TAG KEYS FROM \"golo\"", "mix");
+    CHECK(prefixed.dump().find("tag_scenario") == std::string::npos);
+  }
+
+  {  // steps and checks: golo_step and golo_check points add up to the JSON
+    influx.create("steps");
+    install_plugin(example_plugin("journey"), plugins.path(), "journey");
+    host.reload();
+    const auto schedule = write_schedule(
+        work, "job: {name: journey, users: 2, pacing: 10ms, duration: 2s}\n");
+    const auto results_file = work.path() / "steps.json";
+    std::string out;
+    REQUIRE_MESSAGE(run_command(cli() + "run --quiet --host " + host.address() +
+                                    " --out " + results_file.string() +
+                                    " --out influxdb=" + influx.url() +
+                                    "/steps " + schedule.string(),
+                                &out) == 0,
+                    out);
+    const json r = json::parse(read_text(results_file));
+    const json steps = influx.query(
+        "SELECT sum(\"count\"), sum(\"errors\") FROM \"golo_step\" WHERE "
+        "\"tag_set\" = 'total' GROUP BY \"step\"",
+        "steps");
+    REQUIRE_MESSAGE(steps.at("results")[0].contains("series"), steps.dump());
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> got, want;
+    for (const auto &s : steps.at("results")[0].at("series"))
+      got[s.at("tags").at("step")] = {
+          s.at("values")[0][1].get<std::uint64_t>(),
+          s.at("values")[0][2].get<std::uint64_t>()};
+    for (const auto &s : r.at("total").at("steps"))
+      want[s.at("name")] = {u64(s, "count"), u64(s, "errors")};
+    CHECK(want.size() == 3);
+    CHECK(got == want);
+    const json checks = influx.query(
+        "SELECT sum(\"passes\"), sum(\"fails\") FROM \"golo_check\" WHERE "
+        "\"tag_set\" = 'total' AND \"check\" = 'order confirmed'",
+        "steps");
+    REQUIRE_MESSAGE(checks.at("results")[0].contains("series"), checks.dump());
+    const auto &row = checks.at("results")[0].at("series")[0].at("values")[0];
+    for (const auto &c : r.at("total").at("checks"))
+      if (c.at("name") == "order confirmed") {
+        CHECK(row[1].get<std::uint64_t>() == u64(c, "passes"));
+        CHECK(row[2].get<std::uint64_t>() == u64(c, "fails"));
+        CHECK(u64(c, "fails") > 0);
+      }
+  }
+
   {  // influxd killed mid-run: the load goes on, points counted lost
     const auto schedule = write_schedule(work, tagged_schedule("4s"));
     const auto results_file = work.path() / "r.json";

@@ -31,7 +31,8 @@ struct RunOutcome {
 // Runner.Run on `host` with the schedule text; gathers the stream.
 RunOutcome run_rpc(const HostProcess &host, const std::string &yaml,
                    const std::string &file = "test.yaml",
-                   const std::string &remote_target = "") {
+                   const std::string &remote_target = "",
+                   bool check_only = false) {
   auto stub = golo::Runner::NewStub(host.channel());
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
@@ -39,6 +40,7 @@ RunOutcome run_rpc(const HostProcess &host, const std::string &yaml,
   req.set_scheduleyaml(yaml);
   req.set_schedulefile(file);
   req.set_remotetarget(remote_target);
+  req.set_checkonly(check_only);
   auto reader = stub->Run(&ctx, req);
   RunOutcome out;
   golo::RunUpdate update;
@@ -798,7 +800,9 @@ TEST_CASE("every example schedule and every schedule in the docs is valid") {
   CHECK(schedules.size() >= 10);
   for (const auto &[name, yaml] : schedules) {
     CAPTURE(name);
-    const auto r = run_rpc(host, yaml, name);
+    // A run names one scenario; a pre-flight naming none checks them all.
+    const bool scenarios = yaml.find("scenarios:") != std::string::npos;
+    const auto r = run_rpc(host, yaml, name, "", scenarios);
     CHECK_MESSAGE(r.status.error_code() == grpc::StatusCode::NOT_FOUND,
                   r.status.error_message());
   }

@@ -68,9 +68,8 @@ void CsvOutput::line(const std::vector<std::string> &cells) {
 
 void CsvOutput::start(const RunInfo &run) {
   run_ = run;
-  std::vector<std::string> head = {"time", "unix_ms", "second", "job"};
-  if (!run_.scenario.empty()) head.push_back("scenario");
-  head.push_back("tag_set");
+  std::vector<std::string> head = {"time", "unix_ms", "second", "job",
+                                   "tag_set"};
   for (const auto &k : run_.tag_keys) {
     // A tag named like a fixed column gets a prefix, so columns stay unique.
     const bool clash = std::find(head.begin(), head.end(), k) != head.end() ||
@@ -85,11 +84,9 @@ void CsvOutput::start(const RunInfo &run) {
 
 void CsvOutput::second(const Second &s) {
   for (const auto &p : s.points) {
-    std::vector<std::string> row = {iso_utc(s.unix_ms),
-                                    std::to_string(s.unix_ms),
-                                    std::to_string(s.second), run_.job};
-    if (!run_.scenario.empty()) row.push_back(run_.scenario);
-    row.push_back(p.tag_set);
+    std::vector<std::string> row = {
+        iso_utc(s.unix_ms), std::to_string(s.unix_ms), std::to_string(s.second),
+        run_.job, p.tag_set};
     for (const auto &k : run_.tag_keys) {
       std::string value;
       for (const auto &[tk, tv] : p.tags)

@@ -131,7 +131,8 @@ void InfluxOutput::start(const RunInfo &run) {
 void InfluxOutput::second(const Second &s) {
   std::vector<std::string> lines;
   lines.reserve(s.points.size());
-  for (const auto &p : s.points) lines.push_back(line_of(run_, p, s.unix_ms));
+  for (const auto &p : s.points)
+    for (auto &l : lines_of(run_, p, s.unix_ms)) lines.push_back(std::move(l));
   {
     std::lock_guard lock(mutex_);
     for (auto &l : lines) {

@@ -33,16 +33,33 @@ std::string escape_key(const std::string &s) {
   return out;
 }
 
-std::string line_of(const RunInfo &run, const Point &p, std::int64_t unix_ms) {
-  std::string line = "golo";
+namespace {
+
+// `MEASUREMENT,job=J,tag_set=T[,TAG=V...]`: the point's series.
+std::string series_of(const char *measurement, const RunInfo &run,
+                      const Point &p) {
+  std::string line = measurement;
   tag(line, "job", run.job);
-  tag(line, "scenario", run.scenario);
   tag(line, "tag_set", p.tag_set);
+  // A set's tags, scenario among them (scenarios: schedules), as they are.
   for (const auto &[k, v] : p.tags) {
     // The run's own tags win; a set's tag of the same name gets a prefix.
-    const bool clash = k == "job" || k == "scenario" || k == "tag_set";
+    const bool clash = k == "job" || k == "tag_set";
     tag(line, clash ? "tag_" + k : k, v);
   }
+  return line;
+}
+
+std::string percentiles(const agent::RowLatency &l) {
+  return "p50_us=" + us(l.p50) + ",p90_us=" + us(l.p90) +
+         ",p95_us=" + us(l.p95) + ",p99_us=" + us(l.p99) +
+         ",max_us=" + us(l.max);
+}
+
+}  // namespace
+
+std::string line_of(const RunInfo &run, const Point &p, std::int64_t unix_ms) {
+  std::string line = series_of("golo", run, p);
   line += " iterations=" + std::to_string(p.iterations) +
           "i,errors=" + std::to_string(p.errors) +
           "i,missed=" + std::to_string(p.missed) + 'i';
@@ -50,10 +67,29 @@ std::string line_of(const RunInfo &run, const Point &p, std::int64_t unix_ms) {
   if (p.total)
     line += ",dropped=" + std::to_string(p.dropped) +
             "i,active_users=" + std::to_string(p.active_users) + 'i';
-  line += ",p50_us=" + us(p.latency.p50) + ",p90_us=" + us(p.latency.p90) +
-          ",p95_us=" + us(p.latency.p95) + ",p99_us=" + us(p.latency.p99) +
-          ",max_us=" + us(p.latency.max) + ' ' + std::to_string(unix_ms);
+  line += ',' + percentiles(p.latency) + ' ' + std::to_string(unix_ms);
   return line;
+}
+
+std::vector<std::string> lines_of(const RunInfo &run, const Point &p,
+                                  std::int64_t unix_ms) {
+  std::vector<std::string> out{line_of(run, p, unix_ms)};
+  if (p.steps.empty() && p.checks.empty()) return out;
+  const std::string when = ' ' + std::to_string(unix_ms);
+  for (const auto &st : p.steps) {
+    std::string line = series_of("golo_step", run, p);
+    tag(line, "step", st.name);
+    out.push_back(line + " count=" + std::to_string(st.count) +
+                  "i,errors=" + std::to_string(st.errors) + "i," +
+                  percentiles(st.latency) + when);
+  }
+  for (const auto &c : p.checks) {
+    std::string line = series_of("golo_check", run, p);
+    tag(line, "check", c.name);
+    out.push_back(line + " passes=" + std::to_string(c.passes) +
+                  "i,fails=" + std::to_string(c.fails) + 'i' + when);
+  }
+  return out;
 }
 
 }  // namespace golo::cli::outputs

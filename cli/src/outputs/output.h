@@ -19,11 +19,17 @@
 namespace golo::cli::outputs {
 
 struct RunInfo {
-  std::string job;
-  std::string scenario;               // "" when the schedule has none
+  std::string job;                    // every job the run calls, by ','
   std::vector<std::string> tag_keys;  // the schedule's grouping tags
   std::int64_t start_unix_ms = 0;
   double planned_s = 0;  // the schedule's duration
+};
+
+// A step's part of a point's second (ABI 1.1's add_step).
+struct StepPoint {
+  std::string name;
+  std::uint64_t count = 0, errors = 0;
+  agent::RowLatency latency;  // ns
 };
 
 // One series' row of one second.
@@ -34,6 +40,9 @@ struct Point {
   std::uint64_t iterations = 0, errors = 0, dropped = 0, active_users = 0;
   agent::RowLatency latency;  // ns
   std::uint64_t missed = 0;   // slots overrun (closed model, pacing)
+  // The steps and checks that ran in this second (none when idle).
+  std::vector<StepPoint> steps{};
+  std::vector<agent::CheckStats> checks{};
 };
 
 // One second of the run: its index (1-based), its end (UTC ms), the total

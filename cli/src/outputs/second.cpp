@@ -16,6 +16,17 @@ Second SecondMaker::of(const agent::Interval &iv, std::int64_t start_unix_ms) {
                       t.active_users,
                       t.quantiles(),
                       t.missed});
+  // The total's steps and checks: every set's, added up by name.
+  std::vector<agent::StepInterval> steps;
+  std::vector<agent::CheckStats> checks;
+  for (const auto &set : iv.sets) {
+    agent::merge_step_intervals(steps, set.steps);
+    agent::merge_checks(checks, set.checks);
+  }
+  for (const auto &st : steps)
+    s.points[0].steps.push_back(
+        {st.name, st.count, st.errors, agent::RowLatency::of(st.latency)});
+  s.points[0].checks = std::move(checks);
   for (const auto &set : iv.sets) known_.try_emplace(set.key, set.tags);
   auto it = iv.sets.begin();  // sorted by key, as known_ is
   for (const auto &[key, tags] : known_) {
@@ -25,6 +36,10 @@ Second SecondMaker::of(const agent::Interval &iv, std::int64_t start_unix_ms) {
       p.errors = it->errors;
       p.missed = it->missed;
       p.latency = agent::RowLatency::of(it->latency);
+      for (const auto &st : it->steps)
+        p.steps.push_back(
+            {st.name, st.count, st.errors, agent::RowLatency::of(st.latency)});
+      p.checks = it->checks;
       ++it;
     }
     s.points.push_back(std::move(p));

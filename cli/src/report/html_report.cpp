@@ -1,5 +1,6 @@
 #include "report/html_report.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -177,6 +178,55 @@ void summary_section(std::string &h, const ReportModel &m) {
   h += "</section>\n";
 }
 
+// Steps and checks (ABI 1.1), when the plugin reported any.
+void steps_section(std::string &h, const ReportModel &m) {
+  if (m.steps.empty() && m.checks.empty()) return;
+  h += "<section id=\"steps\"><h2>Steps and checks</h2>\n";
+  if (!m.steps.empty()) {
+    h += "<div class=\"wide\"><table class=\"steps\"><tr><th>tag set</th>"
+         "<th>step</th><th>count</th><th>errors</th><th>error %</th>"
+         "<th>per s</th>";
+    double slowest = 0;
+    for (const auto &s : m.steps) slowest = std::max(slowest, s.latency.max);
+    const LatencyUnit ms = unit_for(slowest);
+    for (const char *name : {"p50", "p90", "p95", "p99", "max"})
+      h += std::string("<th>") + name + " " + ms.name + "</th>";
+    h += "</tr>\n";
+    for (const auto &s : m.steps) {
+      h += "<tr>";
+      h += s.tag_set.empty() ? "<td><strong>all</strong></td>"
+                             : tag_set_cell(s.tag_set);
+      h += "<td class=\"tag\">" + html_escape(s.name) + "</td>";
+      const double error_pct = s.count ? 100.0 * static_cast<double>(s.errors) /
+                                             static_cast<double>(s.count)
+                                       : 0.0;
+      for (const std::string &cell :
+           {std::to_string(s.count), std::to_string(s.errors),
+            number(error_pct, "%.2f"), number(s.rate, "%.1f"),
+            ms(s.latency.p50), ms(s.latency.p90), ms(s.latency.p95),
+            ms(s.latency.p99), ms(s.latency.max)})
+        h += "<td>" + cell + "</td>";
+      h += "</tr>\n";
+    }
+    h += "</table></div>\n";
+  }
+  if (!m.checks.empty()) {
+    h += "<div class=\"wide\"><table class=\"checks\"><tr><th>check</th>"
+         "<th>passes</th><th>fails</th><th>pass %</th></tr>\n";
+    for (const auto &c : m.checks) {
+      const double all = static_cast<double>(c.passes + c.fails);
+      h += "<tr><td class=\"tag\">" + html_escape(c.name) + "</td><td>" +
+           std::to_string(c.passes) + "</td><td>" + std::to_string(c.fails) +
+           "</td><td>" +
+           number(all > 0 ? 100.0 * static_cast<double>(c.passes) / all : 0,
+                  "%.2f") +
+           "</td></tr>\n";
+    }
+    h += "</table></div>\n";
+  }
+  h += "</section>\n";
+}
+
 void chart(std::string &h, const std::string &id, const std::string &caption) {
   h += "<figure><figcaption>" + caption +
        "</figcaption><div class=\"chart\"><canvas id=\"" + id +
@@ -261,6 +311,7 @@ std::string render_html_report(const std::vector<nlohmann::json> &runs) {
   for (std::size_t i = 0; i < m.runs.size(); ++i)
     run_section(h, m.runs[i], i, m.runs.size());
   summary_section(h, m);
+  steps_section(h, m);
   charts_section(h, m);
 
   h += "<footer><p>Written by golo " GOLO_VERSION

@@ -39,6 +39,7 @@ agent::TagSetStats stats_of(const json &j) {
       s.add_error_sample(e.at("text").get<std::string>(),
                          e.at("count").get<std::uint64_t>());
   s.latency = agent::Histogram::from_json(j.at("histogram"));
+  agent::steps_from_json(j, s);
   return s;
 }
 
@@ -218,9 +219,9 @@ SummaryRow summary_row(const agent::TagSetStats &s, double duration_s) {
 
 }  // namespace
 
-std::string describe_schedule(const json &schedule) {
-  if (!schedule.is_object() || !schedule.contains("job")) return "";
-  const json &job = schedule.at("job");
+namespace {
+
+std::string describe_job(const json &job) {
   std::string out = "job " + job.value("name", std::string("?"));
   const std::string model = job.value("model", std::string());
   if (!model.empty()) out += ", " + model + " model";
@@ -244,7 +245,28 @@ std::string describe_schedule(const json &schedule) {
     out += ", grouped by";
     for (const auto &t : job.at("tags")) out += " " + t.get<std::string>();
   }
+  if (job.contains("start_after_s") && job.at("start_after_s").is_number() &&
+      job.at("start_after_s").get<double>() > 0)
+    out += ", starting after " +
+           seconds_text(job.at("start_after_s").get<double>());
   return out;
+}
+
+}  // namespace
+
+std::string describe_schedule(const json &schedule) {
+  if (!schedule.is_object()) return "";
+  if (schedule.contains("scenarios") && schedule.at("scenarios").is_array()) {
+    std::string out;
+    for (const auto &job : schedule.at("scenarios")) {
+      if (!job.is_object()) continue;
+      out += (out.empty() ? "scenario " : "; scenario ") +
+             job.value("scenario", std::string("?")) + ": " + describe_job(job);
+    }
+    return out;
+  }
+  if (!schedule.contains("job") || !schedule.at("job").is_object()) return "";
+  return describe_job(schedule.at("job"));
 }
 
 ReportModel build_report_model(const std::vector<json> &runs) {
@@ -292,6 +314,19 @@ ReportModel build_report_model(const std::vector<json> &runs) {
   m.summary.push_back(summary_row(total, duration_s));
   for (const auto &[key, s] : sets)
     m.summary.push_back(summary_row(s, duration_s));
+  const auto add_steps = [&](const agent::TagSetStats &s,
+                             const std::string &tag_set) {
+    for (const auto &st : s.steps)
+      m.steps.push_back(
+          {tag_set, st.name, st.count, st.errors,
+           duration_s > 0 ? static_cast<double>(st.count) / duration_s : 0,
+           agent::LatencyUs::of(st.latency)});
+  };
+  add_steps(total, "");
+  if (sets.size() > 1)
+    for (const auto &[key, s] : sets) add_steps(s, key);
+  for (const auto &c : total.checks)
+    m.checks.push_back({c.name, c.passes, c.fails});
 
   // The busiest tag sets get charts; the tables have them all.
   std::vector<const agent::TagSetStats *> busiest;

@@ -51,11 +51,29 @@ struct SummaryRow {
   std::vector<agent::ErrorSample> error_samples;
 };
 
+// A step the plugin reported (ABI 1.1's add_step), in one tag set or all.
+struct StepRow {
+  std::string tag_set;  // "" for all
+  std::string name;
+  std::uint64_t count = 0, errors = 0;
+  double rate = 0;  // per second of the run
+  agent::LatencyUs latency;
+};
+
+struct CheckRow {
+  std::string name;
+  std::uint64_t passes = 0, fails = 0;
+};
+
 struct ReportModel {
   std::vector<RunInfo> runs;
   std::vector<SummaryRow> summary;  // the total first, then by tag set
-  nlohmann::json charts;            // what the page's script draws
-  std::vector<std::string> notes;   // what the data could not show
+  // All tag sets' steps first (in the order names first ran), then each
+  // set's when there are several sets; the checks of all iterations.
+  std::vector<StepRow> steps;
+  std::vector<CheckRow> checks;
+  nlohmann::json charts;           // what the page's script draws
+  std::vector<std::string> notes;  // what the data could not show
 };
 
 // Throws std::invalid_argument naming the run ("results 2: ...") and what

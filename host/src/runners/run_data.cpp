@@ -13,7 +13,8 @@ std::shared_ptr<agent::DataFeed> data_for_run(const agent::Schedule &whole,
     if (sent)
       throw std::invalid_argument("the request carries a data file (" +
                                   req.datafile() + ") but the schedule " +
-                                  whole.file + " names none (job.data)");
+                                  whole.file + " names none (" +
+                                  agent::data_key(whole) + ")");
     return nullptr;
   }
   if (!req.remotetarget().empty())

@@ -1,6 +1,7 @@
 #include "server/runner_service.h"
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 
 #include <atomic>
 #include <chrono>
@@ -102,8 +103,15 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   const std::string file =
       req->schedulefile().empty() ? "<schedule>" : req->schedulefile();
   agent::Schedule schedule, whole;  // whole: before this host's share
+  // A pre-flight naming no scenario of a scenarios: schedule checks them
+  // all (every job, and every scenario's users against the caps at once).
+  bool every_scenario = false;
   try {  // parse() refuses a text over 1 MiB before any parsing
     schedule = agent::Schedule::parse(req->scheduleyaml(), file);
+    every_scenario = req->checkonly() && req->scenario().empty() &&
+                     !schedule.scenarios.empty();
+    if (!every_scenario)
+      schedule = agent::Schedule(schedule.scenario_named(req->scenario()));
     whole = schedule;
     if (req->sharecount() > 1) {
       if (req->shareindex() >= req->sharecount())
@@ -126,12 +134,24 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
       return to_status(HostError::Code::kPermissionDenied, why);
     }
   }
-  std::shared_ptr<PluginVersion> version;
+  // The plugin build each job would run (none: iterations go remote).
+  std::vector<std::pair<std::string, std::shared_ptr<PluginVersion>>> jobs;
+  if (every_scenario)
+    for (const auto &one : schedule.scenarios) {
+      if (std::none_of(jobs.begin(), jobs.end(),
+                       [&](const auto &j) { return j.first == one.job; }))
+        jobs.emplace_back(one.job, nullptr);
+    }
+  else
+    jobs.emplace_back(schedule.job, nullptr);
   if (req->remotetarget().empty()) {
-    auto resolved = registry_.resolve(schedule.job);
-    if (!resolved) return to_status(resolved.error());
-    version = std::move(*resolved);
-    if (schedule.job.empty()) schedule.job = version->meta().job;
+    for (auto &[job, version] : jobs) {
+      auto resolved = registry_.resolve(job);
+      if (!resolved) return to_status(resolved.error());
+      version = std::move(*resolved);
+      if (job.empty()) job = version->meta().job;
+    }
+    if (!every_scenario) schedule.job = jobs.front().first;
   }
   std::shared_ptr<agent::DataFeed> data;  // the rows of job.data, if any
   try {
@@ -168,12 +188,14 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     pre->set_hostunixms(std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count());
-    auto *job = pre->add_jobs();
-    job->set_job(schedule.job);
-    if (version) {
-      job->set_sha256(version->meta().sha256);
-      job->set_version(version->meta().version);
-      job->set_generation(version->meta().generation);
+    for (const auto &[name, version] : jobs) {
+      auto *job = pre->add_jobs();
+      job->set_job(name);
+      if (version) {
+        job->set_sha256(version->meta().sha256);
+        job->set_version(version->meta().version);
+        job->set_generation(version->meta().generation);
+      }
     }
     writer->Write(update);
     return grpc::Status::OK;
@@ -229,9 +251,12 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     }
   } join_watcher{done, watcher};
 
-  spdlog::info("run {} by {}: job {} {}, {} users at most, {} s", file, caller,
-               schedule.job, where, schedule.peak_users(),
-               std::chrono::duration<double>(schedule.duration).count());
+  spdlog::info(
+      "run {} by {}: {}job {} {}, {} users at most, {} s", file, caller,
+      schedule.scenario.empty() ? std::string()
+                                : "scenario " + schedule.scenario + ", ",
+      schedule.job, where, schedule.peak_users(),
+      std::chrono::duration<double>(schedule.length()).count());
   RunRecord metrics(metrics_, schedule.job);  // golo_run_* on /metrics
   agent::RunOptions options;
   options.stop = stop.get_token();
@@ -293,7 +318,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
               ": it stopped early after " + seconds_text(results.duration_s) +
               " s of " +
               seconds_text(
-                  std::chrono::duration<double>(schedule.duration).count()) +
+                  std::chrono::duration<double>(schedule.length()).count()) +
               " s; the results sent hold what it measured");
     return grpc::Status::OK;
   } catch (const std::exception &e) {

@@ -180,6 +180,8 @@ void Supervisor::on_exit(Worker &w, int status) {
   const bool newest_one = &w == newest();
   if (stopping_ || w.retiring || !newest_one) {
     spdlog::info("worker {} (pid {}) {}", w.number, w.pid, how_it_died(status));
+    if (stopping_ && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+      stop_unclean_ = true;
     return;
   }
   const board::Board &b = *w.board;
@@ -367,6 +369,10 @@ int Supervisor::run() {
     }
     if (stopping_) {
       if (workers_.empty()) {
+        if (stop_unclean_) {
+          spdlog::warn("stopped; a worker did not end cleanly (see above)");
+          return 1;
+        }
         spdlog::info("stopped");
         return 0;
       }

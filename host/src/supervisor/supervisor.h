@@ -65,6 +65,9 @@ class Supervisor {
   int next_number_ = 1;
   bool ever_ready_ = false;
   bool stopping_ = false;
+  // A worker that ended a stop other than by exiting 0 (killed after the
+  // grace, crashed): the host's own exit says so, for systemd and scripts.
+  bool stop_unclean_ = false;
   Clock::time_point stop_deadline_;
   std::optional<Clock::time_point> restart_at_;
   int quick_failures_ = 0;  // unattributed deaths soon after start, in a row

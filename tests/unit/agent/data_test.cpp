@@ -266,18 +266,26 @@ TEST_CASE("executor: unique rows running out end the run, naturally") {
     CHECK(!r.stopped_early);
     CHECK(r.total.iterations == 50);
     CHECK(r.duration_s < 5);
-    CHECK(r.data.file == "n.csv");
-    CHECK(r.data.mode == "unique");
-    CHECK(r.data.rows == 50);
-    CHECK(r.data.rows_used == 50);
-    CHECK(r.data.hosts_out == 1);
-    CHECK(r.data.ran_out_s == doctest::Approx(r.duration_s).epsilon(0.01));
+    REQUIRE(r.data.size() == 1);
+    const DataUse &d = r.data[0];
+    CHECK(d.file == "n.csv");
+    CHECK(d.mode == "unique");
+    CHECK(d.rows == 50);
+    CHECK(d.rows_used == 50);
+    CHECK(d.hosts_out == 1);
+    CHECK(d.ran_out_s == doctest::Approx(r.duration_s).epsilon(0.01));
     auto rows = runner->rows;
     std::sort(rows.begin(), rows.end());
     CHECK(std::adjacent_find(rows.begin(), rows.end()) == rows.end());
     CHECK(rows.size() == 50);
-    const auto back = RunResults::from_json(r.to_json());
-    CHECK(back.data.rows_used == 50);
-    CHECK(back.data.ran_out_s == r.data.ran_out_s);
+    // Through JSON, and merged with another host's use of the same file.
+    auto back = RunResults::from_json(r.to_json());
+    REQUIRE(back.data.size() == 1);
+    CHECK(back.data[0].rows_used == 50);
+    CHECK(back.data[0].ran_out_s == d.ran_out_s);
+    back.merge(back);
+    REQUIRE(back.data.size() == 1);
+    CHECK(back.data[0].rows_used == 100);
+    CHECK(back.data[0].hosts_out == 2);
   }
 }

@@ -132,7 +132,7 @@ TEST_CASE("schedule errors: YAML syntax") {
 TEST_CASE("schedule errors: unknown and duplicate keys") {
   CHECK(error_of("job: {name: x, users: 1, duration: 1}\nfoo: 1\n") ==
         "s.yaml:2:1: unknown key \"foo\" in the schedule (allowed: version, "
-        "job, thresholds)");
+        "job, scenarios, thresholds)");
   CHECK(error_of("job:\n  name: x\n  user: 1\n") ==
         "s.yaml:3:3: unknown key \"user\" in job (allowed: name, users, "
         "duration, pacing, think_time, stages, arrival_rate, rate_stages, "
@@ -146,7 +146,8 @@ TEST_CASE("schedule errors: unknown and duplicate keys") {
 }
 
 TEST_CASE("schedule errors: missing things") {
-  CHECK(error_of("version: x\n") == "s.yaml:1:1: missing job: mapping");
+  CHECK(error_of("version: x\n") ==
+        "s.yaml:1:1: missing job: mapping (or scenarios:)");
   CHECK(error_of("job:\n  users: 1\n  duration: 1\n") ==
         "s.yaml:2:3: job needs a name (the plugin to run)");
   CHECK(error_of("job: {name: x, duration: 1}") ==

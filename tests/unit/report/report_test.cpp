@@ -209,3 +209,48 @@ TEST_CASE("a file that is not golo results is refused, naming the run") {
                        doctest::Contains("bad bucket index"),
                        std::invalid_argument);
 }
+
+TEST_CASE("steps and checks: merged across runs, per tag set, escaped") {
+  // Each run: step "log<in>" 3 times in set k=b (one failed, 1/2/4 ms) and
+  // twice in the other; a check passing 4 times of 5.
+  const auto with_steps = [] {
+    json r = results(true);
+    const auto step = [](std::uint64_t count, std::uint64_t errors,
+                         std::initializer_list<std::int64_t> ns) {
+      return json::array({{{"name", "log<in>"},
+                           {"count", count},
+                           {"errors", errors},
+                           {"histogram", histogram_of(ns)}}});
+    };
+    r["total"]["steps"] =
+        step(5, 1, {1'000'000, 2'000'000, 4'000'000, 1'000'000, 1'000'000});
+    r["total"]["checks"] =
+        json::array({{{"name", "paid"}, {"passes", 4}, {"fails", 1}}});
+    r["tag_sets"][1]["steps"] = step(3, 1, {1'000'000, 2'000'000, 4'000'000});
+    r["tag_sets"][0]["steps"] = step(2, 0, {1'000'000, 1'000'000});
+    return r;
+  };
+  const ReportModel m = build_report_model({with_steps(), with_steps()});
+  // The total's row, then each set's (two sets).
+  REQUIRE(m.steps.size() == 3);
+  CHECK(m.steps[0].tag_set == "");
+  CHECK(m.steps[0].name == "log<in>");
+  CHECK(m.steps[0].count == 10);
+  CHECK(m.steps[0].errors == 2);
+  // Nearest rank over 10 samples: p90 is the 9th smallest, 4 ms.
+  CHECK(m.steps[0].latency.p90 == doctest::Approx(4000).epsilon(0.01));
+  CHECK(m.steps[0].latency.p50 == doctest::Approx(1000).epsilon(0.01));
+  CHECK(m.steps[2].tag_set == "k=b");
+  CHECK(m.steps[2].count == 6);
+  REQUIRE(m.checks.size() == 1);
+  CHECK(m.checks[0].passes == 8);
+  CHECK(m.checks[0].fails == 2);
+  const std::string html = render_html_report({with_steps()});
+  CHECK(html.find("<h2>Steps and checks</h2>") != std::string::npos);
+  CHECK(html.find("log&lt;in&gt;") != std::string::npos);
+  CHECK(html.find("log<in>") == std::string::npos);
+  CHECK(html.find("<td>80.00</td>") != std::string::npos);  // pass %
+  // Results without steps have no such section.
+  CHECK(render_html_report({results(true)}).find("Steps and checks") ==
+        std::string::npos);
+}

@@ -38,6 +38,10 @@ struct DataSpec {
   std::vector<Mark> column_marks;
 };
 
+// How messages name the schedule's data mapping: "job.data", or
+// "scenarios.NAME.data" for one scenario of a scenarios: schedule.
+std::string data_key(const Schedule &s);
+
 // Where host `index` of `count` starts numbering its users in the whole
 // run (per_user), and how many users the whole run has: the sums of the
 // shares' peak users (Schedule::share), so the hosts' numbers never overlap.

@@ -28,6 +28,15 @@ class TagList {
     items_[size_].second.assign(value);
     ++size_;
   }
+  // The first tag called `key` gets `value`; without one, it is added.
+  void set(std::string_view key, std::string_view value) {
+    for (std::size_t i = 0; i < size_; ++i)
+      if (items_[i].first == key) {
+        items_[i].second.assign(value);
+        return;
+      }
+    add(key, value);
+  }
   template <class It>
   void assign(It first, It last) {
     clear();

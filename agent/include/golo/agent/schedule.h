@@ -2,7 +2,12 @@
 //   version: job:latest
 //   job: {name: noop, users: 10, duration: 5s}
 // plus pacing, think time, ramping stages, an open model with an arrival
-// rate and a user ceiling, a graceful stop, tag grouping and thresholds.
+// rate and a user ceiling, a graceful stop, tag grouping and thresholds; or,
+// instead of job:, several scenarios run side by side:
+//   scenarios:
+//     browse: {job: noop, users: 10, duration: 30s}
+//     buy:    {job: noop, arrival_rate: 50, max_users: 20, duration: 20s,
+//              start_after: 10s}
 #pragma once
 
 #include <chrono>
@@ -44,6 +49,19 @@ struct Schedule {
   std::string job;
   Model model = Model::closed;
 
+  // One scenario of a `scenarios:` schedule has its name here, and every
+  // one of its iterations gets the tag scenario=NAME. Empty for the job:
+  // form, which adds no tag.
+  std::string scenario;
+  // The scenario's load begins this long after the run's start (its level
+  // is 0 until then): every scenario counts seconds from the same start.
+  Nanos start_after{0};
+  // A `scenarios:` schedule: its scenarios in file order, each a whole
+  // schedule of its own (with the file's thresholds). The fields above
+  // then describe the run as a whole: `job` names the jobs, `duration` is
+  // the latest end, `tag_keys` holds every scenario's keys.
+  std::vector<Schedule> scenarios;
+
   // Closed model: `users` at the start (the constant count without stages),
   // then `stages` of user targets.
   std::uint64_t users = 0;
@@ -53,7 +71,9 @@ struct Schedule {
   std::uint64_t max_users = 0;
   std::vector<Stage> stages;
 
-  Nanos duration{0};  // the whole run: the sum of the stages if any
+  // The load's length: the sum of the stages if any (start_after not
+  // included; see length()).
+  Nanos duration{0};
   Nanos pacing = std::chrono::seconds(1);
   Nanos think_time{0};
   Nanos graceful_stop = std::chrono::seconds(30);
@@ -72,15 +92,24 @@ struct Schedule {
   // Reads and parses a file ("FILE: cannot read" when it cannot be opened).
   static Schedule load(const std::string &path);
 
+  // From the run's start to this schedule's end: start_after + duration
+  // (for a `scenarios:` schedule, the latest scenario's).
+  Nanos length() const { return start_after + duration; }
+
+  // The scenario called `name`: itself for the job: form when `name` is
+  // empty. Throws std::invalid_argument naming the scenarios there are.
+  const Schedule &scenario_named(std::string_view name) const;
+
   // The part of this schedule that host `index` of `count` runs: users,
   // rates and max_users divided, remainders to the first hosts (and at
   // least one user for a share that has arrivals).
   Schedule share(std::uint64_t index, std::uint64_t count) const;
 
   // Closed: users wanted at `t` from the start (fractional while ramping).
-  // Open: arrival rate at `t`, iterations/s.
+  // Open: arrival rate at `t`, iterations/s. 0 before start_after.
   double level_at(Nanos t) const;
-  // The most users the run can have at once: its thread count.
+  // The most users the run can have at once: its thread count (for a
+  // `scenarios:` schedule, all scenarios' together).
   std::uint64_t peak_users() const;
   // Open model: the highest arrival rate it reaches (0 for closed).
   std::uint64_t peak_rate() const;
@@ -95,6 +124,9 @@ std::string schedule_too_large(std::string_view file, std::uint64_t bytes);
 // one of them so that they count as one error sample:
 // "timeout: the iteration took longer than iteration_timeout 2s".
 std::string timeout_text(Nanos timeout);
+
+// The tag every iteration of a scenario carries: scenario=NAME.
+inline constexpr std::string_view kScenarioTag = "scenario";
 
 // The default grouping keys: k6's system tags.
 const std::vector<std::string> &default_tag_keys();
