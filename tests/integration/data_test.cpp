@@ -348,3 +348,45 @@ TEST_CASE("data errors: the host checks what a caller sends, never trusts") {
   CHECK(s.error_code() != grpc::StatusCode::OK);
   CHECK(job_calls(*fleet.hosts[0], "data_rows") == 0);
 }
+
+TEST_CASE("data in scenarios: each scenario's calls carry its own file") {
+  Fleet fleet(1);
+  write_ids(fleet.work, 40, "a.csv");
+  write_text(fleet.work.path() / "b.csv", "id\n100\n101\n");
+  const auto schedule = fleet.work.path() / "two.yaml";
+  write_text(schedule,
+             "scenarios:\n"
+             "  first:\n    job: data_rows\n    users: 2\n    pacing: 5ms\n"
+             "    duration: 10s\n    data: {file: a.csv, mode: unique}\n"
+             "  second:\n    job: data_rows\n    users: 1\n    pacing: 20ms\n"
+             "    duration: 300ms\n    data: {file: b.csv, columns: [id]}\n");
+  const auto out_file = fleet.work.path() / "out.json";
+  std::string out;
+  REQUIRE_MESSAGE(
+      run_command(cli() + "run --quiet" + fleet.host_flags() + " --out " +
+                      out_file.string() + " " + schedule.string(),
+                  &out) == 0,
+      out);
+  CHECK(out.find("data a.csv (unique, scenario first): all 40 rows used "
+                 "after ") != std::string::npos);
+  CHECK(out.find("data b.csv (sequential, scenario second): 2 rows") !=
+        std::string::npos);
+  std::map<long, int> used;
+  for (const auto &[id, user] : rows_in(fleet.logs[0])) ++used[id];
+  for (long id = 0; id < 40; ++id) CHECK(used[id] == 1);
+  CHECK(used[100] + used[101] >= 10);
+  CHECK(used.size() == 42);
+  const json results = json::parse(read_text(out_file));
+  REQUIRE(results.at("data").size() == 2);
+
+  // A scenario's bad data names the scenario and its place.
+  write_text(schedule,
+             "scenarios:\n"
+             "  first:\n    job: data_rows\n    users: 2\n    duration: 1s\n"
+             "    data: {file: b.csv, columns: [user]}\n");
+  CHECK(run_command(cli() + "run --quiet" + fleet.host_flags() + " " +
+                        schedule.string(),
+                    &out) == 2);
+  CHECK(out.find("two.yaml:6:35: scenarios.first.data.columns: ") !=
+        std::string::npos);
+}
