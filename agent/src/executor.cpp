@@ -96,99 +96,145 @@ double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
-// Builds the per-second series and the progress reports from cumulative
-// snapshots per tag set: each interval is the difference of two, so nothing
-// is reset and no count is lost between them; the total is the sum of the
-// sets' intervals, so each second's sets add up to its total exactly.
+// Builds the per-second series and the progress reports, one second at a
+// time: each iteration counts in the second it ended in (its end as its user
+// read it), and a second is reported once it has passed and its records in
+// progress are done (recorder.h). Each second's total is the sum of its tag
+// sets, and the seconds add up to the results' totals.
 class Ticker {
  public:
   Ticker(RunState &st, const RunOptions &opt, SeriesBuilder &series)
       : st_(st), opt_(opt), series_(series) {}
 
-  void tick(Clock::time_point now) {
-    st_.recorder.snapshot_sets(sets_);
+  // When the next second is due: its end, plus a moment for the records
+  // just then in progress (not needed to be exact, only to wait less).
+  Clock::time_point next_due() const {
+    return st_.start +
+           st_.second_length * static_cast<std::int64_t>(next_ + 1) + grace();
+  }
+
+  // Reports every second due by `now`.
+  void report_due(Clock::time_point now) {
+    while (now >= next_due()) report(now);
+  }
+
+  // After the last record: reports the rest, at least the run's `seconds`,
+  // and past them only up to the last second with anything in it (records
+  // of the graceful stop).
+  void finish(Clock::time_point now, std::uint64_t seconds) {
+    run_seconds_ = seconds;
+    const auto last =
+        static_cast<std::uint64_t>((now - st_.start) / st_.second_length);
+    while (next_ <= last || next_ < seconds) report(now);
+    held_.clear();  // trailing empty seconds after the run
+  }
+
+  // The run's length in seconds is known (its end or stop): seconds after it
+  // are reported only when something happened in them.
+  void set_run_seconds(std::uint64_t seconds) { run_seconds_ = seconds; }
+
+ private:
+  Clock::duration grace() const {
+    return std::min<Clock::duration>(std::chrono::milliseconds(10),
+                                     st_.second_length / 10);
+  }
+
+  // Closes second next_, waits for its records in progress, and reports it.
+  void report(Clock::time_point now) {
+    const std::uint64_t second = next_++;
+    st_.recorder.close_second(second);
+    // A user that claimed its iteration before the close may still record
+    // in this second: wait for it (microseconds). One that claims after it
+    // records in a later one (Recorder::second_for).
+    for (std::size_t u = 0; u < st_.user_count; ++u) {
+      const auto &slot = st_.users[u];
+      while (slot.state.load(std::memory_order_seq_cst) == detail::kRecording &&
+             slot.recording_second.load(std::memory_order_acquire) <= second)
+        std::this_thread::yield();
+    }
+    st_.recorder.harvest(second, sets_);
+
     Interval iv;
     Histogram total, corrected;
     std::uint64_t iterations = 0, errors = 0, missed = 0;
-    for (auto &snap : sets_) {
-      Previous &prev = previous_[snap.id];
-      iterations += snap.iterations;
-      errors += snap.errors;
-      if (snap.iterations == prev.iterations) {
-        // A set's missed slots come with its iteration that overran them:
-        // counted with the interval that has the iteration.
-        missed += prev.missed;
-        continue;
-      }
-      missed += snap.missed;
-      Histogram interval = snap.latency;
-      interval.subtract(prev.latency);
-      total.merge(interval);
-      Histogram interval_corrected = snap.corrected;
-      interval_corrected.subtract(prev.corrected);
-      corrected.merge(interval_corrected);
+    for (auto &counts : sets_) {
+      iterations += counts.iterations;
+      errors += counts.errors;
+      missed += counts.missed;
+      total.merge(counts.latency);
+      corrected.merge(counts.corrected);
       TagSetInterval set;
-      st_.recorder.describe(snap.id, set.key, set.tags);
-      set.iterations = snap.iterations - prev.iterations;
-      set.errors = snap.errors - prev.errors;
-      set.missed = snap.missed - prev.missed;
-      set.latency = interval.to_sparse();
-      step_intervals(snap, prev, set);
+      st_.recorder.describe(counts.id, set.key, set.tags);
+      set.iterations = counts.iterations;
+      set.errors = counts.errors;
+      set.missed = counts.missed;
+      set.latency = counts.latency.to_sparse();
+      for (auto &step : counts.steps)
+        if (step.count)
+          set.steps.push_back({std::move(step.name), step.count, step.errors,
+                               step.latency.to_sparse()});
+      for (auto &check : counts.checks)
+        if (check.passes + check.fails) set.checks.push_back(std::move(check));
       iv.sets.push_back(std::move(set));
-      prev = {std::move(snap.latency),   snap.iterations, snap.errors,
-              std::move(snap.corrected), snap.missed,     std::move(snap.steps),
-              std::move(snap.checks)};
     }
     std::sort(iv.sets.begin(), iv.sets.end(),
               [](const auto &a, const auto &b) { return a.key < b.key; });
     const std::uint64_t dropped = st_.dropped.load();
-    const std::uint64_t active = active_users(now);
-    iv.total.second = ++second_;
-    iv.total.iterations = iterations - iterations_;
-    iv.total.errors = errors - errors_;
+    const std::uint64_t active = active_users(second);
+    iv.total.second = second + 1;
+    iv.total.iterations = iterations;
+    iv.total.errors = errors;
     iv.total.dropped = dropped - dropped_;
-    iv.total.missed = missed - missed_;
+    iv.total.missed = missed;
     iv.total.active_users = active;
     iv.total.latency = total.to_sparse();
-    if (opt_.on_progress) {
-      const double span = std::max(1e-9, seconds(now - last_));
-      Progress p{seconds(now - st_.start),
-                 active,
-                 iterations,
-                 errors,
-                 dropped,
-                 static_cast<double>(iterations - iterations_) / span,
-                 total.value_at_percentile(50) / 1e3,
-                 total.value_at_percentile(95) / 1e3,
-                 total.value_at_percentile(99) / 1e3,
-                 iv.total.latency,
-                 iv.sets,
-                 missed,
-                 corrected.to_sparse()};
-      p.steps_dropped = st_.recorder.steps_dropped();
-      p.checks_dropped = st_.recorder.checks_dropped();
-      opt_.on_progress(p);
-    }
-    series_.add(iv);
-    iterations_ = iterations;
-    errors_ = errors;
+    iterations_ += iterations;
+    errors_ += errors;
+    missed_ += missed;
     dropped_ = dropped;
-    missed_ = missed;
-    last_ = now;
+    Progress p{seconds(now - st_.start),
+               active,
+               iterations_,
+               errors_,
+               dropped_,
+               static_cast<double>(iterations) / seconds(st_.second_length),
+               total.value_at_percentile(50) / 1e3,
+               total.value_at_percentile(95) / 1e3,
+               total.value_at_percentile(99) / 1e3,
+               iv.total.latency,
+               iv.sets,
+               missed_,
+               corrected.to_sparse()};
+    p.steps_dropped = st_.recorder.steps_dropped();
+    p.checks_dropped = st_.recorder.checks_dropped();
+    // Past the run's seconds, an empty one waits for a later one with
+    // something in it, so that the series ends with the last record.
+    const bool empty = iterations == 0 && iv.total.dropped == 0;
+    if (second >= run_seconds_ && empty) {
+      held_.push_back({std::move(iv), std::move(p)});
+      return;
+    }
+    for (auto &[held_iv, held_p] : held_) emit(held_iv, held_p);
+    held_.clear();
+    emit(iv, p);
   }
 
-  bool anything_since_last() const {
-    Histogram cumulative;
-    std::uint64_t iterations = 0, errors = 0;
-    st_.recorder.snapshot(cumulative, iterations, errors);
-    return iterations != iterations_ || st_.dropped.load() != dropped_;
+  void emit(const Interval &iv, const Progress &p) {
+    if (opt_.on_progress) opt_.on_progress(p);
+    series_.add(iv);
   }
 
- private:
-  std::uint64_t active_users(Clock::time_point now) const {
+  std::uint64_t active_users(std::uint64_t second) const {
     if (st_.schedule.model == Model::closed) {
-      if (st_.stopping.load()) return 0;
-      const double level = st_.schedule.level_at(now - st_.start);
+      // The level at the second's end; none after a stop or the end.
+      const auto at =
+          st_.second_length * static_cast<std::int64_t>(second + 1) -
+          Clock::duration(1);
+      const auto stop = st_.stopped_at.load();
+      if (stop != detail::kNotStopped &&
+          Clock::time_point(Clock::duration(stop)) <= st_.start + at)
+        return 0;
+      const double level = st_.schedule.level_at(at);
       return std::min<std::uint64_t>(
           st_.user_count, static_cast<std::uint64_t>(std::ceil(level)));
     }
@@ -199,53 +245,14 @@ class Ticker {
     return busy;
   }
 
-  struct Previous {
-    Histogram latency;
-    std::uint64_t iterations = 0, errors = 0;
-    Histogram corrected;
-    std::uint64_t missed = 0;
-    std::vector<StepStats> steps;  // by id, as the snapshot's
-    std::vector<CheckStats> checks;
-  };
-
-  // The set's steps and checks in this interval: differences of the
-  // cumulative snapshots, by id (ids only grow, so an id past the previous
-  // snapshot's ran first in this interval).
-  static void step_intervals(const detail::Recorder::SetSnapshot &snap,
-                             const Previous &prev, TagSetInterval &set) {
-    for (std::size_t id = 0; id < snap.steps.size(); ++id) {
-      const StepStats &now = snap.steps[id];
-      const StepStats *before =
-          id < prev.steps.size() ? &prev.steps[id] : nullptr;
-      // An error can land an interval after its step's latency (see
-      // StepCounters::add_to): emit it then too, so none is lost.
-      if (now.count == (before ? before->count : 0) &&
-          now.errors == (before ? before->errors : 0))
-        continue;
-      Histogram interval = now.latency;
-      if (before) interval.subtract(before->latency);
-      set.steps.push_back({now.name, now.count - (before ? before->count : 0),
-                           now.errors - (before ? before->errors : 0),
-                           interval.to_sparse()});
-    }
-    for (std::size_t id = 0; id < snap.checks.size(); ++id) {
-      const CheckStats &now = snap.checks[id];
-      const CheckStats none{};
-      const CheckStats &before =
-          id < prev.checks.size() ? prev.checks[id] : none;
-      if (now.passes == before.passes && now.fails == before.fails) continue;
-      set.checks.push_back(
-          {now.name, now.passes - before.passes, now.fails - before.fails});
-    }
-  }
   RunState &st_;
   const RunOptions &opt_;
   SeriesBuilder &series_;
-  std::vector<detail::Recorder::SetSnapshot> sets_;
-  std::map<std::size_t, Previous> previous_;  // by tag set id
-  std::uint64_t iterations_ = 0, errors_ = 0, dropped_ = 0, missed_ = 0,
-                second_ = 0;
-  Clock::time_point last_ = st_.start;
+  std::vector<detail::Recorder::SetCounts> sets_;
+  std::uint64_t next_ = 0;  // the next second to report, 0-based
+  std::uint64_t run_seconds_ = UINT64_MAX;
+  std::vector<std::pair<Interval, Progress>> held_;
+  std::uint64_t iterations_ = 0, errors_ = 0, dropped_ = 0, missed_ = 0;
 };
 
 DataUse data_use(const Schedule &schedule, const DataFeed &feed,
@@ -315,6 +322,10 @@ RunResults run_schedule(const Schedule &schedule,
     if (scheduler.joinable()) scheduler.join();
     throw;
   }
+  // The series' rows (a second unless a test asks for shorter ones).
+  if (opt.progress_interval > Clock::duration::zero())
+    st->second_length =
+        std::chrono::duration_cast<Clock::duration>(opt.progress_interval);
   st->start = Clock::now();
   st->end = st->start + schedule.length();
   std::stop_callback on_stop(opt.stop, [&st] { request_stop(*st); });
@@ -331,30 +342,33 @@ RunResults run_schedule(const Schedule &schedule,
   // sets' series reach the caller in the progress updates.
   SeriesBuilder series({}, false);
   Ticker ticker(*st, opt, series);
-  auto next_tick = st->start + opt.progress_interval;
   bool stopped_early = false;
   for (;;) {
-    const auto wake = std::min(next_tick, st->end);
+    const auto wake = std::min(ticker.next_due(), st->end);
     if (detail::sleep_until_or_stop(st->stopping, wake)) {
       // Data rows running out is a natural end (RunOptions::data).
       stopped_early = st->data_out_at.load() == detail::kNotStopped;
       break;
     }
     const auto now = Clock::now();
-    if (now >= next_tick) {
-      ticker.tick(now);
-      next_tick += opt.progress_interval;
-    }
+    ticker.report_due(now);
     if (now >= st->end) break;
   }
   const auto stopped = Clock::now();
+  // Data rows running out ended the run at that instant (RunOptions::data).
   const auto data_out = st->data_out_at.load();
-  results.duration_s =
-      seconds(std::min(data_out == detail::kNotStopped
-                           ? stopped
-                           : Clock::time_point(Clock::duration(data_out)),
-                       st->end) -
-              st->start);
+  const auto ended =
+      std::min(data_out == detail::kNotStopped
+                   ? stopped
+                   : Clock::time_point(Clock::duration(data_out)),
+               st->end);
+  results.duration_s = seconds(ended - st->start);
+  // The run's seconds, the last one perhaps partial; later ones hold only
+  // what ended during the graceful stop.
+  const auto run_seconds = static_cast<std::uint64_t>(
+      (ended - st->start + st->second_length - Clock::duration(1)) /
+      st->second_length);
+  ticker.set_run_seconds(run_seconds);
   results.stopped_early = stopped_early;
   // At the natural end, let the scheduler hand out every arrival due before
   // the end first (it returns by itself after the last one): a scheduler
@@ -368,8 +382,10 @@ RunResults run_schedule(const Schedule &schedule,
 
   // Graceful stop: in-flight iterations get this long to finish.
   const auto give_up = stopped + schedule.graceful_stop;
-  while (st->exited.load() < st->user_count && Clock::now() < give_up)
+  while (st->exited.load() < st->user_count && Clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    ticker.report_due(Clock::now());
+  }
 
   std::uint64_t interrupted = 0;
   for (std::size_t u = 0; u < st->user_count; ++u) {
@@ -377,13 +393,16 @@ RunResults run_schedule(const Schedule &schedule,
     std::uint32_t seen = detail::kRunning;
     while (!state.compare_exchange_strong(seen, detail::kInterrupted)) {
       if (seen != detail::kRecording) break;  // idle or done: nothing to count
-      std::this_thread::yield();  // a record in progress ends in microseconds
+      // A record in progress ends in microseconds, unless it waits for its
+      // second's counters to be recycled: report what is due meanwhile.
+      std::this_thread::yield();
+      ticker.report_due(Clock::now());
       seen = detail::kRunning;
     }
     if (seen == detail::kRunning) ++interrupted;
   }
 
-  if (ticker.anything_since_last()) ticker.tick(Clock::now());
+  ticker.finish(Clock::now(), run_seconds);
   series.fill(results);
   results.tag_sets = st->recorder.tag_sets();
   for (const auto &set : results.tag_sets) results.total.merge(set);

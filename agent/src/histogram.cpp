@@ -384,4 +384,19 @@ void AtomicHistogram::add_to(Histogram &out) const {
   out.sum_ += sum_.load(std::memory_order_relaxed);
 }
 
+void AtomicHistogram::reset() {
+  if (count_.load(std::memory_order_relaxed) == 0) return;
+  for (auto &slot : chunks_) {
+    auto *chunk = slot.load(std::memory_order_acquire);
+    if (!chunk) continue;
+    for (std::uint32_t i = 0; i < L::kChunkLen; ++i)
+      chunk[i].store(0, std::memory_order_relaxed);
+  }
+  count_.store(0, std::memory_order_relaxed);
+  clamped_.store(0, std::memory_order_relaxed);
+  sum_.store(0, std::memory_order_relaxed);
+  min_.store(INT64_MAX, std::memory_order_relaxed);
+  max_.store(-1, std::memory_order_relaxed);
+}
+
 }  // namespace golo::agent

@@ -3,6 +3,8 @@
 #include "golo/agent/utf8.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <thread>
 
 namespace golo::agent::detail {
 
@@ -56,14 +58,26 @@ void ErrorSlots::add_to(TagSetStats &out) const {
       out.add_error_sample(s.text, s.count.load(std::memory_order_relaxed));
 }
 
+void SetCounters::reset() {
+  latency.reset();
+  corrected.reset();
+  iterations.store(0, std::memory_order_relaxed);
+  errors.store(0, std::memory_order_relaxed);
+  missed.store(0, std::memory_order_relaxed);
+  if (StepCounters *c = steps.load(std::memory_order_acquire)) c->reset();
+}
+
 Shard::~Shard() {
-  for (auto &s : sets) delete s.load();
+  for (auto &second : seconds)
+    for (auto &s : second) delete s.load();
+  for (auto &s : samples) delete s.load();
 }
 
 Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users)
     : tag_keys_(std::move(tag_keys)),
       shard_count_(std::clamp<std::size_t>(users, 1, 64)) {
   shards_ = std::make_unique<Shard[]>(shard_count_);
+  for (std::size_t g = 0; g < kGenerations; ++g) holds_[g].store(g);
 }
 
 std::size_t Recorder::find_or_add(const IterationOutcome &out,
@@ -105,7 +119,7 @@ std::size_t Recorder::find_or_add(const IterationOutcome &out,
 
 void Recorder::record(std::uint32_t user, const IterationOutcome &out,
                       std::int64_t latency_ns, std::string &key,
-                      const FromIntended *intended) {
+                      const FromIntended *intended, std::uint64_t second) {
   // The set's key: the grouping tags in the schedule's order, first value
   // of each; other tags do not split the statistics.
   key.clear();
@@ -118,10 +132,16 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
       }
   const std::size_t id = find_or_add(out, key, fnv1a(key));
 
+  // The second's counters: recycled for it once the control thread has
+  // harvested the second kGenerations before; waiting happens only if the
+  // control thread fell that far behind.
+  const auto &holds = holds_[second % kGenerations];
+  while (holds.load(std::memory_order_acquire) != second)
+    std::this_thread::yield();
   Shard &shard = shards_[user % shard_count_];
-  auto &slot = shard.sets[id];
+  auto &slot = shard.seconds[second % kGenerations][id];
   SetCounters *set = slot.load(std::memory_order_acquire);
-  if (!set) {  // first iteration of this set in this shard
+  if (!set) {  // first iteration of this set in this shard and generation
     auto *fresh = new SetCounters();
     if (slot.compare_exchange_strong(set, fresh, std::memory_order_acq_rel))
       set = fresh;
@@ -143,13 +163,20 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
   }
   set->latency.record(latency_ns);
   set->iterations.fetch_add(1, std::memory_order_relaxed);
-  shard.overall.record(latency_ns);
-  shard.iterations.fetch_add(1, std::memory_order_relaxed);
   if (error) {
     set->errors.fetch_add(1, std::memory_order_relaxed);
-    shard.errors.fetch_add(1, std::memory_order_relaxed);
-    set->samples.add(out.error_text.empty() ? std::string_view("(no message)")
-                                            : std::string_view(out.error_text));
+    auto &samples = shard.samples[id];
+    ErrorSlots *slots = samples.load(std::memory_order_acquire);
+    if (!slots) {  // the set's first error in this shard
+      auto *fresh = new ErrorSlots();
+      if (samples.compare_exchange_strong(slots, fresh,
+                                          std::memory_order_acq_rel))
+        slots = fresh;
+      else
+        delete fresh;
+    }
+    slots->add(out.error_text.empty() ? std::string_view("(no message)")
+                                      : std::string_view(out.error_text));
   }
 }
 
@@ -178,32 +205,69 @@ void Recorder::record_steps(Shard &shard, SetCounters &set,
     shard.checks_dropped.fetch_add(checks_dropped, std::memory_order_relaxed);
 }
 
-void Recorder::add_steps(std::size_t id, std::vector<StepStats> &steps,
-                         std::vector<CheckStats> &checks) const {
-  steps.assign(step_names_.size(), {});
-  checks.assign(check_names_.size(), {});
-  for (std::size_t i = 0; i < steps.size(); ++i)
-    steps[i].name = step_names_.name(i);
-  for (std::size_t i = 0; i < checks.size(); ++i)
-    checks[i].name = check_names_.name(i);
-  bool any = false;
-  for (std::size_t s = 0; s < shard_count_; ++s) {
-    const SetCounters *set =
-        shards_[s].sets[id].load(std::memory_order_acquire);
-    const StepCounters *c =
-        set ? set->steps.load(std::memory_order_acquire) : nullptr;
-    if (!c) continue;
-    any = true;
-    c->add_to(steps, checks);
+void Recorder::start_counts(std::size_t id, SetCounts &into) const {
+  into.id = id;
+  into.steps.resize(std::max(into.steps.size(), step_names_.size()));
+  into.checks.resize(std::max(into.checks.size(), check_names_.size()));
+  for (std::size_t i = 0; i < into.steps.size(); ++i)
+    into.steps[i].name = step_names_.name(i);
+  for (std::size_t i = 0; i < into.checks.size(); ++i)
+    into.checks[i].name = check_names_.name(i);
+}
+
+void Recorder::add_counts(const SetCounters &c, SetCounts &into) const {
+  c.latency.add_to(into.latency);
+  c.corrected.add_to(into.corrected);
+  into.iterations += c.iterations.load(std::memory_order_relaxed);
+  into.errors += c.errors.load(std::memory_order_relaxed);
+  into.missed += c.missed.load(std::memory_order_relaxed);
+  if (const StepCounters *steps = c.steps.load(std::memory_order_acquire)) {
+    steps->add_to(into.steps, into.checks);
+    // Counts from the histograms (a step's count is its samples).
+    for (auto &step : into.steps) step.count = step.latency.count();
   }
-  if (!any) {
-    steps.clear();
-    checks.clear();
-    return;
+}
+
+void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
+  out.clear();
+  if (second != harvested_ || open_.load() <= second)
+    throw std::logic_error("Recorder::harvest: second " +
+                           std::to_string(second) + " out of order or open");
+  ++harvested_;
+  auto &holds = holds_[second % kGenerations];
+  const std::size_t n = published_.load(std::memory_order_acquire);
+  for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
+    if (id >= n && id != kOtherId) continue;
+    SetCounts counts;
+    bool seen = false;
+    for (std::size_t s = 0; s < shard_count_; ++s) {
+      SetCounters *set = shards_[s].seconds[second % kGenerations][id].load(
+          std::memory_order_acquire);
+      if (!set || set->iterations.load(std::memory_order_relaxed) == 0)
+        continue;
+      if (!seen) start_counts(id, counts);
+      seen = true;
+      add_counts(*set, counts);
+      set->reset();
+    }
+    if (!seen) continue;
+    SetCounts &total = totals_[id];
+    start_counts(id, total);
+    total.latency.merge(counts.latency);
+    total.corrected.merge(counts.corrected);
+    total.iterations += counts.iterations;
+    total.errors += counts.errors;
+    total.missed += counts.missed;
+    for (std::size_t i = 0; i < counts.steps.size(); ++i)
+      total.steps[i].merge(counts.steps[i]);
+    for (std::size_t i = 0; i < counts.checks.size(); ++i) {
+      total.checks[i].passes += counts.checks[i].passes;
+      total.checks[i].fails += counts.checks[i].fails;
+    }
+    out.push_back(std::move(counts));
   }
-  // Counts from the histograms copied, so that each holds as many samples
-  // as its count (see StepCounters::add_to on errors).
-  for (auto &step : steps) step.count = step.latency.count();
+  // Its counters are zero again: free for the second kGenerations later.
+  holds.store(second + kGenerations, std::memory_order_release);
 }
 
 std::uint64_t Recorder::steps_dropped() const {
@@ -220,17 +284,6 @@ std::uint64_t Recorder::checks_dropped() const {
   return n;
 }
 
-void Recorder::snapshot(Histogram &latency, std::uint64_t &iterations,
-                        std::uint64_t &errors) const {
-  latency.reset();
-  iterations = errors = 0;
-  for (std::size_t s = 0; s < shard_count_; ++s) {
-    shards_[s].overall.add_to(latency);
-    iterations += shards_[s].iterations.load(std::memory_order_relaxed);
-    errors += shards_[s].errors.load(std::memory_order_relaxed);
-  }
-}
-
 void Recorder::describe(
     std::size_t id, std::string &key,
     std::vector<std::pair<std::string, std::string>> &tags) const {
@@ -244,58 +297,42 @@ void Recorder::describe(
   key = tag_set_key(tags);
 }
 
-void Recorder::snapshot_sets(std::vector<SetSnapshot> &out) const {
-  out.clear();
-  const std::size_t n = published_.load(std::memory_order_acquire);
-  for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
-    if (id >= n && id != kOtherId) continue;
-    SetSnapshot snap;
-    snap.id = id;
-    bool seen = false;
-    for (std::size_t s = 0; s < shard_count_; ++s) {
-      const SetCounters *set =
-          shards_[s].sets[id].load(std::memory_order_acquire);
-      if (!set) continue;
-      seen = true;
-      // Errors before the histogram (an error is counted after its
-      // latency), and iterations from the counters copied: every interval
-      // then has as many iterations as its histogram holds.
-      snap.errors += set->errors.load(std::memory_order_relaxed);
-      snap.missed += set->missed.load(std::memory_order_relaxed);
-      set->corrected.add_to(snap.corrected);
-      set->latency.add_to(snap.latency);
-    }
-    snap.iterations = snap.latency.count();
-    add_steps(id, snap.steps, snap.checks);
-    if (seen) out.push_back(std::move(snap));
-  }
-}
-
 std::vector<TagSetStats> Recorder::tag_sets() const {
   std::vector<TagSetStats> out;
   const std::size_t n = published_.load(std::memory_order_acquire);
   for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
     if (id >= n && id != kOtherId) continue;
+    // The seconds harvested, and the ones still in the ring.
+    SetCounts counts;
+    if (auto it = totals_.find(id); it != totals_.end()) {
+      counts.latency = it->second.latency;
+      counts.corrected = it->second.corrected;
+      counts.iterations = it->second.iterations;
+      counts.errors = it->second.errors;
+      counts.missed = it->second.missed;
+      counts.steps = it->second.steps;
+      counts.checks = it->second.checks;
+    }
+    start_counts(id, counts);
     TagSetStats stats;
     describe(id, stats.key, stats.tags);
     for (std::size_t s = 0; s < shard_count_; ++s) {
-      const SetCounters *set =
-          shards_[s].sets[id].load(std::memory_order_acquire);
-      if (!set) continue;
-      set->latency.add_to(stats.latency);
-      set->corrected.add_to(stats.corrected);
-      stats.missed += set->missed.load(std::memory_order_relaxed);
-      stats.iterations += set->iterations.load(std::memory_order_relaxed);
-      stats.errors += set->errors.load(std::memory_order_relaxed);
-      set->samples.add_to(stats);
+      for (const auto &second : shards_[s].seconds)
+        if (const SetCounters *set = second[id].load(std::memory_order_acquire))
+          add_counts(*set, counts);
+      if (const ErrorSlots *slots =
+              shards_[s].samples[id].load(std::memory_order_acquire))
+        slots->add_to(stats);
     }
+    stats.latency = std::move(counts.latency);
+    stats.corrected = std::move(counts.corrected);
+    stats.iterations = counts.iterations;
+    stats.errors = counts.errors;
+    stats.missed = counts.missed;
     // The steps and checks that ran, in the order their names first did.
-    std::vector<StepStats> steps;
-    std::vector<CheckStats> checks;
-    add_steps(id, steps, checks);
-    for (auto &step : steps)
+    for (auto &step : counts.steps)
       if (step.count) stats.steps.push_back(std::move(step));
-    for (auto &check : checks)
+    for (auto &check : counts.checks)
       if (check.passes + check.fails) stats.checks.push_back(std::move(check));
     if (stats.iterations) out.push_back(std::move(stats));
   }

@@ -4,11 +4,21 @@
 // tag sets are ids in a run-wide table that is searched without a lock (a
 // hash index over it) and only locked to add a new set (at most
 // kMaxHostTagSets times per run).
+//
+// The counters are per second of the series: a ring of kGenerations sets
+// of them, chosen by the second the iteration ended in. The control thread
+// closes a second once it has passed (close_second), waits for the records
+// of it still in progress, then moves its counters into the run's totals
+// and the second's interval (harvest) and recycles them for the second
+// kGenerations later. So each iteration is in exactly one second, and the
+// series adds up to the totals by construction.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,6 +40,10 @@ inline constexpr std::size_t kMaxTagSets = kMaxHostTagSets;
 inline constexpr std::size_t kOtherId = kMaxTagSets;  // the `_other` set
 // Slots of the hash index: a power of two, at most a quarter full.
 inline constexpr std::size_t kIndexSlots = 4 * kMaxTagSets;
+// Seconds held at once: the one being filled, the one being closed, and
+// room for a control thread that falls behind (a user whose second's
+// counters are not recycled yet waits for them).
+inline constexpr std::size_t kGenerations = 4;
 
 // Up to five distinct error texts with counts, claimed slot by slot.
 class ErrorSlots {
@@ -46,25 +60,28 @@ class ErrorSlots {
   std::array<Slot, kMaxErrorSamples> slots_;
 };
 
+// One tag set's counts in one second and shard.
 struct SetCounters {
   AtomicHistogram latency;
   AtomicHistogram corrected;  // closed model: from the intended start
   std::atomic<std::uint64_t> iterations{0};
   std::atomic<std::uint64_t> errors{0};
-  std::atomic<std::uint64_t> missed{0};  // slots its iterations overran
-  ErrorSlots samples;
+  std::atomic<std::uint64_t> missed{0};        // slots its iterations overran
   std::atomic<StepCounters *> steps{nullptr};  // made by the first step/check
   SetCounters() = default;
   ~SetCounters() { delete steps.load(); }
   SetCounters(const SetCounters &) = delete;
   SetCounters &operator=(const SetCounters &) = delete;
+  // To zero, keeping what is allocated (no writer may run).
+  void reset();
 };
 
+using SetSlots = std::array<std::atomic<SetCounters *>, kMaxTagSets + 1>;
+
 struct alignas(64) Shard {
-  std::array<std::atomic<SetCounters *>, kMaxTagSets + 1> sets{};
-  AtomicHistogram overall;  // all tag sets, for the per-second series
-  std::atomic<std::uint64_t> iterations{0};
-  std::atomic<std::uint64_t> errors{0};
+  std::array<SetSlots, kGenerations> seconds{};  // by second % kGenerations
+  // Error samples are the whole run's, by tag set.
+  std::array<std::atomic<ErrorSlots *>, kMaxTagSets + 1> samples{};
   // Steps and checks dropped: bad input, past a response's or the run's
   // limits (GOLO_MAX_STEPS, GOLO_MAX_STEP_NAMES).
   std::atomic<std::uint64_t> steps_dropped{0}, checks_dropped{0};
@@ -75,33 +92,46 @@ class Recorder {
  public:
   Recorder(std::vector<std::string> tag_keys, std::size_t users);
 
+  // Hot path. The second (0-based) an iteration that ended in second
+  // `measured` is recorded in: that one, unless the control thread already
+  // closed it (a record delayed past the close: then the first open one).
+  // The caller publishes it as its record in progress before recording.
+  std::uint64_t second_for(std::uint64_t measured) const {
+    return std::max(measured, open_.load(std::memory_order_seq_cst));
+  }
   // Hot path. `key` is the user's own scratch string, reused. `intended`
   // (closed model only): the iteration seen from its intended start, with
   // the slots it missed, recorded in the set's corrected histogram.
+  // `second`: from second_for.
   void record(std::uint32_t user, const IterationOutcome &out,
               std::int64_t latency_ns, std::string &key,
-              const FromIntended *intended = nullptr);
+              const FromIntended *intended = nullptr, std::uint64_t second = 0);
 
-  // Cumulative overall counts so far (control thread).
-  void snapshot(Histogram &latency, std::uint64_t &iterations,
-                std::uint64_t &errors) const;
-  // Per tag set results, sorted by key (the caller adds up the total).
+  // Per tag set results, sorted by key (the caller adds up the total): the
+  // seconds harvested plus those not yet.
   std::vector<TagSetStats> tag_sets() const;
 
-  // Cumulative counts of every tag set so far, by id (control thread):
-  // what the per-second intervals per tag set are differences of.
-  struct SetSnapshot {
+  // One tag set's counts over some seconds.
+  struct SetCounts {
     std::size_t id = 0;
     Histogram latency;
     std::uint64_t iterations = 0, errors = 0;
     Histogram corrected;
     std::uint64_t missed = 0;
-    // Cumulative per step and check id (index), empty when it had none;
-    // an id it never ran has count 0 (checks: no passes or fails).
+    // By step and check id (index), empty when it had none; an id it never
+    // ran has count 0 (checks: no passes or fails).
     std::vector<StepStats> steps;
     std::vector<CheckStats> checks;
   };
-  void snapshot_sets(std::vector<SetSnapshot> &out) const;
+  // Control thread, for seconds in order. After close_second(s), no new
+  // record goes to second s (second_for gives later ones); once the
+  // records of s in progress are done, harvest(s) returns s's counts per
+  // tag set (those with iterations), adds them to the totals and recycles
+  // s's counters for second s + kGenerations.
+  void close_second(std::uint64_t second) {
+    open_.store(second + 1, std::memory_order_seq_cst);
+  }
+  void harvest(std::uint64_t second, std::vector<SetCounts> &out);
   // Steps and checks dropped so far (cumulative).
   std::uint64_t steps_dropped() const;
   std::uint64_t checks_dropped() const;
@@ -114,9 +144,10 @@ class Recorder {
                           std::uint64_t hash);
   void record_steps(Shard &shard, SetCounters &set,
                     const IterationOutcome &out);
-  // Every shard's step counters of set `id`, by step and check id.
-  void add_steps(std::size_t id, std::vector<StepStats> &steps,
-                 std::vector<CheckStats> &checks) const;
+  // Adds one second's counters of a set to `into`, whose step and check
+  // vectors are as long as the name tables were when it began.
+  void add_counts(const SetCounters &c, SetCounts &into) const;
+  void start_counts(std::size_t id, SetCounts &into) const;
 
   struct Entry {  // immutable once published
     std::uint64_t hash = 0;
@@ -133,6 +164,12 @@ class Recorder {
   std::array<std::atomic<std::uint32_t>, kIndexSlots> index_{};
   std::mutex adding_;  // taken only to add a new tag set
   NameTable step_names_, check_names_;
+  // The first second still open to records, and the second each ring
+  // generation holds (recycled by harvest).
+  std::atomic<std::uint64_t> open_{0};
+  std::array<std::atomic<std::uint64_t>, kGenerations> holds_{};
+  std::map<std::size_t, SetCounts> totals_;  // by id: the seconds harvested
+  std::uint64_t harvested_ = 0;              // seconds harvested
 };
 
 }  // namespace golo::agent::detail

@@ -32,6 +32,9 @@ inline constexpr std::int64_t kNotStopped = INT64_MAX;
 
 struct alignas(64) UserSlot {
   std::atomic<std::uint32_t> state{kIdle};
+  // While recording: the second of the series it records in (until it is
+  // set, an earlier one: the control thread then waits a moment longer).
+  std::atomic<std::uint64_t> recording_second{0};
   std::atomic<std::uint32_t> go{kGoIdle};
   Clock::time_point intended{};  // open model: set before go = kGoRun
   std::uint64_t iteration = 0;
@@ -61,6 +64,7 @@ struct RunState {
 
   // Written before `started` is set, read-only afterwards.
   Clock::time_point start, end;
+  Clock::duration second_length{std::chrono::seconds(1)};  // series' rows
   std::atomic<std::uint32_t> started{0};
   std::atomic<std::uint32_t> stopping{0};
   // When the run was told to stop (Clock ticks), kNotStopped until then.

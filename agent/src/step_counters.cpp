@@ -60,6 +60,18 @@ void StepCounters::add_to(std::vector<StepStats> &steps,
   }
 }
 
+void StepCounters::reset() {
+  for (auto &slot : steps_)
+    if (StepCell *cell = slot.load(std::memory_order_acquire)) {
+      cell->latency.reset();
+      cell->errors.store(0, std::memory_order_relaxed);
+    }
+  for (auto &check : checks_) {
+    check.passes.store(0, std::memory_order_relaxed);
+    check.fails.store(0, std::memory_order_relaxed);
+  }
+}
+
 StepCounters &counters_of(std::atomic<StepCounters *> &slot) {
   StepCounters *c = slot.load(std::memory_order_acquire);
   if (c) return *c;

@@ -55,6 +55,8 @@ class StepCounters {
   // vectors are at least as long as the tables' sizes).
   void add_to(std::vector<StepStats> &steps,
               std::vector<CheckStats> &checks) const;
+  // Back to zero, keeping what is allocated; only while no thread records.
+  void reset();
 
  private:
   std::array<std::atomic<StepCell *>, kMaxStepNames> steps_{};

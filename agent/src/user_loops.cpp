@@ -43,19 +43,29 @@ void apply_timeout(const RunState &st, IterationOutcome &out,
   out.error_text = st.timeout_error;
 }
 
-// Records a finished iteration unless the run already counted it as
-// interrupted; false means the run is over for this user.
-bool finish(RunState &st, UserSlot &slot, std::uint32_t user,
-            const IterationOutcome &out, Clock::duration latency,
-            std::string &key, const FromIntended *intended = nullptr) {
+// Takes a finished iteration for recording, unless the run already counted
+// it as interrupted; false means the run is over for this user. Before the
+// clock is read for its end: an iteration read as ended in a second the
+// control thread has closed is then one it waits for (see Ticker).
+bool claim(UserSlot &slot) {
   std::uint32_t running = kRunning;
-  if (!slot.state.compare_exchange_strong(running, kRecording)) return false;
+  return slot.state.compare_exchange_strong(running, kRecording);
+}
+
+// Records a claimed iteration in the second of the series it ended in.
+void record(RunState &st, UserSlot &slot, std::uint32_t user,
+            const IterationOutcome &out, Clock::duration latency,
+            Clock::time_point ended, std::string &key,
+            const FromIntended *intended = nullptr) {
+  const auto measured =
+      static_cast<std::uint64_t>((ended - st.start) / st.second_length);
+  const std::uint64_t second = st.recorder.second_for(measured);
+  slot.recording_second.store(second, std::memory_order_release);
   st.recorder.record(
       user, out,
       std::chrono::duration_cast<std::chrono::nanoseconds>(latency).count(),
-      key, intended);
+      key, intended, second);
   slot.state.store(kIdle);
-  return true;
 }
 
 // The closed model seen from the schedule of slots (pacing.h): the
@@ -138,10 +148,11 @@ void closed_user(RunState &st, std::uint32_t user) {
     // intended start `next`, with the slots an overrun missed.
     const auto began = Clock::now();
     run_one(st, user, iteration++, out);
+    if (!claim(slot)) return;
     const auto ended = Clock::now();
     apply_timeout(st, out, ended - began);
     const FromIntended intended = seen_from_slots(st, user, next, ended);
-    if (!finish(st, slot, user, out, ended - began, key, &intended)) return;
+    record(st, slot, user, out, ended - began, ended, key, &intended);
     known_now = ended;
     // Pacing counts from the intended start, so wake-up delays do not make
     // the rate drift; an overrun (or think time) pushes the next one later.
@@ -162,6 +173,7 @@ void open_user(RunState &st, std::uint32_t user) {
     const bool timed = st.schedule.iteration_timeout.count() != 0;
     const auto began = timed ? Clock::now() : Clock::time_point{};
     run_one(st, user, slot.iteration, out);
+    if (!claim(slot)) return;
     const auto ended = Clock::now();
     if (timed) apply_timeout(st, out, ended - began);
     // Open model: latency from the iteration's SCHEDULED start, not from
@@ -171,7 +183,7 @@ void open_user(RunState &st, std::uint32_t user) {
     // late scheduler, a slow wake-up, a stall in the process) is time a real
     // client arriving then would have waited, so it belongs in the latency.
     // Measuring from the actual start would hide exactly those delays.
-    if (!finish(st, slot, user, out, ended - slot.intended, key)) return;
+    record(st, slot, user, out, ended - slot.intended, ended, key);
     slot.go.store(kGoIdle);
     // Paired with the stop: it sets `stopping` then quits idle users, so
     // either we see the stop here or it sees us idle and wakes us to quit.

@@ -5,16 +5,22 @@
  *   sleep_ms = 1     every call sleeps this long (default 1; 0 = no sleep)
  *   stall_ms = 500   ...except call number stall_at, which sleeps this long
  *   stall_at = 100   1-based, counted across all threads (0 = never stall)
+ *   times_file = F   appends each call's start and end, "START_NS END_NS"
+ *                    a line, on CLOCK_MONOTONIC (the host's steady clock):
+ *                    the ground truth a test checks the host's figures by
  *
  * It sets no id, output or tags, so reports are not split by tag.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep under -std=c99 */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <golo/plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 GOLO_PLUGIN(.name = "sleepy", .version = "1.0.0");
 
@@ -23,6 +29,7 @@ typedef struct sleepy_state {
   double stall_ms;
   uint64_t stall_at;
   uint64_t calls; /* shared by every thread; __atomic only */
+  int times_fd;   /* times_file, or -1 */
 } sleepy_state;
 
 /* Reads a number setting in [0, max]; returns 0, or -1 after reporting. */
@@ -49,6 +56,7 @@ static int read_number(const golo_init_args *args, const char *key, double dflt,
 int golo_init(const golo_init_args *args, void **state) {
   sleepy_state *s = calloc(1, sizeof *s);
   double stall_at = 0;
+  const char *times;
   if (s == NULL) {
     args->host->set_init_error(args->plugin, "out of memory");
     return 1;
@@ -61,6 +69,19 @@ int golo_init(const golo_init_args *args, void **state) {
     return 1;
   }
   s->stall_at = (uint64_t)stall_at;
+  s->times_fd = -1;
+  times = args->host->setting(args->plugin, "times_file");
+  if (times != NULL) {
+    s->times_fd = open(times, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (s->times_fd < 0) {
+      char msg[512];
+      snprintf(msg, sizeof msg, "setting times_file = \"%s\": %s", times,
+               strerror(errno));
+      args->host->set_init_error(args->plugin, msg);
+      free(s);
+      return 1;
+    }
+  }
   *state = s;
   return 0;
 }
@@ -75,12 +96,30 @@ static void sleep_ms(double ms) {
   }
 }
 
+static int64_t monotonic_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 int golo_trigger(const golo_context *ctx, golo_response *resp) {
   sleepy_state *s = ctx->state;
   uint64_t call = __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
+  const int64_t start = s->times_fd >= 0 ? monotonic_ns() : 0;
   (void)resp;
   sleep_ms(s->stall_at != 0 && call == s->stall_at ? s->stall_ms : s->sleep_ms);
+  if (s->times_fd >= 0) {
+    /* One write per line: whole lines even from several threads. */
+    char line[64];
+    const int n = snprintf(line, sizeof line, "%lld %lld\n", (long long)start,
+                           (long long)monotonic_ns());
+    if (write(s->times_fd, line, (size_t)n) != n) return 1;
+  }
   return 0;
 }
 
-void golo_shutdown(void *state) { free(state); }
+void golo_shutdown(void *state) {
+  sleepy_state *s = state;
+  if (s->times_fd >= 0) close(s->times_fd);
+  free(s);
+}

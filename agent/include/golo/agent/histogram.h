@@ -128,6 +128,8 @@ class AtomicHistogram {
   // Adds the current counts into `out` (a consistent-enough copy: each
   // counter is read once; counts racing with the copy land in the next one).
   void add_to(Histogram &out) const;
+  // Back to empty, keeping its chunks; only while no thread records.
+  void reset();
 
  private:
   std::array<std::atomic<std::atomic<std::uint64_t> *>,

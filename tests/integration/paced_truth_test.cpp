@@ -1,0 +1,120 @@
+// The paced-stall case (issue 13) checked against the plugin's own clock:
+// sleepy writes each call's start and end (times_file), the test rebuilds
+// from them what wrk2's correction says the user saw, and golo's figures,
+// through a real golo-host and `golo run`, must match it: the same missed
+// slots, the corrected p99 within 3 %, and a series that adds up.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "host_process.h"
+
+using namespace golo::test;
+using nlohmann::json;
+
+namespace {
+
+struct Call {
+  std::int64_t start = 0, end = 0;  // CLOCK_MONOTONIC ns
+};
+
+std::vector<Call> read_calls(const fs::path &file) {
+  std::vector<Call> calls;
+  std::ifstream in(file);
+  Call c;
+  while (in >> c.start >> c.end) calls.push_back(c);
+  return calls;
+}
+
+// What the user saw, by wrk2's rule (docs/schedules.md, "Missed slots"):
+// intended starts every `pacing` from the first call; each call counts
+// from its intended start; a call that overran by two slots or more missed
+// the slots x with x + pacing <= its end (before `duration` from the first
+// call), each one sample of end - x; the next intended start is the later
+// of the next slot and the end.
+struct Truth {
+  std::uint64_t missed = 0;
+  std::vector<std::int64_t> samples;  // ns
+  std::int64_t p99() {
+    std::sort(samples.begin(), samples.end());
+    const auto rank = static_cast<std::size_t>(
+        std::ceil(0.99 * static_cast<double>(samples.size())));
+    return samples.at(std::max<std::size_t>(rank, 1) - 1);
+  }
+};
+
+Truth truth_of(const std::vector<Call> &calls, std::int64_t pacing,
+               std::int64_t duration) {
+  Truth t;
+  const std::int64_t until = calls.front().start + duration;
+  std::int64_t next = calls.front().start;
+  for (const Call &c : calls) {
+    const std::int64_t intended = next;
+    t.samples.push_back(c.end - intended);
+    for (std::int64_t x = intended + pacing; x + pacing <= c.end && x < until;
+         x += pacing) {
+      t.samples.push_back(c.end - x);
+      ++t.missed;
+    }
+    next = std::max(intended + pacing, c.end);
+  }
+  return t;
+}
+
+std::uint64_t u64(const json &j, const char *key) {
+  return j.at(key).get<std::uint64_t>();
+}
+
+}  // namespace
+
+TEST_CASE("paced stall: missed and corrected p99 match the plugin's clock") {
+  TempDir plugins, work;
+  const fs::path times = work.path() / "times.txt";
+  install_plugin(example_plugin("sleepy"), plugins.path(), "sleepy");
+  // examples/sleepy-paced-stall.yaml's settings, plus the timestamps.
+  write_text(plugins.path() / "sleepy.conf",
+             "sleep_ms = 1\nstall_ms = 1000\nstall_at = 101\ntimes_file = " +
+                 times.string() + "\n");
+  HostProcess host(plugins.path());
+  const fs::path root = plugin_include_dir().parent_path().parent_path();
+  const fs::path out_file = work.path() / "r.json";
+  std::string out;
+  // Its threshold "p99_corrected < 500ms" is crossed: exit 99.
+  CHECK_MESSAGE(
+      run_command(golo_cli_binary().string() + " run --quiet --host " +
+                      host.address() + " --out " + out_file.string() + " " +
+                      (root / "examples/sleepy-paced-stall.yaml").string(),
+                  &out) == 99,
+      out);
+  const json r = json::parse(read_text(out_file));
+  const json &total = r.at("total");
+  const auto calls = read_calls(times);
+  REQUIRE(calls.size() > 150);
+  CHECK(u64(total, "iterations") == calls.size());
+
+  Truth truth = truth_of(calls, 10'000'000, 3'000'000'000);
+  const double true_p99_us = static_cast<double>(truth.p99()) / 1e3;
+  const double p99_us =
+      total.at("latency_corrected_us").at("p99").get<double>();
+  MESSAGE("calls " << calls.size() << ", missed " << u64(total, "missed")
+                   << " (timestamps: " << truth.missed << "), corrected p99 "
+                   << p99_us << " us (timestamps: " << true_p99_us << " us)");
+  CHECK(truth.missed == 99);
+  CHECK(u64(total, "missed") == truth.missed);
+  CHECK(u64(total.at("histogram_corrected"), "count") == truth.samples.size());
+  CHECK(std::abs(p99_us - true_p99_us) <= 0.03 * true_p99_us);
+
+  // The series holds each iteration once: its rows add up to the totals.
+  std::uint64_t iterations = 0, missed = 0;
+  for (const auto &row : r.at("series")) {
+    iterations += u64(row, "iterations");
+    missed += u64(row, "missed");
+  }
+  CHECK(iterations == u64(total, "iterations"));
+  CHECK(missed == u64(total, "missed"));
+}
