@@ -255,6 +255,22 @@ class Ticker {
   std::uint64_t iterations_ = 0, errors_ = 0, dropped_ = 0, missed_ = 0;
 };
 
+DataUse data_use(const Schedule &schedule, const DataFeed &feed,
+                 std::int64_t out_at, Clock::time_point start) {
+  DataUse d{schedule.data ? schedule.data->file : feed.table().file(),
+            schedule.scenario,
+            std::string(data_mode_name(feed.mode())),
+            feed.table().rows(),
+            feed.rows_used(),
+            0,
+            0};
+  if (out_at != detail::kNotStopped) {
+    d.hosts_out = 1;
+    d.ran_out_s = seconds(Clock::time_point(Clock::duration(out_at)) - start);
+  }
+  return d;
+}
+
 }  // namespace
 
 RunResults run_schedule(const Schedule &schedule,
@@ -262,6 +278,7 @@ RunResults run_schedule(const Schedule &schedule,
                         const RunOptions &opt) {
   if (!runner) throw std::invalid_argument("run_schedule: no iteration runner");
   auto st = std::make_shared<RunState>(schedule, std::move(runner));
+  st->data = opt.data;
   spawn_users(st, opt.stack_size);
   if (schedule.model == Model::open)
     for (std::size_t u = 0; u < st->user_count; ++u)
@@ -329,7 +346,8 @@ RunResults run_schedule(const Schedule &schedule,
   for (;;) {
     const auto wake = std::min(ticker.next_due(), st->end);
     if (detail::sleep_until_or_stop(st->stopping, wake)) {
-      stopped_early = true;
+      // Data rows running out is a natural end (RunOptions::data).
+      stopped_early = st->data_out_at.load() == detail::kNotStopped;
       break;
     }
     const auto now = Clock::now();
@@ -337,13 +355,19 @@ RunResults run_schedule(const Schedule &schedule,
     if (now >= st->end) break;
   }
   const auto stopped = Clock::now();
-  results.duration_s = seconds(std::min(stopped, st->end) - st->start);
+  // Data rows running out ended the run at that instant (RunOptions::data).
+  const auto data_out = st->data_out_at.load();
+  const auto ended =
+      std::min(data_out == detail::kNotStopped
+                   ? stopped
+                   : Clock::time_point(Clock::duration(data_out)),
+               st->end);
+  results.duration_s = seconds(ended - st->start);
   // The run's seconds, the last one perhaps partial; later ones hold only
   // what ended during the graceful stop.
-  const auto run_seconds =
-      static_cast<std::uint64_t>((std::min(stopped, st->end) - st->start +
-                                  st->second_length - Clock::duration(1)) /
-                                 st->second_length);
+  const auto run_seconds = static_cast<std::uint64_t>(
+      (ended - st->start + st->second_length - Clock::duration(1)) /
+      st->second_length);
   ticker.set_run_seconds(run_seconds);
   results.stopped_early = stopped_early;
   // At the natural end, let the scheduler hand out every arrival due before
@@ -386,6 +410,8 @@ RunResults run_schedule(const Schedule &schedule,
   results.total.interrupted = interrupted;
   results.steps_dropped = st->recorder.steps_dropped();
   results.checks_dropped = st->recorder.checks_dropped();
+  if (st->data)
+    results.data.push_back(data_use(schedule, *st->data, data_out, st->start));
 
   if (st->exited.load() == st->user_count) {
     for (auto t : st->threads) pthread_join(t, nullptr);

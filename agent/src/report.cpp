@@ -160,6 +160,26 @@ std::string format_progress(const Progress &p, double total_s) {
          format_duration(p.p99_us * 1e3);
 }
 
+// "data users.csv (unique): all 100 rows used after 3.2s; the run ended
+// there": never silent about rows running out.
+static void print_data_use(std::ostream &out, const DataUse &d) {
+  out << "data " << d.file << " (" << d.mode
+      << (d.scenario.empty() ? "" : ", scenario " + d.scenario) << "): ";
+  if (d.mode != "unique") {
+    out << d.rows << " rows\n";
+  } else if (d.hosts_out == 0) {
+    out << d.rows_used << " of " << d.rows << " rows used\n";
+  } else if (d.rows_used == d.rows) {
+    out << "all " << d.rows << " rows used after "
+        << format_duration(d.ran_out_s * 1e9) << "; the run ended there\n";
+  } else {
+    out << d.rows_used << " of " << d.rows << " rows used; " << d.hosts_out
+        << (d.hosts_out == 1 ? " host" : " hosts")
+        << " used all of its share by " << format_duration(d.ran_out_s * 1e9)
+        << " and ended its run there\n";
+  }
+}
+
 void print_summary(std::ostream &out, const RunResults &r) {
   // Steps go under their iteration's row: under each tag set's when there
   // are several (else they would repeat the total's), and under the total.
@@ -192,6 +212,7 @@ void print_summary(std::ostream &out, const RunResults &r) {
     out << "dropped " << r.steps_dropped << " step(s) and " << r.checks_dropped
         << " check(s) the plugin reported (no name, a negative duration, or "
            "past the limits; golo-host logs why)\n";
+  for (const auto &d : r.data) print_data_use(out, d);
   if (r.stopped_early)
     out << "stopped early after " << format_duration(r.duration_s * 1e9)
         << ": these results hold what ran until then\n";

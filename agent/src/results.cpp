@@ -371,6 +371,18 @@ json RunResults::to_json() const {
               {"steps_dropped", steps_dropped},
               {"checks_dropped", checks_dropped}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
+  if (!data.empty()) {
+    json list = json::array();
+    for (const auto &d : data)
+      list.push_back({{"file", d.file},
+                      {"scenario", d.scenario},
+                      {"mode", d.mode},
+                      {"rows", d.rows},
+                      {"rows_used", d.rows_used},
+                      {"hosts_out", d.hosts_out},
+                      {"ran_out_s", d.ran_out_s}});
+    out["data"] = list;
+  }
   return out;
 }
 RunResults RunResults::from_json(const json &j) {
@@ -393,6 +405,15 @@ RunResults RunResults::from_json(const json &j) {
     r.start_unix_ms = j.value("start_unix_ms", std::int64_t{0});
     r.steps_dropped = j.value("steps_dropped", std::uint64_t{0});
     r.checks_dropped = j.value("checks_dropped", std::uint64_t{0});
+    if (j.contains("data"))
+      for (const auto &d : j.at("data"))
+        r.data.push_back({d.at("file").get<std::string>(),
+                          d.value("scenario", std::string()),
+                          d.at("mode").get<std::string>(),
+                          d.at("rows").get<std::uint64_t>(),
+                          d.at("rows_used").get<std::uint64_t>(),
+                          d.at("hosts_out").get<std::uint64_t>(),
+                          d.at("ran_out_s").get<double>()});
     if (j.contains("tag_set_series"))
       for (const auto &t : j.at("tag_set_series")) {
         TagSetSeries set;
@@ -410,6 +431,12 @@ RunResults RunResults::from_json(const json &j) {
   return r;
 }
 
+void DataUse::merge(const DataUse &other) {
+  rows_used += other.rows_used;
+  hosts_out += other.hosts_out;
+  ran_out_s = std::max(ran_out_s, other.ran_out_s);
+}
+
 void RunResults::merge(const RunResults &other) {
   if (schedule.is_null()) schedule = other.schedule;
   duration_s = std::max(duration_s, other.duration_s);
@@ -419,6 +446,15 @@ void RunResults::merge(const RunResults &other) {
   host_folded_tag_sets = host_folded_tag_sets || other.host_folded_tag_sets;
   steps_dropped += other.steps_dropped;
   checks_dropped += other.checks_dropped;
+  for (const auto &d : other.data) {
+    auto same = std::find_if(data.begin(), data.end(), [&](const DataUse &x) {
+      return x.file == d.file && x.scenario == d.scenario;
+    });
+    if (same == data.end())
+      data.push_back(d);
+    else
+      same->merge(d);
+  }
   total.merge(other.total);
   for (const auto &s : other.tag_sets) {
     auto it = std::lower_bound(

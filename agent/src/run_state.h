@@ -13,6 +13,7 @@
 
 #include "free_queue.h"
 #include "futex.h"
+#include "golo/agent/data_feed.h"
 #include "golo/agent/iteration.h"
 #include "golo/agent/schedule.h"
 #include "recorder.h"
@@ -70,8 +71,16 @@ struct RunState {
   std::atomic<std::int64_t> stopped_at{kNotStopped};
   std::atomic<std::uint64_t> dropped{0};
   std::atomic<std::size_t> exited{0};
+  // The run's data rows (RunOptions::data), and when they ran out (Clock
+  // ticks), kNotStopped until then: set before the stop it causes.
+  std::shared_ptr<DataFeed> data;
+  std::atomic<std::int64_t> data_out_at{kNotStopped};
   std::vector<pthread_t> threads;  // control thread only
 };
+
+// Picks user's row for its next iteration, if the run has data; false when
+// the rows ran out, which ends the run (user_loops.cpp).
+bool pick_row(RunState &st, std::uint32_t user);
 
 // The loops the user threads run (user_loops.cpp).
 void closed_user(RunState &st, std::uint32_t user);

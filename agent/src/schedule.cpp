@@ -110,6 +110,62 @@ class Parser {
   std::string file_;
 };
 
+// job.data: {file, mode, columns}; the file itself is read by golo run.
+// `what` names the mapping that holds it: "job" or "scenarios.NAME".
+DataSpec parse_data(const Parser &p, const YAML::Node &n,
+                    const std::string &what) {
+  const std::string name = what + ".data";
+  const auto mark = [](const YAML::Mark &m) {
+    return DataSpec::Mark{m.line + 1, m.column + 1};
+  };
+  if (!n.IsMap())
+    p.fail(n.Mark(),
+           name + " must be a mapping like {file: users.csv, mode: unique}");
+  auto e = p.entries(n, name, {"file", "mode", "columns"});
+  DataSpec d;
+  d.mark = mark(n.Mark());
+  if (!e.count("file"))
+    p.fail(n.Mark(),
+           name +
+               " needs a file (CSV with a header row, relative to the "
+               "schedule's directory)");
+  d.file = p.text(e["file"].second, name + ".file");
+  if (e.count("mode")) {
+    const auto &m = e["mode"].second;
+    const auto mode_name = p.text(m, name + ".mode");
+    bool known = false;
+    for (auto mode : {DataMode::sequential, DataMode::random, DataMode::unique,
+                      DataMode::per_user})
+      if (mode_name == data_mode_name(mode)) {
+        d.mode = mode;
+        known = true;
+      }
+    if (!known)
+      p.fail(m.Mark(),
+             name +
+                 ".mode must be sequential, random, unique or per_user, "
+                 "not \"" +
+                 mode_name + "\"");
+  }
+  if (e.count("columns")) {
+    const auto &list = e["columns"].second;
+    if (!list.IsSequence() || list.size() == 0)
+      p.fail(list.Mark(),
+             name +
+                 ".columns must be a non-empty list of the file's column "
+                 "names");
+    for (const auto &item : list) {
+      auto column = p.text(item, "a column name");
+      for (const auto &c : d.columns)
+        if (c == column)
+          p.fail(item.Mark(), "column \"" + column + "\" is listed twice");
+      d.columns.push_back(std::move(column));
+      d.column_marks.push_back(mark(item.Mark()));
+    }
+  }
+  return d;
+}
+
 std::vector<Stage> parse_stages(const Parser &p, const YAML::Node &n,
                                 const std::string &what,
                                 const std::string &target_key,
@@ -166,6 +222,7 @@ void parse_job(const Parser &p, const YAML::Node &job_node,
     allowed.push_back("job");
     allowed.push_back("start_after");
   }
+  allowed.push_back("data");
   auto job = p.entries(job_node, what, allowed);
   auto key_mark = [&](const char *k) { return job[k].first.Mark(); };
   const auto key = [&](const char *k) { return what + "." + k; };
@@ -256,6 +313,7 @@ void parse_job(const Parser &p, const YAML::Node &job_node,
   if (job.count("iteration_timeout"))
     s.iteration_timeout = p.duration(job["iteration_timeout"].second,
                                      key("iteration_timeout"), false);
+  if (job.count("data")) s.data = parse_data(p, job["data"].second, what);
   if (job.count("tags")) {
     const auto &list = job["tags"].second;
     if (!list.IsSequence())
@@ -519,6 +577,10 @@ nlohmann::json Schedule::to_json() const {
     job["arrival_rate"] = arrival_rate;
     job["max_users"] = max_users;
   }
+  if (data)
+    job["data"] = {{"file", data->file},
+                   {"mode", data_mode_name(data->mode)},
+                   {"columns", data->columns}};
   return {
       {"file", file}, {"version", version}, {"job", job}, {"thresholds", th}};
 }

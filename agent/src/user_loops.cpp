@@ -100,6 +100,20 @@ FromIntended seen_from_slots(const RunState &st, std::uint32_t user,
 
 }  // namespace
 
+bool pick_row(RunState &st, std::uint32_t user) {
+  if (!st.data || st.data->pick(user)) return true;
+  // Rows ran out: end the run as its schedule's end would (no new
+  // iterations; those in flight get the graceful stop), not as a stop.
+  std::int64_t never = kNotStopped;
+  const auto now = Clock::now().time_since_epoch().count();
+  st.data_out_at.compare_exchange_strong(never, now);
+  never = kNotStopped;
+  st.stopped_at.compare_exchange_strong(never, now);
+  st.stopping.store(1);
+  futex_wake_all(st.stopping);
+  return false;
+}
+
 void closed_user(RunState &st, std::uint32_t user) {
   UserSlot &slot = st.users[user];
   IterationOutcome out;
@@ -126,7 +140,7 @@ void closed_user(RunState &st, std::uint32_t user) {
       return;
     }
     slot.state.store(kRunning);
-    if (st.stopping.load()) {
+    if (st.stopping.load() || !pick_row(st, user)) {
       slot.state.store(kIdle);
       return;
     }
@@ -190,6 +204,11 @@ void schedule_arrivals(RunState &st) {
     if (!st.free.pop(user)) {
       st.dropped.fetch_add(1, std::memory_order_relaxed);  // never silent
       continue;
+    }
+    // The row is picked here, so an arrival dropped takes none.
+    if (!pick_row(st, user)) {
+      st.free.push(user);
+      return;
     }
     UserSlot &slot = st.users[user];
     slot.intended = when;

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "data_file.h"
 #include "fleet_start.h"
 #include "golo/agent/report.h"
 #include "golo/agent/results.h"
@@ -104,6 +105,22 @@ int run_command(const RunOptions &opts) {
     std::cerr << "golo run: " << e.what() << "\n";
     return 2;
   }
+  // The job: form is one scenario; a scenarios: schedule runs a call per
+  // scenario on every host, all starting at one instant.
+  std::vector<const agent::Schedule *> scenarios;
+  if (schedule.scenarios.empty())
+    scenarios.push_back(&schedule);
+  else
+    for (const auto &one : schedule.scenarios) scenarios.push_back(&one);
+  // Each scenario's data file, read once here and sent to every host.
+  std::vector<DataFile> data(scenarios.size());
+  for (std::size_t k = 0; k < scenarios.size(); ++k)
+    if (const std::string e = read_data_file(*scenarios[k], opts.schedule_file,
+                                             opts.remote_target, data[k]);
+        !e.empty()) {
+      std::cerr << "golo run: " << e << "\n";
+      return 2;
+    }
   // --out values are refused (exit 2) before any host is asked.
   outputs::RunOutputs outs(
       {schedule.job, schedule.tag_keys, 0,
@@ -120,15 +137,14 @@ int run_command(const RunOptions &opts) {
     req.set_remotetarget(opts.remote_target);
     req.set_shareindex(static_cast<std::uint32_t>(i));
     req.set_sharecount(static_cast<std::uint32_t>(of));
+    // The job: form's pre-flight checks its data too; a scenarios:
+    // pre-flight names no scenario, and each scenario's call carries its own.
+    if (schedule.scenarios.empty() && schedule.data) {
+      req.set_datacsv(data[0].csv);
+      req.set_datafile(data[0].path);
+    }
     return req;
   };
-  // The job: form is one scenario; a scenarios: schedule runs a call per
-  // scenario on every host, all starting at one instant.
-  std::vector<const agent::Schedule *> scenarios;
-  if (schedule.scenarios.empty())
-    scenarios.push_back(&schedule);
-  else
-    for (const auto &one : schedule.scenarios) scenarios.push_back(&one);
   // The pre-flight names no scenario: each host checks them all at once.
   auto fleet = fleet_for_run(opts.hosts, request_for, opts.allow_partial,
                              scenarios.size() > 1);
@@ -150,12 +166,17 @@ int run_command(const RunOptions &opts) {
   std::vector<std::thread> threads;
   // runs[i * scenarios + k]: host i's call for scenario k.
   for (std::size_t i = 0; i < hosts.size(); ++i)
-    for (const agent::Schedule *scenario : scenarios) {
+    for (std::size_t k = 0; k < scenarios.size(); ++k) {
+      const agent::Schedule *scenario = scenarios[k];
       auto run = std::make_unique<HostRun>();
       run->addr = hosts[i];
       run->scenario = scenario->scenario;
       golo::RunRequest req = request_for(i, hosts.size());
       req.set_scenario(scenario->scenario);
+      if (scenario->data) {
+        req.set_datacsv(data[k].csv);
+        req.set_datafile(data[k].path);
+      }
       if (together)
         req.set_startatunixms(fleet->start_unix_ms +
                               fleet->clock_offsets[i].count());

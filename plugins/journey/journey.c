@@ -1,13 +1,18 @@
 /*
  * journey: a user journey of three timed steps and two checks (ABI 1.1),
  * against nothing external: each step sleeps a few tens of microseconds in
- * place of a request. Per iteration:
+ * place of a request. Each iteration logs in as the user of this
+ * iteration's row of the run's data file (column "user", ABI 1.1's data;
+ * examples/journey.yaml names examples/users.csv), or as "guest" when the
+ * run has none. Per iteration:
  *
- *   login     work_us          check "logged in" (always passes)
+ *   login     work_us          check "logged in" (passes unless the user
+ *                              name is empty)
  *   browse    2 x work_us
  *   checkout  work_us          fails at fail_rate: the step is failed, the
  *                              check "order confirmed" fails, and the
- *                              iteration is an error ("checkout failed")
+ *                              iteration is an error ("checkout failed");
+ *                              else the output is "USER: order confirmed"
  *
  * Settings (journey.conf):
  *
@@ -16,8 +21,9 @@
  *                     evenly: over n iterations exactly floor(n x fail_rate)
  *                     fail, counted across all threads
  *
- * On a host older than ABI 1.1 (no add_step) it runs the same journey and
- * reports only the iteration, as GOLO_HOST_HAS lets it.
+ * On a host older than ABI 1.1 (no add_step, no data) it runs the same
+ * journey as "guest" and reports only the iteration, as GOLO_HOST_HAS
+ * lets it.
  *
  *   cc -std=c99 -Wall -Wextra -pedantic -Werror -shared -fPIC \
  *      -I plugin-api/include plugins/journey/journey.c -o journey.so
@@ -27,6 +33,7 @@
 #include <golo/plugin.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 GOLO_PLUGIN(.name = "journey", .version = "1.0.0");
@@ -35,6 +42,7 @@ typedef struct journey_state {
   double work_us;
   double fail_rate;
   int has_steps;      /* the host has add_step, monotonic_ns, add_check */
+  int has_data;       /* the host has data (a run's data file) */
   uint64_t checkouts; /* shared by every thread; __atomic only */
 } journey_state;
 
@@ -73,6 +81,7 @@ int golo_init(const golo_init_args *args, void **state) {
   s->has_steps = GOLO_HOST_HAS(args->host, add_step) &&
                  GOLO_HOST_HAS(args->host, monotonic_ns) &&
                  GOLO_HOST_HAS(args->host, add_check);
+  s->has_data = GOLO_HOST_HAS(args->host, data);
   *state = s;
   return 0;
 }
@@ -107,6 +116,10 @@ static void step(const golo_context *ctx, golo_response *resp,
 
 int golo_trigger(const golo_context *ctx, golo_response *resp) {
   journey_state *s = ctx->state;
+  /* This iteration's user; NULL when the run has no data file (or no
+   * "user" column: the host logs that once). Valid until we return. */
+  const char *user = s->has_data ? ctx->host->data(ctx, "user") : NULL;
+  char text[160];
   /* Checkout n (0-based, across threads) fails when floor(n x rate) steps
    * up at n + 1: exactly floor(total x rate) of them fail. */
   const uint64_t n = __atomic_fetch_add(&s->checkouts, 1, __ATOMIC_RELAXED);
@@ -114,15 +127,20 @@ int golo_trigger(const golo_context *ctx, golo_response *resp) {
                              (uint64_t)((double)n * s->fail_rate);
 
   step(ctx, resp, s, "login", s->work_us, 0);
-  if (s->has_steps) ctx->host->add_check(resp, "logged in", 1);
+  if (user == NULL) user = "guest";
+  if (s->has_steps) ctx->host->add_check(resp, "logged in", *user != '\0');
   step(ctx, resp, s, "browse", 2 * s->work_us, 0);
   step(ctx, resp, s, "checkout", s->work_us, checkout_fails);
   if (s->has_steps)
     ctx->host->add_check(resp, "order confirmed", !checkout_fails);
   if (checkout_fails) {
-    static const char text[] = "checkout failed";
-    ctx->host->set_output(resp, text, sizeof text - 1);
+    /* The same text for every user: one error sample, not one per user. */
+    static const char failed[] = "checkout failed";
+    ctx->host->set_output(resp, failed, sizeof failed - 1);
     ctx->host->set_error(resp, 1);
+  } else {
+    snprintf(text, sizeof text, "%.100s: order confirmed", user);
+    ctx->host->set_output(resp, text, strlen(text));
   }
   return 0;
 }

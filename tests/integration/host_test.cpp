@@ -263,7 +263,8 @@ TEST_CASE("over-large requests get a gRPC error and the host keeps serving") {
   auto long_name = host.trigger(std::string(1000, 'x'), r);
   CHECK(long_name.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(long_name.error_message().find("limit is 256") != std::string::npos);
-  auto huge = host.trigger(std::string(5 * 1024 * 1024, 'x'), r);
+  // Past the host's 18 MiB request limit (a schedule and its data file).
+  auto huge = host.trigger(std::string(19 * 1024 * 1024, 'x'), r);
   CHECK(huge.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
   CHECK(host.trigger("noop", r).ok());
 }

@@ -102,6 +102,10 @@ const golo_host_api kHost = {
     [](golo_response *r, const char *name, int passed) {
       r->r.checks.emplace_back(str(name), passed != 0);
     },
+    // A run whose data file has one row: user=alice.
+    [](const golo_context *, const char *column) -> const char * {
+      return column && std::string(column) == "user" ? "alice" : nullptr;
+    },
 };
 
 // The same host as a 1.0 build made it: its table ends before add_step (the
@@ -256,7 +260,7 @@ TEST_CASE("sleepy sleeps sleep_ms and stalls call stall_at") {
   CHECK(bad.init_rc() != 0);
 }
 
-TEST_CASE("journey reports three timed steps and two checks") {
+TEST_CASE("journey reports three timed steps and two checks, as its user") {
   Loaded p(example("journey"), {{"work_us", "50"}, {"fail_rate", "0.25"}});
   REQUIRE(p.init_rc() == 0);
   int failed = 0;
@@ -279,6 +283,8 @@ TEST_CASE("journey reports three timed steps and two checks") {
     // A failed checkout fails its check and the iteration, together.
     CHECK(r.checks[1].second == !r.steps[2].failed);
     CHECK(r.error == r.steps[2].failed);
+    // It logged in as the data file's user (the fake host's row).
+    CHECK(r.output == (r.error ? "checkout failed" : "alice: order confirmed"));
     failed += r.steps[2].failed;
   }
   CHECK(failed == 2);  // exactly floor(8 x 0.25), spread evenly
@@ -296,6 +302,7 @@ TEST_CASE("journey on a 1.0 host runs without steps or checks") {
   CHECK(r.steps.empty());
   CHECK(r.checks.empty());
   CHECK_FALSE(r.error);  // checkout 0 passes at 0.5; checkout 1 fails
+  CHECK(r.output == "guest: order confirmed");  // no data on a 1.0 host
   CHECK(p.call().second.error);
 }
 

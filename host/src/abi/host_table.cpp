@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "abi/data_access.h"
 #include "abi/go_format.h"
 #include "abi/response.h"
 #include "abi/sequence_id.h"
@@ -193,6 +194,7 @@ constexpr golo_host_api kTable = {
     .add_step = add_step,
     .monotonic_ns = monotonic_ns,
     .add_check = add_check,
+    .data = data_value,
 };
 
 }  // namespace

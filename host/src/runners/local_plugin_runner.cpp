@@ -5,9 +5,13 @@
 
 namespace golo::host {
 
-LocalPluginRunner::LocalPluginRunner(const PluginRegistry &registry,
-                                     std::string job, std::size_t users)
-    : registry_(registry), job_(std::move(job)), slots_(users) {}
+LocalPluginRunner::LocalPluginRunner(
+    const PluginRegistry &registry, std::string job, std::size_t users,
+    std::shared_ptr<const agent::DataFeed> data)
+    : registry_(registry),
+      job_(std::move(job)),
+      slots_(users),
+      data_(std::move(data)) {}
 
 void LocalPluginRunner::run(std::uint32_t user, std::uint64_t iteration,
                             agent::IterationOutcome &out) {
@@ -26,6 +30,11 @@ void LocalPluginRunner::run(std::uint32_t user, std::uint64_t iteration,
     return;
   }
   golo_response &r = slot.response;
+  // The row the executor picked for this user's iteration (agent::DataFeed).
+  IterationData data;
+  if (data_ && user < slots_.size())
+    data = {&data_->table(), data_->row(user), &missing_};
+  const DataScope scope(data.table ? &data : nullptr);
   const int rc = slot.version->trigger(r, iteration, user);
   if (rc != 0) {
     out.failed = true;

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "abi/data_access.h"
 #include "abi/response.h"
+#include "golo/agent/data_feed.h"
 #include "golo/agent/iteration.h"
 #include "plugins/plugin_registry.h"
 
@@ -19,8 +21,11 @@ void copy_steps(const golo_response &r, agent::IterationOutcome &out);
 class LocalPluginRunner final : public agent::IterationRunner {
  public:
   // `users`: the most users the run has (their indices are below it).
+  // `data`: the run's data rows, whose current row each user's iterations
+  // read through golo_host_api.data (null: none).
   LocalPluginRunner(const PluginRegistry &registry, std::string job,
-                    std::size_t users);
+                    std::size_t users,
+                    std::shared_ptr<const agent::DataFeed> data = nullptr);
   void run(std::uint32_t user, std::uint64_t iteration,
            agent::IterationOutcome &out) override;
 
@@ -36,6 +41,8 @@ class LocalPluginRunner final : public agent::IterationRunner {
   const PluginRegistry &registry_;
   std::string job_;
   std::vector<Slot> slots_;
+  std::shared_ptr<const agent::DataFeed> data_;
+  MissingColumns missing_;
 };
 
 }  // namespace golo::host

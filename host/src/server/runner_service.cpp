@@ -16,6 +16,7 @@
 #include "golo/wire/results.h"
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
+#include "runners/run_data.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
 #include "server/grpc_status.h"
@@ -101,7 +102,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                                 grpc::ServerWriter<golo::RunUpdate> *writer) {
   const std::string file =
       req->schedulefile().empty() ? "<schedule>" : req->schedulefile();
-  agent::Schedule schedule;
+  agent::Schedule schedule, whole;  // whole: before this host's share
   // A pre-flight naming no scenario of a scenarios: schedule checks them
   // all (every job, and every scenario's users against the caps at once).
   bool every_scenario = false;
@@ -111,6 +112,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                      !schedule.scenarios.empty();
     if (!every_scenario)
       schedule = agent::Schedule(schedule.scenario_named(req->scenario()));
+    whole = schedule;
     if (req->sharecount() > 1) {
       if (req->shareindex() >= req->sharecount())
         return to_status(HostError::Code::kInvalidArgument,
@@ -150,6 +152,12 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
       if (job.empty()) job = version->meta().job;
     }
     if (!every_scenario) schedule.job = jobs.front().first;
+  }
+  std::shared_ptr<agent::DataFeed> data;  // the rows of job.data, if any
+  try {
+    data = data_for_run(whole, *req);
+  } catch (const std::exception &e) {
+    return to_status(HostError::Code::kInvalidArgument, e.what());
   }
   std::optional<std::chrono::system_clock::time_point> start_at;
   if (req->startatunixms() != 0) {
@@ -209,7 +217,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   } else {
     runner = std::make_shared<LocalPluginRunner>(
         registry_, schedule.job,
-        static_cast<std::size_t>(schedule.peak_users()));
+        static_cast<std::size_t>(schedule.peak_users()), data);
     where = "in-process";
   }
 
@@ -253,6 +261,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   agent::RunOptions options;
   options.stop = stop.get_token();
   options.start_at = start_at;
+  options.data = data;
   // An update at 0 s says the load has started (every thread is up), so
   // that a caller can tell a host lost mid-run from one never reached.
   options.on_start = [&] {

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "golo/agent/data_table.h"
+#include "golo/agent/schedule.h"
 #include "metrics/host_metrics.h"
 #include "plugins/plugin_registry.h"
 #include "server/control_settings.h"
@@ -15,7 +17,12 @@
 namespace golo::host {
 
 // Requests larger than this are refused by gRPC with RESOURCE_EXHAUSTED.
-inline constexpr int kMaxRequestBytes = 4 * 1024 * 1024;
+// The largest is a Runner.Run carrying a schedule and its data file (gRPC's
+// default of 4 MiB would cap data files at under 3 MiB): both at their
+// limits, plus 1 MiB for the rest of the request. 18 MiB.
+inline constexpr int kMaxRequestBytes =
+    static_cast<int>(agent::kMaxScheduleBytes + agent::kMaxDataBytes) +
+    1024 * 1024;
 
 struct ServerLimits {
   int max_threads = 512;  // gRPC server threads (a ResourceQuota)

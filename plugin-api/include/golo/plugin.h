@@ -22,8 +22,9 @@
  *   optional  golo_shutdown      once, after the last trigger returned.
  *
  * Everything the host offers (setting the response, tags, sequence ids,
- * logging, settings) is reached through the golo_host_api table whose
- * pointer arrives in golo_context and golo_init_args. There are no link-time
+ * logging, settings; since 1.1 steps, checks and data-file values) is
+ * reached through the golo_host_api table whose pointer arrives in
+ * golo_context and golo_init_args. There are no link-time
  * symbols to resolve, so two generations of one plugin can be loaded side by
  * side while a hot reload drains the old one.
  *
@@ -112,6 +113,7 @@ extern "C" {
 /* Opaque handles owned by the host. */
 typedef struct golo_response golo_response; /* the answer being built */
 typedef struct golo_plugin golo_plugin;     /* this loaded plugin */
+typedef struct golo_context golo_context;   /* one trigger's, defined below */
 
 /* Log levels for golo_host_api.log. */
 enum golo_log_level {
@@ -221,8 +223,9 @@ typedef struct golo_host_api {
   void (*set_init_error)(golo_plugin *self, const char *message);
 
   /* ---- ABI 1.1 ---------------------------------------------------------- */
-  /* Test for these with GOLO_HOST_HAS(host, add_step) etc.: a 1.0 host
-   * lacks them (see the plugin guide's example). */
+  /* Steps, checks and data files. Test for these with
+   * GOLO_HOST_HAS(host, add_step), GOLO_HOST_HAS(host, data) etc.: a 1.0
+   * host lacks them (see the plugin guide's examples). */
 
   /*
    * add_step: records a step, a named and timed part of this iteration that
@@ -280,6 +283,38 @@ typedef struct golo_host_api {
    */
   void (*add_check)(golo_response *resp, const char *name, int passed);
 
+  /*
+   * data: this iteration's value of `column` from the run's data file, a
+   * CSV file with a header row that the schedule names
+   * (job.data: {file: users.csv, mode: unique}; docs/schedules.md, "Data
+   * files"), e.g. data(ctx, "user") gives "alice" in one iteration and
+   * "bob" in the next. The schedule's mode picks each iteration's row:
+   * sequential (file order, wrapping), random, unique (each row once in
+   * the whole run), per_user (one row per virtual user). Every column an
+   * iteration reads comes from the same row.
+   *
+   * ctx:    the context golo_trigger was given.
+   * column: a name from the file's header row, NUL-terminated, compared
+   *         exactly (case and spaces count).
+   *
+   * Returns the value, NUL-terminated (possibly "" for an empty cell), or
+   * NULL when there is none: the run has no data file (a schedule without
+   * data, a single Job.Trigger call), column is NULL, or the file has no
+   * such column (the host logs that once per column and run, naming the
+   * file's columns; list the columns a plugin needs in job.data.columns
+   * and golo run refuses a file that lacks one before any load starts).
+   *
+   * Ownership and lifetime: the host owns the string; it stays valid until
+   * this golo_trigger call returns, and must not be written or freed. Copy
+   * it to keep it longer.
+   *
+   * Threading and when: only from golo_trigger, on the thread running that
+   * call (from any other thread it returns NULL). It allocates nothing and
+   * costs a look-up among the file's columns; a plugin that reads one
+   * column many times may keep the pointer for the rest of the call.
+   */
+  const char *(*data)(const golo_context *ctx, const char *column);
+
   /* ---- add new members below this line only, labelled with their minor -- */
 } golo_host_api;
 
@@ -294,7 +329,7 @@ typedef struct golo_host_api {
 /* ------------------------------------------------------------------------ */
 
 /* One trigger's context. Valid only during the golo_trigger call. */
-typedef struct golo_context {
+struct golo_context {
   size_t size;               /* sizeof(golo_context) as the host built it */
   const golo_host_api *host; /* the host services */
   golo_plugin *plugin;       /* this plugin, for log and setting */
@@ -316,7 +351,7 @@ typedef struct golo_context {
                                 struct's padding explicit. A later minor may
                                 give it a meaning (the host table's
                                 abi_minor tells). Do not rely on it. */
-} golo_context;
+};
 
 /* True when the host's golo_context has member (it may be older than the
  * header), as GOLO_HOST_HAS does for the host table. Every member above is

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
+#include "abi/data_access.h"
 #include "abi/host_table.h"
 #include "abi/response.h"
 
@@ -149,4 +151,38 @@ TEST_CASE("ABI 1.1: dropped steps are logged once per loaded version") {
   host_table()->add_step(&r, nullptr, 1, 0);
   golo::host::note_dropped_steps(p, 1, r);
   CHECK(p.steps_drop_logged.load());
+}
+
+TEST_CASE("data: the iteration's row on its own thread, NULL otherwise") {
+  const auto *h = host_table();
+  REQUIRE(GOLO_HOST_HAS(h, data));
+  const auto table = golo::agent::DataTable::parse(
+      "user,password\nalice,a1\nbob,\"b,2\"\n", "users.csv");
+  golo::host::MissingColumns missing;
+  golo_plugin plugin;
+  plugin.job = "login";
+  golo_context ctx{};
+  ctx.size = sizeof ctx;
+  ctx.host = h;
+  ctx.plugin = &plugin;
+  // Outside a call (no scope on this thread): nothing.
+  CHECK(h->data(&ctx, "user") == nullptr);
+  const golo::host::IterationData row1{&table, 1, &missing};
+  {
+    const golo::host::DataScope scope(&row1);
+    CHECK(std::string(h->data(&ctx, "user")) == "bob");
+    CHECK(std::string(h->data(&ctx, "password")) == "b,2");
+    CHECK(h->data(&ctx, "nope") == nullptr);  // logged once
+    CHECK(h->data(&ctx, "nope") == nullptr);
+    CHECK(h->data(&ctx, nullptr) == nullptr);
+    CHECK(h->data(nullptr, "user") == nullptr);
+    // Another thread (one the plugin started) has no iteration.
+    const char *elsewhere = "unset";
+    std::thread([&] { elsewhere = h->data(&ctx, "user"); }).join();
+    CHECK(elsewhere == nullptr);
+  }
+  CHECK(h->data(&ctx, "user") == nullptr);  // the call ended
+  // A run without data: a scope with none.
+  const golo::host::DataScope none(nullptr);
+  CHECK(h->data(&ctx, "user") == nullptr);
 }

@@ -27,6 +27,7 @@ void set_init_error(golo_plugin *, const char *) {}
 void add_step(golo_response *, const char *, int64_t, int) {}
 int64_t monotonic_ns() { return 0; }
 void add_check(golo_response *, const char *, int) {}
+const char *data(const golo_context *, const char *) { return nullptr; }
 
 // A host table with every member filled in.
 golo_host_api full_table() {
@@ -41,18 +42,20 @@ golo_host_api full_table() {
   t.add_step = add_step;
   t.monotonic_ns = monotonic_ns;
   t.add_check = add_check;
+  t.data = data;
   return t;
 }
 
 }  // namespace
 
 // ABI 1.0 is frozen: a change here breaks every plugin already built.
-// 1.1 appended three members after it.
+// 1.1 appended four members after it.
 #if UINTPTR_MAX == 0xffffffffffffffffu
-static_assert(sizeof(golo_host_api) == 16 + 16 * 8);
+static_assert(sizeof(golo_host_api) == 16 + 17 * 8);
 static_assert(offsetof(golo_host_api, add_step) == 16 + 13 * 8);
 static_assert(offsetof(golo_host_api, monotonic_ns) == 16 + 14 * 8);
 static_assert(offsetof(golo_host_api, add_check) == 16 + 15 * 8);
+static_assert(offsetof(golo_host_api, data) == 16 + 16 * 8);
 static_assert(offsetof(golo_host_api, size) == 0);
 static_assert(offsetof(golo_host_api, abi_version) == 8);
 static_assert(offsetof(golo_host_api, abi_minor) == 12);
@@ -83,6 +86,7 @@ TEST_CASE("GOLO_HOST_HAS sees every member of a full table") {
   CHECK(GOLO_HOST_HAS(&t, add_step));
   CHECK(GOLO_HOST_HAS(&t, monotonic_ns));
   CHECK(GOLO_HOST_HAS(&t, add_check));
+  CHECK(GOLO_HOST_HAS(&t, data));
 }
 
 TEST_CASE("GOLO_HOST_HAS: a 1.0 host's table has no steps or checks") {
@@ -93,6 +97,7 @@ TEST_CASE("GOLO_HOST_HAS: a 1.0 host's table has no steps or checks") {
   CHECK_FALSE(GOLO_HOST_HAS(&t, add_step));
   CHECK_FALSE(GOLO_HOST_HAS(&t, monotonic_ns));
   CHECK_FALSE(GOLO_HOST_HAS(&t, add_check));
+  CHECK_FALSE(GOLO_HOST_HAS(&t, data));
 }
 
 TEST_CASE("GOLO_HOST_HAS is false past the size of an older host's table") {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stop_token>
 
+#include "golo/agent/data_feed.h"
 #include "golo/agent/iteration.h"
 #include "golo/agent/results.h"
 #include "golo/agent/schedule.h"
@@ -31,6 +32,11 @@ struct RunOptions {
   std::optional<std::chrono::system_clock::time_point> start_at;
   std::chrono::nanoseconds progress_interval = std::chrono::seconds(1);
   std::size_t stack_size = 256 * 1024;  // per user thread
+  // The run's data rows: each iteration's row is picked before it starts
+  // (the runner reads it with data->row(user)). When they run out (mode
+  // unique) the run ends there, as at its natural end: results.data says
+  // when.
+  std::shared_ptr<DataFeed> data;
 };
 
 // Runs `schedule` to its end (or the stop) and returns what it measured.

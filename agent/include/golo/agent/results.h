@@ -118,6 +118,22 @@ struct TagSetSeries {
   std::vector<SecondStats> rows;  // dropped, active_users unused
 };
 
+// A data file of the run (a schedule's or a scenario's data), as the
+// summary and the JSON ("data") report it. Mode unique hands each row out
+// once: when a host's rows are all used its run ends there, a natural end,
+// counted here.
+struct DataUse {
+  std::string file;      // as the schedule names it
+  std::string scenario;  // whose data it is; "" for the job: form
+  std::string mode;
+  std::uint64_t rows = 0;       // in the file
+  std::uint64_t rows_used = 0;  // unique: rows handed out, all hosts
+  std::uint64_t hosts_out = 0;  // unique: hosts whose rows ran out
+  double ran_out_s = 0;         // when the last of them did, from the start
+  // Adds another host's use of the same file and scenario.
+  void merge(const DataUse &other);
+};
+
 struct RunResults {
   nlohmann::json schedule;  // the schedule that ran (Schedule::to_json)
   double duration_s = 0;    // from the start to the end of the schedule
@@ -143,6 +159,7 @@ struct RunResults {
   // empty names, negative durations, past GOLO_MAX_STEPS on one response
   // or GOLO_MAX_STEP_NAMES names in the run.
   std::uint64_t steps_dropped = 0, checks_dropped = 0;
+  std::vector<DataUse> data;  // one per scenario with a data file
 
   double rate() const;                        // iterations per second
   double rate(const TagSetStats &set) const;  // same, for one tag set

@@ -13,12 +13,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "golo/agent/data_spec.h"
 #include "golo/agent/threshold.h"
 
 namespace golo::agent {
@@ -80,6 +82,8 @@ struct Schedule {
   Nanos iteration_timeout{0};
   std::vector<std::string> tag_keys;  // response tags that split statistics
   std::vector<Threshold> thresholds;
+  // The rows iterations read (job.data), when the schedule names a file.
+  std::optional<DataSpec> data;
 
   // Parses YAML text. Throws std::invalid_argument with a message
   // "FILE:LINE:COLUMN: what is wrong" (1-based) for anything malformed, or
