@@ -1,7 +1,8 @@
 /*
- * journey: a user journey of three timed steps and two checks (ABI 1.1),
- * against nothing external: each step sleeps a few tens of microseconds in
- * place of a request. Each iteration logs in as the user of this
+ * journey: a user journey of three timed steps and two checks (ABI 1.1).
+ * Without a target each step sleeps a few tens of microseconds in place of
+ * a request; with `target` set, each is an HTTP GET to that shop (see
+ * below). Each iteration logs in as the user of this
  * iteration's row of the run's data file (column "user", ABI 1.1's data;
  * examples/journey.yaml names examples/users.csv), or as "guest" when the
  * run has none. Per iteration:
@@ -20,6 +21,12 @@
  *   fail_rate = 0.1   fraction of checkouts that fail (0 to 1), spread
  *                     evenly: over n iterations exactly floor(n x fail_rate)
  *                     fail, counted across all threads
+ *   target    unset   IPV4:PORT of an HTTP shop: then the steps are
+ *                     GET /login?user=USER, GET /browse and
+ *                     GET /checkout?user=USER (HTTP/1.0, a connection
+ *                     each), a step fails unless it answers 200, the
+ *                     checks are login's and checkout's 200, and the shop
+ *                     alone decides (work_us and fail_rate are unused)
  *
  * On a host older than ABI 1.1 (no add_step, no data) it runs the same
  * journey as "guest" and reports only the iteration, as GOLO_HOST_HAS
@@ -30,19 +37,25 @@
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime under -std=c99 */
 
+#include <arpa/inet.h>
 #include <golo/plugin.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 GOLO_PLUGIN(.name = "journey", .version = "1.0.0");
 
 typedef struct journey_state {
   double work_us;
   double fail_rate;
-  int has_steps;      /* the host has add_step, monotonic_ns, add_check */
-  int has_data;       /* the host has data (a run's data file) */
+  int has_steps;  /* the host has add_step, monotonic_ns, add_check */
+  int has_data;   /* the host has data (a run's data file) */
+  int has_target; /* target set: steps are requests to the shop */
+  struct sockaddr_in target;
   uint64_t checkouts; /* shared by every thread; __atomic only */
 } journey_state;
 
@@ -66,6 +79,32 @@ static int read_number(const golo_init_args *args, const char *key, double dflt,
   return 0;
 }
 
+/* target = IPV4:PORT; returns 0 (set or not), or -1 after reporting. */
+static int read_target(const golo_init_args *args, journey_state *s) {
+  const char *text = args->host->setting(args->plugin, "target");
+  char host[64], msg[160];
+  const char *colon;
+  char *end = NULL;
+  long port;
+  if (text == NULL) return 0;
+  colon = strrchr(text, ':');
+  if (colon != NULL && (size_t)(colon - text) < sizeof host) {
+    memcpy(host, text, (size_t)(colon - text));
+    host[colon - text] = '\0';
+    port = strtol(colon + 1, &end, 10);
+    s->target.sin_family = AF_INET;
+    if (end != colon + 1 && *end == '\0' && port > 0 && port < 65536 &&
+        inet_pton(AF_INET, host, &s->target.sin_addr) == 1) {
+      s->target.sin_port = htons((uint16_t)port);
+      s->has_target = 1;
+      return 0;
+    }
+  }
+  snprintf(msg, sizeof msg, "setting target = \"%.80s\": want IPV4:PORT", text);
+  args->host->set_init_error(args->plugin, msg);
+  return -1;
+}
+
 int golo_init(const golo_init_args *args, void **state) {
   journey_state *s = calloc(1, sizeof *s);
   if (s == NULL) {
@@ -74,6 +113,10 @@ int golo_init(const golo_init_args *args, void **state) {
   }
   if (read_number(args, "work_us", 30.0, 1e6, &s->work_us) != 0 ||
       read_number(args, "fail_rate", 0.1, 1.0, &s->fail_rate) != 0) {
+    free(s);
+    return 1;
+  }
+  if (read_target(args, s) != 0) {
     free(s);
     return 1;
   }
@@ -104,14 +147,71 @@ static void work(double us) {
   nanosleep(&ts, NULL);
 }
 
-/* One step: does its work, then reports it with its duration. */
-static void step(const golo_context *ctx, golo_response *resp,
-                 const journey_state *s, const char *name, double us,
-                 int failed) {
+/* GET path from the shop; returns the status, or 0 when there was none
+ * (no connection, no answer). A sketch of a client, not a robust one: a
+ * real plugin keeps its connections (see plugins/http_get). */
+static int http_status(const journey_state *s, const char *path) {
+  char buf[512];
+  int fd, status = 0, n, len;
+  ssize_t got;
+  size_t have = 0;
+  fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  len =
+      snprintf(buf, sizeof buf, "GET %s HTTP/1.0\r\nHost: shop\r\n\r\n", path);
+  if (connect(fd, (const struct sockaddr *)&s->target, sizeof s->target) == 0 &&
+      len > 0 && len < (int)sizeof buf &&
+      send(fd, buf, (size_t)len, MSG_NOSIGNAL) == len) {
+    /* The status line, then the rest of the answer until the shop closes. */
+    while ((got = recv(fd, buf + have, sizeof buf - 1 - have, 0)) > 0) {
+      have += (size_t)got;
+      if (have == sizeof buf - 1) {
+        buf[have] = '\0';
+        if (status == 0 && sscanf(buf, "HTTP/%*d.%*d %d", &n) == 1) status = n;
+        have = 0;
+      }
+    }
+    buf[have] = '\0';
+    if (status == 0 && sscanf(buf, "HTTP/%*d.%*d %d", &n) == 1) status = n;
+  }
+  close(fd);
+  return status;
+}
+
+/* "/PATH?user=USER" with USER percent-encoded, cut to fit. */
+static void with_user(char *out, size_t size, const char *path,
+                      const char *user) {
+  static const char hex[] = "0123456789ABCDEF";
+  size_t at = (size_t)snprintf(out, size, "%s?user=", path);
+  for (; *user != '\0' && at + 4 < size; ++user) {
+    const unsigned char c = (unsigned char)*user;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.') {
+      out[at++] = (char)c;
+    } else {
+      out[at++] = '%';
+      out[at++] = hex[c >> 4];
+      out[at++] = hex[c & 15];
+    }
+  }
+  out[at] = '\0';
+}
+
+/* One step: the request to the shop (with a target) or work in its place,
+ * reported with its duration. Returns 1 when it failed: a status other
+ * than 200, or (without a target) `fails`. */
+static int step(const golo_context *ctx, golo_response *resp,
+                const journey_state *s, const char *name, const char *path,
+                double us, int fails) {
   const int64_t start = now_ns(ctx, s);
-  work(us);
+  int failed = fails;
+  if (s->has_target)
+    failed = http_status(s, path) != 200;
+  else
+    work(us);
   if (s->has_steps)
     ctx->host->add_step(resp, name, now_ns(ctx, s) - start, failed);
+  return failed;
 }
 
 int golo_trigger(const golo_context *ctx, golo_response *resp) {
@@ -119,18 +219,27 @@ int golo_trigger(const golo_context *ctx, golo_response *resp) {
   /* This iteration's user; NULL when the run has no data file (or no
    * "user" column: the host logs that once). Valid until we return. */
   const char *user = s->has_data ? ctx->host->data(ctx, "user") : NULL;
-  char text[160];
-  /* Checkout n (0-based, across threads) fails when floor(n x rate) steps
-   * up at n + 1: exactly floor(total x rate) of them fail. */
-  const uint64_t n = __atomic_fetch_add(&s->checkouts, 1, __ATOMIC_RELAXED);
-  const int checkout_fails = (uint64_t)((double)(n + 1) * s->fail_rate) >
-                             (uint64_t)((double)n * s->fail_rate);
-
-  step(ctx, resp, s, "login", s->work_us, 0);
+  char text[160], path[200];
+  int login_failed, checkout_fails;
   if (user == NULL) user = "guest";
-  if (s->has_steps) ctx->host->add_check(resp, "logged in", *user != '\0');
-  step(ctx, resp, s, "browse", 2 * s->work_us, 0);
-  step(ctx, resp, s, "checkout", s->work_us, checkout_fails);
+  if (s->has_target) {
+    checkout_fails = 0; /* the shop decides */
+  } else {
+    /* Checkout n (0-based, across threads) fails when floor(n x rate)
+     * steps up at n + 1: exactly floor(total x rate) of them fail. */
+    const uint64_t n = __atomic_fetch_add(&s->checkouts, 1, __ATOMIC_RELAXED);
+    checkout_fails = (uint64_t)((double)(n + 1) * s->fail_rate) >
+                     (uint64_t)((double)n * s->fail_rate);
+  }
+
+  with_user(path, sizeof path, "/login", user);
+  login_failed = step(ctx, resp, s, "login", path, s->work_us, 0);
+  if (s->has_steps)
+    ctx->host->add_check(resp, "logged in", *user != '\0' && !login_failed);
+  step(ctx, resp, s, "browse", "/browse", 2 * s->work_us, 0);
+  with_user(path, sizeof path, "/checkout", user);
+  checkout_fails =
+      step(ctx, resp, s, "checkout", path, s->work_us, checkout_fails);
   if (s->has_steps)
     ctx->host->add_check(resp, "order confirmed", !checkout_fails);
   if (checkout_fails) {

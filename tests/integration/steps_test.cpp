@@ -7,7 +7,9 @@
 
 #include <golo/plugin.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "host_process.h"
@@ -225,4 +227,57 @@ TEST_CASE("steps through a remote target, and bad steps counted not fatal") {
       log);
   // The host still serves.
   REQUIRE(host_b.trigger("journey", resp).ok());
+}
+
+TEST_CASE(
+    "journey against a scripted HTTP shop (nginx), logging in as each "
+    "user of a data file: steps, checks and the shop's own log agree") {
+  NginxProcess shop;
+  TempDir plugins, work;
+  install_plugin(example_plugin("journey"), plugins.path(), "journey");
+  write_text(plugins.path() / "journey.conf",
+             "target = 127.0.0.1:" + std::to_string(shop.port()) + "\n");
+  HostProcess host(plugins.path());
+  // The shop refuses checkout to users named blocked...: users 2 and 4 of
+  // 5. per_user: user u is row u, every 50 ms for 1 s, 20 iterations each.
+  write_text(work.path() / "users.csv",
+             "user\nalice\nbob\nblocked-carl\ndave o'neil\nblocked-erin\n");
+  write_text(work.path() / "shop.yaml",
+             "job:\n  name: journey\n  users: 5\n  pacing: 50ms\n"
+             "  duration: 1s\n"
+             "  data: {file: users.csv, mode: per_user, columns: [user]}\n");
+  const auto json_file = work.path() / "shop.json";
+  std::string out;
+  REQUIRE_MESSAGE(run_command(cli() + "run --quiet --host " + host.address() +
+                                  " --out " + json_file.string() + " " +
+                                  (work.path() / "shop.yaml").string(),
+                              &out) == 0,
+                  out);
+  const json r = json::parse(read_text(json_file));
+  const json &total = r.at("total");
+  CHECK(u64(total, "iterations") == 100);
+  CHECK(u64(total, "errors") == 40);
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> steps;
+  for (const auto &s : total.at("steps"))
+    steps[s.at("name")] = {u64(s, "count"), u64(s, "errors")};
+  CHECK(steps["login"] == std::pair<std::uint64_t, std::uint64_t>{100, 0});
+  CHECK(steps["browse"] == std::pair<std::uint64_t, std::uint64_t>{100, 0});
+  CHECK(steps["checkout"] == std::pair<std::uint64_t, std::uint64_t>{100, 40});
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> checks;
+  for (const auto &c : total.at("checks"))
+    checks[c.at("name")] = {u64(c, "passes"), u64(c, "fails")};
+  CHECK(checks["logged in"] == std::pair<std::uint64_t, std::uint64_t>{100, 0});
+  CHECK(checks["order confirmed"] ==
+        std::pair<std::uint64_t, std::uint64_t>{60, 40});
+
+  // What the shop saw: each user's 20 checkouts, the blocked ones refused
+  // (the user name percent-encoded on the way, decoded by nginx's log).
+  std::map<std::string, int> seen;
+  std::istringstream log(read_text(shop.checkout_log()));
+  for (std::string line; std::getline(log, line);) ++seen[line];
+  CHECK(seen == std::map<std::string, int>{{"200 alice", 20},
+                                           {"200 bob", 20},
+                                           {"402 blocked-carl", 20},
+                                           {"200 dave%20o%27neil", 20},
+                                           {"402 blocked-erin", 20}});
 }
