@@ -301,12 +301,8 @@ TEST_CASE("data errors: golo run exits 2 naming the file and line, no load") {
 
 TEST_CASE("data errors: the host checks what a caller sends, never trusts") {
   Fleet fleet(1);
-  auto stub = golo::Runner::NewStub(fleet.hosts[0]->channel());
   auto run = [&](const std::string &yaml, const std::string &csv,
                  const std::string &remote = "") {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(30));
     golo::RunRequest req;
     req.set_scheduleyaml(yaml);
     req.set_schedulefile("run.yaml");
@@ -315,11 +311,7 @@ TEST_CASE("data errors: the host checks what a caller sends, never trusts") {
       req.set_datacsv(csv);
       req.set_datafile("users.csv");
     }
-    auto reader = stub->Run(&ctx, req);
-    golo::RunUpdate update;
-    while (reader->Read(&update)) {
-    }
-    return reader->Finish();
+    return run_to_end(*fleet.hosts[0], req);
   };
   const std::string yaml =
       "job:\n  name: data_rows\n  users: 2\n  duration: 1s\n"

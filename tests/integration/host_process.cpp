@@ -379,6 +379,17 @@ NginxProcess::~NginxProcess() {
   }
 }
 
+grpc::Status run_to_end(const HostProcess &host, const golo::RunRequest &req) {
+  auto stub = golo::Runner::NewStub(host.channel());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto reader = stub->Run(&ctx, req);
+  golo::RunUpdate update;
+  while (reader->Read(&update)) {
+  }
+  return reader->Finish();
+}
+
 std::uint64_t job_calls(const HostProcess &host, const std::string &job) {
   const auto list = host.list();
   for (const auto &p : list.plugins())

@@ -147,6 +147,10 @@ fs::path plugin_include_dir();
 // How many calls the host's job has served (ListPlugins); 0 when the job is
 // not loaded there.
 std::uint64_t job_calls(const HostProcess &host, const std::string &job);
+
+// Sends one Runner.Run (30 s deadline) and reads its stream to the end,
+// dropping the updates: the call's status.
+grpc::Status run_to_end(const HostProcess &host, const golo::RunRequest &req);
 // The same for a job that must be loaded (the test fails if not); in_flight,
 // when given, gets its calls in flight.
 std::uint64_t loaded_job_calls(const HostProcess &host, const std::string &job,

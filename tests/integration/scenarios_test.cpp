@@ -143,19 +143,11 @@ TEST_CASE("scenarios: a Run call must name one scenario of the schedule") {
   install_plugin(example_plugin("noop"), plugins.path(), "noop");
   HostProcess host(plugins.path());
   const auto call = [&](const std::string &scenario) {
-    auto stub = golo::Runner::NewStub(host.channel());
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() +
-                     std::chrono::seconds(30));
     golo::RunRequest req;
     req.set_scheduleyaml(kSchedule);
     req.set_schedulefile("mix.yaml");
     req.set_scenario(scenario);
-    auto reader = stub->Run(&ctx, req);
-    golo::RunUpdate update;
-    while (reader->Read(&update)) {
-    }
-    return reader->Finish();
+    return run_to_end(host, req);
   };
   const auto none = call("");
   CHECK(none.error_code() == grpc::StatusCode::INVALID_ARGUMENT);

@@ -19,8 +19,8 @@ std::shared_ptr<agent::DataFeed> data_for_run(const agent::Schedule &whole,
   }
   if (!req.remotetarget().empty())
     throw std::invalid_argument(
-        whole.file +
-        ": job.data needs iterations run in-process: with a "
+        whole.file + ": " + agent::data_key(whole) +
+        " needs iterations run in-process: with a "
         "remote target each iteration is a Job.Trigger RPC, which carries "
         "no data");
   if (!sent)

@@ -15,9 +15,11 @@
 #include "golo/agent/data_table.h"
 #include "golo/agent/executor.h"
 #include "golo/agent/schedule.h"
+#include "schedule_error.h"
 
 using namespace golo::agent;
 using namespace std::chrono_literals;
+using golo::agent::test::schedule_error;
 
 namespace {
 
@@ -44,15 +46,6 @@ std::shared_ptr<const DataTable> numbered(std::size_t rows) {
   std::string csv = "id\n";
   for (std::size_t r = 0; r < rows; ++r) csv += std::to_string(r) + "\n";
   return std::make_shared<const DataTable>(DataTable::parse(csv, "n.csv"));
-}
-
-std::string schedule_error(std::string_view yaml) {
-  try {
-    Schedule::parse(yaml, "s.yaml");
-  } catch (const std::invalid_argument &e) {
-    return e.what();
-  }
-  return "(accepted)";
 }
 
 }  // namespace

@@ -12,20 +12,13 @@
 #include "golo/agent/executor.h"
 #include "golo/agent/results.h"
 #include "golo/agent/schedule.h"
+#include "schedule_error.h"
 
 using namespace golo::agent;
 using namespace std::chrono_literals;
+using golo::agent::test::schedule_error;
 
 namespace {
-
-std::string error_of(const std::string &yaml) {
-  try {
-    Schedule::parse(yaml, "s.yaml");
-  } catch (const std::invalid_argument &e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 const char *kTwo =
     "version: job:latest\n"
@@ -126,43 +119,48 @@ TEST_CASE("scenarios: start_after holds the level at 0 until then") {
 }
 
 TEST_CASE("scenarios errors: located, naming the scenario") {
-  CHECK(error_of("job: {name: x, users: 1, duration: 1s}\nscenarios: {}\n") ==
+  CHECK(schedule_error(
+            "job: {name: x, users: 1, duration: 1s}\nscenarios: {}\n") ==
         "s.yaml:2:1: a schedule holds job: (one scenario) or scenarios:, not "
         "both");
-  CHECK(error_of("version: x\n") ==
+  CHECK(schedule_error("version: x\n") ==
         "s.yaml:1:1: missing job: mapping (or scenarios:)");
-  CHECK(error_of("scenarios: {}\n") ==
+  CHECK(schedule_error("scenarios: {}\n") ==
         "s.yaml:1:12: scenarios must be a mapping from a scenario name to its "
         "job (job, users or arrival_rate, duration, ...)");
-  CHECK(error_of("scenarios:\n  \"a b\": {job: x, users: 1, duration: 1s}\n") ==
+  CHECK(schedule_error(
+            "scenarios:\n  \"a b\": {job: x, users: 1, duration: 1s}\n") ==
         "s.yaml:2:3: a scenario name is 1 to 64 letters, digits, '_', '-' or "
         "'.', not \"a b\"");
-  CHECK(error_of("scenarios:\n  a: {job: x, users: 1, duration: 1s}\n"
-                 "  a: {job: x, users: 1, duration: 1s}\n") ==
+  CHECK(schedule_error("scenarios:\n  a: {job: x, users: 1, duration: 1s}\n"
+                       "  a: {job: x, users: 1, duration: 1s}\n") ==
         "s.yaml:3:3: duplicate scenario \"a\"");
-  CHECK(error_of("scenarios:\n  a: {users: 1, duration: 1s}\n") ==
+  CHECK(schedule_error("scenarios:\n  a: {users: 1, duration: 1s}\n") ==
         "s.yaml:2:6: scenarios.a needs a job (the plugin to run)");
-  CHECK(error_of("scenarios:\n  a: {job: x, name: y, users: 1, duration: "
-                 "1s}\n") ==
+  CHECK(schedule_error("scenarios:\n  a: {job: x, name: y, users: 1, duration: "
+                       "1s}\n") ==
         "s.yaml:2:15: scenarios.a names its plugin twice: job and name are the "
         "same thing; keep job");
-  CHECK(error_of("scenarios:\n  a: {job: x, users: 0, duration: 1s}\n") ==
+  CHECK(schedule_error("scenarios:\n  a: {job: x, users: 0, duration: 1s}\n") ==
         "s.yaml:2:22: scenarios.a.users must be at least 1, not 0");
-  CHECK(error_of("scenarios:\n  a: {job: x, users: 1, duration: 1s, "
-                 "start_after: soon}\n") ==
+  CHECK(schedule_error("scenarios:\n  a: {job: x, users: 1, duration: 1s, "
+                       "start_after: soon}\n") ==
         "s.yaml:2:52: scenarios.a.start_after: invalid duration \"soon\" "
         "(expected e.g. 250ms, 5s, 1m30s, 1h)");
   // start_after is a scenario's: the job: form starts at once.
-  CHECK(error_of("job: {name: x, users: 1, duration: 1s, start_after: 1s}\n")
+  CHECK(schedule_error(
+            "job: {name: x, users: 1, duration: 1s, start_after: 1s}\n")
             .starts_with("s.yaml:1:40: unknown key \"start_after\" in job"));
   // A selector may name any scenario's grouping keys, scenario among them.
-  CHECK(error_of("scenarios:\n  a: {job: x, users: 1, duration: 1s, tags: "
-                 "[status]}\nthresholds: [\"p99{host:x} < 1s\"]\n")
-            .starts_with("s.yaml:3:14: threshold \"p99{host:x} < 1s\": unknown "
-                         "selector key \"host\""));
-  CHECK(error_of("scenarios:\n  a: {job: x, users: 1, duration: 1s, tags: "
-                 "[status]}\nthresholds: [\"p99{scenario:a} < 1s\"]\n") ==
-        "(no error)");
+  CHECK(
+      schedule_error("scenarios:\n  a: {job: x, users: 1, duration: 1s, tags: "
+                     "[status]}\nthresholds: [\"p99{host:x} < 1s\"]\n")
+          .starts_with("s.yaml:3:14: threshold \"p99{host:x} < 1s\": unknown "
+                       "selector key \"host\""));
+  CHECK(
+      schedule_error("scenarios:\n  a: {job: x, users: 1, duration: 1s, tags: "
+                     "[status]}\nthresholds: [\"p99{scenario:a} < 1s\"]\n") ==
+      "(no error)");
 }
 
 namespace {

@@ -6,23 +6,12 @@
 #include <string>
 
 #include "golo/agent/duration.h"
+#include "schedule_error.h"
 
 using namespace golo::agent;
 using namespace std::chrono_literals;
 
-namespace {
-
-// The whole message, so that file, line, column and wording are all checked.
-std::string error_of(const std::string &yaml) {
-  try {
-    Schedule::parse(yaml, "s.yaml");
-  } catch (const std::invalid_argument &e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-}  // namespace
+using golo::agent::test::schedule_error;
 
 TEST_CASE("schedule: go-lo's payload runs unchanged") {
   const auto s = Schedule::parse(
@@ -123,125 +112,130 @@ TEST_CASE("schedule: tags to group by") {
 }
 
 TEST_CASE("schedule errors: YAML syntax") {
-  CHECK(error_of("job:\n  name: [x\n") ==
+  CHECK(schedule_error("job:\n  name: [x\n") ==
         "s.yaml:3:1: end of sequence flow not found");
-  CHECK(error_of("") == "s.yaml:1:1: empty schedule (expected a job: mapping)");
-  CHECK(error_of("- a\n- b\n") == "s.yaml:1:1: the schedule must be a mapping");
+  CHECK(schedule_error("") ==
+        "s.yaml:1:1: empty schedule (expected a job: mapping)");
+  CHECK(schedule_error("- a\n- b\n") ==
+        "s.yaml:1:1: the schedule must be a mapping");
 }
 
 TEST_CASE("schedule errors: unknown and duplicate keys") {
-  CHECK(error_of("job: {name: x, users: 1, duration: 1}\nfoo: 1\n") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 1}\nfoo: 1\n") ==
         "s.yaml:2:1: unknown key \"foo\" in the schedule (allowed: version, "
         "job, scenarios, thresholds)");
-  CHECK(error_of("job:\n  name: x\n  user: 1\n") ==
+  CHECK(schedule_error("job:\n  name: x\n  user: 1\n") ==
         "s.yaml:3:3: unknown key \"user\" in job (allowed: name, users, "
         "duration, pacing, think_time, stages, arrival_rate, rate_stages, "
         "max_users, graceful_stop, tags, iteration_timeout, data)");
-  CHECK(error_of("job:\n  name: x\n  name: y\n") ==
+  CHECK(schedule_error("job:\n  name: x\n  name: y\n") ==
         "s.yaml:3:3: duplicate key \"name\" in job");
-  CHECK(
-      error_of("job: {name: x, stages: [{duration: 1s, users: 1, rate: 2}]}") ==
-      "s.yaml:1:50: unknown key \"rate\" in job.stages[0] (allowed: "
-      "duration, users)");
+  CHECK(schedule_error(
+            "job: {name: x, stages: [{duration: 1s, users: 1, rate: 2}]}") ==
+        "s.yaml:1:50: unknown key \"rate\" in job.stages[0] (allowed: "
+        "duration, users)");
 }
 
 TEST_CASE("schedule errors: missing things") {
-  CHECK(error_of("version: x\n") ==
+  CHECK(schedule_error("version: x\n") ==
         "s.yaml:1:1: missing job: mapping (or scenarios:)");
-  CHECK(error_of("job:\n  users: 1\n  duration: 1\n") ==
+  CHECK(schedule_error("job:\n  users: 1\n  duration: 1\n") ==
         "s.yaml:2:3: job needs a name (the plugin to run)");
-  CHECK(error_of("job: {name: x, duration: 1}") ==
+  CHECK(schedule_error("job: {name: x, duration: 1}") ==
         "s.yaml:1:6: job needs users, stages, arrival_rate or rate_stages");
-  CHECK(error_of("job: {name: x, users: 1}") ==
+  CHECK(schedule_error("job: {name: x, users: 1}") ==
         "s.yaml:1:6: job needs a duration");
-  CHECK(error_of("job: x") == "s.yaml:1:6: job must be a mapping");
-  CHECK(error_of("job: {name: x, stages: [{users: 1}]}") ==
+  CHECK(schedule_error("job: x") == "s.yaml:1:6: job must be a mapping");
+  CHECK(schedule_error("job: {name: x, stages: [{users: 1}]}") ==
         "s.yaml:1:25: job.stages[0] needs a duration");
-  CHECK(error_of("job: {name: x, stages: [{duration: 1s}]}") ==
+  CHECK(schedule_error("job: {name: x, stages: [{duration: 1s}]}") ==
         "s.yaml:1:25: job.stages[0] needs users");
 }
 
 TEST_CASE("schedule errors: wrong types and values") {
-  CHECK(error_of("job: {name: x, users: ten, duration: 1}") ==
+  CHECK(schedule_error("job: {name: x, users: ten, duration: 1}") ==
         "s.yaml:1:23: job.users must be a whole number, not \"ten\"");
-  CHECK(error_of("job: {name: x, users: 1.5, duration: 1}") ==
+  CHECK(schedule_error("job: {name: x, users: 1.5, duration: 1}") ==
         "s.yaml:1:23: job.users must be a whole number, not \"1.5\"");
-  CHECK(error_of("job: {name: x, users: 0, duration: 1}") ==
+  CHECK(schedule_error("job: {name: x, users: 0, duration: 1}") ==
         "s.yaml:1:23: job.users must be at least 1, not 0");
-  CHECK(error_of("job: {name: x, users: -3, duration: 1}") ==
+  CHECK(schedule_error("job: {name: x, users: -3, duration: 1}") ==
         "s.yaml:1:23: job.users must be at least 1, not -3");
-  CHECK(error_of("job: {name: x, users: 1000000, duration: 1}") ==
+  CHECK(schedule_error("job: {name: x, users: 1000000, duration: 1}") ==
         "s.yaml:1:23: job.users must be at most 100000, not 1000000");
-  CHECK(error_of("job: {name: x, users: 1, duration: 0}") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 0}") ==
         "s.yaml:1:36: job.duration must be longer than 0");
-  CHECK(error_of("job: {name: x, users: 1, duration: -5}") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: -5}") ==
         "s.yaml:1:36: job.duration must not be negative");
-  CHECK(error_of("job: {name: x, users: 1, duration: 5 s}") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 5 s}") ==
         "s.yaml:1:36: job.duration: missing or unknown unit in duration \"5 "
         "s\" (units: ns, us, ms, s, m, h)");
-  CHECK(error_of("job: {name: x, users: 1, duration: [1]}") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: [1]}") ==
         "s.yaml:1:36: job.duration must be a duration like 250ms, 5s or 1m30s");
-  CHECK(error_of("job: {name: x, users: 1, duration: 1, pacing: -1s}") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 1, pacing: -1s}") ==
         "s.yaml:1:47: job.pacing: negative duration \"-1s\"");
-  CHECK(error_of("job: {name: [x], users: 1, duration: 1}") ==
+  CHECK(schedule_error("job: {name: [x], users: 1, duration: 1}") ==
         "s.yaml:1:13: job.name must be a non-empty string");
-  CHECK(error_of("job: {name: x, stages: [{duration: 0s, users: 1}]}") ==
+  CHECK(schedule_error("job: {name: x, stages: [{duration: 0s, users: 1}]}") ==
         "s.yaml:1:36: job.stages[0].duration must be longer than 0");
   CHECK(
-      error_of("job: {name: x, stages: []}") ==
+      schedule_error("job: {name: x, stages: []}") ==
       "s.yaml:1:24: job.stages must be a non-empty list of {duration, users}");
-  CHECK(error_of("job: {name: x, stages: [{duration: 1s, users: 0}]}") ==
+  CHECK(schedule_error("job: {name: x, stages: [{duration: 1s, users: 0}]}") ==
         "s.yaml:1:16: the stages never go above 0");
-  CHECK(error_of("job: {name: x, users: 1, duration: 1, tags: status}") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 1, tags: status}") ==
         "s.yaml:1:45: job.tags must be a list of tag keys");
-  CHECK(error_of("job: {name: x, users: 1, duration: 1, tags: [a, a]}") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 1, tags: [a, a]}") ==
         "s.yaml:1:49: tag key \"a\" is listed twice");
 }
 
 TEST_CASE("schedule errors: contradictions") {
-  CHECK(error_of("job: {name: x, users: 1, arrival_rate: 5, max_users: 2, "
-                 "duration: 1}") ==
-        "s.yaml:1:26: arrival_rate/rate_stages (open model) cannot be "
-        "combined with users/stages (closed model)");
-  CHECK(error_of("job: {name: x, arrival_rate: 5, duration: 1}") ==
+  CHECK(
+      schedule_error("job: {name: x, users: 1, arrival_rate: 5, max_users: 2, "
+                     "duration: 1}") ==
+      "s.yaml:1:26: arrival_rate/rate_stages (open model) cannot be "
+      "combined with users/stages (closed model)");
+  CHECK(schedule_error("job: {name: x, arrival_rate: 5, duration: 1}") ==
         "s.yaml:1:16: an arrival rate needs max_users (the most iterations "
         "in flight at once)");
-  CHECK(error_of("job: {name: x, users: 1, max_users: 2, duration: 1}") ==
+  CHECK(schedule_error("job: {name: x, users: 1, max_users: 2, duration: 1}") ==
         "s.yaml:1:26: max_users applies only to the open model (arrival_rate "
         "or rate_stages)");
-  CHECK(error_of("job: {name: x, arrival_rate: 5, max_users: 2, duration: 1, "
-                 "pacing: 1s}") ==
+  CHECK(schedule_error(
+            "job: {name: x, arrival_rate: 5, max_users: 2, duration: 1, "
+            "pacing: 1s}") ==
         "s.yaml:1:60: pacing applies only to the closed model (users or "
         "stages); the arrival rate paces an open model");
-  CHECK(error_of("job: {name: x, duration: 5s, stages: [{duration: 1s, users: "
-                 "1}]}") ==
+  CHECK(schedule_error(
+            "job: {name: x, duration: 5s, stages: [{duration: 1s, users: "
+            "1}]}") ==
         "s.yaml:1:16: duration cannot be combined with stages: the run lasts "
         "as long as its stages");
-  CHECK(
-      error_of("job: {name: x, max_users: 2, arrival_rate: 0, duration: 1}") ==
-      "s.yaml:1:44: job.arrival_rate must be at least 1, not 0");
+  CHECK(schedule_error(
+            "job: {name: x, max_users: 2, arrival_rate: 0, duration: 1}") ==
+        "s.yaml:1:44: job.arrival_rate must be at least 1, not 0");
 }
 
 TEST_CASE("schedule errors: thresholds") {
   const std::string job = "job: {name: x, users: 1, duration: 1}\n";
-  CHECK(error_of(job + "thresholds: [\"p98 < 1s\"]") ==
+  CHECK(schedule_error(job + "thresholds: [\"p98 < 1s\"]") ==
         "s.yaml:2:14: threshold \"p98 < 1s\": unknown metric \"p98\" "
         "(metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
         "rate p50_corrected p90_corrected p95_corrected p99_corrected "
         "p999_corrected miss_rate checks)");
-  CHECK(error_of(job + "thresholds: [\"p99 = 1s\"]") ==
+  CHECK(schedule_error(job + "thresholds: [\"p99 = 1s\"]") ==
         "s.yaml:2:14: threshold \"p99 = 1s\": expected a comparison (< <= > "
         ">=) after p99");
-  CHECK(error_of(job + "thresholds: [\"p99 < 250\"]") ==
+  CHECK(schedule_error(job + "thresholds: [\"p99 < 250\"]") ==
         "s.yaml:2:14: threshold \"p99 < 250\": missing or unknown unit in "
         "duration \"250\" (units: ns, us, ms, s, m, h)");
-  CHECK(error_of(job + "thresholds: [\"error_rate < 0.01\"]") ==
+  CHECK(schedule_error(job + "thresholds: [\"error_rate < 0.01\"]") ==
         "s.yaml:2:14: threshold \"error_rate < 0.01\": error_rate needs a "
         "percentage, e.g. 1%");
-  CHECK(error_of(job + "thresholds: [\"rate > fast\"]") ==
+  CHECK(schedule_error(job + "thresholds: [\"rate > fast\"]") ==
         "s.yaml:2:14: threshold \"rate > fast\": rate needs iterations per "
         "second, e.g. 100");
-  CHECK(error_of(job + "thresholds: p99") ==
+  CHECK(schedule_error(job + "thresholds: p99") ==
         "s.yaml:2:13: thresholds must be a list of strings like \"p99 < "
         "250ms\"");
 }
@@ -301,27 +295,27 @@ TEST_CASE("schedule: a threshold's selector takes only the job's tags") {
         std::vector<std::pair<std::string, std::string>>{
             {"status", "200"}, {"colour", "dark red"}});
   CHECK(s.thresholds[0].selector_text() == "{status:200, colour:dark red}");
-  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
-                 "thresholds:\n  - \"p99 < 1s\"\n  - \"p95{colour:red} < "
-                 "300ms\"\n") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 1}\n"
+                       "thresholds:\n  - \"p99 < 1s\"\n  - \"p95{colour:red} < "
+                       "300ms\"\n") ==
         "s.yaml:4:5: threshold \"p95{colour:red} < 300ms\": unknown selector "
         "key \"colour\"; a selector takes step, check or the job's tags "
         "(status method url "
         "name group error error_code scenario; set them with job.tags)");
-  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
-                 "thresholds: [\"p95{status:200 < 1ms\"]\n") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 1}\n"
+                       "thresholds: [\"p95{status:200 < 1ms\"]\n") ==
         "s.yaml:2:14: threshold \"p95{status:200 < 1ms\": a selector opened "
         "with { needs its closing }");
-  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
-                 "thresholds: [\"p95{status} < 1ms\"]\n") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 1}\n"
+                       "thresholds: [\"p95{status} < 1ms\"]\n") ==
         "s.yaml:2:14: threshold \"p95{status} < 1ms\": selector item "
         "\"status\" is not key:value (e.g. p95{status:200} < 300ms)");
-  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
-                 "thresholds: [\"p95{status:1, status:2} < 1ms\"]\n") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 1}\n"
+                       "thresholds: [\"p95{status:1, status:2} < 1ms\"]\n") ==
         "s.yaml:2:14: threshold \"p95{status:1, status:2} < 1ms\": selector "
         "key \"status\" appears twice");
-  CHECK(error_of("job: {name: x, users: 1, duration: 1}\n"
-                 "thresholds: [\"drop_rate{status:200} < 1%\"]\n") ==
+  CHECK(schedule_error("job: {name: x, users: 1, duration: 1}\n"
+                       "thresholds: [\"drop_rate{status:200} < 1%\"]\n") ==
         "s.yaml:2:14: threshold \"drop_rate{status:200} < 1%\": drop_rate "
         "takes no selector (a dropped iteration never ran, so it has no "
         "tags)");
