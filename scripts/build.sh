@@ -5,6 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-release}
 shift || true
+# ccache, when present, lets a rebuild of unchanged sources, even in a fresh
+# clone elsewhere, reuse its objects: paths are taken relative to the tree.
+if command -v ccache >/dev/null; then
+  export CMAKE_C_COMPILER_LAUNCHER=ccache CMAKE_CXX_COMPILER_LAUNCHER=ccache
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=1
+  export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-20G}
+fi
 cmake_args=()
 targets=()
 while (($#)); do

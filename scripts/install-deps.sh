@@ -22,6 +22,8 @@ PACKAGES=(
   # certificate for it, made by openssl), tools
   python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps openssl ca-certificates
   systemd
+  # reuses unchanged objects across builds and clones (scripts/build.sh)
+  ccache
   # the HTML report opened in a real browser (tests/browser)
   chromium
   # golo new's generated Makefile, built by its test
