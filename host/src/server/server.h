@@ -24,9 +24,21 @@ inline constexpr int kMaxRequestBytes =
     static_cast<int>(agent::kMaxScheduleBytes + agent::kMaxDataBytes) +
     1024 * 1024;
 
+inline constexpr std::size_t kDefaultMaxMemory = 512ull * 1024 * 1024;
+
+// Calls at once on one connection (HTTP/2 MAX_CONCURRENT_STREAMS).
+inline constexpr int kMaxStreamsPerConnection = 64;
+
+// The connection limits every port of the worker applies: streams per
+// connection, idle and age limits, keepalive.
+void apply_connection_limits(grpc::ServerBuilder &builder);
+
 struct ServerLimits {
   int max_threads = 512;  // gRPC server threads (a ResourceQuota)
   RunLimits runs;
+  // Bytes gRPC may hold in buffers (the same ResourceQuota): what callers
+  // can make the worker hold, whoever they are.
+  std::size_t max_memory = kDefaultMaxMemory;
 };
 
 class HostServer {
