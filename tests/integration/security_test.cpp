@@ -363,8 +363,19 @@ TEST_CASE("off loopback without TLS and tokens the host refuses to start") {
   HostProcess open(dir.path(), {"--listen", "0.0.0.0:0", "--insecure"});
   CHECK(open.log().find("[warning] --insecure: serving 0.0.0.0:0 without TLS "
                         "or tokens") != std::string::npos);
+  CHECK(open.log().find("anyone who reaches this port may run code here") !=
+        std::string::npos);
   golo::Response r;
   CHECK(open.trigger("noop", r).ok());
+  // ...but an open port takes no code unless --insecure-allow-push says so.
+  out.clear();
+  CHECK(run_command(cli() + "push " + example_plugin("noop").string() +
+                        " --job pushed --host " + open.address(),
+                    &out) == 1);
+  CHECK_MESSAGE(out.find("its operator can allow it with "
+                         "--insecure-allow-push") != std::string::npos,
+                out);
+  CHECK(!fs::exists(dir.path() / "pushed.so"));
 
   // Both given: it serves, every address.
   HostProcess safe(dir.path(), {"--listen", "0.0.0.0:0", "--tls-cert",
@@ -449,7 +460,8 @@ TEST_CASE("remoteTarget: loopback and the allow-list only") {
                         empty.path().string() +
                         " --allow-remote-target no-port-here",
                     &out) == 2);
-  CHECK_MESSAGE(out.find("expected HOST:PORT") != std::string::npos, out);
+  CHECK_MESSAGE(out.find("expected exactly one HOST:PORT") != std::string::npos,
+                out);
 }
 
 namespace {

@@ -29,7 +29,8 @@ if not inner:
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     sys.exit(subprocess.run(["unshare", "-m", "-n", "--propagation", "private",
-                             sys.executable] + sys.argv[1:5] + ["--inner"]).returncode)
+                             sys.executable, os.path.abspath(__file__)] +
+                            sys.argv[1:5] + ["--inner"]).returncode)
 
 text = open(manifest).read()
 host_part = text.split("kind: StatefulSet", 1)[1]

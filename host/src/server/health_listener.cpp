@@ -21,6 +21,7 @@ bool HealthListener::start(const std::string &address) {
   builder.SetSyncServerOption(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 1);
   builder.SetMaxReceiveMessageSize(4096);
+  builder.SetOption(std::make_unique<WithoutReflection>());
   grpc::ResourceQuota quota("golo-host-health");
   quota.SetMaxThreads(4);
   quota.Resize(16 * 1024 * 1024);

@@ -4,6 +4,8 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/health_service.h"
 #include "server/host_service.h"
 #include "server/job_service.h"
@@ -13,20 +15,32 @@ namespace golo::host {
 
 namespace {
 
-// Reflection on this server alone. gRPC's
-// InitProtoReflectionServerBuilderPlugin adds it to every server the process
-// builds, the health-only port included.
+// Reflection on this server alone. libgrpc++_reflection registers its plugin
+// for every server the process builds when it is loaded (a static
+// initializer), the health-only port included: WithReflection makes sure the
+// serving port has it, WithoutReflection takes it off another.
+bool is_reflection(const std::unique_ptr<grpc::ServerBuilderPlugin> &p) {
+  return p &&
+         p->name() == grpc::reflection::ProtoServerReflectionPlugin().name();
+}
+
 class WithReflection final : public grpc::ServerBuilderOption {
  public:
   void UpdateArguments(grpc::ChannelArguments *) override {}
   void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>
                          *plugins) override {
-    plugins->push_back(
-        std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    if (std::none_of(plugins->begin(), plugins->end(), is_reflection))
+      plugins->push_back(
+          std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
   }
 };
 
 }  // namespace
+
+void WithoutReflection::UpdatePlugins(
+    std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>> *plugins) {
+  std::erase_if(*plugins, is_reflection);
+}
 
 void apply_connection_limits(grpc::ServerBuilder &builder) {
   // At most this many calls at once on one connection; more wait in HTTP/2

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/server_builder_option.h>
 
 #include <memory>
 #include <string>
@@ -28,6 +29,15 @@ inline constexpr std::size_t kDefaultMaxMemory = 512ull * 1024 * 1024;
 
 // Calls at once on one connection (HTTP/2 MAX_CONCURRENT_STREAMS).
 inline constexpr int kMaxStreamsPerConnection = 64;
+
+// A ServerBuilder option that keeps gRPC's reflection plugin off a server
+// (libgrpc++_reflection adds it to every server): the health-only port.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments *) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>
+                         *plugins) override;
+};
 
 // The connection limits every port of the worker applies: streams per
 // connection, idle and age limits, keepalive.
