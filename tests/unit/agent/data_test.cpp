@@ -98,7 +98,7 @@ TEST_CASE("data file: every refusal names the file and the line") {
         "u.csv:2: a NUL byte; a data file holds text");
 }
 
-TEST_CASE("data file: at most 1024 columns, duplicates found at any width") {
+TEST_CASE("data file: at most 1024 columns and duplicates found at any width") {
   std::string header;
   for (int i = 0; i < 1024; ++i) header += (i ? ",c" : "c") + std::to_string(i);
   std::string row(1023, ',');
@@ -112,7 +112,7 @@ TEST_CASE("data file: at most 1024 columns, duplicates found at any width") {
         "u.csv:1: column \"c7\" is in the header twice (columns 8 and 1024)");
 }
 
-TEST_CASE("data share: users before a share in closed form, as the loop") {
+TEST_CASE("data share: users before a share in closed form equal the loop") {
   // The loop over every share that the closed form replaced, as the truth.
   auto by_loop = [](const Schedule &s, std::uint64_t index,
                     std::uint64_t count) {

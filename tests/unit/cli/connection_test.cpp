@@ -11,7 +11,7 @@ using golo::cli::ConnectionFlags;
 using golo::cli::ConnectOptions;
 using golo::cli::loopback_host;
 
-TEST_CASE("loopback hosts: literal loopback addresses, localhost and unix") {
+TEST_CASE("loopback hosts: literal loopback addresses and localhost and unix") {
   for (const char *h :
        {"127.0.0.1:9999", "127.0.0.2:47001", "localhost:1", "[::1]:9999",
         "[::ffff:127.0.0.2]:1", "ipv4:127.0.0.1:9999", "ipv6:[::1]:1",

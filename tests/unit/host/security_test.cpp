@@ -183,7 +183,7 @@ TEST_CASE("the tokens file must be private") {
                        TokenFileError);
 }
 
-TEST_CASE("secret files: private, or as Kubernetes mounts a Secret") {
+TEST_CASE("secret files: private or as Kubernetes mounts a Secret") {
   const fs::path dir = fs::path(GOLO_TEST_TMP) / "secret";
   fs::create_directories(dir);
   const fs::path file = dir / ("k-" + std::to_string(getpid()));
@@ -261,7 +261,7 @@ TEST_CASE("remote targets: loopback and the listed ones only") {
   CHECK(!check_remote_target("[::ffff:10.0.0.7]:9999", allowed).empty());
 }
 
-TEST_CASE("remote targets: exactly one HOST:PORT, parsed before anything") {
+TEST_CASE("remote targets: exactly one HOST:PORT parsed before anything") {
   auto refused = [](const std::string &target, const std::string &why) {
     const std::string got = check_remote_target(target, {"10.0.0.7:9999"});
     INFO(target << " -> " << got);
