@@ -26,6 +26,9 @@ constexpr std::size_t kMaxThresholds = 256;
 constexpr std::size_t kMaxStages = 1000;
 constexpr std::size_t kMaxTagKeys = 64;
 constexpr std::size_t kMaxDataColumns = 1024;
+// Lines, ',', ':', '[', '{' and '-' in a schedule's text (a bound on its
+// YAML nodes).
+constexpr std::size_t kMaxYamlSeparators = 20000;
 // One limit for every duration, whatever its unit: 100 days.
 constexpr Nanos kMaxDuration = std::chrono::hours(24 * 100);
 // Caller text quoted in a message is cut to this.
@@ -436,6 +439,20 @@ void parse_scenarios(const Parser &p, const YAML::Node &node, Schedule &s) {
 Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
   if (yaml.size() > kMaxScheduleBytes)
     throw std::invalid_argument(schedule_too_large(file, yaml.size()));
+  // yaml-cpp builds the whole document before any check of ours: a
+  // megabyte of "[1,1,1,...]" is half a million nodes, hundreds of MiB.
+  // Every node but the first needs one of these characters before it, so
+  // counting them bounds the tree before it exists.
+  const auto separators = std::count_if(yaml.begin(), yaml.end(), [](char c) {
+    return c == ',' || c == '\n' || c == ':' || c == '[' || c == '{' ||
+           c == '-';
+  });
+  if (separators > static_cast<std::ptrdiff_t>(kMaxYamlSeparators))
+    throw std::invalid_argument(
+        std::string(file) + ": the schedule has " + std::to_string(separators) +
+        " lines, list items and keys; the limit is " +
+        std::to_string(kMaxYamlSeparators) +
+        " (256 scenarios and 256 thresholds fit in a tenth of it)");
   const Parser p{std::string(file)};
   YAML::Node root;
   try {

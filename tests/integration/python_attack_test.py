@@ -283,7 +283,11 @@ try:
             "duration: 1s}\n")
     big = ("thresholds:\n" + thresholds + "scenarios:\n  s0: &one {job: noop, "
            "users: 1, duration: 1s}\n" + scen)
+    tiny_nodes = "job: {name: noop, users: 1, duration: 1s}\nx: [" + \
+        "1," * 500000 + "1]\n"
     floods = {
+        "a 1 MiB schedule of tiny YAML nodes": golo_pb2.RunRequest(
+            scheduleYaml=tiny_nodes, checkOnly=True),
         "thresholds x aliased scenarios": golo_pb2.RunRequest(
             scheduleYaml=big, checkOnly=True),
         "shareCount 4294967295": golo_pb2.RunRequest(

@@ -347,7 +347,7 @@ TEST_CASE("schedule: caps keep parsing proportional to the text") {
   CHECK(s.scenarios.back().thresholds.empty());
 }
 
-TEST_CASE("schedule: one duration limit whatever the unit; decimal only") {
+TEST_CASE("schedule: one duration limit whatever the unit and decimal only") {
   const std::string head = "job: {name: j, users: 1, duration: ";
   CHECK(schedule_error(head + "270000h}\n") ==
         "s.yaml:1:36: job.duration is longer than the limit of 100 days "
@@ -378,4 +378,12 @@ TEST_CASE("schedule: an unknown key is echoed at most 64 characters") {
   CHECK(e.size() < 300);
   CHECK(e.find("unknown key \"" + std::string(64, 'k') + "...\"") !=
         std::string::npos);
+}
+
+TEST_CASE("schedule: a megabyte of tiny YAML nodes is refused before parsing") {
+  std::string yaml = "job: {name: j, users: 1, duration: 1s}\nx: [";
+  while (yaml.size() < 1000000) yaml += "1,";
+  yaml += "1]\n";
+  CHECK(schedule_error(yaml).find("s.yaml: the schedule has ") == 0);
+  CHECK(schedule_error(yaml).find("the limit is 20000") != std::string::npos);
 }
