@@ -1,5 +1,6 @@
 #include "golo/agent/data_spec.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "golo/agent/data_table.h"
@@ -35,6 +36,33 @@ std::string data_key(const Schedule &s) {
   return s.scenario.empty() ? "job.data" : "scenarios." + s.scenario + ".data";
 }
 
+namespace {
+
+// The users of shares 0 .. k-1 of `count`, in closed form: a caller's
+// shareCount may be in the billions, so no loop over the shares. Share i of
+// v is v / count + (i < v % count ? 1 : 0), which grows with v, so a share's
+// peak is the share of the peak (Schedule::share); an open share with no
+// users of its own but some arrivals gets one.
+std::uint64_t users_before(const Schedule &s, std::uint64_t k,
+                           std::uint64_t count) {
+  if (!s.scenarios.empty()) {
+    std::uint64_t sum = 0;
+    for (const auto &one : s.scenarios) sum += users_before(one, k, count);
+    return sum;
+  }
+  const auto first_k = [&](std::uint64_t v) {
+    return k * (v / count) + std::min(k, v % count);
+  };
+  if (s.model == Model::closed) return first_k(s.peak_users());
+  const std::uint64_t m = s.max_users, r = s.peak_rate();
+  // Shares i with m <= i < r have no users of their own but arrivals.
+  const std::uint64_t lent =
+      std::min(k, r) > std::min(k, m) ? std::min(k, r) - std::min(k, m) : 0;
+  return first_k(m) + lent;
+}
+
+}  // namespace
+
 DataShare data_share(const Schedule &whole, std::uint64_t index,
                      std::uint64_t count) {
   DataShare d{index, count, 0, 0};
@@ -42,11 +70,8 @@ DataShare data_share(const Schedule &whole, std::uint64_t index,
     d.all_users = whole.peak_users();
     return d;
   }
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const std::uint64_t users = whole.share(i, count).peak_users();
-    if (i < index) d.first_user += users;
-    d.all_users += users;
-  }
+  d.first_user = users_before(whole, index, count);
+  d.all_users = users_before(whole, count, count);
   return d;
 }
 

@@ -1,6 +1,7 @@
 #include "golo/agent/data_table.h"
 
 #include <stdexcept>
+#include <unordered_map>
 
 namespace golo::agent {
 
@@ -143,18 +144,25 @@ DataTable DataTable::parse(std::string_view csv, std::string_view file) {
     throw std::invalid_argument(
         std::string(file) +
         ": the file is empty; it needs a header row naming the columns");
+  if (width > kMaxColumns)
+    fail(file, reader.record_line(),
+         "the header has " + std::to_string(width) + " columns; the limit is " +
+             std::to_string(kMaxColumns));
+  // A hash set: a header of a million columns must not cost a million
+  // squared comparisons.
+  std::unordered_map<std::string, std::size_t> index;
   for (std::size_t c = 0; c < width; ++c) {
     std::string name(t.cells_.data() + t.starts_[c]);
     if (name.empty())
       fail(file, reader.record_line(),
            "column " + std::to_string(c + 1) +
                " of the header is empty; every column needs a name");
-    for (std::size_t prev = 0; prev < t.columns_.size(); ++prev)
-      if (t.columns_[prev] == name)
-        fail(file, reader.record_line(),
-             "column \"" + name + "\" is in the header twice (columns " +
-                 std::to_string(prev + 1) + " and " + std::to_string(c + 1) +
-                 ")");
+    if (const auto [it, fresh] = index.emplace(name, c); !fresh)
+      fail(file, reader.record_line(),
+           "column \"" + name.substr(0, 64) +
+               "\" is in the header twice (columns " +
+               std::to_string(it->second + 1) + " and " +
+               std::to_string(c + 1) + ")");
     t.columns_.push_back(std::move(name));
   }
   t.cells_.clear();
@@ -186,7 +194,10 @@ std::size_t DataTable::column(std::string_view name) const {
 
 std::string DataTable::columns_text() const {
   std::string text;
-  for (const auto &c : columns_) text += (text.empty() ? "" : ", ") + c;
+  for (const auto &c : columns_) {
+    text += (text.empty() ? "" : ", ") + c;
+    if (text.size() > 256) return text.substr(0, 256) + "...";
+  }
   return text;
 }
 

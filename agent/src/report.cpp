@@ -1,5 +1,7 @@
 #include "golo/agent/report.h"
 
+#include "golo/agent/utf8.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -29,8 +31,9 @@ std::string pad_right(std::string s, std::size_t width) {
   return s + std::string(width - s.size(), ' ');
 }
 
+// Tag sets and error samples are plugin text: escaped for the terminal.
 std::string shown_key(const std::string &key) {
-  return key.empty() ? "(untagged)" : key;
+  return key.empty() ? "(untagged)" : printable(key, 256);
 }
 
 // One summary row's numeric cells, in column order.
@@ -242,8 +245,8 @@ void print_summary(std::ostream &out, const RunResults &r) {
         << " latencies above 1h were counted as 1h\n";
   for (const auto &s : r.tag_sets)
     for (const auto &e : s.error_samples)
-      out << "error x" << e.count << " [" << shown_key(s.key) << "] " << e.text
-          << '\n';
+      out << "error x" << e.count << " [" << shown_key(s.key) << "] "
+          << printable(e.text, 1024) << '\n';
 }
 
 }  // namespace golo::agent

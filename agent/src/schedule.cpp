@@ -19,6 +19,38 @@ namespace {
 
 constexpr std::uint64_t kMaxUsers = 100'000;  // one thread each
 constexpr std::uint64_t kMaxRate = 10'000'000;
+// Caps that keep what a schedule costs to parse and to run proportional to
+// its text (a host parses a caller's schedule before anything else).
+constexpr std::size_t kMaxScenarios = 256;
+constexpr std::size_t kMaxThresholds = 256;
+constexpr std::size_t kMaxStages = 1000;
+constexpr std::size_t kMaxTagKeys = 64;
+constexpr std::size_t kMaxDataColumns = 1024;
+// Lines, ',', ':', '[', '{' and '-' in a schedule's text (a bound on its
+// YAML nodes).
+constexpr std::size_t kMaxYamlSeparators = 20000;
+// One limit for every duration, whatever its unit: 100 days.
+constexpr Nanos kMaxDuration = std::chrono::hours(24 * 100);
+// Caller text quoted in a message is cut to this.
+constexpr std::size_t kMaxEcho = 64;
+
+// `text` as a message quotes it: at most kMaxEcho characters, control
+// characters as '?'.
+std::string echo(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, kMaxEcho))
+    out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+  if (text.size() > kMaxEcho) out += "...";
+  return out;
+}
+
+// Whole numbers in decimal only: YAML would also take 0x10 and 0o20.
+bool decimal(const std::string &s) {
+  const std::size_t start = s.starts_with("-") || s.starts_with("+") ? 1 : 0;
+  return s.size() > start && s.size() - start <= 18 &&
+         std::all_of(s.begin() + static_cast<long>(start), s.end(),
+                     [](unsigned char c) { return std::isdigit(c); });
+}
 
 // Every message names the place in the file that is wrong.
 class Parser {
@@ -47,7 +79,7 @@ class Parser {
       if (!known) {
         std::string list;
         for (const auto &a : allowed) list += (list.empty() ? "" : ", ") + a;
-        fail(kv.first.Mark(), "unknown key \"" + key + "\" in " + what +
+        fail(kv.first.Mark(), "unknown key \"" + echo(key) + "\" in " + what +
                                   " (allowed: " + list + ")");
       }
       if (!out.emplace(key, std::pair{kv.first, kv.second}).second)
@@ -65,7 +97,8 @@ class Parser {
   std::uint64_t count(const YAML::Node &n, const std::string &what,
                       bool allow_zero, std::uint64_t limit) const {
     long long v = 0;
-    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
+    if (!n.IsScalar() || !decimal(n.Scalar()) ||
+        !YAML::convert<long long>::decode(n, v))
       fail(n.Mark(), what + " must be a whole number, not " + shown(n));
     if (v < 0 || (v == 0 && !allow_zero))
       fail(n.Mark(), what + " must be " +
@@ -84,9 +117,9 @@ class Parser {
       fail(n.Mark(), what + " must be a duration like 250ms, 5s or 1m30s");
     long long seconds = 0;
     Nanos d{0};
-    if (YAML::convert<long long>::decode(n, seconds)) {
+    if (decimal(n.Scalar()) && YAML::convert<long long>::decode(n, seconds)) {
       if (seconds < 0) fail(n.Mark(), what + " must not be negative");
-      if (seconds > 100LL * 24 * 3600) fail(n.Mark(), what + " is too long");
+      if (seconds > 100LL * 24 * 3600) seconds = 100LL * 24 * 3600 + 1;
       d = std::chrono::seconds(seconds);
     } else {
       std::string why;
@@ -94,13 +127,15 @@ class Parser {
       if (!parsed) fail(n.Mark(), what + ": " + why);
       d = *parsed;
     }
+    if (d > kMaxDuration)
+      fail(n.Mark(), what + " is longer than the limit of 100 days (2400h)");
     if (d.count() == 0 && !allow_zero)
       fail(n.Mark(), what + " must be longer than 0");
     return d;
   }
 
   std::string shown(const YAML::Node &n) const {
-    if (n.IsScalar()) return "\"" + n.Scalar() + "\"";
+    if (n.IsScalar()) return "\"" + echo(n.Scalar()) + "\"";
     if (n.IsSequence()) return "a list";
     if (n.IsMap()) return "a mapping";
     return "nothing";
@@ -154,11 +189,15 @@ DataSpec parse_data(const Parser &p, const YAML::Node &n,
              name +
                  ".columns must be a non-empty list of the file's column "
                  "names");
+    if (list.size() > kMaxDataColumns)
+      p.fail(list.Mark(),
+             name + ".columns lists " + std::to_string(list.size()) +
+                 " columns; the limit is " + std::to_string(kMaxDataColumns));
+    std::set<std::string> seen;
     for (const auto &item : list) {
       auto column = p.text(item, "a column name");
-      for (const auto &c : d.columns)
-        if (c == column)
-          p.fail(item.Mark(), "column \"" + column + "\" is listed twice");
+      if (!seen.insert(column).second)
+        p.fail(item.Mark(), "column \"" + echo(column) + "\" is listed twice");
       d.columns.push_back(std::move(column));
       d.column_marks.push_back(mark(item.Mark()));
     }
@@ -173,6 +212,9 @@ std::vector<Stage> parse_stages(const Parser &p, const YAML::Node &n,
   if (!n.IsSequence() || n.size() == 0)
     p.fail(n.Mark(), what + " must be a non-empty list of {duration, " +
                          target_key + "}");
+  if (n.size() > kMaxStages)
+    p.fail(n.Mark(), what + " has " + std::to_string(n.size()) +
+                         " stages; the limit is " + std::to_string(kMaxStages));
   std::vector<Stage> stages;
   for (std::size_t i = 0; i < n.size(); ++i) {
     const std::string name = what + "[" + std::to_string(i) + "]";
@@ -318,12 +360,16 @@ void parse_job(const Parser &p, const YAML::Node &job_node,
     const auto &list = job["tags"].second;
     if (!list.IsSequence())
       p.fail(list.Mark(), key("tags") + " must be a list of tag keys");
+    if (list.size() > kMaxTagKeys)
+      p.fail(list.Mark(),
+             key("tags") + " lists " + std::to_string(list.size()) +
+                 " keys; the limit is " + std::to_string(kMaxTagKeys));
     s.tag_keys.clear();
     std::set<std::string> seen;
     for (const auto &item : list) {
       auto tag = p.text(item, "a tag key");
       if (!seen.insert(tag).second)
-        p.fail(item.Mark(), "tag key \"" + tag + "\" is listed twice");
+        p.fail(item.Mark(), "tag key \"" + echo(tag) + "\" is listed twice");
       s.tag_keys.push_back(std::move(tag));
     }
   }
@@ -351,6 +397,10 @@ void parse_scenarios(const Parser &p, const YAML::Node &node, Schedule &s) {
     p.fail(node.Mark(),
            "scenarios must be a mapping from a scenario name to its job "
            "(job, users or arrival_rate, duration, ...)");
+  if (node.size() > kMaxScenarios)
+    p.fail(node.Mark(), "scenarios has " + std::to_string(node.size()) +
+                            " entries; the limit is " +
+                            std::to_string(kMaxScenarios));
   std::set<std::string> seen;
   for (const auto &kv : node) {
     if (!kv.first.IsScalar() || !plain_name(kv.first.Scalar()))
@@ -389,6 +439,20 @@ void parse_scenarios(const Parser &p, const YAML::Node &node, Schedule &s) {
 Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
   if (yaml.size() > kMaxScheduleBytes)
     throw std::invalid_argument(schedule_too_large(file, yaml.size()));
+  // yaml-cpp builds the whole document before any check of ours: a
+  // megabyte of "[1,1,1,...]" is half a million nodes, hundreds of MiB.
+  // Every node but the first needs one of these characters before it, so
+  // counting them bounds the tree before it exists.
+  const auto separators = std::count_if(yaml.begin(), yaml.end(), [](char c) {
+    return c == ',' || c == '\n' || c == ':' || c == '[' || c == '{' ||
+           c == '-';
+  });
+  if (separators > static_cast<std::ptrdiff_t>(kMaxYamlSeparators))
+    throw std::invalid_argument(
+        std::string(file) + ": the schedule has " + std::to_string(separators) +
+        " lines, list items and keys; the limit is " +
+        std::to_string(kMaxYamlSeparators) +
+        " (256 scenarios and 256 thresholds fit in a tenth of it)");
   const Parser p{std::string(file)};
   YAML::Node root;
   try {
@@ -417,6 +481,10 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
     if (!list.IsSequence())
       p.fail(list.Mark(),
              "thresholds must be a list of strings like \"p99 < 250ms\"");
+    if (list.size() > kMaxThresholds)
+      p.fail(list.Mark(), "thresholds has " + std::to_string(list.size()) +
+                              " entries; the limit is " +
+                              std::to_string(kMaxThresholds));
     for (const auto &item : list) {
       threshold_marks.push_back(item.Mark());
       try {
@@ -432,7 +500,8 @@ Schedule Schedule::parse(std::string_view yaml, std::string_view file) {
     parse_job(p, top["job"].second, "job", false, s);
   else
     parse_scenarios(p, top["scenarios"].second, s);
-  for (auto &one : s.scenarios) one.thresholds = s.thresholds;
+  // The thresholds stay on the whole run (they judge it as a whole); a copy
+  // in every scenario cost scenarios x thresholds copies of caller text.
 
   // A selector picks tag sets, so it may name only keys that make them.
   for (std::size_t i = 0; i < s.thresholds.size(); ++i)

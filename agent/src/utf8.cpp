@@ -1,5 +1,7 @@
 #include "golo/agent/utf8.h"
 
+#include <cstdio>
+
 namespace golo::agent {
 namespace {
 
@@ -86,6 +88,64 @@ std::size_t utf8_cut(std::string_view s, std::size_t max) {
 std::string utf8_bounded(std::string_view s, std::size_t max) {
   s = s.substr(0, utf8_cut(s, max));
   return utf8_valid(s) ? std::string(s) : utf8_repair(s);
+}
+
+}  // namespace golo::agent
+
+namespace golo::agent {
+
+namespace {
+
+// True for code points a terminal acts on rather than shows.
+bool unsafe(char32_t c) {
+  return c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 ||
+         c == 0x2029 || (c >= 0x202a && c <= 0x202e) ||
+         (c >= 0x2066 && c <= 0x2069);
+}
+
+void escape(char32_t c, std::string &out) {
+  char buf[12];
+  switch (c) {
+    case '\n':
+      out += "\\n";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    default:
+      break;
+  }
+  std::snprintf(buf, sizeof buf, c < 0x80 ? "\\x%02x" : "\\u%04x",
+                static_cast<unsigned>(c));
+  out += buf;
+}
+
+}  // namespace
+
+std::string printable(std::string_view s, std::size_t max) {
+  const std::size_t shown = utf8_cut(s, max);
+  const std::string text = utf8_repair(s.substr(0, shown));
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto b = static_cast<unsigned char>(text[i]);
+    const std::size_t n = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+    char32_t c = n == 1 ? b : b & (0x7f >> n);
+    for (std::size_t k = 1; k < n; ++k)
+      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    if (c == '\\')
+      out += "\\\\";
+    else if (unsafe(c))
+      escape(c, out);
+    else
+      out.append(text, i, n);
+    i += n;
+  }
+  if (shown < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
+  return out;
 }
 
 }  // namespace golo::agent

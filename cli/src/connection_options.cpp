@@ -1,6 +1,10 @@
 #include "connection_options.h"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include <cerrno>
 #include <cstdlib>
@@ -36,12 +40,64 @@ std::string default_host() {
   return env && *env ? env : wire::kDefaultHostAddress;
 }
 
+bool loopback_host(const std::string &addr) {
+  std::string_view a = addr;
+  if (a.starts_with("unix:") || a.starts_with("unix-abstract:")) return true;
+  for (std::string_view scheme : {"ipv4:", "ipv6:"})
+    if (a.starts_with(scheme)) a.remove_prefix(scheme.size());
+  std::string host;
+  if (a.starts_with("[")) {
+    const auto close = a.find(']');
+    if (close == std::string_view::npos || close + 1 >= a.size() ||
+        a[close + 1] != ':')
+      return false;
+    host = std::string(a.substr(1, close - 1));
+    a.remove_prefix(close + 2);
+  } else {
+    const auto colon = a.find(':');
+    if (colon == std::string_view::npos) return false;
+    host = std::string(a.substr(0, colon));
+    a.remove_prefix(colon + 1);
+  }
+  // The rest must be a port and nothing else (no list, no second address).
+  if (a.empty() || !std::all_of(a.begin(), a.end(), [](unsigned char c) {
+        return std::isdigit(c);
+      }))
+    return false;
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1)
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, host.c_str(), &v6) == 1)
+    return IN6_IS_ADDR_LOOPBACK(&v6) ||
+           (IN6_IS_ADDR_V4MAPPED(&v6) && v6.s6_addr[12] == 127);
+  return false;
+}
+
+std::string check_token_transport(const ConnectionFlags &flags,
+                                  const ConnectOptions &opts,
+                                  const std::vector<std::string> &hosts) {
+  if (opts.token.empty() || opts.tls || flags.insecure) return "";
+  for (const auto &h : hosts)
+    if (!loopback_host(h))
+      return "refusing to send the token to " + h +
+             " in clear text (it is not loopback): connect with TLS "
+             "(--tls-ca FILE, GOLO_TLS_CA, or --tls), or add --insecure to "
+             "send it anyway";
+  return "";
+}
+
 void add_connection_flags(CLI::App *cmd, ConnectionFlags &f) {
   const char *group = "Connection";
   cmd->add_flag("--tls", f.tls, "connect with TLS, trusting the system's CAs")
       ->group(group);
   cmd->add_option("--tls-ca", f.tls_ca,
-                  "connect with TLS, trusting the CAs in this PEM file")
+                  "connect with TLS, trusting the CAs in this PEM file "
+                  "(default: GOLO_TLS_CA)")
+      ->group(group);
+  cmd->add_flag("--insecure", f.insecure,
+                "send the token over plaintext even to a host off loopback")
       ->group(group);
   cmd->add_option("--tls-cert", f.tls_cert,
                   "client certificate (PEM) for hosts that require one")
@@ -56,8 +112,14 @@ void add_connection_flags(CLI::App *cmd, ConnectionFlags &f) {
 bool resolve(const ConnectionFlags &f, ConnectOptions &out,
              std::string &error) {
   out = {};
-  out.tls = f.tls || !f.tls_ca.empty() || !f.tls_cert.empty();
-  if (!f.tls_ca.empty() && !read_file(f.tls_ca, "--tls-ca", out.ca_pem, error))
+  std::string tls_ca = f.tls_ca;
+  if (const char *env = std::getenv("GOLO_TLS_CA");
+      tls_ca.empty() && env && *env)
+    tls_ca = env;
+  out.tls = f.tls || !tls_ca.empty() || !f.tls_cert.empty();
+  if (!tls_ca.empty() &&
+      !read_file(tls_ca, f.tls_ca.empty() ? "GOLO_TLS_CA" : "--tls-ca",
+                 out.ca_pem, error))
     return false;
   if (f.tls_cert.empty() != f.tls_key.empty()) {
     error = "--tls-cert and --tls-key go together";

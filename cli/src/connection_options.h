@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 
 #include "host_client.h"
 
@@ -12,6 +13,7 @@ namespace golo::cli {
 
 struct ConnectionFlags {
   bool tls = false;
+  bool insecure = false;  // send a token over plaintext off loopback anyway
   std::string tls_ca, tls_cert, tls_key, token_file;
 };
 
@@ -24,5 +26,18 @@ void add_connection_flags(CLI::App *cmd, ConnectionFlags &flags);
 // naming it in `error`.
 bool resolve(const ConnectionFlags &flags, ConnectOptions &out,
              std::string &error);
+
+// True for addresses only this machine can reach: 127.0.0.0/8, [::1] (and
+// ::ffff:127.x), localhost and unix sockets. Any other name, and anything
+// that is not one HOST:PORT (a list such as "ipv4:127.0.0.1:1,10.0.0.9:80"),
+// is not.
+bool loopback_host(const std::string &addr);
+
+// Empty when the token may be sent to every one of `hosts` (the list after
+// dns:/// expansion): over TLS, to loopback, or with --insecure. Otherwise
+// why not, naming the first host it would cross the network to in clear.
+std::string check_token_transport(const ConnectionFlags &flags,
+                                  const ConnectOptions &opts,
+                                  const std::vector<std::string> &hosts);
 
 }  // namespace golo::cli

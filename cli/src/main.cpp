@@ -132,14 +132,14 @@ int main(int argc, char **argv) {
   if (*create) return golo::cli::new_command(new_opts);
   if (*report) return golo::cli::report_command(report_opts);  // no host
   common.timeout = std::chrono::milliseconds(timeout_ms);
+  golo::cli::ConnectOptions resolved;
   {
-    golo::cli::ConnectOptions resolved;
     std::string error;
     if (!golo::cli::resolve(connection, resolved, error)) {
       std::cerr << "golo: " << error << "\n";
       return 2;
     }
-    golo::cli::set_connect_options(std::move(resolved));
+    golo::cli::set_connect_options(resolved);
   }
   // dns:///NAME:PORT stands for every address NAME has, and --hosts-file
   // adds lines; both resolved once, here, before anything is sent.
@@ -166,6 +166,17 @@ int main(int argc, char **argv) {
       return 2;
     }
     common.host = list.hosts.front();
+  }
+  // Before anything connects: a token never crosses the network in clear.
+  const auto &talking_to = *run      ? run_opts.hosts
+                           : *push   ? push_opts.hosts
+                           : *remove ? remove_hosts
+                                     : std::vector<std::string>{common.host};
+  if (const auto why =
+          golo::cli::check_token_transport(connection, resolved, talking_to);
+      !why.empty()) {
+    std::cerr << "golo: " << why << "\n";
+    return 2;
   }
   if (*trigger) return golo::cli::trigger_command(common, job);
   if (*plugins) return golo::cli::plugins_command(common, json);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "golo/agent/utf8.h"
 #include "golo/golo.grpc.pb.h"
 #include "host_client.h"
 
@@ -60,7 +61,12 @@ int plugins_command(const CommonOptions &opts, bool json) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  std::printf("plugins in %s\n", resp.pluginsdir().c_str());
+  // Everything shown came from the host (and names and versions from
+  // plugins): escaped, so no text can move the cursor or forge a row.
+  const auto shown = [](const std::string &s, std::size_t max = 256) {
+    return agent::printable(s, max);
+  };
+  std::printf("plugins in %s\n", shown(resp.pluginsdir()).c_str());
   std::printf("%-16s %-16s %-10s %-4s %-12s %-19s %10s %8s %8s %6s %8s  %s\n",
               "JOB", "NAME", "VERSION", "ABI", "SHA256", "LOADED", "CALLS",
               "ERRORS", "INFLIGHT", "STUCK", "DRAINING", "FILE");
@@ -68,18 +74,18 @@ int plugins_command(const CommonOptions &opts, bool json) {
     std::printf(
         "%-16s %-16s %-10s %-4u %-12s %-19s %10llu %8llu %8llu %6llu %8u  "
         "%s\n",
-        p.job().c_str(), p.name().c_str(),
-        p.version().empty() ? "-" : p.version().c_str(), p.abiversion(),
-        p.sha256().substr(0, 12).c_str(),
+        shown(p.job(), 64).c_str(), shown(p.name(), 64).c_str(),
+        p.version().empty() ? "-" : shown(p.version(), 64).c_str(),
+        p.abiversion(), shown(p.sha256().substr(0, 12)).c_str(),
         local_time(p.loadedatunixms()).c_str(),
         static_cast<unsigned long long>(p.calls()),
         static_cast<unsigned long long>(p.errors()),
         static_cast<unsigned long long>(p.inflight()),
         static_cast<unsigned long long>(p.stuck()), p.draining(),
-        p.file().c_str());
+        shown(p.file()).c_str());
   for (const auto &f : resp.failures())
     std::printf("%s: %s: %s\n", f.quarantined() ? "quarantined" : "not loaded",
-                f.file().c_str(), f.reason().c_str());
+                shown(f.file()).c_str(), shown(f.reason(), 2048).c_str());
   return 0;
 }
 

@@ -119,9 +119,12 @@ int main(int argc, char **argv) {
     return 1;
   }
   golo::host::HostServer server(
-      *registry, metrics, {opts.max_threads, {opts.max_runs, opts.max_users}},
-      {opts.max_plugin_size, opts.allow_remote_targets,
-       security->authorizer()});
+      *registry, metrics,
+      {opts.max_threads,
+       {opts.max_runs, opts.max_users},
+       static_cast<std::size_t>(opts.max_memory)},
+      {opts.max_plugin_size, opts.allow_remote_targets, security->authorizer(),
+       opts.insecure && opts.tokens_file.empty() && !opts.insecure_allow_push});
   if (!server.start(opts.listen, security->credentials())) return 1;
   spdlog::info("control plane: {}", security->summary());
   golo::host::HealthListener health_port;

@@ -359,12 +359,36 @@ TEST_CASE("off loopback without TLS and tokens the host refuses to start") {
   CHECK_MESSAGE(
       out.find("is not the key of the certificate") != std::string::npos, out);
 
+  out.clear();  // a key others may read is refused, as the tokens file is
+  TempDir keys;
+  const auto open_key = keys.path() / "server.key";
+  fs::copy_file(cert("server.key"), open_key);
+  fs::permissions(open_key, fs::perms::others_read, fs::perm_options::add);
+  CHECK(run_command(host + " --tls-cert " + cert("server.pem").string() +
+                        " --tls-key " + open_key.string() + " --tokens " +
+                        tokens.file.string(),
+                    &out) == 2);
+  CHECK_MESSAGE(out.find("--tls-key " + open_key.string() + " has mode 0604") !=
+                    std::string::npos,
+                out);
+
   // --insecure starts, and says so in the log.
   HostProcess open(dir.path(), {"--listen", "0.0.0.0:0", "--insecure"});
   CHECK(open.log().find("[warning] --insecure: serving 0.0.0.0:0 without TLS "
                         "or tokens") != std::string::npos);
+  CHECK(open.log().find("anyone who reaches this port may run code here") !=
+        std::string::npos);
   golo::Response r;
   CHECK(open.trigger("noop", r).ok());
+  // ...but an open port takes no code unless --insecure-allow-push says so.
+  out.clear();
+  CHECK(run_command(cli() + "push " + example_plugin("noop").string() +
+                        " --job pushed --host " + open.address(),
+                    &out) == 1);
+  CHECK_MESSAGE(out.find("its operator can allow it with "
+                         "--insecure-allow-push") != std::string::npos,
+                out);
+  CHECK(!fs::exists(dir.path() / "pushed.so"));
 
   // Both given: it serves, every address.
   HostProcess safe(dir.path(), {"--listen", "0.0.0.0:0", "--tls-cert",
@@ -449,7 +473,8 @@ TEST_CASE("remoteTarget: loopback and the allow-list only") {
                         empty.path().string() +
                         " --allow-remote-target no-port-here",
                     &out) == 2);
-  CHECK_MESSAGE(out.find("expected HOST:PORT") != std::string::npos, out);
+  CHECK_MESSAGE(out.find("expected exactly one HOST:PORT") != std::string::npos,
+                out);
 }
 
 namespace {
@@ -703,7 +728,8 @@ TEST_CASE("SIGHUP rotates the certificate and the tokens") {
   // The new pair: served within about a second of SIGHUP.
   write_text(tls.path() / "tmp", read_text(cert("server2.pem")));
   fs::rename(tls.path() / "tmp", cert_file);
-  write_text(tls.path() / "tmp", read_text(cert("server2.key")));
+  // A key must be private (chmod 600), as the tokens file.
+  write_secret(tls.path() / "tmp", read_text(cert("server2.key")));
   fs::rename(tls.path() / "tmp", key_file);
   host.signal(SIGHUP);
   CHECK(eventually([&] { return new_ca().ok(); }));

@@ -8,6 +8,12 @@ namespace golo::host {
 
 namespace {
 
+// /metrics stays bounded whatever names arrive: at most kMaxJobEntries jobs
+// of kMaxJobLabelChars each have series of their own; the rest share
+// job="_other".
+constexpr std::size_t kMaxJobEntries = 256;
+constexpr std::size_t kMaxJobLabelChars = 128;
+
 template <typename Map>
 auto &find_or_add(std::shared_mutex &mutex, Map &map, const std::string &job) {
   {
@@ -16,7 +22,9 @@ auto &find_or_add(std::shared_mutex &mutex, Map &map, const std::string &job) {
     if (it != map.end()) return *it->second;
   }
   std::unique_lock lock(mutex);
-  auto &slot = map[job];
+  const bool own = job.size() <= kMaxJobLabelChars &&
+                   (map.size() < kMaxJobEntries - 1 || map.count(job));
+  auto &slot = map[own ? job : std::string("_other")];
   if (!slot) slot = std::make_unique<typename Map::mapped_type::element_type>();
   return *slot;
 }

@@ -10,6 +10,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
+#include <system_error>
+#include <vector>
 
 #include "metrics/exposition.h"
 #include "options/listen_address.h"
@@ -22,6 +25,8 @@ using Clock = std::chrono::steady_clock;
 // A client gets this long to send its request and take the answer: one slow
 // client delays the next scrape by at most this.
 constexpr auto kClientTimeout = std::chrono::seconds(2);
+// Clients served at once.
+constexpr std::size_t kMaxClients = 8;
 
 HttpAnswer error_answer(int status, std::string reason, std::string body) {
   HttpAnswer a;
@@ -141,6 +146,24 @@ bool MetricsEndpoint::start(const std::string &address, std::string &error) {
 }
 
 void MetricsEndpoint::serve() {
+  // Clients are served side by side, a few at a time: one slow or idle
+  // client must not hold every scrape behind it.
+  struct Client {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Client> clients;
+  const auto reap = [&clients](bool all) {
+    std::erase_if(clients, [all](Client &c) {
+      if (!all && !c.done->load()) return false;
+      c.thread.join();
+      return true;
+    });
+  };
+  struct JoinAll {
+    decltype(reap) &r;
+    ~JoinAll() { r(true); }
+  } join_all{reap};
   for (;;) {
     pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) {
@@ -151,8 +174,22 @@ void MetricsEndpoint::serve() {
     const int fd =
         accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) continue;  // taken by another worker's socket, or reset
-    handle(fd);
-    close(fd);
+    reap(false);
+    if (clients.size() >= kMaxClients) {
+      close(fd);  // busy: Prometheus retries at its next scrape
+      continue;
+    }
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    try {
+      clients.push_back({std::thread([this, fd, done] {
+                           handle(fd);
+                           close(fd);
+                           *done = true;
+                         }),
+                         done});
+    } catch (const std::system_error &) {
+      close(fd);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // A minimal HTTP/1.1 server for GET /metrics, on a thread of its own so a
-// scrape never waits on (or stalls) the gRPC server or a run. One connection
-// at a time: read one bounded request, answer, close. The port is bound
+// scrape never waits on (or stalls) the gRPC server or a run. Up to 8
+// connections at once, each on a thread of its own for at most a few
+// seconds: read one bounded request, answer, close. The port is bound
 // with SO_REUSEPORT, as the gRPC port is, so a replacement worker serves it
 // beside the old one, and the supervisor can hold it between workers.
 #pragma once

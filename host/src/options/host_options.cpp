@@ -68,6 +68,13 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "answered RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(4, 100000));
+  app.add_option("--max-memory", o.max_memory,
+                 "bytes gRPC may buffer for callers, whoever they are (or "
+                 "with a suffix: KiB, MiB, GiB); past it calls are cut with "
+                 "RESOURCE_EXHAUSTED")
+      ->transform(CLI::AsSizeValue(true))
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{16} << 20, std::uint64_t{1} << 40));
   app.add_option("--metrics", o.metrics,
                  "serve Prometheus metrics at http://HOST:PORT/metrics "
                  "(plain HTTP: loopback only, unless --insecure)");
@@ -90,6 +97,10 @@ void add_host_options(CLI::App &app, HostOptions &o) {
   app.add_flag("--insecure", o.insecure,
                "serve a non-loopback address without TLS and tokens (also "
                "allows --metrics off loopback)")
+      ->group("Security");
+  app.add_flag("--insecure-allow-push", o.insecure_allow_push,
+               "with --insecure, also accept golo push and golo remove "
+               "(anyone who reaches the port may then run code here)")
       ->group("Security");
   app.add_option("--allow-remote-target", o.allow_remote_targets,
                  "HOST:PORT Runner.Run may send load to besides loopback "

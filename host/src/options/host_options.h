@@ -33,6 +33,8 @@ struct HostOptions {
   std::uint64_t max_runs = 16;      // schedules running at once
   std::uint64_t max_users = 20000;  // users (threads) across those runs
   int max_threads = 512;            // gRPC server threads
+  // Bytes gRPC may buffer for callers (a memory quota; docs/security.md).
+  std::uint64_t max_memory = 512ull * 1024 * 1024;
   // Serve Prometheus' /metrics on this HOST:PORT (empty: not served).
   std::string metrics;
 
@@ -42,6 +44,9 @@ struct HostOptions {
   std::string tls_cert, tls_key, tls_client_ca;
   std::string tokens_file;
   bool insecure = false;
+  // Under --insecure, Host.Push and Host.Remove are refused unless this is
+  // given too: an open port would otherwise run anyone's code.
+  bool insecure_allow_push = false;
   std::vector<std::string> allow_remote_targets;
   std::uint64_t max_plugin_size = 64ull * 1024 * 1024;
 

@@ -90,8 +90,13 @@ ListenVerdict check_listen_policy(const ListenSecurity &s) {
   if (s.insecure) {
     v.warning = "--insecure: serving " + s.listen + " without " +
                 (tls ? "tokens" : "TLS or tokens") +
-                ": anyone who reaches this port may reload plugins and "
-                "start load";
+                ": anyone who reaches this port may run code here (start "
+                "load, reload plugins" +
+                (s.insecure_allow_push ? ", push plugins)" : ")") +
+                (s.insecure_allow_push
+                     ? ""
+                     : "; golo push and golo remove stay refused unless "
+                       "--insecure-allow-push");
     return v;
   }
   std::string missing;
@@ -109,7 +114,8 @@ ListenVerdict check_listen_policy(const ListenSecurity &s) {
 ListenVerdict check_listen_policy(const HostOptions &opts) {
   return check_listen_policy(
       {opts.listen, !opts.tls_cert.empty(), !opts.tls_key.empty(),
-       !opts.tls_client_ca.empty(), !opts.tokens_file.empty(), opts.insecure});
+       !opts.tls_client_ca.empty(), !opts.tokens_file.empty(), opts.insecure,
+       opts.insecure_allow_push});
 }
 
 }  // namespace golo::host

@@ -23,11 +23,12 @@ std::string host_part(std::string_view addr);
 
 struct ListenSecurity {
   std::string listen;
-  bool tls_cert = false;       // --tls-cert given
-  bool tls_key = false;        // --tls-key given
-  bool tls_client_ca = false;  // --tls-client-ca given
-  bool tokens = false;         // --tokens given
-  bool insecure = false;       // --insecure given
+  bool tls_cert = false;             // --tls-cert given
+  bool tls_key = false;              // --tls-key given
+  bool tls_client_ca = false;        // --tls-client-ca given
+  bool tokens = false;               // --tokens given
+  bool insecure = false;             // --insecure given
+  bool insecure_allow_push = false;  // --insecure-allow-push given
 };
 
 struct ListenVerdict {

@@ -50,7 +50,11 @@ std::optional<std::string> untrusted(int fd, const struct stat &st,
            ") or root; anyone who can write it runs code as golo-host. "
            "chown it" +
            kHint;
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !read_only_mount(fd))
+  // A read-only mount counts only over something root owns (a ConfigMap's
+  // volume): a read-only bind of another directory is still writable, by
+  // whoever may, at its own path.
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+      !(st.st_uid == 0 && read_only_mount(fd)))
     return "unsafe permissions: " + what + " is writable by " +
            ((st.st_mode & S_IWOTH) ? "others" : "group") + " (mode " +
            octal(st.st_mode) +

@@ -85,7 +85,7 @@ InstallResult PluginInstaller::install(
     if (!parse_settings(*settings, job + ".conf", error))
       throw HostFailure(Code::kInvalidArgument,
                         error + "; nothing was changed");
-    conf_file.emplace(dir, job + ".conf");
+    conf_file.emplace(dir, job + ".conf", 0600);  // settings may hold secrets
     conf_file->write(*settings);
     conf_file->sync_and_close();
   }

@@ -52,18 +52,19 @@ std::string check_job_name(std::string_view job) {
   return "";
 }
 
-FreshFile::FreshFile(const fs::path &dir, const std::string &name) {
+FreshFile::FreshFile(const fs::path &dir, const std::string &name,
+                     unsigned mode) {
   static std::atomic<unsigned> counter{0};
   path_ = dir / ("." + name + ".push-" + std::to_string(::getpid()) + "-" +
                  std::to_string(counter.fetch_add(1)));
   // O_EXCL|O_NOFOLLOW: never write through a file or link someone placed
   // here; the name is ours alone or the push fails.
   fd_ = ::open(path_.c_str(),
-               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd_ < 0)
     throw HostFailure(Code::kInternal, "cannot create " + path_.string() +
                                            ": " + std::strerror(errno));
-  ::fchmod(fd_, 0644);  // whatever the umask: the host reads it as itself
+  ::fchmod(fd_, mode);  // whatever the umask: the host reads it as itself
 }
 
 FreshFile::~FreshFile() {

@@ -21,10 +21,12 @@ namespace golo::host {
 std::string check_job_name(std::string_view job);
 
 // A new file `.NAME.push-PID-N` in dir, created with O_EXCL|O_NOFOLLOW and
-// mode 0644 whatever the umask; removed by the destructor unless released.
+// `mode` whatever the umask (0644 for a plugin; 0600 for settings, which may
+// hold secrets); removed by the destructor unless released.
 class FreshFile {
  public:
-  FreshFile(const std::filesystem::path &dir, const std::string &name);
+  FreshFile(const std::filesystem::path &dir, const std::string &name,
+            unsigned mode = 0644);
   ~FreshFile();
   FreshFile(const FreshFile &) = delete;
   FreshFile &operator=(const FreshFile &) = delete;

@@ -1,10 +1,22 @@
 #include "security/authorizer.h"
 
+#include <cctype>
+
 namespace golo::host::security {
 
 namespace {
 
 constexpr std::string_view kBearer = "Bearer ";
+
+// "Bearer " in any letter case (RFC 6750 schemes are case-insensitive).
+bool bearer(std::string_view v) {
+  if (v.size() < kBearer.size()) return false;
+  for (std::size_t i = 0; i < kBearer.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(v[i])) !=
+        std::tolower(static_cast<unsigned char>(kBearer[i])))
+      return false;
+  return true;
+}
 
 // "golo.Host/Reload" from "/golo.Host/Reload", for messages.
 std::string_view method_name(std::string_view path) {
@@ -29,8 +41,7 @@ std::shared_ptr<const TokenTable> Authorizer::tokens() const {
 }
 
 Role Authorizer::role_of(std::optional<std::string_view> authorization) const {
-  if (!authorization || authorization->substr(0, kBearer.size()) != kBearer)
-    return Role::kNone;
+  if (!authorization || !bearer(*authorization)) return Role::kNone;
   return tokens()
       ->find(authorization->substr(kBearer.size()))
       .value_or(Role::kNone);
@@ -50,7 +61,7 @@ Decision Authorizer::check(
                 std::string(method_name(method_path)) + " needs the " +
                 to_string(need) + " role",
             Role::kNone};
-  if (authorization->substr(0, kBearer.size()) != kBearer)
+  if (!bearer(*authorization))
     return {Code::kUnauthenticated,
             "the authorization metadata must be \"Bearer TOKEN\"", Role::kNone};
   const auto role = tokens()->find(authorization->substr(kBearer.size()));

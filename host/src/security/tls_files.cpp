@@ -1,5 +1,7 @@
 #include "security/tls_files.h"
 
+#include "security/token_table.h"
+
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
@@ -114,6 +116,9 @@ TlsFiles::~TlsFiles() {
 
 std::string TlsFiles::install() {
   const std::string cert_pem = read_file(paths_.cert, "--tls-cert");
+  // The key is a secret like the tokens file, and checked the same way.
+  if (auto why = secret_file_problem(paths_.key, "--tls-key"); !why.empty())
+    throw TlsError(why);
   const std::string key_pem = read_file(paths_.key, "--tls-key");
   std::string ca_pem;
   if (!paths_.client_ca.empty())

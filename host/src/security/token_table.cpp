@@ -3,8 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -65,8 +67,10 @@ TokenTable TokenTable::parse(std::string_view text, const std::string &file) {
                            std::to_string(w.size()));
     const auto role = parse_role(w[0]);
     if (!role)
-      throw TokenFileError(where + "unknown role \"" + std::string(w[0]) +
-                           "\"; roles are read, trigger, run, admin");
+      // Not echoed: with the columns swapped, this word is the token.
+      throw TokenFileError(where +
+                           "the first word is not a role (read, trigger, "
+                           "run, admin); each line is \"ROLE TOKEN\"");
     const auto &token = w[1];
     if (token.size() < kMinTokenChars)
       throw TokenFileError(
@@ -94,24 +98,51 @@ TokenTable TokenTable::parse(std::string_view text, const std::string &file) {
   return table;
 }
 
+namespace {
+
+bool in_my_groups(gid_t gid) {
+  if (gid == ::getegid()) return true;
+  const int n = ::getgroups(0, nullptr);
+  std::vector<gid_t> groups(static_cast<std::size_t>(std::max(n, 0)));
+  const int got = ::getgroups(n, groups.data());
+  return std::find(groups.begin(), groups.begin() + std::max(got, 0), gid) !=
+         groups.begin() + std::max(got, 0);
+}
+
+bool on_read_only_mount(const std::string &path) {
+  struct statvfs vfs {};
+  return ::statvfs(path.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
+}
+
+}  // namespace
+
+std::string secret_file_problem(const std::string &path, const char *what) {
+  const std::string name = std::string(what) + " " + path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return "cannot read " + name + ": " + std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) return name + " is not a regular file";
+  const bool mine = st.st_uid == ::geteuid() || st.st_uid == 0;
+  if (mine && !(st.st_mode & (S_IRWXG | S_IRWXO))) return "";
+  // What Kubernetes gives a Secret volume: root's file, read-only to the
+  // pod's fsGroup, on a read-only mount nobody in the pod can change.
+  const bool kubelet_style =
+      st.st_uid == 0 && !(st.st_mode & (S_IWGRP | S_IXGRP | S_IRWXO)) &&
+      in_my_groups(st.st_gid) && on_read_only_mount(path);
+  if (kubelet_style) return "";
+  if (!mine)
+    return name + " is owned by uid " + std::to_string(st.st_uid) +
+           ", neither this user nor root";
+  return name + " has mode " + mode_octal(st.st_mode) +
+         ": group or others may read or change it; chmod 600 " + path +
+         " (a root-owned file readable by this process's group is accepted "
+         "on a read-only mount, as Kubernetes mounts Secrets)";
+}
+
 TokenTable TokenTable::load(const std::filesystem::path &file) {
   const std::string name = file.string();
-  struct stat st {};
-  if (::stat(name.c_str(), &st) != 0)
-    throw TokenFileError("cannot read tokens file " + name + ": " +
-                         std::strerror(errno));
-  if (!S_ISREG(st.st_mode))
-    throw TokenFileError("tokens file " + name + " is not a regular file");
-  if (st.st_mode & (S_IRWXG | S_IRWXO))
-    throw TokenFileError("tokens file " + name + " has mode " +
-                         mode_octal(st.st_mode) +
-                         ": group or others may read or change it; chmod "
-                         "600 " +
-                         name);
-  if (st.st_uid != 0 && st.st_uid != ::geteuid())
-    throw TokenFileError("tokens file " + name + " is owned by uid " +
-                         std::to_string(st.st_uid) +
-                         ", neither this user nor root");
+  if (auto why = secret_file_problem(name, "tokens file"); !why.empty())
+    throw TokenFileError(why);
   std::ifstream in(file, std::ios::binary);
   if (!in)
     throw TokenFileError("cannot read tokens file " + name + ": " +

@@ -23,10 +23,16 @@ struct TokenFileError : std::runtime_error {
 inline constexpr std::size_t kMinTokenChars = 16;
 inline constexpr std::size_t kMaxTokenChars = 4096;
 
+// Empty when `path` may hold a secret (a tokens file, a TLS key): a regular
+// file owned by this user or root with no access for group or others; or,
+// as Kubernetes mounts a Secret, owned by root, readable (not writable) by
+// one of this process's groups, none for others, on a read-only mount.
+// Otherwise why not, naming `what` and the path.
+std::string secret_file_problem(const std::string &path, const char *what);
+
 class TokenTable {
  public:
-  // Reads and checks FILE: a regular file, owned by this user or root, not
-  // readable or writable by group or others; throws TokenFileError.
+  // Reads and checks FILE (secret_file_problem); throws TokenFileError.
   static TokenTable load(const std::filesystem::path &file);
   // Parses the text alone (no file checks); `file` is for messages.
   static TokenTable parse(std::string_view text, const std::string &file);

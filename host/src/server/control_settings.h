@@ -17,6 +17,9 @@ struct ControlSettings {
   std::uint64_t max_plugin_size = 64ull * 1024 * 1024;
   std::vector<std::string> allowed_remote_targets;
   const security::Authorizer *authorizer = nullptr;  // null: no tokens
+  // --insecure without tokens and without --insecure-allow-push: Host.Push
+  // and Host.Remove are refused.
+  bool push_refused = false;
 };
 
 }  // namespace golo::host

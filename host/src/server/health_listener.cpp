@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "server/server.h"
+
 namespace golo::host {
 
 HealthListener::~HealthListener() { shutdown(); }
@@ -12,9 +14,19 @@ bool HealthListener::start(const std::string &address) {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&health_);
-  // Probes are tiny and rare: one polling thread is plenty.
+  // Probes are tiny and rare, and this port takes no token: one polling
+  // thread, a few threads in all, a few KiB per message and memory to match,
+  // so nobody can make it cost more. No reflection: that is registered on
+  // the serving port alone (server.cpp).
   builder.SetSyncServerOption(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 1);
+  builder.SetMaxReceiveMessageSize(4096);
+  builder.SetOption(std::make_unique<WithoutReflection>());
+  grpc::ResourceQuota quota("golo-host-health");
+  quota.SetMaxThreads(4);
+  quota.Resize(16 * 1024 * 1024);
+  builder.SetResourceQuota(quota);
+  apply_connection_limits(builder);
   server_ = builder.BuildAndStart();
   if (!server_ || port_ == 0) {
     spdlog::error(

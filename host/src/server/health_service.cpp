@@ -1,8 +1,5 @@
 #include "server/health_service.h"
 
-#include <chrono>
-#include <thread>
-
 #include "server/grpc_status.h"
 
 namespace golo::host {
@@ -26,30 +23,15 @@ grpc::Status HealthService::Check(
   return grpc::Status::OK;
 }
 
-grpc::Status HealthService::Watch(
-    grpc::ServerContext *ctx, const grpc::health::v1::HealthCheckRequest *req,
-    grpc::ServerWriter<HealthCheckResponse> *writer) {
-  HealthCheckResponse resp;
-  if (!known(req->service())) {
-    resp.set_status(HealthCheckResponse::SERVICE_UNKNOWN);
-    writer->Write(resp);
-    return grpc::Status::OK;
-  }
-  bool last = serving_;
-  resp.set_status(last ? HealthCheckResponse::SERVING
-                       : HealthCheckResponse::NOT_SERVING);
-  if (!writer->Write(resp)) return grpc::Status::OK;
-  // Watchers are rare (probes use Check): polling keeps this on the sync API.
-  while (!ctx->IsCancelled()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (serving_ != last) {
-      last = serving_;
-      resp.set_status(last ? HealthCheckResponse::SERVING
-                           : HealthCheckResponse::NOT_SERVING);
-      if (!writer->Write(resp) || !last) return grpc::Status::OK;
-    }
-  }
-  return grpc::Status::CANCELLED;
+grpc::Status HealthService::Watch(grpc::ServerContext *,
+                                  const grpc::health::v1::HealthCheckRequest *,
+                                  grpc::ServerWriter<HealthCheckResponse> *) {
+  // A sync Watch holds a server thread for as long as its caller keeps the
+  // stream, and Health needs no token: a few hundred open streams would
+  // take every thread from the callers with tokens. Probes use Check.
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "Health.Watch is not served by golo-host (it would hold "
+                      "a server thread per watcher); poll Health.Check");
 }
 
 }  // namespace golo::host

@@ -15,7 +15,8 @@ class HealthService final : public grpc::health::v1::Health::Service {
   grpc::Status Check(grpc::ServerContext *,
                      const grpc::health::v1::HealthCheckRequest *req,
                      grpc::health::v1::HealthCheckResponse *resp) override;
-  // Sends the status, and again whenever it changes, until the caller goes.
+  // Refused (UNIMPLEMENTED): a sync Watch would hold a server thread for
+  // each unauthenticated watcher.
   grpc::Status Watch(grpc::ServerContext *ctx,
                      const grpc::health::v1::HealthCheckRequest *req,
                      grpc::ServerWriter<grpc::health::v1::HealthCheckResponse>

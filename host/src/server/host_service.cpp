@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "golo/agent/utf8.h"
 #include "golo/wire/file_outcome.h"
 #include "golo/wire/text.h"
 #include "security/grpc_auth.h"
@@ -70,21 +71,36 @@ grpc::Status HostService::Reload(grpc::ServerContext *ctx,
   return grpc::Status::OK;
 }
 
+grpc::Status HostService::insecure_refusal(const char *what,
+                                           const std::string &caller) {
+  spdlog::warn("{} by {} refused: --insecure without --insecure-allow-push",
+               what, caller);
+  return to_status(HostError::Code::kPermissionDenied,
+                   std::string(what) +
+                       " is refused on this golo-host: it serves with "
+                       "--insecure (no tokens), so anyone who reaches its "
+                       "port could run code here; its operator can allow it "
+                       "with --insecure-allow-push");
+}
+
 grpc::Status HostService::Push(grpc::ServerContext *ctx,
                                grpc::ServerReader<golo::PushChunk> *reader,
                                golo::PushResponse *resp) {
   const std::string caller =
       security::describe_caller(*ctx, settings_.authorizer);
+  if (settings_.push_refused) return insecure_refusal("push", caller);
   golo::PushChunk chunk;
   if (!reader->Read(&chunk))
     return to_status(HostError::Code::kInvalidArgument,
                      "the push stream ended before its first message");
   const std::string job = chunk.job();
-  spdlog::info("push of {} ({} bytes, sha256 {}) by {}", job, chunk.size(),
-               chunk.sha256().substr(0, 12), caller);
+  // Caller text: escaped and cut before it reaches the log.
+  const std::string job_text = agent::printable(job, 64);
+  spdlog::info("push of {} ({} bytes, sha256 {}) by {}", job_text, chunk.size(),
+               agent::printable(chunk.sha256(), 12), caller);
   auto refused = [&](const grpc::Status &s) {
-    spdlog::warn("push of {} by {} refused: {}", job, caller,
-                 s.error_message());
+    spdlog::warn("push of {} by {} refused: {}", job_text, caller,
+                 agent::printable(s.error_message(), 512));
     return s;
   };
   constexpr std::size_t kMaxSettingsBytes = 1024 * 1024;
@@ -110,9 +126,9 @@ grpc::Status HostService::Push(grpc::ServerContext *ctx,
     resp->set_sha256(r.sha256);
     resp->set_generation(r.generation);
     for (const auto &rep : r.reports) fill(*resp->add_files(), rep);
-    spdlog::info("push of {} by {}: {}{}{}", job, caller,
+    spdlog::info("push of {} by {}: {}{}{}", job_text, caller,
                  wire::outcome_name(r.outcome), r.reason.empty() ? "" : ": ",
-                 r.reason);
+                 agent::printable(r.reason, 1024));
     return grpc::Status::OK;
   } catch (const HostFailure &e) {
     return refused(to_status(e.error));
@@ -126,15 +142,17 @@ grpc::Status HostService::Remove(grpc::ServerContext *ctx,
                                  golo::RemoveResponse *resp) {
   const std::string caller =
       security::describe_caller(*ctx, settings_.authorizer);
-  spdlog::info("remove of {} by {}", req->job(), caller);
+  if (settings_.push_refused) return insecure_refusal("remove", caller);
+  const std::string job_text = agent::printable(req->job(), 64);
+  spdlog::info("remove of {} by {}", job_text, caller);
   try {
     const InstallResult r = installer_.remove(req->job());
     fill(*resp->mutable_plugin(), r, req->job());
     for (const auto &rep : r.reports) fill(*resp->add_files(), rep);
     return grpc::Status::OK;
   } catch (const HostFailure &e) {
-    spdlog::warn("remove of {} by {} refused: {}", req->job(), caller,
-                 e.what());
+    spdlog::warn("remove of {} by {} refused: {}", job_text, caller,
+                 agent::printable(e.what(), 512));
     return to_status(e.error);
   } catch (const std::exception &e) {
     return to_status(HostError::Code::kInternal, e.what());

@@ -25,6 +25,8 @@ class HostService final : public golo::Host::Service {
                       golo::RemoveResponse *resp) override;
 
  private:
+  static grpc::Status insecure_refusal(const char *what,
+                                       const std::string &caller);
   PluginRegistry &registry_;
   const ControlSettings &settings_;
   PluginInstaller installer_;

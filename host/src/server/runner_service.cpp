@@ -12,6 +12,7 @@
 
 #include "golo/agent/executor.h"
 #include "golo/agent/schedule.h"
+#include "golo/agent/utf8.h"
 #include "golo/wire/progress.h"
 #include "golo/wire/results.h"
 #include "runners/local_plugin_runner.h"
@@ -27,6 +28,8 @@ namespace golo::host {
 namespace {
 
 constexpr std::chrono::seconds kMaxStartAhead{60};
+// The job label of every run whose iterations go to a remote target.
+constexpr const char *kRemoteRunsLabel = "_remote";
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -36,12 +39,15 @@ std::string seconds_text(double s) {
 
 }  // namespace
 
-// Admits a run under the caps, or says which cap it is over; releases its
-// share on every way out of Run, so no stop_source pointer outlives it.
+// A run's slot under --max-runs, taken before anything of the request is
+// parsed (a caller must not make the host parse more schedules at once than
+// it would run), then its users under --max-users once they are known.
+// Releases both on every way out of Run, so no stop_source pointer outlives
+// it.
 class RunnerService::Admission {
  public:
-  Admission(RunnerService &svc, std::stop_source &stop, std::uint64_t users)
-      : svc_(svc), stop_(stop), users_(users) {
+  Admission(RunnerService &svc, std::stop_source &stop)
+      : svc_(svc), stop_(stop) {
     std::lock_guard lock(svc_.mutex_);
     const auto &cap = svc_.limits_;
     if (svc_.shutting_down_) {
@@ -58,20 +64,28 @@ class RunnerService::Admission {
                               "); try again when one ends");
       return;
     }
-    if (users_ > cap.max_users - std::min(cap.max_users, svc_.users_in_use_)) {
+    svc_.running_.insert(&stop_);
+    admitted_ = true;
+  }
+  // Counts `users` against --max-users; false (status() says why) when
+  // they would go over.
+  bool reserve_users(std::uint64_t users) {
+    std::lock_guard lock(svc_.mutex_);
+    const auto &cap = svc_.limits_;
+    if (users > cap.max_users - std::min(cap.max_users, svc_.users_in_use_)) {
       status_ =
           to_status(HostError::Code::kResourceExhausted,
-                    "this run needs " + std::to_string(users_) +
+                    "this run needs " + std::to_string(users) +
                         " users (one thread each) and runs in progress use " +
                         std::to_string(svc_.users_in_use_) +
                         "; golo-host's cap across runs is " +
                         std::to_string(cap.max_users) + " (--max-users " +
                         std::to_string(cap.max_users) + ")");
-      return;
+      return false;
     }
-    svc_.running_.insert(&stop_);
-    svc_.users_in_use_ += users_;
-    admitted_ = true;
+    svc_.users_in_use_ += users;
+    users_ = users;
+    return true;
   }
   ~Admission() {
     if (!admitted_) return;
@@ -86,7 +100,7 @@ class RunnerService::Admission {
  private:
   RunnerService &svc_;
   std::stop_source &stop_;
-  std::uint64_t users_;
+  std::uint64_t users_ = 0;
   bool admitted_ = false;
   grpc::Status status_;
 };
@@ -97,91 +111,137 @@ void RunnerService::stop_all() {
   for (auto *s : running_) s->request_stop();
 }
 
-grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
-                                const golo::RunRequest *req,
-                                grpc::ServerWriter<golo::RunUpdate> *writer) {
-  const std::string file =
-      req->schedulefile().empty() ? "<schedule>" : req->schedulefile();
-  agent::Schedule schedule, whole;  // whole: before this host's share
+// What a request asks for, parsed and checked: the schedule (this host's
+// share), the plugin build each job would run, the data rows and the start.
+struct RunnerService::Prepared {
+  agent::Schedule schedule;
+  std::vector<std::pair<std::string, std::shared_ptr<PluginVersion>>> jobs;
+  std::shared_ptr<agent::DataFeed> data;
+  std::optional<std::chrono::system_clock::time_point> start_at;
+  std::string dial;  // the remote target as gRPC is handed it, if any
+};
+
+grpc::Status RunnerService::prepare(grpc::ServerContext &ctx,
+                                    const golo::RunRequest &req,
+                                    const std::string &file, Prepared &out) {
+  if (req.sharecount() > kMaxShareCount)
+    return to_status(HostError::Code::kInvalidArgument,
+                     "shareCount " + std::to_string(req.sharecount()) +
+                         " is over the limit of " +
+                         std::to_string(kMaxShareCount) + " hosts");
+  if (req.sharecount() > 1 && req.shareindex() >= req.sharecount())
+    return to_status(HostError::Code::kInvalidArgument,
+                     "shareIndex " + std::to_string(req.shareindex()) +
+                         " is not below shareCount " +
+                         std::to_string(req.sharecount()));
+  if (!req.remotetarget().empty()) {
+    // Checked before the schedule is parsed: it costs nothing.
+    if (auto why = security::check_remote_target(
+            req.remotetarget(), settings_.allowed_remote_targets);
+        !why.empty())
+      return to_status(HostError::Code::kPermissionDenied, why);
+    std::string ignored;
+    out.dial =
+        security::parse_remote_target(req.remotetarget(), ignored)->dial();
+  }
+  agent::Schedule whole;  // before this host's share
   // A pre-flight naming no scenario of a scenarios: schedule checks them
   // all (every job, and every scenario's users against the caps at once).
   bool every_scenario = false;
   try {  // parse() refuses a text over 1 MiB before any parsing
-    schedule = agent::Schedule::parse(req->scheduleyaml(), file);
-    every_scenario = req->checkonly() && req->scenario().empty() &&
-                     !schedule.scenarios.empty();
+    out.schedule = agent::Schedule::parse(req.scheduleyaml(), file);
+    every_scenario = req.checkonly() && req.scenario().empty() &&
+                     !out.schedule.scenarios.empty();
     if (!every_scenario)
-      schedule = agent::Schedule(schedule.scenario_named(req->scenario()));
-    whole = schedule;
-    if (req->sharecount() > 1) {
-      if (req->shareindex() >= req->sharecount())
-        return to_status(HostError::Code::kInvalidArgument,
-                         "shareIndex " + std::to_string(req->shareindex()) +
-                             " is not below shareCount " +
-                             std::to_string(req->sharecount()));
-      schedule = schedule.share(req->shareindex(), req->sharecount());
-    }
+      out.schedule =
+          agent::Schedule(out.schedule.scenario_named(req.scenario()));
+    whole = out.schedule;
+    if (req.sharecount() > 1)
+      out.schedule = out.schedule.share(req.shareindex(), req.sharecount());
   } catch (const std::exception &e) {
     return to_status(HostError::Code::kInvalidArgument, e.what());
   }
+  if (ctx.IsCancelled())
+    return to_status(HostError::Code::kCancelled, "caller went away");
+  if (auto status = resolve_jobs(req, every_scenario, out); !status.ok())
+    return status;
+  try {
+    out.data = data_for_run(whole, req);
+  } catch (const std::exception &e) {
+    return to_status(HostError::Code::kInvalidArgument, e.what());
+  }
+  if (ctx.IsCancelled())
+    return to_status(HostError::Code::kCancelled, "caller went away");
+  return start_instant(req, out);
+}
+
+// The plugin build each job would run (none: iterations go remote).
+grpc::Status RunnerService::resolve_jobs(const golo::RunRequest &req,
+                                         bool every_scenario, Prepared &out) {
+  auto &jobs = out.jobs;
+  if (every_scenario) {
+    std::set<std::string> seen;
+    for (const auto &one : out.schedule.scenarios)
+      if (seen.insert(one.job).second) jobs.emplace_back(one.job, nullptr);
+  } else {
+    jobs.emplace_back(out.schedule.job, nullptr);
+  }
+  if (!req.remotetarget().empty()) return grpc::Status::OK;
+  for (auto &[job, version] : jobs) {
+    auto resolved = registry_.resolve(job);
+    if (!resolved) return to_status(resolved.error());
+    version = std::move(*resolved);
+    if (job.empty()) job = version->meta().job;
+  }
+  if (!every_scenario) out.schedule.job = jobs.front().first;
+  return grpc::Status::OK;
+}
+
+grpc::Status RunnerService::start_instant(const golo::RunRequest &req,
+                                          Prepared &out) {
+  if (req.startatunixms() == 0) return grpc::Status::OK;
+  const auto at = std::chrono::system_clock::time_point(
+      std::chrono::milliseconds(req.startatunixms()));
+  const auto ahead = at - std::chrono::system_clock::now();
+  // A start far ahead would hold a run slot (and its users) idle.
+  if (ahead > kMaxStartAhead)
+    return to_status(
+        HostError::Code::kInvalidArgument,
+        "startAtUnixMs " + std::to_string(req.startatunixms()) + " is " +
+            seconds_text(std::chrono::duration<double>(ahead).count()) +
+            " s ahead of this host's clock; the limit is " +
+            std::to_string(kMaxStartAhead.count()) + " s");
+  out.start_at = at;
+  return grpc::Status::OK;
+}
+
+grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
+                                const golo::RunRequest *req,
+                                grpc::ServerWriter<golo::RunUpdate> *writer) {
+  // Caller text in the log: printable, and short.
+  const std::string file = req->schedulefile().empty()
+                               ? "<schedule>"
+                               : agent::printable(req->schedulefile(), 256);
   const std::string caller =
       security::describe_caller(*ctx, settings_.authorizer);
-  if (!req->remotetarget().empty()) {
-    if (auto why = security::check_remote_target(
-            req->remotetarget(), settings_.allowed_remote_targets);
-        !why.empty()) {
-      spdlog::warn("run {} by {} refused: {}", file, caller, why);
-      return to_status(HostError::Code::kPermissionDenied, why);
-    }
-  }
-  // The plugin build each job would run (none: iterations go remote).
-  std::vector<std::pair<std::string, std::shared_ptr<PluginVersion>>> jobs;
-  if (every_scenario)
-    for (const auto &one : schedule.scenarios) {
-      if (std::none_of(jobs.begin(), jobs.end(),
-                       [&](const auto &j) { return j.first == one.job; }))
-        jobs.emplace_back(one.job, nullptr);
-    }
-  else
-    jobs.emplace_back(schedule.job, nullptr);
-  if (req->remotetarget().empty()) {
-    for (auto &[job, version] : jobs) {
-      auto resolved = registry_.resolve(job);
-      if (!resolved) return to_status(resolved.error());
-      version = std::move(*resolved);
-      if (job.empty()) job = version->meta().job;
-    }
-    if (!every_scenario) schedule.job = jobs.front().first;
-  }
-  std::shared_ptr<agent::DataFeed> data;  // the rows of job.data, if any
-  try {
-    data = data_for_run(whole, *req);
-  } catch (const std::exception &e) {
-    return to_status(HostError::Code::kInvalidArgument, e.what());
-  }
-  std::optional<std::chrono::system_clock::time_point> start_at;
-  if (req->startatunixms() != 0) {
-    const auto at = std::chrono::system_clock::time_point(
-        std::chrono::milliseconds(req->startatunixms()));
-    const auto ahead = at - std::chrono::system_clock::now();
-    // A start far ahead would hold a run slot (and its users) idle.
-    if (ahead > kMaxStartAhead)
-      return to_status(
-          HostError::Code::kInvalidArgument,
-          "startAtUnixMs " + std::to_string(req->startatunixms()) + " is " +
-              seconds_text(std::chrono::duration<double>(ahead).count()) +
-              " s ahead of this host's clock; the limit is " +
-              std::to_string(kMaxStartAhead.count()) + " s");
-    start_at = at;
-  }
-
+  // The slot first: parsing a schedule costs memory and CPU, so no more of
+  // them are parsed at once than the host would run.
   std::stop_source stop;
-  const Admission admission(*this, stop, schedule.peak_users());
-  if (!admission.status().ok()) {
+  Admission admission(*this, stop);
+  Prepared prep;
+  grpc::Status status = admission.status();
+  if (status.ok()) status = prepare(*ctx, *req, file, prep);
+  if (status.ok() && !admission.reserve_users(prep.schedule.peak_users()))
+    status = admission.status();
+  if (!status.ok()) {
     spdlog::warn("run {} by {}: refused: {}", file, caller,
-                 admission.status().error_message());
-    return admission.status();
+                 agent::printable(status.error_message(), 1024));
+    return status;
   }
+  agent::Schedule &schedule = prep.schedule;
+  const auto &jobs = prep.jobs;
+  const auto &data = prep.data;
+  const auto &start_at = prep.start_at;
   if (req->checkonly()) {
     golo::RunUpdate update;
     auto *pre = update.mutable_preflight();
@@ -208,12 +268,12 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     // DEADLINE_EXCEEDED then, counted as that timeout.
     const bool timed = schedule.iteration_timeout.count() != 0;
     runner = std::make_shared<RemoteTriggerRunner>(
-        req->remotetarget(), schedule.job, 4,
+        prep.dial, schedule.job, 4,
         timed ? std::chrono::ceil<std::chrono::milliseconds>(
                     schedule.iteration_timeout)
               : std::chrono::milliseconds(std::chrono::seconds(60)),
         timed ? agent::timeout_text(schedule.iteration_timeout) : "");
-    where = "as Job.Trigger RPCs to " + req->remotetarget();
+    where = "as Job.Trigger RPCs to " + prep.dial;
   } else {
     runner = std::make_shared<LocalPluginRunner>(
         registry_, schedule.job,
@@ -255,9 +315,12 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
       "run {} by {}: {}job {} {}, {} users at most, {} s", file, caller,
       schedule.scenario.empty() ? std::string()
                                 : "scenario " + schedule.scenario + ", ",
-      schedule.job, where, schedule.peak_users(),
+      agent::printable(schedule.job, 256), where, schedule.peak_users(),
       std::chrono::duration<double>(schedule.length()).count());
-  RunRecord metrics(metrics_, schedule.job);  // golo_run_* on /metrics
+  // golo_run_* on /metrics. A remote target's job is any text its caller
+  // chose: all such runs share one fixed label, so no caller adds series.
+  RunRecord metrics(metrics_,
+                    prep.dial.empty() ? schedule.job : kRemoteRunsLabel);
   agent::RunOptions options;
   options.stop = stop.get_token();
   options.start_at = start_at;

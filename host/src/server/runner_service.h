@@ -18,6 +18,9 @@
 
 namespace golo::host {
 
+// The most hosts one run may be shared among (RunRequest.shareCount).
+inline constexpr std::uint64_t kMaxShareCount = 10000;
+
 struct RunLimits {
   std::uint64_t max_runs = 16;      // schedules running at once
   std::uint64_t max_users = 20000;  // users (one thread each) across runs
@@ -40,6 +43,12 @@ class RunnerService final : public golo::Runner::Service {
 
  private:
   class Admission;  // a run counted against the caps while it lives
+  struct Prepared;  // the request parsed and checked
+  grpc::Status prepare(grpc::ServerContext &ctx, const golo::RunRequest &req,
+                       const std::string &file, Prepared &out);
+  grpc::Status resolve_jobs(const golo::RunRequest &req, bool every_scenario,
+                            Prepared &out);
+  static grpc::Status start_instant(const golo::RunRequest &req, Prepared &out);
   PluginRegistry &registry_;
   const RunLimits limits_;
   const ControlSettings &settings_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/server_builder_option.h>
 
 #include <memory>
 #include <string>
@@ -24,9 +25,30 @@ inline constexpr int kMaxRequestBytes =
     static_cast<int>(agent::kMaxScheduleBytes + agent::kMaxDataBytes) +
     1024 * 1024;
 
+inline constexpr std::size_t kDefaultMaxMemory = 512ull * 1024 * 1024;
+
+// Calls at once on one connection (HTTP/2 MAX_CONCURRENT_STREAMS).
+inline constexpr int kMaxStreamsPerConnection = 64;
+
+// A ServerBuilder option that keeps gRPC's reflection plugin off a server
+// (libgrpc++_reflection adds it to every server): the health-only port.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments *) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>
+                         *plugins) override;
+};
+
+// The connection limits every port of the worker applies: streams per
+// connection, idle and age limits, keepalive.
+void apply_connection_limits(grpc::ServerBuilder &builder);
+
 struct ServerLimits {
   int max_threads = 512;  // gRPC server threads (a ResourceQuota)
   RunLimits runs;
+  // Bytes gRPC may hold in buffers (the same ResourceQuota): what callers
+  // can make the worker hold, whoever they are.
+  std::size_t max_memory = kDefaultMaxMemory;
 };
 
 class HostServer {

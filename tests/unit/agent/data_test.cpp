@@ -98,6 +98,67 @@ TEST_CASE("data file: every refusal names the file and the line") {
         "u.csv:2: a NUL byte; a data file holds text");
 }
 
+TEST_CASE("data file: at most 1024 columns and duplicates found at any width") {
+  std::string header;
+  for (int i = 0; i < 1024; ++i) header += (i ? ",c" : "c") + std::to_string(i);
+  std::string row(1023, ',');
+  CHECK(
+      DataTable::parse(header + "\n" + row + "\n", "u.csv").columns().size() ==
+      1024);
+  CHECK(csv_error(header + ",c1\n" + row + ",\n") ==
+        "u.csv:1: the header has 1025 columns; the limit is 1024");
+  header.replace(header.rfind(",c1023"), 6, ",c7");
+  CHECK(csv_error(header + "\n" + row + "\n") ==
+        "u.csv:1: column \"c7\" is in the header twice (columns 8 and 1024)");
+}
+
+TEST_CASE("data share: users before a share in closed form equal the loop") {
+  // The loop over every share that the closed form replaced, as the truth.
+  auto by_loop = [](const Schedule &s, std::uint64_t index,
+                    std::uint64_t count) {
+    DataShare d{index, count, 0, 0};
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const std::uint64_t users = s.share(i, count).peak_users();
+      if (i < index) d.first_user += users;
+      d.all_users += users;
+    }
+    return d;
+  };
+  for (const char *yaml :
+       {"job: {name: j, users: 7, duration: 1s}\n",
+        "job: {name: j, stages: [{duration: 1s, users: 3}, {duration: 1s, "
+        "users: 11}], duration: 1s}\n",
+        "job: {name: j, arrival_rate: 9, max_users: 2, duration: 1s}\n",
+        "job: {name: j, rate_stages: [{duration: 1s, rate: 5}, {duration: 1s, "
+        "rate: 1}], max_users: 13, duration: 1s}\n",
+        "scenarios:\n  a: {job: j, users: 5, duration: 1s}\n  b: {job: k, "
+        "arrival_rate: 30, max_users: 3, duration: 1s}\n"}) {
+    Schedule s;
+    try {
+      s = Schedule::parse(yaml, "s.yaml");
+    } catch (const std::invalid_argument &) {
+      // stages and duration together are refused; drop the duration.
+      std::string y = yaml;
+      y.erase(y.rfind(", duration: 1s"), 14);
+      s = Schedule::parse(y, "s.yaml");
+    }
+    for (std::uint64_t count = 2; count <= 40; ++count)
+      for (std::uint64_t index = 0; index < count; ++index) {
+        const auto want = by_loop(s, index, count);
+        const auto got = data_share(s, index, count);
+        INFO(yaml << " share " << index << " of " << count);
+        CHECK(got.first_user == want.first_user);
+        CHECK(got.all_users == want.all_users);
+      }
+  }
+  // A caller's shareCount of 4294967295 costs no loop.
+  const auto s =
+      Schedule::parse("job: {name: j, users: 7, duration: 1s}\n", "s.yaml");
+  const auto d = data_share(s, 4294967294, 4294967295);
+  CHECK(d.first_user == 7);
+  CHECK(d.all_users == 7);
+}
+
 TEST_CASE("data file: the size cap is checked before parsing") {
   std::string csv = "id\n";
   while (csv.size() < kMaxDataBytes) csv += "12345678\n";

@@ -59,8 +59,10 @@ TEST_CASE("scenarios: each entry is a job of its own, in file order") {
   CHECK(buy.length() == 13s);
   // Its own tags, and always the scenario's.
   CHECK(buy.tag_keys == std::vector<std::string>{"status", "scenario"});
-  // The file's thresholds apply to the run as a whole.
-  CHECK(buy.thresholds.size() == 1);
+  // The file's thresholds apply to the run as a whole, not copied into
+  // each scenario.
+  CHECK(s.thresholds.size() == 1);
+  CHECK(buy.thresholds.empty());
   // The run as a whole: every job, the latest end, the users of all.
   CHECK(s.job == "noop,checkout");
   CHECK(s.length() == 13s);

@@ -320,3 +320,70 @@ TEST_CASE("schedule: a threshold's selector takes only the job's tags") {
         "takes no selector (a dropped iteration never ran, so it has no "
         "tags)");
 }
+
+TEST_CASE("schedule: caps keep parsing proportional to the text") {
+  std::string many = "thresholds:\n";
+  for (int i = 0; i < 257; ++i) many += "  - \"p99 < 1s\"\n";
+  CHECK(schedule_error(many + "job: {name: j, users: 1, duration: 1s}\n") ==
+        "s.yaml:2:3: thresholds has 257 entries; the limit is 256");
+  std::string scenarios =
+      "scenarios:\n  s0: &one {job: j, users: 1, "
+      "duration: 1s}\n";
+  for (int i = 1; i < 257; ++i)
+    scenarios += "  s" + std::to_string(i) + ": *one\n";
+  CHECK(schedule_error(scenarios) ==
+        "s.yaml:2:3: scenarios has 257 entries; the limit is 256");
+  // 256 aliased scenarios with 256 thresholds: the thresholds are kept once.
+  std::string ok = "thresholds:\n";
+  for (int i = 0; i < 256; ++i) ok += "  - \"p99 < 1s\"\n";
+  std::string at_cap =
+      "scenarios:\n  s0: &one {job: j, users: 1, "
+      "duration: 1s}\n";
+  for (int i = 1; i < 256; ++i)
+    at_cap += "  s" + std::to_string(i) + ": *one\n";
+  const auto s = Schedule::parse(ok + at_cap, "s.yaml");
+  CHECK(s.scenarios.size() == 256);
+  CHECK(s.thresholds.size() == 256);
+  CHECK(s.scenarios.back().thresholds.empty());
+}
+
+TEST_CASE("schedule: one duration limit whatever the unit and decimal only") {
+  const std::string head = "job: {name: j, users: 1, duration: ";
+  CHECK(schedule_error(head + "270000h}\n") ==
+        "s.yaml:1:36: job.duration is longer than the limit of 100 days "
+        "(2400h)");
+  CHECK(schedule_error(head + "8640001}\n") ==
+        "s.yaml:1:36: job.duration is longer than the limit of 100 days "
+        "(2400h)");
+  CHECK(Schedule::parse(head + "2400h}\n", "s.yaml").duration ==
+        std::chrono::hours(2400));
+  CHECK(Schedule::parse(head + "8640000}\n", "s.yaml").duration ==
+        std::chrono::hours(2400));
+  CHECK(schedule_error(head + "-5}\n") ==
+        "s.yaml:1:36: job.duration must not be negative");
+  CHECK(schedule_error("job: {name: j, users: 0x10, duration: 1s}\n") ==
+        "s.yaml:1:23: job.users must be a whole number, not \"0x10\"");
+  CHECK(schedule_error("job: {name: j, users: 0o20, duration: 1s}\n") ==
+        "s.yaml:1:23: job.users must be a whole number, not \"0o20\"");
+  CHECK(schedule_error(head + "0x10}\n")
+            .find("job.duration: missing or "
+                  "unknown unit") != std::string::npos);
+}
+
+TEST_CASE("schedule: an unknown key is echoed at most 64 characters") {
+  const std::string key(1000, 'k');
+  const auto e = schedule_error(key +
+                                ": 1\njob: {name: j, users: 1, "
+                                "duration: 1s}\n");
+  CHECK(e.size() < 300);
+  CHECK(e.find("unknown key \"" + std::string(64, 'k') + "...\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("schedule: a megabyte of tiny YAML nodes is refused before parsing") {
+  std::string yaml = "job: {name: j, users: 1, duration: 1s}\nx: [";
+  while (yaml.size() < 1000000) yaml += "1,";
+  yaml += "1]\n";
+  CHECK(schedule_error(yaml).find("s.yaml: the schedule has ") == 0);
+  CHECK(schedule_error(yaml).find("the limit is 20000") != std::string::npos);
+}

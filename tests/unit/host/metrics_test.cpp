@@ -289,3 +289,21 @@ TEST_CASE("per-job statistics are found again, per object") {
   });
   CHECK(jobs == std::vector<std::string>{"x"});
 }
+
+TEST_CASE("per-job entries are capped: long and late names share _other") {
+  HostMetrics m;
+  RunStats &first = m.run("job0");
+  for (int i = 1; i < 400; ++i) m.run("job" + std::to_string(i));
+  CHECK(&m.run("job0") == &first);  // known names keep their own
+  RunStats &other = m.run("job399");
+  CHECK(&m.run(std::string(129, 'n')) == &other);
+  CHECK(&m.trigger(std::string(129, 't')) != nullptr);
+  std::size_t runs = 0;
+  bool has_other = false;
+  m.each_run([&](const std::string &job, const RunStats &) {
+    ++runs;
+    has_other = has_other || job == "_other";
+  });
+  CHECK(runs == 256);
+  CHECK(has_other);
+}

@@ -141,8 +141,10 @@ TEST_CASE("the tokens file: roles found, comments skipped, mistakes named") {
   CHECK(parse_error("# only a comment\n") ==
         "t.tokens: no tokens (one \"ROLE TOKEN\" per line)");
   CHECK(parse_error("\nroot " + kAdmin + "\n") ==
-        "t.tokens:2: unknown role \"root\"; roles are read, trigger, run, "
-        "admin");
+        "t.tokens:2: the first word is not a role (read, trigger, run, "
+        "admin); each line is \"ROLE TOKEN\"");
+  // Columns swapped: the token is never echoed.
+  CHECK(parse_error(kAdmin + " admin\n").find(kAdmin) == std::string::npos);
   CHECK(parse_error("admin\n") ==
         "t.tokens:1: expected \"ROLE TOKEN\" (2 words), found 1");
   CHECK(parse_error("admin a b\n") ==
@@ -181,6 +183,28 @@ TEST_CASE("the tokens file must be private") {
                        TokenFileError);
 }
 
+TEST_CASE("secret files: private or as Kubernetes mounts a Secret") {
+  const fs::path dir = fs::path(GOLO_TEST_TMP) / "secret";
+  fs::create_directories(dir);
+  const fs::path file = dir / ("k-" + std::to_string(getpid()));
+  std::ofstream(file) << "x\n";
+  ::chmod(file.c_str(), 0600);
+  CHECK(secret_file_problem(file, "--tls-key").empty());
+  ::chmod(file.c_str(), 0644);
+  CHECK(secret_file_problem(file, "--tls-key") ==
+        "--tls-key " + file.string() +
+            " has mode 0644: group or others may read or change it; chmod "
+            "600 " +
+            file.string() +
+            " (a root-owned file readable by this process's group is "
+            "accepted on a read-only mount, as Kubernetes mounts Secrets)");
+  // 0440 on a writable mount: refused, whoever owns it (the kubelet's
+  // layout is tested on a real read-only mount in the integration tests).
+  ::chmod(file.c_str(), 0440);
+  CHECK(!secret_file_problem(file, "tokens file").empty());
+  fs::remove(file);
+}
+
 TEST_CASE("the authorizer's verdicts name the role needed") {
   using Code = Decision::Code;
   Authorizer a(sample());
@@ -190,6 +214,10 @@ TEST_CASE("the authorizer's verdicts name the role needed") {
         std::string::npos);
   CHECK(a.check("/golo.Job/Trigger", "Basic " + kAdmin).code ==
         Code::kUnauthenticated);
+  // RFC 6750: the scheme's letter case does not matter.
+  CHECK(a.check("/golo.Job/Trigger", "bearer " + kTrigger).code == Code::kOk);
+  CHECK(a.check("/golo.Job/Trigger", "BEARER " + kTrigger).code == Code::kOk);
+  CHECK(a.role_of("bEaReR " + kTrigger) == Role::kTrigger);
   CHECK(a.check("/golo.Job/Trigger", "Bearer nope-nope-nope-nope").code ==
         Code::kUnauthenticated);
   d = a.check("/golo.Host/Reload", "Bearer " + kTrigger);
@@ -212,26 +240,91 @@ TEST_CASE("the authorizer's verdicts name the role needed") {
 }
 
 TEST_CASE("remote targets: loopback and the listed ones only") {
-  const std::vector<std::string> allowed = {"10.0.0.7:9999",
-                                            "Load.Example.com:80"};
+  const std::vector<std::string> allowed = {
+      "10.0.0.7:9999", "Load.Example.com:80", "[2001:DB8::7]:80"};
   CHECK(check_remote_target("127.0.0.1:9999", {}).empty());
+  CHECK(check_remote_target("127.0.0.2:9999", {}).empty());
   CHECK(check_remote_target("localhost:1", {}).empty());
   CHECK(check_remote_target("[::1]:1", {}).empty());
+  CHECK(check_remote_target("[::ffff:127.0.0.2]:1", {}).empty());
   CHECK(check_remote_target("10.0.0.7:9999", allowed).empty());
-  CHECK(check_remote_target("ipv4:10.0.0.7:9999", allowed).empty());
-  CHECK(check_remote_target("dns:///load.example.com:80", allowed).empty());
+  CHECK(check_remote_target("LOAD.example.com:80", allowed).empty());
+  // The same IPv6 address spelled another way.
+  CHECK(check_remote_target("[2001:db8:0::7]:80", allowed).empty());
   CHECK(check_remote_target("10.0.0.7:9998", allowed) ==
         "remoteTarget 10.0.0.7:9998 is not loopback and not allowed on this "
         "host (its operator can allow it with --allow-remote-target "
         "HOST:PORT)");
   CHECK(!check_remote_target("0.0.0.0:9999", allowed).empty());
   CHECK(!check_remote_target("load.example.com:8080", allowed).empty());
-  CHECK(!check_remote_target("10.0.0.7", allowed).empty());
+  CHECK(!check_remote_target("[::ffff:10.0.0.9]:80", allowed).empty());
+  CHECK(!check_remote_target("[::ffff:10.0.0.7]:9999", allowed).empty());
+}
+
+TEST_CASE("remote targets: exactly one HOST:PORT parsed before anything") {
+  auto refused = [](const std::string &target, const std::string &why) {
+    const std::string got = check_remote_target(target, {"10.0.0.7:9999"});
+    INFO(target << " -> " << got);
+    CHECK(got.find(why) != std::string::npos);
+  };
+  const std::string not_one = "expected exactly one HOST:PORT";
+  // gRPC's ipv4:/ipv6: resolvers take comma-separated lists and dial the
+  // next entry when the first refuses: the bypass of issue 19.
+  refused("ipv6:[::1]:1,[2001:db8::7]:80", "has a ','");
+  refused("ipv6:[::1]:1,[::ffff:10.0.0.9]:80", "has a ','");
+  refused("ipv6:[::1]:1,[::ffff:127.0.0.2]:47002", "has a ','");
+  refused("ipv4:127.0.0.1:1,10.0.0.9:80", "has a ','");
+  refused("127.0.0.1:1,10.0.0.9:80", "has a ','");
+  // Schemes: none at all, even for targets that would be allowed.
+  refused("ipv4:127.0.0.1:9999", not_one);
+  refused("ipv4:10.0.0.7:9999", not_one);
+  refused("ipv6:[::1]:9999", not_one);
+  refused("dns:///localhost:9999", "has a ','");  // the '/' is named too
+  refused("dns:localhost:9999", not_one);
+  refused("unix:/tmp/golo.sock", "has a ','");
+  refused("unix-abstract:golo", "the port is not a number");
+  // No port, bad ports, a bare IPv6 address.
+  refused("127.0.0.1", "is not HOST:PORT");
+  refused("127.0.0.1:0", "the port is not a number from 1 to 65535");
+  refused("127.0.0.1:65536", "the port is not a number from 1 to 65535");
+  refused("127.0.0.1:+80", "the port is not a number");
+  refused("::1:80", "is not HOST:PORT");
+  refused("[::1]", "is not HOST:PORT");
+  refused("[::1%lo]:80", "is not an IPv6 address");
+  refused("[127.0.0.1]:80", "is not an IPv6 address");
+  // IPv4 as the resolver would also read it: named, with the plain form.
+  refused("0x7f.1:80",
+          "unusual spelling; write it as four decimal numbers "
+          "(127.0.0.1)");
+  refused("2130706433:80", "(127.0.0.1)");
+  refused("0177.0.0.1:80", "(127.0.0.1)");
+  refused("127.1:80", "(127.0.0.1)");
+  refused("10.0.0.07:9999", "(10.0.0.7)");
+  refused("0x0a000007:9999", "(10.0.0.7)");
+  // Names: plain DNS names only, and the text is echoed safely.
+  refused("exa mple:80", "has a ','");
+  refused("-bad.example:80", "is not a host name");
+  refused("a..b:80", "is not a host name");
+  refused("host\n:80", "control character");
+  refused("x\x1b[31m:80", "control character");
+  refused(std::string(400, 'a') + ":80", "longer than 300 characters");
+
+  std::string why;
+  const auto v6 = parse_remote_target("[::FFFF:127.0.0.2]:47002", why);
+  REQUIRE(v6);
+  CHECK(v6->dial() == "ipv6:[::ffff:127.0.0.2]:47002");
+  CHECK(v6->loopback());
+  CHECK(parse_remote_target("10.0.0.7:9", why)->dial() == "ipv4:10.0.0.7:9");
+  // A name is dialled through DNS, never read as a scheme ("unix:80").
+  CHECK(parse_remote_target("unix:80", why)->dial() == "dns:///unix:80");
+  CHECK(!parse_remote_target("unix:80", why)->loopback());
 
   CHECK(check_allowed_entry("10.0.0.7:9999").empty());
   CHECK(check_allowed_entry("[2001:db8::7]:9999").empty());
-  CHECK(check_allowed_entry("dns:///golo:9999").empty());
-  CHECK(check_allowed_entry("10.0.0.7").find("expected HOST:PORT") !=
+  CHECK(check_allowed_entry("golo:9999").empty());
+  CHECK(check_allowed_entry("dns:///golo:9999").find("no scheme") !=
+        std::string::npos);
+  CHECK(check_allowed_entry("10.0.0.7").find("expected exactly one") !=
         std::string::npos);
   CHECK(!check_allowed_entry(":9999").empty());
   CHECK(!check_allowed_entry("host:port").empty());

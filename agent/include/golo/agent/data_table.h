@@ -17,6 +17,8 @@ namespace golo::agent {
 // the Runner.Run request beside the schedule (kMaxScheduleBytes), so the
 // host's request limit is sized from both (host/src/server/server.h).
 inline constexpr std::size_t kMaxDataBytes = 16 * 1024 * 1024;
+// The most columns a data file's header may name.
+inline constexpr std::size_t kMaxColumns = 1024;
 
 class DataTable {
  public:
@@ -27,11 +29,11 @@ class DataTable {
   // The first record is the header: its cells name the columns. A UTF-8
   // byte-order mark before it is skipped, and so are empty lines.
   // Throws std::invalid_argument "FILE:LINE: what is wrong" (1-based, the
-  // line where the record starts) for: an empty or duplicate column name, a
-  // record with a different number of fields than the header, a quote in an
-  // unquoted field or text after a closing quote, a quote never closed, a
-  // lone CR, a NUL byte, no rows after the header; and "FILE: ..." for a
-  // text over kMaxDataBytes (checked first) or an empty file.
+  // line where the record starts) for: an empty or duplicate column name, more
+  // than kMaxColumns columns, a record with a different number of fields than
+  // the header, a quote in an unquoted field or text after a closing quote, a
+  // quote never closed, a lone CR, a NUL byte, no rows after the header; and
+  // "FILE: ..." for a text over kMaxDataBytes (checked first) or an empty file.
   static DataTable parse(std::string_view csv, std::string_view file);
 
   const std::string &file() const { return file_; }
@@ -44,7 +46,8 @@ class DataTable {
   const char *cell(std::size_t row, std::size_t column) const {
     return cells_.data() + starts_[row * columns_.size() + column];
   }
-  // "user, password": the columns as messages name them.
+  // "user, password": the columns as messages name them (cut after ~256
+  // characters).
   std::string columns_text() const;
 
  private:

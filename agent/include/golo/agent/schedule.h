@@ -57,7 +57,8 @@ struct Schedule {
   // is 0 until then): every scenario counts seconds from the same start.
   Nanos start_after{0};
   // A `scenarios:` schedule: its scenarios in file order, each a whole
-  // schedule of its own (with the file's thresholds). The fields above
+  // schedule of its own (the file's thresholds stay here, on the whole
+  // run, and are not copied into each). The fields above
   // then describe the run as a whole: `job` names the jobs, `duration` is
   // the latest end, `tag_keys` holds every scenario's keys.
   std::vector<Schedule> scenarios;

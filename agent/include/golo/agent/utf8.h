@@ -26,3 +26,16 @@ std::size_t utf8_cut(std::string_view s, std::size_t max);
 std::string utf8_bounded(std::string_view s, std::size_t max);
 
 }  // namespace golo::agent
+
+namespace golo::agent {
+
+// Caller and plugin text as a log line or a terminal shows it: the one
+// escaping rule for both. Control characters (C0, DEL, C1), the line and
+// paragraph separators and the bidirectional overrides become \n, \t, \r,
+// \xNN or \uNNNN and a backslash becomes \\, so no text can start a line of
+// its own, move the cursor or restyle a terminal; ill-formed UTF-8 becomes
+// U+FFFD. At most `max` bytes of the text are shown, then "..." and its
+// length.
+std::string printable(std::string_view s, std::size_t max = 256);
+
+}  // namespace golo::agent
