@@ -52,6 +52,10 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "replaced and the plugin version quarantined")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
+  app.add_option("--state-dir", o.state_dir,
+                 "directory where the quarantine list is kept across "
+                 "restarts (default $STATE_DIRECTORY; none: not kept)")
+      ->check(CLI::ExistingDirectory);
 
   app.add_option("--max-runs", o.max_runs,
                  "schedules run at once; one more is refused with "

@@ -305,6 +305,13 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
                       "stays stuck");
     }
     state = call->state;
+    // A plugin that installs its own SIGSEGV handler turns every later
+    // crash into a spin: the worker's handlers are put back, and said so.
+    for (int sig : board_restore_handlers())
+      spdlog::warn(
+          "plugin \"{}\": golo_init replaced the worker's {} handler; "
+          "restored (a plugin may not handle fatal signals)",
+          meta.job, sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
     if (call->rc != 0)
       return fail(file,
                   "init failed (returned " + std::to_string(call->rc) + ")" +

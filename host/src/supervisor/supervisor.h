@@ -9,11 +9,14 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "supervisor/attribution.h"
 #include "supervisor/board.h"
 #include "supervisor/quarantine_list.h"
 #include "supervisor/sd_notify.h"
@@ -25,6 +28,8 @@ struct SupervisorConfig {
   std::vector<std::string> worker_args;  // without the descriptors
   std::chrono::milliseconds shutdown_grace{10000};
   std::chrono::milliseconds stuck_limit{60000};
+  // Where the quarantine list is kept across restarts ("": not kept).
+  std::filesystem::path state_dir;
 };
 
 class Supervisor {
@@ -46,6 +51,7 @@ class Supervisor {
     bool retiring = false;  // replaced; SIGTERM sent or to be sent
     Clock::time_point started;
     std::optional<Clock::time_point> kill_at;
+    std::uint64_t oom_kills_at_start = 0;
   };
 
   bool start_worker();
@@ -55,8 +61,13 @@ class Supervisor {
   void check_stuck(Worker &w);
   void quarantine(const board::Board &b, std::uint32_t version,
                   const std::string &cause);
+  bool second_strike(const board::Board &b, std::uint32_t version);
+  void back_off(const Worker &w, const std::string &what);
+  void on_signal(int sig, pid_t sender);
+  bool stop_done(int &code);
   void release(Worker &w);
   Worker *newest();
+  std::vector<pid_t> worker_pids() const;
 
   SupervisorConfig cfg_;
   SdNotifier systemd_;  // READY=1 once the first worker serves, STOPPING=1
@@ -70,11 +81,12 @@ class Supervisor {
   bool stop_unclean_ = false;
   Clock::time_point stop_deadline_;
   std::optional<Clock::time_point> restart_at_;
-  int quick_failures_ = 0;  // unattributed deaths soon after start, in a row
+  // Unattributed deaths within 10 s of a worker's start, in the last
+  // minute: counted from the start, not readiness, so a crash loop ends.
+  std::deque<Clock::time_point> young_deaths_;
+  // Suspects (named on a guess), by job and hash: quarantined at the second.
+  std::map<std::string, int> strikes_;
   std::optional<int> exit_code_;
 };
-
-// "SIGSEGV", or "signal 77".
-std::string signal_name(int sig);
 
 }  // namespace golo::supervisor
