@@ -123,7 +123,8 @@ int main(int argc, char **argv) {
     registry = std::make_unique<golo::host::PluginRegistry>(
         std::filesystem::absolute(opts.plugins_dir),
         golo::host::private_dir_base(),
-        golo::host::LoaderOptions{opts.allow_unsafe_permissions});
+        golo::host::LoaderOptions{opts.allow_unsafe_permissions,
+                                  opts.max_plugin_size});
   } catch (const std::exception &e) {
     spdlog::error("{}", e.what());
     return 1;

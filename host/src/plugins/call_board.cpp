@@ -14,6 +14,11 @@ namespace golo::host {
 namespace {
 
 std::atomic<board::Board *> g_board_{nullptr};
+// The worker's pid: a process a plugin forked shares the board's pages, and
+// its own crash or exit must not be recorded as the worker's.
+std::atomic<pid_t> g_worker_pid_{0};
+
+bool in_worker() { return getpid() == g_worker_pid_.load(); }
 
 // The attached board, or, in a process that never attached one (unit tests,
 // tools), a private one made on first use.
@@ -113,6 +118,7 @@ std::uint32_t version_at(std::uint64_t address) {
 // Records who was running, once, then dies of the same signal. Only
 // async-signal-safe work: loads, stores, and re-raising.
 void record(board::Death death, int sig, std::uint64_t address) {
+  if (!in_worker()) return;
   board::Crash &c = the_board()->crash;
   std::uint32_t expected = 0;
   if (!c.recorded.compare_exchange_strong(expected, 1)) return;
@@ -134,6 +140,30 @@ void record(board::Death death, int sig, std::uint64_t address) {
 const int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE,
                              SIGABRT, SIGSYS, SIGTRAP};
 
+// A signal sent (kill, raise, tgkill) rather than a fault: by another
+// process, no plugin is to blame; by this one, the plugin that noted it as
+// it sent it (plugin_guard), if any. For a signal that is no fault (SIGUSR1,
+// SIGALRM...) the thread it lands on proves nothing, so nobody is named
+// without that evidence.
+void record_sent(int sig, const siginfo_t *info, bool fault = true) {
+  if (!in_worker()) return;
+  const bool sent_signal = info && info->si_code <= 0;
+  const bool outside = sent_signal && info->si_pid != getpid();
+  const board::SentSignal &sent = the_board()->sent[sig];
+  const std::uint32_t noted = outside ? 0 : sent.version.load();
+  if (fault && !outside && noted == 0) return;  // record() judges
+  board::Crash &c = the_board()->crash;
+  std::uint32_t expected = 0;
+  if (!c.recorded.compare_exchange_strong(expected, 1)) return;
+  c.death = static_cast<std::uint32_t>(board::Death::kSignal);
+  c.signal = sig;
+  c.tid = this_tid();
+  c.address = 0;
+  c.sender = outside ? info->si_pid : 0;
+  c.version = noted;
+  c.entry = noted ? sent.entry.load() : 0;
+}
+
 void on_fatal_signal(int sig, siginfo_t *info, void *uc_void) {
   std::uint64_t pc = 0;
 #if defined(__x86_64__)
@@ -148,10 +178,22 @@ void on_fatal_signal(int sig, siginfo_t *info, void *uc_void) {
   if (version_at(pc) == 0 && info && (sig == SIGSEGV || sig == SIGBUS))
     if (version_at(reinterpret_cast<std::uint64_t>(info->si_addr)) != 0)
       pc = reinterpret_cast<std::uint64_t>(info->si_addr);
-  record(board::Death::kSignal, sig, pc);
+  record_sent(sig, info);
+  record(board::Death::kSignal, sig, pc);  // no-op once recorded
   // Die of the signal itself, so the supervisor sees it in wait status.
   signal(sig, SIG_DFL);
   raise(sig);  // pending until this handler returns (sig is blocked here)
+}
+
+// Signals whose default is to end the process but are no fault of the
+// thread they land on.
+const int kAsyncSignals[] = {SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+                             SIGXCPU, SIGXFSZ, SIGIO,   SIGPWR,    SIGQUIT};
+
+void on_async_signal(int sig, siginfo_t *info, void *) {
+  record_sent(sig, info, false);
+  signal(sig, SIG_DFL);
+  raise(sig);
 }
 
 void on_exit() {
@@ -163,12 +205,17 @@ void on_exit() {
     record(board::Death::kExit, 0, 0);
 }
 
-void install_handlers() {
+// The fatal handlers, and the recording ones for the other signals that end
+// a process (these only at start: a plugin may take SIGALRM for itself).
+void install_handlers(bool with_async) {
   struct sigaction sa {};
   sa.sa_sigaction = on_fatal_signal;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
   sigemptyset(&sa.sa_mask);
   for (int sig : kFatalSignals) sigaction(sig, &sa, nullptr);
+  sa.sa_sigaction = on_async_signal;
+  if (with_async)
+    for (int sig : kAsyncSignals) sigaction(sig, &sa, nullptr);
 }
 
 }  // namespace
@@ -176,6 +223,7 @@ void install_handlers() {
 bool attach_call_board(int fd, std::string &error) {
   board::Board *b = fd >= 0 ? board::attach(fd) : board::create_private();
   g_board_.store(b, std::memory_order_release);
+  g_worker_pid_.store(getpid());
   if (!b) {
     error = fd >= 0
                 ? "--board-fd " + std::to_string(fd) +
@@ -183,7 +231,7 @@ bool attach_call_board(int fd, std::string &error) {
                 : std::string("cannot map a board: ") + std::strerror(errno);
     return false;
   }
-  install_handlers();
+  install_handlers(true);
   board_ensure_altstack();
   std::atexit(on_exit);
   return true;
@@ -213,6 +261,7 @@ void board_adopt_thread(std::uint32_t id) {
 }
 
 void board_record_exit(std::uint32_t id, board::Entry entry) {
+  if (!in_worker()) return;
   board::Crash &c = the_board()->crash;
   std::uint32_t expected = 0;
   if (!c.recorded.compare_exchange_strong(expected, 1)) return;
@@ -225,7 +274,7 @@ void board_record_exit(std::uint32_t id, board::Entry entry) {
 }
 
 void board_note_signal(int sig, std::uint32_t id, board::Entry entry) {
-  if (sig <= 0 || sig >= board::kMaxSignal) return;
+  if (sig <= 0 || sig >= board::kMaxSignal || !in_worker()) return;
   board::SentSignal &s = the_board()->sent[sig];
   s.entry.store(static_cast<std::uint32_t>(entry), std::memory_order_relaxed);
   s.version.store(id, std::memory_order_release);
@@ -265,7 +314,7 @@ std::vector<int> board_restore_handlers() {
       continue;
     replaced.push_back(sig);
   }
-  if (!replaced.empty()) install_handlers();
+  if (!replaced.empty()) install_handlers(false);
   return replaced;
 }
 

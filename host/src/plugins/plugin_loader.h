@@ -45,6 +45,9 @@ struct FileFingerprint {
 struct LoaderOptions {
   // --allow-unsafe-permissions: skip the owner and mode checks.
   bool allow_unsafe_permissions = false;
+  // --max-plugin-size: a bigger file in the directory is refused before a
+  // byte of it is read (a 4 GB file must not exhaust memory at each rescan).
+  std::uint64_t max_file_size = 64ull * 1024 * 1024;
 };
 
 class PluginLoader {

@@ -67,6 +67,9 @@ Verdict from_record(const board::Board &b, int status) {
              std::to_string(code) + ")";
   else
     v.what = "died of " + signal_name(c.signal);
+  if (c.sender > 0)
+    v.what +=
+        " sent by pid " + std::to_string(c.sender) + " from outside the worker";
   return v;
 }
 

@@ -66,6 +66,7 @@ struct Crash {
   std::uint32_t entry;                  // Entry
   std::int32_t tid;
   std::uint64_t address;  // the faulting instruction, when known
+  std::int32_t sender;    // pid that sent the signal from outside, or 0
 };
 
 enum class Phase : std::uint32_t {
