@@ -349,3 +349,19 @@ TEST_CASE(
   golo::Response r;
   CHECK(host.trigger("noop", r).ok());
 }
+
+TEST_CASE(
+    "a worker made deaf by its plugin is replaced within the deaf limit") {
+  TempDir dir;
+  install_with_innocents(dir, "deaf");
+  HostProcess host(dir.path(), {}, crash_env());
+  golo::Response r;
+  REQUIRE(host.trigger("deaf", r).ok());
+  const auto start = Clock::now();
+  // New connections reach nobody until the replacement serves.
+  CHECK(wait_until([&] { return worker_pid(host, 2) > 0; }, 8000ms));
+  CHECK(wait_until([&] { return host.trigger("noop", r).ok(); }, 3000ms));
+  CHECK(Clock::now() - start < 9s);
+  CHECK(host.log().find("deaf or frozen") != std::string::npos);
+  CHECK(host.list().failures_size() == 0);  // nothing blamed on a guess
+}

@@ -104,6 +104,8 @@ int main(int argc, char **argv) {
       static_cast<long>(opts.shutdown_grace_s * 1000));
   cfg.stuck_limit =
       std::chrono::milliseconds(static_cast<long>(opts.stuck_limit_s * 1000));
+  cfg.listen_address = port.address();
+  cfg.tls = !opts.tls_cert.empty();
   cfg.state_dir = opts.state_dir;
   if (const char *env = std::getenv("STATE_DIRECTORY");
       cfg.state_dir.empty() && env && *env)

@@ -151,9 +151,12 @@ void Supervisor::read_ready(Worker &w) {
     // depends on us (Type=notify).
     notify(systemd_, "READY=1\nSTATUS=serving on port " + std::to_string(port));
   }
+  if (probe_) probe_->reset(Clock::now());
   // A replacement serves: now the workers it replaces may go.
   for (auto &old : workers_)
-    if (old.retiring && !old.kill_at && old.pid != w.pid) {
+    if (old.retiring && old.deaf && old.pid != w.pid) {
+      kill_tree(old.pid);  // it would only swallow connections
+    } else if (old.retiring && !old.kill_at && old.pid != w.pid) {
       spdlog::info("worker {} (pid {}) replaced by worker {}: stopping it",
                    old.number, old.pid, w.number);
       kill(old.pid, SIGTERM);
@@ -292,6 +295,21 @@ void Supervisor::check_stuck(Worker &w) {
   }
 }
 
+void Supervisor::check_deaf(Worker &w) {
+  if (!probe_ || !w.ready || w.retiring) return;
+  const auto now = Clock::now();
+  probe_->tick(now);
+  if (!probe_->deaf(now)) return;
+  spdlog::error(
+      "worker {} (pid {}) has answered no connection for {} ms: deaf or "
+      "frozen (unknown plugin code closed or exhausted its descriptors, or "
+      "stopped it); replacing it",
+      w.number, w.pid, cfg_.deaf_limit.count());
+  w.retiring = w.deaf = true;
+  probe_->reset(now);
+  start_worker();
+}
+
 void Supervisor::reap() {
   for (;;) {
     int status = 0;
@@ -386,6 +404,9 @@ int Supervisor::run() {
     spdlog::error("signalfd: {}", std::strerror(errno));
     return 1;
   }
+  if (!cfg_.listen_address.empty())
+    probe_ = std::make_unique<LivenessProbe>(cfg_.listen_address, cfg_.tls,
+                                             cfg_.deaf_limit);
   if (!start_worker()) return 1;
 
   for (;;) {
@@ -435,6 +456,7 @@ int Supervisor::run() {
       if (!start_worker()) restart_at_ = now + 1s;
     }
     if (auto *w = newest()) check_stuck(*w);
+    if (auto *w = newest()) check_deaf(*w);
   }
 }
 

@@ -12,12 +12,14 @@
 #include <deque>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "supervisor/attribution.h"
 #include "supervisor/board.h"
+#include "supervisor/liveness_probe.h"
 #include "supervisor/quarantine_list.h"
 #include "supervisor/sd_notify.h"
 
@@ -30,6 +32,12 @@ struct SupervisorConfig {
   std::chrono::milliseconds stuck_limit{60000};
   // Where the quarantine list is kept across restarts ("": not kept).
   std::filesystem::path state_dir;
+  // The workers' address, probed for liveness (liveness_probe.h); under TLS
+  // only connects are tried. A worker that answers nothing this long is
+  // replaced.
+  std::string listen_address;
+  bool tls = false;
+  std::chrono::milliseconds deaf_limit{5000};
 };
 
 class Supervisor {
@@ -49,6 +57,7 @@ class Supervisor {
     int ready_fd = -1;  // read end; -1 once read
     bool ready = false;
     bool retiring = false;  // replaced; SIGTERM sent or to be sent
+    bool deaf = false;      // replaced for answering nothing: killed at once
     Clock::time_point started;
     std::optional<Clock::time_point> kill_at;
     std::uint64_t oom_kills_at_start = 0;
@@ -59,6 +68,7 @@ class Supervisor {
   void reap();
   void on_exit(Worker &w, int status);
   void check_stuck(Worker &w);
+  void check_deaf(Worker &w);
   void quarantine(const board::Board &b, std::uint32_t version,
                   const std::string &cause);
   bool second_strike(const board::Board &b, std::uint32_t version);
@@ -70,6 +80,7 @@ class Supervisor {
   std::vector<pid_t> worker_pids() const;
 
   SupervisorConfig cfg_;
+  std::unique_ptr<LivenessProbe> probe_;  // the newest worker's liveness
   SdNotifier systemd_;  // READY=1 once the first worker serves, STOPPING=1
   std::vector<Worker> workers_;
   std::vector<QuarantineEntry> quarantine_;
