@@ -365,3 +365,24 @@ TEST_CASE(
   CHECK(host.log().find("deaf or frozen") != std::string::npos);
   CHECK(host.list().failures_size() == 0);  // nothing blamed on a guess
 }
+
+TEST_CASE(
+    "four hanging golo_inits make the host ready within one init-timeout") {
+  TempDir dir;
+  install_plugin(example_plugin("noop"), dir.path(), "noop");
+  for (const char *job : {"hang1", "hang2", "hang3", "hang4"})
+    install_plugin(test_plugin("misbehave_init_hang"), dir.path(), job);
+  const auto start = Clock::now();
+  HostProcess host(dir.path(),
+                   {"--init-timeout", "1", "--shutdown-grace", "0.2"},
+                   crash_env());
+  const auto took = Clock::now() - start;
+  CHECK(took < 2500ms);  // one after another it took 4 s and more
+  golo::Response r;
+  CHECK(host.trigger("noop", r).ok());
+  const auto list = host.list();
+  CHECK(list.failures_size() == 4);
+  for (const auto &f : list.failures())
+    CHECK(f.reason().find("golo_init did not return within 1 s") !=
+          std::string::npos);
+}

@@ -15,6 +15,7 @@
 //   9. golo_init.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -81,7 +82,7 @@ class PluginLoader {
  private:
   LoaderOptions options_;
   std::unique_ptr<PrivateDir> private_dir_;
-  std::uint64_t copies_ = 0;
+  std::atomic<std::uint64_t> copies_{0};  // loads may run in parallel
   std::chrono::milliseconds init_timeout_{30000};
 };
 
