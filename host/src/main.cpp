@@ -226,6 +226,12 @@ int main(int argc, char **argv) {
   });
   server.wait();
   signal_thread.join();
+  // gRPC's shutdown can return while callback calls still run in a plugin
+  // (on CallPool threads): wait for them, so that their plugin's
+  // golo_shutdown runs once they end. The timer above still ends the
+  // process at the grace.
+  while (registry->describe_busy() != "none in a plugin")
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   metrics_endpoint.reset();  // it reads the registry
   watcher.reset();
   registry.reset();  // plugins' shutdown runs here

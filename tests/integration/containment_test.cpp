@@ -386,3 +386,33 @@ TEST_CASE(
     CHECK(f.reason().find("golo_init did not return within 1 s") !=
           std::string::npos);
 }
+
+TEST_CASE(
+    "SIGTERM lets calls in flight finish within the grace and runs their "
+    "plugin's golo_shutdown") {
+  TempDir dir;
+  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
+  write_text(dir.path() / "sleepy.conf", "sleep_ms = 1500\n");
+  HostProcess host(dir.path(), {"--shutdown-grace", "5"}, crash_env());
+  std::vector<std::thread> calls;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 2; ++i)
+    calls.emplace_back(
+        [&] { ok += trigger_with_deadline(host, "sleepy", 5000ms).ok(); });
+  CHECK(wait_until(
+      [&] {
+        const auto p = plugin_of(host, "sleepy");
+        return p && p->inflight() == 2;
+      },
+      2000ms));
+  const auto start = Clock::now();
+  host.signal(SIGTERM);
+  const int status = host.wait(8000);
+  const auto took = Clock::now() - start;
+  for (auto &t : calls) t.join();
+  CHECK(status == 0);  // a clean stop: every call ended
+  CHECK(ok == 2);
+  CHECK(took > 500ms);  // it waited for the calls
+  CHECK(host.log().find("plugin sleepy: unloaded generation 1") !=
+        std::string::npos);
+}

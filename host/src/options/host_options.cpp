@@ -100,8 +100,9 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "(repeat for several)")
       ->group("Security");
   app.add_option("--max-plugin-size", o.max_plugin_size,
-                 "largest plugin golo push may upload, in bytes (or with a "
-                 "suffix: KiB, MiB, kB, MB)")
+                 "largest plugin golo push may upload, and largest file the "
+                 "plugins directory may hold, in bytes (or with a suffix: "
+                 "KiB, MiB, kB, MB)")
       ->transform(CLI::AsSizeValue(true))
       ->capture_default_str()
       ->group("Security");
