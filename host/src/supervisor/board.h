@@ -92,8 +92,6 @@ struct Board {
   std::atomic<std::uint32_t> slots_used;  // high-water mark
   Crash crash;
   SentSignal sent[kMaxSignal];
-  // CLOCK_MONOTONIC_COARSE of the worker's last liveness beat (0: none yet)
-  std::atomic<std::int64_t> heartbeat_ns;
   Version versions[kMaxVersions];
   Slot slots[kMaxSlots];
 };
