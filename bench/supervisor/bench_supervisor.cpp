@@ -11,9 +11,15 @@
 //           writes to an unmapped address. Timed from sending that call.
 //   kill    `kill -SEGV` of the worker, a crash outside any plugin call.
 //           Timed from the kill. The supervisor backs off when workers
-//           keep dying within 10 s of their start, so every other round
-//           first waits until the worker is 10 s old: a young death right
-//           after an old one restarts at once, as the first of a series.
+//           keep dying within 10 s of their start (counted over a minute),
+//           so every round first waits until the worker is 10 s old.
+//   thread  tests/plugins' thread_exit (new content each round, as for
+//           plugin): its own thread calls _exit 300 ms after its trigger
+//           returned. Timed from the moment the worker is seen dead
+//           (polled every millisecond).
+//   deaf    tests/plugins' deaf: its trigger sets RLIMIT_NOFILE to 0, so
+//           the worker lives but accepts nothing until the supervisor's
+//           liveness probe gives up on it (5 s). Timed from the trigger.
 //
 // After the crash, noop is called on a fresh channel every millisecond
 // (each attempt a new connection, no wait-for-ready) until one answers; the
@@ -52,6 +58,7 @@ struct Options {
   std::string host_binary = GOLO_HOST_BINARY;
   std::string noop = std::string(GOLO_EXAMPLE_PLUGIN_DIR) + "/noop.so";
   std::string segv = std::string(GOLO_TEST_PLUGIN_DIR) + "/misbehave_segv.so";
+  std::string test_plugins = GOLO_TEST_PLUGIN_DIR;
   std::string mode = "plugin";
   int rounds = 20;
   bool keep = false;  // keep the work directory (the host's log) and say where
@@ -61,7 +68,8 @@ struct Options {
   std::fprintf(
       stderr,
       "bench_supervisor: %s\n"
-      "usage: bench_supervisor [--mode plugin|kill] [--rounds N] [--keep]\n"
+      "usage: bench_supervisor [--mode plugin|kill|thread|deaf] [--rounds N]\n"
+      "         [--keep]\n"
       "         [--host-binary PATH] [--noop SO] [--segv SO]\n",
       why);
   std::exit(2);
@@ -90,7 +98,9 @@ Options parse(int argc, char **argv) {
     else
       usage(("unknown argument " + a).c_str());
   }
-  if (o.mode != "plugin" && o.mode != "kill") usage("--mode is plugin or kill");
+  if (o.mode != "plugin" && o.mode != "kill" && o.mode != "thread" &&
+      o.mode != "deaf")
+    usage("--mode is plugin, kill, thread or deaf");
   if (o.rounds < 1) usage("--rounds must be 1 or more");
   return o;
 }
@@ -181,7 +191,12 @@ grpc::Status trigger(golo::Job::Stub &stub, const std::string &job,
 
 // misbehave_segv plus `extra` zero bytes: new content, the same code.
 void install_segv(const Options &o, const fs::path &dir, int extra) {
-  fs::copy_file(o.segv, dir / ".bad.so.tmp",
+  const std::string source =
+      o.mode == "plugin"
+          ? o.segv
+          : o.test_plugins + "/" +
+                (o.mode == "thread" ? "thread_exit.so" : "deaf.so");
+  fs::copy_file(source, dir / ".bad.so.tmp",
                 fs::copy_options::overwrite_existing);
   {
     std::ofstream out(dir / ".bad.so.tmp", std::ios::app | std::ios::binary);
@@ -239,7 +254,7 @@ int main(int argc, char **argv) {
       continue;
     }
     Clock::time_point t0;
-    if (o.mode == "plugin") {
+    if (o.mode != "kill") {
       install_segv(o, plugins, round + 1);
       auto control = fresh_channel(addr);
       grpc::ClientContext ctx;
@@ -251,13 +266,18 @@ int main(int argc, char **argv) {
       }
       auto stub = golo::Job::NewStub(control);
       t0 = Clock::now();
-      if (trigger(*stub, "bad", 5000ms).ok()) {  // it should have crashed
+      const bool ok = trigger(*stub, "bad", 5000ms).ok();
+      if (ok != (o.mode != "plugin")) {  // segv crashes; the others return
         ++errors;
         continue;
       }
+      if (o.mode == "thread") {
+        while (!dead(worker) && Clock::now() - t0 < 5s)
+          std::this_thread::sleep_for(1ms);
+        t0 = Clock::now();
+      }
     } else {
-      if (round % 2 == 0)
-        while (age_s(worker) < 10.5) std::this_thread::sleep_for(100ms);
+      while (age_s(worker) < 10.5) std::this_thread::sleep_for(100ms);
       t0 = Clock::now();
       kill(worker, SIGSEGV);
     }

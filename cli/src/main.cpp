@@ -131,6 +131,10 @@ int main(int argc, char **argv) {
     return code;
   if (*create) return golo::cli::new_command(new_opts);
   if (*report) return golo::cli::report_command(report_opts);  // no host
+  // A reload waits for every golo_init, each up to the host's
+  // --init-timeout (default 30 s, all at once): the default deadline
+  // exceeds it, so a hanging init is named in the reply, not cut off.
+  if (*reload && reload->count("--timeout-ms") == 0) timeout_ms = 40000;
   common.timeout = std::chrono::milliseconds(timeout_ms);
   golo::cli::ConnectOptions resolved;
   {

@@ -2,6 +2,7 @@
 // over gRPC (go-lo's Job.Trigger, host control, schedules run in-process).
 // golo-host (supervisor/) starts it and replaces it when a plugin kills it;
 // run alone it is an unsupervised host.
+#include <fcntl.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -36,6 +37,30 @@ void log_reload(const std::vector<golo::host::FileReport> &reports) {
       n[1], n[2], n[3], n[0], n[4]);
 }
 
+std::string sig_name(int sig) {
+  const char *abbrev = sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+// A stop or reload signal from this worker's own process tree is plugin
+// code's doing (kill(0, SIGTERM), a forked helper): logged and ignored, as
+// only the supervisor or an operator may stop the worker.
+bool sent_by_plugin(const siginfo_t &info, bool supervised) {
+  const pid_t from = info.si_pid;
+  const bool own =
+      info.si_code <= 0 && from > 0 &&
+      (from == getpid() || (supervised && getsid(from) == getsid(0)));
+  if (!own) return false;
+  const std::uint32_t v =
+      golo::host::call_board().sent[info.si_signo].version.load();
+  const std::string job = golo::host::board_job_of(v);
+  spdlog::warn("{} from pid {} ({}): ignored; a plugin may not stop its host",
+               sig_name(info.si_signo), from,
+               job.empty() ? std::string("unknown plugin code")
+                           : "sent by plugin code of job \"" + job + "\"");
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -52,6 +77,11 @@ int main(int argc, char **argv) {
                  : "golo-host"));
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 
+  // A plugin writing to a closed socket gets EPIPE, not a dead worker.
+  signal(SIGPIPE, SIG_IGN);
+  // The supervisor's descriptors stay out of whatever a plugin execs.
+  for (int fd : {opts.board_fd, opts.ready_fd})
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
   // Signals are taken by one thread with sigwait, so no handler ever runs
   // inside gRPC or plugin code. Block them before any thread starts.
   sigset_t signals;
@@ -93,7 +123,8 @@ int main(int argc, char **argv) {
     registry = std::make_unique<golo::host::PluginRegistry>(
         std::filesystem::absolute(opts.plugins_dir),
         golo::host::private_dir_base(),
-        golo::host::LoaderOptions{opts.allow_unsafe_permissions});
+        golo::host::LoaderOptions{opts.allow_unsafe_permissions,
+                                  opts.max_plugin_size});
   } catch (const std::exception &e) {
     spdlog::error("{}", e.what());
     return 1;
@@ -155,8 +186,18 @@ int main(int argc, char **argv) {
       static_cast<long>(opts.shutdown_grace_s * 1000));
   std::thread signal_thread([&] {
     for (;;) {
-      int sig = 0;
-      if (sigwait(&signals, &sig) != 0) continue;
+      siginfo_t info{};
+      const timespec second{1, 0};
+      const int sig = sigtimedwait(&signals, &info, &second);
+      if (sig < 0) {
+        // Periodically: a plugin thread may have replaced the crash
+        // handlers after its golo_init returned.
+        for (int replaced : golo::host::board_restore_handlers())
+          spdlog::warn("plugin code replaced the worker's {} handler; restored",
+                       sig_name(replaced));
+        continue;
+      }
+      if (sent_by_plugin(info, supervised)) continue;
       if (sig == SIGHUP) {
         spdlog::info("SIGHUP: reloading plugins");
         log_reload(registry->rescan());
@@ -188,6 +229,12 @@ int main(int argc, char **argv) {
   });
   server.wait();
   signal_thread.join();
+  // gRPC's shutdown can return while callback calls still run in a plugin
+  // (on CallPool threads): wait for them, so that their plugin's
+  // golo_shutdown runs once they end. The timer above still ends the
+  // process at the grace.
+  while (registry->describe_busy() != "none in a plugin")
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   metrics_endpoint.reset();  // it reads the registry
   watcher.reset();
   registry.reset();  // plugins' shutdown runs here

@@ -52,6 +52,10 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "replaced and the plugin version quarantined")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
+  app.add_option("--state-dir", o.state_dir,
+                 "directory where the quarantine list is kept across "
+                 "restarts (default $STATE_DIRECTORY; none: not kept)")
+      ->check(CLI::ExistingDirectory);
 
   app.add_option("--max-runs", o.max_runs,
                  "schedules run at once; one more is refused with "
@@ -107,8 +111,9 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "(repeat for several)")
       ->group("Security");
   app.add_option("--max-plugin-size", o.max_plugin_size,
-                 "largest plugin golo push may upload, in bytes (or with a "
-                 "suffix: KiB, MiB, kB, MB)")
+                 "largest plugin golo push may upload, and largest file the "
+                 "plugins directory may hold, in bytes (or with a suffix: "
+                 "KiB, MiB, kB, MB)")
       ->transform(CLI::AsSizeValue(true))
       ->capture_default_str()
       ->group("Security");

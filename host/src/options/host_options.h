@@ -29,6 +29,9 @@ struct HostOptions {
   // A call past its deadline (or running this long without one) that is
   // still running after this long gets its worker replaced.
   double stuck_limit_s = 60;
+  // Where golo-host keeps its quarantine list across restarts ("": not
+  // kept; systemd's $STATE_DIRECTORY when set).
+  std::string state_dir;
   // Caps: a run over one is refused with RESOURCE_EXHAUSTED naming it.
   std::uint64_t max_runs = 16;      // schedules running at once
   std::uint64_t max_users = 20000;  // users (threads) across those runs

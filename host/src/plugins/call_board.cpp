@@ -1,6 +1,7 @@
 #include "plugins/call_board.h"
 
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -13,6 +14,11 @@ namespace golo::host {
 namespace {
 
 std::atomic<board::Board *> g_board_{nullptr};
+// The worker's pid: a process a plugin forked shares the board's pages, and
+// its own crash or exit must not be recorded as the worker's.
+std::atomic<pid_t> g_worker_pid_{0};
+
+bool in_worker() { return getpid() == g_worker_pid_.load(); }
 
 // The attached board, or, in a process that never attached one (unit tests,
 // tools), a private one made on first use.
@@ -31,6 +37,22 @@ board::Board *the_board() {
 // it, but the crash handler still can.
 thread_local board::Slot *t_slot = nullptr;
 thread_local board::Slot t_unshared;
+// The plugin version that started this thread (0: the host did).
+thread_local std::uint32_t t_owner = 0;
+
+// This thread's alternate signal stack, unmapped when the thread ends.
+struct AltStack {
+  void *base = nullptr;
+  std::size_t size = 0;
+  ~AltStack() {
+    if (!base) return;
+    stack_t off{};
+    off.ss_flags = SS_DISABLE;
+    sigaltstack(&off, nullptr);
+    munmap(base, size);
+  }
+};
+thread_local AltStack t_altstack;
 
 struct SlotRelease {
   ~SlotRelease() {
@@ -71,7 +93,10 @@ board::Slot *acquire_slot() {
 
 inline board::Slot *my_slot() {
   board::Slot *s = t_slot;
-  if (__builtin_expect(s == nullptr, 0)) s = t_slot = acquire_slot();
+  if (__builtin_expect(s == nullptr, 0)) {
+    s = t_slot = acquire_slot();
+    board_ensure_altstack();  // the first plugin call on this thread
+  }
   return s;
 }
 
@@ -93,6 +118,7 @@ std::uint32_t version_at(std::uint64_t address) {
 // Records who was running, once, then dies of the same signal. Only
 // async-signal-safe work: loads, stores, and re-raising.
 void record(board::Death death, int sig, std::uint64_t address) {
+  if (!in_worker()) return;
   board::Crash &c = the_board()->crash;
   std::uint32_t expected = 0;
   if (!c.recorded.compare_exchange_strong(expected, 1)) return;
@@ -103,13 +129,39 @@ void record(board::Death death, int sig, std::uint64_t address) {
   board::Slot *s = t_slot;
   std::uint32_t version = s ? s->version.load(std::memory_order_relaxed) : 0;
   std::uint32_t entry = s ? s->entry.load(std::memory_order_relaxed) : 0;
-  if (version == 0) {
-    version = version_at(address);
-    if (version != 0)
-      entry = static_cast<std::uint32_t>(board::Entry::kOwnThread);
-  }
+  if (version == 0) version = t_owner;
+  if (version == 0) version = version_at(address);
+  if (version != 0 && entry == 0)
+    entry = static_cast<std::uint32_t>(board::Entry::kOwnThread);
   c.version = version;
   c.entry = entry;
+}
+
+const int kFatalSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+                             SIGABRT, SIGSYS, SIGTRAP};
+
+// A signal sent (kill, raise, tgkill) rather than a fault: by another
+// process, no plugin is to blame; by this one, the plugin that noted it as
+// it sent it (plugin_guard), if any. For a signal that is no fault (SIGUSR1,
+// SIGALRM...) the thread it lands on proves nothing, so nobody is named
+// without that evidence.
+void record_sent(int sig, const siginfo_t *info, bool fault = true) {
+  if (!in_worker()) return;
+  const bool sent_signal = info && info->si_code <= 0;
+  const bool outside = sent_signal && info->si_pid != getpid();
+  const board::SentSignal &sent = the_board()->sent[sig];
+  const std::uint32_t noted = outside ? 0 : sent.version.load();
+  if (fault && !outside && noted == 0) return;  // record() judges
+  board::Crash &c = the_board()->crash;
+  std::uint32_t expected = 0;
+  if (!c.recorded.compare_exchange_strong(expected, 1)) return;
+  c.death = static_cast<std::uint32_t>(board::Death::kSignal);
+  c.signal = sig;
+  c.tid = this_tid();
+  c.address = 0;
+  c.sender = outside ? info->si_pid : 0;
+  c.version = noted;
+  c.entry = noted ? sent.entry.load() : 0;
 }
 
 void on_fatal_signal(int sig, siginfo_t *info, void *uc_void) {
@@ -126,10 +178,22 @@ void on_fatal_signal(int sig, siginfo_t *info, void *uc_void) {
   if (version_at(pc) == 0 && info && (sig == SIGSEGV || sig == SIGBUS))
     if (version_at(reinterpret_cast<std::uint64_t>(info->si_addr)) != 0)
       pc = reinterpret_cast<std::uint64_t>(info->si_addr);
-  record(board::Death::kSignal, sig, pc);
+  record_sent(sig, info);
+  record(board::Death::kSignal, sig, pc);  // no-op once recorded
   // Die of the signal itself, so the supervisor sees it in wait status.
   signal(sig, SIG_DFL);
   raise(sig);  // pending until this handler returns (sig is blocked here)
+}
+
+// Signals whose default is to end the process but are no fault of the
+// thread they land on.
+const int kAsyncSignals[] = {SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF,
+                             SIGXCPU, SIGXFSZ, SIGIO,   SIGPWR,    SIGQUIT};
+
+void on_async_signal(int sig, siginfo_t *info, void *) {
+  record_sent(sig, info, false);
+  signal(sig, SIG_DFL);
+  raise(sig);
 }
 
 void on_exit() {
@@ -137,8 +201,21 @@ void on_exit() {
       static_cast<std::uint32_t>(board::Phase::kStopping))
     return;
   board::Slot *s = t_slot;
-  if (s && s->version.load(std::memory_order_relaxed) != 0)
+  if ((s && s->version.load(std::memory_order_relaxed) != 0) || t_owner != 0)
     record(board::Death::kExit, 0, 0);
+}
+
+// The fatal handlers, and the recording ones for the other signals that end
+// a process (these only at start: a plugin may take SIGALRM for itself).
+void install_handlers(bool with_async) {
+  struct sigaction sa {};
+  sa.sa_sigaction = on_fatal_signal;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : kFatalSignals) sigaction(sig, &sa, nullptr);
+  sa.sa_sigaction = on_async_signal;
+  if (with_async)
+    for (int sig : kAsyncSignals) sigaction(sig, &sa, nullptr);
 }
 
 }  // namespace
@@ -146,6 +223,7 @@ void on_exit() {
 bool attach_call_board(int fd, std::string &error) {
   board::Board *b = fd >= 0 ? board::attach(fd) : board::create_private();
   g_board_.store(b, std::memory_order_release);
+  g_worker_pid_.store(getpid());
   if (!b) {
     error = fd >= 0
                 ? "--board-fd " + std::to_string(fd) +
@@ -153,14 +231,91 @@ bool attach_call_board(int fd, std::string &error) {
                 : std::string("cannot map a board: ") + std::strerror(errno);
     return false;
   }
-  struct sigaction sa {};
-  sa.sa_sigaction = on_fatal_signal;
-  sa.sa_flags = SA_SIGINFO;
-  sigemptyset(&sa.sa_mask);
-  for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS, SIGTRAP})
-    sigaction(sig, &sa, nullptr);
+  install_handlers(true);
+  board_ensure_altstack();
   std::atexit(on_exit);
   return true;
+}
+
+std::uint32_t board_plugin_caller(std::uint64_t return_address,
+                                  board::Entry *entry) {
+  if (const std::uint32_t v = version_at(return_address)) {
+    const board::Slot *s = t_slot;
+    const bool in_call = s && s->version.load(std::memory_order_relaxed) == v;
+    *entry = in_call ? static_cast<board::Entry>(s->entry.load())
+                     : board::Entry::kOwnThread;
+    return v;
+  }
+  if (const board::Slot *s = t_slot)
+    if (const std::uint32_t v = s->version.load(std::memory_order_relaxed)) {
+      *entry = static_cast<board::Entry>(s->entry.load());
+      return v;
+    }
+  *entry = board::Entry::kOwnThread;
+  return t_owner;
+}
+
+void board_adopt_thread(std::uint32_t id) {
+  t_owner = id;
+  board_ensure_altstack();
+}
+
+void board_record_exit(std::uint32_t id, board::Entry entry) {
+  if (!in_worker()) return;
+  board::Crash &c = the_board()->crash;
+  std::uint32_t expected = 0;
+  if (!c.recorded.compare_exchange_strong(expected, 1)) return;
+  c.death = static_cast<std::uint32_t>(board::Death::kExit);
+  c.signal = -1;  // _exit: no exit handlers ran
+  c.tid = this_tid();
+  c.address = 0;
+  c.version = id;
+  c.entry = static_cast<std::uint32_t>(entry);
+}
+
+void board_note_signal(int sig, std::uint32_t id, board::Entry entry) {
+  if (sig <= 0 || sig >= board::kMaxSignal || !in_worker()) return;
+  board::SentSignal &s = the_board()->sent[sig];
+  s.entry.store(static_cast<std::uint32_t>(entry), std::memory_order_relaxed);
+  s.version.store(id, std::memory_order_release);
+}
+
+std::string board_job_of(std::uint32_t id) {
+  if (id == 0 || id > board::kMaxVersions) return "";
+  const board::Version &v = the_board()->versions[id - 1];
+  return std::string(v.job, strnlen(v.job, sizeof v.job));
+}
+
+void board_ensure_altstack() {
+  if (t_altstack.base) return;
+  const long min = sysconf(_SC_SIGSTKSZ);
+  const std::size_t size =
+      std::max<std::size_t>(64 * 1024, min > 0 ? 2 * std::size_t(min) : 0);
+  void *p = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (p == MAP_FAILED) return;
+  stack_t st{};
+  st.ss_sp = p;
+  st.ss_size = size;
+  if (sigaltstack(&st, nullptr) != 0) {
+    munmap(p, size);
+    return;
+  }
+  t_altstack.base = p;
+  t_altstack.size = size;
+}
+
+std::vector<int> board_restore_handlers() {
+  std::vector<int> replaced;
+  for (int sig : kFatalSignals) {
+    struct sigaction now {};
+    sigaction(sig, nullptr, &now);
+    if ((now.sa_flags & SA_SIGINFO) && now.sa_sigaction == on_fatal_signal)
+      continue;
+    replaced.push_back(sig);
+  }
+  if (!replaced.empty()) install_handlers(false);
+  return replaced;
 }
 
 board::Board &call_board() { return *the_board(); }

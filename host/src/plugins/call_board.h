@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "supervisor/board.h"
 
@@ -28,6 +29,28 @@ void board_set_code_range(std::uint32_t id, std::uint64_t begin,
                           std::uint64_t end);
 void board_mark_unloaded(std::uint32_t id);
 void board_set_phase(board::Phase phase);
+
+// The plugin version whose code is calling, on evidence only: the caller's
+// return address inside a plugin's mapping, else the thread's current
+// plugin call, else the plugin that started this thread; 0 for host code.
+// *entry gets where the plugin was. Async-signal-safe.
+std::uint32_t board_plugin_caller(std::uint64_t return_address,
+                                  board::Entry *entry);
+// Marks the calling thread as started by plugin version id, for its life:
+// whatever kills the worker on it is that plugin's, whatever the pc.
+void board_adopt_thread(std::uint32_t id);
+// Records an exit plugin code is making (_exit), before it happens.
+void board_record_exit(std::uint32_t id, board::Entry entry);
+// Records that plugin code sent sig to its own worker (kill, raise, alarm).
+void board_note_signal(int sig, std::uint32_t id, board::Entry entry);
+// The job of version id, as written on the board; "" when unknown.
+std::string board_job_of(std::uint32_t id);
+// Gives the calling thread an alternate signal stack, once, so that a stack
+// overflow still reaches the crash handler and is attributed.
+void board_ensure_altstack();
+// Re-installs the crash handlers where code has replaced them; returns the
+// signals whose handler had to be restored.
+std::vector<int> board_restore_handlers();
 
 // Calls of version id running now whose deadline has passed.
 std::uint64_t board_stuck_calls(std::uint32_t id);

@@ -68,12 +68,20 @@ std::string cannot_open(const fs::path &p, int err) {
   return "cannot open " + p.string() + ": " + std::strerror(err);
 }
 
+std::string too_big(const fs::path &p, std::uint64_t size, std::uint64_t max) {
+  return "cannot open " + p.string() + ": " + std::to_string(size) +
+         " bytes, over --max-plugin-size " + std::to_string(max) +
+         " (not read)";
+}
+
 std::optional<std::string> read_all(int fd, const fs::path &p,
-                                    std::string &bytes) {
+                                    std::string &bytes, std::uint64_t max) {
   struct stat st {};
   if (fstat(fd, &st) != 0) return cannot_open(p, errno);
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (size > max) return too_big(p, size, max);
   bytes.clear();
-  bytes.reserve(static_cast<std::size_t>(st.st_size));
+  bytes.reserve(static_cast<std::size_t>(size));
   char buf[65536];
   for (;;) {
     const ssize_t n = read(fd, buf, sizeof buf);
@@ -83,6 +91,7 @@ std::optional<std::string> read_all(int fd, const fs::path &p,
       return "cannot read " + p.string() + ": " + std::strerror(errno);
     }
     bytes.append(buf, static_cast<std::size_t>(n));
+    if (bytes.size() > max) return too_big(p, bytes.size(), max);  // grew
   }
 }
 
@@ -107,14 +116,15 @@ std::optional<std::string> check_plugins_directory(const fs::path &dir) {
 
 std::optional<std::string> read_plugin_file(const fs::path &path,
                                             bool check_permissions,
-                                            std::string &bytes) {
+                                            std::string &bytes,
+                                            std::uint64_t max_size) {
   // O_NONBLOCK: a FIFO named NAME.so must not hang the rescan.
   constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
   Fd f;
   if (!check_permissions) {
     f.fd = open(path.c_str(), kFlags);
     if (f.fd < 0) return cannot_open(path, errno);
-    return read_all(f.fd, path, bytes);
+    return read_all(f.fd, path, bytes, max_size);
   }
   struct stat lst {};
   if (lstat(path.c_str(), &lst) != 0) return cannot_open(path, errno);
@@ -149,7 +159,7 @@ std::optional<std::string> read_plugin_file(const fs::path &path,
   if (!S_ISREG(st.st_mode))
     return "cannot open " + what + ": not a regular file";
   if (auto why = untrusted(f.fd, st, what)) return why;
-  return read_all(f.fd, path, bytes);
+  return read_all(f.fd, path, bytes, max_size);
 }
 
 }  // namespace golo::host

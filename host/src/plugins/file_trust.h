@@ -6,6 +6,7 @@
 // between the check and the read.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -18,10 +19,11 @@ std::optional<std::string> check_plugins_directory(
 
 // Reads path whole into bytes. With check_permissions, refuses a file (or
 // a symlink's target file or its directory) that fails the owner and mode
-// test, and opens with O_NOFOLLOW. Returns why not, or nullopt; every
-// reason starts with "cannot open" or "unsafe".
-std::optional<std::string> read_plugin_file(const std::filesystem::path &path,
-                                            bool check_permissions,
-                                            std::string &bytes);
+// test, and opens with O_NOFOLLOW. A file over max_size bytes is refused
+// before any of it is read. Returns why not, or nullopt; every reason starts
+// with "cannot open" or "unsafe".
+std::optional<std::string> read_plugin_file(
+    const std::filesystem::path &path, bool check_permissions,
+    std::string &bytes, std::uint64_t max_size = 64ull * 1024 * 1024);
 
 }  // namespace golo::host

@@ -106,12 +106,13 @@ std::variant<FileFingerprint, LoadError> PluginLoader::fingerprint(
     const fs::path &file) const {
   const bool check = !options_.allow_unsafe_permissions;
   std::string bytes;
-  if (auto why = read_plugin_file(file, check, bytes)) return fail(file, *why);
+  if (auto why = read_plugin_file(file, check, bytes, options_.max_file_size))
+    return fail(file, *why);
   FileFingerprint fp{sha256_hex(bytes), {}};
   const auto conf = settings_path(file);
   std::error_code ec;
   if (fs::exists(fs::symlink_status(conf, ec))) {
-    if (auto why = read_plugin_file(conf, check, bytes))
+    if (auto why = read_plugin_file(conf, check, bytes, options_.max_file_size))
       return fail(conf, *why);
     fp.settings_sha256 = sha256_hex(bytes);
   }
@@ -125,7 +126,8 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   // even if someone rewrites the file meanwhile.
   const bool check = !options_.allow_unsafe_permissions;
   std::string bytes;
-  if (auto why = read_plugin_file(file, check, bytes)) return fail(file, *why);
+  if (auto why = read_plugin_file(file, check, bytes, options_.max_file_size))
+    return fail(file, *why);
 
   // 2. A whole ELF shared object for this machine, so that dlopen never maps
   // a truncated file (SIGBUS) or says "No such file" about another machine's.
@@ -153,7 +155,8 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   std::error_code exists_ec;
   if (fs::exists(fs::symlink_status(conf, exists_ec))) {
     std::string text;
-    if (auto why = read_plugin_file(conf, check, text)) return fail(conf, *why);
+    if (auto why = read_plugin_file(conf, check, text, options_.max_file_size))
+      return fail(conf, *why);
     std::string why;
     auto parsed = parse_settings(text, conf.string(), why);
     if (!parsed) return fail(file, "bad settings: " + why);
@@ -305,6 +308,13 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
                       "stays stuck");
     }
     state = call->state;
+    // A plugin that installs its own SIGSEGV handler turns every later
+    // crash into a spin: the worker's handlers are put back, and said so.
+    for (int sig : board_restore_handlers())
+      spdlog::warn(
+          "plugin \"{}\": golo_init replaced the worker's {} handler; "
+          "restored (a plugin may not handle fatal signals)",
+          meta.job, sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
     if (call->rc != 0)
       return fail(file,
                   "init failed (returned " + std::to_string(call->rc) + ")" +

@@ -15,6 +15,7 @@
 //   9. golo_init.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -45,6 +46,9 @@ struct FileFingerprint {
 struct LoaderOptions {
   // --allow-unsafe-permissions: skip the owner and mode checks.
   bool allow_unsafe_permissions = false;
+  // --max-plugin-size: a bigger file in the directory is refused before a
+  // byte of it is read (a 4 GB file must not exhaust memory at each rescan).
+  std::uint64_t max_file_size = 64ull * 1024 * 1024;
 };
 
 class PluginLoader {
@@ -78,7 +82,7 @@ class PluginLoader {
  private:
   LoaderOptions options_;
   std::unique_ptr<PrivateDir> private_dir_;
-  std::uint64_t copies_ = 0;
+  std::atomic<std::uint64_t> copies_{0};  // loads may run in parallel
   std::chrono::milliseconds init_timeout_{30000};
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 namespace golo::host {
 namespace fs = std::filesystem;
@@ -138,7 +139,14 @@ std::vector<FileReport> PluginRegistry::rescan() {
   }
 
   // Loading runs outside the map lock: calls keep being served meanwhile.
-  std::map<std::string, std::shared_ptr<PluginVersion>> loaded;
+  struct Load {
+    std::string job;
+    fs::path path;
+    bool replacing;
+    std::uint64_t generation;
+    std::variant<std::shared_ptr<PluginVersion>, LoadError> result;
+  };
+  std::vector<Load> loads;
   for (const auto &[job, path] : files) {
     auto it = current.find(job);
     if (auto q = quarantine_match(job, path)) {
@@ -158,17 +166,42 @@ std::vector<FileReport> PluginRegistry::rescan() {
         continue;
       }
     }
-    auto result = loader_.load(path, job, next_generation_);
-    if (auto *err = std::get_if<LoadError>(&result)) {
-      spdlog::error(
-          "plugin {}: {}{}", err->file, err->reason,
-          it != current.end() ? " (the loaded version keeps serving)" : "");
-      reports.push_back({path.string(), job, Outcome::kFailed, err->reason});
+    // Numbered in file order before loading (a failed load uses its number).
+    loads.push_back(
+        {job, path, it != current.end(), next_generation_++, LoadError{}});
+  }
+  // Every file at once, so that hanging golo_inits cost one --init-timeout,
+  // not one each.
+  {
+    std::vector<std::thread> threads;
+    for (auto &l : loads) {
+      auto run = [this, &l] {
+        l.result = loader_.load(l.path, l.job, l.generation);
+      };
+      if (loads.size() == 1) {
+        run();
+        break;
+      }
+      try {
+        threads.emplace_back(run);
+      } catch (const std::system_error &) {
+        run();  // no thread to spare: in turn
+      }
+    }
+    for (auto &t : threads) t.join();
+  }
+  std::map<std::string, std::shared_ptr<PluginVersion>> loaded;
+  for (auto &l : loads) {
+    if (auto *err = std::get_if<LoadError>(&l.result)) {
+      spdlog::error("plugin {}: {}{}", err->file, err->reason,
+                    l.replacing ? " (the loaded version keeps serving)" : "");
+      reports.push_back(
+          {l.path.string(), l.job, Outcome::kFailed, err->reason});
       failures.push_back(*err);
       continue;
     }
-    ++next_generation_;
-    loaded[job] = std::get<std::shared_ptr<PluginVersion>>(std::move(result));
+    loaded[l.job] =
+        std::get<std::shared_ptr<PluginVersion>>(std::move(l.result));
   }
 
   std::vector<std::shared_ptr<PluginVersion>> dropped;  // released unlocked

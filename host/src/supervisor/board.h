@@ -61,11 +61,12 @@ enum class Death : std::uint32_t { kNone = 0, kSignal = 1, kExit = 2 };
 struct Crash {
   std::atomic<std::uint32_t> recorded;  // set once, by the first to record
   std::uint32_t death;                  // Death
-  std::int32_t signal;
-  std::uint32_t version;  // index + 1, 0: outside any plugin
-  std::uint32_t entry;    // Entry
+  std::int32_t signal;                  // with kExit: 0 exit(), -1 _exit()
+  std::uint32_t version;                // index + 1, 0: outside any plugin
+  std::uint32_t entry;                  // Entry
   std::int32_t tid;
   std::uint64_t address;  // the faulting instruction, when known
+  std::int32_t sender;    // pid that sent the signal from outside, or 0
 };
 
 enum class Phase : std::uint32_t {
@@ -74,6 +75,15 @@ enum class Phase : std::uint32_t {
   kStopping = 2,  // shutdown requested: an exit now is expected
 };
 
+// A signal plugin code sent to its own worker (kill, raise, alarm, through
+// the worker's wrappers): the evidence for a death by that signal, which no
+// handler can record (SIGKILL, SIGALRM, SIGUSR1...).
+struct SentSignal {
+  std::atomic<std::uint32_t> version;  // index + 1; 0: none
+  std::atomic<std::uint32_t> entry;    // Entry
+};
+inline constexpr int kMaxSignal = 65;
+
 struct Board {
   std::uint32_t magic;
   std::uint32_t size;
@@ -81,6 +91,7 @@ struct Board {
   std::atomic<std::uint32_t> versions_used;
   std::atomic<std::uint32_t> slots_used;  // high-water mark
   Crash crash;
+  SentSignal sent[kMaxSignal];
   Version versions[kMaxVersions];
   Slot slots[kMaxSlots];
 };

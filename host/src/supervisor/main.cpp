@@ -40,7 +40,7 @@ std::vector<std::string> worker_args(int argc, char **argv,
   std::vector<std::string> out;
   const auto takes_value = [](const std::string &a) {
     return a == "--listen" || a == "--metrics" || a == "--board-fd" ||
-           a == "--ready-fd" || a == "--quarantine-fd" ||
+           a == "--ready-fd" || a == "--quarantine-fd" || a == "--state-dir" ||
            a == "--worker-number";
   };
   for (int i = 1; i < argc; ++i) {
@@ -104,5 +104,12 @@ int main(int argc, char **argv) {
       static_cast<long>(opts.shutdown_grace_s * 1000));
   cfg.stuck_limit =
       std::chrono::milliseconds(static_cast<long>(opts.stuck_limit_s * 1000));
+  cfg.listen_address = port.address();
+  cfg.tls = !opts.tls_cert.empty();
+  cfg.state_dir = opts.state_dir;
+  if (const char *env = std::getenv("STATE_DIRECTORY");
+      cfg.state_dir.empty() && env && *env)
+    cfg.state_dir = fs::path(std::string(env).substr(
+        0, std::string(env).find(':')));  // systemd may list several
   return golo::supervisor::Supervisor(std::move(cfg)).run();
 }

@@ -1,8 +1,12 @@
 #include "supervisor/quarantine_list.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <sstream>
 
 namespace golo::supervisor {
@@ -35,6 +39,32 @@ std::vector<QuarantineEntry> parse_quarantine(const std::string &text) {
         {line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
   }
   return out;
+}
+
+std::vector<QuarantineEntry> load_quarantine_file(const std::string &path) {
+  if (path.empty()) return {};
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  const std::string text = read_fd(fd);
+  close(fd);
+  return parse_quarantine(text);
+}
+
+bool save_quarantine_file(const std::string &path,
+                          const std::vector<QuarantineEntry> &list,
+                          std::string &error) {
+  const std::string tmp = path + ".tmp";
+  const std::string text = serialize(list);
+  const int fd =
+      open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  bool ok = fd >= 0 &&
+            write(fd, text.data(), text.size()) ==
+                static_cast<ssize_t>(text.size()) &&
+            fsync(fd) == 0;
+  if (fd >= 0) close(fd);
+  ok = ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) error = "cannot write " + path + ": " + std::strerror(errno);
+  return ok;
 }
 
 int text_memfd(const std::string &text) {

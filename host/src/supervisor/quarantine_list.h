@@ -18,6 +18,14 @@ struct QuarantineEntry {
 std::string serialize(const std::vector<QuarantineEntry> &list);
 std::vector<QuarantineEntry> parse_quarantine(const std::string &text);
 
+// The list kept across supervisor restarts (a systemd restart must not run
+// a plugin that crashed the last one again): read from path ("" and a
+// missing file: empty), and written whole (a temporary file renamed over).
+std::vector<QuarantineEntry> load_quarantine_file(const std::string &path);
+bool save_quarantine_file(const std::string &path,
+                          const std::vector<QuarantineEntry> &list,
+                          std::string &error);
+
 // A sealed, read-only memfd holding text; -1 on failure.
 int text_memfd(const std::string &text);
 // Reads all of fd from offset 0.

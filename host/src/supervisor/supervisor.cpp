@@ -1,5 +1,7 @@
 #include "supervisor/supervisor.h"
 
+#include "supervisor/worker_tree.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,40 +14,14 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
+#include <thread>
 
 namespace golo::supervisor {
 
+namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string signal_name(int sig) {
-  const char *abbrev = sigabbrev_np(sig);
-  return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
-}
-
 namespace {
-
-std::string how_it_died(int status) {
-  if (WIFSIGNALED(status)) return "died of " + signal_name(WTERMSIG(status));
-  return "exited with status " + std::to_string(WEXITSTATUS(status));
-}
-
-// The board is written by the worker, where plugin code runs: a wild write
-// may have scribbled on it. Everything read from it is bounds-checked.
-std::string text(const char *p, std::size_t cap) {
-  return std::string(p, strnlen(p, cap));
-}
-
-const board::Version *version_of(const board::Board &b, std::uint32_t id) {
-  return id == 0 || id > board::kMaxVersions ? nullptr : &b.versions[id - 1];
-}
-
-std::string describe(const board::Version &v) {
-  return "job \"" + text(v.job, sizeof v.job) + "\" (generation " +
-         std::to_string(v.generation) + ", sha256 " +
-         text(v.sha256, sizeof v.sha256).substr(0, 12) + ", " +
-         text(v.file, sizeof v.file) + ")";
-}
 
 void notify(const SdNotifier &systemd, const std::string &state) {
   std::string error;
@@ -54,7 +30,19 @@ void notify(const SdNotifier &systemd, const std::string &state) {
 
 }  // namespace
 
-Supervisor::Supervisor(SupervisorConfig cfg) : cfg_(std::move(cfg)) {}
+namespace {
+std::string quarantine_path(const fs::path &dir) {
+  return dir.empty() ? std::string() : (dir / "quarantine").string();
+}
+}  // namespace
+
+Supervisor::Supervisor(SupervisorConfig cfg)
+    : cfg_(std::move(cfg)),
+      quarantine_(load_quarantine_file(quarantine_path(cfg_.state_dir))) {
+  if (!quarantine_.empty())
+    spdlog::info("{} plugin version(s) quarantined by an earlier run ({})",
+                 quarantine_.size(), quarantine_path(cfg_.state_dir));
+}
 
 Supervisor::~Supervisor() {
   for (auto &w : workers_) release(w);
@@ -78,7 +66,9 @@ bool Supervisor::start_worker() {
   w.board = board::create_shared(&w.board_fd);
   const int quarantine_fd = text_memfd(serialize(quarantine_));
   int ready[2] = {-1, -1};
-  if (!w.board || quarantine_fd < 0 || pipe2(ready, O_CLOEXEC) != 0) {
+  // Non-blocking: a process the worker forked may hold the write end.
+  if (!w.board || quarantine_fd < 0 || pipe2(ready, O_CLOEXEC) != 0 ||
+      fcntl(ready[0], F_SETFL, O_NONBLOCK) != 0) {
     spdlog::error("cannot prepare worker {}: {}", w.number,
                   std::strerror(errno));
     if (quarantine_fd >= 0) close(quarantine_fd);
@@ -108,6 +98,9 @@ bool Supervisor::start_worker() {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Its own session: a plugin's kill(0, ...) reaches only the worker's
+    // tree, and the tree can be killed whole.
+    setsid();
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the supervisor
     if (getppid() != parent) _exit(1);
     const rlimit no_core{0, 0};  // a plugin's crash leaves no core file
@@ -130,6 +123,7 @@ bool Supervisor::start_worker() {
   w.pid = pid;
   w.ready_fd = ready[0];
   w.started = Clock::now();
+  w.oom_kills_at_start = cgroup_oom_kills();
   spdlog::info("worker {} started (pid {})", w.number, pid);
   workers_.push_back(w);
   return true;
@@ -157,10 +151,12 @@ void Supervisor::read_ready(Worker &w) {
     // depends on us (Type=notify).
     notify(systemd_, "READY=1\nSTATUS=serving on port " + std::to_string(port));
   }
-  quick_failures_ = 0;
+  if (probe_) probe_->reset(Clock::now());
   // A replacement serves: now the workers it replaces may go.
   for (auto &old : workers_)
-    if (old.retiring && !old.kill_at && old.pid != w.pid) {
+    if (old.retiring && old.deaf && old.pid != w.pid) {
+      kill_tree(old.pid);  // it would only swallow connections
+    } else if (old.retiring && !old.kill_at && old.pid != w.pid) {
       spdlog::info("worker {} (pid {}) replaced by worker {}: stopping it",
                    old.number, old.pid, w.number);
       kill(old.pid, SIGTERM);
@@ -170,151 +166,173 @@ void Supervisor::read_ready(Worker &w) {
 
 void Supervisor::quarantine(const board::Board &b, std::uint32_t version,
                             const std::string &cause) {
-  const board::Version *v = version_of(b, version);
+  const board::Version *v = board_version(b, version);
   if (!v) return;
-  quarantine_.push_back(
-      {text(v->job, sizeof v->job), text(v->sha256, sizeof v->sha256), cause});
+  quarantine_.push_back({board_text(v->job, sizeof v->job),
+                         board_text(v->sha256, sizeof v->sha256), cause});
+  std::string error;
+  if (!cfg_.state_dir.empty() &&
+      !save_quarantine_file(quarantine_path(cfg_.state_dir), quarantine_,
+                            error))
+    spdlog::warn("{}; the quarantine is not kept across restarts", error);
+}
+
+bool Supervisor::second_strike(const board::Board &b, std::uint32_t version) {
+  const board::Version *v = board_version(b, version);
+  return v && ++strikes_[board_text(v->job, sizeof v->job) + "\t" +
+                         board_text(v->sha256, sizeof v->sha256)] >= 2;
 }
 
 void Supervisor::on_exit(Worker &w, int status) {
+  kill_tree(w.pid);  // whatever it forked goes with it
   const bool newest_one = &w == newest();
   if (stopping_ || w.retiring || !newest_one) {
-    spdlog::info("worker {} (pid {}) {}", w.number, w.pid, how_it_died(status));
+    spdlog::info("worker {} (pid {}) {}", w.number, w.pid,
+                 attribute(*w.board, status, 0).what);
     if (stopping_ && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
       stop_unclean_ = true;
     return;
   }
   const board::Board &b = *w.board;
-  const board::Crash &c = b.crash;
-  std::string what = how_it_died(status);
-  std::uint32_t version = 0;
-  board::Entry entry = board::Entry::kNone;
-  if (c.recorded.load()) {
-    version = version_of(b, c.version) ? c.version : 0;
-    entry = static_cast<board::Entry>(c.entry);
-    if (c.death == static_cast<std::uint32_t>(board::Death::kExit))
-      what = "exited (exit() called, status " +
-             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 0) + ")";
-    else
-      what = "died of " + signal_name(c.signal);
-  } else {
-    // No record (_exit, SIGKILL, a stack overflow): the calls in flight.
-    std::map<std::uint32_t, std::uint32_t> running;  // version -> entry
-    const std::uint32_t n = std::min(b.slots_used.load(), board::kMaxSlots);
-    for (std::uint32_t i = 0; i < n; ++i)
-      if (const auto v = b.slots[i].version.load(); version_of(b, v))
-        running[v] = b.slots[i].entry.load();
-    const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
-    if (running.size() == 1 && !killed) {
-      version = running.begin()->first;
-      entry = static_cast<board::Entry>(running.begin()->second);
-      what += " while only this plugin was running";
-    } else if (!running.empty()) {
-      std::string jobs;
-      for (const auto &[v, e] : running)
-        jobs += (jobs.empty() ? "" : ", ") +
-                text(b.versions[v - 1].job, sizeof b.versions[v - 1].job);
-      what += " while calls of " + jobs + " were running";
-    }
-  }
-
-  if (version != 0) {
-    const board::Version &v = *version_of(b, version);
-    const std::string cause = what + " in " + board::entry_name(entry) +
-                              " of generation " + std::to_string(v.generation) +
-                              " (worker " + std::to_string(w.number) + ")";
+  const std::uint64_t oom = cgroup_oom_kills();
+  const Verdict v = attribute(
+      b, status, oom > w.oom_kills_at_start ? oom - w.oom_kills_at_start : 0);
+  const std::string where = board::entry_name(v.entry);
+  if (v.version != 0 && (v.evidence || second_strike(b, v.version))) {
+    const std::string cause =
+        v.what + " in " + where + " of generation " +
+        std::to_string(board_version(b, v.version)->generation) + " (worker " +
+        std::to_string(w.number) + (v.evidence ? ")" : ", second time)");
     spdlog::error(
-        "worker {} (pid {}) {} in {} of {}: version quarantined until the "
+        "worker {} (pid {}) {} in {} of {}{}: version quarantined until the "
         "file changes",
-        w.number, w.pid, what, board::entry_name(entry), describe(v));
-    quarantine(b, version, cause);
+        w.number, w.pid, v.what, where, describe_version(b, v.version),
+        v.evidence ? "" : " (suspected a second time)");
+    quarantine(b, v.version, cause);
     restart_at_ = Clock::now();
     return;
   }
-
-  if (!w.ready && !ever_ready_) {
+  if (v.version != 0)
+    spdlog::warn(
+        "worker {} (pid {}) {} in {} of {}: a suspect, not proof; not "
+        "quarantined unless it happens again",
+        w.number, w.pid, v.what, where, describe_version(b, v.version));
+  if (v.version == 0 && !w.ready && !ever_ready_) {
     // The first worker could not start (bad flags, no plugins directory,
     // address in use): the host cannot either. Its log said why.
     exit_code_ =
         WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1;
     spdlog::error("worker {} {} before serving; golo-host stops", w.number,
-                  how_it_died(status));
+                  v.what);
     return;
   }
-  spdlog::error(
-      "worker {} (pid {}) {} outside any plugin call: golo-host's own fault "
-      "(or the system's, e.g. the OOM killer); restarting it",
-      w.number, w.pid, what);
-  // Back off when it keeps dying young, so a broken host cannot spin.
-  const bool young = Clock::now() - w.started < 10s;
-  quick_failures_ = young ? quick_failures_ + 1 : 0;
-  const auto delay =
-      quick_failures_ <= 1
-          ? 0ms
-          : std::min<std::chrono::milliseconds>(
-                30s, 250ms * (1 << std::min(quick_failures_, 8)));
-  if (delay > 0ms)
-    spdlog::warn(
-        "worker died {} times in a row soon after start; next start "
-        "in {} ms",
-        quick_failures_, delay.count());
-  restart_at_ = Clock::now() + delay;
+  if (v.version == 0)
+    spdlog::error(
+        "worker {} (pid {}) {}, with no plugin to blame: unknown plugin code, "
+        "golo-host's own fault or the system's; restarting it",
+        w.number, w.pid, v.what);
+  back_off(w, v.what);
 }
 
-void Supervisor::check_stuck(Worker &w) {
-  if (!w.ready || w.retiring) return;
-  const board::Board &b = *w.board;
-  const std::int64_t now = board::monotonic_coarse_ns();
-  const std::int64_t limit =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(cfg_.stuck_limit)
-          .count();
-  const std::uint32_t n = std::min(b.slots_used.load(), board::kMaxSlots);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    board::CallView call;
-    if (!board::read_call(b.slots[i], call)) continue;
-    const std::uint32_t version = call.version;
-    const std::int64_t started = call.started_ns;
-    const std::int64_t deadline = call.deadline_ns;
-    // Stuck: past its deadline, or running the limit without one; replaced
-    // once it has stayed so for the limit.
-    const std::int64_t stuck_since =
-        deadline != 0 ? std::max(deadline, started) : started;
-    if (now - stuck_since < limit || now - started < limit) continue;
-    const board::Entry entry = call.entry;
-    if (!version_of(b, version)) continue;
-    const board::Version &v = *version_of(b, version);
-    const auto secs = (now - started) / 1000000000;
-    spdlog::error(
-        "worker {} (pid {}): a call in {} of {} has run {} s{} (--stuck-limit "
-        "{} s): replacing the worker and quarantining the version until the "
-        "file changes",
-        w.number, w.pid, board::entry_name(entry), describe(v), secs,
-        deadline != 0 ? " past its deadline" : "",
-        cfg_.stuck_limit.count() / 1000.0);
-    quarantine(b, version,
-               "stuck in " + std::string(board::entry_name(entry)) + " for " +
-                   std::to_string(secs) + " s in generation " +
-                   std::to_string(v.generation) + " (worker " +
-                   std::to_string(w.number) + ")");
-    w.retiring = true;  // SIGTERM once the replacement serves
-    start_worker();
-    return;
-  }
+void Supervisor::back_off(const Worker &w, const std::string &what) {
+  // Deaths within 10 s of a start (not of readiness: a worker that serves
+  // and dies 300 ms later is still a loop) in the last minute.
+  const auto now = Clock::now();
+  if (now - w.started < 10s) young_deaths_.push_back(now);
+  while (!young_deaths_.empty() && now - young_deaths_.front() > 60s)
+    young_deaths_.pop_front();
+  const auto n = static_cast<int>(young_deaths_.size());
+  const auto delay =
+      n <= 1   ? 0ms
+      : n >= 3 ? 30000ms
+               : std::min<std::chrono::milliseconds>(30s, 250ms * (1 << n));
+  if (delay > 0ms)
+    spdlog::warn(
+        "{} workers {} within 10 s of starting in the last minute ({}), and "
+        "no plugin was blamed: next start in {} ms",
+        n, n >= 3 ? "died" : "have died", what, delay.count());
+  restart_at_ = now + delay;
 }
 
 void Supervisor::reap() {
   for (;;) {
     int status = 0;
-    const pid_t pid = waitpid(-1, &status, WNOHANG);
+    const pid_t pid = waitpid(-1, &status, WNOHANG | WUNTRACED);
     if (pid <= 0) return;
     auto it = std::find_if(workers_.begin(), workers_.end(),
                            [&](const Worker &w) { return w.pid == pid; });
-    if (it == workers_.end()) continue;
+    if (it == workers_.end()) continue;  // a stray, killed by kill_strays
+    if (WIFSTOPPED(status)) {
+      // Frozen (SIGSTOP, SIGTTIN...): it serves nobody. Killed, and so
+      // reaped and judged as a death by that signal.
+      spdlog::error("worker {} (pid {}) stopped by {}: killing it", it->number,
+                    pid, signal_name(WSTOPSIG(status)));
+      it->board->sent[SIGKILL].version.store(
+          it->board->sent[WSTOPSIG(status)].version.load());
+      it->board->sent[SIGKILL].entry.store(
+          it->board->sent[WSTOPSIG(status)].entry.load());
+      kill_tree(pid);
+      continue;
+    }
     if (it->ready_fd >= 0) read_ready(*it);  // a port written before dying
     on_exit(*it, status);
     release(*it);
     workers_.erase(it);
   }
+}
+
+std::vector<pid_t> Supervisor::worker_pids() const {
+  std::vector<pid_t> out;
+  for (const auto &w : workers_) out.push_back(w.pid);
+  return out;
+}
+
+void Supervisor::on_signal(int sig, pid_t sender) {
+  if (sig == SIGCHLD) return reap();
+  if (in_worker_tree(sender, worker_pids())) {
+    // kill(getppid(), SIGTERM) from a plugin: not an operator's stop.
+    spdlog::warn(
+        "{} from pid {}, in a worker's process tree: a plugin's "
+        "doing, ignored",
+        signal_name(sig), sender);
+    return;
+  }
+  if (sig == SIGHUP) {
+    spdlog::info("SIGHUP: telling the worker to reload");
+    if (auto *w = newest()) kill(w->pid, SIGHUP);
+  } else if (stopping_) {
+    spdlog::warn("{} again: stopping at once", signal_name(sig));
+    for (auto &w : workers_) kill_tree(w.pid);
+    exit_code_ = 1;
+  } else {
+    stopping_ = true;
+    notify(systemd_, "STOPPING=1");
+    stop_deadline_ = Clock::now() + cfg_.shutdown_grace + 1s;
+    spdlog::info("{}: stopping; calls and runs in flight get {} ms to finish",
+                 signal_name(sig), cfg_.shutdown_grace.count());
+    for (auto &w : workers_) kill(w.pid, SIGTERM);
+  }
+}
+
+// Once the workers are gone: their strays killed and reaped, so the port is
+// free when golo-host exits. True when the host may exit with code.
+bool Supervisor::stop_done(int &code) {
+  if (!workers_.empty()) return false;
+  kill_strays({});
+  const auto until = Clock::now() + 2s;
+  while (has_children() && Clock::now() < until) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  if (stop_unclean_) {
+    spdlog::warn("stopped; a worker did not end cleanly (see above)");
+    code = 1;
+  } else {
+    spdlog::info("stopped");
+    code = 0;
+  }
+  return true;
 }
 
 int Supervisor::run() {
@@ -323,10 +341,16 @@ int Supervisor::run() {
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&signals, s);
   sigprocmask(SIG_BLOCK, &signals, nullptr);
   const int sfd = signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK);
+  // Orphans of a worker's plugins become our children, to be killed.
+  if (!become_subreaper())
+    spdlog::warn("cannot become a child subreaper: {}", std::strerror(errno));
   if (sfd < 0) {
     spdlog::error("signalfd: {}", std::strerror(errno));
     return 1;
   }
+  if (!cfg_.listen_address.empty())
+    probe_ = std::make_unique<LivenessProbe>(cfg_.listen_address, cfg_.tls,
+                                             cfg_.deaf_limit);
   if (!start_worker()) return 1;
 
   for (;;) {
@@ -336,27 +360,9 @@ int Supervisor::run() {
     poll(fds.data(), fds.size(), 50);
 
     signalfd_siginfo si;
-    while (read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-      const int sig = static_cast<int>(si.ssi_signo);
-      if (sig == SIGCHLD) {
-        reap();
-      } else if (sig == SIGHUP) {
-        spdlog::info("SIGHUP: telling the worker to reload");
-        if (auto *w = newest()) kill(w->pid, SIGHUP);
-      } else if (stopping_) {
-        spdlog::warn("{} again: stopping at once", signal_name(sig));
-        for (auto &w : workers_) kill(w.pid, SIGKILL);
-        return 1;
-      } else {
-        stopping_ = true;
-        notify(systemd_, "STOPPING=1");
-        stop_deadline_ = Clock::now() + cfg_.shutdown_grace + 1s;
-        spdlog::info(
-            "{}: stopping; calls and runs in flight get {} ms to finish",
-            signal_name(sig), cfg_.shutdown_grace.count());
-        for (auto &w : workers_) kill(w.pid, SIGTERM);
-      }
-    }
+    while (read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si))
+      on_signal(static_cast<int>(si.ssi_signo),
+                si.ssi_code <= 0 ? static_cast<pid_t>(si.ssi_pid) : 0);
     for (std::size_t i = 1; i < fds.size(); ++i)
       if (fds[i].revents)
         for (auto &w : workers_)
@@ -364,22 +370,18 @@ int Supervisor::run() {
 
     const auto now = Clock::now();
     if (exit_code_) {
+      for (auto &w : workers_) kill_tree(w.pid);
       for (auto &w : workers_) kill(w.pid, SIGKILL);
       return *exit_code_;
     }
+    for (pid_t p : kill_strays(worker_pids()))
+      spdlog::warn("killed pid {}, a process a worker's plugin left behind", p);
     if (stopping_) {
-      if (workers_.empty()) {
-        if (stop_unclean_) {
-          spdlog::warn("stopped; a worker did not end cleanly (see above)");
-          return 1;
-        }
-        spdlog::info("stopped");
-        return 0;
-      }
+      if (int code = 0; stop_done(code)) return code;
       if (now > stop_deadline_) {
         spdlog::warn(
             "calls still running after the shutdown grace: killing the worker");
-        for (auto &w : workers_) kill(w.pid, SIGKILL);
+        for (auto &w : workers_) kill_tree(w.pid);
         stop_deadline_ = now + 24h;  // reaped on the next SIGCHLD
       }
       continue;
@@ -390,7 +392,7 @@ int Supervisor::run() {
             "worker {} (pid {}) still running {} ms after SIGTERM: "
             "killing it",
             w.number, w.pid, cfg_.shutdown_grace.count());
-        kill(w.pid, SIGKILL);
+        kill_tree(w.pid);
         w.kill_at.reset();
       }
     if (restart_at_ && now >= *restart_at_) {
@@ -398,6 +400,7 @@ int Supervisor::run() {
       if (!start_worker()) restart_at_ = now + 1s;
     }
     if (auto *w = newest()) check_stuck(*w);
+    if (auto *w = newest()) check_deaf(*w);
   }
 }
 

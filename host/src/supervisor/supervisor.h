@@ -9,12 +9,17 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "supervisor/attribution.h"
 #include "supervisor/board.h"
+#include "supervisor/liveness_probe.h"
 #include "supervisor/quarantine_list.h"
 #include "supervisor/sd_notify.h"
 
@@ -25,6 +30,14 @@ struct SupervisorConfig {
   std::vector<std::string> worker_args;  // without the descriptors
   std::chrono::milliseconds shutdown_grace{10000};
   std::chrono::milliseconds stuck_limit{60000};
+  // Where the quarantine list is kept across restarts ("": not kept).
+  std::filesystem::path state_dir;
+  // The workers' address, probed for liveness (liveness_probe.h); under TLS
+  // only connects are tried. A worker that answers nothing this long is
+  // replaced.
+  std::string listen_address;
+  bool tls = false;
+  std::chrono::milliseconds deaf_limit{5000};
 };
 
 class Supervisor {
@@ -44,8 +57,10 @@ class Supervisor {
     int ready_fd = -1;  // read end; -1 once read
     bool ready = false;
     bool retiring = false;  // replaced; SIGTERM sent or to be sent
+    bool deaf = false;      // replaced for answering nothing: killed at once
     Clock::time_point started;
     std::optional<Clock::time_point> kill_at;
+    std::uint64_t oom_kills_at_start = 0;
   };
 
   bool start_worker();
@@ -53,12 +68,19 @@ class Supervisor {
   void reap();
   void on_exit(Worker &w, int status);
   void check_stuck(Worker &w);
+  void check_deaf(Worker &w);
   void quarantine(const board::Board &b, std::uint32_t version,
                   const std::string &cause);
+  bool second_strike(const board::Board &b, std::uint32_t version);
+  void back_off(const Worker &w, const std::string &what);
+  void on_signal(int sig, pid_t sender);
+  bool stop_done(int &code);
   void release(Worker &w);
   Worker *newest();
+  std::vector<pid_t> worker_pids() const;
 
   SupervisorConfig cfg_;
+  std::unique_ptr<LivenessProbe> probe_;  // the newest worker's liveness
   SdNotifier systemd_;  // READY=1 once the first worker serves, STOPPING=1
   std::vector<Worker> workers_;
   std::vector<QuarantineEntry> quarantine_;
@@ -70,11 +92,12 @@ class Supervisor {
   bool stop_unclean_ = false;
   Clock::time_point stop_deadline_;
   std::optional<Clock::time_point> restart_at_;
-  int quick_failures_ = 0;  // unattributed deaths soon after start, in a row
+  // Unattributed deaths within 10 s of a worker's start, in the last
+  // minute: counted from the start, not readiness, so a crash loop ends.
+  std::deque<Clock::time_point> young_deaths_;
+  // Suspects (named on a guess), by job and hash: quarantined at the second.
+  std::map<std::string, int> strikes_;
   std::optional<int> exit_code_;
 };
-
-// "SIGSEGV", or "signal 77".
-std::string signal_name(int sig);
 
 }  // namespace golo::supervisor

@@ -1,0 +1,67 @@
+// The supervisor's checks on a living worker, polled every 50 ms: a call
+// stuck past --stuck-limit (read from the crash board) and a worker that
+// answers no connection (liveness_probe.h). Either gets the worker replaced.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include "supervisor/supervisor.h"
+
+namespace golo::supervisor {
+
+void Supervisor::check_stuck(Worker &w) {
+  if (!w.ready || w.retiring) return;
+  const board::Board &b = *w.board;
+  const std::int64_t now = board::monotonic_coarse_ns();
+  const std::int64_t limit =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(cfg_.stuck_limit)
+          .count();
+  const std::uint32_t n = std::min(b.slots_used.load(), board::kMaxSlots);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    board::CallView call;
+    if (!board::read_call(b.slots[i], call)) continue;
+    const std::uint32_t version = call.version;
+    const std::int64_t started = call.started_ns;
+    const std::int64_t deadline = call.deadline_ns;
+    // Stuck: past its deadline, or running the limit without one; replaced
+    // once it has stayed so for the limit.
+    const std::int64_t stuck_since =
+        deadline != 0 ? std::max(deadline, started) : started;
+    if (now - stuck_since < limit || now - started < limit) continue;
+    const board::Entry entry = call.entry;
+    if (!board_version(b, version)) continue;
+    const board::Version &v = *board_version(b, version);
+    const auto secs = (now - started) / 1000000000;
+    spdlog::error(
+        "worker {} (pid {}): a call in {} of {} has run {} s{} (--stuck-limit "
+        "{} s): replacing the worker and quarantining the version until the "
+        "file changes",
+        w.number, w.pid, board::entry_name(entry), describe_version(b, version),
+        secs, deadline != 0 ? " past its deadline" : "",
+        cfg_.stuck_limit.count() / 1000.0);
+    quarantine(b, version,
+               "stuck in " + std::string(board::entry_name(entry)) + " for " +
+                   std::to_string(secs) + " s in generation " +
+                   std::to_string(v.generation) + " (worker " +
+                   std::to_string(w.number) + ")");
+    w.retiring = true;  // SIGTERM once the replacement serves
+    start_worker();
+    return;
+  }
+}
+
+void Supervisor::check_deaf(Worker &w) {
+  if (!probe_ || !w.ready || w.retiring) return;
+  const auto now = Clock::now();
+  probe_->tick(now);
+  if (!probe_->deaf(now)) return;
+  spdlog::error(
+      "worker {} (pid {}) has answered no connection for {} ms: deaf or "
+      "frozen (unknown plugin code closed or exhausted its descriptors, or "
+      "stopped it); replacing it",
+      w.number, w.pid, cfg_.deaf_limit.count());
+  w.retiring = w.deaf = true;
+  probe_->reset(now);
+  start_worker();
+}
+
+}  // namespace golo::supervisor
