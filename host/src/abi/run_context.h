@@ -1,7 +1,9 @@
 // What the host functions of ABI 1.2 need from the run a call belongs to:
-// its env (schedule env: and golo run -e), and its stop, which think time
-// (golo_host_api.sleep) and HTTP requests in flight give way to. One per
-// run, shared by its users; a single Job.Trigger call has none.
+// its env (schedule env: and golo run -e), and its end: think time
+// (golo_host_api.sleep) gives way at once, HTTP requests in flight only
+// once the graceful stop has passed (they are the iteration's work, which
+// the graceful stop is for). One per run, shared by its users; a single
+// Job.Trigger call has none.
 #pragma once
 
 #include <atomic>
@@ -16,9 +18,11 @@ namespace golo::host {
 
 class RunContext {
  public:
+  using Clock = std::chrono::steady_clock;
   RunContext() = default;
-  explicit RunContext(std::map<std::string, std::string> env)
-      : env_(std::move(env)) {}
+  RunContext(std::map<std::string, std::string> env,
+             std::chrono::nanoseconds graceful_stop)
+      : env_(std::move(env)), graceful_(graceful_stop) {}
 
   // The value of key, or nullptr. The map is never changed after the run
   // starts, so the pointer lasts the run.
@@ -32,12 +36,19 @@ class RunContext {
   void stop() {
     {
       std::lock_guard lock(mutex_);
+      if (stopping_.load(std::memory_order_relaxed)) return;
+      abort_at_.store((Clock::now() + graceful_).time_since_epoch().count(),
+                      std::memory_order_relaxed);
       stopping_.store(true, std::memory_order_release);
     }
     wake_.notify_all();
   }
   bool stopping() const { return stopping_.load(std::memory_order_acquire); }
-  const std::atomic<bool> *stop_flag() const { return &stopping_; }
+  // The graceful stop has passed: requests in flight end (GOLO_HTTP_STOPPED).
+  bool aborting() const {
+    return stopping() && Clock::now().time_since_epoch().count() >=
+                             abort_at_.load(std::memory_order_relaxed);
+  }
 
   // Waits ns, or until stop(). True when the whole wait passed.
   bool sleep_for(std::int64_t ns) {
@@ -48,7 +59,9 @@ class RunContext {
 
  private:
   std::map<std::string, std::string> env_;
+  std::chrono::nanoseconds graceful_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<Clock::rep> abort_at_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
 };

@@ -1,5 +1,6 @@
 #include "http/http_api.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "abi/call_frame.h"
@@ -81,7 +82,7 @@ int http_call(const golo_context *ctx, const golo_http_request *req,
     host_table()->add_step(frame->resp, name.c_str(), 0, 1);
     return resp->error;
   }
-  session.perform(p, *resp, frame->run ? frame->run->stop_flag() : nullptr);
+  session.perform(p, *resp, frame->run);
   record(frame->resp, name, p, *resp);
   return resp->error;
 } catch (...) {

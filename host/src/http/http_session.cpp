@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 
 #include "http/error_class.h"
 #include "http/phases.h"
@@ -92,7 +93,7 @@ std::size_t Session::on_body(char *data, std::size_t size, std::size_t n,
 int Session::on_progress(void *self, std::int64_t, std::int64_t, std::int64_t,
                          std::int64_t) {
   const auto *s = static_cast<Session *>(self);
-  return s->stop_ && s->stop_->load(std::memory_order_relaxed) ? 1 : 0;
+  return s->run_ && s->run_->aborting() ? 1 : 0;
 }
 
 void Session::configure(CURL *h, const Prepared &p, curl_slist *headers) {
@@ -119,16 +120,20 @@ void Session::configure(CURL *h, const Prepared &p, curl_slist *headers) {
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, p.max_redirects);
   curl_easy_setopt(h, CURLOPT_FRESH_CONNECT,
                    (p.flags & GOLO_HTTP_FRESH_CONNECTION) ? 1L : 0L);
-  curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-                   (p.flags & GOLO_HTTP_HTTP2) ? CURL_HTTP_VERSION_2TLS
-                                               : CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(
+      h, CURLOPT_HTTP_VERSION,
+      static_cast<long>((p.flags & GOLO_HTTP_HTTP2) ? CURL_HTTP_VERSION_2TLS
+                                                    : CURL_HTTP_VERSION_1_1));
   const long verify = (p.flags & GOLO_HTTP_INSECURE) ? 0L : 1L;
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, verify);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
-  const std::string ca = p.ca_file ? p.ca_file : default_ca_;
-  if (ca != ca_set_ && !(ca.empty() && ca_set_.empty())) {
-    ca_set_ = ca;
-    curl_easy_setopt(h, CURLOPT_CAINFO, ca.empty() ? nullptr : ca.c_str());
+  // Compared in place: no copy per request.
+  const std::string_view ca =
+      p.ca_file ? std::string_view(p.ca_file) : std::string_view(default_ca_);
+  if (ca != ca_set_) {
+    ca_set_.assign(ca);
+    curl_easy_setopt(h, CURLOPT_CAINFO,
+                     ca_set_.empty() ? nullptr : ca_set_.c_str());
   }
 }
 
@@ -145,11 +150,11 @@ void Session::fail(golo_http_response &out, int error, std::string text) {
 }
 
 void Session::perform(const Prepared &p, golo_http_response &out,
-                      const std::atomic<bool> *stop) {
-  if (stop && stop->load(std::memory_order_relaxed))
+                      const RunContext *run) {
+  if (run && run->aborting())
     return fail(out, GOLO_HTTP_STOPPED,
-                std::string("stopped: the run is stopping, ") + p.method + " " +
-                    p.req.url + " was not sent");
+                std::string("stopped: the run's graceful stop has passed, ") +
+                    p.method + " " + p.req.url + " was not sent");
   CURL *h = handle(!(p.flags & GOLO_HTTP_NO_COOKIES));
   if (h == nullptr)
     return fail(out, GOLO_HTTP_OTHER, "libcurl could not make a handle");
@@ -159,10 +164,10 @@ void Session::perform(const Prepared &p, golo_http_response &out,
   body_total_ = 0;
   body_cap_ = p.body_cap;
   keep_body_ = !(p.flags & GOLO_HTTP_DISCARD_BODY);
-  stop_ = stop;
+  run_ = run;
   curl_error_[0] = '\0';
   const CURLcode rc = curl_easy_perform(h);
-  stop_ = nullptr;
+  run_ = nullptr;
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(headers);
   if (p.has_body) curl_easy_setopt(h, CURLOPT_POSTFIELDS, nullptr);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "abi/run_context.h"
 #include "golo/plugin.h"
 
 typedef void CURL;  // as <curl/curl.h> declares it
@@ -35,10 +36,10 @@ class Session {
   Session &operator=(const Session &) = delete;
 
   // Sends p and fills out (every member below out->size); the body and
-  // texts stay in this session until its next request. stop, when set
-  // (or when it becomes set), ends the request with GOLO_HTTP_STOPPED.
+  // texts stay in this session until its next request. run (may be null):
+  // once it is aborting, the request ends with GOLO_HTTP_STOPPED.
   void perform(const Prepared &p, golo_http_response &out,
-               const std::atomic<bool> *stop);
+               const RunContext *run);
 
   // A header of the latest final answer, or nullptr.
   const char *header(const char *name) const;
@@ -64,7 +65,7 @@ class Session {
   std::size_t body_cap_ = 0;
   bool keep_body_ = true;
   char curl_error_[256] = {};
-  const std::atomic<bool> *stop_ = nullptr;
+  const RunContext *run_ = nullptr;
 
   static std::size_t on_body(char *data, std::size_t size, std::size_t n,
                              void *self);

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace golo::host::http {
@@ -93,8 +94,8 @@ std::string prepare(const golo_http_request &req_in, const Defaults &d,
            ")";
   p.timeout_ns = r.timeout_ns ? r.timeout_ns : GOLO_HTTP_DEFAULT_TIMEOUT_NS;
   p.body_cap = r.body_cap ? r.body_cap : GOLO_HTTP_DEFAULT_BODY_CAP;
-  p.max_redirects =
-      r.max_redirects ? r.max_redirects : GOLO_HTTP_DEFAULT_MAX_REDIRECTS;
+  p.max_redirects = r.max_redirects ? static_cast<long>(r.max_redirects)
+                                    : long{GOLO_HTTP_DEFAULT_MAX_REDIRECTS};
   p.flags = r.flags | d.flags;
   p.ca_file = r.ca_file           ? r.ca_file
               : d.ca_file.empty() ? nullptr

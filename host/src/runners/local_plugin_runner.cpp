@@ -8,12 +8,13 @@ namespace golo::host {
 LocalPluginRunner::LocalPluginRunner(
     const PluginRegistry &registry, std::string job, std::size_t users,
     std::shared_ptr<const agent::DataFeed> data,
-    std::map<std::string, std::string> env)
+    std::map<std::string, std::string> env,
+    std::chrono::nanoseconds graceful_stop)
     : registry_(registry),
       job_(std::move(job)),
       slots_(users),
       data_(std::move(data)),
-      run_(std::move(env)) {}
+      run_(std::move(env), graceful_stop) {}
 
 LocalPluginRunner::~LocalPluginRunner() {
   for (auto &slot : slots_)

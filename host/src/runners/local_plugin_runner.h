@@ -2,6 +2,7 @@
 // path, no RPC per iteration. Follows hot reloads between iterations.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -27,7 +28,8 @@ class LocalPluginRunner final : public agent::IterationRunner {
   LocalPluginRunner(const PluginRegistry &registry, std::string job,
                     std::size_t users,
                     std::shared_ptr<const agent::DataFeed> data = nullptr,
-                    std::map<std::string, std::string> env = {});
+                    std::map<std::string, std::string> env = {},
+                    std::chrono::nanoseconds graceful_stop = {});
   // Ends every user (golo_user_end, HTTP sessions closed): the run is over
   // and no iteration runs any more.
   ~LocalPluginRunner() override;

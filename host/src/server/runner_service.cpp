@@ -17,6 +17,7 @@
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
 #include "runners/run_data.h"
+#include "runners/run_env.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
 #include "server/grpc_status.h"
@@ -124,6 +125,9 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   } catch (const std::exception &e) {
     return to_status(HostError::Code::kInvalidArgument, e.what());
   }
+  agent::RunEnv env = schedule.env;  // ABI 1.2's host->env
+  if (auto why = merge_request_env(*req, env); !why.empty())
+    return to_status(HostError::Code::kInvalidArgument, why);
   const std::string caller =
       security::describe_caller(*ctx, settings_.authorizer);
   if (!req->remotetarget().empty()) {
@@ -217,7 +221,8 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   } else {
     runner = std::make_shared<LocalPluginRunner>(
         registry_, schedule.job,
-        static_cast<std::size_t>(schedule.peak_users()), data);
+        static_cast<std::size_t>(schedule.peak_users()), data, env,
+        schedule.graceful_stop);
     where = "in-process";
   }
 

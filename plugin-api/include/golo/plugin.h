@@ -155,7 +155,7 @@ typedef struct golo_http_header {
  * A request. Start from all zeros and set size: every zero field means its
  * default, so a GET is
  *
- *     golo_http_request req = {sizeof req};
+ *     golo_http_request req = {.size = sizeof req};
  *     req.url = "http://127.0.0.1:8080/";
  *
  * Fields after size may be appended by later minors; the host reads only
@@ -194,7 +194,7 @@ enum golo_http_error {
   GOLO_HTTP_DNS = 3,       /* the host name did not resolve */
   GOLO_HTTP_TLS = 4,       /* handshake or certificate verification failed */
   GOLO_HTTP_MALFORMED = 5, /* the answer was not HTTP, or was cut short */
-  GOLO_HTTP_STOPPED = 6,   /* the run is stopping */
+  GOLO_HTTP_STOPPED = 6,   /* the run ended and its graceful_stop passed */
   GOLO_HTTP_INVALID = 7,   /* the request itself: URL, scheme, header, body */
   GOLO_HTTP_TOO_LARGE = 8, /* the body was longer than body_cap */
   GOLO_HTTP_OTHER = 9      /* any other transport failure */
