@@ -78,7 +78,7 @@ class Target {
     // line that is not HTTP.
     odd_ = free_port();
     python_ = std::make_unique<ChildProcess>(std::vector<std::string>{
-        "python3", "-c",
+        "/usr/bin/python3", "-c",
         "import socket,sys,threading,time\n"
         "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,"
         "1)\ns.bind(('127.0.0.1'," +
