@@ -81,6 +81,7 @@ void request_stop(RunState &st) {
       never, Clock::now().time_since_epoch().count());
   st.stopping.store(1);
   detail::futex_wake_all(st.stopping);
+  st.runner->stopping();  // think time in plugins gives way
 }
 
 // Idle open-model users wait on their own word: tell each one to quit.

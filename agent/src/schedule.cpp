@@ -251,6 +251,26 @@ std::string timeout_text(Nanos timeout) {
 
 namespace {
 
+// env: a map of strings, each entry checked as host->env's.
+RunEnv parse_env(const Parser &p, const YAML::Node &n,
+                 const std::string &what) {
+  if (!n.IsMap()) p.fail(n.Mark(), what + " must be a map of KEY: value");
+  if (n.size() > kMaxEnvEntries)
+    p.fail(n.Mark(), what + " has " + std::to_string(n.size()) +
+                         " entries; the limit is " +
+                         std::to_string(kMaxEnvEntries));
+  RunEnv env;
+  for (const auto &kv : n) {
+    if (!kv.second.IsScalar())
+      p.fail(kv.second.Mark(), what + " values must be strings");
+    const std::string key = kv.first.as<std::string>();
+    if (auto why = env_problem(key, kv.second.Scalar()); !why.empty())
+      p.fail(kv.first.Mark(), what + ": " + why);
+    env[key] = kv.second.Scalar();
+  }
+  return env;
+}
+
 // What a job: mapping holds (and each entry of scenarios:, which may name
 // its plugin with job: and start later with start_after), into `s`.
 // `what` is how messages name the mapping: "job" or "scenarios.NAME".
@@ -265,6 +285,7 @@ void parse_job(const Parser &p, const YAML::Node &job_node,
     allowed.push_back("start_after");
   }
   allowed.push_back("data");
+  allowed.push_back("env");
   auto job = p.entries(job_node, what, allowed);
   auto key_mark = [&](const char *k) { return job[k].first.Mark(); };
   const auto key = [&](const char *k) { return what + "." + k; };
@@ -356,6 +377,7 @@ void parse_job(const Parser &p, const YAML::Node &job_node,
     s.iteration_timeout = p.duration(job["iteration_timeout"].second,
                                      key("iteration_timeout"), false);
   if (job.count("data")) s.data = parse_data(p, job["data"].second, what);
+  if (job.count("env")) s.env = parse_env(p, job["env"].second, key("env"));
   if (job.count("tags")) {
     const auto &list = job["tags"].second;
     if (!list.IsSequence())

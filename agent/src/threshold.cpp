@@ -1,5 +1,6 @@
 #include "golo/agent/threshold.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <stdexcept>
@@ -135,6 +136,29 @@ std::string Threshold::selector_text() const {
   return out + "}";
 }
 
+// {step:NAME, phase:wait}: an HTTP request's phase (host->http records it
+// as the step "NAME (wait)"), folded into that step's name here.
+static void fold_phase(
+    std::vector<std::pair<std::string, std::string>> &selector,
+    const std::string &quoted) {
+  auto phase = std::find_if(selector.begin(), selector.end(),
+                            [](const auto &kv) { return kv.first == "phase"; });
+  if (phase == selector.end()) return;
+  auto step =
+      std::find_if(selector.begin(), selector.end(),
+                   [](const auto &kv) { return kv.first == kStepSelector; });
+  if (step == selector.end())
+    throw std::invalid_argument(quoted +
+                                ": a phase selector needs a step (e.g. "
+                                "p95{step:login, phase:wait})");
+  const std::string &p = phase->second;
+  if (p != "connect" && p != "tls" && p != "wait" && p != "receive")
+    throw std::invalid_argument(quoted + ": unknown phase \"" + p +
+                                "\" (phases: connect, tls, wait, receive)");
+  step->second += " (" + p + ")";
+  selector.erase(phase);
+}
+
 Threshold Threshold::parse(std::string_view text) {
   const std::string quoted = "threshold \"" + std::string(text) + "\"";
   std::string_view rest = trim(text);
@@ -165,6 +189,7 @@ Threshold Threshold::parse(std::string_view text) {
                                   ": drop_rate takes no selector (a dropped "
                                   "iteration never ran, so it has no tags)");
     rest = parse_selector(rest, quoted, t.selector);
+    fold_phase(t.selector, quoted);
     for (const auto &[key, value] : t.selector) {
       const bool corrected =
           t.metric >= Metric::p50_corrected && t.metric <= Metric::miss_rate;

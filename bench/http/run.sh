@@ -5,9 +5,13 @@
 # it serves https://), in rotating order, BENCH_REPS repetitions of BENCH_SECONDS (3
 # and 5 s). Load-generator CPU is user+sys: golo-host's from /proc/PID/stat
 # around the run, wrk's and hey's from /usr/bin/time. Target: golo >= 60% of
-# wrk's requests per CPU-second, and ahead of hey's.
+# wrk's requests per CPU-second, and ahead of hey's. And beside them
+# golo_http: the plain-C plugin `golo new --http` writes, on the host's
+# HTTP client (ABI 1.2 host->http, every phase recorded as a step), which
+# should be at least as efficient as http_get. The page is 100 bytes.
 #
 #   bench/http/run.sh     (GOLO_BUILD_DIR: default build/release)
+#   BENCH_REPS=5 BENCH_SECONDS=10 bench/http/run.sh   (the issue's figures)
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 seconds=${BENCH_SECONDS:-5}
@@ -16,6 +20,13 @@ need "$golo_host" "$golo_cli" "$plugins_out/http_get.so"
 command -v wrk >/dev/null && command -v hey >/dev/null || { echo "bench/http: needs wrk and hey (scripts/install-deps.sh)" >&2; exit 2; }
 
 start_nginx 4096
+head -c 99 /dev/zero | tr '\0' x >"$work/nginx/www/index.html"
+echo >>"$work/nginx/www/index.html"
+# golo_http: the plugin `golo new --http` writes, built as a user would.
+mkdir -p "$work/golo"
+(cd "$work" && "$golo_cli" new golo_http --http "$nginx_url" >/dev/null &&
+  make -s -C golo_http GOLO_INCLUDE="$bench_root/plugin-api/include" \
+    install PLUGINS="$work/golo" >/dev/null)
 # The same plugin as a second job, http_curl, with client = curl.
 mkdir -p "$work/golo"
 cp "$plugins_out/http_get.so" "$work/golo/http_curl.so"
@@ -33,13 +44,15 @@ record() { # record KEY REQUESTS REQ_PER_S P50_US P99_US CPU_S ERRORS
 
 run_golo() { golo_job golo http_get; }
 run_golo_curl() { golo_job golo_curl http_curl; }
-golo_job() { # golo_job KEY JOB
+run_golo_http() { golo_job golo_http golo_http -e "BASE_URL=$nginx_url"; }
+golo_job() { # golo_job KEY JOB [golo run args]
   write_schedule "$work/s.yaml" "$2" "$users" 0 "${seconds}s"
-  local c0 c1
+  local c0 c1 key=$1
+  shift 2
   c0=$(cpu_s "$golo_pid")
-  "$golo_cli" run "$work/s.yaml" --host "$golo_addr" --out "$work/r.json" --quiet >/dev/null || true
+  "$golo_cli" run "$work/s.yaml" --host "$golo_addr" --out "$work/r.json" --quiet "$@" >/dev/null || true
   c1=$(cpu_s "$golo_pid")
-  record "$1" "$(jq -r .total.iterations "$work/r.json")" "$(jq -r .total.rate "$work/r.json")" \
+  record "$key" "$(jq -r .total.iterations "$work/r.json")" "$(jq -r .total.rate "$work/r.json")" \
     "$(jq -r .total.latency_us.p50 "$work/r.json")" "$(jq -r .total.latency_us.p99 "$work/r.json")" \
     "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" "$(jq -r .total.errors "$work/r.json")"
 }
@@ -65,17 +78,18 @@ run_hey() {
   record hey "${n:-0}" "$rps" "$p50" "$p99" "$cpu" "$(grep -c '^Error' "$work/hey.out" || true)"
 }
 
-order=(golo wrk hey golo_curl)
+order=(golo wrk hey golo_curl golo_http)
 for r in $(seq "$reps"); do
-  for i in 0 1 2 3; do "run_${order[$(((i + r) % 4))]}"; done
+  for i in 0 1 2 3 4; do "run_${order[$(((i + r) % 5))]}"; done
 done
 
 machine_line
 echo
 echo "| load generator | req/s | p50/p99 µs | CPU-s per run | req per CPU-s | golo ÷ this (req/s) | golo ÷ this (req per CPU-s) |"
 echo "|---|---|---|---|---|---|---|"
-for k in golo wrk hey golo_curl; do
+for k in golo wrk hey golo_curl golo_http; do
   case $k in
+    golo_http) name="golo host->http (plain C, golo new --http)" ;;
     golo) name="golo http_get, $users users, pacing 0" ;;
     golo_curl) name="golo http_get with client = curl" ;;
     wrk) name="wrk -t1 -c$users" ;;
@@ -85,4 +99,5 @@ for k in golo wrk hey golo_curl; do
 done
 g=$(med golo per_cpu) w=$(med wrk per_cpu) h=$(med hey per_cpu)
 echo
+echo "host->http vs http_get, req per CPU-s: $(ratio "$(med golo_http per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
 echo "Target golo >= 60% of wrk's req per CPU-s: $(awk -v g="$g" -v w="$w" 'BEGIN { printf "%.0f%% -> %s", 100 * g / w, (g >= 0.6 * w ? "met" : "not met") }'); ahead of hey's: $(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.2fx -> %s", g / h, (g > h ? "met" : "not met") }')."

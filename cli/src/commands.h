@@ -22,7 +22,8 @@ struct RunOptions {
   std::vector<std::string> outs;   // --out values, TYPE=TARGET or FILE
   std::string remote_target;       // iterations as Job.Trigger RPCs to this
   bool quiet = false;
-  bool allow_partial = false;  // run on the hosts that pass the pre-flight
+  bool allow_partial = false;    // run on the hosts that pass the pre-flight
+  std::vector<std::string> env;  // -e KEY=VALUE, over the schedule's env:
 };
 int run_command(const RunOptions &opts);
 
@@ -40,6 +41,7 @@ int remove_command(const std::string &job,
 struct NewOptions {
   std::string name;  // the job: a C identifier
   std::string dir;   // empty: ./NAME
+  std::string http;  // --http URL: an HTTP test of that URL
 };
 int new_command(const NewOptions &opts);
 

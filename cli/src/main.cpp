@@ -67,6 +67,10 @@ int main(int argc, char **argv) {
   run->add_option(
       "--remote-target", run_opts.remote_target,
       "run each iteration as a Job.Trigger RPC to this go-lo Job server");
+  run->add_option("-e,--env", run_opts.env,
+                  "KEY=VALUE for the plugins' host->env, repeatable; over "
+                  "the schedule's env:")
+      ->allow_extra_args(false);
   run->add_flag("--quiet", run_opts.quiet, "no live progress line");
   run->add_flag("--allow-partial", run_opts.allow_partial,
                 "run on the hosts that pass the pre-flight and leave out "
@@ -124,6 +128,9 @@ int main(int argc, char **argv) {
   create->add_option("NAME", new_opts.name, "the job name, a C identifier")
       ->required();
   create->add_option("DIR", new_opts.dir, "where to write it (default: NAME)");
+  create->add_option("--http", new_opts.http,
+                     "an HTTP test instead: GET URL (the schedule's env "
+                     "BASE_URL) through the host's HTTP client");
 
   golo::cli::add_help(app);
   if (const int code = golo::cli::parse_command_line(app, argc, argv);

@@ -84,8 +84,16 @@ int new_command(const NewOptions &opts) {
     std::cerr << "golo new: " << problem << "\n";
     return 2;
   }
+  if (!opts.http.empty())
+    if (const auto problem = http_url_problem(opts.http); !problem.empty()) {
+      std::cerr << "golo new: " << problem << "\n";
+      return 2;
+    }
   const fs::path dir = fs::path(opts.dir.empty() ? opts.name : opts.dir);
-  const auto files = new_project_files(opts.name, header_dir());
+  const auto files =
+      opts.http.empty()
+          ? new_project_files(opts.name, header_dir())
+          : new_http_project_files(opts.name, header_dir(), opts.http);
   // Check every file first, so a refusal writes nothing.
   for (const auto &[file, text] : files) {
     std::error_code ec;

@@ -175,11 +175,71 @@ thresholds:
   - "p99 < 250ms"
 )golo";
 
+// golo new NAME --http URL: the same project around one host->http GET.
+constexpr const char *kHttpSource =
+    R"golo(/* @NAME@.c: an HTTP load test, written by `golo new @NAME@ --http URL`.
+ * Each iteration GETs BASE_URL (env: in @NAME@.yaml, or golo run -e
+ * BASE_URL=...) through the host's HTTP client: per-user keep-alive and
+ * cookies, every request a step "home" with its phases (guide: "Your first
+ * HTTP test"). No libcurl here: the host does HTTP. */
+#include <golo/plugin.h>
+
+GOLO_PLUGIN(.name = "@NAME@", .version = "0.1.0");
+
+int golo_trigger(const golo_context *ctx, golo_response *resp) {
+  const golo_host_api *host = ctx->host;
+  golo_http_request req = {.size = sizeof req};
+  golo_http_response res = {.size = sizeof res};
+  if (!GOLO_HOST_HAS(host, http)) { /* a host older than ABI 1.2 */
+    host->set_failure(resp, "@NAME@ needs golo-host with host->http (1.2)");
+    return 1;
+  }
+  req.url = host->env(ctx, "BASE_URL");
+  req.name = "home"; /* the step's name in the results */
+  if (req.url == NULL) {
+    host->set_failure(resp, "no BASE_URL: set it under env: or with -e");
+    return 1;
+  }
+  host->http(ctx, &req, &res);
+  host->add_check(resp, "status is 200", res.status == 200);
+  host->add_tag_string(resp, "page", "home");
+  if (res.status != 200) host->set_error(resp, 1); /* the test failed */
+  return 0;
+}
+)golo";
+
+constexpr const char *kHttpSettings =
+    R"golo(# Settings for @NAME@.so (host->setting, and the host's HTTP client):
+# http_ca_file = /path/ca.pem     # trust this CA for https://
+# http_insecure_tls = true        # accept any certificate (tests only)
+# http2 = true                    # offer HTTP/2 over TLS
+)golo";
+
+constexpr const char *kHttpSchedule =
+    R"golo(# An HTTP load test: golo run @NAME@.yaml, or against another target
+# golo run @NAME@.yaml -e BASE_URL=https://staging.example/ (every key is
+# in golo's docs/schedules.md).
+version: job:latest
+job:
+  name: @NAME@        # the plugin file @NAME@.so on the host
+  users: 10           # ten virtual users, each with its own connections
+  duration: 10s
+  pacing: 100ms       # each starting an iteration every 100 ms
+  tags: [page]
+  env:
+    BASE_URL: "@URL@"
+thresholds:
+  - "p95{step:home} < 500ms"
+  - "error_rate{step:home} < 1%"
+  - "p95{step:home, phase:wait} < 400ms"
+)golo";
+
 std::string fill(std::string text, const std::string &name,
-                 const std::string &include_dir) {
+                 const std::string &include_dir, const std::string &url = "") {
   for (const auto &[key, value] :
        {std::pair<std::string, std::string>{"@NAME@", name},
-        {"@GOLO_INCLUDE@", include_dir}}) {
+        {"@GOLO_INCLUDE@", include_dir},
+        {"@URL@", url}}) {
     for (auto at = text.find(key); at != std::string::npos;
          at = text.find(key, at + value.size()))
       text.replace(at, key.size(), value);
@@ -195,6 +255,28 @@ std::vector<std::pair<std::string, std::string>> new_project_files(
           {"Makefile", fill(kMakefile, name, include_dir)},
           {name + ".conf", fill(kSettings, name, include_dir)},
           {name + ".yaml", fill(kSchedule, name, include_dir)}};
+}
+
+std::vector<std::pair<std::string, std::string>> new_http_project_files(
+    const std::string &name, const std::string &include_dir,
+    const std::string &url) {
+  return {{name + ".c", fill(kHttpSource, name, include_dir)},
+          {"Makefile", fill(kMakefile, name, include_dir)},
+          {name + ".conf", fill(kHttpSettings, name, include_dir)},
+          {name + ".yaml", fill(kHttpSchedule, name, include_dir, url)}};
+}
+
+std::string http_url_problem(const std::string &url) {
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+    return "--http " + url + ": the URL must start with http:// or https://";
+  if (url.size() > 2048) return "--http: the URL is over 2048 characters";
+  for (char c : url)
+    if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '\\' ||
+        c == 0x7f)
+      return "--http " + url +
+             ": the URL holds a space, quote, backslash or control "
+             "character (percent-encode it)";
+  return "";
 }
 
 }  // namespace golo::cli

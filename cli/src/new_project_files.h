@@ -14,4 +14,13 @@ namespace golo::cli {
 std::vector<std::pair<std::string, std::string>> new_project_files(
     const std::string &name, const std::string &include_dir);
 
+// golo new NAME --http URL: a plugin of about twenty lines that GETs the
+// schedule's env BASE_URL (set to url) through host->http, with thresholds
+// on the request's p95 and error rate.
+std::vector<std::pair<std::string, std::string>> new_http_project_files(
+    const std::string &name, const std::string &include_dir,
+    const std::string &url);
+// "" when url may go into the schedule, else why not.
+std::string http_url_problem(const std::string &url);
+
 }  // namespace golo::cli

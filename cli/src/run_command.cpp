@@ -130,8 +130,24 @@ int run_command(const RunOptions &opts) {
     return 2;
   }
 
+  // -e KEY=VALUE, checked here as the host checks it (exit 2 before load).
+  agent::RunEnv env;
+  for (const auto &arg : opts.env) {
+    std::string key, value;
+    std::string why = agent::split_env_arg(arg, key, value)
+                          ? agent::env_problem(key, value)
+                          : "-e " + arg + ": write KEY=VALUE";
+    if (why.empty() && env.size() >= agent::kMaxEnvEntries)
+      why = "more than " + std::to_string(agent::kMaxEnvEntries) + " -e";
+    if (!why.empty()) {
+      std::cerr << "golo run: " << why << "\n";
+      return 2;
+    }
+    env[key] = value;
+  }
   const auto request_for = [&](std::size_t i, std::size_t of) {
     golo::RunRequest req;
+    req.mutable_env()->insert(env.begin(), env.end());
     req.set_scheduleyaml(*yaml);
     req.set_schedulefile(opts.schedule_file);
     req.set_remotetarget(opts.remote_target);

@@ -21,12 +21,17 @@
  *   fail_rate = 0.1   fraction of checkouts that fail (0 to 1), spread
  *                     evenly: over n iterations exactly floor(n x fail_rate)
  *                     fail, counted across all threads
- *   target    unset   IPV4:PORT of an HTTP shop: then the steps are
- *                     GET /login?user=USER, GET /browse and
- *                     GET /checkout?user=USER (HTTP/1.0, a connection
- *                     each), a step fails unless it answers 200, the
- *                     checks are login's and checkout's 200, and the shop
- *                     alone decides (work_us and fail_rate are unused)
+ *   target    unset   an HTTP shop, HOST:PORT (any address: a name,
+ *                     IPv4, [IPv6]) or a base URL (http://..., https://...):
+ *                     then the steps are GET /login?user=USER, GET /browse
+ *                     and GET /checkout?user=USER through the host's HTTP
+ *                     client (ABI 1.2 host->http: HTTP/1.1, the user's
+ *                     kept-alive connections and cookies; the host records
+ *                     each as the step, failed unless the status is below
+ *                     400, with its phases), the checks are login's and
+ *                     checkout's 200, and the shop alone decides (work_us
+ *                     and fail_rate are unused). A host older than 1.2
+ *                     refuses the setting at load.
  *
  * On a host older than ABI 1.1 (no add_step, no data) it runs the same
  * journey as "guest" and reports only the iteration, as GOLO_HOST_HAS
@@ -37,25 +42,21 @@
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep, clock_gettime under -std=c99 */
 
-#include <arpa/inet.h>
 #include <golo/plugin.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 GOLO_PLUGIN(.name = "journey", .version = "1.0.0");
 
 typedef struct journey_state {
   double work_us;
   double fail_rate;
-  int has_steps;  /* the host has add_step, monotonic_ns, add_check */
-  int has_data;   /* the host has data (a run's data file) */
-  int has_target; /* target set: steps are requests to the shop */
-  struct sockaddr_in target;
+  int has_steps;      /* the host has add_step, monotonic_ns, add_check */
+  int has_data;       /* the host has data (a run's data file) */
+  int has_target;     /* target set: steps are requests to the shop */
+  char target[256];   /* the shop's base URL, "http://HOST:PORT" */
   uint64_t checkouts; /* shared by every thread; __atomic only */
 } journey_state;
 
@@ -79,30 +80,33 @@ static int read_number(const golo_init_args *args, const char *key, double dflt,
   return 0;
 }
 
-/* target = IPV4:PORT; returns 0 (set or not), or -1 after reporting. */
+/* target = HOST:PORT or a base URL; returns 0 (set or not), or -1 after
+ * reporting. */
 static int read_target(const golo_init_args *args, journey_state *s) {
   const char *text = args->host->setting(args->plugin, "target");
-  char host[64], msg[160];
-  const char *colon;
-  char *end = NULL;
-  long port;
+  const int url = text && (strncmp(text, "http://", 7) == 0 ||
+                           strncmp(text, "https://", 8) == 0);
+  char msg[200];
+  int n;
   if (text == NULL) return 0;
-  colon = strrchr(text, ':');
-  if (colon != NULL && (size_t)(colon - text) < sizeof host) {
-    memcpy(host, text, (size_t)(colon - text));
-    host[colon - text] = '\0';
-    port = strtol(colon + 1, &end, 10);
-    s->target.sin_family = AF_INET;
-    if (end != colon + 1 && *end == '\0' && port > 0 && port < 65536 &&
-        inet_pton(AF_INET, host, &s->target.sin_addr) == 1) {
-      s->target.sin_port = htons((uint16_t)port);
-      s->has_target = 1;
-      return 0;
-    }
+  if (!GOLO_HOST_HAS(args->host, http)) {
+    args->host->set_init_error(args->plugin,
+                               "setting target needs a golo-host with "
+                               "host->http (ABI 1.2)");
+    return -1;
   }
-  snprintf(msg, sizeof msg, "setting target = \"%.80s\": want IPV4:PORT", text);
-  args->host->set_init_error(args->plugin, msg);
-  return -1;
+  n = snprintf(s->target, sizeof s->target, "%s%s", url ? "" : "http://", text);
+  if (*text == '\0' || n < 0 || (size_t)n >= sizeof s->target) {
+    snprintf(msg, sizeof msg,
+             "setting target = \"%.80s\": want HOST:PORT or a URL of at "
+             "most 200 bytes",
+             text);
+    args->host->set_init_error(args->plugin, msg);
+    return -1;
+  }
+  if (s->target[n - 1] == '/') s->target[n - 1] = '\0';
+  s->has_target = 1;
+  return 0;
 }
 
 int golo_init(const golo_init_args *args, void **state) {
@@ -147,35 +151,19 @@ static void work(double us) {
   nanosleep(&ts, NULL);
 }
 
-/* GET path from the shop; returns the status, or 0 when there was none
- * (no connection, no answer). A sketch of a client, not a robust one: a
- * real plugin keeps its connections (see plugins/http_get). */
-static int http_status(const journey_state *s, const char *path) {
-  char buf[512];
-  int fd, status = 0, n, len;
-  ssize_t got;
-  size_t have = 0;
-  fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  len =
-      snprintf(buf, sizeof buf, "GET %s HTTP/1.0\r\nHost: shop\r\n\r\n", path);
-  if (connect(fd, (const struct sockaddr *)&s->target, sizeof s->target) == 0 &&
-      len > 0 && len < (int)sizeof buf &&
-      send(fd, buf, (size_t)len, MSG_NOSIGNAL) == len) {
-    /* The status line, then the rest of the answer until the shop closes. */
-    while ((got = recv(fd, buf + have, sizeof buf - 1 - have, 0)) > 0) {
-      have += (size_t)got;
-      if (have == sizeof buf - 1) {
-        buf[have] = '\0';
-        if (status == 0 && sscanf(buf, "HTTP/%*d.%*d %d", &n) == 1) status = n;
-        have = 0;
-      }
-    }
-    buf[have] = '\0';
-    if (status == 0 && sscanf(buf, "HTTP/%*d.%*d %d", &n) == 1) status = n;
-  }
-  close(fd);
-  return status;
+/* GET path from the shop through the host, recorded by it as the step
+ * `name`; returns 1 unless the shop answered 200. */
+static int shop_get(const golo_context *ctx, const journey_state *s,
+                    const char *name, const char *path) {
+  char url[512];
+  golo_http_request req = {.size = sizeof req};
+  golo_http_response res = {.size = sizeof res};
+  snprintf(url, sizeof url, "%s%s", s->target, path);
+  req.url = url;
+  req.name = name;
+  req.flags = GOLO_HTTP_DISCARD_BODY;
+  ctx->host->http(ctx, &req, &res);
+  return res.status != 200;
 }
 
 /* "/PATH?user=USER" with USER percent-encoded, cut to fit. */
@@ -205,10 +193,8 @@ static int step(const golo_context *ctx, golo_response *resp,
                 double us, int fails) {
   const int64_t start = now_ns(ctx, s);
   int failed = fails;
-  if (s->has_target)
-    failed = http_status(s, path) != 200;
-  else
-    work(us);
+  if (s->has_target) return shop_get(ctx, s, name, path);
+  work(us);
   if (s->has_steps)
     ctx->host->add_step(resp, name, now_ns(ctx, s) - start, failed);
   return failed;

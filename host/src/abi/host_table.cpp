@@ -9,8 +9,10 @@
 #include "abi/data_access.h"
 #include "abi/go_format.h"
 #include "abi/response.h"
+#include "abi/run_calls.h"
 #include "abi/sequence_id.h"
 #include "golo/agent/utf8.h"
+#include "http/http_api.h"
 
 namespace golo::host {
 namespace {
@@ -195,6 +197,10 @@ constexpr golo_host_api kTable = {
     .monotonic_ns = monotonic_ns,
     .add_check = add_check,
     .data = data_value,
+    .http = http::http_call,
+    .http_header = http::http_header,
+    .sleep = sleep_call,
+    .env = env_call,
 };
 
 }  // namespace

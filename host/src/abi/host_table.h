@@ -8,7 +8,9 @@
 #include <map>
 #include <string>
 
+#include <mutex>
 #include "golo/plugin.h"
+#include "http/request_check.h"
 
 struct golo_plugin {
   std::string job;                              // job name, for log lines
@@ -16,6 +18,9 @@ struct golo_plugin {
   std::string init_error;                       // set_init_error's message
   std::atomic<bool> tags_drop_logged{false};    // see note_dropped_tags
   std::atomic<bool> steps_drop_logged{false};   // steps and checks, likewise
+  // ABI 1.2: the settings that shape HTTP requests, read at the first one.
+  mutable std::once_flag http_once;
+  mutable golo::host::http::Defaults http_defaults;
 };
 
 namespace golo::host {

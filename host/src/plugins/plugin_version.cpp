@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "abi/call_frame.h"
 #include "plugins/call_board.h"
 #include "plugins/thread_shard.h"
 
@@ -16,7 +17,12 @@ PluginVersion::PluginVersion(boost::dll::shared_library lib,
       meta_(std::move(meta)),
       trigger_(trigger),
       shutdown_(shutdown),
-      state_(state) {}
+      state_(state) {
+  // Optional (ABI 1.2); resolved here so the loader stays as it was.
+  if (lib_.is_loaded() && lib_.has(GOLO_USER_END_SYMBOL))
+    user_end_ =
+        reinterpret_cast<UserEndFn>(lib_.get<void()>(GOLO_USER_END_SYMBOL));
+}
 
 PluginVersion::~PluginVersion() {
   // The last reference is gone, so no call is running: shut down, then unload.
@@ -32,8 +38,33 @@ PluginVersion::~PluginVersion() {
 
 int PluginVersion::trigger(golo_response &resp, std::uint64_t iteration,
                            std::uint32_t user, std::int64_t deadline_ns) {
+  HostUser once;  // a single call is a user of its own
+  const int rc = call(resp, once, nullptr, iteration, user, deadline_ns);
+  end_user(once);
+  return rc;
+}
+
+int PluginVersion::trigger(golo_response &resp, HostUser &host_user,
+                           RunContext *run, std::uint64_t iteration,
+                           std::uint32_t user) {
+  return call(resp, host_user, run, iteration, user, 0);
+}
+
+void PluginVersion::end_user(HostUser &host_user) {
+  if (host_user.ran && user_end_) {
+    CallScope scope(meta_.board_id, board::Entry::kTrigger);
+    user_end_(state_, host_user.user_data);
+  }
+  host_user.ran = false;
+  host_user.user_data = nullptr;
+}
+
+int PluginVersion::call(golo_response &resp, HostUser &host_user,
+                        RunContext *run, std::uint64_t iteration,
+                        std::uint32_t user, std::int64_t deadline_ns) {
   resp.clear();
-  golo_context ctx{};
+  CallFrame frame;
+  golo_context &ctx = frame.ctx;
   ctx.size = sizeof ctx;
   ctx.host = host_table();
   ctx.plugin = plugin_.get();
@@ -41,6 +72,12 @@ int PluginVersion::trigger(golo_response &resp, std::uint64_t iteration,
   ctx.job_name = meta_.job.c_str();
   ctx.iteration = iteration;
   ctx.user = user;
+  ctx.user_data = &host_user.user_data;
+  frame.resp = &resp;
+  frame.user = &host_user;
+  frame.run = run;
+  host_user.ran = true;
+  const CallFrameScope frame_scope(frame);
   Counters &counters = counters_[shard_of_this_thread() % kShards];
   counters.started.fetch_add(1, std::memory_order_relaxed);
   int rc;

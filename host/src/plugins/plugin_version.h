@@ -14,7 +14,9 @@
 #include <string>
 
 #include "abi/host_table.h"
+#include "abi/host_user.h"
 #include "abi/response.h"
+#include "abi/run_context.h"
 #include "golo/plugin.h"
 
 namespace golo::host {
@@ -35,6 +37,7 @@ struct PluginMetadata {
 
 using TriggerFn = int (*)(const golo_context *, golo_response *);
 using ShutdownFn = void (*)(void *);
+using UserEndFn = void (*)(void *, void *);
 
 class PluginVersion {
  public:
@@ -49,8 +52,18 @@ class PluginVersion {
   // code. Thread-safe; serialised when the plugin declared GOLO_PLUGIN_SERIAL.
   // deadline_ns (CLOCK_MONOTONIC, 0: none) is when the caller stops waiting:
   // past it the call counts as stuck (stuck_calls) until it returns.
+  // This form is a single call: a fresh virtual user (ABI 1.2), ended when
+  // it returns.
   int trigger(golo_response &resp, std::uint64_t iteration = 0,
               std::uint32_t user = 0, std::int64_t deadline_ns = 0);
+  // One iteration of `host_user`, a virtual user of `run` (may be null),
+  // who keeps its user_data and HTTP session across calls.
+  int trigger(golo_response &resp, HostUser &host_user, RunContext *run,
+              std::uint64_t iteration, std::uint32_t user);
+
+  // Ends host_user on this version (ABI 1.2): golo_user_end with its
+  // user_data, when it ran a trigger here and the plugin exports it.
+  void end_user(HostUser &host_user);
 
   const PluginMetadata &meta() const { return meta_; }
   std::uint64_t calls() const;  // finished since load
@@ -59,6 +72,10 @@ class PluginVersion {
   std::uint64_t stuck_calls() const;  // in flight past their deadline
 
  private:
+  int call(golo_response &resp, HostUser &host_user, RunContext *run,
+           std::uint64_t iteration, std::uint32_t user,
+           std::int64_t deadline_ns);
+
   // Declared before lib_, so destroyed after it: a thread the plugin left
   // running may still pass this object to the host's callbacks until the
   // library is unmapped, and must never find it freed.
@@ -67,6 +84,7 @@ class PluginVersion {
   PluginMetadata meta_;
   TriggerFn trigger_;
   ShutdownFn shutdown_;
+  UserEndFn user_end_ = nullptr;  // golo_user_end, optional
   void *state_;
   std::mutex serial_;
   // Call counters, sharded by thread: one shared counter written by every

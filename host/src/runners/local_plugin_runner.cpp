@@ -7,11 +7,19 @@ namespace golo::host {
 
 LocalPluginRunner::LocalPluginRunner(
     const PluginRegistry &registry, std::string job, std::size_t users,
-    std::shared_ptr<const agent::DataFeed> data)
+    std::shared_ptr<const agent::DataFeed> data,
+    std::map<std::string, std::string> env,
+    std::chrono::nanoseconds graceful_stop)
     : registry_(registry),
       job_(std::move(job)),
       slots_(users),
-      data_(std::move(data)) {}
+      data_(std::move(data)),
+      run_(std::move(env), graceful_stop) {}
+
+LocalPluginRunner::~LocalPluginRunner() {
+  for (auto &slot : slots_)
+    if (slot.version) slot.version->end_user(slot.user);
+}
 
 void LocalPluginRunner::run(std::uint32_t user, std::uint64_t iteration,
                             agent::IterationOutcome &out) {
@@ -21,7 +29,11 @@ void LocalPluginRunner::run(std::uint32_t user, std::uint64_t iteration,
   // after that sees the change and runs the new version.
   const std::uint64_t epoch = registry_.epoch();
   if (epoch != slot.epoch) {
-    slot.version = registry_.find(job_);
+    auto next = registry_.find(job_);
+    // A reload drains the user off its old version: that version's
+    // golo_user_end gets the user's state, the new one a fresh slot.
+    if (slot.version && slot.version != next) slot.version->end_user(slot.user);
+    slot.version = std::move(next);
     slot.epoch = epoch;
   }
   if (!slot.version) {
@@ -35,7 +47,7 @@ void LocalPluginRunner::run(std::uint32_t user, std::uint64_t iteration,
   if (data_ && user < slots_.size())
     data = {&data_->table(), data_->row(user), &missing_};
   const DataScope scope(data.table ? &data : nullptr);
-  const int rc = slot.version->trigger(r, iteration, user);
+  const int rc = slot.version->trigger(r, slot.user, &run_, iteration, user);
   if (rc != 0) {
     out.failed = true;
     out.error_text = r.failure_message(rc);

@@ -2,7 +2,9 @@
 // path, no RPC per iteration. Follows hot reloads between iterations.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,9 +27,15 @@ class LocalPluginRunner final : public agent::IterationRunner {
   // read through golo_host_api.data (null: none).
   LocalPluginRunner(const PluginRegistry &registry, std::string job,
                     std::size_t users,
-                    std::shared_ptr<const agent::DataFeed> data = nullptr);
+                    std::shared_ptr<const agent::DataFeed> data = nullptr,
+                    std::map<std::string, std::string> env = {},
+                    std::chrono::nanoseconds graceful_stop = {});
+  // Ends every user (golo_user_end, HTTP sessions closed): the run is over
+  // and no iteration runs any more.
+  ~LocalPluginRunner() override;
   void run(std::uint32_t user, std::uint64_t iteration,
            agent::IterationOutcome &out) override;
+  void stopping() override { run_.stop(); }
 
  private:
   // Per user: the version it last used and the registry epoch it saw, so
@@ -37,12 +45,14 @@ class LocalPluginRunner final : public agent::IterationRunner {
     std::shared_ptr<PluginVersion> version;
     std::uint64_t epoch = ~std::uint64_t{0};
     golo_response response;
+    HostUser user;  // ABI 1.2: user_data and the HTTP session
   };
   const PluginRegistry &registry_;
   std::string job_;
   std::vector<Slot> slots_;
   std::shared_ptr<const agent::DataFeed> data_;
   MissingColumns missing_;
+  RunContext run_;  // env and stop, for sleep, env and http
 };
 
 }  // namespace golo::host

@@ -18,6 +18,7 @@
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
 #include "runners/run_data.h"
+#include "runners/run_env.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
 #include "server/grpc_status.h"
@@ -119,6 +120,7 @@ struct RunnerService::Prepared {
   std::shared_ptr<agent::DataFeed> data;
   std::optional<std::chrono::system_clock::time_point> start_at;
   std::string dial;  // the remote target as gRPC is handed it, if any
+  agent::RunEnv env;  // the schedule's env: with the request's over it
 };
 
 grpc::Status RunnerService::prepare(grpc::ServerContext &ctx,
@@ -161,6 +163,9 @@ grpc::Status RunnerService::prepare(grpc::ServerContext &ctx,
   } catch (const std::exception &e) {
     return to_status(HostError::Code::kInvalidArgument, e.what());
   }
+  out.env = out.schedule.env;  // ABI 1.2's host->env
+  if (auto why = merge_request_env(req, out.env); !why.empty())
+    return to_status(HostError::Code::kInvalidArgument, why);
   if (ctx.IsCancelled())
     return to_status(HostError::Code::kCancelled, "caller went away");
   if (auto status = resolve_jobs(req, every_scenario, out); !status.ok())
@@ -242,6 +247,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   const auto &jobs = prep.jobs;
   const auto &data = prep.data;
   const auto &start_at = prep.start_at;
+  const auto &env = prep.env;
   if (req->checkonly()) {
     golo::RunUpdate update;
     auto *pre = update.mutable_preflight();
@@ -277,7 +283,8 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   } else {
     runner = std::make_shared<LocalPluginRunner>(
         registry_, schedule.job,
-        static_cast<std::size_t>(schedule.peak_users()), data);
+        static_cast<std::size_t>(schedule.peak_users()), data, env,
+        schedule.graceful_stop);
     where = "in-process";
   }
 

@@ -20,9 +20,11 @@
  *                                TriggerFunc.
  *   optional  golo_init          once, after loading, before any trigger.
  *   optional  golo_shutdown      once, after the last trigger returned.
+ *   optional  golo_user_end      (1.2) once per virtual user when it ends.
  *
  * Everything the host offers (setting the response, tags, sequence ids,
- * logging, settings; since 1.1 steps, checks and data-file values) is
+ * logging, settings; since 1.1 steps, checks and data-file values; since
+ * 1.2 HTTP, think time and the run's env) is
  * reached through the golo_host_api table whose pointer arrives in
  * golo_context and golo_init_args. There are no link-time
  * symbols to resolve, so two generations of one plugin can be loaded side by
@@ -78,7 +80,7 @@ extern "C" {
 /* The ABI a plugin is built for. The host refuses any other major version. */
 #define GOLO_ABI_VERSION 1
 /* Minor revisions only append to golo_host_api; see GOLO_HOST_HAS. */
-#define GOLO_ABI_MINOR 1
+#define GOLO_ABI_MINOR 2
 
 /* The seed's defaults, kept for go-lo compatibility. */
 #define GOLO_DEFAULT_RPC_ADDR "127.0.0.1:9999"
@@ -122,6 +124,108 @@ enum golo_log_level {
   GOLO_LOG_WARN = 2,
   GOLO_LOG_ERROR = 3
 };
+
+/* ------------------------------------------------------------------------ */
+/* HTTP (ABI 1.2): the request and response of golo_host_api.http          */
+/* ------------------------------------------------------------------------ */
+
+/* One request header, "name: value"; both NUL-terminated, neither holding CR
+ * or LF (such a header fails the request with GOLO_HTTP_INVALID). */
+typedef struct golo_http_header {
+  const char *name;
+  const char *value;
+} golo_http_header;
+
+/* golo_http_request.flags. */
+#define GOLO_HTTP_NO_REDIRECTS 0x1u     /* answer the 3xx itself */
+#define GOLO_HTTP_NO_COOKIES 0x2u       /* neither send nor store cookies */
+#define GOLO_HTTP_FRESH_CONNECTION 0x4u /* a new connection (then kept) */
+#define GOLO_HTTP_STATUS_OK 0x8u /* a status >= 400 does not fail the step */
+#define GOLO_HTTP_HTTP2 0x10u    /* offer HTTP/2 by ALPN (https only) */
+#define GOLO_HTTP_INSECURE 0x20u /* accept any certificate (tests only) */
+#define GOLO_HTTP_DISCARD_BODY 0x40u /* count the body, keep none of it */
+#define GOLO_HTTP_NO_PHASES 0x80u    /* record the step, not its phase steps */
+
+/* The default timeout, redirect limit and body cap. */
+#define GOLO_HTTP_DEFAULT_TIMEOUT_NS ((int64_t)30 * 1000 * 1000 * 1000)
+#define GOLO_HTTP_DEFAULT_MAX_REDIRECTS 10
+#define GOLO_HTTP_DEFAULT_BODY_CAP ((size_t)1024 * 1024)
+
+/*
+ * A request. Start from all zeros and set size: every zero field means its
+ * default, so a GET is
+ *
+ *     golo_http_request req = {.size = sizeof req};
+ *     req.url = "http://127.0.0.1:8080/";
+ *
+ * Fields after size may be appended by later minors; the host reads only
+ * the first `size` bytes. Strings are NUL-terminated and copied (or used)
+ * before http returns.
+ */
+typedef struct golo_http_request {
+  size_t size;        /* sizeof(golo_http_request) */
+  const char *method; /* "GET" (NULL), "POST", "PUT", "DELETE", "HEAD", ... */
+  const char *url;    /* http:// or https://, with host, optional port */
+  const golo_http_header *headers; /* header_count of them, or NULL */
+  size_t header_count;
+  const char *body; /* body_len bytes (any bytes); not for GET or HEAD */
+  size_t body_len;
+  int64_t timeout_ns; /* the whole exchange incl. redirects; 0: 30 s */
+  /* The step this request is counted under in the results; NULL: method and
+   * URL without its query ("GET http://shop/cart"). Give a name whenever
+   * the path holds ids ("/user/1234"): each distinct name is a row of the
+   * report, and a run has at most GOLO_MAX_STEP_NAMES of them. */
+  const char *name;
+  uint32_t flags;         /* GOLO_HTTP_* */
+  uint32_t max_redirects; /* 0: GOLO_HTTP_DEFAULT_MAX_REDIRECTS */
+  /* Most body bytes kept in the response; 0: GOLO_HTTP_DEFAULT_BODY_CAP. A
+   * longer body is still read and counted (body_total), but the request
+   * fails with GOLO_HTTP_TOO_LARGE. */
+  size_t body_cap;
+  const char *ca_file; /* PEM CA bundle for https; NULL: the setting
+                          http_ca_file, else the system's */
+} golo_http_request;
+
+/* golo_http_response.error, and http's return value: what went wrong. */
+enum golo_http_error {
+  GOLO_HTTP_OK = 0,        /* an answer arrived (any status) */
+  GOLO_HTTP_REFUSED = 1,   /* nothing listens there (connection refused) */
+  GOLO_HTTP_TIMEOUT = 2,   /* timeout_ns passed */
+  GOLO_HTTP_DNS = 3,       /* the host name did not resolve */
+  GOLO_HTTP_TLS = 4,       /* handshake or certificate verification failed */
+  GOLO_HTTP_MALFORMED = 5, /* the answer was not HTTP, or was cut short */
+  GOLO_HTTP_STOPPED = 6,   /* the run ended and its graceful_stop passed */
+  GOLO_HTTP_INVALID = 7,   /* the request itself: URL, scheme, header, body */
+  GOLO_HTTP_TOO_LARGE = 8, /* the body was longer than body_cap */
+  GOLO_HTTP_OTHER = 9      /* any other transport failure */
+};
+
+/*
+ * A response, filled by http. Set size = sizeof(golo_http_response) before
+ * the call; the host writes only members below it.
+ *
+ * Lifetime: the strings and the body are the host's, valid until this
+ * virtual user's next http call or the end of this golo_trigger call,
+ * whichever is first. Copy what you keep.
+ */
+typedef struct golo_http_response {
+  size_t size;            /* sizeof(golo_http_response) */
+  int status;             /* 200, 404, ...; 0 when nothing answered */
+  int error;              /* enum golo_http_error */
+  const char *error_text; /* one line naming what and where; "" if OK */
+  const char *body;       /* body_len bytes, NUL-terminated too */
+  size_t body_len;        /* bytes kept (at most body_cap) */
+  uint64_t body_total;    /* bytes the server sent, always counted */
+  int reused;             /* non-zero: a kept-alive connection served it */
+  int http_version;       /* 10, 11 or 20 */
+  uint32_t redirects;     /* redirects followed */
+  uint32_t reserved;      /* 0 */
+  /* Phases of the final request, in nanoseconds: dns + connect + tls +
+   * send + wait + receive <= total (total also holds redirects). dns,
+   * connect and tls are 0 on a reused connection; tls is 0 on http://. */
+  int64_t dns_ns, connect_ns, tls_ns, send_ns, wait_ns, receive_ns;
+  int64_t total_ns;
+} golo_http_response;
 
 /* ------------------------------------------------------------------------ */
 /* Host services                                                            */
@@ -315,6 +419,65 @@ typedef struct golo_host_api {
    */
   const char *(*data)(const golo_context *ctx, const char *column);
 
+  /* ---- ABI 1.2 ---------------------------------------------------------- */
+  /* HTTP, think time, the run's env. Test with GOLO_HOST_HAS(host, http)
+   * etc.: a 1.1 host lacks them (the plugin guide shows the fallback). */
+
+  /*
+   * http: sends one HTTP request as this virtual user and waits for the
+   * answer, as a browser would: the user's own kept-alive connections (one
+   * per origin; over HTTP/2 one per origin with streams), cookie jar (on
+   * unless GOLO_HTTP_NO_COOKIES) and TLS sessions, kept across its
+   * iterations and closed when the user ends; redirects followed (unless
+   * GOLO_HTTP_NO_REDIRECTS). A single Job.Trigger call is a fresh user.
+   *
+   * It records a step under the request's name (as add_step does: count,
+   * errors, latency = total_ns), failed when error is not GOLO_HTTP_OK or
+   * the status is 400 or more (unless GOLO_HTTP_STATUS_OK), and, unless
+   * GOLO_HTTP_NO_PHASES, one step per phase named "NAME (connect)",
+   * "NAME (tls)", "NAME (wait)" and "NAME (receive)", which thresholds
+   * select as p95{step:NAME, phase:wait}. It never sets the iteration's
+   * error: the plugin decides that (set_error).
+   *
+   * TLS: certificates are verified unless GOLO_HTTP_INSECURE or the setting
+   * http_insecure_tls = true; the CA is req->ca_file, else the setting
+   * http_ca_file, else the system's. HTTP/2 is offered (ALPN) when the
+   * flag GOLO_HTTP_HTTP2 or the setting http2 = true asks.
+   *
+   * Returns resp->error: 0 when an answer arrived (whatever its status).
+   * Bad input (NULL req or resp, a malformed URL, a scheme other than http
+   * and https, a header with CR or LF, a body on GET or HEAD) is
+   * GOLO_HTTP_INVALID with the reason in error_text, never a crash.
+   *
+   * Threading and when: only from golo_trigger, on its thread, with the ctx
+   * it was given. Blocks the user (not the host) until the answer, the
+   * timeout or the run's stop.
+   */
+  int (*http)(const golo_context *ctx, const golo_http_request *req,
+              golo_http_response *resp);
+
+  /*
+   * http_header: the value of the response header `name` (compared without
+   * case) of this user's latest http call's final answer, or NULL. With
+   * repeats (Set-Cookie), the last. Lifetime: as the response's strings.
+   */
+  const char *(*http_header)(const golo_context *ctx, const char *name);
+
+  /*
+   * sleep: think time. Waits ns nanoseconds, or less when the run is
+   * stopping. Returns 0 after the whole wait, GOLO_HTTP_STOPPED when cut
+   * short by a stop (then end the iteration). Only from golo_trigger.
+   */
+  int (*sleep)(const golo_context *ctx, int64_t ns);
+
+  /*
+   * env: the run's value of key, from the schedule's env: (per job or per
+   * scenario) overridden by golo run -e KEY=VALUE, or NULL when absent (and
+   * always NULL in a single Job.Trigger call). The string stays valid until
+   * this golo_trigger call returns. Only from golo_trigger.
+   */
+  const char *(*env)(const golo_context *ctx, const char *key);
+
   /* ---- add new members below this line only, labelled with their minor -- */
 } golo_host_api;
 
@@ -351,6 +514,14 @@ struct golo_context {
                                 struct's padding explicit. A later minor may
                                 give it a meaning (the host table's
                                 abi_minor tells). Do not rely on it. */
+
+  /* ---- ABI 1.2 (test with GOLO_CONTEXT_HAS(ctx, user_data)) ------------ */
+  /* This virtual user's slot for the plugin's own state: *ctx->user_data is
+     NULL in the user's first call and keeps what the plugin stores there
+     across the user's iterations (on one loaded version of the plugin; a
+     reload gives the user a fresh NULL slot). golo_user_end receives it
+     when the user ends. Use it instead of thread-locals. */
+  void **user_data;
 };
 
 /* True when the host's golo_context has member (it may be older than the
@@ -516,10 +687,26 @@ GOLO_EXPORT int golo_init(const golo_init_args *args, void **state);
  */
 GOLO_EXPORT void golo_shutdown(void *state);
 
+/*
+ * golo_user_end (optional, ABI 1.2): called once per virtual user of this
+ * loaded copy when the user ends: at the run's end, at its stop, when a
+ * hot reload moves the user onto a new version, and after a single
+ * Job.Trigger call (a user of one call). Only users that ran at least one
+ * trigger on this copy end. Free *ctx->user_data's state here.
+ *
+ * state:     what golo_init stored.
+ * user_data: what the user's triggers left in *ctx->user_data (maybe NULL).
+ *
+ * Called on one of the host's threads, never concurrently with a trigger of
+ * the same user, before golo_shutdown.
+ */
+GOLO_EXPORT void golo_user_end(void *state, void *user_data);
+
 /* Exported symbol names, for the host's loader. */
 #define GOLO_TRIGGER_SYMBOL "golo_trigger"
 #define GOLO_INIT_SYMBOL "golo_init"
 #define GOLO_SHUTDOWN_SYMBOL "golo_shutdown"
+#define GOLO_USER_END_SYMBOL "golo_user_end"
 
 #ifdef __cplusplus
 } /* extern "C" */

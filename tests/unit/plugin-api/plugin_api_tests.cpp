@@ -49,9 +49,15 @@ golo_host_api full_table() {
 }  // namespace
 
 // ABI 1.0 is frozen: a change here breaks every plugin already built.
-// 1.1 appended four members after it.
+// 1.1 appended four members after it, 1.2 four more (and ctx->user_data).
 #if UINTPTR_MAX == 0xffffffffffffffffu
-static_assert(sizeof(golo_host_api) == 16 + 17 * 8);
+static_assert(sizeof(golo_host_api) == 16 + 21 * 8);
+static_assert(offsetof(golo_host_api, http) == 16 + 17 * 8);
+static_assert(offsetof(golo_host_api, http_header) == 16 + 18 * 8);
+static_assert(offsetof(golo_host_api, sleep) == 16 + 19 * 8);
+static_assert(offsetof(golo_host_api, env) == 16 + 20 * 8);
+static_assert(offsetof(golo_context, user_data) == 56);
+static_assert(sizeof(golo_context) == 64);
 static_assert(offsetof(golo_host_api, add_step) == 16 + 13 * 8);
 static_assert(offsetof(golo_host_api, monotonic_ns) == 16 + 14 * 8);
 static_assert(offsetof(golo_host_api, add_check) == 16 + 15 * 8);
@@ -66,7 +72,6 @@ static_assert(offsetof(golo_plugin_info, abi_version) == 8);
 static_assert(offsetof(golo_plugin_info, flags) == 12);
 static_assert(offsetof(golo_plugin_info, name) == 16);
 static_assert(offsetof(golo_plugin_info, version) == 24);
-static_assert(sizeof(golo_context) == 56);
 static_assert(offsetof(golo_context, iteration) == 40);
 static_assert(offsetof(golo_context, user) == 48);
 static_assert(offsetof(golo_context, reserved) == 52);

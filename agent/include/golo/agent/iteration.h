@@ -99,6 +99,10 @@ class IterationRunner {
   // thread-safe. Blocks until the iteration ends.
   virtual void run(std::uint32_t user, std::uint64_t iteration,
                    IterationOutcome &out) = 0;
+  // The run is ending (its schedule's end or a stop): iterations in flight
+  // should finish soon (a plugin's think time returns early). Called from
+  // any thread, maybe more than once.
+  virtual void stopping() {}
 };
 
 }  // namespace golo::agent

@@ -21,6 +21,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "golo/agent/data_spec.h"
+#include "golo/agent/run_env.h"
 #include "golo/agent/threshold.h"
 
 namespace golo::agent {
@@ -85,6 +86,9 @@ struct Schedule {
   std::vector<Threshold> thresholds;
   // The rows iterations read (job.data), when the schedule names a file.
   std::optional<DataSpec> data;
+  // The run's env (env:, a map of strings), read by plugins with host->env;
+  // golo run -e overrides entries. Checked by env_problem.
+  RunEnv env;
 
   // Parses YAML text. Throws std::invalid_argument with a message
   // "FILE:LINE:COLUMN: what is wrong" (1-based) for anything malformed, or
