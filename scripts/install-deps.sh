@@ -22,6 +22,9 @@ PACKAGES=(
   # certificate for it, made by openssl), tools
   python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps openssl ca-certificates
   systemd
+  # go-lo's own language: Go clients built offline from Debian's Go packages
+  # (tests/golang; protoc-gen-go is in golang-goprotobuf-dev)
+  golang-go golang-google-grpc-dev golang-goprotobuf-dev
   # the HTML report opened in a real browser (tests/browser)
   chromium
   # golo new's generated Makefile, built by its test

@@ -52,6 +52,10 @@ class PluginVersion {
   int trigger(golo_response &resp, std::uint64_t iteration = 0,
               std::uint32_t user = 0, std::int64_t deadline_ns = 0);
 
+  // Counts one more error for a call that already finished: its reply
+  // could not be sent (the caller gone, or its deadline past).
+  void count_error();
+
   const PluginMetadata &meta() const { return meta_; }
   std::uint64_t calls() const;  // finished since load
   std::uint64_t errors() const;

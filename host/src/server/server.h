@@ -9,6 +9,7 @@
 
 #include "golo/agent/data_table.h"
 #include "golo/agent/schedule.h"
+#include "golo/wire/layout.h"
 #include "metrics/host_metrics.h"
 #include "plugins/plugin_registry.h"
 #include "server/control_settings.h"
@@ -27,6 +28,9 @@ inline constexpr int kMaxRequestBytes =
 struct ServerLimits {
   int max_threads = 512;  // gRPC server threads (a ResourceQuota)
   RunLimits runs;
+  // Not a limit but the last of the server's shape: Job.Trigger's reply
+  // layout for callers that do not ask for one (--go-lo-layout).
+  wire::GoLoLayout go_lo_layout = wire::GoLoLayout::kSeed;
 };
 
 class HostServer {
