@@ -24,6 +24,9 @@ PACKAGES=(
   systemd
   # reuses unchanged objects across builds and clones (scripts/build.sh)
   ccache
+  # go-lo's own language: Go clients built offline from Debian's Go packages
+  # (tests/golang; protoc-gen-go is in golang-goprotobuf-dev)
+  golang-go golang-google-grpc-dev golang-goprotobuf-dev
   # the HTML report opened in a real browser (tests/browser)
   chromium
   # golo new's generated Makefile, built by its test

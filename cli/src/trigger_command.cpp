@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "golo/golo.grpc.pb.h"
+#include "golo/wire/layout.h"
 #include "host_client.h"
 
 namespace golo::cli {
@@ -16,6 +17,9 @@ int trigger_command(const CommonOptions &opts, const std::string &job) {
   auto stub = golo::Job::NewStub(connect(opts.host));
   grpc::ClientContext ctx;
   set_deadline(ctx, opts.timeout);
+  // The layout golo::Response reads, from a golo-host in either layout
+  // (--go-lo-layout); other go-lo servers ignore it.
+  ctx.AddMetadata(wire::kLayoutMetadataKey, "seed");
   golo::Context req;
   req.set_jobname(job);
   golo::Response resp;
@@ -50,6 +54,8 @@ int trigger_command(const CommonOptions &opts, const std::string &job) {
       {"checks", checks},
       {"stepsDropped", resp.stepsdropped()},
       {"checksDropped", resp.checksdropped()},
+      {"outputTextCut", resp.outputtextcut()},
+      {"outputBytesCut", resp.outputbytescut()},
   };
   // The host sends valid UTF-8 (outputNotUtf8 says when it repaired it);
   // another go-lo server may not: replace rather than fail.

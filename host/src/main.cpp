@@ -153,7 +153,8 @@ int main(int argc, char **argv) {
       *registry, metrics,
       {opts.max_threads,
        {opts.max_runs, opts.max_users},
-       static_cast<std::size_t>(opts.max_memory)},
+       static_cast<std::size_t>(opts.max_memory),
+       *golo::wire::parse_layout(opts.go_lo_layout)},
       {opts.max_plugin_size, opts.allow_remote_targets, security->authorizer(),
        opts.insecure && opts.tokens_file.empty() && !opts.insecure_allow_push});
   if (!server.start(opts.listen, security->credentials())) return 1;

@@ -37,14 +37,37 @@ void read_steps(const golo::Response &resp, agent::IterationOutcome &out) {
 
 }  // namespace
 
-void set_output(golo::Response &resp, std::string_view bytes) {
+void set_output(golo::Response &resp, std::string_view bytes,
+                std::size_t budget) {
   if (agent::utf8_valid(bytes)) {
+    if (bytes.size() > budget) {
+      bytes = bytes.substr(0, agent::utf8_cut(bytes, budget));
+      resp.set_outputtextcut(true);
+    }
     resp.set_output(std::string(bytes));
     return;
   }
-  resp.set_output(agent::utf8_repair(bytes));
+  std::string text = agent::utf8_repair(bytes);
+  if (bytes.size() > budget) {
+    bytes = bytes.substr(0, budget);
+    resp.set_outputbytescut(true);
+  }
+  const std::size_t left = budget - bytes.size();
+  if (text.size() > left) {
+    text.resize(agent::utf8_cut(text, left));
+    resp.set_outputtextcut(true);
+  }
+  resp.set_output(std::move(text));
   resp.set_outputbytes(std::string(bytes));
   resp.set_outputnotutf8(true);
+}
+
+std::size_t output_budget(const golo::Response &resp, std::size_t max_reply) {
+  // Room for what set_output adds besides the payloads (two tags and
+  // lengths, three flags) and for the current layout's duration field.
+  constexpr std::size_t kFieldHeaders = 64;
+  const std::size_t rest = resp.ByteSizeLong() + kFieldHeaders;
+  return max_reply > rest ? max_reply - rest : 0;
 }
 
 void read_outcome(const grpc::Status &status, const golo::Response &resp,

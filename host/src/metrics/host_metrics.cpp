@@ -42,6 +42,11 @@ void TriggerStats::end(std::int64_t duration_ns, bool error) {
   s.finished.fetch_add(1, std::memory_order_relaxed);
 }
 
+void TriggerStats::count_error() {
+  shards_[shard_of_this_thread() % kShards].errors.fetch_add(
+      1, std::memory_order_relaxed);
+}
+
 std::uint64_t TriggerStats::calls() const {
   std::uint64_t n = 0;
   for (const auto &s : shards_) n += s.finished.load(std::memory_order_relaxed);

@@ -27,6 +27,9 @@ class TriggerStats {
   // Same thread for both: the shard is the thread's.
   void begin();
   void end(std::int64_t duration_ns, bool error);
+  // One more error for a call that ended without one: its reply could not
+  // be sent.
+  void count_error();
 
   std::uint64_t calls() const;  // finished
   std::uint64_t errors() const;

@@ -82,6 +82,12 @@ void add_host_options(CLI::App &app, HostOptions &o) {
   app.add_option("--metrics", o.metrics,
                  "serve Prometheus metrics at http://HOST:PORT/metrics "
                  "(plain HTTP: loopback only, unless --insecure)");
+  app.add_option("--go-lo-layout", o.go_lo_layout,
+                 "Job.Trigger's reply layout: seed (output = 4, tags = 5, as "
+                 "go-lo's godoc) or current (duration = 4, output = 5, tags "
+                 "= 6, as every go-lo that builds today); golo's own "
+                 "clients read either")
+      ->capture_default_str();
   app.add_option("--tls-cert", o.tls_cert,
                  "serve TLS with this certificate chain (PEM); reloaded on "
                  "SIGHUP")

@@ -40,6 +40,10 @@ struct HostOptions {
   std::uint64_t max_memory = 512ull * 1024 * 1024;
   // Serve Prometheus' /metrics on this HOST:PORT (empty: not served).
   std::string metrics;
+  // Job.Trigger's reply layout for callers that do not ask for one: "seed"
+  // (output = 4, tags = 5) or "current" (duration = 4, output = 5, tags = 6;
+  // go-lo as it builds today). Checked by check_start_policy.
+  std::string go_lo_layout = "seed";
 
   // The control plane (docs/security.md): TLS, tokens with roles, which
   // remote targets Runner.Run may send load to, and the size of a pushed

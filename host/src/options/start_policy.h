@@ -1,5 +1,6 @@
 // Every check golo-host makes of its flags before it binds or serves
-// anything: the control plane's listen policy and the metrics endpoint's.
+// anything: --go-lo-layout's value, the control plane's listen policy and
+// the metrics endpoint's.
 // The supervisor applies it first, so that a refusal names the flags as
 // given; each worker applies it again, as it may be started alone.
 #pragma once

@@ -283,8 +283,14 @@ Result<std::shared_ptr<PluginVersion>> PluginRegistry::resolve(
                      "job \"" + job + "\" is quarantined: " + q->reason,
                      {},
                      {}};
+  // Up to 20 names: enough to spot a typo, short enough for a log line.
+  constexpr std::size_t kNamesListed = 20;
+  const std::vector<std::string> all = jobs();
   std::string names;
-  for (const auto &j : jobs()) names += (names.empty() ? "" : ", ") + j;
+  for (std::size_t i = 0; i < all.size() && i < kNamesListed; ++i)
+    names += (names.empty() ? "" : ", ") + all[i];
+  if (all.size() > kNamesListed)
+    names += " and " + std::to_string(all.size() - kNamesListed) + " more";
   const std::string there =
       "jobs: " + (names.empty() ? "none loaded from " + dir_.string() : names);
   if (job.empty())

@@ -97,6 +97,11 @@ int PluginVersion::call(golo_response &resp, HostUser &host_user,
   return rc;
 }
 
+void PluginVersion::count_error() {
+  counters_[shard_of_this_thread() % kShards].errors.fetch_add(
+      1, std::memory_order_relaxed);
+}
+
 std::uint64_t PluginVersion::calls() const {
   std::uint64_t n = 0;
   for (const auto &c : counters_)

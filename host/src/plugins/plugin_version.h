@@ -65,6 +65,10 @@ class PluginVersion {
   // user_data, when it ran a trigger here and the plugin exports it.
   void end_user(HostUser &host_user);
 
+  // Counts one more error for a call that already finished: its reply
+  // could not be sent (the caller gone, or its deadline past).
+  void count_error();
+
   const PluginMetadata &meta() const { return meta_; }
   std::uint64_t calls() const;  // finished since load
   std::uint64_t errors() const;

@@ -1,5 +1,6 @@
 #include "runners/remote_trigger_runner.h"
 
+#include "golo/wire/layout.h"
 #include "golo/wire/response.h"
 
 namespace golo::host {
@@ -26,6 +27,9 @@ void RemoteTriggerRunner::run(std::uint32_t user, std::uint64_t,
                               agent::IterationOutcome &out) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + timeout_);
+  // The layout golo::Response reads, from a golo-host in either layout;
+  // other go-lo servers ignore it.
+  ctx.AddMetadata(wire::kLayoutMetadataKey, "seed");
   golo::Context req;
   req.set_jobname(job_);
   golo::Response resp;

@@ -63,7 +63,8 @@ struct HostServer::Services {
   Services(PluginRegistry &r, HostMetrics &m, ServerLimits limits,
            ControlSettings s)
       : settings(std::move(s)),
-        job(r, static_cast<std::size_t>(limits.max_threads), m),
+        job(r, static_cast<std::size_t>(limits.max_threads), m,
+            limits.go_lo_layout),
         host(r, settings),
         runner(r, limits.runs, settings, m) {}
   ControlSettings settings;
@@ -114,9 +115,10 @@ bool HostServer::start(const std::string &listen_addr,
     return false;
   }
   spdlog::info(
-      "serving golo.Job, golo.Host, golo.Runner on {} (port {}), plugins from "
-      "{}",
-      listen_addr, port_, registry_.dir().string());
+      "serving golo.Job ({} go-lo layout), golo.Host, golo.Runner on {} (port "
+      "{}), plugins from {}",
+      wire::layout_name(limits_.go_lo_layout), listen_addr, port_,
+      registry_.dir().string());
   return true;
 }
 

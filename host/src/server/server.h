@@ -10,6 +10,7 @@
 
 #include "golo/agent/data_table.h"
 #include "golo/agent/schedule.h"
+#include "golo/wire/layout.h"
 #include "metrics/host_metrics.h"
 #include "plugins/plugin_registry.h"
 #include "server/control_settings.h"
@@ -49,6 +50,9 @@ struct ServerLimits {
   // Bytes gRPC may hold in buffers (the same ResourceQuota): what callers
   // can make the worker hold, whoever they are.
   std::size_t max_memory = kDefaultMaxMemory;
+  // Not a limit but the last of the server's shape: Job.Trigger's reply
+  // layout for callers that do not ask for one (--go-lo-layout).
+  wire::GoLoLayout go_lo_layout = wire::GoLoLayout::kSeed;
 };
 
 class HostServer {

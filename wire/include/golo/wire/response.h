@@ -4,6 +4,7 @@
 
 #include <grpcpp/support/status.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -14,9 +15,25 @@
 
 namespace golo::wire {
 
+// Every Job.Trigger reply is at most this long encoded, in either layout:
+// under grpc-go's and grpcio's default receive limit of 4 MiB (a client
+// that gets more fails the call with RESOURCE_EXHAUSTED), a KiB to spare.
+inline constexpr std::size_t kMaxTriggerReplyBytes = 4 * 1024 * 1024 - 1024;
+
 // Sets output to the plugin's bytes when they are UTF-8; otherwise to a
-// repaired copy, with the exact bytes in outputBytes and outputNotUtf8 set.
-void set_output(golo::Response &resp, std::string_view bytes);
+// repaired copy (each ill-formed sequence U+FFFD, so up to three times as
+// long), with the exact bytes in outputBytes and outputNotUtf8 set.
+// budget bounds the two together: the exact bytes are kept first (whole
+// when they fit; outputBytesCut when not), and the text gets what is left,
+// cut between characters (outputTextCut), since it can be made again from
+// the bytes.
+void set_output(golo::Response &resp, std::string_view bytes,
+                std::size_t budget = SIZE_MAX);
+
+// What set_output may spend so that resp, everything else already set,
+// stays within max_reply bytes encoded in either layout.
+std::size_t output_budget(const golo::Response &resp,
+                          std::size_t max_reply = kMaxTriggerReplyBytes);
 
 // A plugin's steps and checks (ABI 1.1) into Response fields 13-16; Steps
 // and Checks are ranges of agent::StepOutcome and agent::CheckOutcome.
