@@ -371,6 +371,7 @@ json RunResults::to_json() const {
               {"steps_dropped", steps_dropped},
               {"checks_dropped", checks_dropped}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
+  if (over_budget > 0) out["iterations_over_budget"] = over_budget;
   if (!data.empty()) {
     json list = json::array();
     for (const auto &d : data)
@@ -398,6 +399,7 @@ RunResults RunResults::from_json(const json &j) {
     r.partial = j.value("partial", false);
     r.folded_tag_sets = j.value("tag_sets_folded", std::uint64_t{0});
     r.host_folded_tag_sets = j.value("tag_sets_host_folded", false);
+    r.over_budget = j.value("iterations_over_budget", std::uint64_t{0});
     r.total = stats_from_json(j.at("total"));
     for (const auto &s : j.at("tag_sets"))
       r.tag_sets.push_back(stats_from_json(s));
@@ -444,6 +446,7 @@ void RunResults::merge(const RunResults &other) {
   partial = partial || other.partial;
   folded_tag_sets += other.folded_tag_sets;
   host_folded_tag_sets = host_folded_tag_sets || other.host_folded_tag_sets;
+  over_budget += other.over_budget;
   steps_dropped += other.steps_dropped;
   checks_dropped += other.checks_dropped;
   for (const auto &d : other.data) {

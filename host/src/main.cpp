@@ -119,7 +119,9 @@ int main(int argc, char **argv) {
     return 1;
   }
   golo::host::HostServer server(
-      *registry, metrics, {opts.max_threads, {opts.max_runs, opts.max_users}},
+      *registry, metrics,
+      {opts.max_threads,
+       {opts.max_runs, opts.max_users, opts.record_budget_mib << 20}},
       {opts.max_plugin_size, opts.allow_remote_targets,
        security->authorizer()});
   if (!server.start(opts.listen, security->credentials())) return 1;

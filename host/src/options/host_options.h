@@ -33,6 +33,8 @@ struct HostOptions {
   std::uint64_t max_runs = 16;      // schedules running at once
   std::uint64_t max_users = 20000;  // users (threads) across those runs
   int max_threads = 512;            // gRPC server threads
+  // MiB of recording counters per run (docs/architecture.md, "Recording").
+  std::int64_t record_budget_mib = 256;
   // Serve Prometheus' /metrics on this HOST:PORT (empty: not served).
   std::string metrics;
 

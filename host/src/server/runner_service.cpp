@@ -1,5 +1,6 @@
 #include "server/runner_service.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
 
@@ -100,6 +101,12 @@ void RunnerService::stop_all() {
 grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                                 const golo::RunRequest *req,
                                 grpc::ServerWriter<golo::RunUpdate> *writer) {
+  // Destroyed last: once the run's counters, series and results are freed,
+  // hand the pages back, so an idle worker holds no run's memory (glibc
+  // keeps freed memory of every thread's arena otherwise).
+  struct TrimAtExit {
+    ~TrimAtExit() { malloc_trim(0); }
+  } trim_at_exit;
   const std::string file =
       req->schedulefile().empty() ? "<schedule>" : req->schedulefile();
   agent::Schedule schedule, whole;  // whole: before this host's share
@@ -262,6 +269,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   options.stop = stop.get_token();
   options.start_at = start_at;
   options.data = data;
+  options.record_budget = limits_.record_budget;
   // An update at 0 s says the load has started (every thread is up), so
   // that a caller can tell a host lost mid-run from one never reached.
   options.on_start = [&] {
@@ -307,6 +315,11 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
         file, caller, results.total.iterations, results.total.errors,
         results.total.dropped, results.total.missed,
         results.stopped_early ? ", stopped early" : "");
+    if (results.over_budget)
+      spdlog::warn(
+          "run {}: {} iterations counted in _other: the recording counters "
+          "reached --record-budget ({} MiB); raise it or use fewer tag sets",
+          file, results.over_budget, limits_.record_budget >> 20);
     // Results sent, but never a plain success: the caller must not take a
     // run cut short for a complete one.
     if (results.stopped_early)

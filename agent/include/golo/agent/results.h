@@ -155,6 +155,9 @@ struct RunResults {
   // which case a named set may miss some of that host's iterations.
   std::uint64_t folded_tag_sets = 0;
   bool host_folded_tag_sets = false;
+  // Iterations a host recorded in _other because its recording counters
+  // reached golo-host's --record-budget (then host_folded_tag_sets too).
+  std::uint64_t over_budget = 0;
   // Steps and checks the plugin reported that were not counted: NULL or
   // empty names, negative durations, past GOLO_MAX_STEPS on one response
   // or GOLO_MAX_STEP_NAMES names in the run.
