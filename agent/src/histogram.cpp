@@ -386,7 +386,6 @@ void AtomicHistogram::add_to(Histogram &out) const {
   for (std::uint32_t c = 0; c < kChunks; ++c) {
     const auto *chunk = chunks_[c].load(std::memory_order_acquire);
     if (!chunk) continue;
-    // Within one of out's chunks, since those are a whole number of ours.
     std::uint64_t *dst = out.counter(c * kChunkLen);
     for (std::uint32_t i = 0; i < kChunkLen; ++i) {
       const auto n = chunk[i].load(std::memory_order_relaxed);

@@ -25,6 +25,7 @@ run_one() { # run_one VALUES USERS
   echo "values = $1" >"$work/$name/tag_values.conf"
   start_host "$name"
   write_schedule "$work/s.yaml" tag_values "$2" 0 "${seconds}s"
+  echo "  tags: [name]" >>"$work/s.yaml"
   "$golo_cli" run "$work/s.yaml" --host "$host_addr" --out "$work/r.json" --quiet >/dev/null || true
   sleep 0.5 # the worker frees the run's memory once its results are sent
   local hwm idle rate bytes

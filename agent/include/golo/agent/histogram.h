@@ -24,9 +24,11 @@ struct HistogramLayout {
   static constexpr int kBucketCount = 32;  // 2048 << 31 > kHighest
   static constexpr std::uint32_t kCountsLen =
       (kBucketCount + 1) * kSubBucketHalfCount;
-  // Counters are stored in chunks of one half-bucket, allocated on first
-  // use, so a histogram costs only the ranges it has seen (8 KiB each).
-  static constexpr std::uint32_t kChunkLen = kSubBucketHalfCount;
+  // Counters are stored in chunks of a quarter of a half-bucket, allocated
+  // on first use, so a histogram costs only the ranges it has seen (2 KiB
+  // each): a tag set that sees a narrow band of latencies costs about that
+  // band, which matters with a thousand sets.
+  static constexpr std::uint32_t kChunkLen = kSubBucketHalfCount / 4;
   static constexpr std::uint32_t kChunks = kCountsLen / kChunkLen;
 
   // Index of the counter for `value` (clamped to [0, kHighest]).
@@ -115,13 +117,11 @@ class Histogram {
 // The recording side for many threads at once: relaxed atomic counters that
 // only ever grow, so a reader can copy them at any time (snapshot) and diff
 // two snapshots for an exact interval without resetting anything. A chunk is
-// allocated the first time a value falls in it, then never again. Chunks
-// are a quarter of Histogram's (256 counters, 2 KiB): the recorder keeps
-// one of these per tag set, shard and second, and a set that sees a narrow
-// band of latencies should cost about that band.
+// allocated the first time a value falls in it, then never again (the
+// recorder keeps one per tag set and second, see recorder.h).
 class AtomicHistogram {
  public:
-  static constexpr std::uint32_t kChunkLen = HistogramLayout::kChunkLen / 4;
+  static constexpr std::uint32_t kChunkLen = HistogramLayout::kChunkLen;
   static constexpr std::uint32_t kChunks =
       HistogramLayout::kCountsLen / kChunkLen;
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -169,6 +170,15 @@ struct RunResults {
   const TagSetStats *find(std::string_view key) const;
 
   nlohmann::json to_json() const;
+  // to_json()'s document written to `out` with `extra`'s members (an
+  // object) added, a row at a time: the series are never one tree, and an
+  // object of plain values (a row, a histogram) takes one line.
+  void write_json(std::ostream &out,
+                  const nlohmann::json &extra = nlohmann::json::object()) const;
+  // The document without series and tag_set_series, and one series row.
+  nlohmann::json head_json() const;
+  static nlohmann::json row_json(const SecondStats &row,
+                                 std::int64_t start_unix_ms, bool total);
   // Throws std::invalid_argument when `j` is not a results object. Fields
   // added to golo-results/1 since (stopped_early, partial, start_unix_ms,
   // tag_set_series, a row's seconds, unix_ms, p90_us; a row's buckets in a
