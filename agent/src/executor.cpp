@@ -278,7 +278,8 @@ RunResults run_schedule(const Schedule &schedule,
                         std::shared_ptr<IterationRunner> runner,
                         const RunOptions &opt) {
   if (!runner) throw std::invalid_argument("run_schedule: no iteration runner");
-  auto st = std::make_shared<RunState>(schedule, std::move(runner));
+  auto st = std::make_shared<RunState>(schedule, std::move(runner),
+                                       opt.record_budget);
   st->data = opt.data;
   spawn_users(st, opt.stack_size);
   if (schedule.model == Model::open)
@@ -411,6 +412,8 @@ RunResults run_schedule(const Schedule &schedule,
   results.total.interrupted = interrupted;
   results.steps_dropped = st->recorder.steps_dropped();
   results.checks_dropped = st->recorder.checks_dropped();
+  results.over_budget = st->recorder.folded();
+  if (results.over_budget) results.host_folded_tag_sets = true;
   if (st->data)
     results.data.push_back(data_use(schedule, *st->data, data_out, st->start));
 

@@ -315,18 +315,35 @@ AtomicHistogram::~AtomicHistogram() {
 }
 
 std::atomic<std::uint64_t> *AtomicHistogram::counter(std::uint32_t index) {
-  auto &slot = chunks_[index / L::kChunkLen];
+  auto &slot = chunks_[index / kChunkLen];
   auto *chunk = slot.load(std::memory_order_acquire);
   if (!chunk) {
     // First value in this range: allocate once; a racing thread's chunk
     // loses the exchange and is freed.
-    auto *fresh = new std::atomic<std::uint64_t>[L::kChunkLen]();
-    if (slot.compare_exchange_strong(chunk, fresh, std::memory_order_acq_rel))
+    auto *fresh = new std::atomic<std::uint64_t>[kChunkLen]();
+    if (slot.compare_exchange_strong(chunk, fresh, std::memory_order_acq_rel)) {
       chunk = fresh;
-    else
+      if (meter_)
+        meter_->fetch_add(kChunkLen * sizeof(std::uint64_t),
+                          std::memory_order_relaxed);
+    } else {
       delete[] fresh;
+    }
   }
-  return &chunk[index % L::kChunkLen];
+  return &chunk[index % kChunkLen];
+}
+
+bool AtomicHistogram::covers(std::int64_t value_ns) const {
+  const std::uint32_t index = L::index_of(value_ns);
+  return chunks_[index / kChunkLen].load(std::memory_order_relaxed) != nullptr;
+}
+
+std::size_t AtomicHistogram::chunk_bytes() const {
+  std::size_t n = 0;
+  for (const auto &chunk : chunks_)
+    if (chunk.load(std::memory_order_relaxed))
+      n += kChunkLen * sizeof(std::uint64_t);
+  return n;
 }
 
 void AtomicHistogram::add_run(std::uint32_t index, std::uint64_t n,
@@ -364,12 +381,13 @@ void AtomicHistogram::record_descending(std::int64_t top, std::int64_t step,
 void AtomicHistogram::add_to(Histogram &out) const {
   // The count is taken from the counters actually copied, so the copy is
   // always self-consistent even while writers run.
+  static_assert(L::kChunkLen % kChunkLen == 0);
   std::uint64_t copied = 0;
-  for (std::uint32_t c = 0; c < L::kChunks; ++c) {
+  for (std::uint32_t c = 0; c < kChunks; ++c) {
     const auto *chunk = chunks_[c].load(std::memory_order_acquire);
     if (!chunk) continue;
-    std::uint64_t *dst = out.counter(c * L::kChunkLen);
-    for (std::uint32_t i = 0; i < L::kChunkLen; ++i) {
+    std::uint64_t *dst = out.counter(c * kChunkLen);
+    for (std::uint32_t i = 0; i < kChunkLen; ++i) {
       const auto n = chunk[i].load(std::memory_order_relaxed);
       dst[i] += n;
       copied += n;
@@ -389,7 +407,7 @@ void AtomicHistogram::reset() {
   for (auto &slot : chunks_) {
     auto *chunk = slot.load(std::memory_order_acquire);
     if (!chunk) continue;
-    for (std::uint32_t i = 0; i < L::kChunkLen; ++i)
+    for (std::uint32_t i = 0; i < kChunkLen; ++i)
       chunk[i].store(0, std::memory_order_relaxed);
   }
   count_.store(0, std::memory_order_relaxed);

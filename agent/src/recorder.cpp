@@ -2,6 +2,8 @@
 
 #include "golo/agent/utf8.h"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <thread>
@@ -73,11 +75,60 @@ Shard::~Shard() {
   for (auto &s : samples) delete s.load();
 }
 
-Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users)
+std::size_t default_shards() {
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 64);
+}
+
+Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users,
+                   std::size_t shards, std::int64_t budget)
     : tag_keys_(std::move(tag_keys)),
-      shard_count_(std::clamp<std::size_t>(users, 1, 64)) {
+      users_(std::max<std::size_t>(users, 1)),
+      shard_count_(std::clamp<std::size_t>(
+          users, 1,
+          std::min<std::size_t>(shards ? shards : default_shards(), 64))),
+      budget_(budget) {
   shards_ = std::make_unique<Shard[]>(shard_count_);
+  bytes_.store(static_cast<std::int64_t>(sizeof(Shard) * shard_count_));
   for (std::size_t g = 0; g < kGenerations; ++g) holds_[g].store(g);
+  for (std::size_t id = 0; id < kWideFirst; ++id) wide_[id].store(true);
+  wide_[kOtherId].store(true);
+}
+
+Shard &Recorder::shard_of(std::uint32_t user, std::size_t id) {
+  if (!wide_[id].load(std::memory_order_relaxed)) return shards_[0];
+  // A shard per user while there are enough; past that, users running on
+  // one CPU share its shard: they never touch its counters at the same
+  // instant, so sharing costs no contention, and memory stays per core.
+  if (users_ <= shard_count_) return shards_[user % shard_count_];
+  const int cpu = sched_getcpu();
+  return shards_[static_cast<std::size_t>(cpu < 0 ? user : cpu) % shard_count_];
+}
+
+template <class T>
+T *Recorder::make_once(std::atomic<T *> &slot) {
+  T *got = slot.load(std::memory_order_acquire);
+  if (got) return got;
+  auto *fresh = new T(&bytes_);
+  if (slot.compare_exchange_strong(got, fresh, std::memory_order_acq_rel)) {
+    bytes_.fetch_add(sizeof(T), std::memory_order_relaxed);
+    return fresh;
+  }
+  delete fresh;
+  return got;
+}
+
+SetCounters *Recorder::counters(Shard &shard, std::size_t id,
+                                std::uint64_t second, std::int64_t latency_ns) {
+  auto &slot = shard.seconds[second % kGenerations][id];
+  SetCounters *set = slot.load(std::memory_order_acquire);
+  // Past the budget a set grows no more: no new counters, no new chunk for
+  // its latency (the corrected histogram's chunks follow the latency's but
+  // for overruns, which the bound counts as one histogram per set).
+  if (budget_ && id != kOtherId &&
+      bytes_.load(std::memory_order_relaxed) >= budget_ &&
+      (!set || !set->latency.covers(latency_ns)))
+    return nullptr;
+  return set ? set : make_once(slot);
 }
 
 std::size_t Recorder::find_or_add(const IterationOutcome &out,
@@ -130,7 +181,7 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
         key.append(tv).push_back(kPairSep);
         break;
       }
-  const std::size_t id = find_or_add(out, key, fnv1a(key));
+  std::size_t id = find_or_add(out, key, fnv1a(key));
 
   // The second's counters: recycled for it once the control thread has
   // harvested the second kGenerations before; waiting happens only if the
@@ -138,19 +189,17 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
   const auto &holds = holds_[second % kGenerations];
   while (holds.load(std::memory_order_acquire) != second)
     std::this_thread::yield();
-  Shard &shard = shards_[user % shard_count_];
-  auto &slot = shard.seconds[second % kGenerations][id];
-  SetCounters *set = slot.load(std::memory_order_acquire);
-  if (!set) {  // first iteration of this set in this shard and generation
-    auto *fresh = new SetCounters();
-    if (slot.compare_exchange_strong(set, fresh, std::memory_order_acq_rel))
-      set = fresh;
-    else
-      delete fresh;
+  Shard *shard = &shard_of(user, id);
+  SetCounters *set = counters(*shard, id, second, latency_ns);
+  if (!set) {  // past the budget: counted, with its tags, in `_other`
+    folded_.fetch_add(1, std::memory_order_relaxed);
+    id = kOtherId;
+    shard = &shard_of(user, id);
+    set = counters(*shard, id, second, latency_ns);
   }
   if (!out.steps.empty() || !out.checks.empty() || out.steps_dropped ||
       out.checks_dropped)
-    record_steps(shard, *set, out);
+    record_steps(*shard, *set, out);
   const bool error = out.failed || out.error_flag;
   if (intended) {
     // The missed slots belong to the set of the iteration that overran.
@@ -165,16 +214,8 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
   set->iterations.fetch_add(1, std::memory_order_relaxed);
   if (error) {
     set->errors.fetch_add(1, std::memory_order_relaxed);
-    auto &samples = shard.samples[id];
-    ErrorSlots *slots = samples.load(std::memory_order_acquire);
-    if (!slots) {  // the set's first error in this shard
-      auto *fresh = new ErrorSlots();
-      if (samples.compare_exchange_strong(slots, fresh,
-                                          std::memory_order_acq_rel))
-        slots = fresh;
-      else
-        delete fresh;
-    }
+    // The set's first error in this shard makes its slots.
+    ErrorSlots *slots = make_once(shard->samples[id]);
     slots->add(out.error_text.empty() ? std::string_view("(no message)")
                                       : std::string_view(out.error_text));
   }
@@ -184,7 +225,7 @@ void Recorder::record_steps(Shard &shard, SetCounters &set,
                             const IterationOutcome &out) {
   std::uint64_t steps_dropped = out.steps_dropped;
   std::uint64_t checks_dropped = out.checks_dropped;
-  StepCounters &counters = counters_of(set.steps);
+  StepCounters &counters = *make_once(set.steps);
   for (const auto &step : out.steps) {
     const std::size_t id = step_names_.find_or_add(step.name);
     if (id == kMaxStepNames)
@@ -251,6 +292,9 @@ void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
       set->reset();
     }
     if (!seen) continue;
+    // Hot: spread over the shards from now on (kWideAt).
+    if (counts.iterations >= kWideAt)
+      wide_[id].store(true, std::memory_order_relaxed);
     SetCounts &total = totals_[id];
     start_counts(id, total);
     total.latency.merge(counts.latency);

@@ -44,10 +44,19 @@ inline constexpr std::size_t kIndexSlots = 4 * kMaxTagSets;
 // room for a control thread that falls behind (a user whose second's
 // counters are not recycled yet waits for them).
 inline constexpr std::size_t kGenerations = 4;
+// Sets are recorded in one shard until they prove hot: the first kWideFirst
+// sets, `_other`, and any set with kWideAt iterations in a second are
+// spread over every shard (from the next second on). Two threads rarely hit
+// one set at once unless it is hot, and a set in one shard costs one set's
+// counters, so memory follows the sets, not the shards.
+inline constexpr std::size_t kWideFirst = 16;
+inline constexpr std::uint64_t kWideAt = 50'000;
 
 // Up to five distinct error texts with counts, claimed slot by slot.
 class ErrorSlots {
  public:
+  ErrorSlots() = default;
+  explicit ErrorSlots(std::atomic<std::int64_t> * /*meter*/) {}
   void add(std::string_view text);
   void add_to(TagSetStats &out) const;
 
@@ -69,6 +78,10 @@ struct SetCounters {
   std::atomic<std::uint64_t> missed{0};        // slots its iterations overran
   std::atomic<StepCounters *> steps{nullptr};  // made by the first step/check
   SetCounters() = default;
+  explicit SetCounters(std::atomic<std::int64_t> *meter) {
+    latency.set_meter(meter);
+    corrected.set_meter(meter);
+  }
   ~SetCounters() { delete steps.load(); }
   SetCounters(const SetCounters &) = delete;
   SetCounters &operator=(const SetCounters &) = delete;
@@ -88,9 +101,18 @@ struct alignas(64) Shard {
   ~Shard();
 };
 
+// Shards a recorder uses by default: one per core (at most 64). Users
+// beyond that share them by the CPU they run on, so the counters' memory
+// follows the machine, not the number of users.
+std::size_t default_shards();
+
 class Recorder {
  public:
-  Recorder(std::vector<std::string> tag_keys, std::size_t users);
+  // `shards`: at most this many (0: default_shards()), never more than
+  // users. `budget`: bytes of counters past which a set that would need new
+  // memory in a shard and second is recorded in `_other` instead (0: none).
+  Recorder(std::vector<std::string> tag_keys, std::size_t users,
+           std::size_t shards = 0, std::int64_t budget = 0);
 
   // Hot path. The second (0-based) an iteration that ended in second
   // `measured` is recorded in: that one, unless the control thread already
@@ -132,6 +154,16 @@ class Recorder {
     open_.store(second + 1, std::memory_order_seq_cst);
   }
   void harvest(std::uint64_t second, std::vector<SetCounts> &out);
+  // Bytes of counters allocated so far (SetCounters, histogram chunks,
+  // step counters, error slots): what the budget is compared with.
+  std::int64_t counter_bytes() const {
+    return bytes_.load(std::memory_order_relaxed);
+  }
+  std::size_t shard_count() const { return shard_count_; }
+  // Iterations recorded in `_other` because the budget was reached.
+  std::uint64_t folded() const {
+    return folded_.load(std::memory_order_relaxed);
+  }
   // Steps and checks dropped so far (cumulative).
   std::uint64_t steps_dropped() const;
   std::uint64_t checks_dropped() const;
@@ -142,6 +174,13 @@ class Recorder {
  private:
   std::size_t find_or_add(const IterationOutcome &out, const std::string &key,
                           std::uint64_t hash);
+  Shard &shard_of(std::uint32_t user, std::size_t id);
+  // The counters of set `id` in `shard` and `second`, made if new; null when
+  // making them (or their chunk for `latency_ns`) would pass the budget.
+  SetCounters *counters(Shard &shard, std::size_t id, std::uint64_t second,
+                        std::int64_t latency_ns);
+  template <class T>
+  T *make_once(std::atomic<T *> &slot);
   void record_steps(Shard &shard, SetCounters &set,
                     const IterationOutcome &out);
   // Adds one second's counters of a set to `into`, whose step and check
@@ -156,7 +195,13 @@ class Recorder {
   };
   std::vector<std::string> tag_keys_;
   std::unique_ptr<Shard[]> shards_;
+  std::size_t users_;
   std::size_t shard_count_;
+  const std::int64_t budget_;
+  std::atomic<std::int64_t> bytes_{0};
+  std::atomic<std::uint64_t> folded_{0};
+  // Whether a set is spread over every shard (else it is in shard 0).
+  std::array<std::atomic<bool>, kMaxTagSets + 1> wide_{};
   std::array<Entry, kMaxTagSets> entries_;
   std::atomic<std::size_t> published_{0};
   // id + 1 of the set whose hash probes to each slot (linear probing); 0

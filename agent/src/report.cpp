@@ -215,6 +215,10 @@ void print_summary(std::ostream &out, const RunResults &r) {
     out << "dropped " << r.steps_dropped << " step(s) and " << r.checks_dropped
         << " check(s) the plugin reported (no name, a negative duration, or "
            "past the limits; golo-host logs why)\n";
+  if (r.over_budget)
+    out << r.over_budget
+        << " iteration(s) counted in _other: a host's recording counters "
+           "reached its --record-budget (golo-host logs it)\n";
   for (const auto &d : r.data) print_data_use(out, d);
   if (r.stopped_early)
     out << "stopped early after " << format_duration(r.duration_s * 1e9)

@@ -50,9 +50,10 @@ json row_to_json(const SecondStats &s, std::int64_t start_unix_ms, bool total) {
   row["p99_us"] = us(q.p99);
   row["max_us"] = us(q.max);
   // Readers of golo-results/1 before tag_set_series expect buckets in every
-  // total row; a tag set's row leaves them out when it has none (a long
-  // run's older rows).
-  if (total || !s.latency.empty()) {
+  // total row. A tag set's row keeps only its percentiles and counts: a
+  // thousand sets would otherwise write a histogram each every second (the
+  // sets' whole-run histograms are in tag_sets).
+  if (total) {
     json buckets = json::array();
     for (const auto &[index, n] : s.latency) buckets.push_back({index, n});
     row["buckets"] = buckets;
@@ -341,22 +342,15 @@ const TagSetStats *RunResults::find(std::string_view key) const {
   return nullptr;
 }
 
-json RunResults::to_json() const {
+json RunResults::row_json(const SecondStats &row, std::int64_t start_unix_ms,
+                          bool total) {
+  return row_to_json(row, start_unix_ms, total);
+}
+
+json RunResults::head_json() const {
   json sets = json::array();
   for (const auto &s : tag_sets)
     sets.push_back(stats_to_json(s, rate(s), duration_s));
-  json seconds = json::array();
-  for (const auto &s : series)
-    seconds.push_back(row_to_json(s, start_unix_ms, true));
-  json per_set = json::array();
-  for (const auto &set : tag_set_series) {
-    json tags = json::object();
-    for (const auto &[k, v] : set.tags) tags[k] = v;
-    json rows = json::array();
-    for (const auto &s : set.rows)
-      rows.push_back(row_to_json(s, start_unix_ms, false));
-    per_set.push_back({{"key", set.key}, {"tags", tags}, {"series", rows}});
-  }
   json out = {{"format", "golo-results/1"},
               {"schedule", schedule},
               {"duration_s", duration_s},
@@ -366,11 +360,10 @@ json RunResults::to_json() const {
               {"tag_sets_folded", folded_tag_sets},
               {"tag_sets_host_folded", host_folded_tag_sets},
               {"tag_sets", sets},
-              {"series", seconds},
-              {"tag_set_series", per_set},
               {"steps_dropped", steps_dropped},
               {"checks_dropped", checks_dropped}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
+  if (over_budget > 0) out["iterations_over_budget"] = over_budget;
   if (!data.empty()) {
     json list = json::array();
     for (const auto &d : data)
@@ -398,6 +391,7 @@ RunResults RunResults::from_json(const json &j) {
     r.partial = j.value("partial", false);
     r.folded_tag_sets = j.value("tag_sets_folded", std::uint64_t{0});
     r.host_folded_tag_sets = j.value("tag_sets_host_folded", false);
+    r.over_budget = j.value("iterations_over_budget", std::uint64_t{0});
     r.total = stats_from_json(j.at("total"));
     for (const auto &s : j.at("tag_sets"))
       r.tag_sets.push_back(stats_from_json(s));
@@ -444,6 +438,7 @@ void RunResults::merge(const RunResults &other) {
   partial = partial || other.partial;
   folded_tag_sets += other.folded_tag_sets;
   host_folded_tag_sets = host_folded_tag_sets || other.host_folded_tag_sets;
+  over_budget += other.over_budget;
   steps_dropped += other.steps_dropped;
   checks_dropped += other.checks_dropped;
   for (const auto &d : other.data) {

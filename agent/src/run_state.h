@@ -41,11 +41,12 @@ struct alignas(64) UserSlot {
 };
 
 struct RunState {
-  RunState(const Schedule &s, std::shared_ptr<IterationRunner> r)
+  RunState(const Schedule &s, std::shared_ptr<IterationRunner> r,
+           std::int64_t record_budget = 0)
       : schedule(s),
         runner(std::move(r)),
         user_count(s.peak_users()),
-        recorder(s.tag_keys, user_count),
+        recorder(s.tag_keys, user_count, 0, record_budget),
         timeline(s),
         users(std::make_unique<UserSlot[]>(user_count)),
         free(user_count),

@@ -29,10 +29,14 @@ void StepCounters::record_step(std::size_t id, std::int64_t ns, bool failed) {
   StepCell *cell = slot.load(std::memory_order_acquire);
   if (!cell) {
     auto *fresh = new StepCell();
-    if (slot.compare_exchange_strong(cell, fresh, std::memory_order_acq_rel))
+    fresh->latency.set_meter(meter_);
+    if (slot.compare_exchange_strong(cell, fresh, std::memory_order_acq_rel)) {
       cell = fresh;
-    else
+      if (meter_)
+        meter_->fetch_add(sizeof(StepCell), std::memory_order_relaxed);
+    } else {
       delete fresh;
+    }
   }
   // The latency before the error, and add_to reads them the other way
   // round, as the recorder does for iterations: a snapshot never has more

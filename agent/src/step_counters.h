@@ -44,6 +44,8 @@ struct CheckCell {
 class StepCounters {
  public:
   StepCounters() = default;
+  // Bytes of step cells and their chunks are added to *meter.
+  explicit StepCounters(std::atomic<std::int64_t> *meter) : meter_(meter) {}
   ~StepCounters();
   StepCounters(const StepCounters &) = delete;
   StepCounters &operator=(const StepCounters &) = delete;
@@ -61,6 +63,7 @@ class StepCounters {
  private:
   std::array<std::atomic<StepCell *>, kMaxStepNames> steps_{};
   std::array<CheckCell, kMaxStepNames> checks_;
+  std::atomic<std::int64_t> *meter_ = nullptr;
 };
 
 // A lazily made StepCounters behind an atomic pointer (one per tag set and

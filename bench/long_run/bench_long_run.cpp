@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <ostream>
 #include <random>
+#include <streambuf>
 #include <string>
 
 #include "golo/agent/series.h"
@@ -26,6 +28,19 @@ long status_kb(const char *field) {
       return std::atol(line.c_str() + std::string(field).size());
   return -1;
 }
+
+// A stream buffer that only counts what is written to it.
+struct CountingBuf : std::streambuf {
+  std::size_t bytes = 0;
+  int_type overflow(int_type c) override {
+    ++bytes;
+    return c;
+  }
+  std::streamsize xsputn(const char *, std::streamsize n) override {
+    bytes += static_cast<std::size_t>(n);
+    return n;
+  }
+};
 
 }  // namespace
 
@@ -82,6 +97,20 @@ int main(int argc, char **argv) {
   const long rss_fed = status_kb("VmRSS:");
   RunResults r;
   cli.fill(r);
+  // What `golo run --out json` does now: stream the document from the
+  // store (a row at a time). VmHWM after it is the CLI's peak at the end.
+  CountingBuf counted;
+  std::ostream sink(&counted);
+  r.write_json(sink);
+  const long hwm_streamed = status_kb("VmHWM:");
+  std::printf(
+      "streamed results JSON: %.1f MB written; peak RSS %.1f MB (%.2fx the "
+      "running %.1f MB)\n",
+      static_cast<double>(counted.bytes) / 1e6,
+      static_cast<double>(hwm_streamed) / 1e3,
+      static_cast<double>(hwm_streamed) / static_cast<double>(rss_fed),
+      static_cast<double>(rss_fed) / 1e3);
+  // Before: the whole document as one tree, then one string.
   const nlohmann::json doc = r.to_json();
   const long rss_tree = status_kb("VmRSS:");
   const std::string text = doc.dump(2);

@@ -255,7 +255,7 @@ int run_command(const RunOptions &opts) {
     if (merged) merged->stopped_early = true;
   }
   if (!merged) {
-    outs.finish(nlohmann::json::object());
+    outs.finish({});
     return 1;
   }
   // Each call's results describe its own scenario; the run's, all of them.
@@ -275,7 +275,9 @@ int run_command(const RunOptions &opts) {
     crossed = crossed || v.crossed;
   }
   if (outs.any()) {
-    nlohmann::json out = merged->to_json();
+    // The results stream to a file from `merged`; only these are built here.
+    outputs::Finished done{&*merged};
+    nlohmann::json &out = done.extra;
     out["hosts"] = nlohmann::json::array();
     for (std::size_t i = 0; i < runs.size(); ++i) {
       const HostPart &part = parts[i];
@@ -304,7 +306,7 @@ int run_command(const RunOptions &opts) {
                                    {"actual", v.actual},
                                    {"crossed", v.crossed},
                                    {"message", v.message}});
-    if (!outs.finish(out)) return 1;
+    if (!outs.finish(done)) return 1;
   }
   // Hosts left out by --allow-partial were asked for: the run is complete
   // without them, and the lines above said so.

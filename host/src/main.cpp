@@ -152,7 +152,7 @@ int main(int argc, char **argv) {
   golo::host::HostServer server(
       *registry, metrics,
       {opts.max_threads,
-       {opts.max_runs, opts.max_users},
+       {opts.max_runs, opts.max_users, opts.record_budget_mib << 20},
        static_cast<std::size_t>(opts.max_memory),
        *golo::wire::parse_layout(opts.go_lo_layout)},
       {opts.max_plugin_size, opts.allow_remote_targets, security->authorizer(),

@@ -108,7 +108,7 @@ void CsvOutput::second(const Second &s) {
   std::fflush(f_);
 }
 
-std::string CsvOutput::finish(const nlohmann::json &) {
+std::string CsvOutput::finish(const Finished &) {
   const bool closed = std::fclose(f_) == 0;
   f_ = nullptr;
   if (failed_ || !closed) {

@@ -16,7 +16,7 @@ class CsvOutput : public Output {
   ~CsvOutput() override;
   void start(const RunInfo &run) override;
   void second(const Second &s) override;
-  std::string finish(const nlohmann::json &results) override;
+  std::string finish(const Finished &run) override;
   bool failed() const override { return failed_; }
 
  private:

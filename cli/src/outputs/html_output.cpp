@@ -19,11 +19,11 @@ std::unique_ptr<Output> HtmlOutput::open(const std::string &path,
   return std::unique_ptr<Output>(new HtmlOutput(path));
 }
 
-std::string HtmlOutput::finish(const nlohmann::json &results) {
-  if (results.empty()) return "";  // nothing was measured: no report
+std::string HtmlOutput::finish(const Finished &run) {
+  if (!run.results) return "";  // nothing was measured: no report
   std::string html;
   try {
-    html = report::render_html_report({results});
+    html = report::render_html_report({run.document()});
   } catch (const std::exception &e) {
     failed_ = true;
     return "cannot make the HTML report " + path_ + ": " + e.what();

@@ -16,7 +16,7 @@ class HtmlOutput : public Output {
                                       std::string &error);
   void start(const RunInfo &) override {}
   void second(const Second &) override {}
-  std::string finish(const nlohmann::json &results) override;
+  std::string finish(const Finished &run) override;
   bool failed() const override { return failed_; }
 
  private:

@@ -195,7 +195,7 @@ void InfluxOutput::stop_sender() {
   if (sender_.joinable()) sender_.join();
 }
 
-std::string InfluxOutput::finish(const nlohmann::json &) {
+std::string InfluxOutput::finish(const Finished &) {
   stop_sender();
   std::lock_guard lock(mutex_);
   if (undelivered_ == 0) return "";

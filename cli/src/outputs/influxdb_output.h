@@ -39,7 +39,7 @@ class InfluxOutput : public Output {
   ~InfluxOutput() override;
   void start(const RunInfo &run) override;
   void second(const Second &s) override;
-  std::string finish(const nlohmann::json &results) override;
+  std::string finish(const Finished &run) override;
 
  private:
   InfluxOutput(std::string url, InfluxUrl parsed, InfluxLimits limits);

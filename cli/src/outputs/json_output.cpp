@@ -4,12 +4,13 @@
 
 namespace golo::cli::outputs {
 
-std::string JsonOutput::finish(const nlohmann::json &results) {
+std::string JsonOutput::finish(const Finished &run) {
   std::ofstream f(path_);
-  // replace: a tag or text that slipped through unrepaired must not make
-  // the results unwritable.
-  f << results.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-    << "\n";
+  // Streamed a row at a time: the series are never one tree or one string.
+  if (run.results)
+    run.results->write_json(f, run.extra);
+  else
+    f << "{}\n";
   f.close();
   if (!f) {
     failed_ = true;

@@ -10,7 +10,7 @@ class JsonOutput : public Output {
   explicit JsonOutput(std::string path) : path_(std::move(path)) {}
   void start(const RunInfo &) override {}
   void second(const Second &) override {}
-  std::string finish(const nlohmann::json &results) override;
+  std::string finish(const Finished &run) override;
   bool failed() const override { return failed_; }
 
  private:

@@ -64,6 +64,16 @@ class SecondMaker {
       known_;
 };
 
+// The end of a run as the outputs get it: the merged results (null when
+// nothing was measured) and the members the CLI adds (hosts, thresholds).
+// document() builds the whole tree; an output that can stream (json) reads
+// the results instead, so a long run's rows are never one tree.
+struct Finished {
+  const agent::RunResults *results = nullptr;
+  nlohmann::json extra = nlohmann::json::object();
+  nlohmann::json document() const;
+};
+
 class Output {
  public:
   virtual ~Output() = default;
@@ -71,7 +81,7 @@ class Output {
   virtual void second(const Second &s) = 0;
   // The run's results document. Returns a line for the user ("" for none):
   // a failure, or what was not delivered.
-  virtual std::string finish(const nlohmann::json &results) = 0;
+  virtual std::string finish(const Finished &run) = 0;
   // true: finish() reported a failure that makes the run's outcome unknown
   // to the user (results not written), so the exit code says so.
   virtual bool failed() const { return false; }

@@ -70,10 +70,17 @@ void RunOutputs::finish_series(agent::RunResults &results) {
   if (info_.start_unix_ms) results.start_unix_ms = info_.start_unix_ms;
 }
 
-bool RunOutputs::finish(const nlohmann::json &results) {
+nlohmann::json Finished::document() const {
+  if (!results) return nlohmann::json::object();
+  nlohmann::json out = results->to_json();
+  for (auto it = extra.begin(); it != extra.end(); ++it) out[it.key()] = *it;
+  return out;
+}
+
+bool RunOutputs::finish(const Finished &run) {
   bool ok = true;
   for (auto &o : outputs_) {
-    const std::string line = o->finish(results);
+    const std::string line = o->finish(run);
     if (!line.empty()) std::cerr << "golo run: " << line << "\n";
     ok = ok && !o->failed();
   }

@@ -36,7 +36,7 @@ class RunOutputs {
   void finish_series(agent::RunResults &results);
   // Ends every output with the results document; prints each one's line on
   // stderr. Returns false when an output failed (results not written).
-  bool finish(const nlohmann::json &results);
+  bool finish(const Finished &run);
   bool any() const { return !outputs_.empty(); }
 
  private:

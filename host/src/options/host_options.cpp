@@ -67,6 +67,12 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "that would go over is refused with RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  app.add_option("--record-budget", o.record_budget_mib,
+                 "MiB of recording counters a run may use; past it, tag sets "
+                 "that need more are counted in _other (and the results say "
+                 "how many iterations)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1048576));
   app.add_option("--max-threads", o.max_threads,
                  "gRPC server threads; a call that finds none free is "
                  "answered RESOURCE_EXHAUSTED")

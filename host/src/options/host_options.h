@@ -38,6 +38,8 @@ struct HostOptions {
   int max_threads = 512;            // gRPC server threads
   // Bytes gRPC may buffer for callers (a memory quota; docs/security.md).
   std::uint64_t max_memory = 512ull * 1024 * 1024;
+  // MiB of recording counters per run (docs/architecture.md, "Recording").
+  std::int64_t record_budget_mib = 256;
   // Serve Prometheus' /metrics on this HOST:PORT (empty: not served).
   std::string metrics;
   // Job.Trigger's reply layout for callers that do not ask for one: "seed"

@@ -1,5 +1,6 @@
 #include "server/runner_service.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <algorithm>
 
@@ -223,6 +224,12 @@ grpc::Status RunnerService::start_instant(const golo::RunRequest &req,
 grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                                 const golo::RunRequest *req,
                                 grpc::ServerWriter<golo::RunUpdate> *writer) {
+  // Destroyed last: once the run's counters, series and results are freed,
+  // hand the pages back, so an idle worker holds no run's memory (glibc
+  // keeps freed memory of every thread's arena otherwise).
+  struct TrimAtExit {
+    ~TrimAtExit() { malloc_trim(0); }
+  } trim_at_exit;
   // Caller text in the log: printable, and short.
   const std::string file = req->schedulefile().empty()
                                ? "<schedule>"
@@ -332,6 +339,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   options.stop = stop.get_token();
   options.start_at = start_at;
   options.data = data;
+  options.record_budget = limits_.record_budget;
   // An update at 0 s says the load has started (every thread is up), so
   // that a caller can tell a host lost mid-run from one never reached.
   options.on_start = [&] {
@@ -377,6 +385,11 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
         file, caller, results.total.iterations, results.total.errors,
         results.total.dropped, results.total.missed,
         results.stopped_early ? ", stopped early" : "");
+    if (results.over_budget)
+      spdlog::warn(
+          "run {}: {} iterations counted in _other: the recording counters "
+          "reached --record-budget ({} MiB); raise it or use fewer tag sets",
+          file, results.over_budget, limits_.record_budget >> 20);
     // Results sent, but never a plain success: the caller must not take a
     // run cut short for a complete one.
     if (results.stopped_early)

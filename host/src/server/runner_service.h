@@ -11,6 +11,7 @@
 #include <set>
 #include <stop_token>
 
+#include "golo/agent/executor.h"
 #include "golo/golo.grpc.pb.h"
 #include "metrics/host_metrics.h"
 #include "plugins/plugin_registry.h"
@@ -24,6 +25,9 @@ inline constexpr std::uint64_t kMaxShareCount = 10000;
 struct RunLimits {
   std::uint64_t max_runs = 16;      // schedules running at once
   std::uint64_t max_users = 20000;  // users (one thread each) across runs
+  // Bytes of recording counters per run past which growing tag sets go to
+  // _other (agent::RunOptions::record_budget).
+  std::int64_t record_budget = agent::kDefaultRecordBudget;
 };
 
 class RunnerService final : public golo::Runner::Service {

@@ -17,6 +17,9 @@
 
 namespace golo::agent {
 
+// golo-host's default for --record-budget: 256 MiB.
+inline constexpr std::int64_t kDefaultRecordBudget = 256ll << 20;
+
 struct RunOptions {
   // Called from the control thread (never a user thread) about once a second.
   std::function<void(const Progress &)> on_progress;
@@ -37,6 +40,9 @@ struct RunOptions {
   // unique) the run ends there, as at its natural end: results.data says
   // when.
   std::shared_ptr<DataFeed> data;
+  // Bytes of recording counters (docs/architecture.md, "Recording") past
+  // which tag sets that need more are recorded in `_other`; 0: no limit.
+  std::int64_t record_budget = kDefaultRecordBudget;
 };
 
 // Runs `schedule` to its end (or the stop) and returns what it measured.

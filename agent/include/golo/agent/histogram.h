@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <utility>
@@ -23,9 +24,11 @@ struct HistogramLayout {
   static constexpr int kBucketCount = 32;  // 2048 << 31 > kHighest
   static constexpr std::uint32_t kCountsLen =
       (kBucketCount + 1) * kSubBucketHalfCount;
-  // Counters are stored in chunks of one half-bucket, allocated on first
-  // use, so a histogram costs only the ranges it has seen (8 KiB each).
-  static constexpr std::uint32_t kChunkLen = kSubBucketHalfCount;
+  // Counters are stored in chunks of a quarter of a half-bucket, allocated
+  // on first use, so a histogram costs only the ranges it has seen (2 KiB
+  // each): a tag set that sees a narrow band of latencies costs about that
+  // band, which matters with a thousand sets.
+  static constexpr std::uint32_t kChunkLen = kSubBucketHalfCount / 4;
   static constexpr std::uint32_t kChunks = kCountsLen / kChunkLen;
 
   // Index of the counter for `value` (clamped to [0, kHighest]).
@@ -114,13 +117,26 @@ class Histogram {
 // The recording side for many threads at once: relaxed atomic counters that
 // only ever grow, so a reader can copy them at any time (snapshot) and diff
 // two snapshots for an exact interval without resetting anything. A chunk is
-// allocated the first time a value falls in it, then never again.
+// allocated the first time a value falls in it, then never again (the
+// recorder keeps one per tag set and second, see recorder.h).
 class AtomicHistogram {
  public:
+  static constexpr std::uint32_t kChunkLen = HistogramLayout::kChunkLen;
+  static constexpr std::uint32_t kChunks =
+      HistogramLayout::kCountsLen / kChunkLen;
+
   AtomicHistogram() = default;
   ~AtomicHistogram();
   AtomicHistogram(const AtomicHistogram &) = delete;
   AtomicHistogram &operator=(const AtomicHistogram &) = delete;
+
+  // Bytes allocated for chunks are added to *meter as they are (for the
+  // recorder's budget); set before any record, or never.
+  void set_meter(std::atomic<std::int64_t> *meter) { meter_ = meter; }
+  // Whether recording `value_ns` needs no new chunk.
+  bool covers(std::int64_t value_ns) const;
+  // Bytes held in chunks.
+  std::size_t chunk_bytes() const;
 
   void record(std::int64_t value_ns);
   // As Histogram::record_descending.
@@ -132,9 +148,8 @@ class AtomicHistogram {
   void reset();
 
  private:
-  std::array<std::atomic<std::atomic<std::uint64_t> *>,
-             HistogramLayout::kChunks>
-      chunks_{};
+  std::array<std::atomic<std::atomic<std::uint64_t> *>, kChunks> chunks_{};
+  std::atomic<std::int64_t> *meter_ = nullptr;
   std::atomic<std::uint64_t> count_{0};
   std::atomic<std::uint64_t> clamped_{0};
   std::atomic<std::uint64_t> sum_{0};

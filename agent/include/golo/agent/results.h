@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -155,6 +156,9 @@ struct RunResults {
   // which case a named set may miss some of that host's iterations.
   std::uint64_t folded_tag_sets = 0;
   bool host_folded_tag_sets = false;
+  // Iterations a host recorded in _other because its recording counters
+  // reached golo-host's --record-budget (then host_folded_tag_sets too).
+  std::uint64_t over_budget = 0;
   // Steps and checks the plugin reported that were not counted: NULL or
   // empty names, negative durations, past GOLO_MAX_STEPS on one response
   // or GOLO_MAX_STEP_NAMES names in the run.
@@ -166,6 +170,15 @@ struct RunResults {
   const TagSetStats *find(std::string_view key) const;
 
   nlohmann::json to_json() const;
+  // to_json()'s document written to `out` with `extra`'s members (an
+  // object) added, a row at a time: the series are never one tree, and an
+  // object of plain values (a row, a histogram) takes one line.
+  void write_json(std::ostream &out,
+                  const nlohmann::json &extra = nlohmann::json::object()) const;
+  // The document without series and tag_set_series, and one series row.
+  nlohmann::json head_json() const;
+  static nlohmann::json row_json(const SecondStats &row,
+                                 std::int64_t start_unix_ms, bool total);
   // Throws std::invalid_argument when `j` is not a results object. Fields
   // added to golo-results/1 since (stopped_early, partial, start_unix_ms,
   // tag_set_series, a row's seconds, unix_ms, p90_us; a row's buckets in a
