@@ -147,7 +147,7 @@ python3 - "$work/plugins.json" <<'PY' || fail "plugins: $(cat "$work/plugins.jso
 import json, sys
 d = json.load(open(sys.argv[1]))
 jobs = sorted(p["job"] for p in d["plugins"])
-assert jobs == ["abi_tour", "http_get", "journey", "noop", "outside", "sleepy"], jobs
+assert jobs == ["abi_tour", "http_get", "journey", "noop", "outside", "shop", "sleepy"], jobs
 assert d["failures"] == [], d["failures"]
 PY
 echo "staged golo-host served the example plugins and one built with pkg-config outside the tree"

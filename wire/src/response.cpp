@@ -64,8 +64,9 @@ void set_output(golo::Response &resp, std::string_view bytes,
 
 std::size_t output_budget(const golo::Response &resp, std::size_t max_reply) {
   // Room for what set_output adds besides the payloads (two tags and
-  // lengths, three flags) and for the current layout's duration field.
-  constexpr std::size_t kFieldHeaders = 64;
+  // lengths, three flags) and for the duration, set after at either
+  // layout's number (a tag and a varint of up to 10 bytes).
+  constexpr std::size_t kFieldHeaders = 64 + 12;
   const std::size_t rest = resp.ByteSizeLong() + kFieldHeaders;
   return max_reply > rest ? max_reply - rest : 0;
 }

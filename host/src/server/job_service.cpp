@@ -105,16 +105,18 @@ void run_trigger(TriggerReactor &reactor, std::int64_t deadline,
   resp.set_error(r.error);
   wire::add_tags(*resp.mutable_tags(), r.tags);
   wire::set_steps(resp, r.steps, r.checks, r.steps_dropped, r.checks_dropped);
-  resp.set_durationnanos(took);
   resp.set_outputtruncated(r.output_truncated);
   resp.set_pluginversion(meta.version);
   resp.set_plugingeneration(meta.generation);
-  // Last, bounded by what the rest left: the reply stays under 4 MiB. The
-  // rest is small (ABI limits), so only a large output needs the count.
+  // Bounded by what the rest left: the reply stays under 4 MiB. The rest is
+  // small (ABI limits), so only a large output needs the count. The duration
+  // is set after, within the budget's reserve, so the cut does not move
+  // with how long the call took.
   constexpr std::size_t kSmallOutput = 64 * 1024;
   wire::set_output(
       resp, r.output,
       r.output.size() <= kSmallOutput ? SIZE_MAX : wire::output_budget(resp));
+  resp.set_durationnanos(took);
   reply.use_layout(layout);
   reactor.finish(grpc::Status::OK, r.error);
 }
