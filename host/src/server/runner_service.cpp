@@ -120,7 +120,7 @@ struct RunnerService::Prepared {
   std::vector<std::pair<std::string, std::shared_ptr<PluginVersion>>> jobs;
   std::shared_ptr<agent::DataFeed> data;
   std::optional<std::chrono::system_clock::time_point> start_at;
-  std::string dial;  // the remote target as gRPC is handed it, if any
+  std::string dial;   // the remote target as gRPC is handed it, if any
   agent::RunEnv env;  // the schedule's env: with the request's over it
 };
 
