@@ -20,6 +20,20 @@ run_ctest() {  # dir, extra ctest args...
   passed=$((passed + p)); failed=$((failed + f))
 }
 
+# The tree is kept clang-format clean (.clang-format): one check, failed by
+# any file that is not, named with the command that fixes it.
+echo "== clang-format"
+unformatted=$(git ls-files '*.c' '*.cc' '*.cpp' '*.h' |
+  while IFS= read -r f; do
+    clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"
+  done)
+if [[ -z $unformatted ]]; then
+  echo "clang-format: every C and C++ file is clean"; passed=$((passed + 1))
+else
+  echo "not clang-format clean (run clang-format -i on them):"; echo "$unformatted"
+  failed=$((failed + 1))
+fi
+
 echo "== build (RelWithDebInfo) and test"
 scripts/build.sh release
 run_ctest build/release
