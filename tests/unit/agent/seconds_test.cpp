@@ -6,6 +6,7 @@
 // stop and with a record of the graceful stop too.
 #include <doctest/doctest.h>
 
+#include <future>
 #include <map>
 #include <stdexcept>
 #include <stop_token>
@@ -216,9 +217,17 @@ TEST_CASE("seconds: after a stop the series and updates add up to the totals") {
   RunOptions opt;
   opt.progress_interval = 100ms;
   opt.stop = stop.get_token();
-  opt.on_progress = [&](const Progress &p) { updates.push_back(p); };
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(350ms);
+  // The stop comes 350 ms into the run, counted from its first row (100 ms
+  // in), not from before the run: a slow start (TSan, a loaded machine)
+  // must not shorten the run the test expects.
+  std::promise<void> first_row;
+  opt.on_progress = [&](const Progress &p) {
+    updates.push_back(p);
+    if (updates.size() == 1) first_row.set_value();
+  };
+  std::thread stopper([&, first = first_row.get_future()] {
+    first.wait();
+    std::this_thread::sleep_for(250ms);
     stop.request_stop();
   });
   const RunResults r = run_schedule(
