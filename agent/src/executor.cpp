@@ -193,21 +193,22 @@ class Ticker {
     errors_ += errors;
     missed_ += missed;
     dropped_ = dropped;
-    Progress p{seconds(now - st_.start),
-               active,
-               iterations_,
-               errors_,
-               dropped_,
-               static_cast<double>(iterations) / seconds(st_.second_length),
-               total.value_at_percentile(50) / 1e3,
-               total.value_at_percentile(95) / 1e3,
-               total.value_at_percentile(99) / 1e3,
-               iv.total.latency,
-               iv.sets,
-               missed_,
-               corrected.to_sparse()};
-    p.steps_dropped = st_.recorder.steps_dropped();
-    p.checks_dropped = st_.recorder.checks_dropped();
+    Progress p{.elapsed_s = seconds(now - st_.start),
+               .active_users = active,
+               .iterations = iterations_,
+               .errors = errors_,
+               .dropped = dropped_,
+               .interval_rate =
+                   static_cast<double>(iterations) / seconds(st_.second_length),
+               .p50_us = total.value_at_percentile(50) / 1e3,
+               .p95_us = total.value_at_percentile(95) / 1e3,
+               .p99_us = total.value_at_percentile(99) / 1e3,
+               .interval = iv.total.latency,
+               .tag_sets = iv.sets,
+               .missed = missed_,
+               .interval_corrected = corrected.to_sparse(),
+               .steps_dropped = st_.recorder.steps_dropped(),
+               .checks_dropped = st_.recorder.checks_dropped()};
     // Past the run's seconds, an empty one waits for a later one with
     // something in it, so that the series ends with the last record.
     const bool empty = iterations == 0 && iv.total.dropped == 0;
@@ -258,13 +259,11 @@ class Ticker {
 
 DataUse data_use(const Schedule &schedule, const DataFeed &feed,
                  std::int64_t out_at, Clock::time_point start) {
-  DataUse d{schedule.data ? schedule.data->file : feed.table().file(),
-            schedule.scenario,
-            std::string(data_mode_name(feed.mode())),
-            feed.table().rows(),
-            feed.rows_used(),
-            0,
-            0};
+  DataUse d{.file = schedule.data ? schedule.data->file : feed.table().file(),
+            .scenario = schedule.scenario,
+            .mode = std::string(data_mode_name(feed.mode())),
+            .rows = feed.table().rows(),
+            .rows_used = feed.rows_used()};
   if (out_at != detail::kNotStopped) {
     d.hosts_out = 1;
     d.ran_out_s = seconds(Clock::time_point(Clock::duration(out_at)) - start);

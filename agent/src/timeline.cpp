@@ -1,5 +1,7 @@
 #include "timeline.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace golo::agent::detail {
@@ -15,16 +17,19 @@ Timeline::Timeline(const Schedule &s) {
   double level =
       static_cast<double>(s.model == Model::closed ? s.users : s.arrival_rate);
   double start = 0, arrivals = 0;
+  Nanos start_ns = s.start_after;
   // start_after: level 0 until then, users wait and no arrival is due.
   if (s.start_after.count() > 0) {
-    segments_.push_back({0, seconds(s.start_after), 0, 0, 0});
+    segments_.push_back(
+        {0, seconds(s.start_after), 0, 0, 0, Nanos{0}, s.start_after});
     start = seconds(s.start_after);
   }
   auto add = [&](Nanos d, double to) {
     const double len = seconds(d);
-    segments_.push_back({start, len, level, to, arrivals});
+    segments_.push_back({start, len, level, to, arrivals, start_ns, d});
     arrivals += (level + to) / 2 * len;
     start += len;
+    start_ns += d;
     level = to;
   };
   if (s.stages.empty())
@@ -34,15 +39,18 @@ Timeline::Timeline(const Schedule &s) {
       add(st.duration, static_cast<double>(st.target));
 }
 
-bool Timeline::active(std::uint64_t u, Nanos at) const {
-  const double t = seconds(at);
+std::optional<double> Timeline::level(Nanos at) const {
   for (const auto &g : segments_)
-    if (t < g.start_s + g.length_s) {
-      const double level =
-          g.from + (g.to - g.from) * (t - g.start_s) / g.length_s;
-      return level > static_cast<double>(u);
+    if (at < g.start + g.length) {
+      const double f = std::chrono::duration<double>(at - g.start) / g.length;
+      return g.from + (g.to - g.from) * std::max(0.0, f);
     }
-  return false;
+  return std::nullopt;
+}
+
+bool Timeline::active(std::uint64_t u, Nanos at) const {
+  const auto l = level(at);
+  return l && *l > static_cast<double>(u);
 }
 
 std::optional<Nanos> Timeline::next_active(std::uint64_t u, Nanos from) const {

@@ -18,6 +18,13 @@ class Timeline {
   // wanted, i.e. the level is above u; nullopt if never before the end.
   std::optional<Nanos> next_active(std::uint64_t u, Nanos from) const;
   bool active(std::uint64_t u, Nanos at) const;
+  // The level at `at` (the one ramp, for Schedule::level_at too): linear
+  // inside its segment, 0 before start_after, nullopt past the end.
+  std::optional<double> level(Nanos at) const;
+  // The level the last segment ends at (0 with no segments).
+  double final_level() const {
+    return segments_.empty() ? 0 : segments_.back().to;
+  }
 
   // Open: the intended start of iteration k (0-based), k-th arrival of the
   // (possibly ramping) rate; nullopt once past the end.
@@ -27,6 +34,7 @@ class Timeline {
   struct Segment {
     double start_s, length_s, from, to;  // level from -> to
     double arrivals_before;              // open: arrivals before the start
+    Nanos start, length;                 // the same, exact
   };
   std::vector<Segment> segments_;
   std::size_t cursor_ = 0;  // arrival(): the segment of the last k

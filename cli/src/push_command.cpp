@@ -1,6 +1,5 @@
 // golo push FILE.so: uploads a plugin (and its settings) to every host given,
 // all at once, and prints each host's outcome; non-zero when any failed.
-#include <openssl/evp.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -9,6 +8,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "golo/agent/sha256.h"
 #include "golo/golo.grpc.pb.h"
 #include "golo/wire/file_outcome.h"
 #include "host_client.h"
@@ -20,19 +20,6 @@ namespace {
 
 // Well under the host's 4 MiB message limit, large enough to stream fast.
 constexpr std::size_t kChunkBytes = 256 * 1024;
-
-std::string sha256_hex(const std::string &bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static const char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 0xf];
-  }
-  return out;
-}
 
 struct HostOutcome {
   bool failed = false;
@@ -98,7 +85,7 @@ int push_command(const PushOptions &opts, std::chrono::milliseconds timeout) {
   const std::string job = opts.job.empty()
                               ? std::filesystem::path(opts.file).stem().string()
                               : opts.job;
-  const std::string sha256 = sha256_hex(plugin);
+  const std::string sha256 = agent::sha256_hex(plugin);
 
   std::vector<HostOutcome> outcomes(opts.hosts.size());
   std::vector<std::thread> threads;

@@ -93,45 +93,47 @@ agent::Progress combined(std::vector<std::unique_ptr<HostRun>> &runs) {
   return agent::combine(parts);
 }
 
-}  // namespace
-
-int run_command(const RunOptions &opts) {
-  const auto yaml = read_schedule(opts.schedule_file);
-  if (!yaml) return 2;
+// The run as the command line and the files describe it, before any host.
+struct RunPlan {
+  std::string yaml;
   agent::Schedule schedule;
-  try {  // refuse a bad schedule here, before any host starts load
-    schedule = agent::Schedule::parse(*yaml, opts.schedule_file);
-  } catch (const std::exception &e) {
-    std::cerr << "golo run: " << e.what() << "\n";
-    return 2;
-  }
   // The job: form is one scenario; a scenarios: schedule runs a call per
   // scenario on every host, all starting at one instant.
   std::vector<const agent::Schedule *> scenarios;
-  if (schedule.scenarios.empty())
-    scenarios.push_back(&schedule);
+  std::vector<DataFile> data;  // each scenario's, read once, sent to all
+  agent::RunEnv env;           // -e KEY=VALUE
+};
+
+// The schedule and its data files; false after saying why on stderr.
+bool read_plan(const RunOptions &opts, RunPlan &plan) {
+  auto yaml = read_schedule(opts.schedule_file);
+  if (!yaml) return false;
+  plan.yaml = std::move(*yaml);
+  try {  // refuse a bad schedule here, before any host starts load
+    plan.schedule = agent::Schedule::parse(plan.yaml, opts.schedule_file);
+  } catch (const std::exception &e) {
+    std::cerr << "golo run: " << e.what() << "\n";
+    return false;
+  }
+  if (plan.schedule.scenarios.empty())
+    plan.scenarios.push_back(&plan.schedule);
   else
-    for (const auto &one : schedule.scenarios) scenarios.push_back(&one);
-  // Each scenario's data file, read once here and sent to every host.
-  std::vector<DataFile> data(scenarios.size());
-  for (std::size_t k = 0; k < scenarios.size(); ++k)
-    if (const std::string e = read_data_file(*scenarios[k], opts.schedule_file,
-                                             opts.remote_target, data[k]);
+    for (const auto &one : plan.schedule.scenarios)
+      plan.scenarios.push_back(&one);
+  plan.data.resize(plan.scenarios.size());
+  for (std::size_t k = 0; k < plan.scenarios.size(); ++k)
+    if (const std::string e =
+            read_data_file(*plan.scenarios[k], opts.schedule_file,
+                           opts.remote_target, plan.data[k]);
         !e.empty()) {
       std::cerr << "golo run: " << e << "\n";
-      return 2;
+      return false;
     }
-  // --out values are refused (exit 2) before any host is asked.
-  outputs::RunOutputs outs(
-      {schedule.job, schedule.tag_keys, 0,
-       std::chrono::duration<double>(schedule.length()).count()});
-  if (const std::string e = outs.open(opts.outs); !e.empty()) {
-    std::cerr << "golo run: " << e << "\n";
-    return 2;
-  }
+  return true;
+}
 
-  // -e KEY=VALUE, checked here as the host checks it (exit 2 before load).
-  agent::RunEnv env;
+// -e KEY=VALUE, checked here as the host checks it (exit 2 before load).
+bool read_env(const RunOptions &opts, agent::RunEnv &env) {
   for (const auto &arg : opts.env) {
     std::string key, value;
     std::string why = agent::split_env_arg(arg, key, value)
@@ -141,65 +143,74 @@ int run_command(const RunOptions &opts) {
       why = "more than " + std::to_string(agent::kMaxEnvEntries) + " -e";
     if (!why.empty()) {
       std::cerr << "golo run: " << why << "\n";
-      return 2;
+      return false;
     }
     env[key] = value;
   }
-  const auto request_for = [&](std::size_t i, std::size_t of) {
-    golo::RunRequest req;
-    req.mutable_env()->insert(env.begin(), env.end());
-    req.set_scheduleyaml(*yaml);
-    req.set_schedulefile(opts.schedule_file);
-    req.set_remotetarget(opts.remote_target);
-    req.set_shareindex(static_cast<std::uint32_t>(i));
-    req.set_sharecount(static_cast<std::uint32_t>(of));
-    // The job: form's pre-flight checks its data too; a scenarios:
-    // pre-flight names no scenario, and each scenario's call carries its own.
-    if (schedule.scenarios.empty() && schedule.data) {
-      req.set_datacsv(data[0].csv);
-      req.set_datafile(data[0].path);
-    }
-    return req;
-  };
-  // The pre-flight names no scenario: each host checks them all at once.
-  auto fleet = fleet_for_run(opts.hosts, request_for, opts.allow_partial,
-                             scenarios.size() > 1);
-  if (!fleet) return 1;
-  const std::vector<std::string> &hosts = fleet->hosts;
-  const bool together = hosts.size() > 1 || scenarios.size() > 1;
+  return true;
+}
 
-  // Calls that start together start at the instant they were given; one
-  // host's one call when it says it started.
-  outs.begin(hosts.size() * scenarios.size(),
-             together ? fleet->start_unix_ms : 0);
+// Host i of `of`'s request, before its scenario and start instant.
+golo::RunRequest request_for(const RunOptions &opts, const RunPlan &plan,
+                             std::size_t i, std::size_t of) {
+  golo::RunRequest req;
+  req.mutable_env()->insert(plan.env.begin(), plan.env.end());
+  req.set_scheduleyaml(plan.yaml);
+  req.set_schedulefile(opts.schedule_file);
+  req.set_remotetarget(opts.remote_target);
+  req.set_shareindex(static_cast<std::uint32_t>(i));
+  req.set_sharecount(static_cast<std::uint32_t>(of));
+  // The job: form's pre-flight checks its data too; a scenarios:
+  // pre-flight names no scenario, and each scenario's call carries its own.
+  if (plan.schedule.scenarios.empty() && plan.schedule.data) {
+    req.set_datacsv(plan.data[0].csv);
+    req.set_datafile(plan.data[0].path);
+  }
+  return req;
+}
+
+// Every host's calls, streaming; runs[i * scenarios + k] is host i's call
+// for scenario k.
+struct Streams {
+  std::vector<std::unique_ptr<HostRun>> runs;
+  std::vector<std::thread> threads;
+};
+
+Streams start(const RunOptions &opts, const RunPlan &plan, const Fleet &fleet,
+              bool together) {
   // Ctrl-C stops the load on every host at once (they see the call
   // cancelled). Installed before any stream starts.
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
   sigaction(SIGINT, &sa, nullptr);
-
-  std::vector<std::unique_ptr<HostRun>> runs;
-  std::vector<std::thread> threads;
-  // runs[i * scenarios + k]: host i's call for scenario k.
+  Streams out;
+  const auto &hosts = fleet.hosts;
   for (std::size_t i = 0; i < hosts.size(); ++i)
-    for (std::size_t k = 0; k < scenarios.size(); ++k) {
-      const agent::Schedule *scenario = scenarios[k];
+    for (std::size_t k = 0; k < plan.scenarios.size(); ++k) {
+      const agent::Schedule *scenario = plan.scenarios[k];
       auto run = std::make_unique<HostRun>();
       run->addr = hosts[i];
       run->scenario = scenario->scenario;
-      golo::RunRequest req = request_for(i, hosts.size());
+      golo::RunRequest req = request_for(opts, plan, i, hosts.size());
       req.set_scenario(scenario->scenario);
       if (scenario->data) {
-        req.set_datacsv(data[k].csv);
-        req.set_datafile(data[k].path);
+        req.set_datacsv(plan.data[k].csv);
+        req.set_datafile(plan.data[k].path);
       }
       if (together)
-        req.set_startatunixms(fleet->start_unix_ms +
-                              fleet->clock_offsets[i].count());
-      threads.emplace_back([r = run.get(), req] { stream_from(*r, req); });
-      runs.push_back(std::move(run));
+        req.set_startatunixms(fleet.start_unix_ms +
+                              fleet.clock_offsets[i].count());
+      out.threads.emplace_back([r = run.get(), req] { stream_from(*r, req); });
+      out.runs.push_back(std::move(run));
     }
+  return out;
+}
 
+// Until every call ends: intervals to the outputs, the progress line, and
+// Ctrl-C passed on. Returns whether the run was interrupted.
+bool watch(const RunOptions &opts, const agent::Schedule &schedule,
+           Streams &streams, outputs::RunOutputs &outs) {
+  auto &runs = streams.runs;
   const bool tty = isatty(STDERR_FILENO);
   bool interrupted = false;
   for (int tick = 1;; ++tick) {
@@ -222,21 +233,30 @@ int run_command(const RunOptions &opts) {
         std::fprintf(stderr, "%s\n", line.c_str());
     }
   }
-  for (auto &t : threads) t.join();
+  for (auto &t : streams.threads) t.join();
   take_intervals(runs, outs);
   if (!opts.quiet && tty) std::fprintf(stderr, "\n");
+  return interrupted;
+}
 
-  std::optional<agent::RunResults> merged;
-  std::vector<HostPart> parts;
+// What every call brought, and the whole run's results merged from them.
+struct Merged {
+  std::optional<agent::RunResults> results;
+  std::vector<HostPart> parts;  // one a call, as runs
   bool all_complete = true;
+};
+
+Merged merge(const RunPlan &plan, std::size_t hosts,
+             std::vector<std::unique_ptr<HostRun>> &runs, bool interrupted) {
+  Merged m;
+  const std::size_t scenarios = plan.scenarios.size();
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    const agent::Schedule &scenario = *scenarios[i % scenarios.size()];
-    const auto share = hosts.size() > 1
-                           ? scenario.share(i / scenarios.size(), hosts.size())
-                           : scenario;
-    parts.push_back(host_part(*runs[i], share.to_json(), interrupted));
-    const HostPart &part = parts.back();
-    all_complete = all_complete && part.complete;
+    const agent::Schedule &scenario = *plan.scenarios[i % scenarios];
+    const auto share =
+        hosts > 1 ? scenario.share(i / scenarios, hosts) : scenario;
+    m.parts.push_back(host_part(*runs[i], share.to_json(), interrupted));
+    const HostPart &part = m.parts.back();
+    m.all_complete = m.all_complete && part.complete;
     if (!part.problem.empty())
       std::cerr << "golo run: host " << runs[i]->addr
                 << (runs[i]->scenario.empty()
@@ -244,31 +264,61 @@ int run_command(const RunOptions &opts) {
                         : " (scenario " + runs[i]->scenario + ")")
                 << ": " << part.problem << "\n";
     if (!part.results) continue;
-    if (merged)
-      merged->merge(*part.results);
+    if (m.results)
+      m.results->merge(*part.results);
     else
-      merged = *part.results;
+      m.results = *part.results;
   }
   if (interrupted) {
     std::cerr << "golo run: interrupted (Ctrl-C): the hosts stopped their "
                  "load; the results hold what they had reported\n";
-    if (merged) merged->stopped_early = true;
+    if (m.results) m.results->stopped_early = true;
   }
-  if (!merged) {
-    outs.finish({});
-    return 1;
+  return m;
+}
+
+// The results file's "hosts": every call, then the hosts left out.
+nlohmann::json hosts_json(const Fleet &fleet, std::size_t scenarios,
+                          const std::vector<std::unique_ptr<HostRun>> &runs,
+                          const Merged &m, bool interrupted) {
+  nlohmann::json hosts = nlohmann::json::array();
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const HostPart &part = m.parts[i];
+    hosts.push_back(
+        {{"address", runs[i]->addr},
+         {"ok", part.complete},
+         {"error", part.problem},
+         {"partial", part.partial},
+         {"stopped_early",
+          part.results ? part.results->stopped_early || interrupted : false},
+         {"ran_s", part.partial ? runs[i]->ran_s : part.measured_s},
+         {"measured_s", part.measured_s},
+         {"clock_offset_ms", fleet.clock_offsets[i / scenarios].count()}});
+    if (!runs[i]->scenario.empty())
+      hosts.back()["scenario"] = runs[i]->scenario;
   }
+  for (const auto &[addr, why] : fleet.left_out)
+    hosts.push_back(
+        {{"address", addr}, {"ok", false}, {"error", why}, {"left_out", true}});
+  return hosts;
+}
+
+// The summary, the thresholds and the outputs; the exit code.
+int report(const RunPlan &plan, const Fleet &fleet,
+           const std::vector<std::unique_ptr<HostRun>> &runs, Merged &m,
+           bool interrupted, outputs::RunOutputs &outs) {
+  agent::RunResults &merged = *m.results;
   // Each call's results describe its own scenario; the run's, all of them.
-  if (!schedule.scenarios.empty()) merged->schedule = schedule.to_json();
+  if (!plan.schedule.scenarios.empty())
+    merged.schedule = plan.schedule.to_json();
   // The series from the hosts' progress, merged second by second: the same
   // intervals as their results', plus those of hosts lost mid-run.
-  outs.finish_series(*merged);
+  outs.finish_series(merged);
   // Once, on the whole run: every host's share of a set counts in one place.
-  merged->cap_tag_sets();
-
-  agent::print_summary(std::cout, *merged);
+  merged.cap_tag_sets();
+  agent::print_summary(std::cout, merged);
   const auto verdicts =
-      agent::evaluate_thresholds(schedule.thresholds, *merged);
+      agent::evaluate_thresholds(plan.schedule.thresholds, merged);
   bool crossed = false;
   for (const auto &v : verdicts) {
     std::cout << v.message << "\n";
@@ -276,43 +326,62 @@ int run_command(const RunOptions &opts) {
   }
   if (outs.any()) {
     // The results stream to a file from `merged`; only these are built here.
-    outputs::Finished done{&*merged};
-    nlohmann::json &out = done.extra;
-    out["hosts"] = nlohmann::json::array();
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-      const HostPart &part = parts[i];
-      out["hosts"].push_back(
-          {{"address", runs[i]->addr},
-           {"ok", part.complete},
-           {"error", part.problem},
-           {"partial", part.partial},
-           {"stopped_early",
-            part.results ? part.results->stopped_early || interrupted : false},
-           {"ran_s", part.partial ? runs[i]->ran_s : part.measured_s},
-           {"measured_s", part.measured_s},
-           {"clock_offset_ms",
-            fleet->clock_offsets[i / scenarios.size()].count()}});
-      if (!runs[i]->scenario.empty())
-        out["hosts"].back()["scenario"] = runs[i]->scenario;
-    }
-    for (const auto &[addr, why] : fleet->left_out)
-      out["hosts"].push_back({{"address", addr},
-                              {"ok", false},
-                              {"error", why},
-                              {"left_out", true}});
-    out["thresholds"] = nlohmann::json::array();
+    outputs::Finished done{&merged};
+    done.extra["hosts"] =
+        hosts_json(fleet, plan.scenarios.size(), runs, m, interrupted);
+    done.extra["thresholds"] = nlohmann::json::array();
     for (const auto &v : verdicts)
-      out["thresholds"].push_back({{"threshold", v.threshold.text},
-                                   {"actual", v.actual},
-                                   {"crossed", v.crossed},
-                                   {"message", v.message}});
+      done.extra["thresholds"].push_back({{"threshold", v.threshold.text},
+                                          {"actual", v.actual},
+                                          {"crossed", v.crossed},
+                                          {"message", v.message}});
     if (!outs.finish(done)) return 1;
   }
   // Hosts left out by --allow-partial were asked for: the run is complete
   // without them, and the lines above said so.
-  if (!all_complete || interrupted) return 1;
+  if (!m.all_complete || interrupted) return 1;
   // k6's convention: 99 means the run completed but a threshold was crossed.
   return crossed ? 99 : 0;
+}
+
+}  // namespace
+
+int run_command(const RunOptions &opts) {
+  RunPlan plan;
+  if (!read_plan(opts, plan)) return 2;
+  const agent::Schedule &schedule = plan.schedule;
+  // --out values are refused (exit 2) before any host is asked.
+  outputs::RunOutputs outs(
+      {.job = schedule.job,
+       .tag_keys = schedule.tag_keys,
+       .start_unix_ms = 0,
+       .planned_s = std::chrono::duration<double>(schedule.length()).count()});
+  if (const std::string e = outs.open(opts.outs); !e.empty()) {
+    std::cerr << "golo run: " << e << "\n";
+    return 2;
+  }
+  if (!read_env(opts, plan.env)) return 2;
+  // The pre-flight names no scenario: each host checks them all at once.
+  auto fleet = fleet_for_run(
+      opts.hosts,
+      [&](std::size_t i, std::size_t of) {
+        return request_for(opts, plan, i, of);
+      },
+      opts.allow_partial, plan.scenarios.size() > 1);
+  if (!fleet) return 1;
+  const bool together = fleet->hosts.size() > 1 || plan.scenarios.size() > 1;
+  // Calls that start together start at the instant they were given; one
+  // host's one call when it says it started.
+  outs.begin(fleet->hosts.size() * plan.scenarios.size(),
+             together ? fleet->start_unix_ms : 0);
+  Streams streams = start(opts, plan, *fleet, together);
+  const bool interrupted = watch(opts, schedule, streams, outs);
+  Merged merged = merge(plan, fleet->hosts.size(), streams.runs, interrupted);
+  if (!merged.results) {
+    outs.finish({});
+    return 1;
+  }
+  return report(plan, *fleet, streams.runs, merged, interrupted, outs);
 }
 
 }  // namespace golo::cli

@@ -4,6 +4,8 @@
 #include <iostream>
 #include <map>
 
+#include "golo/agent/closest.h"
+
 namespace golo::cli {
 namespace {
 
@@ -44,22 +46,6 @@ const std::map<std::string, CommandHelp> &command_help() {
       {"help", {"help [COMMAND]", "golo help run"}},
   };
   return table;
-}
-
-std::size_t edit_distance(const std::string &a, const std::string &b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 std::vector<std::string> command_names(const CLI::App &app) {
@@ -132,19 +118,12 @@ int help_command(CLI::App &app, const std::string &topic) {
 
 std::string closest(const std::string &word,
                     const std::vector<std::string> &candidates) {
-  std::string best;
-  std::size_t best_distance = std::string::npos;
-  for (const auto &c : candidates) {
-    const std::size_t d = edit_distance(word, c);
-    if (d < best_distance) {
-      best = c;
-      best_distance = d;
-    }
-  }
   // Close: a typo or two for a long word, one for a short one; or the word
   // is the start of exactly this candidate ("trig" for "trigger").
-  const std::size_t allowed = std::max<std::size_t>(1, word.size() / 3);
-  if (best_distance <= allowed) return best;
+  if (auto best = agent::closest(word, candidates,
+                                 std::max<std::size_t>(1, word.size() / 3));
+      !best.empty())
+    return best;
   for (const auto &c : candidates)
     if (word.size() >= 2 && c.rfind(word, 0) == 0) return c;
   return "";

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <string_view>
 
 #include "abi/data_access.h"
 #include "abi/go_format.h"
@@ -12,9 +13,15 @@
 #include "abi/run_calls.h"
 #include "abi/sequence_id.h"
 #include "golo/agent/utf8.h"
+#include "golo/wire/address.h"
 #include "http/http_api.h"
 
 namespace golo::host {
+
+// plugin.h's GOLO_DEFAULT_RPC_ADDR promises plugins the host's default.
+static_assert(std::string_view(GOLO_DEFAULT_RPC_ADDR) ==
+              wire::kDefaultHostAddress);
+
 namespace {
 
 // Every function in the table is noexcept: it is called from a plugin's C

@@ -3,10 +3,11 @@
 // version each thread is calling into and since when, and, when the worker
 // dies of a signal or an exit inside a plugin, which call did it.
 //
-// Written by the worker on the per-call path, so writes are a few relaxed
-// stores to the calling thread's own slot; read by the supervisor by polling
-// (stuck calls) and after the worker is gone (attribution). Plain data and
-// lock-free atomics only: both processes map the same pages.
+// Written by the worker on the per-call path, so a write is a seqlock of a
+// few release stores to the calling thread's own slot (write_call); read by the
+// supervisor by polling (stuck calls) and after the worker is gone
+// (attribution). Plain data and lock-free atomics only: both processes map the
+// same pages.
 #pragma once
 
 #include <atomic>

@@ -26,7 +26,8 @@ bool save_quarantine_file(const std::string &path,
                           const std::vector<QuarantineEntry> &list,
                           std::string &error);
 
-// A sealed, read-only memfd holding text; -1 on failure.
+// A memfd holding text, for a child to read from offset 0; -1 on failure.
+// Neither sealed nor read-only: the worker only reads it and closes it.
 int text_memfd(const std::string &text);
 // Reads all of fd from offset 0.
 std::string read_fd(int fd);

@@ -100,7 +100,7 @@ InstallResult PluginInstaller::install(
     auto fp = registry_.loader().fingerprint(so);
     if (auto *f = std::get_if<FileFingerprint>(&fp))
       same = f->sha256 == upload.sha256() &&
-             (!settings || f->settings_sha256 == sha256_hex(*settings));
+             (!settings || f->settings_sha256 == agent::sha256_hex(*settings));
   }
   std::optional<fs::path> so_prev, conf_prev;
   if (!same) {

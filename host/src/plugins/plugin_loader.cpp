@@ -2,7 +2,6 @@
 
 #include <dlfcn.h>
 #include <link.h>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -72,19 +71,6 @@ struct InitCall {
 
 }  // namespace
 
-std::string sha256_hex(const std::string &bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  static const char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 0xf];
-  }
-  return out;
-}
-
 PluginLoader::PluginLoader(const fs::path &private_base, LoaderOptions options)
     : options_(options),
       private_dir_(std::make_unique<PrivateDir>(private_base)) {}
@@ -108,13 +94,13 @@ std::variant<FileFingerprint, LoadError> PluginLoader::fingerprint(
   std::string bytes;
   if (auto why = read_plugin_file(file, check, bytes, options_.max_file_size))
     return fail(file, *why);
-  FileFingerprint fp{sha256_hex(bytes), {}};
+  FileFingerprint fp{agent::sha256_hex(bytes), {}};
   const auto conf = settings_path(file);
   std::error_code ec;
   if (fs::exists(fs::symlink_status(conf, ec))) {
     if (auto why = read_plugin_file(conf, check, bytes, options_.max_file_size))
       return fail(conf, *why);
-    fp.settings_sha256 = sha256_hex(bytes);
+    fp.settings_sha256 = agent::sha256_hex(bytes);
   }
   return fp;
 }
@@ -161,7 +147,7 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
     auto parsed = parse_settings(text, conf.string(), why);
     if (!parsed) return fail(file, "bad settings: " + why);
     plugin->settings = std::move(*parsed);
-    settings_hash = sha256_hex(text);
+    settings_hash = agent::sha256_hex(text);
   }
 
   // 5. A private copy: dlopen caches by path and inode, so a rebuilt file at
@@ -176,7 +162,7 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   // mid-test) and locally (two generations must not answer for each other).
   // The crash board learns of this version before any of its code runs
   // (dlopen runs its constructors).
-  const std::string file_sha256 = sha256_hex(bytes);
+  const std::string file_sha256 = agent::sha256_hex(bytes);
   const std::uint32_t board_id = worker::board_register_version(
       job, generation, file_sha256, file.string());
   boost::dll::shared_library lib;

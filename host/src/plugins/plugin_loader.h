@@ -24,6 +24,7 @@
 #include <string>
 #include <variant>
 
+#include "golo/agent/sha256.h"
 #include "plugins/plugin_version.h"
 #include "plugins/private_dir.h"
 
@@ -85,7 +86,5 @@ class PluginLoader {
   std::atomic<std::uint64_t> copies_{0};  // loads may run in parallel
   std::chrono::milliseconds init_timeout_{30000};
 };
-
-std::string sha256_hex(const std::string &bytes);
 
 }  // namespace golo::host

@@ -17,16 +17,6 @@ using Code = HostError::Code;
 
 namespace {
 
-std::string hex(const unsigned char *d, unsigned n) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += digits[d[i] >> 4];
-    out += digits[d[i] & 0xf];
-  }
-  return out;
-}
-
 std::string mib(std::uint64_t bytes) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f MiB",
@@ -123,19 +113,14 @@ PluginUpload::PluginUpload(const fs::path &dir, std::string job,
     : job_(checked(job, size, sha256, max_size)),
       size_(size),
       sha256_(std::move(sha256)),
-      file_(dir, job_ + ".so"),
-      hash_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(hash_, EVP_sha256(), nullptr);
-}
-
-PluginUpload::~PluginUpload() { EVP_MD_CTX_free(hash_); }
+      file_(dir, job_ + ".so") {}
 
 void PluginUpload::append(std::string_view data) {
   if (data.size() > size_ - received_)
     throw HostFailure(Code::kDataLoss,
                       "more bytes arrived than the declared size of " +
                           std::to_string(size_) + "; nothing was changed");
-  EVP_DigestUpdate(hash_, data.data(), data.size());
+  hash_.update(data);
   file_.write(data);
   received_ += data.size();
 }
@@ -146,10 +131,7 @@ void PluginUpload::finish() {
                                            std::to_string(received_) + " of " +
                                            std::to_string(size_) +
                                            " bytes; nothing was changed");
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_DigestFinal_ex(hash_, md, &len);
-  const std::string got = hex(md, len);
+  const std::string got = hash_.final_hex();
   if (got != sha256_)
     throw HostFailure(Code::kDataLoss,
                       "the content's SHA-256 is " + got +

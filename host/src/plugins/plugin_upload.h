@@ -4,8 +4,6 @@
 // in the plugins directory changes until PluginInstaller renames it in.
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <stdexcept>
@@ -13,6 +11,7 @@
 #include <string_view>
 
 #include "errors/host_error.h"
+#include "golo/agent/sha256.h"
 
 namespace golo::host {
 
@@ -47,7 +46,6 @@ class PluginUpload {
   // malformed hash, or a file that cannot be created.
   PluginUpload(const std::filesystem::path &dir, std::string job,
                std::uint64_t size, std::string sha256, std::uint64_t max_size);
-  ~PluginUpload();
   void append(std::string_view data);  // throws past the declared size
   // Checks the size and hash, syncs the file; throws HostFailure.
   void finish();
@@ -62,7 +60,7 @@ class PluginUpload {
   std::uint64_t size_;
   std::string sha256_;
   FreshFile file_;
-  EVP_MD_CTX *hash_;
+  agent::Sha256 hash_;
   std::uint64_t received_ = 0;
 };
 

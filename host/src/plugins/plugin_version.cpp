@@ -93,7 +93,8 @@ int PluginVersion::call(golo_response &resp, HostUser &host_user,
   note_dropped_steps(*plugin_, meta_.generation, resp);
   if (rc != 0 || resp.error)
     counters.errors.fetch_add(1, std::memory_order_relaxed);
-  counters.finished.fetch_add(1, std::memory_order_relaxed);
+  // Release: whoever sees this call finished also sees it started (below).
+  counters.finished.fetch_add(1, std::memory_order_release);
   return rc;
 }
 
@@ -120,10 +121,13 @@ std::uint64_t PluginVersion::stuck_calls() const {
 }
 
 std::uint64_t PluginVersion::in_flight() const {
-  // Finished first: each shard's started only grows and is never below its
-  // finished, so reading started afterwards never gives a negative count.
-  const std::uint64_t finished = calls();
-  std::uint64_t started = 0;
+  // Finished first, with acquire: it pairs with the release that counted
+  // each finish, so every start before a finish seen here is seen too, on
+  // any CPU (relaxed loads would promise that on x86 only). started only
+  // grows, so reading it afterwards never gives a negative count.
+  std::uint64_t finished = 0, started = 0;
+  for (const auto &c : counters_)
+    finished += c.finished.load(std::memory_order_acquire);
   for (const auto &c : counters_)
     started += c.started.load(std::memory_order_relaxed);
   return started - finished;

@@ -10,11 +10,12 @@
 // Served with gRPC's callback API, which measured faster than the sync API
 // (bench/rpc): the call is answered on the gRPC thread that read it, with no
 // hand-over. A plugin call may block, though, and gRPC has only a few such
-// threads (two on a 2-core machine), so at most kInlineCalls callback
-// threads are inside a plugin at a time; a call that finds them taken runs
-// on a CallPool thread instead. A plugin that sleeps or hangs therefore
-// holds at most that many of gRPC's threads and never stops the others'
-// work; the sync services (Host, Runner, health) have threads of their own.
+// threads (two on a 2-core machine), so at most inline_limit() callback
+// threads (job_service.cpp) are inside a plugin at a time; a call that finds
+// them taken runs on a CallPool thread instead. A plugin that sleeps or hangs
+// therefore holds at most that many of gRPC's threads and never stops the
+// others' work; the sync services (Host, Runner, health) have threads of their
+// own.
 #pragma once
 
 #include <grpcpp/grpcpp.h>

@@ -23,7 +23,6 @@
 #include "runners/run_env.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
-#include "server/job_service.h"
 
 namespace golo::host {
 
@@ -221,112 +220,134 @@ grpc::Status RunnerService::start_instant(const golo::RunRequest &req,
   return grpc::Status::OK;
 }
 
+namespace {
+
+// Destroyed last in Run: once the run's counters, series and results are
+// freed, hand the pages back, so an idle worker holds no run's memory
+// (glibc keeps freed memory of every thread's arena otherwise).
+struct TrimAtExit {
+  ~TrimAtExit() { malloc_trim(0); }
+};
+
+// The sync API has no "caller gone" callback: a thread polls, so the load
+// stops within a tenth of a second of the caller disconnecting.
+class CallerWatch {
+ public:
+  // Throws std::system_error when the thread cannot start.
+  CallerWatch(grpc::ServerContext &ctx, std::stop_source &stop)
+      : thread_([this, &ctx, &stop] {
+          while (!done_.load()) {
+            if (ctx.IsCancelled()) {
+              stop.request_stop();
+              return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          }
+        }) {}
+  ~CallerWatch() {
+    done_ = true;
+    thread_.join();
+  }
+  CallerWatch(const CallerWatch &) = delete;
+  CallerWatch &operator=(const CallerWatch &) = delete;
+
+ private:
+  std::atomic<bool> done_{false};  // before thread_: it reads it at once
+  std::thread thread_;
+};
+
+// A pre-flight's reply: the build each job would run, and this host's clock.
+grpc::Status preflight_reply(
+    const std::vector<std::pair<std::string, std::shared_ptr<PluginVersion>>>
+        &jobs,
+    grpc::ServerWriter<golo::RunUpdate> &writer) {
+  golo::RunUpdate update;
+  auto *pre = update.mutable_preflight();
+  pre->set_hostunixms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count());
+  for (const auto &[name, version] : jobs) {
+    auto *job = pre->add_jobs();
+    job->set_job(name);
+    if (version) {
+      job->set_sha256(version->meta().sha256);
+      job->set_version(version->meta().version);
+      job->set_generation(version->meta().generation);
+    }
+  }
+  writer.Write(update);
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
 grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                                 const golo::RunRequest *req,
                                 grpc::ServerWriter<golo::RunUpdate> *writer) {
-  // Destroyed last: once the run's counters, series and results are freed,
-  // hand the pages back, so an idle worker holds no run's memory (glibc
-  // keeps freed memory of every thread's arena otherwise).
-  struct TrimAtExit {
-    ~TrimAtExit() { malloc_trim(0); }
-  } trim_at_exit;
+  const TrimAtExit trim_at_exit;
   // Caller text in the log: printable, and short.
-  const std::string file = req->schedulefile().empty()
-                               ? "<schedule>"
-                               : agent::printable(req->schedulefile(), 256);
-  const std::string caller =
-      security::describe_caller(*ctx, settings_.authorizer);
+  const RunLog log{req->schedulefile().empty()
+                       ? "<schedule>"
+                       : agent::printable(req->schedulefile(), 256),
+                   security::describe_caller(*ctx, settings_.authorizer)};
   // The slot first: parsing a schedule costs memory and CPU, so no more of
   // them are parsed at once than the host would run.
   std::stop_source stop;
   Admission admission(*this, stop);
   Prepared prep;
   grpc::Status status = admission.status();
-  if (status.ok()) status = prepare(*ctx, *req, file, prep);
+  if (status.ok()) status = prepare(*ctx, *req, log.file, prep);
   if (status.ok() && !admission.reserve_users(prep.schedule.peak_users()))
     status = admission.status();
   if (!status.ok()) {
-    spdlog::warn("run {} by {}: refused: {}", file, caller,
+    spdlog::warn("run {} by {}: refused: {}", log.file, log.caller,
                  agent::printable(status.error_message(), 1024));
     return status;
   }
-  agent::Schedule &schedule = prep.schedule;
-  const auto &jobs = prep.jobs;
-  const auto &data = prep.data;
-  const auto &start_at = prep.start_at;
-  const auto &env = prep.env;
-  if (req->checkonly()) {
-    golo::RunUpdate update;
-    auto *pre = update.mutable_preflight();
-    pre->set_hostunixms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count());
-    for (const auto &[name, version] : jobs) {
-      auto *job = pre->add_jobs();
-      job->set_job(name);
-      if (version) {
-        job->set_sha256(version->meta().sha256);
-        job->set_version(version->meta().version);
-        job->set_generation(version->meta().generation);
-      }
-    }
-    writer->Write(update);
-    return grpc::Status::OK;
-  }
+  if (req->checkonly()) return preflight_reply(prep.jobs, *writer);
+  return execute(*ctx, *req, log, stop, prep, *writer);
+}
 
-  std::shared_ptr<agent::IterationRunner> runner;
-  std::string where;
-  if (!req->remotetarget().empty()) {
+std::shared_ptr<agent::IterationRunner> RunnerService::make_runner(
+    const golo::RunRequest &req, const Prepared &prep, std::string &where) {
+  const agent::Schedule &schedule = prep.schedule;
+  if (!req.remotetarget().empty()) {
+    where = "as Job.Trigger RPCs to " + prep.dial;
     // An iteration_timeout is the RPC's deadline: the call returns
     // DEADLINE_EXCEEDED then, counted as that timeout.
     const bool timed = schedule.iteration_timeout.count() != 0;
-    runner = std::make_shared<RemoteTriggerRunner>(
+    return std::make_shared<RemoteTriggerRunner>(
         prep.dial, schedule.job, 4,
         timed ? std::chrono::ceil<std::chrono::milliseconds>(
                     schedule.iteration_timeout)
               : std::chrono::milliseconds(std::chrono::seconds(60)),
         timed ? agent::timeout_text(schedule.iteration_timeout) : "");
-    where = "as Job.Trigger RPCs to " + prep.dial;
-  } else {
-    runner = std::make_shared<LocalPluginRunner>(
-        registry_, schedule.job,
-        static_cast<std::size_t>(schedule.peak_users()), data, env,
-        schedule.graceful_stop);
-    where = "in-process";
   }
+  where = "in-process";
+  return std::make_shared<LocalPluginRunner>(
+      registry_, schedule.job, static_cast<std::size_t>(schedule.peak_users()),
+      prep.data, prep.env, schedule.graceful_stop);
+}
 
-  // The sync API has no "caller gone" callback: poll, so the load stops
-  // within a tenth of a second of the caller disconnecting.
-  std::atomic<bool> done{false};
-  std::thread watcher;
+grpc::Status RunnerService::execute(
+    grpc::ServerContext &ctx, const golo::RunRequest &req, const RunLog &log,
+    std::stop_source &stop, Prepared &prep,
+    grpc::ServerWriter<golo::RunUpdate> &writer) {
+  const agent::Schedule &schedule = prep.schedule;
+  std::string where;
+  const auto runner = make_runner(req, prep, where);
+  std::optional<CallerWatch> watch;
   try {
-    watcher = std::thread([&] {
-      while (!done.load()) {
-        if (ctx->IsCancelled()) {
-          stop.request_stop();
-          return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-    });
+    watch.emplace(ctx, stop);
   } catch (const std::system_error &e) {
-    spdlog::error("run {}: cannot start its watcher thread: {}", file,
+    spdlog::error("run {}: cannot start its watcher thread: {}", log.file,
                   e.what());
     return to_status(
         HostError::Code::kResourceExhausted,
         std::string("cannot start a thread for the run: ") + e.what());
   }
-  struct JoinWatcher {
-    std::atomic<bool> &done;
-    std::thread &t;
-    ~JoinWatcher() {
-      done = true;
-      t.join();
-    }
-  } join_watcher{done, watcher};
-
   spdlog::info(
-      "run {} by {}: {}job {} {}, {} users at most, {} s", file, caller,
+      "run {} by {}: {}job {} {}, {} users at most, {} s", log.file, log.caller,
       schedule.scenario.empty() ? std::string()
                                 : "scenario " + schedule.scenario + ", ",
       agent::printable(schedule.job, 256), where, schedule.peak_users(),
@@ -335,14 +356,30 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
   // chose: all such runs share one fixed label, so no caller adds series.
   RunRecord metrics(metrics_,
                     prep.dial.empty() ? schedule.job : kRemoteRunsLabel);
+  const agent::RunOptions options =
+      run_options(log, stop, prep, metrics, writer);
+  try {
+    const agent::RunResults results =
+        agent::run_schedule(schedule, runner, options);
+    metrics.finish(results);
+    return finish(ctx, log, schedule, results, writer);
+  } catch (const std::exception &e) {
+    spdlog::error("run {} by {}: {}", log.file, log.caller, e.what());
+    return to_status(HostError::Code::kResourceExhausted, e.what());
+  }
+}
+
+agent::RunOptions RunnerService::run_options(
+    const RunLog &log, std::stop_source &stop, const Prepared &prep,
+    RunRecord &metrics, grpc::ServerWriter<golo::RunUpdate> &writer) const {
   agent::RunOptions options;
   options.stop = stop.get_token();
-  options.start_at = start_at;
-  options.data = data;
+  options.start_at = prep.start_at;
+  options.data = prep.data;
   options.record_budget = limits_.record_budget;
   // An update at 0 s says the load has started (every thread is up), so
   // that a caller can tell a host lost mid-run from one never reached.
-  options.on_start = [&] {
+  options.on_start = [&log, &writer, start_at = prep.start_at] {
     if (start_at) {
       // Threads are up; a start that finds its instant well past was late
       // (users slow to start, or this host's clock ahead of the caller's).
@@ -351,63 +388,62 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
         spdlog::warn(
             "run {}: started {} ms after the fleet's start instant; its "
             "seconds are that much behind the other hosts'",
-            file,
+            log.file,
             std::chrono::duration_cast<std::chrono::milliseconds>(late)
                 .count());
     }
     golo::RunUpdate update;
     wire::to_wire(agent::Progress{}, *update.mutable_progress());
-    writer->Write(update);
+    writer.Write(update);
   };
-  options.on_progress = [&](const agent::Progress &p) {
+  options.on_progress = [&metrics, &writer, &stop](const agent::Progress &p) {
     metrics.progress(p);
     golo::RunUpdate update;
     wire::to_wire(p, *update.mutable_progress());
-    if (!writer->Write(update)) stop.request_stop();
+    if (!writer.Write(update)) stop.request_stop();
   };
-  try {
-    const agent::RunResults results =
-        agent::run_schedule(schedule, runner, options);
-    metrics.finish(results);
-    if (ctx->IsCancelled()) {
-      spdlog::warn(
-          "run {} by {}: the caller went away; load stopped after {} "
-          "iterations",
-          file, caller, results.total.iterations);
-      return to_status(HostError::Code::kCancelled, "caller went away");
-    }
-    golo::RunUpdate update;
-    wire::to_wire(results, update);
-    writer->Write(update);
-    spdlog::info(
-        "run {} by {}: {} iterations, {} errors, {} dropped, {} "
-        "missed{}",
-        file, caller, results.total.iterations, results.total.errors,
-        results.total.dropped, results.total.missed,
-        results.stopped_early ? ", stopped early" : "");
-    if (results.over_budget)
-      spdlog::warn(
-          "run {}: {} iterations counted in _other: the recording counters "
-          "reached --record-budget ({} MiB); raise it or use fewer tag sets",
-          file, results.over_budget, limits_.record_budget >> 20);
-    // Results sent, but never a plain success: the caller must not take a
-    // run cut short for a complete one.
-    if (results.stopped_early)
-      return to_status(
-          shutting_down_ ? HostError::Code::kUnavailable
-                         : HostError::Code::kAborted,
-          std::string(shutting_down_ ? "golo-host is shutting down"
-                                     : "the run was stopped") +
-              ": it stopped early after " + seconds_text(results.duration_s) +
-              " s of " +
-              seconds_text(
-                  std::chrono::duration<double>(schedule.length()).count()) +
-              " s; the results sent hold what it measured");
-    return grpc::Status::OK;
-  } catch (const std::exception &e) {
-    spdlog::error("run {} by {}: {}", file, caller, e.what());
-    return to_status(HostError::Code::kResourceExhausted, e.what());
+  return options;
+}
+
+// The results sent and logged; never a plain success for a run cut short.
+grpc::Status RunnerService::finish(
+    grpc::ServerContext &ctx, const RunLog &log,
+    const agent::Schedule &schedule, const agent::RunResults &results,
+    grpc::ServerWriter<golo::RunUpdate> &writer) {
+  if (ctx.IsCancelled()) {
+    spdlog::warn(
+        "run {} by {}: the caller went away; load stopped after {} "
+        "iterations",
+        log.file, log.caller, results.total.iterations);
+    return to_status(HostError::Code::kCancelled, "caller went away");
   }
+  golo::RunUpdate update;
+  wire::to_wire(results, update);
+  writer.Write(update);
+  spdlog::info(
+      "run {} by {}: {} iterations, {} errors, {} dropped, {} "
+      "missed{}",
+      log.file, log.caller, results.total.iterations, results.total.errors,
+      results.total.dropped, results.total.missed,
+      results.stopped_early ? ", stopped early" : "");
+  if (results.over_budget)
+    spdlog::warn(
+        "run {}: {} iterations counted in _other: the recording counters "
+        "reached --record-budget ({} MiB); raise it or use fewer tag sets",
+        log.file, results.over_budget, limits_.record_budget >> 20);
+  // Results sent, but never a plain success: the caller must not take a
+  // run cut short for a complete one.
+  if (!results.stopped_early) return grpc::Status::OK;
+  return to_status(
+      shutting_down_ ? HostError::Code::kUnavailable
+                     : HostError::Code::kAborted,
+      std::string(shutting_down_ ? "golo-host is shutting down"
+                                 : "the run was stopped") +
+          ": it stopped early after " + seconds_text(results.duration_s) +
+          " s of " +
+          seconds_text(
+              std::chrono::duration<double>(schedule.length()).count()) +
+          " s; the results sent hold what it measured");
 }
 
 }  // namespace golo::host

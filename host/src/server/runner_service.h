@@ -53,6 +53,24 @@ class RunnerService final : public golo::Runner::Service {
   grpc::Status resolve_jobs(const golo::RunRequest &req, bool every_scenario,
                             Prepared &out);
   static grpc::Status start_instant(const golo::RunRequest &req, Prepared &out);
+  // Who asked and for which file, as the log names them.
+  struct RunLog {
+    std::string file, caller;
+  };
+  // The run itself, once admitted: runner, watcher, load, finish.
+  grpc::Status execute(grpc::ServerContext &ctx, const golo::RunRequest &req,
+                       const RunLog &log, std::stop_source &stop,
+                       Prepared &prep,
+                       grpc::ServerWriter<golo::RunUpdate> &writer);
+  std::shared_ptr<agent::IterationRunner> make_runner(
+      const golo::RunRequest &req, const Prepared &prep, std::string &where);
+  agent::RunOptions run_options(
+      const RunLog &log, std::stop_source &stop, const Prepared &prep,
+      RunRecord &metrics, grpc::ServerWriter<golo::RunUpdate> &writer) const;
+  grpc::Status finish(grpc::ServerContext &ctx, const RunLog &log,
+                      const agent::Schedule &schedule,
+                      const agent::RunResults &results,
+                      grpc::ServerWriter<golo::RunUpdate> &writer);
   PluginRegistry &registry_;
   const RunLimits limits_;
   const ControlSettings &settings_;

@@ -115,8 +115,9 @@ std::uint32_t version_at(std::uint64_t address) {
   return 0;
 }
 
-// Records who was running, once, then dies of the same signal. Only
-// async-signal-safe work: loads, stores, and re-raising.
+// Records who was running, once (the first death wins); it does not end
+// the process: the signal handler re-raises after it, the exit hook lets
+// the exit go on. Only async-signal-safe work: loads and stores.
 void record(board::Death death, int sig, std::uint64_t address) {
   if (!in_worker()) return;
   board::Crash &c = the_board()->crash;

@@ -82,7 +82,11 @@ extern "C" {
 /* Minor revisions only append to golo_host_api; see GOLO_HOST_HAS. */
 #define GOLO_ABI_MINOR 2
 
-/* The seed's defaults, kept for go-lo compatibility. */
+/* The seed's defaults, kept for go-lo compatibility.
+ * GOLO_DEFAULT_RPC_ADDR: where golo-host listens and golo connects when not
+ * told otherwise. The host does not read this macro (its own default is the
+ * same value, checked at compile time); it stays in the ABI for plugins
+ * ported from go-lo that name it, e.g. to call back into their own host. */
 #define GOLO_DEFAULT_RPC_ADDR "127.0.0.1:9999"
 #define GOLO_DEFAULT_SEQUENCE_ID "c276c8c7-6fec-5aa9-b6bd-4de12a49a9bb"
 /* A sequence id is 36 characters plus the terminating NUL. */
@@ -551,7 +555,7 @@ typedef struct golo_init_args {
 
 /*
  * The ABI marker, checked before any other code of the plugin runs. Build it
- * with GOLO_PLUGIN(...) rather than by hand. Fields after flags may be added
+ * with GOLO_PLUGIN(...) rather than by hand. Fields after version may be added
  * in later minors; the host reads only the first `size` bytes.
  */
 typedef struct golo_plugin_info {
