@@ -61,6 +61,165 @@ bool sent_by_plugin(const siginfo_t &info, bool supervised) {
   return true;
 }
 
+// Process-wide settings before any thread starts; returns the signals that
+// the signal thread takes.
+sigset_t prepare_process(const golo::host::HostOptions &opts) {
+  // A plugin writing to a closed socket gets EPIPE, not a dead worker.
+  signal(SIGPIPE, SIG_IGN);
+  // The supervisor's descriptors stay out of whatever a plugin execs.
+  for (int fd : {opts.board_fd, opts.ready_fd})
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  // Signals are taken by one thread with sigwait, so no handler ever runs
+  // inside gRPC or plugin code. Block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+// Who may reach the control plane, the crash board and the plugins
+// directory, all decided before anything is served. nullptr (logged) when
+// the worker cannot start: exit 2.
+std::unique_ptr<golo::host::security::ServerSecurity> check_start(
+    const golo::host::HostOptions &opts) {
+  const auto verdict = golo::host::check_start_policy(opts);
+  if (!verdict.ok) {
+    spdlog::error("{}", verdict.error);
+    return nullptr;
+  }
+  for (const auto &w : verdict.warnings) spdlog::warn("{}", w);
+  std::unique_ptr<golo::host::security::ServerSecurity> security;
+  try {
+    security = std::make_unique<golo::host::security::ServerSecurity>(opts);
+  } catch (const std::exception &e) {
+    spdlog::error("{}", e.what());
+    return nullptr;
+  }
+  std::string error;
+  if (!golo::worker::attach_call_board(opts.board_fd, error)) {
+    spdlog::error("{}", error);
+    return nullptr;
+  }
+  if (!std::filesystem::is_directory(opts.plugins_dir)) {
+    spdlog::error(
+        "plugins directory {} does not exist (create it or pass --plugins DIR)",
+        opts.plugins_dir);
+    return nullptr;
+  }
+  if (opts.allow_unsafe_permissions)
+    spdlog::warn(
+        "--allow-unsafe-permissions: plugin files are loaded whatever their "
+        "owner and mode; anyone who can write them runs code as this host");
+  return security;
+}
+
+// The registry with the quarantine applied and the first scan done;
+// nullptr (logged) when it cannot be made: exit 1.
+std::unique_ptr<golo::host::PluginRegistry> open_registry(
+    const golo::host::HostOptions &opts) {
+  std::unique_ptr<golo::host::PluginRegistry> registry;
+  try {
+    registry = std::make_unique<golo::host::PluginRegistry>(
+        std::filesystem::absolute(opts.plugins_dir),
+        golo::host::private_dir_base(),
+        golo::host::LoaderOptions{opts.allow_unsafe_permissions,
+                                  opts.max_plugin_size});
+  } catch (const std::exception &e) {
+    spdlog::error("{}", e.what());
+    return nullptr;
+  }
+  registry->loader().set_init_timeout(
+      std::chrono::milliseconds(static_cast<long>(opts.init_timeout_s * 1000)));
+  if (opts.quarantine_fd >= 0) {
+    auto list =
+        golo::board::parse_quarantine(golo::board::read_fd(opts.quarantine_fd));
+    close(opts.quarantine_fd);
+    registry->set_quarantine(std::move(list));
+  }
+  log_reload(registry->rescan());
+  return registry;
+}
+
+void announce_port(const golo::host::HostOptions &opts, bool supervised,
+                   int port) {
+  if (supervised) {
+    // The supervisor prints the port and starts counting this worker as
+    // serving (and may now stop the one this replaces).
+    const std::string text = std::to_string(port) + "\n";
+    if (write(opts.ready_fd, text.data(), text.size()) < 0)
+      spdlog::warn("cannot tell the supervisor the port: {}",
+                   std::strerror(errno));
+    close(opts.ready_fd);
+  } else {
+    // For scripts that pass port 0: the port actually bound, on stdout.
+    std::printf("listening on port %d\n", port);
+    std::fflush(stdout);
+  }
+}
+
+// What the worker serves with, for the signal thread.
+struct Serving {
+  const golo::host::HostOptions &opts;
+  bool supervised;
+  golo::host::PluginRegistry &registry;
+  golo::host::security::ServerSecurity &security;
+  golo::host::HealthListener &health_port;
+  golo::host::HostServer &server;
+};
+
+// SIGTERM or SIGINT: stop serving, within the grace. gRPC's shutdown waits
+// for every handler to return, and a call stuck in a plugin never does:
+// past the grace, shut down the plugins that returned and leave without
+// waiting for the rest.
+void stop(Serving &s, int sig) {
+  const auto grace = std::chrono::milliseconds(
+      static_cast<long>(s.opts.shutdown_grace_s * 1000));
+  golo::worker::board_set_phase(golo::board::Phase::kStopping);
+  s.health_port.shutdown();  // probes see the stop at once
+  spdlog::info("{}: stopping; calls in flight get {} s to finish",
+               sig == SIGINT ? "SIGINT" : "SIGTERM", s.opts.shutdown_grace_s);
+  std::thread([&registry = s.registry, grace] {
+    std::this_thread::sleep_for(grace + std::chrono::milliseconds(500));
+    spdlog::warn(
+        "calls still running {} ms after the stop: {}; leaving "
+        "them",
+        grace.count(), registry.describe_busy());
+    registry.shutdown_idle();
+    spdlog::info("stopped, leaving calls cut short");
+    spdlog::shutdown();
+    // Not a clean stop: the supervisor, and so golo-host, exits 1.
+    std::_Exit(1);
+  }).detach();
+  s.server.shutdown(grace);
+}
+
+// The signal thread's loop, until a stop.
+void take_signals(const sigset_t &signals, Serving s) {
+  for (;;) {
+    siginfo_t info{};
+    const timespec second{1, 0};
+    const int sig = sigtimedwait(&signals, &info, &second);
+    if (sig < 0) {
+      // Periodically: a plugin thread may have replaced the crash
+      // handlers after its golo_init returned.
+      for (int replaced : golo::worker::board_restore_handlers())
+        spdlog::warn("plugin code replaced the worker's {} handler; restored",
+                     sig_name(replaced));
+      continue;
+    }
+    if (sent_by_plugin(info, s.supervised)) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: reloading plugins");
+      log_reload(s.registry.rescan());
+      s.security.reload();
+      continue;
+    }
+    stop(s, sig);
+    return;
+  }
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -76,71 +235,14 @@ int main(int argc, char **argv) {
       supervised ? "worker " + std::to_string(opts.worker_number)
                  : "golo-host"));
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
-
-  // A plugin writing to a closed socket gets EPIPE, not a dead worker.
-  signal(SIGPIPE, SIG_IGN);
-  // The supervisor's descriptors stay out of whatever a plugin execs.
-  for (int fd : {opts.board_fd, opts.ready_fd})
-    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
-  // Signals are taken by one thread with sigwait, so no handler ever runs
-  // inside gRPC or plugin code. Block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  // Who may reach the control plane, decided before anything is served.
-  const auto verdict = golo::host::check_start_policy(opts);
-  if (!verdict.ok) {
-    spdlog::error("{}", verdict.error);
-    return 2;
-  }
-  for (const auto &w : verdict.warnings) spdlog::warn("{}", w);
-  std::unique_ptr<golo::host::security::ServerSecurity> security;
-  try {
-    security = std::make_unique<golo::host::security::ServerSecurity>(opts);
-  } catch (const std::exception &e) {
-    spdlog::error("{}", e.what());
-    return 2;
-  }
-  std::string error;
-  if (!golo::worker::attach_call_board(opts.board_fd, error)) {
-    spdlog::error("{}", error);
-    return 2;
-  }
-  if (!std::filesystem::is_directory(opts.plugins_dir)) {
-    spdlog::error(
-        "plugins directory {} does not exist (create it or pass --plugins DIR)",
-        opts.plugins_dir);
-    return 2;
-  }
-  if (opts.allow_unsafe_permissions)
-    spdlog::warn(
-        "--allow-unsafe-permissions: plugin files are loaded whatever their "
-        "owner and mode; anyone who can write them runs code as this host");
-  std::unique_ptr<golo::host::PluginRegistry> registry;
-  try {
-    registry = std::make_unique<golo::host::PluginRegistry>(
-        std::filesystem::absolute(opts.plugins_dir),
-        golo::host::private_dir_base(),
-        golo::host::LoaderOptions{opts.allow_unsafe_permissions,
-                                  opts.max_plugin_size});
-  } catch (const std::exception &e) {
-    spdlog::error("{}", e.what());
-    return 1;
-  }
-  registry->loader().set_init_timeout(
-      std::chrono::milliseconds(static_cast<long>(opts.init_timeout_s * 1000)));
-  if (opts.quarantine_fd >= 0) {
-    auto list =
-        golo::board::parse_quarantine(golo::board::read_fd(opts.quarantine_fd));
-    close(opts.quarantine_fd);
-    registry->set_quarantine(std::move(list));
-  }
-  log_reload(registry->rescan());
-
+  const sigset_t signals = prepare_process(opts);
+  const auto security = check_start(opts);
+  if (!security) return 2;
+  auto registry = open_registry(opts);
+  if (!registry) return 1;
   golo::host::HostMetrics metrics;
   std::unique_ptr<golo::host::MetricsEndpoint> metrics_endpoint;
+  std::string error;
   if (!opts.metrics.empty() &&
       !(metrics_endpoint = golo::host::serve_metrics(opts.metrics, metrics,
                                                      *registry, error))) {
@@ -161,71 +263,15 @@ int main(int argc, char **argv) {
   if (!opts.health_listen.empty() && !health_port.start(opts.health_listen))
     return 1;
   golo::worker::board_set_phase(golo::board::Phase::kServing);
-  if (supervised) {
-    // The supervisor prints the port and starts counting this worker as
-    // serving (and may now stop the one this replaces).
-    const std::string port = std::to_string(server.port()) + "\n";
-    if (write(opts.ready_fd, port.data(), port.size()) < 0)
-      spdlog::warn("cannot tell the supervisor the port: {}",
-                   std::strerror(errno));
-    close(opts.ready_fd);
-  } else {
-    // For scripts that pass port 0: the port actually bound, on stdout.
-    std::printf("listening on port %d\n", server.port());
-    std::fflush(stdout);
-  }
-
+  announce_port(opts, supervised, server.port());
   std::unique_ptr<golo::host::DirectoryWatcher> watcher;
   if (opts.watch)
     watcher = std::make_unique<golo::host::DirectoryWatcher>(
         registry->dir(), std::chrono::milliseconds(200),
         [&] { log_reload(registry->rescan()); });
-
-  const auto grace = std::chrono::milliseconds(
-      static_cast<long>(opts.shutdown_grace_s * 1000));
-  std::thread signal_thread([&] {
-    for (;;) {
-      siginfo_t info{};
-      const timespec second{1, 0};
-      const int sig = sigtimedwait(&signals, &info, &second);
-      if (sig < 0) {
-        // Periodically: a plugin thread may have replaced the crash
-        // handlers after its golo_init returned.
-        for (int replaced : golo::worker::board_restore_handlers())
-          spdlog::warn("plugin code replaced the worker's {} handler; restored",
-                       sig_name(replaced));
-        continue;
-      }
-      if (sent_by_plugin(info, supervised)) continue;
-      if (sig == SIGHUP) {
-        spdlog::info("SIGHUP: reloading plugins");
-        log_reload(registry->rescan());
-        security->reload();
-        continue;
-      }
-      golo::worker::board_set_phase(golo::board::Phase::kStopping);
-      health_port.shutdown();  // probes see the stop at once
-      spdlog::info("{}: stopping; calls in flight get {} s to finish",
-                   sig == SIGINT ? "SIGINT" : "SIGTERM", opts.shutdown_grace_s);
-      // gRPC's shutdown waits for every handler to return, and a call stuck
-      // in a plugin never does: past the grace, shut down the plugins that
-      // returned and leave without waiting for the rest.
-      std::thread([&registry, grace] {
-        std::this_thread::sleep_for(grace + std::chrono::milliseconds(500));
-        spdlog::warn(
-            "calls still running {} ms after the stop: {}; leaving "
-            "them",
-            grace.count(), registry->describe_busy());
-        registry->shutdown_idle();
-        spdlog::info("stopped, leaving calls cut short");
-        spdlog::shutdown();
-        // Not a clean stop: the supervisor, and so golo-host, exits 1.
-        std::_Exit(1);
-      }).detach();
-      server.shutdown(grace);
-      return;
-    }
-  });
+  std::thread signal_thread(
+      take_signals, signals,
+      Serving{opts, supervised, *registry, *security, health_port, server});
   server.wait();
   signal_thread.join();
   // gRPC's shutdown can return while callback calls still run in a plugin
