@@ -46,6 +46,7 @@ class Target {
       << "  log_format probe '$arg_u $cookie_sid $connection "
          "$connection_requests';\n"
       << "  log_format checkout '$status $arg_user';\n"
+      << "  log_format proto '$arg_s $server_protocol';\n"
       << "  absolute_redirect off;\n";
     for (const char *t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
       c << "  " << t << "_temp_path " << d.string() << "/" << t << ";\n";
@@ -66,6 +67,8 @@ class Target {
       << "    location = /checkout { access_log "
       << (d / "checkout.log").string()
       << " checkout; return 200 \"confirmed\\n\"; }\n"
+      << "    location = /proto { access_log " << (d / "proto.log").string()
+      << " proto; return 200 \"p\\n\"; }\n"
       << "    location = /whoami { access_log " << (d / "whoami.log").string()
       << " probe; return 200 \"$cookie_sid\\n\"; }\n"
       << "  }\n}\n";
@@ -109,6 +112,7 @@ class Target {
   fs::path ca() const { return dir_.path() / "certs/ca.pem"; }
   fs::path whoami_log() const { return dir_.path() / "whoami.log"; }
   fs::path checkout_log() const { return dir_.path() / "checkout.log"; }
+  fs::path proto_log() const { return dir_.path() / "proto.log"; }
   ~Target() {
     if (nginx_) nginx_->signal(SIGQUIT);
   }
@@ -149,6 +153,10 @@ const std::map<std::string, std::string> &jobs(const Target &t) {
       {"tls", "url = " + t.tls_url("/ok") +
                   "\nhttp_ca_file = " + t.ca().string() + "\n"},
       {"tls_any", "url = " + t.tls_url("/ok") + "\nhttp_insecure_tls = true\n"},
+      {"proto_a", "url = " + t.tls_url("/proto?s=a") +
+                      "\nhttp_ca_file = " + t.ca().string() + "\n"},
+      {"proto_b", "url = " + t.tls_url("/proto?s=b") +
+                      "\nhttp_ca_file = " + t.ca().string() + "\n"},
       {"h2", "url = " + t.tls_url("/ok") +
                  "\nhttp_ca_file = " + t.ca().string() + "\nhttp2 = true\n"},
   };
@@ -377,6 +385,20 @@ TEST_CASE(
   for (const auto &s : steps) names.insert(s.at("name").get<std::string>());
   CHECK(names.count("login") == 1);
   CHECK(names.count("whoami (wait)") == 1);
+  // The summary: phases as one p95 line per request name, not rows.
+  const auto phases = out.find("PHASES P95");
+  REQUIRE_MESSAGE(phases != std::string::npos, out);
+  CHECK(out.find("  > whoami (wait)") == std::string::npos);
+  const auto line = out.find("\n  > whoami ", phases);
+  REQUIRE_MESSAGE(line != std::string::npos, out);
+  std::istringstream cells(
+      out.substr(line + 12, out.find('\n', line + 1) - line - 12));
+  std::string connect, tls, wait, receive;
+  cells >> connect >> tls >> wait >> receive;
+  CHECK(connect == "0ns");  // always after login, on its connection
+  CHECK(tls == "0ns");      // plain http
+  CHECK(wait != "-");
+  CHECK(receive != "-");
 }
 
 TEST_CASE("http: shop's target from the schedule's env:, overridden by -e") {
@@ -532,4 +554,31 @@ TEST_CASE("http: think time (host->sleep) gives way when the run ends") {
                   &out) == 0,
       out);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
+}
+
+TEST_CASE("http: the schedule's http2: true per scenario, from nginx's log") {
+  World &w = world();
+  const auto schedule = w.work.path() / "h2.yaml";
+  // Scenario a asks for HTTP/2, b does not; both hit nginx's TLS port.
+  write_text(schedule,
+             "scenarios:\n"
+             "  a:\n    job: proto_a\n    users: 2\n    pacing: 50ms\n"
+             "    duration: 1s\n    http2: true\n"
+             "  b:\n    job: proto_b\n    users: 2\n    pacing: 50ms\n"
+             "    duration: 1s\n");
+  std::string out;
+  const int rc =
+      run_command(golo_cli_binary().string() + " run " + schedule.string() +
+                      " --quiet --host " + w.host->address(),
+                  &out);
+  REQUIRE_MESSAGE(rc == 0, out);
+  std::istringstream log(read_text(w.target.proto_log()));
+  std::map<std::string, std::map<std::string, int>> protocols;
+  std::string scenario, protocol;
+  while (log >> scenario >> protocol) ++protocols[scenario][protocol];
+  CHECK(protocols.size() == 2);
+  CHECK(protocols["a"].size() == 1);
+  CHECK(protocols["a"]["HTTP/2.0"] >= 4);
+  CHECK(protocols["b"].size() == 1);
+  CHECK(protocols["b"]["HTTP/1.1"] >= 4);
 }

@@ -82,6 +82,7 @@ int http_call(const golo_context *ctx, const golo_http_request *req,
     host_table()->add_step(frame->resp, name.c_str(), 0, 1);
     return resp->error;
   }
+  if (frame->run && frame->run->http2()) p.flags |= GOLO_HTTP_HTTP2;
   session.perform(p, *resp, frame->run);
   record(frame->resp, name, p, *resp);
   return resp->error;

@@ -269,3 +269,46 @@ TEST_CASE("steps: a run's progress intervals add up to its results") {
   }
   CHECK(rebuilt.total.checks == r.total.checks);
 }
+
+TEST_CASE("steps: an HTTP request's phase steps show as one p95 line") {
+  Recorder rec({}, 1);
+  IterationOutcome out;
+  std::string key;
+  // 20 requests: connect 2 ms on the first (a new connection), 0 after
+  // (reused), so its p95 is 0; wait 7 ms and receive 3 us on each.
+  for (std::int64_t i = 0; i < 20; ++i) {
+    out.clear();
+    const std::pair<const char *, std::int64_t> steps[] = {
+        {"GET /a", 7'100'000},
+        {"GET /a (connect)", i == 0 ? 2'000'000 : 0},
+        {"GET /a (tls)", 0},
+        {"GET /a (wait)", 7'000'000},
+        {"GET /a (receive)", 3'000},
+        {"login", 1'000}};
+    for (const auto &[name, ns] : steps) {
+      auto &s = out.steps.add();
+      s.name = name;
+      s.duration_ns = ns;
+      s.failed = false;
+    }
+    rec.record(0, out, 10'000, key);
+  }
+  std::ostringstream text;
+  print_summary(text, results_of(rec, 2.0));
+  const std::string s = text.str();
+  CHECK(s.find("  > GET /a (wait)") == std::string::npos);
+  CHECK(s.find("  > login") != std::string::npos);
+  const auto head = s.find("PHASES P95");
+  REQUIRE_MESSAGE(head != std::string::npos, s);
+  const auto line = s.find("  > GET /a", head);
+  REQUIRE(line != std::string::npos);
+  std::istringstream cells(s.substr(line + 10, s.find('\n', line) - line - 10));
+  std::string connect, tls, wait, receive, more;
+  cells >> connect >> tls >> wait >> receive;
+  CHECK(connect == "0ns");
+  CHECK(tls == "0ns");
+  CHECK(wait == "7.0ms");
+  CHECK(receive == "3.0us");
+  CHECK(!(cells >> more));
+  CHECK(s.find("  > login", head) == std::string::npos);  // no phases
+}
