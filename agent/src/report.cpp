@@ -104,10 +104,21 @@ void add_step_rows(std::vector<std::pair<std::string, Cells>> &rows,
                                : 0.0));
 }
 
-// PHASES P95 / CONNECT / TLS / WAIT / RECEIVE: one line per HTTP request
-// name of the total, the p95 of each of its phases ("-": never recorded).
+// "200:51 404:2" ("other": codes past the slots of one name).
+std::string status_counts(const StepStats &step) {
+  std::string text;
+  for (const auto &[code, n] : step.statuses) {
+    if (!text.empty()) text += ' ';
+    text += (code ? std::to_string(code) : "other") + ":" + std::to_string(n);
+  }
+  return text;
+}
+
+// PHASES P95 / CONNECT / TLS / WAIT / RECEIVE / STATUSES: one line per HTTP
+// request name of the total, the p95 of each of its phases ("-": never
+// recorded) and its status codes counted.
 void print_phases(std::ostream &out, const TagSetStats &s) {
-  std::vector<std::pair<std::string, std::array<std::string, 4>>> lines;
+  std::vector<std::pair<const StepStats *, std::array<std::string, 4>>> lines;
   for (const auto &step : s.steps) {
     if (phase_of(s, step.name) >= 0) continue;
     std::array<std::string, 4> p95 = {"-", "-", "-", "-"};
@@ -121,21 +132,22 @@ void print_phases(std::ostream &out, const TagSetStats &s) {
           any = true;
         }
     }
-    if (any) lines.emplace_back(step.name, p95);
+    if (any || !step.statuses.empty()) lines.emplace_back(&step, p95);
   }
   if (lines.empty()) return;
   std::size_t name_width = 12;
-  for (const auto &[name, p] : lines)
-    name_width = std::max(name_width, name.size() + 4);
+  for (const auto &[step, p] : lines)
+    name_width = std::max(name_width, step->name.size() + 4);
   name_width = std::min(name_width, kMaxKeyWidth);
   out << pad_right("PHASES P95", name_width);
   for (const char *phase : {"CONNECT", "TLS", "WAIT", "RECEIVE"})
     out << pad_left(phase, 10);
-  out << '\n';
-  for (const auto &[name, p] : lines) {
-    out << pad_right("  > " + name, name_width);
+  out << "  STATUSES\n";
+  for (const auto &[step, p] : lines) {
+    out << pad_right("  > " + step->name, name_width);
     for (const auto &cell : p) out << pad_left(cell, 10);
-    out << '\n';
+    const std::string codes = status_counts(*step);
+    out << (codes.empty() ? "" : "  " + codes) << '\n';
   }
 }
 

@@ -395,6 +395,13 @@ TEST_CASE(
   for (const auto &s : steps) names.insert(s.at("name").get<std::string>());
   CHECK(names.count("login") == 1);
   CHECK(names.count("whoami (wait)") == 1);
+  // Status codes per request name: every whoami in nginx's log was a 200.
+  for (const auto &s : steps)
+    if (s.at("name") == "whoami") {
+      CHECK(s.at("statuses").size() == 1);
+      CHECK(s.at("statuses").at("200") == lines);
+    }
+  CHECK(out.find("200:" + std::to_string(lines)) != std::string::npos);
   // The summary: phases as one p95 line per request name, not rows.
   const auto phases = out.find("PHASES P95");
   REQUIRE_MESSAGE(phases != std::string::npos, out);

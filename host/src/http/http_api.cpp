@@ -5,6 +5,7 @@
 
 #include "abi/call_frame.h"
 #include "abi/host_table.h"
+#include "abi/response.h"
 #include "http/request_check.h"
 
 namespace golo::host::http {
@@ -35,7 +36,10 @@ void record(golo_response *resp, std::string &name, const Prepared &p,
   const bool failed = r.error != GOLO_HTTP_OK ||
                       (r.status >= 400 && !(p.flags & GOLO_HTTP_STATUS_OK));
   const auto add = host_table()->add_step;
+  const std::size_t before = resp->steps.size();
   add(resp, name.c_str(), r.total_ns, failed);
+  // The status is counted per request name (summary, JSON).
+  if (resp->steps.size() > before) resp->steps.back().status = r.status;
   if ((p.flags & GOLO_HTTP_NO_PHASES) || r.status == 0) return;
   const std::size_t base = name.size();
   const std::pair<const char *, std::int64_t> phases[] = {

@@ -66,6 +66,7 @@ void copy_steps(const golo_response &r, agent::IterationOutcome &out) {
     step.name.assign(s.name);
     step.duration_ns = s.duration_ns;
     step.failed = s.failed;
+    step.status = s.status;
   }
   for (const auto &c : r.checks) {
     auto &check = out.checks.add();

@@ -290,6 +290,8 @@ TEST_CASE("steps: an HTTP request's phase steps show as one p95 line") {
       s.name = name;
       s.duration_ns = ns;
       s.failed = false;
+      // The request itself answered 200, and 404 on the last two.
+      s.status = std::string(name) == "GET /a" ? (i < 18 ? 200 : 404) : 0;
     }
     rec.record(0, out, 10'000, key);
   }
@@ -309,6 +311,48 @@ TEST_CASE("steps: an HTTP request's phase steps show as one p95 line") {
   CHECK(tls == "0ns");
   CHECK(wait == "7.0ms");
   CHECK(receive == "3.0us");
-  CHECK(!(cells >> more));
+  std::string statuses;
+  std::getline(cells, statuses);
+  CHECK(statuses == "  200:18 404:2");
   CHECK(s.find("  > login", head) == std::string::npos);  // no phases
+}
+
+TEST_CASE("steps: status codes counted per name, merged, through JSON") {
+  Recorder a({}, 1), b({}, 1);
+  IterationOutcome out;
+  std::string key;
+  const auto request = [&](Recorder &rec, int status) {
+    out.clear();
+    auto &s = out.steps.add();
+    s.name = "GET /x";
+    s.duration_ns = 1000;
+    s.failed = status >= 400;
+    s.status = status;
+    rec.record(0, out, 1000, key);
+  };
+  for (int i = 0; i < 5; ++i) request(a, 200);
+  request(a, 503);
+  request(b, 200);
+  request(b, 0);  // nothing answered: counted as a step, no status
+  // 20 distinct codes in one name: 15 kept, the rest counted as other (0).
+  for (int code = 100; code < 120; ++code) request(b, code);
+  RunResults r = results_of(a);
+  merge_steps(r.total.steps, results_of(b).total.steps);
+  REQUIRE(r.total.steps.size() == 1);
+  const auto &st = r.total.steps[0].statuses;
+  std::uint64_t kept = 0, other = 0;
+  for (const auto &[code, n] : st) (code == 0 ? other : kept) += n;
+  // b's 15 slots: 200 and 100..113; 114..119 are other.
+  CHECK(st.size() == 17);  // 100..113, 200, 503 and other
+  CHECK(kept == 21);
+  CHECK(other == 6);
+  const auto round = RunResults::from_json(r.to_json());
+  CHECK(round.total.steps[0].statuses == st);
+  CHECK(r.to_json()["total"]["steps"][0]["statuses"]["200"] == 6);
+  CHECK(r.to_json()["total"]["steps"][0]["statuses"]["503"] == 1);
+  auto j = r.to_json();
+  j["total"]["steps"][0]["statuses"]["2x0"] = 1;
+  CHECK_THROWS_WITH_AS(RunResults::from_json(j),
+                       doctest::Contains("status \"2x0\" that is not"),
+                       std::invalid_argument);
 }
