@@ -221,6 +221,7 @@ std::vector<std::string> job_keys(bool in_scenarios) {
   }
   allowed.push_back("data");
   allowed.push_back("env");
+  allowed.push_back("http2");
   return allowed;
 }
 
@@ -352,6 +353,13 @@ void parse_job_rest(JobEntries &job, bool in_scenarios, Schedule &s) {
                                      job.key("iteration_timeout"), false);
   if (job.has("data")) s.data = parse_data(p, job.value("data"), job.what);
   if (job.has("env")) s.env = parse_env(p, job.value("env"), job.key("env"));
+  if (job.has("http2")) {
+    const auto &v = job.value("http2");
+    const std::string text = v.IsScalar() ? v.Scalar() : "";
+    if (text != "true" && text != "false")
+      p.fail(v.Mark(), job.key("http2") + " must be true or false");
+    s.http2 = text == "true";
+  }
   if (job.has("tags")) parse_tags(p, job.value("tags"), job.key("tags"), s);
   // A scenario's iterations always group by it: its tag is what tells the
   // scenarios apart in the results.

@@ -326,7 +326,7 @@ std::shared_ptr<agent::IterationRunner> RunnerService::make_runner(
   where = "in-process";
   return std::make_shared<LocalPluginRunner>(
       registry_, schedule.job, static_cast<std::size_t>(schedule.peak_users()),
-      prep.data, prep.env, schedule.graceful_stop);
+      prep.data, prep.env, schedule.graceful_stop, schedule.http2);
 }
 
 grpc::Status RunnerService::execute(
