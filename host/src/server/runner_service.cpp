@@ -14,6 +14,7 @@
 #include "golo/agent/executor.h"
 #include "golo/agent/schedule.h"
 #include "golo/agent/utf8.h"
+#include "golo/wire/pieces.h"
 #include "golo/wire/progress.h"
 #include "golo/wire/results.h"
 #include "runners/local_plugin_runner.h"
@@ -24,6 +25,7 @@
 #include "security/remote_targets.h"
 #include "server/grpc_status.h"
 #include "server/job_service.h"
+#include "server/server.h"
 
 namespace golo::host {
 
@@ -224,24 +226,62 @@ grpc::Status RunnerService::start_instant(const golo::RunRequest &req,
 grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                                 const golo::RunRequest *req,
                                 grpc::ServerWriter<golo::RunUpdate> *writer) {
+  return serve(*ctx, req, nullptr, *writer);
+}
+
+grpc::Status RunnerService::RunStream(
+    grpc::ServerContext *ctx,
+    grpc::ServerReaderWriter<golo::RunUpdate, golo::RunRequest> *stream) {
+  return serve(*ctx, nullptr, stream, *stream);
+}
+
+// RunStream's pieces, joined; at most kMaxRunRequestBytes in all.
+grpc::Status RunnerService::join(grpc::ServerContext &ctx, Pieces &pieces,
+                                 golo::RunRequest &out) {
+  wire::RunRequestJoiner joiner(kMaxRunRequestBytes);
+  golo::RunRequest piece;
+  while (pieces.Read(&piece)) {
+    if (auto why = joiner.add(piece); !why.empty())
+      return to_status(joiner.too_large() ? HostError::Code::kResourceExhausted
+                                          : HostError::Code::kInvalidArgument,
+                       "Runner.RunStream: " + why);
+    piece.Clear();
+  }
+  if (ctx.IsCancelled())
+    return to_status(HostError::Code::kCancelled, "caller went away");
+  if (joiner.pieces() == 0)
+    return to_status(HostError::Code::kInvalidArgument,
+                     "Runner.RunStream: the caller sent no request");
+  out = std::move(joiner.request());
+  return grpc::Status::OK;
+}
+
+grpc::Status RunnerService::serve(grpc::ServerContext &server_ctx,
+                                  const golo::RunRequest *whole, Pieces *pieces,
+                                  Updates &updates) {
   // Destroyed last: once the run's counters, series and results are freed,
   // hand the pages back, so an idle worker holds no run's memory (glibc
   // keeps freed memory of every thread's arena otherwise).
   struct TrimAtExit {
     ~TrimAtExit() { malloc_trim(0); }
   } trim_at_exit;
+  grpc::ServerContext *ctx = &server_ctx;
+  Updates *writer = &updates;
+  const std::string caller =
+      security::describe_caller(*ctx, settings_.authorizer);
+  // The slot first: reading pieces and parsing a schedule cost memory and
+  // CPU, so no more requests are held or parsed at once than would run.
+  std::stop_source stop;
+  Admission admission(*this, stop);
+  grpc::Status status = admission.status();
+  golo::RunRequest joined;
+  if (status.ok() && pieces) status = join(*ctx, *pieces, joined);
+  const golo::RunRequest *req = pieces ? &joined : whole;
   // Caller text in the log: printable, and short.
   const std::string file = req->schedulefile().empty()
                                ? "<schedule>"
                                : agent::printable(req->schedulefile(), 256);
-  const std::string caller =
-      security::describe_caller(*ctx, settings_.authorizer);
-  // The slot first: parsing a schedule costs memory and CPU, so no more of
-  // them are parsed at once than the host would run.
-  std::stop_source stop;
-  Admission admission(*this, stop);
   Prepared prep;
-  grpc::Status status = admission.status();
   if (status.ok()) status = prepare(*ctx, *req, file, prep);
   if (status.ok() && !admission.reserve_users(prep.schedule.peak_users()))
     status = admission.status();

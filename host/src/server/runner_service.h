@@ -40,6 +40,12 @@ class RunnerService final : public golo::Runner::Service {
         metrics_(metrics) {}
   grpc::Status Run(grpc::ServerContext *ctx, const golo::RunRequest *req,
                    grpc::ServerWriter<golo::RunUpdate> *writer) override;
+  // The same run, its request in pieces (wire/pieces.h), read once the run
+  // has its slot.
+  grpc::Status RunStream(
+      grpc::ServerContext *ctx,
+      grpc::ServerReaderWriter<golo::RunUpdate, golo::RunRequest> *stream)
+      override;
   // Asks every running schedule to stop (the host is shutting down) and
   // refuses new ones; each still sends the results it has, marked stopped
   // early, and ends with UNAVAILABLE.
@@ -48,6 +54,13 @@ class RunnerService final : public golo::Runner::Service {
  private:
   class Admission;  // a run counted against the caps while it lives
   struct Prepared;  // the request parsed and checked
+  using Updates = grpc::internal::WriterInterface<golo::RunUpdate>;
+  using Pieces = grpc::internal::ReaderInterface<golo::RunRequest>;
+  // Run and RunStream: pieces is null for Run, whose request is whole.
+  grpc::Status serve(grpc::ServerContext &ctx, const golo::RunRequest *whole,
+                     Pieces *pieces, Updates &writer);
+  static grpc::Status join(grpc::ServerContext &ctx, Pieces &pieces,
+                           golo::RunRequest &out);
   grpc::Status prepare(grpc::ServerContext &ctx, const golo::RunRequest &req,
                        const std::string &file, Prepared &out);
   grpc::Status resolve_jobs(const golo::RunRequest &req, bool every_scenario,
