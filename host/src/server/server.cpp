@@ -48,15 +48,6 @@ void apply_connection_limits(grpc::ServerBuilder &builder) {
   // flow control, not in the worker's memory.
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              kMaxStreamsPerConnection);
-  // No BDP probing: with it gRPC 1.51 raises every stream's receive window
-  // to 16 MiB while memory is plentiful, so a caller that declares a large
-  // message and never finishes it makes the worker hold 16 MiB per stream
-  // (the receive limit is checked only once a message is whole). Without,
-  // a stream's window stays at 64 KiB plus at most 1 MiB for a message
-  // being read: a stalled stream holds about 1 MiB. What it costs: a
-  // single stream receives at most ~1 MiB per round trip, which only
-  // golo push over a long-distance link would notice.
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   // A connection with no call for 5 minutes is closed; any connection is
   // asked to go away after an hour (its calls in flight finish: runs last).
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 5 * 60 * 1000);
@@ -104,7 +95,9 @@ bool HostServer::start(const std::string &listen_addr,
   builder.AddListeningPort(listen_addr, std::move(creds), &port_);
   // One small limit for every method (gRPC 1.51 has no per-method one on
   // the server): a schedule with its data file travels in pieces
-  // (Runner.RunStream), a plugin in chunks (Host.Push).
+  // (Runner.RunStream), a plugin in chunks (Host.Push). gRPC checks it
+  // only once a message is whole: a message declared large and never
+  // finished is bounded by the memory quota below, not by this.
   builder.SetMaxReceiveMessageSize(static_cast<int>(wire::kMaxMessageBytes));
   // Every sync call holds a server thread; past the cap a call is answered
   // RESOURCE_EXHAUSTED at once rather than starting yet another thread.

@@ -39,7 +39,7 @@ class WithoutReflection final : public grpc::ServerBuilderOption {
 };
 
 // The connection limits every port of the worker applies: streams per
-// connection, flow-control windows, idle and age limits, keepalive.
+// connection, idle and age limits, keepalive.
 void apply_connection_limits(grpc::ServerBuilder &builder);
 
 struct ServerLimits {
