@@ -6,6 +6,7 @@
 #include "golo/wire/progress.h"
 #include "golo/wire/results.h"
 #include "host_client.h"
+#include "run_call.h"
 
 namespace golo::cli {
 
@@ -21,7 +22,7 @@ std::string one_decimal(double v) {
 
 void stream_from(HostRun &run, const golo::RunRequest &req) {
   auto stub = golo::Runner::NewStub(connect(run.addr));
-  auto reader = stub->Run(&run.ctx, req);
+  auto reader = std::make_unique<RunCall>(*stub, run.ctx, req);
   golo::RunUpdate update;
   while (reader->Read(&update)) {
     std::lock_guard lock(run.mutex);

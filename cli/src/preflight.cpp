@@ -7,6 +7,7 @@
 
 #include "golo/golo.grpc.pb.h"
 #include "host_client.h"
+#include "run_call.h"
 
 namespace golo::cli {
 
@@ -39,7 +40,7 @@ HostCheck check_one(const std::string &addr, golo::RunRequest req,
   auto stub = golo::Runner::NewStub(channel);
   const auto sent = SystemClock::now();
   const auto sent_steady = std::chrono::steady_clock::now();
-  auto reader = stub->Run(&ctx, req);
+  auto reader = std::make_unique<RunCall>(*stub, ctx, req);
   golo::RunUpdate update;
   bool answered = false, loaded = false;
   SystemClock::time_point received;

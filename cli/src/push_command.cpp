@@ -11,6 +11,7 @@
 #include "golo/agent/sha256.h"
 #include "golo/golo.grpc.pb.h"
 #include "golo/wire/file_outcome.h"
+#include "golo/wire/pieces.h"
 #include "host_client.h"
 #include "read_file.h"
 
@@ -18,8 +19,8 @@ namespace golo::cli {
 
 namespace {
 
-// Well under the host's 4 MiB message limit, large enough to stream fast.
-constexpr std::size_t kChunkBytes = 256 * 1024;
+// Under the host's receive limit for every message (wire/pieces.h).
+constexpr std::size_t kChunkBytes = wire::kPieceBytes;
 
 struct HostOutcome {
   bool failed = false;
@@ -39,19 +40,23 @@ HostOutcome push_to(const std::string &addr, const std::string &job,
   chunk.set_job(job);
   chunk.set_size(plugin.size());
   chunk.set_sha256(sha256);
-  if (settings) {
-    chunk.set_hassettings(true);
-    chunk.set_settings(*settings);
-  }
-  std::size_t sent = 0;
+  chunk.set_hassettings(settings != nullptr);
+  // Settings first, then the plugin's bytes, in pieces that keep every
+  // message under the host's receive limit.
+  const std::string none;
+  const std::string &conf = settings ? *settings : none;
+  std::size_t conf_sent = 0, sent = 0;
   do {
-    const std::size_t n = std::min(kChunkBytes, plugin.size() - sent);
+    const std::size_t c = std::min(kChunkBytes, conf.size() - conf_sent);
+    chunk.set_settings(conf.data() + conf_sent, c);
+    conf_sent += c;
+    const std::size_t n = std::min(kChunkBytes - c, plugin.size() - sent);
     chunk.set_data(plugin.data() + sent, n);
     sent += n;
     // A failed write means the host ended the call: Finish says why.
     if (!writer->Write(chunk)) break;
     chunk.Clear();
-  } while (sent < plugin.size());
+  } while (sent < plugin.size() || conf_sent < conf.size());
   writer->WritesDone();
   const grpc::Status status = writer->Finish();
   if (!status.ok()) return {true, "failed     " + describe(status, addr)};

@@ -269,8 +269,8 @@ TEST_CASE("data errors: golo run exits 2 naming the file and line, no load") {
           "data.yaml:6:9: job.data cannot be used with --remote-target",
           "--remote-target 127.0.0.1:1 ");
   CHECK(job_calls(*fleet.hosts[0], "data_rows") == 0);  // no load so far
-  // At the cap it travels (the host takes requests of up to 18 MiB for
-  // it); one byte over, it is refused by its size, before parsing.
+  // At the cap it travels (in pieces: Runner.RunStream); one byte over, it is
+  // refused by its size, before parsing.
   std::string big = "id\n";
   while (big.size() < 16 * 1024 * 1024) big += "1234567\n";
   big.resize(16 * 1024 * 1024);

@@ -1,5 +1,7 @@
 #include "host_process.h"
 
+#include "golo/wire/pieces.h"
+
 #include <doctest/doctest.h>
 
 #include <arpa/inet.h>
@@ -383,11 +385,15 @@ grpc::Status run_to_end(const HostProcess &host, const golo::RunRequest &req) {
   auto stub = golo::Runner::NewStub(host.channel());
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto reader = stub->Run(&ctx, req);
+  // In pieces, as golo run sends a request over one message.
+  auto stream = stub->RunStream(&ctx);
+  golo::wire::send_run_request_pieces(
+      req, [&](const golo::RunRequest &piece) { return stream->Write(piece); });
+  stream->WritesDone();
   golo::RunUpdate update;
-  while (reader->Read(&update)) {
+  while (stream->Read(&update)) {
   }
-  return reader->Finish();
+  return stream->Finish();
 }
 
 std::uint64_t job_calls(const HostProcess &host, const std::string &job) {

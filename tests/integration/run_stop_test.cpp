@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "golo/wire/pieces.h"
 #include "host_process.h"
 
 using namespace golo::test;
@@ -32,24 +33,34 @@ std::uint64_t u64(const json &j, const char *key) {
 
 std::string cli_path() { return golo_cli_binary().string(); }
 
-// A Runner.Run stream held open by the test.
+// A Runner.Run stream held open by the test (Runner.RunStream, in pieces,
+// for a request over one message, as golo run sends it).
 struct Stream {
   grpc::ClientContext ctx;
   std::unique_ptr<golo::Runner::Stub> stub;
   std::unique_ptr<grpc::ClientReader<golo::RunUpdate>> reader;
+  std::unique_ptr<grpc::ClientReaderWriter<golo::RunRequest, golo::RunUpdate>>
+      pieces;
   Stream(const HostProcess &host, const std::string &yaml) {
     stub = golo::Runner::NewStub(host.channel());
     golo::RunRequest req;
     req.set_scheduleyaml(yaml);
     req.set_schedulefile("test.yaml");
-    reader = stub->Run(&ctx, req);
+    if (req.ByteSizeLong() <= golo::wire::kMaxMessageBytes) {
+      reader = stub->Run(&ctx, req);
+      return;
+    }
+    pieces = stub->RunStream(&ctx);
+    golo::wire::send_run_request_pieces(
+        req, [&](const golo::RunRequest &p) { return pieces->Write(p); });
+    pieces->WritesDone();
   }
   // Reads to the end: the status, and the results if they came.
   grpc::Status finish(json *results = nullptr) {
     golo::RunUpdate u;
-    while (reader->Read(&u))
+    while (reader ? reader->Read(&u) : pieces->Read(&u))
       if (results && !u.has_progress()) *results = json::parse(u.resultsjson());
-    return reader->Finish();
+    return reader ? reader->Finish() : pieces->Finish();
   }
 };
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "golo/health.grpc.pb.h"
+#include "golo/wire/pieces.h"
 #include "host_process.h"
 
 using namespace golo::test;
@@ -498,8 +499,15 @@ grpc::Status push_raw(const std::shared_ptr<grpc::Channel> &ch,
   chunk.set_job(job);
   chunk.set_size(size);
   chunk.set_sha256(sha256);
-  chunk.set_data(data);
-  writer->Write(chunk);
+  // In pieces under the host's receive limit, as golo push sends them.
+  std::size_t sent = 0;
+  do {
+    const std::size_t n = std::min(golo::wire::kPieceBytes, data.size() - sent);
+    chunk.set_data(data.substr(sent, n));
+    sent += n;
+    if (!writer->Write(chunk)) break;
+    chunk.Clear();
+  } while (sent < data.size());
   writer->WritesDone();
   return writer->Finish();
 }

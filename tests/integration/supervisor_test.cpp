@@ -317,3 +317,44 @@ TEST_CASE(
   CHECK(back < 1000ms);
   CHECK(alive(host.pid()));
 }
+
+TEST_CASE(
+    "the workers' TLS key copies live in the supervisor's directory and go "
+    "with each worker") {
+  TempDir certs("golo-certs"), dir, runtime;
+  REQUIRE(run_command(std::string(GOLO_TEST_SOURCE_DIR) +
+                      "/make_test_certs.sh " + certs.path().string()) == 0);
+  install_plugin(example_plugin("noop"), dir.path(), "noop");
+  HostProcess host(dir.path(),
+                   {"--tls-cert", (certs.path() / "server.pem").string(),
+                    "--tls-key", (certs.path() / "server.key").string()},
+                   {"RUNTIME_DIRECTORY=" + runtime.path().string(),
+                    "TMPDIR=" + runtime.path().string()});
+  const fs::path own = private_dir_of(runtime.path(), host.pid());
+  REQUIRE(!own.empty());
+  const auto copies = [&](pid_t worker) {
+    return own / ("tls-" + std::to_string(worker));
+  };
+  const pid_t first = host.worker_pid();
+  REQUIRE(fs::exists(copies(first) / "key.pem"));
+  CHECK((fs::status(copies(first)).permissions() & fs::perms::all) ==
+        fs::perms::owner_all);
+
+  // A worker killed outright leaves its copy behind, and the supervisor
+  // removes it (before issue 19 each dead worker left one in $TMPDIR).
+  ::kill(first, SIGKILL);
+  REQUIRE(wait_until(
+      [&] { return host.worker_pid() != first && host.worker_pid() > 0; },
+      10000ms));
+  const pid_t second = host.worker_pid();
+  CHECK(wait_until([&] { return !fs::exists(copies(first)); }, 5000ms));
+  CHECK(wait_until([&] { return fs::exists(copies(second) / "key.pem"); },
+                   10000ms));
+  for (const auto &e : fs::directory_iterator(runtime.path()))
+    CHECK_MESSAGE(e.path().filename().string().rfind("golo-host.", 0) == 0,
+                  e.path().string());
+
+  // Stopped, the host leaves nothing: the supervisor's directory goes too.
+  CHECK(host.stop() == 0);
+  CHECK(fs::is_empty(runtime.path()));
+}

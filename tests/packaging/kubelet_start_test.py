@@ -2,10 +2,12 @@
 """The shipped Kubernetes deployment starts (issue 19): lays out its Secret
 volumes as the kubelet does (root-owned files of the manifest's defaultMode,
 group fsGroup, behind ..data symlinks, on read-only mounts) and emptyDirs
-(root:fsGroup, 2777), then starts golo-host as the manifest's user and
-groups with the manifest's own arguments (its paths under a scratch root),
-in a network namespace of its own, so 0.0.0.0 is loopback alone. Health
-must answer SERVING on the health port.
+(root:fsGroup, 2777), runs the manifest's init container's command as its
+user, puts a plugin in the plugins directory as `golo push` would (the
+host's user, 0644), then starts golo-host as the manifest's user and groups
+with the manifest's own arguments (its paths under a scratch root), in a
+network namespace of its own, so 0.0.0.0 is loopback alone. Health must
+answer SERVING on the health port, and ListPlugins must list the plugin.
 Needs root (mounts, setpriv); exits 77 (skipped) without it."""
 import os
 import re
@@ -15,8 +17,8 @@ import subprocess
 import sys
 import time
 
-golo_host, manifest, make_certs, work = sys.argv[1:5]
-inner = len(sys.argv) > 5 and sys.argv[5] == "--inner"
+golo_host, manifest, make_certs, work, plugin = sys.argv[1:6]
+inner = len(sys.argv) > 6 and sys.argv[6] == "--inner"
 
 if not inner:
     if os.geteuid() != 0 or not shutil.which("unshare"):
@@ -30,7 +32,7 @@ if not inner:
     os.makedirs(work)
     sys.exit(subprocess.run(["unshare", "-m", "-n", "--propagation", "private",
                              sys.executable, os.path.abspath(__file__)] +
-                            sys.argv[1:5] + ["--inner"]).returncode)
+                            sys.argv[1:6] + ["--inner"]).returncode)
 
 text = open(manifest).read()
 host_part = text.split("kind: StatefulSet", 1)[1]
@@ -41,8 +43,19 @@ args = re.findall(r"^\s+- (--\S+)\s*$",
                   host_part.split("args:", 1)[1].split("env:", 1)[0], re.M)
 modes = dict(re.findall(r"secretName: (\S+), defaultMode: (\d+)", host_part))
 tmpdir = re.search(r"name: TMPDIR, value: (\S+)\}", host_part).group(1)
-print("manifest: uid %d gid %d fsGroup %d, args %s, secret modes %s" %
-      (uid, gid, fs_group, args, modes))
+# The emptyDirs, by the path golo-host mounts each at; the init container's
+# command, as written.
+empty_names = re.findall(r"- name: (\S+)\n\s+emptyDir:", host_part)
+mounts = dict(re.findall(r"\{name: (\S+), mountPath: (\S+)\}",
+                         host_part.split("\n      containers:", 1)[1]))
+empty_paths = [mounts[n] for n in empty_names]
+init_command = [w.strip().strip('"') for w in re.search(
+    r"initContainers:.*?command: \[([^\]]*)\]", host_part, re.S)
+    .group(1).split(",")]
+plugins_dir = re.search(r"--plugins=(\S+)", " ".join(args)).group(1)
+print("manifest: uid %d gid %d fsGroup %d, args %s, secret modes %s, "
+      "emptyDirs %s, init %s" % (uid, gid, fs_group, args, modes, empty_paths,
+                                 init_command))
 
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 root = os.path.join(work, "root")
@@ -86,19 +99,35 @@ secret_volume(root + "/etc/golo/tls", {"tls.crt": read("server.pem"),
 secret_volume(root + "/etc/golo/tokens",
               {"tokens": b"admin kubelet-layout-admin-token-0001\n"},
               int(modes["golo-host-tokens"]))
-empty_dir(root + "/var/lib/golo/plugins")
-empty_dir(root + tmpdir)
+for path in empty_paths:
+    empty_dir(root + path)
 for d in [work, root, root + "/etc", root + "/etc/golo", root + "/var",
-          root + "/var/lib", root + "/var/lib/golo", root + "/run"]:
+          root + "/var/lib", root + "/run"]:
     os.chmod(d, 0o755)
 
-rooted = [re.sub(r"=(/(etc|var|run)/)", "=" + root + r"\1", a) for a in args]
+
+def as_manifest_user(command):
+    return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid,
+            "--groups=%d" % fs_group, "--inh-caps=-all"] + command
+
+
+def rooted_path(a):
+    return re.sub(r"(^|=)(/(etc|var|run)/)", r"\1" + root + r"\2", a)
+
+
+subprocess.run(as_manifest_user([rooted_path(a) for a in init_command]),
+               check=True)
+# As `golo push` leaves a plugin: the host's user's file, 0644.
+placed = os.path.join(root + plugins_dir, "k8s_noop.so")
+shutil.copy(plugin, placed)
+os.chown(placed, uid, gid)
+os.chmod(placed, 0o644)
+
+rooted = [rooted_path(a) for a in args]
 log = open(os.path.join(work, "golo-host.log"), "w")
 env = dict(os.environ, TMPDIR=root + tmpdir)
-p = subprocess.Popen(["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid,
-                      "--groups=%d" % fs_group, "--inh-caps=-all", golo_host]
-                     + rooted, stdout=subprocess.PIPE, stderr=log, env=env,
-                     text=True)
+p = subprocess.Popen(as_manifest_user([golo_host] + rooted),
+                     stdout=subprocess.PIPE, stderr=log, env=env, text=True)
 line = p.stdout.readline()
 ok = line.startswith("listening on port")
 health_ok = False
@@ -119,9 +148,28 @@ if ok:
         except Exception as e:  # noqa: BLE001
             print("health: %s" % e)
             time.sleep(0.5)
+listed = b""
+if health_ok:
+    # Host.ListPlugins (an empty request) over TLS with the admin token; the
+    # reply's bytes name the job.
+    import grpc  # noqa: E402
+    port = int(re.search(r"--listen=\S+:(\d+)", " ".join(args)).group(1))
+    creds = grpc.ssl_channel_credentials(read("ca.pem"))
+    ch = grpc.secure_channel("127.0.0.1:%d" % port, creds)
+    try:
+        listed = ch.unary_unary("/golo.Host/ListPlugins",
+                                request_serializer=lambda m: m,
+                                response_deserializer=lambda b: b)(
+            b"", timeout=10, metadata=[
+                ("authorization", "Bearer kubelet-layout-admin-token-0001")])
+    except grpc.RpcError as e:
+        print("ListPlugins: %s" % e)
+    ch.close()
+loaded = b"k8s_noop" in listed and b"unsafe" not in listed
 p.terminate()
 code = p.wait(timeout=20)
 log.close()
 print(open(os.path.join(work, "golo-host.log")).read()[-3000:])
-print("started: %s (%r); health SERVING: %s; exit %d" % (ok, line, health_ok, code))
-sys.exit(0 if ok and health_ok and code == 0 else 1)
+print("started: %s (%r); health SERVING: %s; plugin loaded: %s (%r); exit %d"
+      % (ok, line, health_ok, loaded, listed[:300], code))
+sys.exit(0 if ok and health_ok and loaded and code == 0 else 1)

@@ -108,7 +108,7 @@ int sweep_stale_private_dirs(const fs::path &base) {
   return removed;
 }
 
-PrivateDir::PrivateDir(const fs::path &base) {
+PrivateDir::PrivateDir(const fs::path &base, std::string_view what) {
   sweep_stale_private_dirs(base);
   std::string tmpl = (base / (std::string(kPrefix) + "XXXXXX")).string();
   // mkdtemp: a new name, created 0700 by us, or failure; never an existing
@@ -129,7 +129,7 @@ PrivateDir::PrivateDir(const fs::path &base) {
     throw std::runtime_error("cannot set up private directory " +
                              path_.string() + ": " + *why);
   }
-  spdlog::info("private copies of plugin files go to {}", path_.string());
+  spdlog::info("private copies of {} go to {}", what, path_.string());
 }
 
 PrivateDir::~PrivateDir() {

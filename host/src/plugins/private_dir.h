@@ -11,6 +11,13 @@
 
 namespace golo::host {
 
+// Set by golo-host (the supervisor) for its workers when it serves TLS: its
+// own private directory, where each worker keeps its TLS copies in
+// tls-PID (security/tls_files.cpp). The supervisor removes a worker's
+// tls-PID once it is reaped, whatever killed it, and the whole directory at
+// its own exit; a later golo-host sweeps it if the supervisor was killed.
+inline constexpr const char *kSupervisorDirEnv = "GOLO_HOST_SUPERVISOR_DIR";
+
 // The first of $RUNTIME_DIRECTORY (systemd's RuntimeDirectory=),
 // $XDG_RUNTIME_DIR and $TMPDIR that is set and names a directory on a
 // file system that allows exec; else /tmp.
@@ -23,9 +30,10 @@ int sweep_stale_private_dirs(const std::filesystem::path &base);
 
 class PrivateDir {
  public:
-  // Sweeps base, then creates base/golo-host.XXXXXX. Throws
-  // std::runtime_error saying why when it cannot.
-  explicit PrivateDir(const std::filesystem::path &base);
+  // Sweeps base, then creates base/golo-host.XXXXXX for copies of `what`
+  // (said in the log). Throws std::runtime_error saying why when it cannot.
+  explicit PrivateDir(const std::filesystem::path &base,
+                      std::string_view what = "plugin files");
   ~PrivateDir();  // removes the directory and everything in it
   PrivateDir(const PrivateDir &) = delete;
   PrivateDir &operator=(const PrivateDir &) = delete;

@@ -1,11 +1,13 @@
 #include "security/tls_files.h"
 
+#include "plugins/private_dir.h"
 #include "security/token_table.h"
 
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,16 +92,34 @@ void write_copy(const fs::path &dir, const std::string &name,
   fs::rename(tmp, dir / name);
 }
 
-}  // namespace
-
-TlsFiles::TlsFiles(TlsPaths paths) : paths_(std::move(paths)) {
+// The copies' directory, mode 0700. Under golo-host: tls-PID in the
+// supervisor's private directory, which the supervisor sweeps when this
+// worker is gone, however it died (a copy of the key left behind by every
+// dead worker was issue 19's finding). Run alone: a fresh one under $TMPDIR,
+// removed by the destructor.
+fs::path make_copies_dir() {
+  if (const char *sup = std::getenv(kSupervisorDirEnv); sup && *sup) {
+    const fs::path dir = fs::path(sup) / ("tls-" + std::to_string(getpid()));
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // a dead worker's whose pid this one reuses
+    if (::mkdir(dir.c_str(), 0700) != 0)
+      throw TlsError("cannot create a private directory for TLS files (" +
+                     dir.string() + "): " + std::strerror(errno));
+    return dir;
+  }
   const char *tmp = std::getenv("TMPDIR");
   std::string pattern =
       std::string(tmp && *tmp ? tmp : "/tmp") + "/golo-tls.XXXXXX";
   if (!::mkdtemp(pattern.data()))  // mode 0700, a directory nobody else made
     throw TlsError("cannot create a private directory for TLS files (" +
                    pattern + "): " + std::strerror(errno));
-  dir_ = pattern;
+  return pattern;
+}
+
+}  // namespace
+
+TlsFiles::TlsFiles(TlsPaths paths)
+    : paths_(std::move(paths)), dir_(make_copies_dir()) {
   try {
     install();
   } catch (...) {

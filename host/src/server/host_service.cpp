@@ -104,18 +104,26 @@ grpc::Status HostService::Push(grpc::ServerContext *ctx,
     return s;
   };
   constexpr std::size_t kMaxSettingsBytes = 1024 * 1024;
-  if (chunk.settings().size() > kMaxSettingsBytes)
-    return refused(to_status(
-        HostError::Code::kResourceExhausted,
-        "settings are " + std::to_string(chunk.settings().size()) +
-            " bytes; the limit is " + std::to_string(kMaxSettingsBytes)));
   try {
     PluginUpload upload(registry_.dir(), job, chunk.size(), chunk.sha256(),
                         settings_.max_plugin_size);
     std::optional<std::string> settings;
-    if (chunk.hassettings()) settings = chunk.settings();
+    if (chunk.hassettings()) settings.emplace();
     do {
       upload.append(chunk.data());
+      // Settings arrive in pieces too (every message is small), appended.
+      if (!settings && !chunk.settings().empty())
+        return refused(to_status(HostError::Code::kInvalidArgument,
+                                 "settings sent without hasSettings in the "
+                                 "first message"));
+      if (settings) {
+        if (settings->size() + chunk.settings().size() > kMaxSettingsBytes)
+          return refused(to_status(HostError::Code::kResourceExhausted,
+                                   "settings are over " +
+                                       std::to_string(kMaxSettingsBytes) +
+                                       " bytes, the limit"));
+        settings->append(chunk.settings());
+      }
     } while (reader->Read(&chunk));
     if (ctx->IsCancelled())
       return refused(to_status(HostError::Code::kCancelled,

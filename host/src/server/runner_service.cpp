@@ -15,6 +15,7 @@
 #include "golo/agent/executor.h"
 #include "golo/agent/schedule.h"
 #include "golo/agent/utf8.h"
+#include "golo/wire/pieces.h"
 #include "golo/wire/progress.h"
 #include "golo/wire/results.h"
 #include "runners/local_plugin_runner.h"
@@ -23,6 +24,7 @@
 #include "runners/run_env.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
+#include "server/server.h"
 
 namespace golo::host {
 
@@ -260,7 +262,7 @@ class CallerWatch {
 grpc::Status preflight_reply(
     const std::vector<std::pair<std::string, std::shared_ptr<PluginVersion>>>
         &jobs,
-    grpc::ServerWriter<golo::RunUpdate> &writer) {
+    RunnerService::Updates &writer) {
   golo::RunUpdate update;
   auto *pre = update.mutable_preflight();
   pre->set_hostunixms(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -284,19 +286,57 @@ grpc::Status preflight_reply(
 grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                                 const golo::RunRequest *req,
                                 grpc::ServerWriter<golo::RunUpdate> *writer) {
+  return serve(*ctx, req, nullptr, *writer);
+}
+
+grpc::Status RunnerService::RunStream(
+    grpc::ServerContext *ctx,
+    grpc::ServerReaderWriter<golo::RunUpdate, golo::RunRequest> *stream) {
+  return serve(*ctx, nullptr, stream, *stream);
+}
+
+// RunStream's pieces, joined; at most kMaxRunRequestBytes in all.
+grpc::Status RunnerService::join(grpc::ServerContext &ctx, Pieces &pieces,
+                                 golo::RunRequest &out) {
+  wire::RunRequestJoiner joiner(kMaxRunRequestBytes);
+  golo::RunRequest piece;
+  while (pieces.Read(&piece)) {
+    if (auto why = joiner.add(piece); !why.empty())
+      return to_status(joiner.too_large() ? HostError::Code::kResourceExhausted
+                                          : HostError::Code::kInvalidArgument,
+                       "Runner.RunStream: " + why);
+    piece.Clear();
+  }
+  if (ctx.IsCancelled())
+    return to_status(HostError::Code::kCancelled, "caller went away");
+  if (joiner.pieces() == 0)
+    return to_status(HostError::Code::kInvalidArgument,
+                     "Runner.RunStream: the caller sent no request");
+  out = std::move(joiner.request());
+  return grpc::Status::OK;
+}
+
+// Run and RunStream: admission, the request (whole or joined from pieces),
+// plan, pre-flight reply or the run.
+grpc::Status RunnerService::serve(grpc::ServerContext &ctx,
+                                  const golo::RunRequest *whole, Pieces *pieces,
+                                  Updates &writer) {
   const TrimAtExit trim_at_exit;
-  // Caller text in the log: printable, and short.
-  const RunLog log{req->schedulefile().empty()
-                       ? "<schedule>"
-                       : agent::printable(req->schedulefile(), 256),
-                   security::describe_caller(*ctx, settings_.authorizer)};
-  // The slot first: parsing a schedule costs memory and CPU, so no more of
-  // them are parsed at once than the host would run.
+  // The slot first: reading pieces and parsing a schedule cost memory and
+  // CPU, so no more requests are held or parsed at once than would run.
   std::stop_source stop;
   Admission admission(*this, stop);
-  Prepared prep;
   grpc::Status status = admission.status();
-  if (status.ok()) status = prepare(*ctx, *req, log.file, prep);
+  golo::RunRequest joined;
+  if (status.ok() && pieces) status = join(ctx, *pieces, joined);
+  const golo::RunRequest &req = pieces ? joined : *whole;
+  // Caller text in the log: printable, and short.
+  const RunLog log{req.schedulefile().empty()
+                       ? "<schedule>"
+                       : agent::printable(req.schedulefile(), 256),
+                   security::describe_caller(ctx, settings_.authorizer)};
+  Prepared prep;
+  if (status.ok()) status = prepare(ctx, req, log.file, prep);
   if (status.ok() && !admission.reserve_users(prep.schedule.peak_users()))
     status = admission.status();
   if (!status.ok()) {
@@ -304,8 +344,8 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
                  agent::printable(status.error_message(), 1024));
     return status;
   }
-  if (req->checkonly()) return preflight_reply(prep.jobs, *writer);
-  return execute(*ctx, *req, log, stop, prep, *writer);
+  if (req.checkonly()) return preflight_reply(prep.jobs, writer);
+  return execute(ctx, req, log, stop, prep, writer);
 }
 
 std::shared_ptr<agent::IterationRunner> RunnerService::make_runner(
@@ -329,10 +369,10 @@ std::shared_ptr<agent::IterationRunner> RunnerService::make_runner(
       prep.data, prep.env, schedule.graceful_stop, schedule.http2);
 }
 
-grpc::Status RunnerService::execute(
-    grpc::ServerContext &ctx, const golo::RunRequest &req, const RunLog &log,
-    std::stop_source &stop, Prepared &prep,
-    grpc::ServerWriter<golo::RunUpdate> &writer) {
+grpc::Status RunnerService::execute(grpc::ServerContext &ctx,
+                                    const golo::RunRequest &req,
+                                    const RunLog &log, std::stop_source &stop,
+                                    Prepared &prep, Updates &writer) {
   const agent::Schedule &schedule = prep.schedule;
   std::string where;
   const auto runner = make_runner(req, prep, where);
@@ -369,9 +409,11 @@ grpc::Status RunnerService::execute(
   }
 }
 
-agent::RunOptions RunnerService::run_options(
-    const RunLog &log, std::stop_source &stop, const Prepared &prep,
-    RunRecord &metrics, grpc::ServerWriter<golo::RunUpdate> &writer) const {
+agent::RunOptions RunnerService::run_options(const RunLog &log,
+                                             std::stop_source &stop,
+                                             const Prepared &prep,
+                                             RunRecord &metrics,
+                                             Updates &writer) const {
   agent::RunOptions options;
   options.stop = stop.get_token();
   options.start_at = prep.start_at;
@@ -406,10 +448,10 @@ agent::RunOptions RunnerService::run_options(
 }
 
 // The results sent and logged; never a plain success for a run cut short.
-grpc::Status RunnerService::finish(
-    grpc::ServerContext &ctx, const RunLog &log,
-    const agent::Schedule &schedule, const agent::RunResults &results,
-    grpc::ServerWriter<golo::RunUpdate> &writer) {
+grpc::Status RunnerService::finish(grpc::ServerContext &ctx, const RunLog &log,
+                                   const agent::Schedule &schedule,
+                                   const agent::RunResults &results,
+                                   Updates &writer) {
   if (ctx.IsCancelled()) {
     spdlog::warn(
         "run {} by {}: the caller went away; load stopped after {} "

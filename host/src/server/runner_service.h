@@ -38,8 +38,18 @@ class RunnerService final : public golo::Runner::Service {
         limits_(limits),
         settings_(settings),
         metrics_(metrics) {}
+  // Where a run's updates go (Run's writer or RunStream's stream), and
+  // where RunStream's request pieces come from.
+  using Updates = grpc::internal::WriterInterface<golo::RunUpdate>;
+  using Pieces = grpc::internal::ReaderInterface<golo::RunRequest>;
   grpc::Status Run(grpc::ServerContext *ctx, const golo::RunRequest *req,
                    grpc::ServerWriter<golo::RunUpdate> *writer) override;
+  // The same run, its request in pieces (wire/pieces.h), read once the run
+  // has its slot.
+  grpc::Status RunStream(
+      grpc::ServerContext *ctx,
+      grpc::ServerReaderWriter<golo::RunUpdate, golo::RunRequest> *stream)
+      override;
   // Asks every running schedule to stop (the host is shutting down) and
   // refuses new ones; each still sends the results it has, marked stopped
   // early, and ends with UNAVAILABLE.
@@ -48,6 +58,11 @@ class RunnerService final : public golo::Runner::Service {
  private:
   class Admission;  // a run counted against the caps while it lives
   struct Prepared;  // the request parsed and checked
+  // Run and RunStream: pieces is null for Run, whose request is whole.
+  grpc::Status serve(grpc::ServerContext &ctx, const golo::RunRequest *whole,
+                     Pieces *pieces, Updates &writer);
+  static grpc::Status join(grpc::ServerContext &ctx, Pieces &pieces,
+                           golo::RunRequest &out);
   grpc::Status prepare(grpc::ServerContext &ctx, const golo::RunRequest &req,
                        const std::string &file, Prepared &out);
   grpc::Status resolve_jobs(const golo::RunRequest &req, bool every_scenario,
@@ -60,17 +75,15 @@ class RunnerService final : public golo::Runner::Service {
   // The run itself, once admitted: runner, watcher, load, finish.
   grpc::Status execute(grpc::ServerContext &ctx, const golo::RunRequest &req,
                        const RunLog &log, std::stop_source &stop,
-                       Prepared &prep,
-                       grpc::ServerWriter<golo::RunUpdate> &writer);
+                       Prepared &prep, Updates &writer);
   std::shared_ptr<agent::IterationRunner> make_runner(
       const golo::RunRequest &req, const Prepared &prep, std::string &where);
-  agent::RunOptions run_options(
-      const RunLog &log, std::stop_source &stop, const Prepared &prep,
-      RunRecord &metrics, grpc::ServerWriter<golo::RunUpdate> &writer) const;
+  agent::RunOptions run_options(const RunLog &log, std::stop_source &stop,
+                                const Prepared &prep, RunRecord &metrics,
+                                Updates &writer) const;
   grpc::Status finish(grpc::ServerContext &ctx, const RunLog &log,
                       const agent::Schedule &schedule,
-                      const agent::RunResults &results,
-                      grpc::ServerWriter<golo::RunUpdate> &writer);
+                      const agent::RunResults &results, Updates &writer);
   PluginRegistry &registry_;
   const RunLimits limits_;
   const ControlSettings &settings_;

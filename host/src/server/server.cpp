@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "golo/wire/pieces.h"
 #include "server/health_service.h"
 #include "server/host_service.h"
 #include "server/job_service.h"
@@ -92,7 +93,12 @@ bool HostServer::start(const std::string &listen_addr,
   grpc::ServerBuilder builder;
   builder.SetOption(std::make_unique<WithReflection>());
   builder.AddListeningPort(listen_addr, std::move(creds), &port_);
-  builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  // One small limit for every method (gRPC 1.51 has no per-method one on
+  // the server): a schedule with its data file travels in pieces
+  // (Runner.RunStream), a plugin in chunks (Host.Push). gRPC checks it
+  // only once a message is whole: a message declared large and never
+  // finished is bounded by the memory quota below, not by this.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(wire::kMaxMessageBytes));
   // Every sync call holds a server thread; past the cap a call is answered
   // RESOURCE_EXHAUSTED at once rather than starting yet another thread.
   grpc::ResourceQuota quota("golo-host");

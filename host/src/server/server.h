@@ -18,13 +18,11 @@
 
 namespace golo::host {
 
-// Requests larger than this are refused by gRPC with RESOURCE_EXHAUSTED.
-// The largest is a Runner.Run carrying a schedule and its data file (gRPC's
-// default of 4 MiB would cap data files at under 3 MiB): both at their
-// limits, plus 1 MiB for the rest of the request. 18 MiB.
-inline constexpr int kMaxRequestBytes =
-    static_cast<int>(agent::kMaxScheduleBytes + agent::kMaxDataBytes) +
-    1024 * 1024;
+// The most a Runner.RunStream request may come to, joined from its pieces:
+// a schedule and its data file, both at their limits, plus 1 MiB for the
+// rest. 18 MiB. Every single message is at most wire::kMaxMessageBytes.
+inline constexpr std::size_t kMaxRunRequestBytes =
+    agent::kMaxScheduleBytes + agent::kMaxDataBytes + 1024 * 1024;
 
 inline constexpr std::size_t kDefaultMaxMemory = 512ull * 1024 * 1024;
 

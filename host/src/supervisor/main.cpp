@@ -8,9 +8,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include "options/host_options.h"
 #include "options/start_policy.h"
+#include "plugins/private_dir.h"
 #include "supervisor/listen_reservation.h"
 #include "supervisor/supervisor.h"
 
@@ -111,5 +113,19 @@ int main(int argc, char **argv) {
       cfg.state_dir.empty() && env && *env)
     cfg.state_dir = fs::path(std::string(env).substr(
         0, std::string(env).find(':')));  // systemd may list several
+  // The workers' copies of the TLS files go in a directory of the
+  // supervisor's, swept as each worker dies and removed at exit.
+  std::unique_ptr<golo::host::PrivateDir> private_dir;
+  if (cfg.tls) {
+    try {
+      private_dir = std::make_unique<golo::host::PrivateDir>(
+          golo::host::private_dir_base(), "TLS files (the workers')");
+    } catch (const std::exception &e) {
+      spdlog::error("{}", e.what());
+      return 1;
+    }
+    cfg.private_dir = private_dir->path();
+    setenv(golo::host::kSupervisorDirEnv, cfg.private_dir.c_str(), 1);
+  }
   return golo::supervisor::Supervisor(std::move(cfg)).run();
 }

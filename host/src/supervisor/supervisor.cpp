@@ -277,9 +277,21 @@ void Supervisor::reap() {
     }
     if (it->ready_fd >= 0) read_ready(*it);  // a port written before dying
     on_exit(*it, status);
+    forget_private_files(pid);
     release(*it);
     workers_.erase(it);
   }
+}
+
+// A dead worker's copies of the TLS key go with it, whatever killed it.
+void Supervisor::forget_private_files(pid_t pid) {
+  if (cfg_.private_dir.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(cfg_.private_dir / ("tls-" + std::to_string(pid)),
+                              ec);
+  if (ec)
+    spdlog::warn("cannot remove worker (pid {})'s TLS copies in {}: {}", pid,
+                 cfg_.private_dir.string(), ec.message());
 }
 
 std::vector<pid_t> Supervisor::worker_pids() const {

@@ -38,6 +38,9 @@ struct SupervisorConfig {
   std::string listen_address;
   bool tls = false;
   std::chrono::milliseconds deaf_limit{5000};
+  // The supervisor's private directory (kSupervisorDirEnv), when it has
+  // one: a reaped worker's tls-PID in it is removed.
+  std::filesystem::path private_dir;
 };
 
 class Supervisor {
@@ -66,6 +69,7 @@ class Supervisor {
   bool start_worker();
   void read_ready(Worker &w);
   void reap();
+  void forget_private_files(pid_t pid);
   void on_exit(Worker &w, int status);
   void check_stuck(Worker &w);
   void check_deaf(Worker &w);
