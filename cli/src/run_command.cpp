@@ -267,6 +267,17 @@ int run_command(const RunOptions &opts) {
   merged->cap_tag_sets();
 
   agent::print_summary(std::cout, *merged);
+  // A run whose calls all hung measured nothing: not a result to pass.
+  const bool none_completed = merged->total.iterations == 0;
+  if (none_completed)
+    std::cerr << "golo run: no iteration completed"
+              << (merged->total.interrupted
+                      ? ": all " + std::to_string(merged->total.interrupted) +
+                            " started were still running when the run gave "
+                            "up on them (a plugin or target that never "
+                            "answers)"
+                      : std::string(": none started"))
+              << "; exit 1\n";
   const auto verdicts =
       agent::evaluate_thresholds(schedule.thresholds, *merged);
   bool crossed = false;
@@ -310,7 +321,7 @@ int run_command(const RunOptions &opts) {
   }
   // Hosts left out by --allow-partial were asked for: the run is complete
   // without them, and the lines above said so.
-  if (!all_complete || interrupted) return 1;
+  if (!all_complete || interrupted || none_completed) return 1;
   // k6's convention: 99 means the run completed but a threshold was crossed.
   return crossed ? 99 : 0;
 }

@@ -19,6 +19,7 @@
 #include "options/start_policy.h"
 #include "plugins/call_board.h"
 #include "plugins/directory_watcher.h"
+#include "plugins/memory_limit.h"
 #include "plugins/plugin_registry.h"
 #include "security/server_security.h"
 #include "server/health_listener.h"
@@ -103,6 +104,12 @@ int main(int argc, char **argv) {
     spdlog::error("{}", e.what());
     return 2;
   }
+  // Before any plugin is loaded: its constructors allocate too.
+  if (const auto limit = golo::host::apply_memory_limit(opts.max_memory);
+      limit.applied)
+    spdlog::info("{}", limit.message);
+  else if (!limit.message.empty())
+    spdlog::warn("{}", limit.message);
   std::string error;
   if (!golo::host::attach_call_board(opts.board_fd, error)) {
     spdlog::error("{}", error);
@@ -153,7 +160,7 @@ int main(int argc, char **argv) {
       *registry, metrics,
       {opts.max_threads,
        {opts.max_runs, opts.max_users, opts.record_budget_mib << 20},
-       static_cast<std::size_t>(opts.max_memory),
+       static_cast<std::size_t>(opts.grpc_memory),
        *golo::wire::parse_layout(opts.go_lo_layout)},
       {opts.max_plugin_size, opts.allow_remote_targets, security->authorizer(),
        opts.insecure && opts.tokens_file.empty() && !opts.insecure_allow_push});
