@@ -214,8 +214,10 @@ int main(int argc, char **argv) {
       }
       golo::host::board_set_phase(golo::board::Phase::kStopping);
       health_port.shutdown();  // probes see the stop at once
-      spdlog::info("{}: stopping; calls in flight get {} s to finish",
-                   sig == SIGINT ? "SIGINT" : "SIGTERM", opts.shutdown_grace_s);
+      const std::string why = golo::host::board_retire_reason();
+      spdlog::info("{}: stopping{}; calls in flight get {} s to finish",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM",
+                   why.empty() ? "" : " (" + why + ")", opts.shutdown_grace_s);
       // gRPC's shutdown waits for every handler to return, and a call stuck
       // in a plugin never does: past the grace, shut down the plugins that
       // returned and leave without waiting for the rest.

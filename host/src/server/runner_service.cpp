@@ -16,6 +16,7 @@
 #include "golo/agent/utf8.h"
 #include "golo/wire/progress.h"
 #include "golo/wire/results.h"
+#include "plugins/call_board.h"
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
 #include "runners/run_data.h"
@@ -39,6 +40,14 @@ std::string seconds_text(double s) {
   return buf;
 }
 
+// Why this worker's runs are stopping: its supervisor's reason when it is
+// being replaced (a stuck call of some job, deafness), never a false
+// "shutting down".
+std::string stop_cause() {
+  const std::string why = board_retire_reason();
+  return why.empty() ? "golo-host is shutting down" : why;
+}
+
 }  // namespace
 
 // A run's slot under --max-runs, taken before anything of the request is
@@ -53,8 +62,7 @@ class RunnerService::Admission {
     std::lock_guard lock(svc_.mutex_);
     const auto &cap = svc_.limits_;
     if (svc_.shutting_down_) {
-      status_ = to_status(HostError::Code::kUnavailable,
-                          "golo-host is shutting down");
+      status_ = to_status(HostError::Code::kUnavailable, stop_cause());
       return;
     }
     if (svc_.running_.size() >= cap.max_runs) {
@@ -396,8 +404,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
       return to_status(
           shutting_down_ ? HostError::Code::kUnavailable
                          : HostError::Code::kAborted,
-          std::string(shutting_down_ ? "golo-host is shutting down"
-                                     : "the run was stopped") +
+          std::string(shutting_down_ ? stop_cause() : "the run was stopped") +
               ": it stopped early after " + seconds_text(results.duration_s) +
               " s of " +
               seconds_text(

@@ -64,6 +64,7 @@ bool Supervisor::start_worker() {
   Worker w;
   w.number = next_number_++;
   w.board = board::create_shared(&w.board_fd);
+  if (w.board) board::set_text(w.board->previous_end, previous_end_);
   const int quarantine_fd = text_memfd(serialize(quarantine_));
   int ready[2] = {-1, -1};
   // Non-blocking: a process the worker forked may hold the write end.
@@ -208,6 +209,10 @@ void Supervisor::on_exit(Worker &w, int status) {
   const Verdict v = attribute(
       b, status, oom > w.oom_kills_at_start ? oom - w.oom_kills_at_start : 0);
   const std::string where = board::entry_name(v.entry);
+  previous_end_ =
+      "worker replaced: worker " + std::to_string(w.number) + " " + v.what +
+      (v.version ? " in " + where + " of " + describe_version(b, v.version)
+                 : std::string());
   if (v.version != 0 && (v.evidence || second_strike(b, v.version))) {
     const std::string cause =
         v.what + " in " + where + " of generation " +
