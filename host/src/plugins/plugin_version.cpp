@@ -4,8 +4,8 @@
 
 #include "abi/call_frame.h"
 #include "golo/agent/utf8.h"
-#include "plugins/call_board.h"
 #include "plugins/thread_shard.h"
+#include "worker/call_board.h"
 
 namespace golo::host {
 
@@ -28,10 +28,10 @@ PluginVersion::PluginVersion(boost::dll::shared_library lib,
 PluginVersion::~PluginVersion() {
   // The last reference is gone, so no call is running: shut down, then unload.
   if (shutdown_) {
-    CallScope scope(meta_.board_id, board::Entry::kShutdown);
+    worker::CallScope scope(meta_.board_id, board::Entry::kShutdown);
     shutdown_(state_);
   }
-  board_mark_unloaded(meta_.board_id);
+  worker::board_mark_unloaded(meta_.board_id);
   spdlog::info("plugin {}: unloaded generation {} (version {}, {} calls)",
                agent::printable(meta_.job), meta_.generation,
                meta_.version.empty() ? "-" : agent::printable(meta_.version),
@@ -54,7 +54,7 @@ int PluginVersion::trigger(golo_response &resp, HostUser &host_user,
 
 void PluginVersion::end_user(HostUser &host_user) {
   if (host_user.ran && user_end_) {
-    CallScope scope(meta_.board_id, board::Entry::kTrigger);
+    worker::CallScope scope(meta_.board_id, board::Entry::kTrigger);
     user_end_(state_, host_user.user_data);
   }
   host_user.ran = false;
@@ -84,7 +84,7 @@ int PluginVersion::call(golo_response &resp, HostUser &host_user,
   counters.started.fetch_add(1, std::memory_order_relaxed);
   int rc;
   // The crash board names this call if it kills or wedges the worker.
-  CallScope scope(meta_.board_id, board::Entry::kTrigger, deadline_ns);
+  worker::CallScope scope(meta_.board_id, board::Entry::kTrigger, deadline_ns);
   if (meta_.serial) {
     std::lock_guard lock(serial_);
     rc = trigger_(&ctx, &resp);
@@ -118,7 +118,7 @@ std::uint64_t PluginVersion::errors() const {
 }
 
 std::uint64_t PluginVersion::stuck_calls() const {
-  return board_stuck_calls(meta_.board_id);
+  return worker::board_stuck_calls(meta_.board_id);
 }
 
 std::uint64_t PluginVersion::in_flight() const {

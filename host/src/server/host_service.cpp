@@ -2,12 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "errors/grpc_status.h"
 #include "golo/agent/utf8.h"
 #include "golo/wire/file_outcome.h"
 #include "golo/wire/text.h"
-#include "plugins/call_board.h"
 #include "security/grpc_auth.h"
-#include "server/grpc_status.h"
+#include "worker/call_board.h"
 
 namespace golo::host {
 
@@ -60,8 +60,8 @@ grpc::Status HostService::ListPlugins(grpc::ServerContext *,
     out->set_job(wire::text(f.job));
   }
   resp->set_pluginsdir(registry_.dir().string());
-  resp->set_workerstartedunixms(board_started_unix_ms());
-  resp->set_workerpreviousend(wire::text(board_previous_end()));
+  resp->set_workerstartedunixms(worker::board_started_unix_ms());
+  resp->set_workerpreviousend(wire::text(worker::board_previous_end()));
   return grpc::Status::OK;
 }
 

@@ -11,20 +11,20 @@
 #include <system_error>
 #include <thread>
 
+#include "errors/grpc_status.h"
 #include "golo/agent/executor.h"
 #include "golo/agent/schedule.h"
 #include "golo/agent/utf8.h"
 #include "golo/wire/progress.h"
 #include "golo/wire/results.h"
-#include "plugins/call_board.h"
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
 #include "runners/run_data.h"
 #include "runners/run_env.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
-#include "server/grpc_status.h"
 #include "server/job_service.h"
+#include "worker/call_board.h"
 
 namespace golo::host {
 
@@ -44,7 +44,7 @@ std::string seconds_text(double s) {
 // being replaced (a stuck call of some job, deafness), never a false
 // "shutting down".
 std::string stop_cause() {
-  const std::string why = board_retire_reason();
+  const std::string why = worker::board_retire_reason();
   return why.empty() ? "golo-host is shutting down" : why;
 }
 

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <string>
 
+#include "board/quarantine_list.h"
 #include "plugins/file_trust.h"
-#include "supervisor/quarantine_list.h"
 
 namespace fs = std::filesystem;
 
@@ -90,13 +90,13 @@ TEST_CASE("a small file hashes the same read whole or streamed") {
 
 TEST_CASE(
     "the quarantine list keeps job names with tabs and newlines exactly") {
-  using golo::supervisor::QuarantineEntry;
+  using golo::board::QuarantineEntry;
   const std::vector<QuarantineEntry> list{
       {"bad\nname", "ab\tcd", "died of SIGSEGV \\ in golo_trigger\r"},
       {"plain", "0123", "cause"}};
-  const std::string text = golo::supervisor::serialize(list);
+  const std::string text = golo::board::serialize(list);
   CHECK(std::count(text.begin(), text.end(), '\n') == 2);  // one line each
-  const auto back = golo::supervisor::parse_quarantine(text);
+  const auto back = golo::board::parse_quarantine(text);
   REQUIRE(back.size() == 2);
   for (std::size_t i = 0; i < 2; ++i) {
     CHECK(back[i].job == list[i].job);

@@ -14,17 +14,17 @@
 #include <memory>
 #include <thread>
 
+#include "board/quarantine_list.h"
 #include "metrics/scrape.h"
 #include "options/host_options.h"
 #include "options/start_policy.h"
-#include "plugins/call_board.h"
 #include "plugins/directory_watcher.h"
-#include "plugins/memory_limit.h"
 #include "plugins/plugin_registry.h"
 #include "security/server_security.h"
 #include "server/health_listener.h"
 #include "server/server.h"
-#include "supervisor/quarantine_list.h"
+#include "worker/call_board.h"
+#include "worker/memory_limit.h"
 
 namespace {
 
@@ -53,8 +53,8 @@ bool sent_by_plugin(const siginfo_t &info, bool supervised) {
       (from == getpid() || (supervised && getsid(from) == getsid(0)));
   if (!own) return false;
   const std::uint32_t v =
-      golo::host::call_board().sent[info.si_signo].version.load();
-  const std::string job = golo::host::board_job_of(v);
+      golo::worker::call_board().sent[info.si_signo].version.load();
+  const std::string job = golo::worker::board_job_of(v);
   spdlog::warn("{} from pid {} ({}): ignored; a plugin may not stop its host",
                sig_name(info.si_signo), from,
                job.empty() ? std::string("unknown plugin code")
@@ -105,13 +105,13 @@ int main(int argc, char **argv) {
     return 2;
   }
   // Before any plugin is loaded: its constructors allocate too.
-  if (const auto limit = golo::host::apply_memory_limit(opts.max_memory);
+  if (const auto limit = golo::worker::apply_memory_limit(opts.max_memory);
       limit.applied)
     spdlog::info("{}", limit.message);
   else if (!limit.message.empty())
     spdlog::warn("{}", limit.message);
   std::string error;
-  if (!golo::host::attach_call_board(opts.board_fd, error)) {
+  if (!golo::worker::attach_call_board(opts.board_fd, error)) {
     spdlog::error("{}", error);
     return 2;
   }
@@ -139,10 +139,8 @@ int main(int argc, char **argv) {
   registry->loader().set_init_timeout(
       std::chrono::milliseconds(static_cast<long>(opts.init_timeout_s * 1000)));
   if (opts.quarantine_fd >= 0) {
-    std::vector<golo::host::Quarantined> list;
-    for (auto &q : golo::supervisor::parse_quarantine(
-             golo::supervisor::read_fd(opts.quarantine_fd)))
-      list.push_back({q.job, q.sha256, q.cause});
+    auto list =
+        golo::board::parse_quarantine(golo::board::read_fd(opts.quarantine_fd));
     close(opts.quarantine_fd);
     registry->set_quarantine(std::move(list));
   }
@@ -169,7 +167,7 @@ int main(int argc, char **argv) {
   golo::host::HealthListener health_port;
   if (!opts.health_listen.empty() && !health_port.start(opts.health_listen))
     return 1;
-  golo::host::board_set_phase(golo::board::Phase::kServing);
+  golo::worker::board_set_phase(golo::board::Phase::kServing);
   if (supervised) {
     // The supervisor prints the port and starts counting this worker as
     // serving (and may now stop the one this replaces).
@@ -200,7 +198,7 @@ int main(int argc, char **argv) {
       if (sig < 0) {
         // Periodically: a plugin thread may have replaced the crash
         // handlers after its golo_init returned.
-        for (int replaced : golo::host::board_restore_handlers())
+        for (int replaced : golo::worker::board_restore_handlers())
           spdlog::warn("plugin code replaced the worker's {} handler; restored",
                        sig_name(replaced));
         continue;
@@ -212,9 +210,9 @@ int main(int argc, char **argv) {
         security->reload();
         continue;
       }
-      golo::host::board_set_phase(golo::board::Phase::kStopping);
+      golo::worker::board_set_phase(golo::board::Phase::kStopping);
       health_port.shutdown();  // probes see the stop at once
-      const std::string why = golo::host::board_retire_reason();
+      const std::string why = golo::worker::board_retire_reason();
       spdlog::info("{}: stopping{}; calls in flight get {} s to finish",
                    sig == SIGINT ? "SIGINT" : "SIGTERM",
                    why.empty() ? "" : " (" + why + ")", opts.shutdown_grace_s);

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-namespace golo::host {
+namespace golo::worker {
 
 struct MemoryLimitOutcome {
   bool applied = false;
@@ -24,4 +24,4 @@ MemoryLimitOutcome apply_memory_limit(std::uint64_t bytes);
 // "512 MiB", "1.5 GiB", "100 bytes".
 std::string size_text(std::uint64_t bytes);
 
-}  // namespace golo::host
+}  // namespace golo::worker

@@ -1,4 +1,4 @@
-#include "plugins/memory_limit.h"
+#include "worker/memory_limit.h"
 
 #include <sys/resource.h>
 
@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace golo::host {
+namespace golo::worker {
 
 namespace {
 
@@ -54,4 +54,4 @@ MemoryLimitOutcome apply_memory_limit(std::uint64_t bytes) {
                     " (--max-memory): past it a plugin's malloc gets NULL"};
 }
 
-}  // namespace golo::host
+}  // namespace golo::worker
