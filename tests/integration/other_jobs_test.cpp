@@ -16,13 +16,14 @@ using namespace golo::test;
 
 namespace {
 
-// Runs job sleepy (1 ms calls) for 6 s on host; once its load has started,
+// Runs job sleepy (1 ms calls) for 10 s on host (time for a replacement
+// worker to start on a loaded machine); once its load has started,
 // does damage(); returns golo run's exit status, its output in out.
 int run_through(const HostProcess &host, const fs::path &work,
                 const std::function<void()> &damage, std::string &out) {
   write_text(work / "a.yaml",
              "job:\n  name: sleepy\n  users: 2\n  pacing: 10ms\n"
-             "  duration: 6s\n");
+             "  duration: 10s\n");
   int rc = -1;
   std::thread run([&] {
     rc = run_command(golo_cli_binary().string() + " run --quiet --host " +
