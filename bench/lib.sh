@@ -67,13 +67,21 @@ start_host() {
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # start_nginx [WORKER_CONNECTIONS]: one worker, no access log, keep-alive;
-# sets nginx_url and writes http_get.conf for start_host.
+# sets nginx_url and writes http_get.conf for start_host. With NGINX_TLS set
+# it also serves the same root over TLS (and HTTP/2 by ALPN) with
+# make_test_certs.sh's certificate: nginx_tls_url, CA in $work/certs/ca.pem.
 start_nginx() {
-  local conns=${1:-4096} port files
+  local conns=${1:-4096} port files tls_listen=""
   files=$((conns + 100))
   # nginx may not raise its file limit above the hard limit
   [[ $(ulimit -Hn) = unlimited ]] || ((files <= $(ulimit -Hn))) || files=$(ulimit -Hn)
   port=$(free_port)
+  if [[ -n ${NGINX_TLS:-} ]]; then
+    "$bench_root/tests/integration/make_test_certs.sh" "$work/certs" >/dev/null
+    nginx_tls_port=$(free_port)
+    tls_listen="listen 127.0.0.1:$nginx_tls_port ssl http2; ssl_certificate $work/certs/server.pem; ssl_certificate_key $work/certs/server.key;"
+    nginx_tls_url="https://127.0.0.1:$nginx_tls_port/"
+  fi
   mkdir -p "$work/nginx/www"
   printf 'hello from nginx\n' >"$work/nginx/www/index.html"
   chmod -R a+rX "$work/nginx"
@@ -92,7 +100,7 @@ http {
   fastcgi_temp_path $work/nginx/fastcgi;
   uwsgi_temp_path $work/nginx/uwsgi;
   scgi_temp_path $work/nginx/scgi;
-  server { listen 127.0.0.1:$port backlog=16384; root $work/nginx/www; }
+  server { listen 127.0.0.1:$port backlog=16384; $tls_listen root $work/nginx/www; }
 }
 CONF
   /usr/sbin/nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" -g 'daemon off;' &

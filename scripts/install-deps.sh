@@ -35,7 +35,7 @@ PACKAGES=(
   # schema validator (tests/packaging/k8s)
   lintian
   # benchmarks
-  wrk hey hyperfine jq time linux-perf valgrind
+  wrk hey hyperfine jq time linux-perf valgrind strace
 )
 
 if [[ ${1:-} == --build-only ]]; then

@@ -231,7 +231,7 @@ void Recorder::record_steps(Shard &shard, SetCounters &set,
     if (id == kMaxStepNames)
       ++steps_dropped;  // past the run's distinct names
     else
-      counters.record_step(id, step.duration_ns, step.failed);
+      counters.record_step(id, step.duration_ns, step.failed, step.status);
   }
   for (const auto &check : out.checks) {
     const std::size_t id = check_names_.find_or_add(check.name);

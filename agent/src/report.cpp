@@ -70,15 +70,85 @@ Cells cells(const TagSetStats &s, double rate) {
   return cells(s.iterations, s.errors, s.error_rate(), s.latency, rate);
 }
 
+// host->http records a request's phases as steps "NAME (connect)", ...
+// (plugin.h): they are shown as one line per request (print_phases), not
+// as rows of their own.
+constexpr std::array<const char *, 4> kPhases = {"connect", "tls", "wait",
+                                                 "receive"};
+
+// The phase index of step name "NAME (phase)" whose NAME is also a step of
+// s, or -1.
+int phase_of(const TagSetStats &s, const std::string &name) {
+  if (name.empty() || name.back() != ')') return -1;
+  for (std::size_t i = 0; i < kPhases.size(); ++i) {
+    const std::string suffix = std::string(" (") + kPhases[i] + ")";
+    if (name.size() <= suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string base = name.substr(0, name.size() - suffix.size());
+    for (const auto &step : s.steps)
+      if (step.name == base) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 // A row per step of `s`, under its row, named "  > NAME".
 void add_step_rows(std::vector<std::pair<std::string, Cells>> &rows,
                    const TagSetStats &s, double duration_s) {
   for (const auto &step : s.steps)
-    rows.emplace_back(
-        "  > " + step.name,
-        cells(step.count, step.errors, step.error_rate(), step.latency,
-              duration_s > 0 ? static_cast<double>(step.count) / duration_s
-                             : 0.0));
+    if (phase_of(s, step.name) < 0)
+      rows.emplace_back(
+          "  > " + step.name,
+          cells(step.count, step.errors, step.error_rate(), step.latency,
+                duration_s > 0 ? static_cast<double>(step.count) / duration_s
+                               : 0.0));
+}
+
+// "200:51 404:2" ("other": codes past the slots of one name).
+std::string status_counts(const StepStats &step) {
+  std::string text;
+  for (const auto &[code, n] : step.statuses) {
+    if (!text.empty()) text += ' ';
+    text += (code ? std::to_string(code) : "other") + ":" + std::to_string(n);
+  }
+  return text;
+}
+
+// PHASES P95 / CONNECT / TLS / WAIT / RECEIVE / STATUSES: one line per HTTP
+// request name of the total, the p95 of each of its phases ("-": never
+// recorded) and its status codes counted.
+void print_phases(std::ostream &out, const TagSetStats &s) {
+  std::vector<std::pair<const StepStats *, std::array<std::string, 4>>> lines;
+  for (const auto &step : s.steps) {
+    if (phase_of(s, step.name) >= 0) continue;
+    std::array<std::string, 4> p95 = {"-", "-", "-", "-"};
+    bool any = false;
+    for (std::size_t i = 0; i < kPhases.size(); ++i) {
+      const std::string name = step.name + " (" + kPhases[i] + ")";
+      for (const auto &phase : s.steps)
+        if (phase.name == name && phase.count > 0) {
+          p95[i] = format_duration(
+              static_cast<double>(phase.latency.value_at_percentile(95)));
+          any = true;
+        }
+    }
+    if (any || !step.statuses.empty()) lines.emplace_back(&step, p95);
+  }
+  if (lines.empty()) return;
+  std::size_t name_width = 12;
+  for (const auto &[step, p] : lines)
+    name_width = std::max(name_width, step->name.size() + 4);
+  name_width = std::min(name_width, kMaxKeyWidth);
+  out << pad_right("PHASES P95", name_width);
+  for (const char *phase : {"CONNECT", "TLS", "WAIT", "RECEIVE"})
+    out << pad_left(phase, 10);
+  out << "  STATUSES\n";
+  for (const auto &[step, p] : lines) {
+    out << pad_right("  > " + step->name, name_width);
+    for (const auto &cell : p) out << pad_left(cell, 10);
+    const std::string codes = status_counts(*step);
+    out << (codes.empty() ? "" : "  " + codes) << '\n';
+  }
 }
 
 // CHECK / PASSES / FAILS / PASS%: the run's checks (the total's).
@@ -210,6 +280,7 @@ void print_summary(std::ostream &out, const RunResults &r) {
     out << pad_left(kHeaders[i], widths[i]);
   out << '\n';
   for (const auto &[name, c] : rows) row(out, key_width, name, c, widths);
+  print_phases(out, r.total);
   print_checks(out, r);
   if (r.steps_dropped || r.checks_dropped)
     out << "dropped " << r.steps_dropped << " step(s) and " << r.checks_dropped

@@ -113,7 +113,7 @@ json latency_json(const Histogram &h) {
 // "pass_rate"}]. Rates are per second of the run.
 json steps_to_json(const std::vector<StepStats> &steps, double duration_s) {
   json out = json::array();
-  for (const auto &s : steps)
+  for (const auto &s : steps) {
     out.push_back(
         {{"name", s.name},
          {"count", s.count},
@@ -123,6 +123,14 @@ json steps_to_json(const std::vector<StepStats> &steps, double duration_s) {
           duration_s > 0 ? static_cast<double>(s.count) / duration_s : 0.0},
          {"latency_us", latency_json(s.latency)},
          {"histogram", s.latency.to_json()}});
+    // host->http's requests: {"200": 51, "404": 2} ("0": codes past the
+    // slots of one name).
+    if (!s.statuses.empty()) {
+      json codes = json::object();
+      for (const auto &[code, n] : s.statuses) codes[std::to_string(code)] = n;
+      out.back()["statuses"] = std::move(codes);
+    }
+  }
   return out;
 }
 
@@ -147,6 +155,15 @@ void steps_from_json(const json &j, TagSetStats &s) {
       st.count = step.at("count").get<std::uint64_t>();
       st.errors = step.at("errors").get<std::uint64_t>();
       st.latency = Histogram::from_json(step.at("histogram"));
+      if (step.contains("statuses"))
+        for (const auto &[code, n] : step.at("statuses").items()) {
+          if (code.empty() || code.size() > 3 ||
+              code.find_first_not_of("0123456789") != std::string::npos)
+            throw std::invalid_argument("results: step \"" + st.name +
+                                        "\" has a status \"" + code +
+                                        "\" that is not a status code");
+          st.add_status(std::stoi(code), n.get<std::uint64_t>());
+        }
       if (st.latency.count() != st.count)
         throw std::invalid_argument("results: step \"" + st.name +
                                     "\" counts " + std::to_string(st.count) +

@@ -286,6 +286,7 @@ void parse_job(const Parser &p, const YAML::Node &job_node,
   }
   allowed.push_back("data");
   allowed.push_back("env");
+  allowed.push_back("http2");
   auto job = p.entries(job_node, what, allowed);
   auto key_mark = [&](const char *k) { return job[k].first.Mark(); };
   const auto key = [&](const char *k) { return what + "." + k; };
@@ -378,6 +379,13 @@ void parse_job(const Parser &p, const YAML::Node &job_node,
                                      key("iteration_timeout"), false);
   if (job.count("data")) s.data = parse_data(p, job["data"].second, what);
   if (job.count("env")) s.env = parse_env(p, job["env"].second, key("env"));
+  if (job.count("http2")) {
+    const auto &v = job["http2"].second;
+    const std::string text = v.IsScalar() ? v.Scalar() : "";
+    if (text != "true" && text != "false")
+      p.fail(v.Mark(), key("http2") + " must be true or false");
+    s.http2 = text == "true";
+  }
   if (job.count("tags")) {
     const auto &list = job["tags"].second;
     if (!list.IsSequence())

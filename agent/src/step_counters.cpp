@@ -24,7 +24,25 @@ StepCounters::~StepCounters() {
   for (auto &s : steps_) delete s.load();
 }
 
-void StepCounters::record_step(std::size_t id, std::int64_t ns, bool failed) {
+void StepCell::count_status(int code) {
+  for (std::size_t i = 0; i < kStatusSlots; ++i) {
+    int seen = codes[i].load(std::memory_order_acquire);
+    if (seen == 0 && (codes[i].compare_exchange_strong(
+                          seen, code, std::memory_order_acq_rel) ||
+                      seen == code)) {
+      counts[i].fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (seen == code) {
+      counts[i].fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  counts[kStatusSlots].fetch_add(1, std::memory_order_relaxed);  // code 0
+}
+
+void StepCounters::record_step(std::size_t id, std::int64_t ns, bool failed,
+                               int status) {
   auto &slot = steps_[id];
   StepCell *cell = slot.load(std::memory_order_acquire);
   if (!cell) {
@@ -43,6 +61,7 @@ void StepCounters::record_step(std::size_t id, std::int64_t ns, bool failed) {
   // errors than counted steps.
   cell->latency.record(ns);
   if (failed) cell->errors.fetch_add(1, std::memory_order_relaxed);
+  if (status > 0) cell->count_status(status);
 }
 
 void StepCounters::record_check(std::size_t id, bool passed) {
@@ -57,6 +76,12 @@ void StepCounters::add_to(std::vector<StepStats> &steps,
     if (!cell) continue;
     steps[id].errors += cell->errors.load(std::memory_order_relaxed);
     cell->latency.add_to(steps[id].latency);
+    for (std::size_t i = 0; i <= kStatusSlots; ++i)
+      if (const auto n = cell->counts[i].load(std::memory_order_relaxed))
+        steps[id].add_status(
+            i < kStatusSlots ? cell->codes[i].load(std::memory_order_acquire)
+                             : 0,
+            n);
   }
   for (std::size_t id = 0; id < checks.size() && id < kMaxStepNames; ++id) {
     checks[id].passes += checks_[id].passes.load(std::memory_order_relaxed);
@@ -69,6 +94,7 @@ void StepCounters::reset() {
     if (StepCell *cell = slot.load(std::memory_order_acquire)) {
       cell->latency.reset();
       cell->errors.store(0, std::memory_order_relaxed);
+      for (auto &n : cell->counts) n.store(0, std::memory_order_relaxed);
     }
   for (auto &check : checks_) {
     check.passes.store(0, std::memory_order_relaxed);

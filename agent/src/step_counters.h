@@ -32,9 +32,16 @@ class NameTable {
   std::mutex adding_;
 };
 
+// Distinct HTTP status codes counted per step name; more go to code 0.
+inline constexpr std::size_t kStatusSlots = 15;
+
 struct StepCell {
   AtomicHistogram latency;
   std::atomic<std::uint64_t> errors{0};
+  // A slot's code is set once (0 -> code) and counted from then on.
+  std::array<std::atomic<int>, kStatusSlots + 1> codes{};
+  std::array<std::atomic<std::uint64_t>, kStatusSlots + 1> counts{};
+  void count_status(int code);
 };
 
 struct CheckCell {
@@ -50,7 +57,8 @@ class StepCounters {
   StepCounters(const StepCounters &) = delete;
   StepCounters &operator=(const StepCounters &) = delete;
 
-  void record_step(std::size_t id, std::int64_t ns, bool failed);
+  void record_step(std::size_t id, std::int64_t ns, bool failed,
+                   int status = 0);
   void record_check(std::size_t id, bool passed);
 
   // Adds the cumulative counts into per-id totals (indexes are ids; the

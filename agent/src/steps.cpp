@@ -19,10 +19,22 @@ double StepStats::error_rate() const {
   return count ? static_cast<double>(errors) / static_cast<double>(count) : 0.0;
 }
 
+void StepStats::add_status(int code, std::uint64_t n) {
+  auto it = std::lower_bound(statuses.begin(), statuses.end(), code,
+                             [](const std::pair<int, std::uint64_t> &s, int c) {
+                               return s.first < c;
+                             });
+  if (it != statuses.end() && it->first == code)
+    it->second += n;
+  else
+    statuses.insert(it, {code, n});
+}
+
 void StepStats::merge(const StepStats &other) {
   count += other.count;
   errors += other.errors;
   latency.merge(other.latency);
+  for (const auto &[code, n] : other.statuses) add_status(code, n);
 }
 
 double CheckStats::pass_rate() const {

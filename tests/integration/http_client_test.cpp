@@ -46,6 +46,8 @@ class Target {
       << "  log_format probe '$arg_u $cookie_sid $connection "
          "$connection_requests';\n"
       << "  log_format checkout '$status $arg_user';\n"
+      << "  log_format proto '$arg_s $server_protocol';\n"
+      << "  log_format conn '$uri $connection $connection_requests';\n"
       << "  absolute_redirect off;\n";
     for (const char *t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
       c << "  " << t << "_temp_path " << d.string() << "/" << t << ";\n";
@@ -66,6 +68,14 @@ class Target {
       << "    location = /checkout { access_log "
       << (d / "checkout.log").string()
       << " checkout; return 200 \"confirmed\\n\"; }\n"
+      << "    location = /proto { access_log " << (d / "proto.log").string()
+      << " proto; return 200 \"p\\n\"; }\n"
+      // The server ends these connections: after each answer (Connection:
+      // close), or silently once idle for 300 ms.
+      << "    location = /close { keepalive_timeout 0; access_log "
+      << (d / "conn.log").string() << " conn; return 200 \"c\\n\"; }\n"
+      << "    location = /brief { keepalive_timeout 300ms; access_log "
+      << (d / "conn.log").string() << " conn; return 200 \"b\\n\"; }\n"
       << "    location = /whoami { access_log " << (d / "whoami.log").string()
       << " probe; return 200 \"$cookie_sid\\n\"; }\n"
       << "  }\n}\n";
@@ -109,6 +119,8 @@ class Target {
   fs::path ca() const { return dir_.path() / "certs/ca.pem"; }
   fs::path whoami_log() const { return dir_.path() / "whoami.log"; }
   fs::path checkout_log() const { return dir_.path() / "checkout.log"; }
+  fs::path proto_log() const { return dir_.path() / "proto.log"; }
+  fs::path conn_log() const { return dir_.path() / "conn.log"; }
   ~Target() {
     if (nginx_) nginx_->signal(SIGQUIT);
   }
@@ -149,6 +161,12 @@ const std::map<std::string, std::string> &jobs(const Target &t) {
       {"tls", "url = " + t.tls_url("/ok") +
                   "\nhttp_ca_file = " + t.ca().string() + "\n"},
       {"tls_any", "url = " + t.tls_url("/ok") + "\nhttp_insecure_tls = true\n"},
+      {"close", "url = " + t.url("/close") + "\n"},
+      {"brief", "url = " + t.url("/brief") + "\n"},
+      {"proto_a", "url = " + t.tls_url("/proto?s=a") +
+                      "\nhttp_ca_file = " + t.ca().string() + "\n"},
+      {"proto_b", "url = " + t.tls_url("/proto?s=b") +
+                      "\nhttp_ca_file = " + t.ca().string() + "\n"},
       {"h2", "url = " + t.tls_url("/ok") +
                  "\nhttp_ca_file = " + t.ca().string() + "\nhttp2 = true\n"},
   };
@@ -377,6 +395,27 @@ TEST_CASE(
   for (const auto &s : steps) names.insert(s.at("name").get<std::string>());
   CHECK(names.count("login") == 1);
   CHECK(names.count("whoami (wait)") == 1);
+  // Status codes per request name: every whoami in nginx's log was a 200.
+  for (const auto &s : steps)
+    if (s.at("name") == "whoami") {
+      CHECK(s.at("statuses").size() == 1);
+      CHECK(s.at("statuses").at("200") == lines);
+    }
+  CHECK(out.find("200:" + std::to_string(lines)) != std::string::npos);
+  // The summary: phases as one p95 line per request name, not rows.
+  const auto phases = out.find("PHASES P95");
+  REQUIRE_MESSAGE(phases != std::string::npos, out);
+  CHECK(out.find("  > whoami (wait)") == std::string::npos);
+  const auto line = out.find("\n  > whoami ", phases);
+  REQUIRE_MESSAGE(line != std::string::npos, out);
+  std::istringstream cells(
+      out.substr(line + 12, out.find('\n', line + 1) - line - 12));
+  std::string connect, tls, wait, receive;
+  cells >> connect >> tls >> wait >> receive;
+  CHECK(connect == "0ns");  // always after login, on its connection
+  CHECK(tls == "0ns");      // plain http
+  CHECK(wait != "-");
+  CHECK(receive != "-");
 }
 
 TEST_CASE("http: shop's target from the schedule's env:, overridden by -e") {
@@ -532,4 +571,71 @@ TEST_CASE("http: think time (host->sleep) gives way when the run ends") {
                   &out) == 0,
       out);
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));
+}
+
+TEST_CASE("http: the schedule's http2: true per scenario, from nginx's log") {
+  World &w = world();
+  const auto schedule = w.work.path() / "h2.yaml";
+  // Scenario a asks for HTTP/2, b does not; both hit nginx's TLS port.
+  write_text(schedule,
+             "scenarios:\n"
+             "  a:\n    job: proto_a\n    users: 2\n    pacing: 50ms\n"
+             "    duration: 1s\n    http2: true\n"
+             "  b:\n    job: proto_b\n    users: 2\n    pacing: 50ms\n"
+             "    duration: 1s\n");
+  std::string out;
+  const int rc =
+      run_command(golo_cli_binary().string() + " run " + schedule.string() +
+                      " --quiet --host " + w.host->address(),
+                  &out);
+  REQUIRE_MESSAGE(rc == 0, out);
+  std::istringstream log(read_text(w.target.proto_log()));
+  std::map<std::string, std::map<std::string, int>> protocols;
+  std::string scenario, protocol;
+  while (log >> scenario >> protocol) ++protocols[scenario][protocol];
+  CHECK(protocols.size() == 2);
+  CHECK(protocols["a"].size() == 1);
+  CHECK(protocols["a"]["HTTP/2.0"] >= 4);
+  CHECK(protocols["b"].size() == 1);
+  CHECK(protocols["b"]["HTTP/1.1"] >= 4);
+}
+
+TEST_CASE("http: connections the server closes are opened again, no error") {
+  World &w = world();
+  // /close answers with Connection: close; /brief's connections are closed
+  // by nginx when idle 300 ms, and the user comes back after 700 ms, so
+  // each request but the first finds its kept-alive connection gone (a
+  // GET is sent again on a new one).
+  const auto schedule = w.work.path() / "closing.yaml";
+  write_text(schedule,
+             "scenarios:\n"
+             "  a:\n    job: close\n    users: 1\n    pacing: 50ms\n"
+             "    duration: 1s\n"
+             "  b:\n    job: brief\n    users: 1\n    pacing: 700ms\n"
+             "    duration: 2s\n");
+  const auto json_path = w.work.path() / "closing.json";
+  std::string out;
+  const int rc =
+      run_command(golo_cli_binary().string() + " run " + schedule.string() +
+                      " --quiet --host " + w.host->address() +
+                      " --out json=" + json_path.string(),
+                  &out);
+  REQUIRE_MESSAGE(rc == 0, out);
+  const auto results = nlohmann::json::parse(read_text(json_path));
+  CHECK(results.at("total").at("errors") == 0);
+  std::istringstream log(read_text(w.target.conn_log()));
+  std::map<std::string, std::set<std::string>> conns;
+  std::map<std::string, int> lines;
+  std::string uri, conn, n;
+  while (log >> uri >> conn >> n) {
+    CHECK_MESSAGE(n == "1", uri << " on a connection's request " << n);
+    conns[uri].insert(conn);
+    ++lines[uri];
+  }
+  CHECK(lines["/close"] >= 5);
+  CHECK(lines["/brief"] >= 2);
+  for (const auto &[u, c] : conns)
+    CHECK_MESSAGE(c.size() == static_cast<std::size_t>(lines[u]), u);
+  CHECK(results.at("total").at("iterations") ==
+        lines["/close"] + lines["/brief"]);
 }

@@ -20,6 +20,7 @@ void read_steps(const golo::Response &resp, agent::IterationOutcome &out) {
     step.name = agent::utf8_bounded(s.name(), GOLO_MAX_STEP_NAME_BYTES);
     step.duration_ns = s.durationnanos();
     step.failed = s.failed();
+    step.status = 0;  // not on the wire: a remote host's steps have none
   }
   out.steps_dropped = dropped;
   dropped = resp.checksdropped();

@@ -155,6 +155,7 @@ void add_step(golo_response *r, const char *name, int64_t duration_ns,
   step.name.assign(bounded(name, GOLO_MAX_STEP_NAME_BYTES, scratch));
   step.duration_ns = duration_ns;
   step.failed = failed != 0;
+  step.status = 0;
 }
 
 int64_t monotonic_ns() noexcept {

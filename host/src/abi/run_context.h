@@ -21,8 +21,11 @@ class RunContext {
   using Clock = std::chrono::steady_clock;
   RunContext() = default;
   RunContext(std::map<std::string, std::string> env,
-             std::chrono::nanoseconds graceful_stop)
-      : env_(std::move(env)), graceful_(graceful_stop) {}
+             std::chrono::nanoseconds graceful_stop, bool http2 = false)
+      : env_(std::move(env)), graceful_(graceful_stop), http2_(http2) {}
+
+  // The schedule's http2: true: every request offers HTTP/2.
+  bool http2() const { return http2_; }
 
   // The value of key, or nullptr. The map is never changed after the run
   // starts, so the pointer lasts the run.
@@ -60,6 +63,7 @@ class RunContext {
  private:
   std::map<std::string, std::string> env_;
   std::chrono::nanoseconds graceful_{0};
+  bool http2_ = false;
   std::atomic<bool> stopping_{false};
   std::atomic<Clock::rep> abort_at_{0};
   std::mutex mutex_;

@@ -5,6 +5,7 @@
 
 #include "abi/call_frame.h"
 #include "abi/host_table.h"
+#include "abi/response.h"
 #include "http/request_check.h"
 
 namespace golo::host::http {
@@ -35,7 +36,10 @@ void record(golo_response *resp, std::string &name, const Prepared &p,
   const bool failed = r.error != GOLO_HTTP_OK ||
                       (r.status >= 400 && !(p.flags & GOLO_HTTP_STATUS_OK));
   const auto add = host_table()->add_step;
+  const std::size_t before = resp->steps.size();
   add(resp, name.c_str(), r.total_ns, failed);
+  // The status is counted per request name (summary, JSON).
+  if (resp->steps.size() > before) resp->steps.back().status = r.status;
   if ((p.flags & GOLO_HTTP_NO_PHASES) || r.status == 0) return;
   const std::size_t base = name.size();
   const std::pair<const char *, std::int64_t> phases[] = {
@@ -82,6 +86,7 @@ int http_call(const golo_context *ctx, const golo_http_request *req,
     host_table()->add_step(frame->resp, name.c_str(), 0, 1);
     return resp->error;
   }
+  if (frame->run && frame->run->http2()) p.flags |= GOLO_HTTP_HTTP2;
   session.perform(p, *resp, frame->run);
   record(frame->resp, name, p, *resp);
   return resp->error;

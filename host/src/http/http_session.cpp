@@ -147,6 +147,7 @@ void Session::fail(golo_http_response &out, int error, std::string text) {
   out.error_text = error_text_.c_str();
   out.body = body_.c_str();
   last_ = nullptr;
+  last_fast_ = false;
 }
 
 void Session::perform(const Prepared &p, golo_http_response &out,
@@ -155,9 +156,52 @@ void Session::perform(const Prepared &p, golo_http_response &out,
     return fail(out, GOLO_HTTP_STOPPED,
                 std::string("stopped: the run's graceful stop has passed, ") +
                     p.method + " " + p.req.url + " was not sent");
-  CURL *h = handle(!(p.flags & GOLO_HTTP_NO_COOKIES));
+  const bool cookies = !(p.flags & GOLO_HTTP_NO_COOKIES);
+  if ((cookies && curl_keeps_cookies_) || !FastPath::serves(p.req.url))
+    return curl_perform(p, out, run);
+  last_ = nullptr;
+  if (fast_.perform(p, out, run, cookies ? &jar_ : nullptr)) {
+    last_fast_ = out.error == GOLO_HTTP_OK || out.error == GOLO_HTTP_TOO_LARGE;
+    return;
+  }
+  after_handoff(p, out, run);
+}
+
+// A redirect left the fast path (to https://): curl sends the rest.
+void Session::after_handoff(const Prepared &p, golo_http_response &out,
+                            const RunContext *run) {
+  const FastPath::Handoff &h = fast_.handoff();
+  Prepared q = p;
+  q.req.url = h.url.c_str();
+  q.method = h.method;
+  q.has_body = h.has_body;
+  if (!h.has_body) {
+    q.req.body = nullptr;
+    q.req.body_len = 0;
+  }
+  q.max_redirects = p.max_redirects - static_cast<long>(h.redirects);
+  q.timeout_ns = std::max<std::int64_t>(1'000'000, p.timeout_ns - h.elapsed_ns);
+  curl_perform(q, out, run);
+  golo_http_response r{};
+  std::memcpy(&r, &out, std::min(out.size, sizeof r));
+  r.redirects += h.redirects;
+  r.total_ns += h.elapsed_ns;
+  std::memcpy(&out, &r, std::min(out.size, sizeof r));
+}
+
+void Session::curl_perform(const Prepared &p, golo_http_response &out,
+                           const RunContext *run) {
+  last_fast_ = false;
+  const bool cookies = !(p.flags & GOLO_HTTP_NO_COOKIES);
+  CURL *h = handle(cookies);
   if (h == nullptr)
     return fail(out, GOLO_HTTP_OTHER, "libcurl could not make a handle");
+  if (cookies && !curl_keeps_cookies_) {
+    // From now on curl keeps the user's cookies: it gets the fast path's.
+    for (const std::string &line : jar_.netscape_lines())
+      curl_easy_setopt(h, CURLOPT_COOKIELIST, line.c_str());
+    curl_keeps_cookies_ = true;
+  }
   curl_slist *headers = header_list(p.req, p.has_body);
   configure(h, p, headers);
   body_.clear();
@@ -217,6 +261,7 @@ void Session::finish(CURL *h, int rc, const Prepared &p,
 }
 
 const char *Session::header(const char *name) const {
+  if (last_fast_) return fast_.header(name);
   if (last_ == nullptr || name == nullptr) return nullptr;
   curl_header *hdr = nullptr;
   // The last of repeats, of the final request (-1): redirects' own headers

@@ -1,7 +1,10 @@
-// One virtual user's HTTP client: a libcurl easy handle, which keeps the
-// user's connections alive (one per origin), its cookie jar and its TLS
-// sessions across requests, as a browser's tab would. Used by one thread
-// at a time (the user's), never shared.
+// One virtual user's HTTP client, which keeps the user's connections alive
+// (one per origin), its cookie jar and its TLS sessions across requests, as
+// a browser's tab would: plain http:// on the hand-written fast path
+// (fast_path.h), https:// and HTTP/2 on a libcurl easy handle. The jar is
+// the fast path's until the user's first curl request with cookies, which
+// hands it to curl for good. Used by one thread at a time (the user's),
+// never shared.
 #pragma once
 
 #include <atomic>
@@ -10,23 +13,14 @@
 
 #include "abi/run_context.h"
 #include "golo/plugin.h"
+#include "http/cookie_jar.h"
+#include "http/fast_path.h"
+#include "http/prepared.h"
 
 typedef void CURL;  // as <curl/curl.h> declares it
 struct curl_slist;
 
 namespace golo::host::http {
-
-// A request after checking (request_check.h), with the defaults applied.
-struct Prepared {
-  golo_http_request req{};  // the plugin's, zero past its size
-  const char *method = "GET";
-  bool has_body = false;
-  std::int64_t timeout_ns = GOLO_HTTP_DEFAULT_TIMEOUT_NS;
-  std::size_t body_cap = GOLO_HTTP_DEFAULT_BODY_CAP;
-  long max_redirects = GOLO_HTTP_DEFAULT_MAX_REDIRECTS;
-  std::uint32_t flags = 0;  // the request's and the settings'
-  const char *ca_file = nullptr;
-};
 
 class Session {
  public:
@@ -51,6 +45,10 @@ class Session {
   void fail(golo_http_response &out, int error, std::string text);
 
  private:
+  void curl_perform(const Prepared &p, golo_http_response &out,
+                    const RunContext *run);
+  void after_handoff(const Prepared &p, golo_http_response &out,
+                     const RunContext *run);
   CURL *handle(bool cookies);
   void configure(CURL *h, const Prepared &p, curl_slist *headers);
   void finish(CURL *h, int rc, const Prepared &p, golo_http_response &out);
@@ -58,6 +56,10 @@ class Session {
   CURL *cookies_ = nullptr;     // with the user's cookie jar
   CURL *no_cookies_ = nullptr;  // for GOLO_HTTP_NO_COOKIES, made on demand
   CURL *last_ = nullptr;        // the handle of the latest answer
+  bool last_fast_ = false;      // the latest answer came the fast way
+  FastPath fast_;
+  CookieJar jar_;  // the user's, until curl keeps it
+  bool curl_keeps_cookies_ = false;
   std::string body_, error_text_, scratch_;
   std::string default_ca_;  // libcurl's built-in CA file
   std::string ca_set_;      // the CA file the handles use now

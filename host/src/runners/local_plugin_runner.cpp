@@ -9,12 +9,12 @@ LocalPluginRunner::LocalPluginRunner(
     const PluginRegistry &registry, std::string job, std::size_t users,
     std::shared_ptr<const agent::DataFeed> data,
     std::map<std::string, std::string> env,
-    std::chrono::nanoseconds graceful_stop)
+    std::chrono::nanoseconds graceful_stop, bool http2)
     : registry_(registry),
       job_(std::move(job)),
       slots_(users),
       data_(std::move(data)),
-      run_(std::move(env), graceful_stop) {}
+      run_(std::move(env), graceful_stop, http2) {}
 
 LocalPluginRunner::~LocalPluginRunner() {
   for (auto &slot : slots_)
@@ -66,6 +66,7 @@ void copy_steps(const golo_response &r, agent::IterationOutcome &out) {
     step.name.assign(s.name);
     step.duration_ns = s.duration_ns;
     step.failed = s.failed;
+    step.status = s.status;
   }
   for (const auto &c : r.checks) {
     auto &check = out.checks.add();

@@ -29,7 +29,8 @@ class LocalPluginRunner final : public agent::IterationRunner {
                     std::size_t users,
                     std::shared_ptr<const agent::DataFeed> data = nullptr,
                     std::map<std::string, std::string> env = {},
-                    std::chrono::nanoseconds graceful_stop = {});
+                    std::chrono::nanoseconds graceful_stop = {},
+                    bool http2 = false);
   // Ends every user (golo_user_end, HTTP sessions closed): the run is over
   // and no iteration runs any more.
   ~LocalPluginRunner() override;

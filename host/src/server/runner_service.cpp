@@ -299,7 +299,7 @@ grpc::Status RunnerService::Run(grpc::ServerContext *ctx,
     runner = std::make_shared<LocalPluginRunner>(
         registry_, schedule.job,
         static_cast<std::size_t>(schedule.peak_users()), data, env,
-        schedule.graceful_stop);
+        schedule.graceful_stop, schedule.http2);
     where = "in-process";
   }
 

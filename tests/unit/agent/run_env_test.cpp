@@ -51,6 +51,27 @@ TEST_CASE("env: per job and per scenario, checked with line and column") {
             .find("job.env values must be strings") != std::string::npos);
 }
 
+TEST_CASE("http2: per job and per scenario, true or false and nothing else") {
+  CHECK(!Schedule::parse("job:\n  name: x\n  users: 1\n  duration: 1s\n",
+                         "s.yaml")
+             .http2);
+  CHECK(Schedule::parse(
+            "job:\n  name: x\n  users: 1\n  duration: 1s\n  http2: true\n",
+            "s.yaml")
+            .http2);
+  const auto sc = Schedule::parse(
+      "scenarios:\n  a:\n    job: x\n    users: 1\n    duration: 1s\n"
+      "    http2: true\n  b:\n    job: x\n    users: 1\n"
+      "    duration: 1s\n    http2: false\n",
+      "s.yaml");
+  CHECK(sc.scenario_named("a").http2);
+  CHECK(!sc.scenario_named("b").http2);
+  CHECK(sc.scenario_named("a").share(0, 2).http2);
+  CHECK(error_of("job:\n  name: x\n  users: 1\n  duration: 1s\n"
+                 "  http2: yes please\n") ==
+        "s.yaml:5:10: job.http2 must be true or false");
+}
+
 TEST_CASE("thresholds: phase folds into the step host->http records") {
   const auto t = Threshold::parse("p95{step:login, phase:wait} < 200ms");
   REQUIRE(t.selector.size() == 1);

@@ -127,7 +127,7 @@ TEST_CASE("schedule errors: unknown and duplicate keys") {
   CHECK(schedule_error("job:\n  name: x\n  user: 1\n") ==
         "s.yaml:3:3: unknown key \"user\" in job (allowed: name, users, "
         "duration, pacing, think_time, stages, arrival_rate, rate_stages, "
-        "max_users, graceful_stop, tags, iteration_timeout, data, env)");
+        "max_users, graceful_stop, tags, iteration_timeout, data, env, http2)");
   CHECK(schedule_error("job:\n  name: x\n  name: y\n") ==
         "s.yaml:3:3: duplicate key \"name\" in job");
   CHECK(schedule_error(

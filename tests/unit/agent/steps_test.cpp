@@ -269,3 +269,90 @@ TEST_CASE("steps: a run's progress intervals add up to its results") {
   }
   CHECK(rebuilt.total.checks == r.total.checks);
 }
+
+TEST_CASE("steps: an HTTP request's phase steps show as one p95 line") {
+  Recorder rec({}, 1);
+  IterationOutcome out;
+  std::string key;
+  // 20 requests: connect 2 ms on the first (a new connection), 0 after
+  // (reused), so its p95 is 0; wait 7 ms and receive 3 us on each.
+  for (std::int64_t i = 0; i < 20; ++i) {
+    out.clear();
+    const std::pair<const char *, std::int64_t> steps[] = {
+        {"GET /a", 7'100'000},
+        {"GET /a (connect)", i == 0 ? 2'000'000 : 0},
+        {"GET /a (tls)", 0},
+        {"GET /a (wait)", 7'000'000},
+        {"GET /a (receive)", 3'000},
+        {"login", 1'000}};
+    for (const auto &[name, ns] : steps) {
+      auto &s = out.steps.add();
+      s.name = name;
+      s.duration_ns = ns;
+      s.failed = false;
+      // The request itself answered 200, and 404 on the last two.
+      s.status = std::string(name) == "GET /a" ? (i < 18 ? 200 : 404) : 0;
+    }
+    rec.record(0, out, 10'000, key);
+  }
+  std::ostringstream text;
+  print_summary(text, results_of(rec, 2.0));
+  const std::string s = text.str();
+  CHECK(s.find("  > GET /a (wait)") == std::string::npos);
+  CHECK(s.find("  > login") != std::string::npos);
+  const auto head = s.find("PHASES P95");
+  REQUIRE_MESSAGE(head != std::string::npos, s);
+  const auto line = s.find("  > GET /a", head);
+  REQUIRE(line != std::string::npos);
+  std::istringstream cells(s.substr(line + 10, s.find('\n', line) - line - 10));
+  std::string connect, tls, wait, receive, more;
+  cells >> connect >> tls >> wait >> receive;
+  CHECK(connect == "0ns");
+  CHECK(tls == "0ns");
+  CHECK(wait == "7.0ms");
+  CHECK(receive == "3.0us");
+  std::string statuses;
+  std::getline(cells, statuses);
+  CHECK(statuses == "  200:18 404:2");
+  CHECK(s.find("  > login", head) == std::string::npos);  // no phases
+}
+
+TEST_CASE("steps: status codes counted per name, merged, through JSON") {
+  Recorder a({}, 1), b({}, 1);
+  IterationOutcome out;
+  std::string key;
+  const auto request = [&](Recorder &rec, int status) {
+    out.clear();
+    auto &s = out.steps.add();
+    s.name = "GET /x";
+    s.duration_ns = 1000;
+    s.failed = status >= 400;
+    s.status = status;
+    rec.record(0, out, 1000, key);
+  };
+  for (int i = 0; i < 5; ++i) request(a, 200);
+  request(a, 503);
+  request(b, 200);
+  request(b, 0);  // nothing answered: counted as a step, no status
+  // 20 distinct codes in one name: 15 kept, the rest counted as other (0).
+  for (int code = 100; code < 120; ++code) request(b, code);
+  RunResults r = results_of(a);
+  merge_steps(r.total.steps, results_of(b).total.steps);
+  REQUIRE(r.total.steps.size() == 1);
+  const auto &st = r.total.steps[0].statuses;
+  std::uint64_t kept = 0, other = 0;
+  for (const auto &[code, n] : st) (code == 0 ? other : kept) += n;
+  // b's 15 slots: 200 and 100..113; 114..119 are other.
+  CHECK(st.size() == 17);  // 100..113, 200, 503 and other
+  CHECK(kept == 21);
+  CHECK(other == 6);
+  const auto round = RunResults::from_json(r.to_json());
+  CHECK(round.total.steps[0].statuses == st);
+  CHECK(r.to_json()["total"]["steps"][0]["statuses"]["200"] == 6);
+  CHECK(r.to_json()["total"]["steps"][0]["statuses"]["503"] == 1);
+  auto j = r.to_json();
+  j["total"]["steps"][0]["statuses"]["2x0"] = 1;
+  CHECK_THROWS_WITH_AS(RunResults::from_json(j),
+                       doctest::Contains("status \"2x0\" that is not"),
+                       std::invalid_argument);
+}

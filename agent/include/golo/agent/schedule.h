@@ -89,6 +89,9 @@ struct Schedule {
   // The run's env (env:, a map of strings), read by plugins with host->env;
   // golo run -e overrides entries. Checked by env_problem.
   RunEnv env;
+  // http2: true: host->http offers HTTP/2 (ALPN, https:// only) on every
+  // request of this job or scenario, as the plugin's http2 setting does.
+  bool http2 = false;
 
   // Parses YAML text. Throws std::invalid_argument with a message
   // "FILE:LINE:COLUMN: what is wrong" (1-based) for anything malformed, or

@@ -22,6 +22,7 @@ struct StepOutcome {
   std::string name;
   std::int64_t duration_ns = 0;
   bool failed = false;
+  int status = 0;  // an HTTP request's status (host->http); 0: none
 };
 
 // One check of one iteration.
@@ -43,6 +44,7 @@ class ReuseList {
     if (size_ == items_.size()) items_.emplace_back();
     return items_[size_++];
   }
+  T &back() { return items_[size_ - 1]; }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   const T &operator[](std::size_t i) const { return items_[i]; }
@@ -62,6 +64,10 @@ struct StepStats {
   std::uint64_t count = 0;   // times the step ran
   std::uint64_t errors = 0;  // of those, failed
   Histogram latency;         // ns
+  // HTTP status codes (host->http's requests) and how often each came,
+  // by code.
+  std::vector<std::pair<int, std::uint64_t>> statuses;
+  void add_status(int code, std::uint64_t n);
   double error_rate() const;
   void merge(const StepStats &other);
 };

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# What one host->http request costs golo-host's worker, in system calls and
+# heap allocations: the plain-C plugin of `golo new --http` (golo_http)
+# against nginx (one worker, 100-byte page), BENCH_USERS users (default 50)
+# back to back, over plain http:// (the host's HTTP/1.1 fast path) and
+# https:// (curl, kept alive); beside them http_get (its own client inside
+# the plugin), which shows what the host costs around any iteration. System
+# calls from `strace -c -f -p WORKER`, allocations from an LD_PRELOAD
+# counter (malloc_count.c), each per request of the difference between a
+# BENCH_SECONDS run (default 6) and a BENCH_SHORT one (default 2), so what
+# every run costs once (threads, first connections) cancels out. strace
+# slows the run: the counts per request are what it is for, not the rate.
+#
+#   bench/http/cost.sh      (GOLO_BUILD_DIR: default build/release)
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+short=${BENCH_SHORT:-2}
+long=${BENCH_SECONDS:-6}
+users=${BENCH_USERS:-50}
+need "$golo_host" "$golo_cli" "$plugins_out/http_get.so"
+command -v strace >/dev/null || { echo "bench/http/cost.sh: needs strace (scripts/install-deps.sh)" >&2; exit 2; }
+
+NGINX_TLS=1 start_nginx 4096
+head -c 99 /dev/zero | tr '\0' x >"$work/nginx/www/index.html"
+echo >>"$work/nginx/www/index.html"
+cc -O2 -shared -fPIC -o "$work/malloc_count.so" "$bench_root/bench/http/malloc_count.c" -lpthread
+mkdir -p "$work/golo"
+(cd "$work" && "$golo_cli" new golo_http --http "$nginx_url" >/dev/null &&
+  make -s -C golo_http GOLO_INCLUDE="$bench_root/plugin-api/include" \
+    install PLUGINS="$work/golo" >/dev/null)
+cp "$work/golo/golo_http.so" "$work/golo/golo_https.so"
+echo "http_ca_file = $work/certs/ca.pem" >"$work/golo/golo_https.conf"
+GOLO_MALLOC_COUNT="$work/allocs" LD_PRELOAD="$work/malloc_count.so" start_host golo http_get
+sleep 0.5
+
+allocs() { cat "$work/allocs.$host_pid" 2>/dev/null || echo "0 0 0"; }
+# measure JOB URL SECONDS: one traced run; leaves "REQUESTS MALLOC CALLOC
+# REALLOC" in $work/m and the strace -c table in $work/strace.
+measure() {
+  write_schedule "$work/s.yaml" "$1" "$users" 0 "${3}s"
+  local a0 a1
+  sleep 0.3
+  a0=$(allocs)
+  strace -c -f -q -p "$host_pid" -o "$work/strace" 2>/dev/null &
+  local tracer=$!
+  sleep 0.5
+  "$golo_cli" run "$work/s.yaml" --host "$host_addr" --out "$work/r.json" --quiet -e "BASE_URL=$2" >/dev/null || true
+  kill -INT "$tracer" 2>/dev/null || true
+  wait "$tracer" 2>/dev/null || true
+  sleep 0.3
+  a1=$(allocs)
+  echo "$(jq -r .total.iterations "$work/r.json") $a0 $a1" |
+    awk '{ print $1, $5 - $2, $6 - $3, $7 - $4 }' >"$work/m"
+  # strace -c: "% time seconds usecs/call calls [errors] syscall"
+  awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF, $4 }' "$work/strace" | sort >"$work/calls"
+}
+# cost JOB URL: a short and a long run; their difference per request is the
+# steady state (a run's own start and end, the users' threads and first
+# connections, cancel out).
+cost() {
+  measure "$1" "$2" "$short"
+  cp "$work/m" "$work/m.short"
+  cp "$work/calls" "$work/calls.short"
+  measure "$1" "$2" "$long"
+  local n
+  n=$(awk 'NR == FNR { s = $1; next } { print $1 - s }' "$work/m.short" "$work/m")
+  echo "$1: $(awk '{ print $1 }' "$work/m") and $(awk '{ print $1 }' "$work/m.short") requests (${long}s, ${short}s runs); per request of the difference:"
+  join -a2 -e0 -o 0,1.2,2.2 "$work/calls.short" "$work/calls" |
+    awk -v n="$n" '{ v = ($3 - $2) / n; if (v >= 0.01) printf "  %-16s %.2f\n", $1, v }' | sort -k2 -nr | head -8
+  paste "$work/m.short" "$work/m" | awk -v n="$n" '{ printf "  heap: %.2f malloc, %.2f calloc, %.2f realloc\n", ($6 - $2) / n, ($7 - $3) / n, ($8 - $4) / n }'
+}
+# The baseline: http_get's own client, no host->http (what a request costs
+# the host around the plugin: the iteration, its recording).
+cost http_get "$nginx_url"
+cost golo_http "$nginx_url"
+cost golo_https "$nginx_tls_url"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,196 @@
+#include "http/plain_connection.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "golo/plugin.h"
+
+namespace golo::host::http {
+namespace {
+
+constexpr std::size_t kBuffer = 16 * 1024;
+// A poll's longest slice: how late a stopping run is noticed.
+constexpr auto kSlice = std::chrono::milliseconds(200);
+
+void set_error(IoError &e, int error, std::string detail) {
+  e.error = error;
+  e.detail = std::move(detail);
+}
+
+}  // namespace
+
+PlainConnection::PlainConnection(std::string_view host, std::string_view port)
+    : host_(host), port_(port), in_(new char[kBuffer]) {}
+
+PlainConnection::~PlainConnection() {
+  close();
+  if (addresses_ != nullptr) freeaddrinfo(addresses_);
+}
+
+void PlainConnection::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+bool PlainConnection::wait(short events, Clock::time_point deadline,
+                           const RunContext *run, IoError &e,
+                           const char *what) {
+  for (;;) {
+    if (run && run->aborting()) {
+      set_error(e, GOLO_HTTP_STOPPED,
+                std::string("the run's graceful stop passed while ") + what);
+      return false;
+    }
+    const auto left = deadline - Clock::now();
+    if (left <= Clock::duration::zero()) {
+      set_error(e, GOLO_HTTP_TIMEOUT,
+                std::string("the timeout passed while ") + what);
+      return false;
+    }
+    // Rounded up, so a wait never ends just before the deadline and spins.
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(
+        std::min<Clock::duration>(left, kSlice));
+    pollfd p{fd_, events, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(ms.count()));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) {
+      set_error(e, GOLO_HTTP_OTHER, std::string("poll: ") + strerror(errno));
+      return false;
+    }
+  }
+}
+
+bool PlainConnection::connect(Clock::time_point deadline, const RunContext *run,
+                              Times &t, IoError &e) {
+  // Resolved once and kept, as curl's DNS cache would; dropped when no
+  // address answers, so a moved target is found again.
+  if (addresses_ == nullptr) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    const int gai =
+        getaddrinfo(host_.c_str(), port_.c_str(), &hints, &addresses_);
+    if (gai != 0) {
+      addresses_ = nullptr;
+      set_error(e, GOLO_HTTP_DNS,
+                "could not resolve " + host_ + ": " + gai_strerror(gai));
+      return false;
+    }
+  }
+  t.resolved = Clock::now();
+  int err = 0;
+  for (addrinfo *a = addresses_; a != nullptr; a = a->ai_next) {
+    fd_ = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                   a->ai_protocol);
+    if (fd_ < 0) {
+      err = errno;
+      continue;
+    }
+    int one = 1;  // a request is one write: send it now
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (::connect(fd_, a->ai_addr, a->ai_addrlen) == 0) break;
+    err = errno;
+    if (err == EINPROGRESS) {
+      if (!wait(POLLOUT, deadline, run, e, "connecting")) {
+        close();
+        return false;
+      }
+      socklen_t len = sizeof err;
+      getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err == 0) break;
+    }
+    close();
+  }
+  if (fd_ < 0) {
+    freeaddrinfo(addresses_);
+    addresses_ = nullptr;
+    set_error(e, err == ECONNREFUSED ? GOLO_HTTP_REFUSED : GOLO_HTTP_OTHER,
+              "connect to " + host_ + " port " + port_ + ": " + strerror(err));
+    return false;
+  }
+  t.connected = Clock::now();
+  return true;
+}
+
+bool PlainConnection::send(std::string_view head, std::string_view body,
+                           Clock::time_point deadline, const RunContext *run,
+                           Times &t, IoError &e) {
+  std::size_t done = 0;
+  const std::size_t total = head.size() + body.size();
+  while (done < total) {
+    iovec iov[2];
+    int count = 0;
+    if (done < head.size())
+      iov[count++] = {const_cast<char *>(head.data()) + done,
+                      head.size() - done};
+    const std::size_t in_body = done > head.size() ? done - head.size() : 0;
+    if (!body.empty())
+      iov[count++] = {const_cast<char *>(body.data()) + in_body,
+                      body.size() - in_body};
+    msghdr m{};
+    m.msg_iov = iov;
+    m.msg_iovlen = static_cast<std::size_t>(count);
+    const ssize_t n = ::sendmsg(fd_, &m, MSG_NOSIGNAL);
+    if (n >= 0) {
+      done += static_cast<std::size_t>(n);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait(POLLOUT, deadline, run, e, "sending")) return false;
+    } else if (errno != EINTR) {
+      // The server had closed a kept-alive connection before this request.
+      e.stale = done == 0 && (errno == EPIPE || errno == ECONNRESET);
+      set_error(e, GOLO_HTTP_OTHER, std::string("send: ") + strerror(errno));
+      return false;
+    }
+  }
+  t.sent = Clock::now();
+  return true;
+}
+
+bool PlainConnection::receive(ResponseParser &parser,
+                              Clock::time_point deadline, const RunContext *run,
+                              Times &t, IoError &e) {
+  for (;;) {
+    // Waiting first: right after a send the answer is not there yet, and a
+    // recv would only say so.
+    if (!wait(POLLIN, deadline, run, e, "waiting for the answer")) return false;
+    const ssize_t n = ::recv(fd_, in_.get(), kBuffer, 0);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      e.stale = !parser.started() && errno == ECONNRESET;
+      set_error(e, GOLO_HTTP_MALFORMED,
+                std::string("receive: ") + strerror(errno));
+      return false;
+    }
+    if (n == 0) {
+      e.stale = !parser.started();
+      if (parser.eof() == ResponseParser::Step::done) break;
+      set_error(e, GOLO_HTTP_MALFORMED, parser.error());
+      return false;
+    }
+    if (!parser.started()) t.first_byte = Clock::now();
+    std::size_t used = 0;
+    const auto step = parser.feed(in_.get(), static_cast<std::size_t>(n), used);
+    if (step == ResponseParser::Step::error) {
+      set_error(e, GOLO_HTTP_MALFORMED, parser.error());
+      return false;
+    }
+    if (step == ResponseParser::Step::done) {
+      // Bytes past the answer were never asked for: not a connection to
+      // keep.
+      if (used < static_cast<std::size_t>(n)) close();
+      break;
+    }
+  }
+  t.end = Clock::now();
+  if (!parser.keep_alive()) close();
+  return true;
+}
+
+}  // namespace golo::host::http
