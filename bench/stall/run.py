@@ -5,7 +5,7 @@ the open grpc.health.v1.Health/Check on 4 connections, each declaring a
 this build and, with --before DIR, another build side by side, alternating,
 each on a fresh golo-host: the bytes the host let in, the calls gRPC cut,
 and the worker's VmRSS growth. --memory sets the host's gRPC memory quota
-flag (--max-memory; give its name with --memory-flag).
+flag (--grpc-memory; give its name with --memory-flag, e.g. --max-memory for builds before the rename).
 
   bench/stall/run.py [--build build/release] [--before /path/to/build]
                      [--reps 3] [--memory 64MiB]"""
@@ -29,7 +29,7 @@ ap.add_argument("--build", default=os.path.join(here, "..", "..", "build",
 ap.add_argument("--before")
 ap.add_argument("--reps", type=int, default=3)
 ap.add_argument("--memory", default="64MiB")
-ap.add_argument("--memory-flag", default="--max-memory")
+ap.add_argument("--memory-flag", default="--grpc-memory")
 args = ap.parse_args()
 
 

@@ -1,7 +1,9 @@
 #include "host_run.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "golo/wire/progress.h"
 #include "golo/wire/results.h"
@@ -16,6 +18,27 @@ std::string one_decimal(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", v);
   return buf;
+}
+
+// A stream broken mid-run (UNAVAILABLE) may be the host replacing its
+// worker, for this run's job or another's: ask the new worker, for up to
+// 5 s, why the last one ended, if it started after the run did.
+std::string replacement_cause(const std::string &addr,
+                              std::int64_t run_started_unix_ms) {
+  auto stub = golo::Host::NewStub(connect(addr));
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < until) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(1));
+    golo::ListPluginsResponse resp;
+    if (stub->ListPlugins(&ctx, golo::ListPluginsRequest(), &resp).ok())
+      return resp.workerstartedunixms() >= run_started_unix_ms
+                 ? resp.workerpreviousend()
+                 : std::string();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return "";
 }
 
 }  // namespace
@@ -40,12 +63,16 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
       run.results_json = update.resultsjson();
   }
   const grpc::Status status = reader->Finish();
+  const auto ended = std::chrono::steady_clock::now();
+  std::string cause;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      run.started_unix_ms != 0)
+    cause = replacement_cause(run.addr, run.started_unix_ms);
   std::lock_guard lock(run.mutex);
   run.status = status;
+  run.replaced_because = cause;
   if (run.started)
-    run.ran_s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                              *run.started)
-                    .count();
+    run.ran_s = std::chrono::duration<double>(ended - *run.started).count();
   run.done = true;
 }
 
@@ -90,10 +117,15 @@ HostPart host_part(HostRun &run, const nlohmann::json &schedule,
   } else {
     // UNAVAILABLE: the connection broke (killed, crashed, network gone).
     const bool lost = run.status.error_code() == grpc::StatusCode::UNAVAILABLE;
+    // The real cause, when the host replaced its worker: never a bare
+    // "Socket closed" or a false "shutting down".
+    const std::string why = run.replaced_because.empty()
+                                ? run.status.error_message()
+                                : run.replaced_because;
     part.problem = (lost ? "lost golo-host at " : "golo-host at ") + run.addr +
                    (lost ? " after " : " failed after ") +
-                   one_decimal(run.ran_s) + " s of load (" +
-                   run.status.error_message() + "); the " + counted;
+                   one_decimal(run.ran_s) + " s of load (" + why + "); the " +
+                   counted;
   }
   return part;
 }

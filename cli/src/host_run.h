@@ -32,6 +32,9 @@ struct HostRun {
   // Set by the host's first update (it sends one as the load starts).
   std::optional<std::chrono::steady_clock::time_point> started;
   double ran_s = 0;  // from the first update to the stream's end
+  // When the stream broke mid-run and the host now has a worker started
+  // since: why its worker was replaced, as the host says ("" otherwise).
+  std::string replaced_because;
   std::atomic<bool> done{false};
 };
 

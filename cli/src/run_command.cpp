@@ -317,6 +317,17 @@ int report(const RunPlan &plan, const Fleet &fleet,
   // Once, on the whole run: every host's share of a set counts in one place.
   merged.cap_tag_sets();
   agent::print_summary(std::cout, merged);
+  // A run whose calls all hung measured nothing: not a result to pass.
+  const bool none_completed = merged.total.iterations == 0;
+  if (none_completed)
+    std::cerr << "golo run: no iteration completed"
+              << (merged.total.interrupted
+                      ? ": all " + std::to_string(merged.total.interrupted) +
+                            " started were still running when the run gave "
+                            "up on them (a plugin or target that never "
+                            "answers)"
+                      : std::string(": none started"))
+              << "; exit 1\n";
   const auto verdicts =
       agent::evaluate_thresholds(plan.schedule.thresholds, merged);
   bool crossed = false;
@@ -339,7 +350,7 @@ int report(const RunPlan &plan, const Fleet &fleet,
   }
   // Hosts left out by --allow-partial were asked for: the run is complete
   // without them, and the lines above said so.
-  if (!m.all_complete || interrupted) return 1;
+  if (!m.all_complete || interrupted || none_completed) return 1;
   // k6's convention: 99 means the run completed but a threshold was crossed.
   return crossed ? 99 : 0;
 }

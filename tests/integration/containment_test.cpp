@@ -11,83 +11,12 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <thread>
 
 #include "host_process.h"
 #include "supervisor_support.h"
 
 using namespace golo::test;
-
-namespace {
-
-// Four callers of a job, each calling again as soon as its call ends, so
-// that the job has calls in flight whenever a worker dies.
-class Callers {
- public:
-  Callers(const HostProcess &host, const std::string &job) {
-    for (int i = 0; i < 4; ++i)
-      threads_.emplace_back([this, &host, job] {
-        while (!stop_) {
-          golo::Response r;
-          (host.trigger(job, r).ok() ? ok_ : failed_)++;
-        }
-      });
-  }
-  ~Callers() {
-    stop_ = true;
-    for (auto &t : threads_) t.join();
-  }
-  int ok() const { return ok_; }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::atomic<int> ok_{0}, failed_{0};
-  std::vector<std::thread> threads_;
-};
-
-// plugins: noop, sleepy (20 ms a call) and the culprit as NAME.so.
-void install_with_innocents(const TempDir &dir, const std::string &culprit) {
-  install_plugin(example_plugin("noop"), dir.path(), "noop");
-  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
-  write_text(dir.path() / "sleepy.conf", "sleep_ms = 20\n");
-  install_plugin(test_plugin(culprit), dir.path(), culprit);
-}
-
-std::vector<pid_t> children_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" +
-                   std::to_string(pid) + "/children");
-  std::vector<pid_t> out;
-  for (pid_t p; in >> p;) out.push_back(p);
-  return out;
-}
-
-// After a death: the culprit quarantined with its cause, sleepy not, sleepy
-// and noop answering within 1 s, the supervisor up with one child only.
-void check_contained(const HostProcess &host, const std::string &culprit,
-                     const std::string &cause) {
-  CHECK(wait_until(
-      [&] {
-        return host.log().find("of job \"" + culprit + "\"") !=
-               std::string::npos;
-      },
-      3000ms));
-  const auto back = time_to_answer(host, "noop");
-  CHECK(back >= 0ms);
-  CHECK(back < 1000ms);
-  CHECK(time_to_answer(host, "sleepy") < 1000ms);
-  CHECK(alive(host.pid()));
-  const auto list = host.list();
-  const auto f = failure_of(list, culprit);
-  REQUIRE(f);
-  CHECK(f->quarantined());
-  CHECK(f->reason().find(cause) != std::string::npos);
-  CHECK_FALSE(failure_of(list, "sleepy"));  // no innocent job quarantined
-  CHECK(
-      wait_until([&] { return children_of(host.pid()).size() == 1; }, 2000ms));
-}
-
-}  // namespace
 
 TEST_CASE(
     "a plugin's own thread that calls _exit after its call returned is "
@@ -426,4 +355,34 @@ TEST_CASE(
   CHECK(took > 500ms);  // it waited for the calls
   CHECK(host.log().find("plugin sleepy: unloaded generation 1") !=
         std::string::npos);
+}
+
+TEST_CASE(
+    "SIGTERM with calls still in flight at the end of the grace names their "
+    "plugin and exits 1") {
+  TempDir dir;
+  install_plugin(example_plugin("noop"), dir.path(), "noop");
+  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
+  write_text(dir.path() / "sleepy.conf", "sleep_ms = 8000\n");
+  HostProcess host(dir.path(), {"--shutdown-grace", "0.5"}, crash_env());
+  std::thread call([&] { trigger_with_deadline(host, "sleepy", 10000ms); });
+  CHECK(wait_until(
+      [&] {
+        const auto p = plugin_of(host, "sleepy");
+        return p && p->inflight() == 1;
+      },
+      3000ms));
+  host.signal(SIGTERM);
+  const int status = host.wait(8000);
+  call.join();
+  CHECK(status == 1);  // not a clean stop: a call was cut short
+  const std::string log = host.log();
+  CHECK(log.find("calls of job \"sleepy\" (generation ") != std::string::npos);
+  CHECK(log.find("in golo_trigger were still in flight at the end of the "
+                 "shutdown grace (500 ms)") != std::string::npos);
+  CHECK(log.find("stopped, exit 1") != std::string::npos);
+  // noop's calls had ended: its golo_shutdown ran; sleepy's could not.
+  CHECK(log.find("plugin noop: unloaded generation") != std::string::npos);
+  CHECK(log.find("plugin sleepy: unloaded") == std::string::npos);
+  CHECK(log.find("while only this plugin was running") == std::string::npos);
 }

@@ -49,7 +49,7 @@ def bearer(role):
 
 try:
     supervisor_log = os.path.join(args.work, "attacked.log")
-    addr = hosts.start(plugins, ["--tokens", tokens_file, "--max-memory",
+    addr = hosts.start(plugins, ["--tokens", tokens_file, "--grpc-memory",
                                  "%dMiB" % MAX_MEMORY_MIB, "--max-runs", "64",
                                  "--metrics", "127.0.0.1:0",
                                  "--health-listen", "127.0.0.1:0"], "attacked")
@@ -77,7 +77,7 @@ try:
                                        4, 24, 16 * 1024 * 1024)
     grown = rss_mib(worker) - before
     print("stalled health streams: %.1f MiB sent in %.1f s, %d streams cut, "
-          "worker grew %.1f MiB (from %.1f MiB; --max-memory %d MiB)" %
+          "worker grew %.1f MiB (from %.1f MiB; --grpc-memory %d MiB)" %
           (sent / 1048576.0, time.time() - t0, reset, grown, before,
            MAX_MEMORY_MIB))
     # Before issue 19 all 96 x 16 MiB stayed (1,597 MiB). gRPC 1.51 checks

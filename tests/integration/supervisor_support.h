@@ -1,17 +1,23 @@
 // Helpers for the tests of the supervised host (supervisor_test,
-// containment_test): waiting, the host's log and lists, the worker's pid.
+// containment_test, memory_test): waiting, the host's log and lists, the
+// worker's pid, callers that keep an innocent job busy, and the check that
+// a death was contained.
 #pragma once
 
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <doctest/doctest.h>
 
 #include "host_process.h"
 
@@ -98,6 +104,73 @@ inline std::vector<std::string> crash_env() {
   return {std::string("ASAN_OPTIONS=") + asan +
           ":handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:"
           "handle_abort=0"};
+}
+
+// Four callers of a job, each calling again as soon as its call ends, so
+// that the job has calls in flight whenever a worker dies.
+class Callers {
+ public:
+  Callers(const HostProcess &host, const std::string &job) {
+    for (int i = 0; i < 4; ++i)
+      threads_.emplace_back([this, &host, job] {
+        while (!stop_) {
+          golo::Response r;
+          (host.trigger(job, r).ok() ? ok_ : failed_)++;
+        }
+      });
+  }
+  ~Callers() {
+    stop_ = true;
+    for (auto &t : threads_) t.join();
+  }
+  int ok() const { return ok_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> ok_{0}, failed_{0};
+  std::vector<std::thread> threads_;
+};
+
+// plugins: noop, sleepy (20 ms a call) and the culprit as NAME.so.
+inline void install_with_innocents(const TempDir &dir,
+                                   const std::string &culprit) {
+  install_plugin(example_plugin("noop"), dir.path(), "noop");
+  install_plugin(example_plugin("sleepy"), dir.path(), "sleepy");
+  write_text(dir.path() / "sleepy.conf", "sleep_ms = 20\n");
+  install_plugin(test_plugin(culprit), dir.path(), culprit);
+}
+
+inline std::vector<pid_t> children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" +
+                   std::to_string(pid) + "/children");
+  std::vector<pid_t> out;
+  for (pid_t p; in >> p;) out.push_back(p);
+  return out;
+}
+
+// After a death: the culprit quarantined with its cause, sleepy not, sleepy
+// and noop answering within 1 s, the supervisor up with one child only.
+inline void check_contained(const HostProcess &host, const std::string &culprit,
+                            const std::string &cause) {
+  CHECK(wait_until(
+      [&] {
+        return host.log().find("of job \"" + culprit + "\"") !=
+               std::string::npos;
+      },
+      3000ms));
+  const auto back = time_to_answer(host, "noop");
+  CHECK(back >= 0ms);
+  CHECK(back < 1000ms);
+  CHECK(time_to_answer(host, "sleepy") < 1000ms);
+  CHECK(alive(host.pid()));
+  const auto list = host.list();
+  const auto f = failure_of(list, culprit);
+  REQUIRE(f);
+  CHECK(f->quarantined());
+  CHECK(f->reason().find(cause) != std::string::npos);
+  CHECK_FALSE(failure_of(list, "sleepy"));  // no innocent job quarantined
+  CHECK(
+      wait_until([&] { return children_of(host.pid()).size() == 1; }, 2000ms));
 }
 
 }  // namespace golo::test

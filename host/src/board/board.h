@@ -10,9 +10,12 @@
 // same pages.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string>
 
 namespace golo::board {
 
@@ -95,7 +98,21 @@ struct Board {
   SentSignal sent[kMaxSignal];
   Version versions[kMaxVersions];
   Slot slots[kMaxSlots];
+  // Written by the supervisor, read by the worker (NUL-terminated): why the
+  // worker before this one ended ("" for the first), set before it starts;
+  // and why this one is being replaced, set before its SIGTERM, so that its
+  // runs end naming the real cause, not "shutting down".
+  char previous_end[512];
+  char retire_reason[512];
 };
+
+// Copies text into one of the fields above, cut to fit.
+template <std::size_t N>
+void set_text(char (&field)[N], const std::string &text) {
+  const std::size_t n = std::min(text.size(), N - 1);
+  std::memcpy(field, text.data(), n);
+  field[n] = '\0';
+}
 
 // A board in a fresh memfd (fd returned in *fd, inheritable by a child once
 // its FD_CLOEXEC is cleared), or nullptr with errno set.

@@ -12,11 +12,44 @@
 namespace golo::board {
 
 namespace {
-std::string one_line(std::string s) {
-  for (char &c : s)
-    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
-  return s;
+
+// One field of a line: a backslash, tab, newline or carriage return in a
+// job name (a file name may hold them) is escaped, and read back exactly,
+// so the worker's match on the name still holds.
+std::string one_line(const std::string &s) {
+  std::string out;
+  for (char c : s) switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  return out;
 }
+
+std::string field(const std::string &s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '\\' || i + 1 == s.size()) {
+      out += s[i];
+      continue;
+    }
+    const char e = s[++i];
+    out += e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string serialize(const std::vector<QuarantineEntry> &list) {
@@ -35,8 +68,9 @@ std::vector<QuarantineEntry> parse_quarantine(const std::string &text) {
     const auto a = line.find('\t');
     const auto b = a == std::string::npos ? a : line.find('\t', a + 1);
     if (b == std::string::npos) continue;
-    out.push_back(
-        {line.substr(0, a), line.substr(a + 1, b - a - 1), line.substr(b + 1)});
+    out.push_back({field(line.substr(0, a)),
+                   field(line.substr(a + 1, b - a - 1)),
+                   field(line.substr(b + 1))});
   }
   return out;
 }

@@ -14,7 +14,8 @@ struct QuarantineEntry {
   std::string cause;   // one line, e.g. "SIGSEGV in golo_trigger (...)"
 };
 
-// One entry a line: job, sha256 and cause separated by tabs.
+// One entry a line: job, sha256 and cause separated by tabs, each with
+// backslash, tab, newline and carriage return escaped (\\ \t \n \r).
 std::string serialize(const std::vector<QuarantineEntry> &list);
 std::vector<QuarantineEntry> parse_quarantine(const std::string &text);
 

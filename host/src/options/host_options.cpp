@@ -78,13 +78,31 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "answered RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(4, 100000));
-  app.add_option("--max-memory", o.max_memory,
+  app.add_option("--grpc-memory", o.grpc_memory,
                  "bytes gRPC may buffer for callers, whoever they are (or "
                  "with a suffix: KiB, MiB, GiB); past it calls are cut with "
                  "RESOURCE_EXHAUSTED")
       ->transform(CLI::AsSizeValue(true))
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{16} << 20, std::uint64_t{1} << 40));
+  app.add_option("--max-memory", o.max_memory,
+                 "bytes the worker (and so its plugins) may allocate (or with "
+                 "a suffix: MiB, GiB); past it an allocation gets NULL, so a "
+                 "plugin fails in its own call instead of the OOM killer "
+                 "taking the worker; 0: no limit")
+      ->transform(CLI::AsSizeValue(true))
+      ->capture_default_str()
+      ->check(
+          [](const std::string &v) -> std::string {
+            // After the transform: a plain number of bytes.
+            const auto n = std::stoull(v);
+            return n == 0 || n >= (std::uint64_t{64} << 20)
+                       ? std::string()
+                       : "--max-memory " + v +
+                             " bytes is too small for the worker itself: "
+                             "give 0 (no limit) or at least 64MiB";
+          },
+          "0 or at least 64MiB");
   app.add_option("--metrics", o.metrics,
                  "serve Prometheus metrics at http://HOST:PORT/metrics "
                  "(plain HTTP: loopback only, unless --insecure)");

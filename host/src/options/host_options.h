@@ -37,7 +37,10 @@ struct HostOptions {
   std::uint64_t max_users = 20000;  // users (threads) across those runs
   int max_threads = 512;            // gRPC server threads
   // Bytes gRPC may buffer for callers (a memory quota; docs/security.md).
-  std::uint64_t max_memory = 512ull * 1024 * 1024;
+  std::uint64_t grpc_memory = 512ull * 1024 * 1024;
+  // The worker's allocation limit (RLIMIT_DATA; 0: none): past it plugin
+  // code's malloc gets NULL instead of the OOM killer taking the worker.
+  std::uint64_t max_memory = 0;
   // MiB of recording counters per run (docs/architecture.md, "Recording").
   std::int64_t record_budget_mib = 256;
   // Serve Prometheus' /metrics on this HOST:PORT (empty: not served).

@@ -6,9 +6,14 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <string_view>
 
 namespace golo::host {
 namespace fs = std::filesystem;
@@ -74,14 +79,16 @@ std::string too_big(const fs::path &p, std::uint64_t size, std::uint64_t max) {
          " (not read)";
 }
 
-std::optional<std::string> read_all(int fd, const fs::path &p,
-                                    std::string &bytes, std::uint64_t max) {
+// Reads fd to its end in chunks handed to sink, refusing it (unread) when
+// fstat says it is over max, or when it grows past max while read.
+std::optional<std::string> read_chunks(
+    int fd, const fs::path &p, std::uint64_t max,
+    const std::function<void(std::string_view)> &sink) {
   struct stat st {};
   if (fstat(fd, &st) != 0) return cannot_open(p, errno);
   const auto size = static_cast<std::uint64_t>(st.st_size);
   if (size > max) return too_big(p, size, max);
-  bytes.clear();
-  bytes.reserve(static_cast<std::size_t>(size));
+  std::uint64_t total = 0;
   char buf[65536];
   for (;;) {
     const ssize_t n = read(fd, buf, sizeof buf);
@@ -90,8 +97,9 @@ std::optional<std::string> read_all(int fd, const fs::path &p,
       if (errno == EINTR) continue;
       return "cannot read " + p.string() + ": " + std::strerror(errno);
     }
-    bytes.append(buf, static_cast<std::size_t>(n));
-    if (bytes.size() > max) return too_big(p, bytes.size(), max);  // grew
+    total += static_cast<std::uint64_t>(n);
+    if (total > max) return too_big(p, total, max);  // grew
+    sink({buf, static_cast<std::size_t>(n)});
   }
 }
 
@@ -114,17 +122,16 @@ std::optional<std::string> check_plugins_directory(const fs::path &dir) {
   return std::nullopt;
 }
 
-std::optional<std::string> read_plugin_file(const fs::path &path,
-                                            bool check_permissions,
-                                            std::string &bytes,
-                                            std::uint64_t max_size) {
+namespace {
+
+// Opens path into f as read_plugin_file describes (checks included).
+std::optional<std::string> open_plugin_file(const fs::path &path,
+                                            bool check_permissions, Fd &f) {
   // O_NONBLOCK: a FIFO named NAME.so must not hang the rescan.
   constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
-  Fd f;
   if (!check_permissions) {
     f.fd = open(path.c_str(), kFlags);
-    if (f.fd < 0) return cannot_open(path, errno);
-    return read_all(f.fd, path, bytes, max_size);
+    return f.fd < 0 ? std::optional(cannot_open(path, errno)) : std::nullopt;
   }
   struct stat lst {};
   if (lstat(path.c_str(), &lst) != 0) return cannot_open(path, errno);
@@ -158,8 +165,47 @@ std::optional<std::string> read_plugin_file(const fs::path &path,
   if (fstat(f.fd, &st) != 0) return cannot_open(path, errno);
   if (!S_ISREG(st.st_mode))
     return "cannot open " + what + ": not a regular file";
-  if (auto why = untrusted(f.fd, st, what)) return why;
-  return read_all(f.fd, path, bytes, max_size);
+  return untrusted(f.fd, st, what);
+}
+
+}  // namespace
+
+std::optional<std::string> read_plugin_file(const fs::path &path,
+                                            bool check_permissions,
+                                            std::string &bytes,
+                                            std::uint64_t max_size) {
+  Fd f;
+  if (auto why = open_plugin_file(path, check_permissions, f)) return why;
+  bytes.clear();
+  return read_chunks(f.fd, path, max_size,
+                     [&bytes](std::string_view chunk) { bytes += chunk; });
+}
+
+std::optional<std::string> hash_plugin_file(const fs::path &path,
+                                            bool check_permissions,
+                                            std::string &sha256_hex,
+                                            std::uint64_t max_size) {
+  Fd f;
+  if (auto why = open_plugin_file(path, check_permissions, f)) return why;
+  const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX *)> ctx(
+      EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+    return "cannot hash " + path.string() + ": OpenSSL's SHA-256 failed";
+  if (auto why =
+          read_chunks(f.fd, path, max_size, [&ctx](std::string_view chunk) {
+            EVP_DigestUpdate(ctx.get(), chunk.data(), chunk.size());
+          }))
+    return why;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  static const char hex[] = "0123456789abcdef";
+  sha256_hex.clear();
+  for (unsigned i = 0; i < len; ++i) {
+    sha256_hex += hex[md[i] >> 4];
+    sha256_hex += hex[md[i] & 0xf];
+  }
+  return std::nullopt;
 }
 
 }  // namespace golo::host

@@ -26,4 +26,11 @@ std::optional<std::string> read_plugin_file(
     const std::filesystem::path &path, bool check_permissions,
     std::string &bytes, std::uint64_t max_size = 64ull * 1024 * 1024);
 
+// The same checks and cap, but the file is hashed as it is read (SHA-256,
+// lower-case hex into sha256_hex), 64 KiB at a time: a rescan's fingerprint
+// of a large file never holds it in memory.
+std::optional<std::string> hash_plugin_file(
+    const std::filesystem::path &path, bool check_permissions,
+    std::string &sha256_hex, std::uint64_t max_size = 64ull * 1024 * 1024);
+
 }  // namespace golo::host

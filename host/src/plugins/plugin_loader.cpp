@@ -90,18 +90,18 @@ std::optional<std::string> PluginLoader::check_directory(
 
 std::variant<FileFingerprint, LoadError> PluginLoader::fingerprint(
     const fs::path &file) const {
+  // Hashed as read: every rescan fingerprints every loaded file.
   const bool check = !options_.allow_unsafe_permissions;
-  std::string bytes;
-  if (auto why = read_plugin_file(file, check, bytes, options_.max_file_size))
+  FileFingerprint fp;
+  if (auto why =
+          hash_plugin_file(file, check, fp.sha256, options_.max_file_size))
     return fail(file, *why);
-  FileFingerprint fp{agent::sha256_hex(bytes), {}};
   const auto conf = settings_path(file);
   std::error_code ec;
-  if (fs::exists(fs::symlink_status(conf, ec))) {
-    if (auto why = read_plugin_file(conf, check, bytes, options_.max_file_size))
+  if (fs::exists(fs::symlink_status(conf, ec)))
+    if (auto why = hash_plugin_file(conf, check, fp.settings_sha256,
+                                    options_.max_file_size))
       return fail(conf, *why);
-    fp.settings_sha256 = agent::sha256_hex(bytes);
-  }
   return fp;
 }
 
@@ -265,7 +265,8 @@ std::optional<LoadError> init_with_timeout(boost::dll::shared_library &lib,
     spdlog::warn(
         "plugin \"{}\": golo_init replaced the worker's {} handler; "
         "restored (a plugin may not handle fatal signals)",
-        meta.job, sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
+        agent::printable(meta.job),
+        sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
   if (call->rc != 0)
     return fail(file,
                 "init failed (returned " + std::to_string(call->rc) + ")" +

@@ -6,6 +6,8 @@
 #include <set>
 #include <thread>
 
+#include "golo/agent/utf8.h"
+
 namespace golo::host {
 namespace fs = std::filesystem;
 
@@ -23,10 +25,50 @@ PluginRegistry::~PluginRegistry() {
 
 namespace {
 
-// NAME.so files directly in dir; hidden files are skipped so that a plugin
-// being written beside its final name (".x.so.tmp", ".x.so") is never loaded.
+// Names and paths come from whoever wrote the directory: in the log they
+// are escaped, so a newline in a file name cannot forge a log line.
+std::string shown(const std::string &s) { return agent::printable(s, 1024); }
+
+// Why an entry named NAME.so cannot be a plugin file, or "" when it may be
+// one (a regular file, or a symlink to one: the loader checks it further).
+std::string not_a_plugin_file(const fs::directory_entry &entry) {
+  std::error_code ec;
+  const auto st = entry.status(ec);  // follows a symlink
+  if (ec || st.type() == fs::file_type::not_found) {
+    if (entry.is_symlink()) {
+      const auto target = fs::read_symlink(entry.path(), ec);
+      return "dangling symlink to " + target.string() + " (" +
+             (ec ? ec.message()
+                 : std::string("no such file; or a loop, or a directory "
+                               "that cannot be searched")) +
+             ")";
+    }
+    return "cannot stat it: " + ec.message();
+  }
+  switch (st.type()) {
+    case fs::file_type::regular:
+      return "";
+    case fs::file_type::directory:
+      return "a directory, not a plugin file";
+    case fs::file_type::fifo:
+      return "a FIFO, not a plugin file";
+    case fs::file_type::socket:
+      return "a socket, not a plugin file";
+    case fs::file_type::block:
+    case fs::file_type::character:
+      return "a device, not a plugin file";
+    default:
+      return "not a regular file";
+  }
+}
+
+// NAME.so entries directly in dir; hidden files are skipped so that a
+// plugin being written beside its final name (".x.so.tmp", ".x.so") is
+// never loaded. Entries that cannot be plugin files go to refused, with
+// their reason, so that golo plugins lists them.
 std::map<std::string, fs::path> plugin_files(const fs::path &dir,
-                                             std::string &error) {
+                                             std::string &error,
+                                             std::vector<LoadError> &refused) {
   std::map<std::string, fs::path> out;
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
@@ -39,7 +81,11 @@ std::map<std::string, fs::path> plugin_files(const fs::path &dir,
     const auto name = entry.path().filename().string();
     if (name.empty() || name[0] == '.' || entry.path().extension() != ".so")
       continue;
-    if (!entry.is_regular_file(ec)) continue;
+    if (auto why = not_a_plugin_file(entry); !why.empty()) {
+      refused.push_back(
+          {entry.path().string(), why, false, entry.path().stem().string()});
+      continue;
+    }
     out.emplace(entry.path().stem().string(), entry.path());
   }
   return out;
@@ -121,7 +167,11 @@ std::vector<FileReport> PluginRegistry::rescan() {
   std::vector<LoadError> failures;
   std::string dir_error = loader_.check_directory(dir_).value_or("");
   std::map<std::string, fs::path> files;
-  if (dir_error.empty()) files = plugin_files(dir_, dir_error);
+  if (dir_error.empty()) files = plugin_files(dir_, dir_error, failures);
+  for (const auto &f : failures) {
+    spdlog::error("plugin {}: {}", shown(f.file), shown(f.reason));
+    reports.push_back({f.file, f.job, Outcome::kFailed, f.reason});
+  }
   if (!dir_error.empty()) {
     spdlog::error("{}", dir_error);
     // An unreadable or unsafe directory loads nothing new, and must not
@@ -151,7 +201,8 @@ std::vector<FileReport> PluginRegistry::rescan() {
   for (const auto &[job, path] : files) {
     auto it = current.find(job);
     if (auto q = quarantine_match(job, path)) {
-      spdlog::error("plugin {}: quarantined: {}", q->file, q->reason);
+      spdlog::error("plugin {}: quarantined: {}", shown(q->file),
+                    shown(q->reason));
       reports.push_back(
           {path.string(), job, Outcome::kFailed, "quarantined: " + q->reason});
       failures.push_back(std::move(*q));
@@ -162,7 +213,8 @@ std::vector<FileReport> PluginRegistry::rescan() {
       if (auto *f = std::get_if<FileFingerprint>(&fp);
           f && f->sha256 == it->second->meta().sha256 &&
           f->settings_sha256 == it->second->meta().settings_sha256) {
-        spdlog::info("plugin {}: unchanged ({})", job, path.string());
+        spdlog::info("plugin {}: unchanged ({})", shown(job),
+                     shown(path.string()));
         reports.push_back({path.string(), job, Outcome::kUnchanged, ""});
         continue;
       }
@@ -194,7 +246,7 @@ std::vector<FileReport> PluginRegistry::rescan() {
   std::map<std::string, std::shared_ptr<PluginVersion>> loaded;
   for (auto &l : loads) {
     if (auto *err = std::get_if<LoadError>(&l.result)) {
-      spdlog::error("plugin {}: {}{}", err->file, err->reason,
+      spdlog::error("plugin {}: {}{}", shown(err->file), shown(err->reason),
                     l.replacing ? " (the loaded version keeps serving)" : "");
       reports.push_back(
           {l.path.string(), l.job, Outcome::kFailed, err->reason});
@@ -217,16 +269,17 @@ std::vector<FileReport> PluginRegistry::rescan() {
         it->second = version;
         spdlog::info(
             "plugin {}: replaced by {} (generation {}, version {}, sha256 {})",
-            job, m.file, m.generation, m.version.empty() ? "-" : m.version,
-            m.sha256.substr(0, 12));
+            shown(job), shown(m.file), m.generation,
+            m.version.empty() ? "-" : shown(m.version), m.sha256.substr(0, 12));
         reports.push_back({m.file, job, Outcome::kReplaced, ""});
       } else {
         jobs_.emplace(job, version);
         spdlog::info(
             "plugin {}: loaded {} (generation {}, version {}, abi {}{}, sha256 "
             "{})",
-            job, m.file, m.generation, m.version.empty() ? "-" : m.version,
-            m.abi_version, m.serial ? ", serial" : "", m.sha256.substr(0, 12));
+            shown(job), shown(m.file), m.generation,
+            m.version.empty() ? "-" : shown(m.version), m.abi_version,
+            m.serial ? ", serial" : "", m.sha256.substr(0, 12));
         reports.push_back({m.file, job, Outcome::kAdded, ""});
       }
     }
@@ -235,8 +288,8 @@ std::vector<FileReport> PluginRegistry::rescan() {
         ++it;
         continue;
       }
-      spdlog::info("plugin {}: removed ({} no longer exists)", it->first,
-                   it->second->meta().file);
+      spdlog::info("plugin {}: removed ({} no longer exists)", shown(it->first),
+                   shown(it->second->meta().file));
       reports.push_back(
           {it->second->meta().file, it->first, Outcome::kRemoved, ""});
       retired_[it->first].push_back(it->second);

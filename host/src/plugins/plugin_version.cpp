@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "abi/call_frame.h"
+#include "golo/agent/utf8.h"
 #include "plugins/thread_shard.h"
 #include "worker/call_board.h"
 
@@ -32,8 +33,9 @@ PluginVersion::~PluginVersion() {
   }
   worker::board_mark_unloaded(meta_.board_id);
   spdlog::info("plugin {}: unloaded generation {} (version {}, {} calls)",
-               meta_.job, meta_.generation,
-               meta_.version.empty() ? "-" : meta_.version, calls());
+               agent::printable(meta_.job), meta_.generation,
+               meta_.version.empty() ? "-" : agent::printable(meta_.version),
+               calls());
 }
 
 int PluginVersion::trigger(golo_response &resp, std::uint64_t iteration,

@@ -7,6 +7,7 @@
 #include "golo/wire/file_outcome.h"
 #include "golo/wire/text.h"
 #include "security/grpc_auth.h"
+#include "worker/call_board.h"
 
 namespace golo::host {
 
@@ -59,6 +60,8 @@ grpc::Status HostService::ListPlugins(grpc::ServerContext *,
     out->set_job(wire::text(f.job));
   }
   resp->set_pluginsdir(registry_.dir().string());
+  resp->set_workerstartedunixms(worker::board_started_unix_ms());
+  resp->set_workerpreviousend(wire::text(worker::board_previous_end()));
   return grpc::Status::OK;
 }
 

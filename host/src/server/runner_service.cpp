@@ -25,6 +25,7 @@
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
 #include "server/server.h"
+#include "worker/call_board.h"
 
 namespace golo::host {
 
@@ -38,6 +39,14 @@ std::string seconds_text(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f", s);
   return buf;
+}
+
+// Why this worker's runs are stopping: its supervisor's reason when it is
+// being replaced (a stuck call of some job, deafness), never a false
+// "shutting down".
+std::string stop_cause() {
+  const std::string why = worker::board_retire_reason();
+  return why.empty() ? "golo-host is shutting down" : why;
 }
 
 }  // namespace
@@ -54,8 +63,7 @@ class RunnerService::Admission {
     std::lock_guard lock(svc_.mutex_);
     const auto &cap = svc_.limits_;
     if (svc_.shutting_down_) {
-      status_ = to_status(HostError::Code::kUnavailable,
-                          "golo-host is shutting down");
+      status_ = to_status(HostError::Code::kUnavailable, stop_cause());
       return;
     }
     if (svc_.running_.size() >= cap.max_runs) {
@@ -479,8 +487,7 @@ grpc::Status RunnerService::finish(grpc::ServerContext &ctx, const RunLog &log,
   return to_status(
       shutting_down_ ? HostError::Code::kUnavailable
                      : HostError::Code::kAborted,
-      std::string(shutting_down_ ? "golo-host is shutting down"
-                                 : "the run was stopped") +
+      std::string(shutting_down_ ? stop_cause() : "the run was stopped") +
           ": it stopped early after " + seconds_text(results.duration_s) +
           " s of " +
           seconds_text(

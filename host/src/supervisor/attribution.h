@@ -16,6 +16,7 @@ struct Verdict {
   std::uint32_t version = 0;  // board id; 0: no plugin named
   board::Entry entry = board::Entry::kNone;
   bool evidence = false;  // false with a version: a suspect only
+  bool oom = false;       // the kernel's OOM killer killed it
   std::string what;       // "died of SIGSEGV", "exited (_exit() called, ...)"
 };
 
@@ -23,15 +24,22 @@ struct Verdict {
 // (memory.events), 0 when unknown.
 Verdict attribute(const board::Board &b, int status, std::uint64_t oom_kills);
 
+// The plugin versions with calls in flight on b, described as below and
+// joined with "; "; "" when none.
+std::string describe_running(const board::Board &b);
+
 // "job \"x\" (generation 1, sha256 0123456789ab, /dir/x.so)"; bounds-checked
 // (the board was written where plugin code runs).
 std::string describe_version(const board::Board &b, std::uint32_t version);
 const board::Version *board_version(const board::Board &b, std::uint32_t id);
 std::string board_text(const char *p, std::size_t cap);
 
-// The oom_kill count of this process's cgroup (cgroup v2 memory.events),
-// 0 when it cannot be read.
+// The oom_kill count of this process's cgroup (v2's memory.events, or v1's
+// memory.oom_control on a hybrid system), 0 when it cannot be read.
 std::uint64_t cgroup_oom_kills();
+
+// "died of SIGKILL", "exited with status 1": the wait status alone.
+std::string status_text(int status);
 
 // "SIGSEGV", or "signal 77".
 std::string signal_name(int sig);

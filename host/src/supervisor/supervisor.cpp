@@ -65,6 +65,7 @@ bool Supervisor::start_worker() {
   Worker w;
   w.number = next_number_++;
   w.board = board::create_shared(&w.board_fd);
+  if (w.board) board::set_text(w.board->previous_end, previous_end_);
   const int quarantine_fd = board::text_memfd(board::serialize(quarantine_));
   int ready[2] = {-1, -1};
   // Non-blocking: a process the worker forked may hold the write end.
@@ -188,10 +189,20 @@ void Supervisor::on_exit(Worker &w, int status) {
   kill_tree(w.pid);  // whatever it forked goes with it
   const bool newest_one = &w == newest();
   if (stopping_ || w.retiring || !newest_one) {
+    // At a stop or a replacement an exit is expected: no guessing who.
+    const Verdict v = attribute(*w.board, status, 0);
     spdlog::info("worker {} (pid {}) {}", w.number, w.pid,
-                 attribute(*w.board, status, 0).what);
-    if (stopping_ && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+                 v.evidence ? v.what : status_text(status));
+    if (stopping_ && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
       stop_unclean_ = true;
+      // The promise of the grace, broken: say whose calls were cut.
+      if (const std::string busy = describe_running(*w.board); !busy.empty())
+        spdlog::warn(
+            "calls of {} were still in flight at the end of the shutdown "
+            "grace ({} ms): cut short, and that plugin's golo_shutdown did "
+            "not run",
+            busy, cfg_.shutdown_grace.count());
+    }
     return;
   }
   const board::Board &b = *w.board;
@@ -199,6 +210,10 @@ void Supervisor::on_exit(Worker &w, int status) {
   const Verdict v = attribute(
       b, status, oom > w.oom_kills_at_start ? oom - w.oom_kills_at_start : 0);
   const std::string where = board::entry_name(v.entry);
+  previous_end_ =
+      "worker replaced: worker " + std::to_string(w.number) + " " + v.what +
+      (v.version ? " in " + where + " of " + describe_version(b, v.version)
+                 : std::string());
   if (v.version != 0 && (v.evidence || second_strike(b, v.version))) {
     const std::string cause =
         v.what + " in " + where + " of generation " +
@@ -227,7 +242,14 @@ void Supervisor::on_exit(Worker &w, int status) {
                   v.what);
     return;
   }
-  if (v.version == 0)
+  if (v.oom)
+    // Memory ran out: whose allocations filled it, nothing here can tell.
+    spdlog::error(
+        "worker {} (pid {}) {}: no plugin is blamed; set --max-memory so "
+        "that a plugin allocating too much gets NULL in its own call "
+        "instead; restarting it",
+        w.number, w.pid, v.what);
+  else if (v.version == 0)
     spdlog::error(
         "worker {} (pid {}) {}, with no plugin to blame: unknown plugin code, "
         "golo-host's own fault or the system's; restarting it",
@@ -339,7 +361,9 @@ bool Supervisor::stop_done(int &code) {
     std::this_thread::sleep_for(5ms);
   }
   if (stop_unclean_) {
-    spdlog::warn("stopped; a worker did not end cleanly (see above)");
+    spdlog::warn(
+        "stopped, exit 1: a worker did not end cleanly (see above); 0 means "
+        "every call ended and every plugin's golo_shutdown ran");
     code = 1;
   } else {
     spdlog::info("stopped");

@@ -73,6 +73,9 @@ class Supervisor {
   void on_exit(Worker &w, int status);
   void check_stuck(Worker &w);
   void check_deaf(Worker &w);
+  // Replaces a living worker: why goes on its board (its runs end naming
+  // it) and on the next one's (golo plugins shows it).
+  void retire(Worker &w, const std::string &why);
   void quarantine(const board::Board &b, std::uint32_t version,
                   const std::string &cause);
   bool second_strike(const board::Board &b, std::uint32_t version);
@@ -101,6 +104,8 @@ class Supervisor {
   std::deque<Clock::time_point> young_deaths_;
   // Suspects (named on a guess), by job and hash: quarantined at the second.
   std::map<std::string, int> strikes_;
+  // Why the last worker ended, for the next one's board.
+  std::string previous_end_;
   std::optional<int> exit_code_;
 };
 

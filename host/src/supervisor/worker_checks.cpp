@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include "golo/agent/utf8.h"
 #include "supervisor/supervisor.h"
 
 namespace golo::supervisor {
@@ -43,10 +44,19 @@ void Supervisor::check_stuck(Worker &w) {
                    std::to_string(secs) + " s in generation " +
                    std::to_string(v.generation) + " (worker " +
                    std::to_string(w.number) + ")");
-    w.retiring = true;  // SIGTERM once the replacement serves
-    start_worker();
+    retire(w, "worker replaced: a call of job \"" +
+                  agent::printable(board_text(v.job, sizeof v.job)) +
+                  "\" stuck in " + board::entry_name(entry) + " for " +
+                  std::to_string(secs) + " s");
     return;
   }
+}
+
+void Supervisor::retire(Worker &w, const std::string &why) {
+  board::set_text(w.board->retire_reason, why);
+  previous_end_ = why;
+  w.retiring = true;  // SIGTERM once the replacement serves
+  start_worker();
 }
 
 void Supervisor::check_deaf(Worker &w) {
@@ -59,9 +69,11 @@ void Supervisor::check_deaf(Worker &w) {
       "frozen (unknown plugin code closed or exhausted its descriptors, or "
       "stopped it); replacing it",
       w.number, w.pid, cfg_.deaf_limit.count());
-  w.retiring = w.deaf = true;
+  w.deaf = true;
   probe_->reset(now);
-  start_worker();
+  retire(w, "worker replaced: it answered no connection for " +
+                std::to_string(cfg_.deaf_limit.count()) +
+                " ms (deaf or frozen)");
 }
 
 }  // namespace golo::supervisor

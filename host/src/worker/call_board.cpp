@@ -6,6 +6,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -17,6 +19,8 @@ std::atomic<board::Board *> g_board_{nullptr};
 // The worker's pid: a process a plugin forked shares the board's pages, and
 // its own crash or exit must not be recorded as the worker's.
 std::atomic<pid_t> g_worker_pid_{0};
+// When the board was attached: the worker's start (UTC ms).
+std::atomic<std::int64_t> g_started_unix_ms_{0};
 
 bool in_worker() { return getpid() == g_worker_pid_.load(); }
 
@@ -225,6 +229,10 @@ bool attach_call_board(int fd, std::string &error) {
   board::Board *b = fd >= 0 ? board::attach(fd) : board::create_private();
   g_board_.store(b, std::memory_order_release);
   g_worker_pid_.store(getpid());
+  g_started_unix_ms_.store(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
   if (!b) {
     error = fd >= 0
                 ? "--board-fd " + std::to_string(fd) +
@@ -280,6 +288,23 @@ void board_note_signal(int sig, std::uint32_t id, board::Entry entry) {
   s.entry.store(static_cast<std::uint32_t>(entry), std::memory_order_relaxed);
   s.version.store(id, std::memory_order_release);
 }
+
+namespace {
+
+// Written by the other process: read within the field, whatever it holds.
+template <std::size_t N>
+std::string field_text(const char (&field)[N]) {
+  return std::string(field, strnlen(field, N));
+}
+}  // namespace
+
+std::string board_previous_end() {
+  return field_text(the_board()->previous_end);
+}
+std::string board_retire_reason() {
+  return field_text(the_board()->retire_reason);
+}
+std::int64_t board_started_unix_ms() { return g_started_unix_ms_.load(); }
 
 std::string board_job_of(std::uint32_t id) {
   if (id == 0 || id > board::kMaxVersions) return "";

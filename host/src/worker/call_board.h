@@ -45,6 +45,12 @@ void board_record_exit(std::uint32_t id, board::Entry entry);
 void board_note_signal(int sig, std::uint32_t id, board::Entry entry);
 // The job of version id, as written on the board; "" when unknown.
 std::string board_job_of(std::uint32_t id);
+// What the supervisor wrote (board.h): why the worker before this one
+// ended, and why this one is being replaced; "" when nothing.
+std::string board_previous_end();
+std::string board_retire_reason();
+// When this worker attached its board (its start), UTC ms since the epoch.
+std::int64_t board_started_unix_ms();
 // Gives the calling thread an alternate signal stack, once, so that a stack
 // overflow still reaches the crash handler and is attributed.
 void board_ensure_altstack();

@@ -24,6 +24,7 @@
 #include "server/health_listener.h"
 #include "server/server.h"
 #include "worker/call_board.h"
+#include "worker/memory_limit.h"
 
 namespace {
 
@@ -96,6 +97,12 @@ std::unique_ptr<golo::host::security::ServerSecurity> check_start(
     spdlog::error("{}", e.what());
     return nullptr;
   }
+  // Before any plugin is loaded: its constructors allocate too.
+  if (const auto limit = golo::worker::apply_memory_limit(opts.max_memory);
+      limit.applied)
+    spdlog::info("{}", limit.message);
+  else if (!limit.message.empty())
+    spdlog::warn("{}", limit.message);
   std::string error;
   if (!golo::worker::attach_call_board(opts.board_fd, error)) {
     spdlog::error("{}", error);
@@ -177,8 +184,10 @@ void stop(Serving &s, int sig) {
       static_cast<long>(s.opts.shutdown_grace_s * 1000));
   golo::worker::board_set_phase(golo::board::Phase::kStopping);
   s.health_port.shutdown();  // probes see the stop at once
-  spdlog::info("{}: stopping; calls in flight get {} s to finish",
-               sig == SIGINT ? "SIGINT" : "SIGTERM", s.opts.shutdown_grace_s);
+  const std::string why = golo::worker::board_retire_reason();
+  spdlog::info("{}: stopping{}; calls in flight get {} s to finish",
+               sig == SIGINT ? "SIGINT" : "SIGTERM",
+               why.empty() ? "" : " (" + why + ")", s.opts.shutdown_grace_s);
   std::thread([&registry = s.registry, grace] {
     std::this_thread::sleep_for(grace + std::chrono::milliseconds(500));
     spdlog::warn(
@@ -253,7 +262,7 @@ int main(int argc, char **argv) {
       *registry, metrics,
       {opts.max_threads,
        {opts.max_runs, opts.max_users, opts.record_budget_mib << 20},
-       static_cast<std::size_t>(opts.max_memory),
+       static_cast<std::size_t>(opts.grpc_memory),
        *golo::wire::parse_layout(opts.go_lo_layout)},
       {opts.max_plugin_size, opts.allow_remote_targets, security->authorizer(),
        opts.insecure && opts.tokens_file.empty() && !opts.insecure_allow_push});
