@@ -265,6 +265,7 @@ int run_command(const RunOptions &opts) {
   outs.finish_series(*merged);
   // Once, on the whole run: every host's share of a set counts in one place.
   merged->cap_tag_sets();
+  merged->cap_steps();
 
   agent::print_summary(std::cout, *merged);
   const auto verdicts =

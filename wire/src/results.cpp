@@ -1,12 +1,16 @@
 #include "golo/wire/results.h"
 
+#include <sstream>
+
 namespace golo::wire {
 
 void to_wire(const agent::RunResults &results, golo::RunUpdate &out) {
-  // replace: a tag or text that slipped through unrepaired must not make
-  // the results unwritable.
-  out.set_resultsjson(results.to_json().dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  // Streamed a row at a time (write_json repairs bad text as it goes): a
+  // thousand tag sets' series built as one nlohmann tree first took more
+  // memory at the run's end than the run's counters.
+  std::ostringstream text;
+  results.write_json(text);
+  out.set_resultsjson(std::move(text).str());
 }
 
 agent::RunResults read_results(const std::string &results_json) {
