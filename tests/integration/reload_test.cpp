@@ -465,8 +465,10 @@ TEST_CASE(
     "a file replaced while calls are in flight shuts down once after "
     "the last") {
   TempDir dir, logs;
+  // a's calls stay in flight until the test opens the gate: no timing.
+  const auto gate = logs.path() / "gate";
   install_plugin(test_plugin("version_a"), dir.path(), "job");
-  write_text(dir.path() / "job.conf", "sleep_ms = 600\n");
+  write_text(dir.path() / "job.conf", "gate = " + gate.string() + "\n");
   const auto shutdown_log = logs.path() / "shutdown.log";
   HostProcess host(dir.path(), {},
                    {"GOLO_TEST_SHUTDOWN_LOG=" + shutdown_log.string()});
@@ -503,6 +505,7 @@ TEST_CASE(
   CHECK(out.find("\"draining\": 1") != std::string::npos);
   CHECK(read_text(shutdown_log).empty());
 
+  write_text(gate, "");
   for (auto &f : slow) {
     const auto c = f.get();
     CHECK(c.code == grpc::StatusCode::OK);

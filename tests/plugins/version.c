@@ -1,7 +1,9 @@
 /* Hot reload: built twice, as version_a.so (-DGOLO_TEST_VERSION="a") and
  * version_b.so ("b"). Install one over the other as NAME.so to see which
  * generation answers. Output: the version letter; tag version = the letter.
- * Setting sleep_ms (default 0) keeps calls in flight across a reload.
+ * Setting sleep_ms (default 0) keeps calls in flight across a reload;
+ * setting gate (a path) keeps each call in flight until that file exists
+ * (at most 60 s), so a test under load decides when they end.
  * golo_shutdown appends "shutdown <version> <calls>\n" to the file named by
  * $GOLO_TEST_SHUTDOWN_LOG, when set, so a test sees when each generation was
  * drained and how many calls it served. */
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #ifndef GOLO_TEST_VERSION
 #error "build with -DGOLO_TEST_VERSION=\"a\" (or \"b\")"
@@ -21,6 +24,7 @@ GOLO_PLUGIN(.name = "version", .version = GOLO_TEST_VERSION);
 
 typedef struct version_state {
   long sleep_ms;
+  char gate[512];           /* "" when unset */
   unsigned long long calls; /* __atomic only */
 } version_state;
 
@@ -32,6 +36,8 @@ int golo_init(const golo_init_args *args, void **state) {
     return 1;
   }
   s->sleep_ms = ms != NULL ? strtol(ms, NULL, 10) : 0;
+  const char *gate = args->host->setting(args->plugin, "gate");
+  if (gate != NULL) snprintf(s->gate, sizeof s->gate, "%s", gate);
   *state = s;
   return 0;
 }
@@ -40,6 +46,11 @@ int golo_trigger(const golo_context *ctx, golo_response *resp) {
   version_state *s = ctx->state;
   struct timespec left;
   __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
+  for (int i = 0; s->gate[0] != '\0' && i < 12000; ++i) {
+    const struct timespec tick = {0, 5000000L};
+    if (access(s->gate, F_OK) == 0) break;
+    nanosleep(&tick, NULL);
+  }
   if (s->sleep_ms > 0) {
     left.tv_sec = s->sleep_ms / 1000;
     left.tv_nsec = (s->sleep_ms % 1000) * 1000000L;

@@ -3,7 +3,7 @@
 // primary message (what failed), detail (what was found) and hint (what to
 // do). Parts return it in a Result, or throw it as a HostFailure where no
 // value can be returned (a constructor, the middle of a stream); only the
-// gRPC edge (server/grpc_status.h) turns it into a status.
+// gRPC edge (errors/grpc_status.h) turns it into a status.
 #pragma once
 
 #include <exception>

@@ -60,7 +60,7 @@ struct HostOptions {
   std::uint64_t max_plugin_size = 64ull * 1024 * 1024;
 
   // Set by the supervisor for the worker it starts; hidden from --help.
-  int board_fd = -1;       // the shared crash board (supervisor/board.h)
+  int board_fd = -1;       // the shared crash board (board/board.h)
   int ready_fd = -1;       // the worker writes its port here once it serves
   int quarantine_fd = -1;  // versions not to load (quarantine_list.h)
   int worker_number = 0;

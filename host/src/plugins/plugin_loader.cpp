@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "golo/agent/utf8.h"
-#include "plugins/call_board.h"
 #include "plugins/elf_check.h"
 #include "plugins/file_trust.h"
 #include "plugins/settings.h"
+#include "worker/call_board.h"
 
 namespace golo::host {
 namespace fs = std::filesystem;
@@ -177,13 +177,13 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   // The crash board learns of this version before any of its code runs
   // (dlopen runs its constructors).
   const std::string file_sha256 = sha256_hex(bytes);
-  const std::uint32_t board_id =
-      board_register_version(job, generation, file_sha256, file.string());
+  const std::uint32_t board_id = worker::board_register_version(
+      job, generation, file_sha256, file.string());
   boost::dll::shared_library lib;
   boost::dll::fs::error_code ec;
   dlerror();
   {
-    CallScope scope(board_id, board::Entry::kLoad);
+    worker::CallScope scope(board_id, board::Entry::kLoad);
     lib.load(
         copy,
         boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
@@ -195,7 +195,7 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
     return fail(file, std::string("cannot load: ") +
                           (dl_reason ? dl_reason : "dlopen failed"));
   const auto [code_begin, code_end] = code_range(lib.native());
-  board_set_code_range(board_id, code_begin, code_end);
+  worker::board_set_code_range(board_id, code_begin, code_end);
 
   // 7. The marker function must agree with the note read in step 3.
   if (!lib.has(GOLO_PLUGIN_MAGIC_SYMBOL))
@@ -276,7 +276,7 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
         void *st = nullptr;
         int rc;
         {
-          CallScope scope(board_id, board::Entry::kInit);
+          worker::CallScope scope(board_id, board::Entry::kInit);
           rc = init(&call->args, &st);
         }
         std::lock_guard lock(call->m);
@@ -310,7 +310,7 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
     state = call->state;
     // A plugin that installs its own SIGSEGV handler turns every later
     // crash into a spin: the worker's handlers are put back, and said so.
-    for (int sig : board_restore_handlers())
+    for (int sig : worker::board_restore_handlers())
       spdlog::warn(
           "plugin \"{}\": golo_init replaced the worker's {} handler; "
           "restored (a plugin may not handle fatal signals)",

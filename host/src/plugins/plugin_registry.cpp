@@ -47,7 +47,7 @@ std::map<std::string, fs::path> plugin_files(const fs::path &dir,
 
 }  // namespace
 
-void PluginRegistry::set_quarantine(std::vector<Quarantined> list) {
+void PluginRegistry::set_quarantine(std::vector<board::QuarantineEntry> list) {
   std::unique_lock lock(mutex_);
   quarantine_ = std::move(list);
 }
@@ -56,8 +56,9 @@ std::optional<LoadError> PluginRegistry::quarantine_match(
     const std::string &job, const fs::path &path) const {
   {
     std::shared_lock lock(mutex_);
-    if (std::none_of(quarantine_.begin(), quarantine_.end(),
-                     [&](const Quarantined &q) { return q.job == job; }))
+    if (std::none_of(
+            quarantine_.begin(), quarantine_.end(),
+            [&](const board::QuarantineEntry &q) { return q.job == job; }))
       return std::nullopt;
   }
   auto fp = loader_.fingerprint(path);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "board/quarantine_list.h"
 #include "errors/host_error.h"
 #include "golo/wire/outcome.h"
 #include "plugins/plugin_loader.h"
@@ -38,14 +39,6 @@ struct FileReport {
 struct JobStatus {
   std::shared_ptr<PluginVersion> current;
   std::size_t draining = 0;  // older versions with calls still running
-};
-
-// A plugin version that killed or wedged a worker, as the supervisor named
-// it: not loaded again until the file's content changes.
-struct Quarantined {
-  std::string job;
-  std::string sha256;
-  std::string cause;
 };
 
 class PluginRegistry {
@@ -74,7 +67,7 @@ class PluginRegistry {
   std::string describe_busy() const;
 
   // Versions not to load (from the supervisor), before the first rescan.
-  void set_quarantine(std::vector<Quarantined> list);
+  void set_quarantine(std::vector<board::QuarantineEntry> list);
   // Why job is not served, when its file is quarantined; null otherwise.
   std::optional<LoadError> quarantined(const std::string &job) const;
   PluginLoader &loader() { return loader_; }
@@ -108,7 +101,7 @@ class PluginRegistry {
   std::map<std::string, std::shared_ptr<PluginVersion>> jobs_;
   std::map<std::string, std::vector<std::weak_ptr<PluginVersion>>> retired_;
   std::vector<LoadError> failures_;
-  std::vector<Quarantined> quarantine_;
+  std::vector<board::QuarantineEntry> quarantine_;
   std::atomic<std::uint64_t> epoch_{0};
   std::array<std::atomic<std::uint64_t>, 5> outcome_counts_{};
   void count_outcomes(const std::vector<FileReport> &reports);

@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "abi/call_frame.h"
-#include "plugins/call_board.h"
 #include "plugins/thread_shard.h"
+#include "worker/call_board.h"
 
 namespace golo::host {
 
@@ -27,10 +27,10 @@ PluginVersion::PluginVersion(boost::dll::shared_library lib,
 PluginVersion::~PluginVersion() {
   // The last reference is gone, so no call is running: shut down, then unload.
   if (shutdown_) {
-    CallScope scope(meta_.board_id, board::Entry::kShutdown);
+    worker::CallScope scope(meta_.board_id, board::Entry::kShutdown);
     shutdown_(state_);
   }
-  board_mark_unloaded(meta_.board_id);
+  worker::board_mark_unloaded(meta_.board_id);
   spdlog::info("plugin {}: unloaded generation {} (version {}, {} calls)",
                meta_.job, meta_.generation,
                meta_.version.empty() ? "-" : meta_.version, calls());
@@ -52,7 +52,7 @@ int PluginVersion::trigger(golo_response &resp, HostUser &host_user,
 
 void PluginVersion::end_user(HostUser &host_user) {
   if (host_user.ran && user_end_) {
-    CallScope scope(meta_.board_id, board::Entry::kTrigger);
+    worker::CallScope scope(meta_.board_id, board::Entry::kTrigger);
     user_end_(state_, host_user.user_data);
   }
   host_user.ran = false;
@@ -82,7 +82,7 @@ int PluginVersion::call(golo_response &resp, HostUser &host_user,
   counters.started.fetch_add(1, std::memory_order_relaxed);
   int rc;
   // The crash board names this call if it kills or wedges the worker.
-  CallScope scope(meta_.board_id, board::Entry::kTrigger, deadline_ns);
+  worker::CallScope scope(meta_.board_id, board::Entry::kTrigger, deadline_ns);
   if (meta_.serial) {
     std::lock_guard lock(serial_);
     rc = trigger_(&ctx, &resp);
@@ -116,7 +116,7 @@ std::uint64_t PluginVersion::errors() const {
 }
 
 std::uint64_t PluginVersion::stuck_calls() const {
-  return board_stuck_calls(meta_.board_id);
+  return worker::board_stuck_calls(meta_.board_id);
 }
 
 std::uint64_t PluginVersion::in_flight() const {

@@ -32,7 +32,7 @@ struct PluginMetadata {
   std::string settings_sha256;  // of NAME.conf, empty when absent
   std::uint64_t generation = 0;
   std::chrono::system_clock::time_point loaded_at;
-  std::uint32_t board_id = 0;  // on the crash board (plugins/call_board.h)
+  std::uint32_t board_id = 0;  // on the crash board (worker/call_board.h)
 };
 
 using TriggerFn = int (*)(const golo_context *, golo_response *);

@@ -5,8 +5,8 @@
 #include <atomic>
 #include <chrono>
 
+#include "errors/grpc_status.h"
 #include "golo/agent/utf8.h"
-#include "server/grpc_status.h"
 
 namespace golo::host::security {
 

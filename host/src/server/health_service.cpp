@@ -1,6 +1,6 @@
 #include "server/health_service.h"
 
-#include "server/grpc_status.h"
+#include "errors/grpc_status.h"
 
 namespace golo::host {
 

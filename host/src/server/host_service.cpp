@@ -2,11 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "errors/grpc_status.h"
 #include "golo/agent/utf8.h"
 #include "golo/wire/file_outcome.h"
 #include "golo/wire/text.h"
 #include "security/grpc_auth.h"
-#include "server/grpc_status.h"
 
 namespace golo::host {
 

@@ -7,10 +7,10 @@
 #include <thread>
 
 #include "abi/response.h"
+#include "board/board.h"
+#include "errors/grpc_status.h"
 #include "golo/wire/response.h"
 #include "golo/wire/text.h"
-#include "server/grpc_status.h"
-#include "supervisor/board.h"
 
 namespace golo::host {
 

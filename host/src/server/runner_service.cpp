@@ -11,6 +11,7 @@
 #include <system_error>
 #include <thread>
 
+#include "errors/grpc_status.h"
 #include "golo/agent/executor.h"
 #include "golo/agent/schedule.h"
 #include "golo/agent/utf8.h"
@@ -22,7 +23,6 @@
 #include "runners/run_env.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
-#include "server/grpc_status.h"
 #include "server/job_service.h"
 
 namespace golo::host {

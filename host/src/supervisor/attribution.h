@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "supervisor/board.h"
+#include "board/board.h"
 
 namespace golo::supervisor {
 

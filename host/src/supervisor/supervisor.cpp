@@ -38,7 +38,8 @@ std::string quarantine_path(const fs::path &dir) {
 
 Supervisor::Supervisor(SupervisorConfig cfg)
     : cfg_(std::move(cfg)),
-      quarantine_(load_quarantine_file(quarantine_path(cfg_.state_dir))) {
+      quarantine_(
+          board::load_quarantine_file(quarantine_path(cfg_.state_dir))) {
   if (!quarantine_.empty())
     spdlog::info("{} plugin version(s) quarantined by an earlier run ({})",
                  quarantine_.size(), quarantine_path(cfg_.state_dir));
@@ -64,7 +65,7 @@ bool Supervisor::start_worker() {
   Worker w;
   w.number = next_number_++;
   w.board = board::create_shared(&w.board_fd);
-  const int quarantine_fd = text_memfd(serialize(quarantine_));
+  const int quarantine_fd = board::text_memfd(board::serialize(quarantine_));
   int ready[2] = {-1, -1};
   // Non-blocking: a process the worker forked may hold the write end.
   if (!w.board || quarantine_fd < 0 || pipe2(ready, O_CLOEXEC) != 0 ||
@@ -172,8 +173,8 @@ void Supervisor::quarantine(const board::Board &b, std::uint32_t version,
                          board_text(v->sha256, sizeof v->sha256), cause});
   std::string error;
   if (!cfg_.state_dir.empty() &&
-      !save_quarantine_file(quarantine_path(cfg_.state_dir), quarantine_,
-                            error))
+      !board::save_quarantine_file(quarantine_path(cfg_.state_dir), quarantine_,
+                                   error))
     spdlog::warn("{}; the quarantine is not kept across restarts", error);
 }
 

@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "board/board.h"
+#include "board/quarantine_list.h"
 #include "supervisor/attribution.h"
-#include "supervisor/board.h"
 #include "supervisor/liveness_probe.h"
-#include "supervisor/quarantine_list.h"
 #include "supervisor/sd_notify.h"
 
 namespace golo::supervisor {
@@ -83,7 +83,7 @@ class Supervisor {
   std::unique_ptr<LivenessProbe> probe_;  // the newest worker's liveness
   SdNotifier systemd_;  // READY=1 once the first worker serves, STOPPING=1
   std::vector<Worker> workers_;
-  std::vector<QuarantineEntry> quarantine_;
+  std::vector<board::QuarantineEntry> quarantine_;
   int next_number_ = 1;
   bool ever_ready_ = false;
   bool stopping_ = false;

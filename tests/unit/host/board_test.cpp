@@ -1,6 +1,6 @@
 // The crash board's reader against a thread making calls as fast as it can:
 // a call that is ending is never seen as one running since boot.
-#include "supervisor/board.h"
+#include "board/board.h"
 
 #include <doctest/doctest.h>
 #include <sys/syscall.h>
@@ -10,27 +10,27 @@
 #include <chrono>
 #include <thread>
 
-#include "plugins/call_board.h"
+#include "worker/call_board.h"
 
 using namespace golo;
 
 TEST_CASE("read_call sees whole calls only, while calls start and end") {
-  const auto id = host::board_register_version("job", 1, "0123", "job.so");
+  const auto id = worker::board_register_version("job", 1, "0123", "job.so");
   std::atomic<const board::Slot *> slot{nullptr};
   std::atomic<bool> stop{false};
   std::thread caller([&] {
     const board::Slot *mine = nullptr;
     {
-      host::CallScope first(id, board::Entry::kTrigger);
+      worker::CallScope first(id, board::Entry::kTrigger);
       const auto tid = static_cast<std::int32_t>(syscall(SYS_gettid));
-      for (const auto &s : host::call_board().slots)
+      for (const auto &s : worker::call_board().slots)
         if (s.owner.load() == tid) mine = &s;
     }
     // Published once that first call (deadline 0) is over: the reader must
     // see only the calls below.
     slot = mine;
     while (!stop.load(std::memory_order_relaxed)) {
-      host::CallScope call(id, board::Entry::kTrigger, 1);
+      worker::CallScope call(id, board::Entry::kTrigger, 1);
     }
   });
   while (!slot.load()) std::this_thread::yield();

@@ -22,8 +22,8 @@
 #include <new>
 #include <string>
 
-#include "plugins/call_board.h"
-#include "supervisor/board.h"
+#include "board/board.h"
+#include "worker/call_board.h"
 
 namespace {
 
@@ -35,7 +35,7 @@ F next_symbol(const char *name) {
 }
 
 std::uint32_t plugin_caller(void *return_address, Entry *entry) {
-  return golo::host::board_plugin_caller(
+  return golo::worker::board_plugin_caller(
       reinterpret_cast<std::uint64_t>(return_address), entry);
 }
 
@@ -48,7 +48,7 @@ struct ThreadStart {
 void *adopted_start(void *p) {
   const ThreadStart s = *static_cast<ThreadStart *>(p);
   delete static_cast<ThreadStart *>(p);
-  golo::host::board_adopt_thread(s.version);
+  golo::worker::board_adopt_thread(s.version);
   return s.start(s.arg);
 }
 
@@ -60,14 +60,14 @@ bool signal_allowed(pid_t pid, int sig, std::uint32_t version, Entry entry) {
     spdlog::warn(
         "plugin code of job \"{}\" ({}) sent SIG{} to {}: refused, a "
         "plugin may not signal the supervisor or other processes",
-        golo::host::board_job_of(version), golo::board::entry_name(entry),
+        golo::worker::board_job_of(version), golo::board::entry_name(entry),
         sigabbrev_np(sig) ? sigabbrev_np(sig) : std::to_string(sig).c_str(),
         pid == -1 ? std::string("every process")
                   : "pid " + std::to_string(pid));
     return false;
   }
   if (pid == 0 || pid == getpid() || pid == -group)
-    golo::host::board_note_signal(sig, version, entry);
+    golo::worker::board_note_signal(sig, version, entry);
   return true;
 }
 
@@ -94,7 +94,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
   Entry entry;
   if (const std::uint32_t v =
           plugin_caller(__builtin_return_address(0), &entry))
-    golo::host::board_record_exit(v, entry);
+    golo::worker::board_record_exit(v, entry);
   syscall(SYS_exit_group, status);
   __builtin_unreachable();
 }
@@ -103,7 +103,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
   Entry entry;
   if (const std::uint32_t v =
           plugin_caller(__builtin_return_address(0), &entry))
-    golo::host::board_record_exit(v, entry);
+    golo::worker::board_record_exit(v, entry);
   syscall(SYS_exit_group, status);
   __builtin_unreachable();
 }
@@ -124,7 +124,7 @@ int raise(int sig) noexcept {
   Entry entry;
   if (const std::uint32_t v =
           plugin_caller(__builtin_return_address(0), &entry))
-    golo::host::board_note_signal(sig, v, entry);
+    golo::worker::board_note_signal(sig, v, entry);
   return static_cast<int>(
       syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig));
 }
@@ -135,7 +135,7 @@ unsigned alarm(unsigned seconds) noexcept {
   if (const std::uint32_t v =
           plugin_caller(__builtin_return_address(0), &entry);
       v != 0 && seconds != 0)
-    golo::host::board_note_signal(SIGALRM, v, entry);
+    golo::worker::board_note_signal(SIGALRM, v, entry);
   return next(seconds);
 }
 

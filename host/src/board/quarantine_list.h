@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace golo::supervisor {
+namespace golo::board {
 
 struct QuarantineEntry {
   std::string job;
@@ -31,4 +31,4 @@ int text_memfd(const std::string &text);
 // Reads all of fd from offset 0.
 std::string read_fd(int fd);
 
-}  // namespace golo::supervisor
+}  // namespace golo::board

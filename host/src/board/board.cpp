@@ -1,4 +1,4 @@
-#include "supervisor/board.h"
+#include "board/board.h"
 
 #include <sys/mman.h>
 #include <unistd.h>

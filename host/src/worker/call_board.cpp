@@ -1,4 +1,4 @@
-#include "plugins/call_board.h"
+#include "worker/call_board.h"
 
 #include <signal.h>
 #include <sys/mman.h>
@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace golo::host {
+namespace golo::worker {
 
 namespace {
 
@@ -397,4 +397,4 @@ CallScope::~CallScope() {
                     prev_deadline_);
 }
 
-}  // namespace golo::host
+}  // namespace golo::worker

@@ -1,4 +1,4 @@
-#include "supervisor/quarantine_list.h"
+#include "board/quarantine_list.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <sstream>
 
-namespace golo::supervisor {
+namespace golo::board {
 
 namespace {
 std::string one_line(std::string s) {
@@ -95,4 +95,4 @@ std::string read_fd(int fd) {
   return out;
 }
 
-}  // namespace golo::supervisor
+}  // namespace golo::board

@@ -14,16 +14,16 @@
 #include <memory>
 #include <thread>
 
+#include "board/quarantine_list.h"
 #include "metrics/scrape.h"
 #include "options/host_options.h"
 #include "options/start_policy.h"
-#include "plugins/call_board.h"
 #include "plugins/directory_watcher.h"
 #include "plugins/plugin_registry.h"
 #include "security/server_security.h"
 #include "server/health_listener.h"
 #include "server/server.h"
-#include "supervisor/quarantine_list.h"
+#include "worker/call_board.h"
 
 namespace {
 
@@ -52,8 +52,8 @@ bool sent_by_plugin(const siginfo_t &info, bool supervised) {
       (from == getpid() || (supervised && getsid(from) == getsid(0)));
   if (!own) return false;
   const std::uint32_t v =
-      golo::host::call_board().sent[info.si_signo].version.load();
-  const std::string job = golo::host::board_job_of(v);
+      golo::worker::call_board().sent[info.si_signo].version.load();
+  const std::string job = golo::worker::board_job_of(v);
   spdlog::warn("{} from pid {} ({}): ignored; a plugin may not stop its host",
                sig_name(info.si_signo), from,
                job.empty() ? std::string("unknown plugin code")
@@ -104,7 +104,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   std::string error;
-  if (!golo::host::attach_call_board(opts.board_fd, error)) {
+  if (!golo::worker::attach_call_board(opts.board_fd, error)) {
     spdlog::error("{}", error);
     return 2;
   }
@@ -132,10 +132,8 @@ int main(int argc, char **argv) {
   registry->loader().set_init_timeout(
       std::chrono::milliseconds(static_cast<long>(opts.init_timeout_s * 1000)));
   if (opts.quarantine_fd >= 0) {
-    std::vector<golo::host::Quarantined> list;
-    for (auto &q : golo::supervisor::parse_quarantine(
-             golo::supervisor::read_fd(opts.quarantine_fd)))
-      list.push_back({q.job, q.sha256, q.cause});
+    auto list =
+        golo::board::parse_quarantine(golo::board::read_fd(opts.quarantine_fd));
     close(opts.quarantine_fd);
     registry->set_quarantine(std::move(list));
   }
@@ -162,7 +160,7 @@ int main(int argc, char **argv) {
   golo::host::HealthListener health_port;
   if (!opts.health_listen.empty() && !health_port.start(opts.health_listen))
     return 1;
-  golo::host::board_set_phase(golo::board::Phase::kServing);
+  golo::worker::board_set_phase(golo::board::Phase::kServing);
   if (supervised) {
     // The supervisor prints the port and starts counting this worker as
     // serving (and may now stop the one this replaces).
@@ -193,7 +191,7 @@ int main(int argc, char **argv) {
       if (sig < 0) {
         // Periodically: a plugin thread may have replaced the crash
         // handlers after its golo_init returned.
-        for (int replaced : golo::host::board_restore_handlers())
+        for (int replaced : golo::worker::board_restore_handlers())
           spdlog::warn("plugin code replaced the worker's {} handler; restored",
                        sig_name(replaced));
         continue;
@@ -205,7 +203,7 @@ int main(int argc, char **argv) {
         security->reload();
         continue;
       }
-      golo::host::board_set_phase(golo::board::Phase::kStopping);
+      golo::worker::board_set_phase(golo::board::Phase::kStopping);
       health_port.shutdown();  // probes see the stop at once
       spdlog::info("{}: stopping; calls in flight get {} s to finish",
                    sig == SIGINT ? "SIGINT" : "SIGTERM", opts.shutdown_grace_s);

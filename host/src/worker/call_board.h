@@ -1,4 +1,4 @@
-// The worker's side of the crash board (supervisor/board.h): which plugin
+// The worker's side of the crash board (board/board.h): which plugin
 // version each thread is calling into, so that the supervisor can name the
 // plugin that killed or wedged the worker. Also installs the handlers that
 // record a fatal signal or an exit() made inside a plugin.
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "supervisor/board.h"
+#include "board/board.h"
 
-namespace golo::host {
+namespace golo::worker {
 
 // Attaches to the board the supervisor passed (fd >= 0) or makes a private
 // one (fd < 0, an unsupervised worker), and installs the crash handlers.
@@ -72,4 +72,4 @@ class CallScope {
   std::int64_t prev_started_, prev_deadline_;
 };
 
-}  // namespace golo::host
+}  // namespace golo::worker

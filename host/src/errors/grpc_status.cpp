@@ -1,4 +1,4 @@
-#include "server/grpc_status.h"
+#include "errors/grpc_status.h"
 
 namespace golo::host {
 
