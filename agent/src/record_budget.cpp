@@ -52,7 +52,11 @@ void Recorder::free_folded(std::size_t generation) {
 }
 
 void Recorder::rebalance() {
-  if (!budget_) return;
+  const std::int64_t high = budget_ - budget_ / 8, low = budget_ - budget_ / 4;
+  // Nothing to fold and nothing to let back in: no walk over the sets.
+  if (!budget_ ||
+      (sets_folded_ == 0 && bytes_.load(std::memory_order_relaxed) < high))
+    return;
   const std::size_t n = published_.load(std::memory_order_acquire);
   // What the counters hold once the folded sets' are freed.
   std::int64_t held = bytes_.load(std::memory_order_relaxed);
@@ -73,7 +77,6 @@ void Recorder::rebalance() {
     return hits_[a] != hits_[b] ? hits_[a] < hits_[b] : a > b;
   };
   std::sort(named.begin(), named.end(), hit_less);
-  const std::int64_t high = budget_ - budget_ / 8, low = budget_ - budget_ / 4;
   if (held >= high) {
     for (const std::size_t id : named) {
       if (held < low) break;
