@@ -182,6 +182,14 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
         break;
       }
   std::size_t id = find_or_add(out, key, fnv1a(key));
+  Shard *shard = nullptr;
+  if (id != kOtherId && out_[id].load(std::memory_order_relaxed)) {
+    // Folded by the budget's rule: `_other`'s, with its hits counted.
+    out_hits_[id].fetch_add(1, std::memory_order_relaxed);
+    id = kOtherId;
+    shard = &shard_of(user, id);
+    shard->folded.fetch_add(1, std::memory_order_relaxed);
+  }
 
   // The second's counters: recycled for it once the control thread has
   // harvested the second kGenerations before; waiting happens only if the
@@ -189,12 +197,13 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
   const auto &holds = holds_[second % kGenerations];
   while (holds.load(std::memory_order_acquire) != second)
     std::this_thread::yield();
-  Shard *shard = &shard_of(user, id);
+  if (!shard) shard = &shard_of(user, id);
   SetCounters *set = counters(*shard, id, second, latency_ns);
   if (!set) {  // past the budget: counted, with its tags, in `_other`
-    folded_.fetch_add(1, std::memory_order_relaxed);
+    out_hits_[id].fetch_add(1, std::memory_order_relaxed);
     id = kOtherId;
     shard = &shard_of(user, id);
+    shard->folded.fetch_add(1, std::memory_order_relaxed);
     set = counters(*shard, id, second, latency_ns);
   }
   if (!out.steps.empty() || !out.checks.empty() || out.steps_dropped ||
@@ -228,14 +237,14 @@ void Recorder::record_steps(Shard &shard, SetCounters &set,
   StepCounters &counters = *make_once(set.steps);
   for (const auto &step : out.steps) {
     const std::size_t id = step_names_.find_or_add(step.name);
-    if (id == kMaxStepNames)
+    if (id == kMaxHostStepNames)
       ++steps_dropped;  // past the run's distinct names
     else
       counters.record_step(id, step.duration_ns, step.failed, step.status);
   }
   for (const auto &check : out.checks) {
     const std::size_t id = check_names_.find_or_add(check.name);
-    if (id == kMaxStepNames)
+    if (id == kMaxHostStepNames)
       ++checks_dropped;
     else
       counters.record_check(id, check.passed);
@@ -248,12 +257,14 @@ void Recorder::record_steps(Shard &shard, SetCounters &set,
 
 void Recorder::start_counts(std::size_t id, SetCounts &into) const {
   into.id = id;
-  into.steps.resize(std::max(into.steps.size(), step_names_.size()));
-  into.checks.resize(std::max(into.checks.size(), check_names_.size()));
+  name_counts(into);
+}
+
+void Recorder::name_counts(SetCounts &into) const {
   for (std::size_t i = 0; i < into.steps.size(); ++i)
-    into.steps[i].name = step_names_.name(i);
+    if (into.steps[i].name.empty()) into.steps[i].name = step_names_.name(i);
   for (std::size_t i = 0; i < into.checks.size(); ++i)
-    into.checks[i].name = check_names_.name(i);
+    if (into.checks[i].name.empty()) into.checks[i].name = check_names_.name(i);
 }
 
 void Recorder::add_counts(const SetCounters &c, SetCounts &into) const {
@@ -264,6 +275,7 @@ void Recorder::add_counts(const SetCounters &c, SetCounts &into) const {
   into.missed += c.missed.load(std::memory_order_relaxed);
   if (const StepCounters *steps = c.steps.load(std::memory_order_acquire)) {
     steps->add_to(into.steps, into.checks);
+    name_counts(into);
     // Counts from the histograms (a step's count is its samples).
     for (auto &step : into.steps) step.count = step.latency.count();
   }
@@ -277,6 +289,7 @@ void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
   ++harvested_;
   auto &holds = holds_[second % kGenerations];
   const std::size_t n = published_.load(std::memory_order_acquire);
+  hits_.fill(0);
   for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
     if (id >= n && id != kOtherId) continue;
     SetCounts counts;
@@ -292,10 +305,13 @@ void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
       set->reset();
     }
     if (!seen) continue;
+    hits_[id] = counts.iterations;
     // Hot: spread over the shards from now on (kWideAt).
     if (counts.iterations >= kWideAt)
       wide_[id].store(true, std::memory_order_relaxed);
     SetCounts &total = totals_[id];
+    total.steps.resize(std::max(total.steps.size(), counts.steps.size()));
+    total.checks.resize(std::max(total.checks.size(), counts.checks.size()));
     start_counts(id, total);
     total.latency.merge(counts.latency);
     total.corrected.merge(counts.corrected);
@@ -310,8 +326,17 @@ void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
     }
     out.push_back(std::move(counts));
   }
+  free_folded(second % kGenerations);
+  rebalance();
   // Its counters are zero again: free for the second kGenerations later.
   holds.store(second + kGenerations, std::memory_order_release);
+}
+
+std::uint64_t Recorder::folded() const {
+  std::uint64_t n = 0;
+  for (std::size_t s = 0; s < shard_count_; ++s)
+    n += shards_[s].folded.load(std::memory_order_relaxed);
+  return n;
 }
 
 std::uint64_t Recorder::steps_dropped() const {
@@ -346,43 +371,54 @@ std::vector<TagSetStats> Recorder::tag_sets() const {
   const std::size_t n = published_.load(std::memory_order_acquire);
   for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
     if (id >= n && id != kOtherId) continue;
-    // The seconds harvested, and the ones still in the ring.
-    SetCounts counts;
-    if (auto it = totals_.find(id); it != totals_.end()) {
-      counts.latency = it->second.latency;
-      counts.corrected = it->second.corrected;
-      counts.iterations = it->second.iterations;
-      counts.errors = it->second.errors;
-      counts.missed = it->second.missed;
-      counts.steps = it->second.steps;
-      counts.checks = it->second.checks;
-    }
-    start_counts(id, counts);
-    TagSetStats stats;
-    describe(id, stats.key, stats.tags);
-    for (std::size_t s = 0; s < shard_count_; ++s) {
-      for (const auto &second : shards_[s].seconds)
-        if (const SetCounters *set = second[id].load(std::memory_order_acquire))
-          add_counts(*set, counts);
-      if (const ErrorSlots *slots =
-              shards_[s].samples[id].load(std::memory_order_acquire))
-        slots->add_to(stats);
-    }
-    stats.latency = std::move(counts.latency);
-    stats.corrected = std::move(counts.corrected);
-    stats.iterations = counts.iterations;
-    stats.errors = counts.errors;
-    stats.missed = counts.missed;
-    // The steps and checks that ran, in the order their names first did.
-    for (auto &step : counts.steps)
-      if (step.count) stats.steps.push_back(std::move(step));
-    for (auto &check : counts.checks)
-      if (check.passes + check.fails) stats.checks.push_back(std::move(check));
-    if (stats.iterations) out.push_back(std::move(stats));
+    auto it = totals_.find(id);
+    add_set(id, it != totals_.end() ? it->second : SetCounts{}, out);
   }
   std::sort(out.begin(), out.end(),
             [](const auto &a, const auto &b) { return a.key < b.key; });
   return out;
+}
+
+std::vector<TagSetStats> Recorder::take_tag_sets() {
+  std::vector<TagSetStats> out;
+  const std::size_t n = published_.load(std::memory_order_acquire);
+  for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
+    if (id >= n && id != kOtherId) continue;
+    // Moved, not copied: a thousand sets' whole-run histograms.
+    auto it = totals_.find(id);
+    add_set(id, it != totals_.end() ? std::move(it->second) : SetCounts{}, out);
+  }
+  totals_.clear();
+  std::sort(out.begin(), out.end(),
+            [](const auto &a, const auto &b) { return a.key < b.key; });
+  return out;
+}
+
+void Recorder::add_set(std::size_t id, SetCounts counts,
+                       std::vector<TagSetStats> &out) const {
+  // The seconds harvested (counts), and the ones still in the ring.
+  start_counts(id, counts);
+  TagSetStats stats;
+  describe(id, stats.key, stats.tags);
+  for (std::size_t s = 0; s < shard_count_; ++s) {
+    for (const auto &second : shards_[s].seconds)
+      if (const SetCounters *set = second[id].load(std::memory_order_acquire))
+        add_counts(*set, counts);
+    if (const ErrorSlots *slots =
+            shards_[s].samples[id].load(std::memory_order_acquire))
+      slots->add_to(stats);
+  }
+  stats.latency = std::move(counts.latency);
+  stats.corrected = std::move(counts.corrected);
+  stats.iterations = counts.iterations;
+  stats.errors = counts.errors;
+  stats.missed = counts.missed;
+  // The steps and checks that ran, in the order their names first did.
+  for (auto &step : counts.steps)
+    if (step.count) stats.steps.push_back(std::move(step));
+  for (auto &check : counts.checks)
+    if (check.passes + check.fails) stats.checks.push_back(std::move(check));
+  if (stats.iterations) out.push_back(std::move(stats));
 }
 
 }  // namespace golo::agent::detail

@@ -96,8 +96,10 @@ struct alignas(64) Shard {
   // Error samples are the whole run's, by tag set.
   std::array<std::atomic<ErrorSlots *>, kMaxTagSets + 1> samples{};
   // Steps and checks dropped: bad input, past a response's or the run's
-  // limits (GOLO_MAX_STEPS, GOLO_MAX_STEP_NAMES).
+  // limits (GOLO_MAX_STEPS, kMaxHostStepNames).
   std::atomic<std::uint64_t> steps_dropped{0}, checks_dropped{0};
+  // Iterations counted in `_other` because of the budget.
+  std::atomic<std::uint64_t> folded{0};
   ~Shard();
 };
 
@@ -132,6 +134,9 @@ class Recorder {
   // Per tag set results, sorted by key (the caller adds up the total): the
   // seconds harvested plus those not yet.
   std::vector<TagSetStats> tag_sets() const;
+  // The same once the run is over, moving the harvested totals out rather
+  // than copying them (the recorder's totals are empty afterwards).
+  std::vector<TagSetStats> take_tag_sets();
 
   // One tag set's counts over some seconds.
   struct SetCounts {
@@ -161,9 +166,10 @@ class Recorder {
   }
   std::size_t shard_count() const { return shard_count_; }
   // Iterations recorded in `_other` because the budget was reached.
-  std::uint64_t folded() const {
-    return folded_.load(std::memory_order_relaxed);
-  }
+  std::uint64_t folded() const;
+  // Tag sets the control thread folded into `_other` to stay within the
+  // budget (each time one was), the least hit first (rebalance).
+  std::uint64_t sets_folded() const { return sets_folded_; }
   // Steps and checks dropped so far (cumulative).
   std::uint64_t steps_dropped() const;
   std::uint64_t checks_dropped() const;
@@ -183,10 +189,16 @@ class Recorder {
   T *make_once(std::atomic<T *> &slot);
   void record_steps(Shard &shard, SetCounters &set,
                     const IterationOutcome &out);
-  // Adds one second's counters of a set to `into`, whose step and check
-  // vectors are as long as the name tables were when it began.
+  // Adds one second's counters of a set to `into` (its step and check
+  // vectors by id, grown to the ids it has counts for).
   void add_counts(const SetCounters &c, SetCounts &into) const;
   void start_counts(std::size_t id, SetCounts &into) const;
+  // Adds set `id` to `out` (when it has iterations): `counts` are its
+  // harvested totals, to which the seconds still in the ring are added.
+  void add_set(std::size_t id, SetCounts counts,
+               std::vector<TagSetStats> &out) const;
+  // Names the steps and checks of `into` that have none yet.
+  void name_counts(SetCounts &into) const;
 
   struct Entry {  // immutable once published
     std::uint64_t hash = 0;
@@ -199,7 +211,18 @@ class Recorder {
   std::size_t shard_count_;
   const std::int64_t budget_;
   std::atomic<std::int64_t> bytes_{0};
-  std::atomic<std::uint64_t> folded_{0};
+  // The budget's rule (record_budget.cpp): once a second the control
+  // thread folds the sets hit least in that second into `_other` while the
+  // counters are near the budget, and frees their counters as each second
+  // of the ring is harvested; a folded set's records are counted (hits) so
+  // that it is let back in when it is hit more than the least of the named.
+  void rebalance();
+  void free_folded(std::size_t generation);
+  std::int64_t set_bytes(std::size_t id) const;
+  std::array<std::atomic<bool>, kMaxTagSets + 1> out_{};  // folded
+  std::array<std::atomic<std::uint64_t>, kMaxTagSets + 1> out_hits_{};
+  std::array<std::uint64_t, kMaxTagSets + 1> hits_{};  // last second's
+  std::uint64_t sets_folded_ = 0;
   // Whether a set is spread over every shard (else it is in shard 0).
   std::array<std::atomic<bool>, kMaxTagSets + 1> wide_{};
   std::array<Entry, kMaxTagSets> entries_;

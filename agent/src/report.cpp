@@ -289,7 +289,8 @@ void print_summary(std::ostream &out, const RunResults &r) {
   if (r.over_budget)
     out << r.over_budget
         << " iteration(s) counted in _other: a host's recording counters "
-           "reached its --record-budget (golo-host logs it)\n";
+           "reached its --record-budget, and it folded the tag sets hit "
+           "least (golo-host logs it)\n";
   for (const auto &d : r.data) print_data_use(out, d);
   if (r.stopped_early)
     out << "stopped early after " << format_duration(r.duration_s * 1e9)
@@ -311,6 +312,11 @@ void print_summary(std::ostream &out, const RunResults &r) {
     out << r.folded_tag_sets << " more tag sets are counted together as "
         << kOtherTagSet << ": the results name the " << kMaxResultTagSets
         << " with the most iterations\n";
+  if (r.folded_steps || r.folded_checks)
+    out << r.folded_steps << " more step name(s) and " << r.folded_checks
+        << " check name(s) are counted together as " << kOtherStep
+        << ": the results name the " << kMaxStepNames
+        << " of each that ran most\n";
   if (r.host_folded_tag_sets)
     out << "a host met over " << kMaxHostTagSets
         << " tag sets and counted the rest as " << kOtherTagSet

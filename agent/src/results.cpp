@@ -378,7 +378,9 @@ json RunResults::head_json() const {
               {"tag_sets_host_folded", host_folded_tag_sets},
               {"tag_sets", sets},
               {"steps_dropped", steps_dropped},
-              {"checks_dropped", checks_dropped}};
+              {"checks_dropped", checks_dropped},
+              {"steps_folded", folded_steps},
+              {"checks_folded", folded_checks}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
   if (over_budget > 0) out["iterations_over_budget"] = over_budget;
   if (!data.empty()) {
@@ -416,6 +418,8 @@ RunResults RunResults::from_json(const json &j) {
     r.start_unix_ms = j.value("start_unix_ms", std::int64_t{0});
     r.steps_dropped = j.value("steps_dropped", std::uint64_t{0});
     r.checks_dropped = j.value("checks_dropped", std::uint64_t{0});
+    r.folded_steps = j.value("steps_folded", std::uint64_t{0});
+    r.folded_checks = j.value("checks_folded", std::uint64_t{0});
     if (j.contains("data"))
       for (const auto &d : j.at("data"))
         r.data.push_back({d.at("file").get<std::string>(),
@@ -458,6 +462,8 @@ void RunResults::merge(const RunResults &other) {
   over_budget += other.over_budget;
   steps_dropped += other.steps_dropped;
   checks_dropped += other.checks_dropped;
+  folded_steps += other.folded_steps;
+  folded_checks += other.folded_checks;
   for (const auto &d : other.data) {
     auto same = std::find_if(data.begin(), data.end(), [&](const DataUse &x) {
       return x.file == d.file && x.scenario == d.scenario;

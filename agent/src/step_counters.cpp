@@ -2,26 +2,66 @@
 
 namespace golo::agent::detail {
 
+namespace {
+
+std::uint64_t fnv1a(std::string_view s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace
+
+std::size_t NameTable::probe(std::string_view name, std::uint64_t hash,
+                             std::size_t &slot) const {
+  static_assert((kSlots & (kSlots - 1)) == 0);
+  for (slot = hash & (kSlots - 1);; slot = (slot + 1) & (kSlots - 1)) {
+    const std::uint16_t v = index_[slot].load(std::memory_order_acquire);
+    if (v == 0) return kMaxHostStepNames;  // not (yet) there
+    if (hashes_[v - 1] == hash && names_[v - 1] == name) return v - 1;
+  }
+}
+
 std::size_t NameTable::find_or_add(std::string_view name) {
-  auto search = [&](std::size_t from, std::size_t to) {
-    for (std::size_t i = from; i < to; ++i)
-      if (names_[i] == name) return i;
-    return to;
-  };
-  const std::size_t n = published_.load(std::memory_order_acquire);
-  if (const std::size_t i = search(0, n); i < n) return i;
-  if (n == kMaxStepNames) return kMaxStepNames;
+  const std::uint64_t hash = fnv1a(name);
+  std::size_t slot = 0;
+  if (const std::size_t id = probe(name, hash, slot); id < kMaxHostStepNames)
+    return id;
+  if (published_.load(std::memory_order_acquire) == kMaxHostStepNames)
+    return kMaxHostStepNames;
   std::lock_guard lock(adding_);
+  // Another thread may have added it since: probe again, under the lock.
+  if (const std::size_t id = probe(name, hash, slot); id < kMaxHostStepNames)
+    return id;
   const std::size_t now = published_.load(std::memory_order_relaxed);
-  if (const std::size_t i = search(n, now); i < now) return i;
-  if (now == kMaxStepNames) return kMaxStepNames;
+  if (now == kMaxHostStepNames) return kMaxHostStepNames;
   names_[now].assign(name);
+  hashes_[now] = hash;
   published_.store(now + 1, std::memory_order_release);
+  index_[slot].store(static_cast<std::uint16_t>(now + 1),
+                     std::memory_order_release);
   return now;
 }
 
+StepChunk::~StepChunk() {
+  for (auto &s : steps) delete s.load();
+}
+
 StepCounters::~StepCounters() {
-  for (auto &s : steps_) delete s.load();
+  for (auto &c : chunks_) delete c.load();
+}
+
+StepChunk &StepCounters::chunk(std::size_t id) {
+  auto &slot = chunks_[id / StepChunk::kIds];
+  StepChunk *c = slot.load(std::memory_order_acquire);
+  if (c) return *c;
+  auto *fresh = new StepChunk();
+  if (slot.compare_exchange_strong(c, fresh, std::memory_order_acq_rel)) {
+    if (meter_) meter_->fetch_add(sizeof(StepChunk), std::memory_order_relaxed);
+    return *fresh;
+  }
+  delete fresh;
+  return *c;
 }
 
 void StepCell::count_status(int code) {
@@ -43,7 +83,7 @@ void StepCell::count_status(int code) {
 
 void StepCounters::record_step(std::size_t id, std::int64_t ns, bool failed,
                                int status) {
-  auto &slot = steps_[id];
+  auto &slot = chunk(id).steps[id % StepChunk::kIds];
   StepCell *cell = slot.load(std::memory_order_acquire);
   if (!cell) {
     auto *fresh = new StepCell();
@@ -65,51 +105,72 @@ void StepCounters::record_step(std::size_t id, std::int64_t ns, bool failed,
 }
 
 void StepCounters::record_check(std::size_t id, bool passed) {
-  (passed ? checks_[id].passes : checks_[id].fails)
-      .fetch_add(1, std::memory_order_relaxed);
+  CheckCell &cell = chunk(id).checks[id % StepChunk::kIds];
+  (passed ? cell.passes : cell.fails).fetch_add(1, std::memory_order_relaxed);
 }
 
 void StepCounters::add_to(std::vector<StepStats> &steps,
                           std::vector<CheckStats> &checks) const {
-  for (std::size_t id = 0; id < steps.size() && id < kMaxStepNames; ++id) {
-    const StepCell *cell = steps_[id].load(std::memory_order_acquire);
-    if (!cell) continue;
-    steps[id].errors += cell->errors.load(std::memory_order_relaxed);
-    cell->latency.add_to(steps[id].latency);
-    for (std::size_t i = 0; i <= kStatusSlots; ++i)
-      if (const auto n = cell->counts[i].load(std::memory_order_relaxed))
-        steps[id].add_status(
-            i < kStatusSlots ? cell->codes[i].load(std::memory_order_acquire)
-                             : 0,
-            n);
+  for (std::size_t c = 0; c < kChunks; ++c) {
+    const StepChunk *chunk = chunks_[c].load(std::memory_order_acquire);
+    if (!chunk) continue;
+    for (std::size_t i = 0; i < StepChunk::kIds; ++i) {
+      const std::size_t id = c * StepChunk::kIds + i;
+      if (const StepCell *cell =
+              chunk->steps[i].load(std::memory_order_acquire)) {
+        const std::uint64_t errors =
+            cell->errors.load(std::memory_order_relaxed);
+        if (steps.size() <= id) steps.resize(id + 1);
+        steps[id].errors += errors;
+        cell->latency.add_to(steps[id].latency);
+        for (std::size_t k = 0; k <= kStatusSlots; ++k)
+          if (const auto n = cell->counts[k].load(std::memory_order_relaxed))
+            steps[id].add_status(
+                k < kStatusSlots
+                    ? cell->codes[k].load(std::memory_order_acquire)
+                    : 0,
+                n);
+      }
+      const std::uint64_t passes =
+          chunk->checks[i].passes.load(std::memory_order_relaxed);
+      const std::uint64_t fails =
+          chunk->checks[i].fails.load(std::memory_order_relaxed);
+      if (passes + fails == 0) continue;
+      if (checks.size() <= id) checks.resize(id + 1);
+      checks[id].passes += passes;
+      checks[id].fails += fails;
+    }
   }
-  for (std::size_t id = 0; id < checks.size() && id < kMaxStepNames; ++id) {
-    checks[id].passes += checks_[id].passes.load(std::memory_order_relaxed);
-    checks[id].fails += checks_[id].fails.load(std::memory_order_relaxed);
+}
+
+std::size_t StepCounters::bytes() const {
+  std::size_t n = sizeof(StepCounters);
+  for (const auto &slot : chunks_) {
+    const StepChunk *chunk = slot.load(std::memory_order_acquire);
+    if (!chunk) continue;
+    n += sizeof(StepChunk);
+    for (const auto &s : chunk->steps)
+      if (const StepCell *cell = s.load(std::memory_order_acquire))
+        n += sizeof(StepCell) + cell->latency.chunk_bytes();
   }
+  return n;
 }
 
 void StepCounters::reset() {
-  for (auto &slot : steps_)
-    if (StepCell *cell = slot.load(std::memory_order_acquire)) {
-      cell->latency.reset();
-      cell->errors.store(0, std::memory_order_relaxed);
-      for (auto &n : cell->counts) n.store(0, std::memory_order_relaxed);
+  for (auto &slot : chunks_) {
+    StepChunk *chunk = slot.load(std::memory_order_acquire);
+    if (!chunk) continue;
+    for (auto &s : chunk->steps)
+      if (StepCell *cell = s.load(std::memory_order_acquire)) {
+        cell->latency.reset();
+        cell->errors.store(0, std::memory_order_relaxed);
+        for (auto &n : cell->counts) n.store(0, std::memory_order_relaxed);
+      }
+    for (auto &check : chunk->checks) {
+      check.passes.store(0, std::memory_order_relaxed);
+      check.fails.store(0, std::memory_order_relaxed);
     }
-  for (auto &check : checks_) {
-    check.passes.store(0, std::memory_order_relaxed);
-    check.fails.store(0, std::memory_order_relaxed);
   }
-}
-
-StepCounters &counters_of(std::atomic<StepCounters *> &slot) {
-  StepCounters *c = slot.load(std::memory_order_acquire);
-  if (c) return *c;
-  auto *fresh = new StepCounters();
-  if (slot.compare_exchange_strong(c, fresh, std::memory_order_acq_rel))
-    return *fresh;
-  delete fresh;
-  return *c;
 }
 
 }  // namespace golo::agent::detail

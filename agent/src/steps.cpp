@@ -90,4 +90,71 @@ void add_step_intervals(std::vector<StepStats> &a,
   }
 }
 
+namespace {
+
+template <class T, class Count>
+std::vector<std::string> top_names(const std::vector<T> &all, std::size_t max,
+                                   Count count) {
+  std::vector<const T *> order;
+  for (const auto &item : all)
+    if (item.name != kOtherStep) order.push_back(&item);
+  std::sort(order.begin(), order.end(), [&](const T *a, const T *b) {
+    return count(*a) != count(*b) ? count(*a) > count(*b) : a->name < b->name;
+  });
+  std::vector<std::string> keep;
+  for (std::size_t i = 0; i < order.size() && i < max; ++i)
+    keep.push_back(order[i]->name);
+  std::sort(keep.begin(), keep.end());
+  return keep;
+}
+
+template <class T, class Add>
+std::size_t fold(std::vector<T> &items, const std::vector<std::string> &keep,
+                 Add add) {
+  T other{};
+  other.name = std::string(kOtherStep);
+  bool any = false;
+  std::size_t folded = 0;
+  std::vector<T> kept;
+  for (auto &item : items) {
+    if (std::binary_search(keep.begin(), keep.end(), item.name)) {
+      kept.push_back(std::move(item));
+      continue;
+    }
+    if (item.name != kOtherStep) ++folded;
+    add(other, item);
+    any = true;
+  }
+  if (any) kept.push_back(std::move(other));
+  items = std::move(kept);
+  return folded;
+}
+
+}  // namespace
+
+std::vector<std::string> top_step_names(const std::vector<StepStats> &all,
+                                        std::size_t max) {
+  return top_names(all, max, [](const StepStats &s) { return s.count; });
+}
+
+std::vector<std::string> top_check_names(const std::vector<CheckStats> &all,
+                                         std::size_t max) {
+  return top_names(all, max,
+                   [](const CheckStats &c) { return c.passes + c.fails; });
+}
+
+std::size_t fold_steps(std::vector<StepStats> &steps,
+                       const std::vector<std::string> &keep) {
+  return fold(steps, keep,
+              [](StepStats &into, const StepStats &s) { into.merge(s); });
+}
+
+std::size_t fold_checks(std::vector<CheckStats> &checks,
+                        const std::vector<std::string> &keep) {
+  return fold(checks, keep, [](CheckStats &into, const CheckStats &c) {
+    into.passes += c.passes;
+    into.fails += c.fails;
+  });
+}
+
 }  // namespace golo::agent

@@ -82,7 +82,9 @@ HostPart host_part(HostRun &run, const nlohmann::json &schedule,
   HostPart part;
   if (!run.results_json.empty()) {
     try {
-      part.results = wire::read_results(run.results_json);
+      // Without its series: RunOutputs::finish_series replaces them with
+      // the ones built from every host's progress.
+      part.results = wire::read_results(run.results_json, false);
       part.measured_s = part.results->duration_s;
       // A host that stopped early (shutting down) sends its results, then a
       // status saying so: reported, never taken for a complete run.

@@ -316,6 +316,7 @@ int report(const RunPlan &plan, const Fleet &fleet,
   outs.finish_series(merged);
   // Once, on the whole run: every host's share of a set counts in one place.
   merged.cap_tag_sets();
+  merged.cap_steps();
   agent::print_summary(std::cout, merged);
   // A run whose calls all hung measured nothing: not a result to pass.
   const bool none_completed = merged.total.iterations == 0;

@@ -9,8 +9,10 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "host_process.h"
 
@@ -280,4 +282,113 @@ TEST_CASE(
                                            {"402 blocked-carl", 20},
                                            {"200 dave%20o%27neil", 20},
                                            {"402 blocked-erin", 20}});
+}
+
+TEST_CASE(
+    "70 step and check names on 2 hosts: the 64 most run are named with "
+    "both hosts' calls and the rest counted exactly as _other") {
+  // Name k runs 2 + k times in the whole run, every third time failed
+  // (step and check), spread over both hosts: the rows of a data file in
+  // mode unique (host i of 2 takes the rows r with r % 2 == i), 14 items a
+  // row, so each name's first two runs are 5 rows apart, on different
+  // hosts. A host alone would keep or drop names by the order it met them;
+  // the results must pick them by the fleet's counts.
+  constexpr int kNames = 70, kPerRow = 14;
+  std::vector<std::string> items;
+  std::map<int, std::pair<std::uint64_t, std::uint64_t>> want;  // runs, fails
+  std::map<int, std::set<std::size_t>> hosts_of;
+  for (int o = 0; o < kNames + 2; ++o)
+    for (int k = 0; k < kNames; ++k)
+      if (o < 2 + k) {
+        const bool failed = o % 3 == 2;
+        hosts_of[k].insert(items.size() / kPerRow % 2);
+        items.push_back(std::to_string(k) + (failed ? "!" : ""));
+        ++want[k].first;
+        want[k].second += failed;
+      }
+  std::string csv = "steps\n";
+  std::uint64_t rows = 0;
+  for (std::size_t i = 0; i < items.size(); i += kPerRow, ++rows) {
+    for (std::size_t j = i; j < i + kPerRow && j < items.size(); ++j)
+      csv += (j > i ? " " : "") + items[j];
+    csv += "\n";
+  }
+  for (const auto &[k, hosts] : hosts_of) REQUIRE(hosts.size() == 2);
+
+  TempDir dir, work;
+  install_plugin(test_plugin("step_names"), dir.path(), "step_names");
+  HostProcess host_a(dir.path()), host_b(dir.path());
+  write_text(work.path() / "steps.csv", csv);
+  const auto schedule = work.path() / "names.yaml";
+  write_text(schedule,
+             "job:\n  name: step_names\n  users: 2\n  pacing: 0\n"
+             "  duration: 60s\n  data: {file: steps.csv, mode: unique}\n");
+  const auto out_file = work.path() / "names.json";
+  std::string out;
+  REQUIRE_MESSAGE(run_command(cli() + "run --host " + host_a.address() +
+                                  " --host " + host_b.address() + " --out " +
+                                  out_file.string() + " " + schedule.string(),
+                              &out) == 0,
+                  out);
+  CHECK(out.find("6 more step name(s) and 6 check name(s) are counted "
+                 "together as _other") != std::string::npos);
+  const auto results = json::parse(read_text(out_file));
+  const json &total = results.at("total");
+  REQUIRE(u64(total, "iterations") == rows);
+  CHECK(u64(total, "errors") == 0);
+  CHECK(u64(results, "steps_folded") == 6);
+  CHECK(u64(results, "checks_folded") == 6);
+  CHECK(u64(results, "steps_dropped") == 0);
+
+  // Names 6..69 run 8..71 times: named, each with exactly its count; names
+  // 0..5 (2..7 runs) are _other's.
+  std::uint64_t other_runs = 0, other_fails = 0;
+  for (int k = 0; k < 6; ++k) {
+    other_runs += want[k].first;
+    other_fails += want[k].second;
+  }
+  const json &steps = total.at("steps");
+  REQUIRE(steps.size() == 65);
+  CHECK(steps.back().at("name") == "_other");
+  std::set<std::string> named;
+  for (const auto &s : steps) {
+    const std::string name = s.at("name");
+    named.insert(name);
+    CHECK(u64(s.at("histogram"), "count") == u64(s, "count"));
+    if (name == "_other") {
+      CHECK(u64(s, "count") == other_runs);
+      CHECK(u64(s, "errors") == other_fails);
+      CHECK(s.at("latency_us").at("min").get<double>() == 1.0);
+      CHECK(s.at("latency_us").at("max").get<double>() == 6.0);
+      continue;
+    }
+    const int k = std::stoi(name.substr(5));
+    INFO(name);
+    CHECK(k >= 6);
+    CHECK(u64(s, "count") == want[k].first);
+    CHECK(u64(s, "errors") == want[k].second);
+    // Every run of it took exactly k + 1 us.
+    CHECK(s.at("latency_us").at("min").get<double>() == k + 1.0);
+    CHECK(s.at("latency_us").at("max").get<double>() == k + 1.0);
+  }
+  CHECK(named.size() == 65);
+  const json &checks = total.at("checks");
+  REQUIRE(checks.size() == 65);
+  for (const auto &c : checks) {
+    const std::string name = c.at("name");
+    INFO(name);
+    if (name == "_other") {
+      CHECK(u64(c, "passes") == other_runs - other_fails);
+      CHECK(u64(c, "fails") == other_fails);
+      continue;
+    }
+    const int k = std::stoi(name.substr(6));
+    CHECK(k >= 6);
+    CHECK(u64(c, "passes") == want[k].first - want[k].second);
+    CHECK(u64(c, "fails") == want[k].second);
+  }
+  // The one tag set (untagged) is capped the same way.
+  REQUIRE(results.at("tag_sets").size() == 1);
+  CHECK(results.at("tag_sets")[0].at("steps") == steps);
+  CHECK(results.at("tag_sets")[0].at("checks") == checks);
 }

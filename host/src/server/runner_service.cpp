@@ -479,7 +479,8 @@ grpc::Status RunnerService::finish(grpc::ServerContext &ctx, const RunLog &log,
   if (results.over_budget)
     spdlog::warn(
         "run {}: {} iterations counted in _other: the recording counters "
-        "reached --record-budget ({} MiB); raise it or use fewer tag sets",
+        "reached --record-budget ({} MiB), so the tag sets hit least were "
+        "folded there; raise it or use fewer tag sets",
         log.file, results.over_budget, limits_.record_budget >> 20);
   // Results sent, but never a plain success: the caller must not take a
   // run cut short for a complete one.

@@ -109,11 +109,13 @@ extern "C" {
  * this many. The host counts them (steps_dropped, checks_dropped in the
  * results) and logs it once per loaded version of the plugin. */
 #define GOLO_MAX_STEPS 64
-/* Distinct step names in one run of a schedule on one host (and, apart,
- * distinct check names): a step or check under a name past them is dropped,
- * counted in the same steps_dropped or checks_dropped, and the run's end is
- * logged with the counts. Names are the unit of a report: use a fixed few
- * ("login", "GET /cart"), never ids or URLs with ids in them. */
+/* Distinct step names a run's results name (and, apart, distinct check
+ * names): the ones run most across all hosts; the others are counted
+ * together as the step (check) "_other" (steps_folded, checks_folded). A
+ * host tells apart 4 times as many; a step or check under a name past
+ * those is dropped, counted in steps_dropped or checks_dropped, and the
+ * run's end is logged with the counts. Names are the unit of a report: use
+ * a fixed few ("login", "GET /cart"), never ids or URLs with ids in them. */
 #define GOLO_MAX_STEP_NAMES 64
 
 /* Opaque handles owned by the host. */
@@ -355,9 +357,10 @@ typedef struct golo_host_api {
    * A step may be added any number of times per iteration (a loop over
    * pages adds "browse" three times: count 3), up to GOLO_MAX_STEPS per
    * response (past it: dropped, counted, logged once per loaded version),
-   * and under at most GOLO_MAX_STEP_NAMES distinct names per run on a host
-   * (past it: dropped, counted, logged at the run's end). Steps count
-   * whatever golo_trigger returns.
+   * and under at most 4 x GOLO_MAX_STEP_NAMES distinct names per run on a
+   * host (past it: dropped, counted, logged at the run's end); the results
+   * name the GOLO_MAX_STEP_NAMES run most and count the rest as "_other". Steps
+   * count whatever golo_trigger returns.
    *
    * Ownership: the host copies name before returning. Threading and when:
    * only from golo_trigger, on the response it was given, from the thread

@@ -1,6 +1,7 @@
 // The recorder's memory follows the tag sets and what they recorded, not
-// shards x sets (issue 22), and its budget folds growth into _other with
-// every iteration still counted (agent/src/recorder.h, reached on purpose).
+// shards x sets (issue 22), and its budget folds the sets hit least into
+// _other with every iteration still counted (record_budget.cpp, reached on
+// purpose).
 #include "recorder.h"
 
 #include <doctest/doctest.h>
@@ -129,4 +130,66 @@ TEST_CASE(
   CHECK(rec.counter_bytes() <=
         budget +
             static_cast<std::int64_t>((4 * kGenerations + 1) * kPerSetSecond));
+}
+
+TEST_CASE(
+    "past its budget the recorder folds the sets hit least and the busiest "
+    "keep their names: every iteration still counted once") {
+  // Room for the shard and 20 sets' counters in each of the 4 seconds of
+  // the ring. 30 sets are hit once a second; from second 4 on, 10 more are
+  // hit 100 times a second each. Folding the sets that grow would keep the
+  // 10 busiest in _other for the rest of the run.
+  const std::int64_t budget = static_cast<std::int64_t>(
+      sizeof(Shard) + kGenerations * 20 * kPerSetSecond);
+  Recorder rec({"name"}, 1, 1, budget);
+  const auto sets = outcomes(40);
+  std::string scratch;
+  std::vector<Recorder::SetCounts> counts;
+  std::uint64_t recorded = 0, harvested = 0;
+  constexpr std::uint64_t kSeconds = 16;
+  for (std::uint64_t s = 0; s < kSeconds; ++s) {
+    for (std::size_t k = 0; k < 30; ++k, ++recorded)
+      rec.record(0, sets[k], kBand + k, scratch, nullptr, s);
+    if (s >= 4)
+      for (int i = 0; i < 100; ++i)
+        for (std::size_t k = 30; k < 40; ++k, ++recorded)
+          rec.record(0, sets[k], kBand + k, scratch, nullptr, s);
+    rec.close_second(s);
+    rec.harvest(s, counts);
+    for (const auto &c : counts) harvested += c.iterations;
+    // Within the budget, but for _other's counters (never folded) and one
+    // set's that passed it.
+    CHECK(rec.counter_bytes() <=
+          budget +
+              static_cast<std::int64_t>((kGenerations + 1) * kPerSetSecond));
+  }
+  CHECK(harvested == recorded);
+  CHECK(rec.sets_folded() > 0);
+  // The last second: each of the 10 busiest under its own name with all of
+  // its 100 iterations; the rest of the second in _other.
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> tags;
+  std::uint64_t busy = 0, other = 0;
+  for (const auto &c : counts) {
+    rec.describe(c.id, key, tags);
+    INFO(key);
+    if (key == "_other") {
+      other = c.iterations;
+      continue;
+    }
+    REQUIRE(tags.size() == 1);
+    const auto k = std::stoul(tags[0].second.substr(1));
+    if (k >= 30) {
+      CHECK(c.iterations == 100);
+      ++busy;
+    }
+  }
+  CHECK(busy == 10);
+  CHECK(other > 0);
+  // Whole run: every iteration once, and _other's are the ones folded.
+  std::uint64_t named = 0, in_other = 0;
+  for (const auto &s : rec.tag_sets())
+    (s.key == "_other" ? in_other : named) += s.iterations;
+  CHECK(named + in_other == recorded);
+  CHECK(in_other == rec.folded());
 }

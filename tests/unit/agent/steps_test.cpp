@@ -158,11 +158,11 @@ TEST_CASE("steps: two hosts' results merge exactly, through JSON too") {
         one.tag_sets[0].steps[0].latency);
 }
 
-TEST_CASE("steps: names past the run's limit are dropped and counted") {
+TEST_CASE("steps: names past a host's limit are dropped and counted") {
   Recorder rec({}, 1);
   IterationOutcome out;
   std::string key;
-  for (std::size_t i = 0; i < kMaxStepNames + 6; ++i) {
+  for (std::size_t i = 0; i < kMaxHostStepNames + 6; ++i) {
     out.clear();
     auto &step = out.steps.add();
     step.name = "step " + std::to_string(i);
@@ -178,17 +178,88 @@ TEST_CASE("steps: names past the run's limit are dropped and counted") {
   out.checks_dropped = 3;
   rec.record(0, out, 1000, key);
   const RunResults r = results_of(rec);
-  CHECK(r.total.steps.size() == kMaxStepNames);
-  CHECK(r.total.checks.size() == kMaxStepNames);
+  CHECK(r.total.steps.size() == kMaxHostStepNames);
+  CHECK(r.total.checks.size() == kMaxHostStepNames);
   CHECK(r.steps_dropped == 6 + 2);
   CHECK(r.checks_dropped == 6 + 3);
-  CHECK(r.total.iterations == kMaxStepNames + 7);
+  CHECK(r.total.iterations == kMaxHostStepNames + 7);
   const auto j = r.to_json();
   CHECK(j.at("steps_dropped") == 8);
   CHECK(RunResults::from_json(j).checks_dropped == 9);
   std::ostringstream text;
   print_summary(text, r);
   CHECK(text.str().find("dropped 8 step(s) and 9 check(s)") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "steps: the results name the 64 most run and count the rest as _other") {
+  // Two hosts meet 70 names in opposite orders; name k runs k + 1 times on
+  // each, taking k + 1 us, failing (step and check) on its first run.
+  Recorder a({}, 1), b({}, 1);
+  IterationOutcome out;
+  std::string key;
+  constexpr std::size_t kNames = kMaxStepNames + 6;
+  for (Recorder *rec : {&a, &b})
+    for (std::size_t n = 0; n < kNames; ++n) {
+      const std::size_t k = rec == &a ? n : kNames - 1 - n;
+      for (std::size_t run = 0; run <= k; ++run) {
+        out.clear();
+        auto &step = out.steps.add();
+        step.name = "step " + std::to_string(k);
+        step.duration_ns = static_cast<std::int64_t>(k + 1) * 1000;
+        step.failed = run == 0;
+        auto &check = out.checks.add();
+        check.name = "check " + std::to_string(k);
+        check.passed = run != 0;
+        rec->record(0, out, 1000, key);
+      }
+    }
+  RunResults r = results_of(a);
+  r.merge(results_of(b));
+  REQUIRE(r.total.steps.size() == kNames);
+  r.cap_steps();
+  CHECK(r.folded_steps == 6);
+  CHECK(r.folded_checks == 6);
+  REQUIRE(r.total.steps.size() == kMaxStepNames + 1);
+  REQUIRE(r.total.checks.size() == kMaxStepNames + 1);
+  for (const auto &s : r.total.steps) {
+    INFO(s.name);
+    if (s.name == kOtherStep) {
+      CHECK(s.count == 2 * (1 + 2 + 3 + 4 + 5 + 6));
+      CHECK(s.errors == 2 * 6);
+      CHECK(s.latency.min() == 1000);
+      CHECK(s.latency.max() == 6000);
+      continue;
+    }
+    const auto k = std::stoull(s.name.substr(5));
+    CHECK(k >= 6);
+    CHECK(s.count == 2 * (k + 1));
+    CHECK(s.errors == 2);
+    CHECK(s.latency.count() == s.count);
+  }
+  CHECK(r.total.steps.back().name == kOtherStep);
+  for (const auto &c : r.total.checks) {
+    INFO(c.name);
+    if (c.name == kOtherStep) {
+      CHECK(c.fails == 2 * 6);
+      CHECK(c.passes == 2 * (1 + 2 + 3 + 4 + 5 + 6) - 12);
+      continue;
+    }
+    const auto k = std::stoull(c.name.substr(6));
+    CHECK(k >= 6);
+    CHECK(c.fails == 2);
+    CHECK(c.passes == 2 * k);
+  }
+  REQUIRE(r.tag_sets.size() == 1);
+  CHECK(r.tag_sets[0].steps.size() == kMaxStepNames + 1);
+  // Through JSON, and said in the summary.
+  const RunResults back = RunResults::from_json(r.to_json());
+  CHECK(back.folded_steps == 6);
+  CHECK(back.total.steps.size() == kMaxStepNames + 1);
+  std::ostringstream text;
+  print_summary(text, r);
+  CHECK(text.str().find("6 more step name(s) and 6 check name(s)") !=
         std::string::npos);
 }
 

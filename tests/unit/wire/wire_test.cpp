@@ -184,6 +184,24 @@ TEST_CASE("results: what a host sends is what golo reads") {
   CHECK(back.total.latency.count() == 2);
   CHECK_THROWS(wire::read_results("{not json"));
   CHECK_THROWS(wire::read_results("[1, 2]"));
+  CHECK_THROWS(wire::read_results("[1, 2]", false));
+
+  // golo run reads them without the rows it builds from progress itself:
+  // the rest is the same.
+  agent::SecondStats row;
+  row.second = 1;
+  row.iterations = 2;
+  r.series.push_back(row);
+  r.tag_set_series.push_back({"", {}, {row}});
+  wire::to_wire(r, update);
+  REQUIRE(wire::read_results(update.resultsjson()).series.size() == 1);
+  const agent::RunResults lean =
+      wire::read_results(update.resultsjson(), false);
+  CHECK(lean.series.empty());
+  CHECK(lean.tag_set_series.empty());
+  CHECK(lean.total.iterations == 2);
+  CHECK(lean.total.latency == back.total.latency);
+  CHECK(lean.start_unix_ms == 1700000000000);
 }
 
 TEST_CASE("outcomes: one set of names, and an unknown value is no failure") {

@@ -163,6 +163,8 @@ struct RunResults {
   // empty names, negative durations, past GOLO_MAX_STEPS on one response
   // or GOLO_MAX_STEP_NAMES names in the run.
   std::uint64_t steps_dropped = 0, checks_dropped = 0;
+  // Step and check names cap_steps counted together as kOtherStep.
+  std::uint64_t folded_steps = 0, folded_checks = 0;
   std::vector<DataUse> data;  // one per scenario with a data file
 
   double rate() const;                        // iterations per second
@@ -193,6 +195,11 @@ struct RunResults {
   // on the merged results, so that every host's share of a set is counted
   // in the same place whatever the order each host met the sets in.
   void cap_tag_sets(std::size_t max = kMaxResultTagSets);
+  // The same for step and check names, by the total's counts (each host
+  // tells apart up to kMaxHostStepNames): the `max` most run are named, in
+  // the total and in every tag set, and the others are counted together as
+  // the step (check) kOtherStep. Run once, on the merged results.
+  void cap_steps(std::size_t max = kMaxStepNames);
 };
 
 // Reads a results tag set's "steps" and "checks" (golo-results/1, absent in

@@ -14,8 +14,16 @@
 
 namespace golo::agent {
 
-// Distinct step names per run (and, apart, check names); GOLO_MAX_STEP_NAMES.
+// Distinct step names a run's results name (and, apart, check names);
+// GOLO_MAX_STEP_NAMES. Applied once, to the merged results
+// (RunResults::cap_steps): the names with the most calls across the fleet
+// are kept, the others counted together as kOtherStep.
 inline constexpr std::size_t kMaxStepNames = 64;
+// Distinct names each host tells apart, so that the merged results can pick
+// theirs by the whole run's counts; past it a host drops (and counts) them.
+inline constexpr std::size_t kMaxHostStepNames = 4 * kMaxStepNames;
+// The step (and check) that counts the names past kMaxStepNames.
+inline constexpr std::string_view kOtherStep = "_other";
 
 // One step of one iteration.
 struct StepOutcome {
@@ -98,5 +106,18 @@ void merge_step_intervals(std::vector<StepInterval> &a,
 // progress standing in for its results).
 void add_step_intervals(std::vector<StepStats> &a,
                         const std::vector<StepInterval> &b);
+// Of `all` (a run's total), the names kept under a cap of `max`: the most
+// counted (ties by name), never kOtherStep itself.
+std::vector<std::string> top_step_names(const std::vector<StepStats> &all,
+                                        std::size_t max);
+std::vector<std::string> top_check_names(const std::vector<CheckStats> &all,
+                                         std::size_t max);
+// Folds every step (check) whose name is not in `keep` (sorted) into one
+// named kOtherStep at the end; the others keep their order. Returns how
+// many names were folded (kOtherStep itself not counted).
+std::size_t fold_steps(std::vector<StepStats> &steps,
+                       const std::vector<std::string> &keep);
+std::size_t fold_checks(std::vector<CheckStats> &checks,
+                        const std::vector<std::string> &keep);
 
 }  // namespace golo::agent
