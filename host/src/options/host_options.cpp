@@ -6,7 +6,10 @@
 
 namespace golo::host {
 
-void add_host_options(CLI::App &app, HostOptions &o) {
+namespace {
+
+// Where it listens, what it loads and logs.
+void add_serving_options(CLI::App &app, HostOptions &o) {
   // Named after the binary that parses (golo-host or golo-host-worker):
   // CLI11 takes the app's name from argv[0] when it parses.
   app.set_version_flag("--version", [&app] {
@@ -30,6 +33,10 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                "golo-host)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+}
+
+// Stopping, inits, stuck calls and state.
+void add_lifecycle_options(CLI::App &app, HostOptions &o) {
   app.add_option("--shutdown-grace", o.shutdown_grace_s,
                  "seconds calls and runs in flight may take to finish after "
                  "SIGINT/SIGTERM; a second signal ends at once")
@@ -56,7 +63,10 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "directory where the quarantine list is kept across "
                  "restarts (default $STATE_DIRECTORY; none: not kept)")
       ->check(CLI::ExistingDirectory);
+}
 
+// What a run, a caller and a plugin may use.
+void add_limit_options(CLI::App &app, HostOptions &o) {
   app.add_option("--max-runs", o.max_runs,
                  "schedules run at once; one more is refused with "
                  "RESOURCE_EXHAUSTED")
@@ -103,6 +113,10 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                              "give 0 (no limit) or at least 64MiB";
           },
           "0 or at least 64MiB");
+}
+
+// The metrics endpoint and the layout of go-lo's replies.
+void add_reply_options(CLI::App &app, HostOptions &o) {
   app.add_option("--metrics", o.metrics,
                  "serve Prometheus metrics at http://HOST:PORT/metrics "
                  "(plain HTTP: loopback only, unless --insecure)");
@@ -112,6 +126,10 @@ void add_host_options(CLI::App &app, HostOptions &o) {
                  "= 6, as every go-lo that builds today); golo's own "
                  "clients read either")
       ->capture_default_str();
+}
+
+// TLS, tokens and what callers may do.
+void add_security_options(CLI::App &app, HostOptions &o) {
   app.add_option("--tls-cert", o.tls_cert,
                  "serve TLS with this certificate chain (PEM); reloaded on "
                  "SIGHUP")
@@ -147,7 +165,17 @@ void add_host_options(CLI::App &app, HostOptions &o) {
       ->transform(CLI::AsSizeValue(true))
       ->capture_default_str()
       ->group("Security");
+}
 
+}  // namespace
+
+void add_host_options(CLI::App &app, HostOptions &o) {
+  add_serving_options(app, o);
+  add_lifecycle_options(app, o);
+  add_limit_options(app, o);
+  add_reply_options(app, o);
+  add_security_options(app, o);
+  // Between the supervisor and its worker only: hidden from --help.
   app.add_option("--board-fd", o.board_fd)->group("");
   app.add_option("--ready-fd", o.ready_fd)->group("");
   app.add_option("--quarantine-fd", o.quarantine_fd)->group("");

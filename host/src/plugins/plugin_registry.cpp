@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -161,6 +162,25 @@ std::optional<LoadError> PluginRegistry::quarantined(
   return std::nullopt;
 }
 
+namespace {
+
+// Runs each task on a thread of its own and waits for all; one task, or
+// one with no thread to spare, runs in turn on this one.
+void run_at_once(const std::vector<std::function<void()>> &tasks) {
+  if (tasks.size() == 1) return tasks.front()();
+  std::vector<std::thread> threads;
+  for (const auto &task : tasks) {
+    try {
+      threads.emplace_back(task);
+    } catch (const std::system_error &) {
+      task();
+    }
+  }
+  for (auto &t : threads) t.join();
+}
+
+}  // namespace
+
 std::vector<FileReport> PluginRegistry::rescan() {
   std::lock_guard rescan_lock(rescan_mutex_);
   std::vector<FileReport> reports;
@@ -225,24 +245,11 @@ std::vector<FileReport> PluginRegistry::rescan() {
   }
   // Every file at once, so that hanging golo_inits cost one --init-timeout,
   // not one each.
-  {
-    std::vector<std::thread> threads;
-    for (auto &l : loads) {
-      auto run = [this, &l] {
-        l.result = loader_.load(l.path, l.job, l.generation);
-      };
-      if (loads.size() == 1) {
-        run();
-        break;
-      }
-      try {
-        threads.emplace_back(run);
-      } catch (const std::system_error &) {
-        run();  // no thread to spare: in turn
-      }
-    }
-    for (auto &t : threads) t.join();
-  }
+  std::vector<std::function<void()>> tasks;
+  for (auto &l : loads)
+    tasks.emplace_back(
+        [this, &l] { l.result = loader_.load(l.path, l.job, l.generation); });
+  run_at_once(tasks);
   std::map<std::string, std::shared_ptr<PluginVersion>> loaded;
   for (auto &l : loads) {
     if (auto *err = std::get_if<LoadError>(&l.result)) {
