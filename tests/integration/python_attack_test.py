@@ -87,8 +87,12 @@ try:
     # "Bounds": the worker grows by about the quota).
     check("96 stalled 16 MiB health streams: gRPC cuts them",
           reset >= 90, reset)
+    # Under AddressSanitizer freed buffers stay resident in its quarantine
+    # (256 MiB by default), so the same bound there is 256 MiB more.
+    with open("/proc/%d/maps" % worker) as maps:
+        limit = 512 if "libasan" in maps.read() else 256
     check("96 stalled 16 MiB health streams: the worker grows by less than "
-          "256 MiB", grown < 256, "%.1f MiB" % grown)
+          "%d MiB" % limit, grown < limit, "%.1f MiB" % grown)
     check("ListPlugins answers while they stall",
           list_plugins() == grpc.StatusCode.OK)
     for c in conns:
