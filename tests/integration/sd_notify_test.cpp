@@ -84,9 +84,18 @@ pid_t start_host(const fs::path &plugins, int port, const std::string &notify,
   return pid;
 }
 
+// A channel of its own: gRPC shares connections between channels to one
+// address, and one left backing off after the prober's refused attempts
+// would fail a call at once with their old error.
+std::shared_ptr<grpc::Channel> fresh_channel(int port) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
 grpc::Status trigger_now(int port, golo::Response &out) {
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel = fresh_channel(port);
   grpc::ClientContext ctx;
   // No wait-for-ready: a port that does not serve yet fails at once.
   ctx.set_deadline(std::chrono::system_clock::now() + 2s);
@@ -96,8 +105,7 @@ grpc::Status trigger_now(int port, golo::Response &out) {
 }
 
 bool health_serving(int port) {
-  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel = fresh_channel(port);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + 100ms);
   grpc::health::v1::HealthCheckRequest req;
