@@ -6,14 +6,14 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <string_view>
+
+#include "golo/agent/sha256.h"
 
 namespace golo::host {
 namespace fs = std::filesystem;
@@ -187,24 +187,12 @@ std::optional<std::string> hash_plugin_file(const fs::path &path,
                                             std::uint64_t max_size) {
   Fd f;
   if (auto why = open_plugin_file(path, check_permissions, f)) return why;
-  const std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX *)> ctx(
-      EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
-    return "cannot hash " + path.string() + ": OpenSSL's SHA-256 failed";
-  if (auto why =
-          read_chunks(f.fd, path, max_size, [&ctx](std::string_view chunk) {
-            EVP_DigestUpdate(ctx.get(), chunk.data(), chunk.size());
-          }))
+  agent::Sha256 digest;
+  if (auto why = read_chunks(
+          f.fd, path, max_size,
+          [&digest](std::string_view chunk) { digest.update(chunk); }))
     return why;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), md, &len);
-  static const char hex[] = "0123456789abcdef";
-  sha256_hex.clear();
-  for (unsigned i = 0; i < len; ++i) {
-    sha256_hex += hex[md[i] >> 4];
-    sha256_hex += hex[md[i] & 0xf];
-  }
+  sha256_hex = digest.final_hex();
   return std::nullopt;
 }
 
