@@ -106,7 +106,7 @@ bool HostServer::start(const std::string &listen_addr,
   // Every byte gRPC buffers (messages arriving, half-sent ones included)
   // counts against this; under pressure gRPC shrinks flow-control windows
   // and then cancels calls (RESOURCE_EXHAUSTED) rather than grow past it.
-  quota.Resize(limits_.max_memory);
+  quota.Resize(limits_.grpc_memory);
   builder.SetResourceQuota(quota);
   apply_connection_limits(builder);
   builder.RegisterService(&services_->job);

@@ -24,7 +24,7 @@ namespace golo::host {
 inline constexpr std::size_t kMaxRunRequestBytes =
     agent::kMaxScheduleBytes + agent::kMaxDataBytes + 1024 * 1024;
 
-inline constexpr std::size_t kDefaultMaxMemory = 512ull * 1024 * 1024;
+inline constexpr std::size_t kDefaultGrpcMemory = 512ull * 1024 * 1024;
 
 // Calls at once on one connection (HTTP/2 MAX_CONCURRENT_STREAMS).
 inline constexpr int kMaxStreamsPerConnection = 64;
@@ -47,7 +47,7 @@ struct ServerLimits {
   RunLimits runs;
   // Bytes gRPC may hold in buffers (the same ResourceQuota): what callers
   // can make the worker hold, whoever they are.
-  std::size_t max_memory = kDefaultMaxMemory;
+  std::size_t grpc_memory = kDefaultGrpcMemory;
   // Not a limit but the last of the server's shape: Job.Trigger's reply
   // layout for callers that do not ask for one (--go-lo-layout).
   wire::GoLoLayout go_lo_layout = wire::GoLoLayout::kSeed;
