@@ -95,6 +95,7 @@ void add_run_command(CLI::App &app, CommandLine &c) {
                   "the schedule's env:")
       ->allow_extra_args(false);
   run->add_flag("--quiet", o.quiet, "no live progress line");
+  dashboard::add_dashboard_flags(run, o.dashboard);
   run->add_flag("--allow-partial", o.allow_partial,
                 "run on the hosts that pass the pre-flight and leave out "
                 "the others (default: any failure stops the run before "

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "dashboard/dashboard.h"
 #include "data_file.h"
 #include "fleet_start.h"
 #include "golo/agent/report.h"
@@ -356,6 +357,35 @@ int report(const RunPlan &plan, const Fleet &fleet,
   return crossed ? 99 : 0;
 }
 
+// --dashboard: served from before the load (a port in use is refused with
+// exit 2 while nothing has run), fed as an output. nullptr when not asked.
+bool open_dashboard(const RunOptions &opts, const agent::Schedule &schedule,
+                    outputs::RunOutputs &outs, dashboard::Dashboard *&dash) {
+  dash = nullptr;
+  if (!opts.dashboard.on) return true;
+  std::string error;
+  auto d = dashboard::Dashboard::open(opts.dashboard, schedule.thresholds,
+                                      opts.schedule_file, error);
+  if (!d) {
+    std::cerr << "golo run: " << error << "\n";
+    return false;
+  }
+  dash = d.get();
+  outs.add_output(std::move(d));
+  return true;
+}
+
+// --dashboard-wait: the page, and its report, stay up until Ctrl-C.
+int wait_for_ctrl_c(const dashboard::Dashboard *dash, int code) {
+  if (!dash) return code;
+  std::cerr << "golo run: the dashboard stays up at " << dash->endpoint().url()
+            << " until Ctrl-C\n";
+  g_interrupts = 0;  // this Ctrl-C ends the wait, not the process
+  while (g_interrupts == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return code;
+}
+
 }  // namespace
 
 int run_command(const RunOptions &opts) {
@@ -372,6 +402,8 @@ int run_command(const RunOptions &opts) {
     std::cerr << "golo run: " << e << "\n";
     return 2;
   }
+  dashboard::Dashboard *dash = nullptr;
+  if (!open_dashboard(opts, schedule, outs, dash)) return 2;
   if (!read_env(opts, plan.env)) return 2;
   // The pre-flight names no scenario: each host checks them all at once.
   auto fleet = fleet_for_run(
@@ -389,11 +421,13 @@ int run_command(const RunOptions &opts) {
   Streams streams = start(opts, plan, *fleet, together);
   const bool interrupted = watch(opts, schedule, streams, outs);
   Merged merged = merge(plan, fleet->hosts.size(), streams.runs, interrupted);
+  if (!opts.dashboard.wait) dash = nullptr;
   if (!merged.results) {
     outs.finish({});
-    return 1;
+    return wait_for_ctrl_c(dash, 1);
   }
-  return report(plan, *fleet, streams.runs, merged, interrupted, outs);
+  return wait_for_ctrl_c(
+      dash, report(plan, *fleet, streams.runs, merged, interrupted, outs));
 }
 
 }  // namespace golo::cli

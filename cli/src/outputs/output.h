@@ -78,6 +78,9 @@ class Output {
  public:
   virtual ~Output() = default;
   virtual void start(const RunInfo &run) = 0;
+  // The merged interval a second is made of, just before second() (for an
+  // output that adds histograms up, as the dashboard's live thresholds).
+  virtual void interval(const agent::Interval &) {}
   virtual void second(const Second &s) = 0;
   // The run's results document. Returns a line for the user ("" for none):
   // a failure, or what was not delivered.

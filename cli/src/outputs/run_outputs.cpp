@@ -58,7 +58,10 @@ void RunOutputs::emit(std::vector<agent::Interval> ready) {
     if (iv.total.second <= emitted_) continue;
     emitted_ = iv.total.second;
     const Second s = maker_.of(iv, info_.start_unix_ms);
-    for (auto &o : outputs_) o->second(s);
+    for (auto &o : outputs_) {
+      o->interval(iv);
+      o->second(s);
+    }
   }
 }
 

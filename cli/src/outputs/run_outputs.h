@@ -20,6 +20,10 @@ class RunOutputs {
   // Parses and opens every --out value. Returns "" or the first error.
   // Called first, so that a bad value is refused before any host is asked.
   std::string open(const std::vector<std::string> &values);
+  // An output made elsewhere (the dashboard), before begin().
+  void add_output(std::unique_ptr<Output> out) {
+    outputs_.push_back(std::move(out));
+  }
   // The hosts that run (index = the `host` of add()), once known, and the
   // run's start when the caller fixed it (the fleet's common start; 0: the
   // first host's start). Before any add().

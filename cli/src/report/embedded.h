@@ -15,5 +15,7 @@ extern const char kReportJs[];
 extern const std::size_t kReportJs_size;
 extern const char kReportCss[];
 extern const std::size_t kReportCss_size;
+extern const char kDashboardJs[];  // cli/src/dashboard/dashboard.js
+extern const std::size_t kDashboardJs_size;
 
 }  // namespace golo::cli::report

@@ -258,6 +258,8 @@ std::string_view embedded(const char *data, std::size_t size) {
   return {data, size};
 }
 
+}  // namespace
+
 // A script's text must not contain "</script" (it would end the element):
 // Chart.js has none, but the file comes from outside this tree. Inside a JS
 // string "<\/" is the same text.
@@ -282,8 +284,6 @@ std::string inline_script(std::string_view js) {
   }
   return out;
 }
-
-}  // namespace
 
 std::string render_html_report(const std::vector<nlohmann::json> &runs) {
   const ReportModel m = build_report_model(runs);

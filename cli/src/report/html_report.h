@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace golo::cli::report {
@@ -16,5 +17,8 @@ namespace golo::cli::report {
 // std::invalid_argument naming the run ("results 2: ...") when one is not
 // golo results.
 std::string render_html_report(const std::vector<nlohmann::json> &runs);
+
+// `js` made safe inside a <script> element (no "</script" in it).
+std::string inline_script(std::string_view js);
 
 }  // namespace golo::cli::report
