@@ -116,7 +116,9 @@
     thresholds(d.thresholds);
     Object.keys(charts).forEach(function (k) { charts[k].update('none'); });
     state.seconds = x;
-    state.updates.push({ second: x, at: Date.now() });
+    state.updates.push({ second: x, at: Date.now(),
+                         crossed: d.thresholds.filter(function (t) { return t.crossed; })
+                                             .map(function (t) { return t.threshold; }) });
     document.getElementById('status').textContent =
         'running: ' + x + ' s' + (state.planned ? ' of ' + state.planned + ' s' : '');
   }
