@@ -20,7 +20,8 @@ const std::map<std::string, CommandHelp> &command_help() {
   static const std::map<std::string, CommandHelp> table = {
       {"run",
        {"run SCHEDULE [--host ADDR ...] [--out [TYPE=]TARGET ...] "
-        "[--remote-target ADDR] [--quiet] [--allow-partial]",
+        "[--remote-target ADDR] [--quiet] [--allow-partial] "
+        "[--dashboard [ADDR] [--dashboard-wait]]",
         "golo run examples/noop.yaml --host 127.0.0.1:9999 --out "
         "results.json --out html=report.html"}},
       {"trigger",
