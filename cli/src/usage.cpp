@@ -42,7 +42,8 @@ const std::map<std::string, CommandHelp> &command_help() {
         "127.0.0.1:9999"}},
       {"new", {"new NAME [DIR]", "golo new checkout && cd checkout && make"}},
       {"report",
-       {"report RESULTS.json [MORE.json ...] --html FILE",
+       {"report RESULTS.json [MORE.json ...] --html FILE | report A.json "
+        "B.json --compare",
         "golo report results.json --html report.html"}},
       {"help", {"help [COMMAND]", "golo help run"}},
   };

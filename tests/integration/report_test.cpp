@@ -171,4 +171,23 @@ TEST_CASE("golo report: bad input is named") {
                    (work.path() / "other.json").string() + " --html " + html),
             &out) == 2);
   CHECK(out.find("other.json: not golo results") != std::string::npos);
+
+  // --compare: two files, no --html, each bad file named.
+  const std::string empty = (work.path() / "empty.json").string();
+  out.clear();
+  CHECK(run_command(report(empty + " --compare"), &out) == 2);
+  CHECK(out.find("--compare takes exactly two results files (A and B), not "
+                 "1") != std::string::npos);
+  out.clear();
+  CHECK(run_command(report(empty + " " + empty + " --compare --html " + html),
+                    &out) == 2);
+  CHECK(out.find("--html excludes --compare") != std::string::npos);
+  out.clear();
+  CHECK(run_command(report(empty + " " + (work.path() / "other.json").string() +
+                           " --compare"),
+                    &out) == 2);
+  CHECK(out.find("other.json: not golo results") != std::string::npos);
+  out.clear();
+  CHECK(run_command(report(empty + " " + empty + " --compare"), &out) == 0);
+  CHECK(out.find("rate/s") != std::string::npos);
 }

@@ -1,5 +1,6 @@
 // golo report RESULTS.json [MORE.json...] --html FILE: the HTML report
-// from results files, for one run or several merged.
+// from results files, for one run or several merged; golo report A.json
+// B.json --compare: two runs side by side on stdout.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@ namespace golo::cli {
 struct ReportOptions {
   std::vector<std::string> results;  // golo run --out files
   std::string html;                  // the report to write
+  bool compare = false;              // --compare A B: side by side, as text
 };
 
 // Registers `report` on app, filling opts.
