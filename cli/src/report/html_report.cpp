@@ -94,13 +94,20 @@ void run_section(std::string &h, const RunInfo &run, std::size_t index,
         "from their progress only");
   h += "</table>\n";
   if (!run.hosts.empty()) {
+    // With scenarios: one row per host and scenario, which says which.
+    bool scenarios = false;
+    for (const auto &host : run.hosts)
+      scenarios = scenarios || !host.scenario.empty();
     h += "<h3>Hosts</h3><div class=\"wide\"><table class=\"hosts\">"
-         "<tr><th>host</th><th class=\"text\">status</th><th>ran (s)</th>"
-         "<th class=\"text\">problem</th>"
-         "</tr>\n";
+         "<tr><th>host</th>";
+    if (scenarios) h += "<th class=\"text\">scenario</th>";
+    h += "<th class=\"text\">status</th><th>ran (s)</th>"
+         "<th class=\"text\">problem</th></tr>\n";
     for (const auto &host : run.hosts) {
-      h += "<tr><td class=\"tag\">" + html_escape(host.address) +
-           "</td><td class=\"text\">";
+      h += "<tr><td class=\"tag\">" + html_escape(host.address) + "</td>";
+      if (scenarios)
+        h += "<td class=\"tag\">" + html_escape(host.scenario) + "</td>";
+      h += "<td class=\"text\">";
       h += host.ok ? "<span class=\"ok\">ok</span>"
                    : "<span class=\"bad\">failed</span>";
       if (host.partial) h += " (partial)";
@@ -178,6 +185,43 @@ void summary_section(std::string &h, const ReportModel &m) {
   h += "</section>\n";
 }
 
+// "200:51 404:2" ("other": codes past the slots of one name).
+std::string status_counts(const std::vector<std::pair<int, std::uint64_t>> &s) {
+  std::string text;
+  for (const auto &[code, n] : s)
+    text += (text.empty() ? "" : " ") +
+            (code ? std::to_string(code) : std::string("other")) + ":" +
+            std::to_string(n);
+  return text;
+}
+
+// host->http's requests: per name, the phases' p50 / p95 and the statuses.
+void requests_table(std::string &h, const ReportModel &m) {
+  if (m.requests.empty()) return;
+  double slowest = 0;
+  for (const auto &r : m.requests)
+    for (double v : r.p95) slowest = std::max(slowest, v);
+  const LatencyUnit ms = unit_for(slowest);
+  h += "<h3>HTTP requests: phases (p50 / p95, ";
+  h += ms.name;
+  h += ")</h3><div class=\"wide\"><table class=\"requests\"><tr>"
+       "<th>request</th><th>count</th>";
+  for (const char *phase : kPhaseNames)
+    h += std::string("<th>") + phase + "</th>";
+  h += "<th class=\"text\">statuses</th></tr>\n";
+  for (const auto &r : m.requests) {
+    h += "<tr><td class=\"tag\">" + html_escape(r.name) + "</td><td>" +
+         std::to_string(r.count) + "</td>";
+    for (int i = 0; i < 4; ++i)
+      h += "<td>" +
+           (r.p95[i] < 0 ? std::string("-")
+                         : ms(r.p50[i]) + " / " + ms(r.p95[i])) +
+           "</td>";
+    h += "<td class=\"tag\">" + status_counts(r.statuses) + "</td></tr>\n";
+  }
+  h += "</table></div>\n";
+}
+
 // Steps and checks (ABI 1.1), when the plugin reported any.
 void steps_section(std::string &h, const ReportModel &m) {
   if (m.steps.empty() && m.checks.empty()) return;
@@ -191,7 +235,7 @@ void steps_section(std::string &h, const ReportModel &m) {
     const LatencyUnit ms = unit_for(slowest);
     for (const char *name : {"p50", "p90", "p95", "p99", "max"})
       h += std::string("<th>") + name + " " + ms.name + "</th>";
-    h += "</tr>\n";
+    h += "<th class=\"text\">statuses</th></tr>\n";
     for (const auto &s : m.steps) {
       h += "<tr>";
       h += s.tag_set.empty() ? "<td><strong>all</strong></td>"
@@ -206,10 +250,11 @@ void steps_section(std::string &h, const ReportModel &m) {
             ms(s.latency.p50), ms(s.latency.p90), ms(s.latency.p95),
             ms(s.latency.p99), ms(s.latency.max)})
         h += "<td>" + cell + "</td>";
-      h += "</tr>\n";
+      h += "<td class=\"tag\">" + status_counts(s.statuses) + "</td></tr>\n";
     }
     h += "</table></div>\n";
   }
+  requests_table(h, m);
   if (!m.checks.empty()) {
     h += "<div class=\"wide\"><table class=\"checks\"><tr><th>check</th>"
          "<th>passes</th><th>fails</th><th>pass %</th></tr>\n";

@@ -190,8 +190,9 @@ RunInfo run_info(const json &run) {
     for (const auto &h : run.at("hosts"))
       info.hosts.push_back(
           {h.value("address", std::string()), h.value("error", std::string()),
-           h.value("ok", true), h.value("partial", false),
-           h.value("stopped_early", false), h.value("ran_s", 0.0)});
+           h.value("scenario", std::string()), h.value("ok", true),
+           h.value("partial", false), h.value("stopped_early", false),
+           h.value("ran_s", 0.0)});
   if (run.contains("thresholds"))
     for (const auto &t : run.at("thresholds"))
       info.thresholds.push_back({t.value("threshold", std::string()),
@@ -215,6 +216,47 @@ SummaryRow summary_row(const agent::TagSetStats &s, double duration_s) {
   row.latency = agent::LatencyUs::of(s.latency);
   row.error_samples = s.error_samples;
   return row;
+}
+
+// The phase (index in kPhaseNames) of step `name` when it is "NAME (phase)"
+// and NAME is a step of `s` too; else -1.
+int phase_of(const agent::TagSetStats &s, const std::string &name) {
+  for (int i = 0; i < 4; ++i) {
+    const std::string suffix = std::string(" (") + kPhaseNames[i] + ")";
+    if (name.size() <= suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string base = name.substr(0, name.size() - suffix.size());
+    for (const auto &step : s.steps)
+      if (step.name == base) return i;
+  }
+  return -1;
+}
+
+// One row per request name that has phases or status codes.
+std::vector<RequestRow> requests_of(const agent::TagSetStats &s) {
+  std::vector<RequestRow> rows;
+  for (const auto &step : s.steps) {
+    if (phase_of(s, step.name) >= 0) continue;
+    RequestRow row{step.name,
+                   step.count,
+                   {-1, -1, -1, -1},
+                   {-1, -1, -1, -1},
+                   step.statuses};
+    bool any = !step.statuses.empty();
+    for (int i = 0; i < 4; ++i)
+      for (const auto &phase : s.steps)
+        if (phase.count > 0 &&
+            phase.name == step.name + " (" + kPhaseNames[i] + ")") {
+          row.p50[i] =
+              static_cast<double>(phase.latency.value_at_percentile(50)) / 1e3;
+          row.p95[i] =
+              static_cast<double>(phase.latency.value_at_percentile(95)) / 1e3;
+          any = true;
+        }
+    if (any) rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 }  // namespace
@@ -317,14 +359,16 @@ ReportModel build_report_model(const std::vector<json> &runs) {
   const auto add_steps = [&](const agent::TagSetStats &s,
                              const std::string &tag_set) {
     for (const auto &st : s.steps)
-      m.steps.push_back(
-          {tag_set, st.name, st.count, st.errors,
-           duration_s > 0 ? static_cast<double>(st.count) / duration_s : 0,
-           agent::LatencyUs::of(st.latency)});
+      if (phase_of(s, st.name) < 0)
+        m.steps.push_back(
+            {tag_set, st.name, st.count, st.errors,
+             duration_s > 0 ? static_cast<double>(st.count) / duration_s : 0,
+             agent::LatencyUs::of(st.latency), st.statuses});
   };
   add_steps(total, "");
   if (sets.size() > 1)
     for (const auto &[key, s] : sets) add_steps(s, key);
+  m.requests = requests_of(total);
   for (const auto &c : total.checks)
     m.checks.push_back({c.name, c.passes, c.fails});
 

@@ -18,6 +18,7 @@ namespace golo::cli::report {
 
 struct HostRow {
   std::string address, error;
+  std::string scenario;  // the call's scenario ("" for the job: form)
   bool ok = true, partial = false, stopped_early = false;
   double ran_s = 0;
 };
@@ -58,6 +59,20 @@ struct StepRow {
   std::uint64_t count = 0, errors = 0;
   double rate = 0;  // per second of the run
   agent::LatencyUs latency;
+  // host->http's status codes and their counts (0: codes past the slots).
+  std::vector<std::pair<int, std::uint64_t>> statuses{};
+};
+
+// An HTTP request name (host->http) with its phases, which the host records
+// as steps "NAME (connect)", "NAME (tls)", "NAME (wait)", "NAME (receive)".
+inline constexpr const char *kPhaseNames[] = {"connect", "tls", "wait",
+                                              "receive"};
+struct RequestRow {
+  std::string name;
+  std::uint64_t count = 0;
+  // Per phase of kPhaseNames: p50 and p95 in µs; negative: not recorded.
+  double p50[4] = {-1, -1, -1, -1}, p95[4] = {-1, -1, -1, -1};
+  std::vector<std::pair<int, std::uint64_t>> statuses;
 };
 
 struct CheckRow {
@@ -70,7 +85,10 @@ struct ReportModel {
   std::vector<SummaryRow> summary;  // the total first, then by tag set
   // All tag sets' steps first (in the order names first ran), then each
   // set's when there are several sets; the checks of all iterations.
+  // Phase steps ("NAME (wait)") are not rows of `steps`: they are the
+  // columns of `requests`, one row per request name (all tag sets).
   std::vector<StepRow> steps;
+  std::vector<RequestRow> requests;
   std::vector<CheckRow> checks;
   nlohmann::json charts;           // what the page's script draws
   std::vector<std::string> notes;  // what the data could not show
