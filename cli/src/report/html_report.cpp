@@ -288,6 +288,10 @@ void charts_section(std::string &h, const ReportModel &m) {
   chart(h, "chart-users", "Active users");
   chart(h, "chart-latency", "Latency p50 / p95 / p99, all");
   const auto &sets = m.charts.at("tag_sets");
+  if (!sets.empty()) {
+    chart(h, "chart-sets-iterations", "Iterations per second per tag set");
+    chart(h, "chart-sets-errors", "Errors per second per tag set");
+  }
   for (std::size_t i = 0; i < sets.size(); ++i)
     chart(h, "chart-latency-" + std::to_string(i),
           "Latency p50 / p95 / p99, <span class=\"tag\">" +

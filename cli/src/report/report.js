@@ -50,28 +50,63 @@
     }));
   }
 
+  // One latency unit for every chart: the summary table's.
+  const unit = charts.latency_unit || { name: 'µs', per_us: 1 };
+  const scaled = function (ys) {
+    return ys.map(function (y) { return y === null ? null : y * unit.per_us; });
+  };
+  // Each threshold with a chart of its metric: a dashed line across it,
+  // unless it is far above everything drawn (it would flatten the lines).
+  function withThresholds(id, datasets, xs) {
+    let top = 0;
+    datasets.forEach(function (d) {
+      d.data.forEach(function (p) { if (p.y > top) top = p.y; });
+    });
+    (charts.threshold_lines || []).forEach(function (l) {
+      if (l.chart !== id || xs.length === 0) return;
+      const y = id === 'chart-iterations' ? l.value : l.value * unit.per_us;
+      if (top > 0 && y > 3 * top) return;
+      const ds = line(l.label, [xs[0], xs[xs.length - 1]], [y, y],
+                      l.crossed ? '#b3261e' : '#1e6b34');
+      ds.borderDash = [6, 4];
+      datasets.push(ds);
+    });
+    return datasets;
+  }
   const t = charts.total;
-  draw('chart-iterations', [line('iterations/s', t.x, t.iterations, colors[0])],
+  draw('chart-iterations',
+       withThresholds('chart-iterations',
+                      [line('iterations/s', t.x, t.iterations, colors[0])], t.x),
        'iterations/s');
   draw('chart-errors', [line('errors/s', t.x, t.errors, colors[1])], 'errors/s');
   draw('chart-users', [line('active users', t.x, t.active_users, colors[2])],
        'users');
   function latency(id, s) {
-    draw(id, [line('p50', s.x, s.p50, colors[0]), line('p95', s.x, s.p95, colors[3]),
-              line('p99', s.x, s.p99, colors[1])], 'latency (µs)');
+    draw(id, withThresholds(id, [line('p50', s.x, scaled(s.p50), colors[0]),
+                                 line('p95', s.x, scaled(s.p95), colors[3]),
+                                 line('p99', s.x, scaled(s.p99), colors[1])], s.x),
+         'latency (' + unit.name + ')');
   }
   latency('chart-latency', t);
   charts.tag_sets.forEach(function (s, i) { latency('chart-latency-' + i, s); });
+  // Rate and errors per tag set (with scenarios:, per scenario): the busiest.
+  function perSet(id, key, title) {
+    draw(id, charts.tag_sets.map(function (s, i) {
+      return line(s.name, s.x, s[key], colors[i % colors.length]);
+    }), title);
+  }
+  perSet('chart-sets-iterations', 'iterations', 'iterations/s');
+  perSet('chart-sets-errors', 'errors', 'errors/s');
 
   // The percentile curve: x counts the nines (2 is p99).
   const nines = ['0%', '90%', '99%', '99.9%', '99.99%', '99.999%'];
   draw('chart-distribution', charts.distribution.map(function (d, i) {
     const ds = line(d.name === 'all' ? 'all' : d.name,
                     d.points.map(function (p) { return p[0]; }),
-                    d.points.map(function (p) { return p[1]; }),
+                    d.points.map(function (p) { return p[1] * unit.per_us; }),
                     colors[i % colors.length]);
     return ds;
-  }), 'latency (µs)', {
+  }), 'latency (' + unit.name + ')', {
     ticks: { stepSize: 1, callback: function (x) {
       return Number.isInteger(x) && x < nines.length ? nines[x] : ''; } },
     title: { display: true, text: 'percentile' }

@@ -1,5 +1,7 @@
 #include "report/report_model.h"
 
+#include "report/chart_marks.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -409,6 +411,8 @@ ReportModel build_report_model(const std::vector<json> &runs) {
         "golo): latency over time is shown for the total only.");
   }
   charts["tag_sets"] = per_set;
+  charts["threshold_lines"] = threshold_lines(m.runs[0].thresholds, per_set);
+  charts["latency_unit"] = latency_unit(m.summary[0].latency.max);
   if (worst)
     m.notes.push_back(
         "Where several runs' rows lacked their histogram counters (long "

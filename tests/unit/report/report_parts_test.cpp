@@ -6,6 +6,7 @@
 #include <string>
 
 #include "golo/agent/results.h"
+#include "report/chart_marks.h"
 #include "report/html_report.h"
 
 using golo::cli::report::render_html_report;
@@ -62,4 +63,30 @@ TEST_CASE("html report: statuses per step and phases per request name") {
   CHECK(has(page,
             "<td class=\"tag\">127.0.0.1:1</td><td class=\"tag\">buy"
             "</td>"));
+}
+
+TEST_CASE("html report: thresholds drawn on the charts of their metric") {
+  using golo::cli::report::ThresholdRow;
+  const nlohmann::json sets = {{{"name", "status=200"}}, {{"name", "b=1"}}};
+  const auto lines = golo::cli::report::threshold_lines(
+      {{"p99 < 250ms", "", 0, false},
+       {"rate >= 100", "", 0, true},
+       {"p95{status:200} < 2ms", "", 0, false},
+       {"error_rate < 1%", "", 0, false},        // no chart of its metric
+       {"p95{step:login} < 1s", "", 0, false},   // no step charts over time
+       {"p95{status:404} < 1s", "", 0, false}},  // that set is not charted
+      sets);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0] == nlohmann::json{{"chart", "chart-latency"},
+                                   {"value", 250000.0},
+                                   {"label", "p99 < 250ms"},
+                                   {"crossed", false}});
+  CHECK(lines[1].at("chart") == "chart-iterations");
+  CHECK(lines[1].at("value") == 100.0);
+  CHECK(lines[1].at("crossed") == true);
+  CHECK(lines[2].at("chart") == "chart-latency-0");
+  CHECK(lines[2].at("value") == 2000.0);
+  // One unit throughout, picked as the summary table picks it.
+  CHECK(golo::cli::report::latency_unit(9'999).at("name") == "µs");
+  CHECK(golo::cli::report::latency_unit(10'000).at("name") == "ms");
 }
