@@ -3,8 +3,9 @@
 // this script starts the run (with --dashboard-wait) and opens the page.
 //   - points appear second by second during the run (updates arrive over
 //     time, not all at once), one per second of the run on the charts;
-//   - the threshold named by --crosses holds at first, then is crossed,
-//     and its verdict is drawn red;
+//   - the threshold named by --crosses (a rate threshold) holds at first,
+//     then is crossed, and its verdict is drawn red, as is its line on the
+//     iterations chart;
 //   - no console error, no page error, no request leaves the page's origin;
 //   - at the end the report downloads from the page (saved to --download);
 //   - Ctrl-C then ends golo run, whose exit status is printed.
@@ -73,7 +74,10 @@ try {
     const d = window.goloDashboard;
     const chart = window.Chart.getChart(document.getElementById('chart-iterations'));
     return { seconds: d.seconds, updates: d.updates, report: d.report,
-             points: chart.data.datasets.map((s) => [s.label, s.data.length]) };
+             points: chart.data.datasets.filter((s) => !s.borderDash)
+               .map((s) => [s.label, s.data.length]),
+             lines: chart.data.datasets.filter((s) => s.borderDash)
+               .map((s) => [s.label, s.borderColor, s.data.length]) };
   });
   // Live: updates spread over the run, not one burst replayed at the end.
   let spaced = 1;
@@ -84,6 +88,9 @@ try {
   for (const [label, n] of state.points)
     if (n !== state.seconds) fail(`iterations chart, ${label}: ${n} points for ${state.seconds} s`);
   if (state.points.length < 2) fail(`iterations chart: only ${state.points.map((p) => p[0])}`);
+  // A rate threshold is a dashed line on the iterations chart, red once crossed.
+  if (JSON.stringify(state.lines) !== JSON.stringify([[args.crosses, '#b3261e', 2]]))
+    fail(`iterations chart's threshold lines: ${JSON.stringify(state.lines)}`);
   const crossedAt = state.updates.findIndex((u) => u.crossed.includes(args.crosses));
   if (crossedAt < 0) fail(`"${args.crosses}" was never crossed live`);
   else if (crossedAt === 0) fail(`"${args.crosses}" was crossed from the first second: no turn seen`);

@@ -58,13 +58,13 @@ TEST_CASE(
 
   TempDir work("golo-dashboard-run");
   const auto schedule = work.path() / "ramp.yaml";
-  // 10 iterations/s for 5 s, then up to 60/s: the run's rate so far
+  // 10 iterations/s for 4 s, then up to 60/s: the run's rate so far
   // crosses 15/s a second or two after the ramp starts.
   write_text(schedule,
              "version: job:latest\n"
              "job:\n  name: abi_tour\n  pacing: 100ms\n  tags: [even]\n"
-             "  stages:\n    - {duration: 5s, users: 1}\n"
-             "    - {duration: 5s, users: 6}\n"
+             "  stages:\n    - {duration: 4s, users: 1}\n"
+             "    - {duration: 4s, users: 6}\n"
              "thresholds:\n  - rate < 15\n  - p99 < 10s\n");
   const std::string run = golo_cli_binary().string() + " run --quiet --host " +
                           host.address() + " " + schedule.string();

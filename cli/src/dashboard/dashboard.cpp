@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "report/chart_marks.h"
 #include "report/html_report.h"
 
 namespace golo::cli::dashboard {
@@ -71,7 +72,13 @@ void Dashboard::start(const outputs::RunInfo &run) {
                       {"planned_s", run.planned_s},
                       {"start_unix_ms", run.start_unix_ms},
                       {"thresholds", nlohmann::json::array()}};
-  for (const auto &t : thresholds_) j["thresholds"].push_back(t.text);
+  std::vector<report::ThresholdRow> rows;
+  for (const auto &t : thresholds_) {
+    j["thresholds"].push_back(t.text);
+    rows.push_back({t.text, "", 0, false});
+  }
+  // The report's threshold lines (latency in µs, rate in iterations/s).
+  j["lines"] = report::threshold_lines(rows, nlohmann::json::array());
   log_.push("start", j.dump());
 }
 

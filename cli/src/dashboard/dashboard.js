@@ -98,6 +98,25 @@
     });
   }
 
+  // The thresholds with a chart of their metric, as dashed lines across it
+  // (hidden while far above everything drawn: they would flatten it).
+  function thresholdLines(x, crossed) {
+    (state.lines || []).forEach(function (l) {
+      const id = l.chart;
+      if (!charts[id]) return;
+      const y = id === 'chart-latency' ? ms(l.value) : l.value;
+      const ds = series(id, l.label);
+      let top = 0;
+      charts[id].data.datasets.forEach(function (d) {
+        if (d !== ds && !d.borderDash) d.data.forEach(function (p) { top = Math.max(top, p.y); });
+      });
+      ds.borderDash = [6, 4];
+      ds.borderColor = ds.backgroundColor = crossed.includes(l.label) ? '#b3261e' : '#1e6b34';
+      ds.data = [{ x: 1, y: y }, { x: x, y: y }];
+      ds.hidden = top > 0 && y > 3 * top;
+    });
+  }
+
   function onSecond(d) {
     const x = d.second;
     add('chart-iterations', 'all', x, d.iterations);
@@ -114,6 +133,8 @@
     d.steps.forEach(function (s) { add('chart-steps', s.name, x, ms(s.p95)); });
     checks(d.checks);
     thresholds(d.thresholds);
+    thresholdLines(x, d.thresholds.filter(function (t) { return t.crossed; })
+                                  .map(function (t) { return t.threshold; }));
     Object.keys(charts).forEach(function (k) { charts[k].update('none'); });
     state.seconds = x;
     state.updates.push({ second: x, at: Date.now(),
@@ -127,6 +148,7 @@
   events.addEventListener('start', function (e) {
     const d = JSON.parse(e.data);
     state.planned = Math.round(d.planned_s);
+    state.lines = d.lines || [];
     document.getElementById('no-thresholds').hidden = d.thresholds.length > 0;
     thresholds(d.thresholds.map(function (t) { return { threshold: t }; }));
     document.getElementById('status').textContent = 'running';
