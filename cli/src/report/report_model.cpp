@@ -313,6 +313,32 @@ std::string describe_schedule(const json &schedule) {
   return describe_job(schedule.at("job"));
 }
 
+namespace {
+
+// The steps (all tag sets', then each set's when there are several), the
+// HTTP requests' phases and the checks, into m.
+void steps_of(ReportModel &m, const agent::TagSetStats &total,
+              const std::map<std::string, agent::TagSetStats> &sets,
+              double duration_s) {
+  const auto add_steps = [&m, duration_s](const agent::TagSetStats &s,
+                                          const std::string &tag_set) {
+    for (const auto &st : s.steps)
+      if (phase_of(s, st.name) < 0)
+        m.steps.push_back(
+            {tag_set, st.name, st.count, st.errors,
+             duration_s > 0 ? static_cast<double>(st.count) / duration_s : 0,
+             agent::LatencyUs::of(st.latency), st.statuses});
+  };
+  add_steps(total, "");
+  if (sets.size() > 1)
+    for (const auto &[key, s] : sets) add_steps(s, key);
+  m.requests = requests_of(total);
+  for (const auto &c : total.checks)
+    m.checks.push_back({c.name, c.passes, c.fails});
+}
+
+}  // namespace
+
 ReportModel build_report_model(const std::vector<json> &runs) {
   if (runs.empty()) throw std::invalid_argument("no results to report");
   ReportModel m;
@@ -358,21 +384,7 @@ ReportModel build_report_model(const std::vector<json> &runs) {
   m.summary.push_back(summary_row(total, duration_s));
   for (const auto &[key, s] : sets)
     m.summary.push_back(summary_row(s, duration_s));
-  const auto add_steps = [&](const agent::TagSetStats &s,
-                             const std::string &tag_set) {
-    for (const auto &st : s.steps)
-      if (phase_of(s, st.name) < 0)
-        m.steps.push_back(
-            {tag_set, st.name, st.count, st.errors,
-             duration_s > 0 ? static_cast<double>(st.count) / duration_s : 0,
-             agent::LatencyUs::of(st.latency), st.statuses});
-  };
-  add_steps(total, "");
-  if (sets.size() > 1)
-    for (const auto &[key, s] : sets) add_steps(s, key);
-  m.requests = requests_of(total);
-  for (const auto &c : total.checks)
-    m.checks.push_back({c.name, c.passes, c.fails});
+  steps_of(m, total, sets, duration_s);
 
   // The busiest tag sets get charts; the tables have them all.
   std::vector<const agent::TagSetStats *> busiest;
