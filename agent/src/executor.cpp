@@ -173,7 +173,8 @@ class Ticker {
       for (auto &step : counts.steps)
         if (step.count)
           set.steps.push_back({std::move(step.name), step.count, step.errors,
-                               step.latency.to_sparse()});
+                               step.latency.to_sparse(),
+                               std::move(step.statuses)});
       for (auto &check : counts.checks)
         if (check.passes + check.fails) set.checks.push_back(std::move(check));
       iv.sets.push_back(std::move(set));

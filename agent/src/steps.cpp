@@ -20,6 +20,11 @@ double StepStats::error_rate() const {
 }
 
 void StepStats::add_status(int code, std::uint64_t n) {
+  agent::add_status(statuses, code, n);
+}
+
+void add_status(std::vector<std::pair<int, std::uint64_t>> &statuses, int code,
+                std::uint64_t n) {
   auto it = std::lower_bound(statuses.begin(), statuses.end(), code,
                              [](const std::pair<int, std::uint64_t> &s, int c) {
                                return s.first < c;
@@ -71,6 +76,8 @@ void merge_step_intervals(std::vector<StepInterval> &a,
     }
     mine->count += step.count;
     mine->errors += step.errors;
+    for (const auto &[code, n] : step.statuses)
+      add_status(mine->statuses, code, n);
     // Once a second per step name: the round trip costs nothing that shows.
     Histogram sum = Histogram::from_sparse(mine->latency);
     sum.merge(Histogram::from_sparse(step.latency));
@@ -86,6 +93,7 @@ void add_step_intervals(std::vector<StepStats> &a,
     s.count = step.count;
     s.errors = step.errors;
     s.latency = Histogram::from_sparse(step.latency);
+    s.statuses = step.statuses;
     merge_steps(a, {s});
   }
 }

@@ -242,7 +242,7 @@ TEST_CASE("golo run --out csv and json: per tag set rows every second") {
   const std::vector<std::string> header = {
       "time",   "unix_ms",    "second", "job",     "tag_set", "status",
       "path",   "iterations", "errors", "dropped", "missed",  "active_users",
-      "p50_us", "p90_us",     "p95_us", "p99_us",  "max_us"};
+      "p50_us", "p90_us",     "p95_us", "p99_us",  "max_us",  "statuses"};
   CHECK(rows[0] == header);
   CHECK(rows.size() - 1 == series.size() * (3 + 1));
   std::map<std::string, std::uint64_t> csv_sums;
@@ -409,6 +409,64 @@ TEST_CASE("golo run --out influxdb: every second's points, live") {
         CHECK(row[2].get<std::uint64_t>() == u64(c, "fails"));
         CHECK(u64(c, "fails") > 0);
       }
+  }
+
+  {  // HTTP statuses (issue 21): golo_status points and the CSV's column
+     // add up to the JSON's counts per code. influxd answers its own /ping
+     // with 204 and a path it lacks with 404: even iterations get one, odd
+     // ones the other.
+    influx.create("statuses");
+    install_plugin(test_plugin("http_probe"), plugins.path(), "probe");
+    write_text(plugins.path() / "probe.conf",
+               "url = " + influx.url() + "/ping\nurl_odd = " + influx.url() +
+                   "/nowhere\nname = probe\n");
+    host.reload();
+    const auto schedule = write_schedule(
+        work, "job: {name: probe, users: 2, pacing: 20ms, duration: 2s}\n");
+    const auto results_file = work.path() / "statuses.json";
+    const auto csv_file = work.path() / "statuses.csv";
+    std::string out;
+    REQUIRE_MESSAGE(run_command(cli() + "run --quiet --host " + host.address() +
+                                    " --out " + results_file.string() +
+                                    " --out csv=" + csv_file.string() +
+                                    " --out influxdb=" + influx.url() +
+                                    "/statuses " + schedule.string(),
+                                &out) == 0,
+                    out);
+    const json r = json::parse(read_text(results_file));
+    std::map<int, std::uint64_t> want, got, csv;
+    for (const auto &s : r.at("total").at("steps"))
+      if (s.at("name") == "probe")
+        for (const auto &[code, n] : s.at("statuses").items())
+          want[std::stoi(code)] = n.get<std::uint64_t>();
+    CHECK(want.size() == 2);
+    CHECK(want[204] > 0);
+    CHECK(want[404] > 0);
+    const json q = influx.query(
+        "SELECT sum(\"count\") FROM \"golo_status\" WHERE \"tag_set\" = "
+        "'total' AND \"step\" = 'probe' GROUP BY \"status\"",
+        "statuses");
+    REQUIRE_MESSAGE(q.at("results")[0].contains("series"), q.dump());
+    for (const auto &s : q.at("results")[0].at("series"))
+      got[std::stoi(s.at("tags").at("status").get<std::string>())] =
+          s.at("values")[0][1].get<std::uint64_t>();
+    CHECK(got == want);
+    // The CSV's total rows: "204:N 404:M" in the last column, added up.
+    const auto rows = parse_csv(read_text(csv_file));
+    REQUIRE(!rows.empty());
+    CHECK(rows[0].back() == "statuses");
+    for (std::size_t i = 1; i < rows.size(); ++i) {
+      if (rows[i][4] != "total") continue;
+      std::istringstream cell(rows[i].back());
+      std::string pair;
+      while (cell >> pair) {
+        const auto colon = pair.find(':');
+        REQUIRE_MESSAGE(colon != std::string::npos, rows[i].back());
+        csv[std::stoi(pair.substr(0, colon))] +=
+            std::stoull(pair.substr(colon + 1));
+      }
+    }
+    CHECK(csv == want);
   }
 
   {  // influxd killed mid-run: the load goes on, points counted lost

@@ -3,7 +3,8 @@
  * settings, its whole golo_http_response handed back as tags, so the
  * host's HTTP client is tested from outside through a real golo-host.
  *
- * Settings: url (or base, with mode = journey), method, body, header
+ * Settings: url (or base, with mode = journey), url_odd (the URL of odd
+ * iterations), method, body, header
  * ("Name: value"), flags (GOLO_HTTP_* as a number), timeout_ms, name,
  * body_cap, show_header (a response header to tag), user_end_file (a file
  * golo_user_end appends "end N" to, N the user's trigger count).
@@ -109,6 +110,9 @@ int golo_trigger(const golo_context *ctx, golo_response *resp) {
   char line[256];
   const char *s;
   req.url = setting(ctx, "url");
+  /* url_odd: the URL of odd iterations, so that one step gets two codes. */
+  if ((s = setting(ctx, "url_odd")) != NULL && ctx->iteration % 2 == 1)
+    req.url = s;
   req.method = setting(ctx, "method");
   req.name = setting(ctx, "name");
   if ((s = setting(ctx, "body")) != NULL) {

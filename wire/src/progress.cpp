@@ -39,6 +39,11 @@ void add_step_intervals(const agent::TagSetInterval &set,
     step->set_errors(s.errors);
     add_buckets(s.latency, *step->mutable_bucketindex(),
                 *step->mutable_bucketcount());
+    for (const auto &[code, n] : s.statuses) {
+      auto *status = step->add_statuses();
+      status->set_code(code);
+      status->set_count(n);
+    }
   }
   for (const auto &c : set.checks) {
     auto *check = out.add_checks();
@@ -58,6 +63,11 @@ void read_step_intervals(const golo::TagSetInterval &wire,
     // The count is the histogram's, so the two always agree. (An error may
     // come an interval after its step's count, so errors are not capped.)
     for (const auto &[index, n] : step.latency) step.count += n;
+    // Codes as the results take them (0 to 999); another is a bad host's
+    // and dropped, as its bad buckets are.
+    for (const auto &st : s.statuses())
+      if (st.code() >= 0 && st.code() <= 999 && st.count() > 0)
+        agent::add_status(step.statuses, st.code(), st.count());
     set.steps.push_back(std::move(step));
   }
   for (const auto &c : wire.checks())

@@ -17,7 +17,20 @@ std::string us(std::int64_t ns) {
 
 const char *const kFields[] = {"iterations",   "errors", "dropped", "missed",
                                "active_users", "p50_us", "p90_us",  "p95_us",
-                               "p99_us",       "max_us"};
+                               "p99_us",       "max_us", "statuses"};
+
+// The second's HTTP status codes over the point's steps, as the summary
+// prints them: "200:51 404:2" ("" when none).
+std::string statuses(const Point &p) {
+  std::vector<std::pair<int, std::uint64_t>> all;
+  for (const auto &st : p.steps)
+    for (const auto &[code, n] : st.statuses) agent::add_status(all, code, n);
+  std::string out;
+  for (const auto &[code, n] : all)
+    out += (out.empty() ? "" : " ") + std::to_string(code) + ':' +
+           std::to_string(n);
+  return out;
+}
 
 }  // namespace
 
@@ -103,6 +116,7 @@ void CsvOutput::second(const Second &s) {
     for (auto ns : {p.latency.p50, p.latency.p90, p.latency.p95, p.latency.p99,
                     p.latency.max})
       row.push_back(us(ns));
+    row.push_back(statuses(p));
     line(row);
   }
   std::fflush(f_);

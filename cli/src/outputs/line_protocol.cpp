@@ -1,6 +1,9 @@
 #include "line_protocol.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <initializer_list>
+#include <string_view>
 
 namespace golo::cli::outputs {
 
@@ -35,16 +38,20 @@ std::string escape_key(const std::string &s) {
 
 namespace {
 
-// `MEASUREMENT,job=J,tag_set=T[,TAG=V...]`: the point's series.
+// `MEASUREMENT,job=J,tag_set=T[,TAG=V...]`: the point's series. `own`: the
+// tags the caller adds after these (step, check, status).
 std::string series_of(const char *measurement, const RunInfo &run,
-                      const Point &p) {
+                      const Point &p,
+                      std::initializer_list<std::string_view> own = {}) {
   std::string line = measurement;
   tag(line, "job", run.job);
   tag(line, "tag_set", p.tag_set);
   // A set's tags, scenario among them (scenarios: schedules), as they are.
   for (const auto &[k, v] : p.tags) {
-    // The run's own tags win; a set's tag of the same name gets a prefix.
-    const bool clash = k == "job" || k == "tag_set";
+    // The run's own tags win; a set's tag of the same name gets a prefix
+    // (InfluxDB refuses a point with a tag twice, and its batch with it).
+    const bool clash = k == "job" || k == "tag_set" ||
+                       std::find(own.begin(), own.end(), k) != own.end();
     tag(line, clash ? "tag_" + k : k, v);
   }
   return line;
@@ -77,14 +84,22 @@ std::vector<std::string> lines_of(const RunInfo &run, const Point &p,
   if (p.steps.empty() && p.checks.empty()) return out;
   const std::string when = ' ' + std::to_string(unix_ms);
   for (const auto &st : p.steps) {
-    std::string line = series_of("golo_step", run, p);
+    std::string line = series_of("golo_step", run, p, {"step"});
     tag(line, "step", st.name);
     out.push_back(line + " count=" + std::to_string(st.count) +
                   "i,errors=" + std::to_string(st.errors) + "i," +
                   percentiles(st.latency) + when);
+    // k6's way: the code as a tag (a step tells apart at most 15 codes, the
+    // rest count as 0), in a measurement of its own so that golo_step's
+    // counts are not counted twice by a query that sums them.
+    std::string status = series_of("golo_status", run, p, {"step", "status"});
+    tag(status, "step", st.name);
+    for (const auto &[code, n] : st.statuses)
+      out.push_back(status + ",status=" + std::to_string(code) +
+                    " count=" + std::to_string(n) + 'i' + when);
   }
   for (const auto &c : p.checks) {
-    std::string line = series_of("golo_check", run, p);
+    std::string line = series_of("golo_check", run, p, {"check"});
     tag(line, "check", c.name);
     out.push_back(line + " passes=" + std::to_string(c.passes) +
                   "i,fails=" + std::to_string(c.fails) + 'i' + when);

@@ -30,6 +30,8 @@ struct StepPoint {
   std::string name;
   std::uint64_t count = 0, errors = 0;
   agent::RowLatency latency;  // ns
+  // HTTP status codes (host->http) in this second, by code.
+  std::vector<std::pair<int, std::uint64_t>> statuses{};
 };
 
 // One series' row of one second.

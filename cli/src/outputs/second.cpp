@@ -24,8 +24,9 @@ Second SecondMaker::of(const agent::Interval &iv, std::int64_t start_unix_ms) {
     agent::merge_checks(checks, set.checks);
   }
   for (const auto &st : steps)
-    s.points[0].steps.push_back(
-        {st.name, st.count, st.errors, agent::RowLatency::of(st.latency)});
+    s.points[0].steps.push_back({st.name, st.count, st.errors,
+                                 agent::RowLatency::of(st.latency),
+                                 st.statuses});
   s.points[0].checks = std::move(checks);
   for (const auto &set : iv.sets) known_.try_emplace(set.key, set.tags);
   auto it = iv.sets.begin();  // sorted by key, as known_ is
@@ -37,8 +38,8 @@ Second SecondMaker::of(const agent::Interval &iv, std::int64_t start_unix_ms) {
       p.missed = it->missed;
       p.latency = agent::RowLatency::of(it->latency);
       for (const auto &st : it->steps)
-        p.steps.push_back(
-            {st.name, st.count, st.errors, agent::RowLatency::of(st.latency)});
+        p.steps.push_back({st.name, st.count, st.errors,
+                           agent::RowLatency::of(st.latency), st.statuses});
       p.checks = it->checks;
       ++it;
     }

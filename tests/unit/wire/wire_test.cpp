@@ -100,6 +100,32 @@ TEST_CASE(
   CHECK(p.tag_sets[1].latency.empty());
 }
 
+TEST_CASE(
+    "a step's HTTP status counts cross the wire by code; a bad host's "
+    "impossible codes are dropped") {
+  agent::Progress p;
+  agent::TagSetInterval set;
+  set.key = "k=v";
+  set.steps.push_back({"login", 7, 2, {{100, 7}}, {{200, 5}, {404, 2}}});
+  p.tag_sets = {set};
+  golo::Progress wire;
+  wire::to_wire(p, wire);
+  auto *bad = wire.mutable_tagsetintervals(0)->mutable_steps(0);
+  bad->add_statuses()->set_code(1000);  // no such status code
+  bad->mutable_statuses(2)->set_count(9);
+  bad->add_statuses()->set_code(-1);
+  bad->mutable_statuses(3)->set_count(9);
+  const agent::Progress back = wire::from_wire(wire);
+  REQUIRE(back.tag_sets.size() == 1);
+  REQUIRE(back.tag_sets[0].steps.size() == 1);
+  using Codes = std::vector<std::pair<int, std::uint64_t>>;
+  CHECK(back.tag_sets[0].steps[0].statuses == Codes{{200, 5}, {404, 2}});
+  // Merged by code, as two hosts' seconds are.
+  std::vector<agent::StepInterval> merged = back.tag_sets[0].steps;
+  agent::merge_step_intervals(merged, back.tag_sets[0].steps);
+  CHECK(merged[0].statuses == Codes{{200, 10}, {404, 4}});
+}
+
 TEST_CASE("texts on the wire are UTF-8: invalid bytes are replaced") {
   CHECK(wire::text("plain") == "plain");
   CHECK(wire::text("caf\xc3\xa9") == "caf\xc3\xa9");

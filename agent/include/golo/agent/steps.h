@@ -93,7 +93,12 @@ struct StepInterval {
   std::string name;
   std::uint64_t count = 0, errors = 0;
   Histogram::Sparse latency;  // ns counters of the interval
+  // HTTP status codes in the interval, by code (as StepStats::statuses).
+  std::vector<std::pair<int, std::uint64_t>> statuses{};
 };
+// Adds n of `code` to a list of status counts kept sorted by code.
+void add_status(std::vector<std::pair<int, std::uint64_t>> &statuses, int code,
+                std::uint64_t n);
 
 // Merges b into a by name: a name already in a adds up, a new one is
 // appended, so the order stays the order the names first ran in (a journey
