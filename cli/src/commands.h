@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "overrides.h"
+
 namespace golo::cli {
 
 struct CommonOptions {
@@ -24,6 +26,7 @@ struct RunOptions {
   bool quiet = false;
   bool allow_partial = false;    // run on the hosts that pass the pre-flight
   std::vector<std::string> env;  // -e KEY=VALUE, over the schedule's env:
+  Overrides overrides;           // --users, --duration, --rate, --pacing
 };
 int run_command(const RunOptions &opts);
 

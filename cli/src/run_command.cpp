@@ -102,6 +102,7 @@ struct RunPlan {
   std::vector<const agent::Schedule *> scenarios;
   std::vector<DataFile> data;  // each scenario's, read once, sent to all
   agent::RunEnv env;           // -e KEY=VALUE
+  nlohmann::json overridden = nlohmann::json::object();  // overrides.h
 };
 
 // The schedule and its data files; false after saying why on stderr.
@@ -113,6 +114,16 @@ bool read_plan(const RunOptions &opts, RunPlan &plan) {
     plan.schedule = agent::Schedule::parse(plan.yaml, opts.schedule_file);
   } catch (const std::exception &e) {
     std::cerr << "golo run: " << e.what() << "\n";
+    return false;
+  }
+  try {  // the user's mistakes named above; the overrides' here
+    const auto why =
+        apply_overrides(opts.overrides, plan.yaml, plan.overridden);
+    if (!why.empty()) throw std::runtime_error(why);
+    if (opts.overrides.any())
+      plan.schedule = agent::Schedule::parse(plan.yaml, opts.schedule_file);
+  } catch (const std::exception &e) {
+    std::cerr << "golo run: with the overrides: " << e.what() << "\n";
     return false;
   }
   if (plan.schedule.scenarios.empty())
@@ -317,6 +328,8 @@ int report(const RunPlan &plan, const Fleet &fleet,
   // Once, on the whole run: every host's share of a set counts in one place.
   merged.cap_tag_sets();
   merged.cap_steps();
+  if (const auto line = overridden_line(plan.overridden); !line.empty())
+    std::cout << line << "\n";
   agent::print_summary(std::cout, merged);
   // A run whose calls all hung measured nothing: not a result to pass.
   const bool none_completed = merged.total.iterations == 0;
@@ -341,6 +354,7 @@ int report(const RunPlan &plan, const Fleet &fleet,
     outputs::Finished done{&merged};
     done.extra["hosts"] =
         hosts_json(fleet, plan.scenarios.size(), runs, m, interrupted);
+    if (!plan.overridden.empty()) done.extra["overridden"] = plan.overridden;
     done.extra["thresholds"] = nlohmann::json::array();
     for (const auto &v : verdicts)
       done.extra["thresholds"].push_back({{"threshold", v.threshold.text},
@@ -373,6 +387,7 @@ int run_command(const RunOptions &opts) {
     return 2;
   }
   if (!read_env(opts, plan.env)) return 2;
+  record_env(plan.env, plan.overridden);
   // The pre-flight names no scenario: each host checks them all at once.
   auto fleet = fleet_for_run(
       opts.hosts,
