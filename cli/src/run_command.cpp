@@ -89,6 +89,9 @@ agent::Progress combined(std::vector<std::unique_ptr<HostRun>> &runs) {
   for (auto &r : runs) {
     std::lock_guard lock(r->mutex);
     parts.push_back(r->log.latest());
+    // A host whose call ended (lost, or done) adds its counts, not users
+    // or a rate it no longer has.
+    if (r->done) parts.back() = agent::counts_only(parts.back());
   }
   return agent::combine(parts);
 }
@@ -266,7 +269,8 @@ Merged merge(const RunPlan &plan, std::size_t hosts,
     const auto share =
         hosts > 1 ? scenario.share(i / scenarios, hosts) : scenario;
     m.parts.push_back(host_part(*runs[i], share.to_json(), interrupted));
-    const HostPart &part = m.parts.back();
+    HostPart &part = m.parts.back();
+    part.share = share.to_json()["job"];
     m.all_complete = m.all_complete && part.complete;
     if (!part.problem.empty())
       std::cerr << "golo run: host " << runs[i]->addr
@@ -304,7 +308,8 @@ nlohmann::json hosts_json(const Fleet &fleet, std::size_t scenarios,
           part.results ? part.results->stopped_early || interrupted : false},
          {"ran_s", part.partial ? runs[i]->ran_s : part.measured_s},
          {"measured_s", part.measured_s},
-         {"clock_offset_ms", fleet.clock_offsets[i / scenarios].count()}});
+         {"clock_offset_ms", fleet.clock_offsets[i / scenarios].count()},
+         {"share", part.share}});
     if (!runs[i]->scenario.empty())
       hosts.back()["scenario"] = runs[i]->scenario;
   }
@@ -319,9 +324,9 @@ int report(const RunPlan &plan, const Fleet &fleet,
            const std::vector<std::unique_ptr<HostRun>> &runs, Merged &m,
            bool interrupted, outputs::RunOutputs &outs) {
   agent::RunResults &merged = *m.results;
-  // Each call's results describe its own scenario; the run's, all of them.
-  if (!plan.schedule.scenarios.empty())
-    merged.schedule = plan.schedule.to_json();
+  // Each call's results describe its own share; the run's, the schedule the
+  // user gave (each host's share is under its host).
+  merged.schedule = plan.schedule.to_json();
   // The series from the hosts' progress, merged second by second: the same
   // intervals as their results', plus those of hosts lost mid-run.
   outs.finish_series(merged);
