@@ -27,6 +27,7 @@ struct RunOptions {
   bool allow_partial = false;    // run on the hosts that pass the pre-flight
   std::vector<std::string> env;  // -e KEY=VALUE, over the schedule's env:
   Overrides overrides;           // --users, --duration, --rate, --pacing
+  bool no_color = false;         // --no-color (NO_COLOR does the same)
 };
 int run_command(const RunOptions &opts);
 

@@ -87,7 +87,8 @@ void add_run_command(CLI::App &app, CommandLine &c) {
   add_connection_flags(run, c.connection);
   run->add_option("--out", o.outs,
                   "where results go, repeatable: json=FILE (a bare FILE too), "
-                  "csv=FILE, influxdb=http://HOST:PORT/DB (live; token from "
+                  "csv=FILE, html=FILE (the report), "
+                  "influxdb=http://HOST:PORT/DB (live; token from "
                   "GOLO_INFLUXDB_TOKEN)")
       ->allow_extra_args(false);
   run->add_option(
@@ -98,7 +99,8 @@ void add_run_command(CLI::App &app, CommandLine &c) {
                   "the schedule's env:")
       ->allow_extra_args(false);
   add_override_flags(run, o.overrides);
-  run->add_flag("--quiet", o.quiet, "no live progress line");
+  run->add_flag("--quiet", o.quiet, "no banner, no live progress line");
+  run->add_flag("--no-color", o.no_color, "no colour (also: NO_COLOR set)");
   run->add_flag("--allow-partial", o.allow_partial,
                 "run on the hosts that pass the pre-flight and leave out "
                 "the others (default: any failure stops the run before "

@@ -26,6 +26,7 @@
 #include "host_run.h"
 #include "outputs/run_outputs.h"
 #include "read_file.h"
+#include "terminal_style.h"
 
 namespace golo::cli {
 
@@ -106,6 +107,7 @@ struct RunPlan {
   std::vector<DataFile> data;  // each scenario's, read once, sent to all
   agent::RunEnv env;           // -e KEY=VALUE
   nlohmann::json overridden = nlohmann::json::object();  // overrides.h
+  bool colour = false;  // the summary's verdicts (terminal_style.h)
 };
 
 // The schedule and its data files; false after saying why on stderr.
@@ -351,7 +353,7 @@ int report(const RunPlan &plan, const Fleet &fleet,
       agent::evaluate_thresholds(plan.schedule.thresholds, merged);
   bool crossed = false;
   for (const auto &v : verdicts) {
-    std::cout << v.message << "\n";
+    std::cout << verdict_line(v, plan.colour) << "\n";
     crossed = crossed || v.crossed;
   }
   if (outs.any()) {
@@ -401,6 +403,11 @@ int run_command(const RunOptions &opts) {
       },
       opts.allow_partial, plan.scenarios.size() > 1);
   if (!fleet) return 1;
+  if (!opts.quiet)
+    std::cerr << banner(schedule, fleet->hosts.size(), opts.outs,
+                        use_colour(STDERR_FILENO, opts.no_color))
+              << "\n";
+  plan.colour = use_colour(STDOUT_FILENO, opts.no_color);
   const bool together = fleet->hosts.size() > 1 || plan.scenarios.size() > 1;
   // Calls that start together start at the instant they were given; one
   // host's one call when it says it started.

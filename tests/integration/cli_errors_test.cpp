@@ -136,6 +136,14 @@ TEST_CASE("cli errors: TLS on one side only is named, with what to pass") {
                  ": its TLS certificate is not signed by a CA golo trusts: "
                  "pass the CA that signed it with --tls-ca FILE") == 0);
   CHECK(one_line(out));
+  // GOLO_TLS_CA stands for --tls-ca.
+  std::string env_out;
+  CHECK_MESSAGE(
+      run_command("GOLO_TLS_CA=" + (s.certs.path() / "ca.pem").string() + " " +
+                      golo_cli_binary().string() + " plugins --host " +
+                      s.tls->address() + s.token("good"),
+                  &env_out) == 0,
+      env_out);
   // And right: the same host answers.
   std::tie(rc, out) =
       cli("plugins --host " + s.tls->address() + s.ca() + s.token("good"));
@@ -178,4 +186,28 @@ TEST_CASE("cli errors: golo trigger with no job lists the host's jobs") {
                    " has 2: abi_tour, noop (golo trigger JOB)\n");
   CHECK(job_calls(*s.plain, "noop") == 0);
   CHECK(job_calls(*s.plain, "abi_tour") == 0);
+}
+
+TEST_CASE("cli errors: golo-host's usage errors exit 2 with the flag meant") {
+  std::string out;
+  CHECK(run_command(golo_host_binary().string() + " --plugin /tmp", &out) == 2);
+  CHECK(out ==
+        "golo-host: unknown flag --plugin; did you mean --plugins?\n"
+        "usage: golo-host [--listen ADDR] [--plugins DIR] [FLAGS]   "
+        "(golo-host --help for every flag)\n");
+  out.clear();  // a bad value: CLI11's words, still exit 2
+  CHECK(run_command(golo_host_binary().string() + " --stuck-limit soon",
+                    &out) == 2);
+  CHECK(out.find("--stuck-limit") != std::string::npos);
+  CHECK(out.find("usage: golo-host") != std::string::npos);
+  out.clear();
+  CHECK(run_command(golo_host_binary().string() + " --help", &out) == 0);
+}
+
+TEST_CASE("cli errors: golo run --help lists every --out type") {
+  auto [rc, out] = cli("run --help");
+  CHECK(rc == 0);
+  for (const char *type :
+       {"json=FILE", "csv=FILE", "html=FILE", "influxdb=http://HOST:PORT/DB"})
+    CHECK_MESSAGE(out.find(type) != std::string::npos, type);
 }

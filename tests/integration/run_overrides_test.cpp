@@ -156,3 +156,47 @@ TEST_CASE("run outputs: results that cannot be written go to a named file") {
   CHECK(r["total"]["iterations"] == 2);
   fs::remove(fx().work.path() / name);
 }
+
+TEST_CASE("run summary: a banner, ✓ and ✗, colour only on a terminal") {
+  write_text(fx().work.path() / "th.yaml",
+             "job: {name: noop, users: 2, duration: 1}\nthresholds: "
+             "[\"error_rate < 1%\", \"max < 1ns\"]\n");
+  // Not a terminal: no colour, the marks still there.
+  std::string out;
+  const std::string golo_run = golo_cli_binary().string() + " run th.yaml " +
+                               "--host " + fx().host->address() +
+                               " --out th.json";
+  const std::string in_work = "cd " + fx().work.path().string() + " && ";
+  CHECK(run_command(in_work + golo_run + " </dev/null", &out) == 99);
+  CHECK_MESSAGE(
+      out.find("golo run: noop (closed, 2 users), ") != std::string::npos, out);
+  CHECK(out.find(" on 1 host; out: th.json\n") != std::string::npos);
+  CHECK(out.find("✓ threshold \"error_rate < 1%\" holds") != std::string::npos);
+  CHECK(out.find("✗ threshold \"max < 1ns\" crossed") != std::string::npos);
+  CHECK(out.find("\033[") == std::string::npos);
+  // On a terminal (script(1) gives it one): green ✓, red ✗, a bold banner.
+  const auto on_tty = [&](const std::string &env, const std::string &flag) {
+    std::string tty;
+    run_command(in_work + env + " script -qec '" + golo_run + flag +
+                    "' /dev/null </dev/null",
+                &tty);
+    return tty;
+  };
+  out = on_tty("env -u NO_COLOR TERM=xterm", "");
+  CHECK_MESSAGE(out.find("\033[32m✓ threshold \"error_rate < 1%\" holds") !=
+                    std::string::npos,
+                out);
+  CHECK(out.find("\033[1;31m✗ threshold \"max < 1ns\" crossed") !=
+        std::string::npos);
+  CHECK(out.find("\033[1mgolo run\033[0m: noop") != std::string::npos);
+  // NO_COLOR, or --no-color: the same lines without escapes of colour.
+  for (const auto &[env, flag] : {std::pair{"NO_COLOR=1 TERM=xterm", ""},
+                                  std::pair{"TERM=xterm", " --no-color"}}) {
+    out = on_tty(env, flag);
+    CHECK_MESSAGE(
+        out.find("✗ threshold \"max < 1ns\" crossed") != std::string::npos,
+        out);
+    CHECK(out.find("\033[32m") == std::string::npos);
+    CHECK(out.find("\033[1;31m") == std::string::npos);
+  }
+}
