@@ -51,6 +51,14 @@ install(CODE "
     file(CHMOD \"\${man}/\${name}.1.gz\" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
     message(STATUS \"Installing: \${man}/\${name}.1.gz\")
   endforeach()
+  # golo-run(1): the command a user reads most, from golo run --help.
+  execute_process(COMMAND \"\${HELP2MAN}\" --no-info --no-discard-stderr
+                          --help-option=\"run --help\" --name=\"run a golo load test on one or more hosts\"
+                          \"$<TARGET_FILE:golo>\"
+                  COMMAND gzip -9n
+                  OUTPUT_FILE \"\${man}/golo-run.1.gz\" COMMAND_ERROR_IS_FATAL ANY)
+  file(CHMOD \"\${man}/golo-run.1.gz\" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+  message(STATUS \"Installing: \${man}/golo-run.1.gz\")
 ")
 
 # golo-plugin.pc names the install prefix, which cpack sets (/usr) only when
@@ -94,6 +102,8 @@ and example plugins in /usr/lib/golo/plugins.")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# https:// targets (http_get, host->http) and --tls hosts trust the system's CAs.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS ca-certificates)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)

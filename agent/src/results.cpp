@@ -543,6 +543,18 @@ void RunResults::cap_tag_sets(std::size_t max) {
   tag_set_series = std::move(kept_series);
 }
 
+Progress counts_only(const Progress &p) {
+  Progress out;
+  out.elapsed_s = p.elapsed_s;
+  out.iterations = p.iterations;
+  out.errors = p.errors;
+  out.dropped = p.dropped;
+  out.missed = p.missed;
+  out.steps_dropped = p.steps_dropped;
+  out.checks_dropped = p.checks_dropped;
+  return out;
+}
+
 Progress combine(const std::vector<Progress> &parts) {
   Progress all;
   Histogram merged, corrected;

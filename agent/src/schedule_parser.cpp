@@ -7,6 +7,7 @@
 
 #include "golo/agent/duration.h"
 #include "schedule_limits.h"
+#include "spelling_hints.h"
 
 namespace golo::agent::detail {
 
@@ -30,7 +31,9 @@ std::map<std::string, std::pair<YAML::Node, YAML::Node>> Parser::entries(
     if (!known) {
       std::string list;
       for (const auto &a : allowed) list += (list.empty() ? "" : ", ") + a;
+      const std::string value = kv.second.IsScalar() ? kv.second.Scalar() : "";
       fail(kv.first.Mark(), "unknown key \"" + echo(key) + "\" in " + what +
+                                key_hint(key, allowed, value) +
                                 " (allowed: " + list + ")");
     }
     if (!out.emplace(key, std::pair{kv.first, kv.second}).second)

@@ -7,6 +7,7 @@
 
 #include "golo/agent/duration.h"
 #include "golo/agent/results.h"
+#include "spelling_hints.h"
 
 namespace golo::agent {
 
@@ -34,6 +35,12 @@ constexpr MetricName kMetrics[] = {{"p50", Metric::p50},
                                    {"p999_corrected", Metric::p999_corrected},
                                    {"miss_rate", Metric::miss_rate},
                                    {"checks", Metric::checks}};
+
+std::vector<std::string> metric_names() {
+  std::vector<std::string> out;
+  for (const auto &m : kMetrics) out.emplace_back(m.name);
+  return out;
+}
 
 bool is_latency(Metric m) {
   return m != Metric::error_rate && m != Metric::drop_rate &&
@@ -159,6 +166,20 @@ static void fold_phase(
   selector.erase(phase);
 }
 
+namespace {
+
+[[noreturn]] void unknown_metric(const std::string &quoted,
+                                 std::string_view name, std::string_view rest) {
+  throw std::invalid_argument(
+      quoted + ": unknown metric \"" + std::string(name) + "\"" +
+      detail::metric_hint(name, rest, metric_names()) +
+      " (metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
+      "rate p50_corrected p90_corrected p95_corrected p99_corrected "
+      "p999_corrected miss_rate checks)");
+}
+
+}  // namespace
+
 Threshold Threshold::parse(std::string_view text) {
   const std::string quoted = "threshold \"" + std::string(text) + "\"";
   std::string_view rest = trim(text);
@@ -175,12 +196,7 @@ Threshold Threshold::parse(std::string_view text) {
       t.metric = m.metric;
       found = true;
     }
-  if (!found)
-    throw std::invalid_argument(
-        quoted + ": unknown metric \"" + std::string(name) +
-        "\" (metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
-        "rate p50_corrected p90_corrected p95_corrected p99_corrected "
-        "p999_corrected miss_rate checks)");
+  if (!found) unknown_metric(quoted, name, rest.substr(n));
   rest = rest.substr(n);
   if (rest.starts_with("{")) {
     // A dropped iteration never ran, so it has no tags to select by.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dashboard/options.h"
+#include "overrides.h"
 
 namespace golo::cli {
 
@@ -27,6 +28,8 @@ struct RunOptions {
   bool allow_partial = false;    // run on the hosts that pass the pre-flight
   std::vector<std::string> env;  // -e KEY=VALUE, over the schedule's env:
   dashboard::Options dashboard;  // --dashboard [ADDR] and its flags
+  Overrides overrides;           // --users, --duration, --rate, --pacing
+  bool no_color = false;         // --no-color (NO_COLOR does the same)
 };
 int run_command(const RunOptions &opts);
 

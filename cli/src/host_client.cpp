@@ -2,6 +2,8 @@
 
 #include <grpcpp/support/client_interceptor.h>
 
+#include "connection_probe.h"
+
 namespace golo::cli {
 
 namespace {
@@ -39,6 +41,25 @@ class BearerTokenFactory final
   std::string token_;
 };
 
+// A call that got no answer: gRPC's resolver and transport speak of their
+// internals (c-ares, "failed to connect to all addresses", SSL routines),
+// so golo looks at the port itself and says what is there.
+std::string unreachable(const grpc::Status &status, const std::string &addr) {
+  const auto &text = status.error_message();
+  if (text.find("DNS resolution failed") != std::string::npos)
+    return "cannot reach golo-host at " + addr + ": the name does not resolve";
+  const std::string at = "cannot reach golo-host at " + addr + ": ";
+  if (auto why = probe_connection(addr, g_options.tls); !why.empty())
+    return at + why;
+  if (text.find("certificate verify failed") != std::string::npos)
+    return at +
+           "its TLS certificate is not signed by a CA golo trusts: pass "
+           "the CA that signed it with --tls-ca FILE (or GOLO_TLS_CA)";
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+    return "golo-host at " + addr + " did not answer in time";
+  return at + text;
+}
+
 }  // namespace
 
 void set_connect_options(ConnectOptions opts) { g_options = std::move(opts); }
@@ -74,17 +95,8 @@ void set_deadline(grpc::ClientContext &ctx, std::chrono::milliseconds timeout) {
 std::string describe(const grpc::Status &status, const std::string &addr) {
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
-      // gRPC's resolver speaks of its internals (c-ares, qtype=A, ...).
-      if (status.error_message().find("DNS resolution failed") !=
-          std::string::npos)
-        return "cannot reach golo-host at " + addr +
-               ": the name does not resolve";
-      return "cannot reach golo-host at " + addr + ": " +
-             status.error_message() +
-             (g_options.tls ? ""
-                            : " (if it serves TLS: --tls-ca FILE or --tls)");
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "golo-host at " + addr + " did not answer in time";
+      return unreachable(status, addr);
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       // gRPC's own words when every server thread is busy; say which cap.
       if (status.error_message() == "Server Threadpool Exhausted")
@@ -96,7 +108,11 @@ std::string describe(const grpc::Status &status, const std::string &addr) {
       return addr + " does not serve this call (is it a golo-host?): " +
              status.error_message();
     case grpc::StatusCode::UNAUTHENTICATED:
-      return addr + " refused the call: " + status.error_message();
+      // golo-host's message names the flags already; another server's may not.
+      return addr + " refused the token: " + status.error_message() +
+             (status.error_message().find("--token-file") != std::string::npos
+                  ? ""
+                  : " (check --token-file or GOLO_TOKEN)");
     case grpc::StatusCode::PERMISSION_DENIED:
       return addr + " refused the call: " + status.error_message();
     default:

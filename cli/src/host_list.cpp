@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "host_port.h"
 #include "read_file.h"
 
 namespace golo::cli {
@@ -33,6 +34,10 @@ bool resolve(const std::string &target, std::vector<std::string> &out,
   if (colon == std::string::npos || colon == 0 || colon + 1 == target.size()) {
     error = "--host " + std::string(kDnsScheme) + target +
             ": want dns:///NAME:PORT";
+    return false;
+  }
+  if (auto bad = check_host_port(target); !bad.empty()) {
+    error = "--host " + std::string(kDnsScheme) + bad.substr(7);
     return false;
   }
   const std::string name = target.substr(0, colon);
@@ -119,6 +124,8 @@ HostList expand_hosts(const std::vector<std::string> &given,
       if (!resolve(e.substr(std::strlen(kDnsScheme)), expanded, result.error))
         return result;
     } else {
+      if (result.error = check_host_port(e); !result.error.empty())
+        return result;
       if (!check_name(e, result.error)) return result;
       expanded.push_back(e);
     }

@@ -48,6 +48,7 @@ struct HostPart {
   bool partial = false;   // from its progress updates alone
   double measured_s = 0;  // the time its results cover
   std::string problem;    // one line for stderr, "" when complete
+  nlohmann::json share;   // the schedule it was given: its share of it
 };
 
 // Its results when it sent them; else, when its load had started, what its

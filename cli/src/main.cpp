@@ -1,6 +1,9 @@
 // golo: drives golo-hosts. run, trigger, plugins, reload, push, remove;
 // new writes a plugin project, report writes HTML from results files.
+#include <grpc/support/log.h>
+
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "commands.h"
@@ -84,7 +87,8 @@ void add_run_command(CLI::App &app, CommandLine &c) {
   add_connection_flags(run, c.connection);
   run->add_option("--out", o.outs,
                   "where results go, repeatable: json=FILE (a bare FILE too), "
-                  "csv=FILE, influxdb=http://HOST:PORT/DB (live; token from "
+                  "csv=FILE, html=FILE (the report), "
+                  "influxdb=http://HOST:PORT/DB (live; token from "
                   "GOLO_INFLUXDB_TOKEN)")
       ->allow_extra_args(false);
   run->add_option(
@@ -94,7 +98,9 @@ void add_run_command(CLI::App &app, CommandLine &c) {
                   "KEY=VALUE for the plugins' host->env, repeatable; over "
                   "the schedule's env:")
       ->allow_extra_args(false);
-  run->add_flag("--quiet", o.quiet, "no live progress line");
+  add_override_flags(run, o.overrides);
+  run->add_flag("--quiet", o.quiet, "no banner, no live progress line");
+  run->add_flag("--no-color", o.no_color, "no colour (also: NO_COLOR set)");
   dashboard::add_dashboard_flags(run, o.dashboard);
   run->add_flag("--allow-partial", o.allow_partial,
                 "run on the hosts that pass the pre-flight and leave out "
@@ -201,6 +207,11 @@ int dispatch(const CommandLine &c) {
 }  // namespace
 
 int main(int argc, char **argv) {
+  // golo says in one line what went wrong; gRPC's own log lines (an SSL
+  // handshake's, say) would be a second, in its words. GRPC_VERBOSITY
+  // brings them back.
+  if (!std::getenv("GRPC_VERBOSITY"))
+    gpr_set_log_function([](gpr_log_func_args *) {});
   CLI::App app{"golo: distributed load testing with plain-C plugins", "golo"};
   app.require_subcommand(1);
   app.set_version_flag("--version", golo_version_line("golo"));

@@ -27,6 +27,7 @@
 #include "host_run.h"
 #include "outputs/run_outputs.h"
 #include "read_file.h"
+#include "terminal_style.h"
 
 namespace golo::cli {
 
@@ -90,6 +91,9 @@ agent::Progress combined(std::vector<std::unique_ptr<HostRun>> &runs) {
   for (auto &r : runs) {
     std::lock_guard lock(r->mutex);
     parts.push_back(r->log.latest());
+    // A host whose call ended (lost, or done) adds its counts, not users
+    // or a rate it no longer has.
+    if (r->done) parts.back() = agent::counts_only(parts.back());
   }
   return agent::combine(parts);
 }
@@ -103,6 +107,8 @@ struct RunPlan {
   std::vector<const agent::Schedule *> scenarios;
   std::vector<DataFile> data;  // each scenario's, read once, sent to all
   agent::RunEnv env;           // -e KEY=VALUE
+  nlohmann::json overridden = nlohmann::json::object();  // overrides.h
+  bool colour = false;  // the summary's verdicts (terminal_style.h)
 };
 
 // The schedule and its data files; false after saying why on stderr.
@@ -114,6 +120,16 @@ bool read_plan(const RunOptions &opts, RunPlan &plan) {
     plan.schedule = agent::Schedule::parse(plan.yaml, opts.schedule_file);
   } catch (const std::exception &e) {
     std::cerr << "golo run: " << e.what() << "\n";
+    return false;
+  }
+  try {  // the user's mistakes named above; the overrides' here
+    const auto why =
+        apply_overrides(opts.overrides, plan.yaml, plan.overridden);
+    if (!why.empty()) throw std::runtime_error(why);
+    if (opts.overrides.any())
+      plan.schedule = agent::Schedule::parse(plan.yaml, opts.schedule_file);
+  } catch (const std::exception &e) {
+    std::cerr << "golo run: with the overrides: " << e.what() << "\n";
     return false;
   }
   if (plan.schedule.scenarios.empty())
@@ -256,7 +272,8 @@ Merged merge(const RunPlan &plan, std::size_t hosts,
     const auto share =
         hosts > 1 ? scenario.share(i / scenarios, hosts) : scenario;
     m.parts.push_back(host_part(*runs[i], share.to_json(), interrupted));
-    const HostPart &part = m.parts.back();
+    HostPart &part = m.parts.back();
+    part.share = share.to_json()["job"];
     m.all_complete = m.all_complete && part.complete;
     if (!part.problem.empty())
       std::cerr << "golo run: host " << runs[i]->addr
@@ -294,7 +311,8 @@ nlohmann::json hosts_json(const Fleet &fleet, std::size_t scenarios,
           part.results ? part.results->stopped_early || interrupted : false},
          {"ran_s", part.partial ? runs[i]->ran_s : part.measured_s},
          {"measured_s", part.measured_s},
-         {"clock_offset_ms", fleet.clock_offsets[i / scenarios].count()}});
+         {"clock_offset_ms", fleet.clock_offsets[i / scenarios].count()},
+         {"share", part.share}});
     if (!runs[i]->scenario.empty())
       hosts.back()["scenario"] = runs[i]->scenario;
   }
@@ -309,15 +327,17 @@ int report(const RunPlan &plan, const Fleet &fleet,
            const std::vector<std::unique_ptr<HostRun>> &runs, Merged &m,
            bool interrupted, outputs::RunOutputs &outs) {
   agent::RunResults &merged = *m.results;
-  // Each call's results describe its own scenario; the run's, all of them.
-  if (!plan.schedule.scenarios.empty())
-    merged.schedule = plan.schedule.to_json();
+  // Each call's results describe its own share; the run's, the schedule the
+  // user gave (each host's share is under its host).
+  merged.schedule = plan.schedule.to_json();
   // The series from the hosts' progress, merged second by second: the same
   // intervals as their results', plus those of hosts lost mid-run.
   outs.finish_series(merged);
   // Once, on the whole run: every host's share of a set counts in one place.
   merged.cap_tag_sets();
   merged.cap_steps();
+  if (const auto line = overridden_line(plan.overridden); !line.empty())
+    std::cout << line << "\n";
   agent::print_summary(std::cout, merged);
   // A run whose calls all hung measured nothing: not a result to pass.
   const bool none_completed = merged.total.iterations == 0;
@@ -334,7 +354,7 @@ int report(const RunPlan &plan, const Fleet &fleet,
       agent::evaluate_thresholds(plan.schedule.thresholds, merged);
   bool crossed = false;
   for (const auto &v : verdicts) {
-    std::cout << v.message << "\n";
+    std::cout << verdict_line(v, plan.colour) << "\n";
     crossed = crossed || v.crossed;
   }
   if (outs.any()) {
@@ -342,6 +362,7 @@ int report(const RunPlan &plan, const Fleet &fleet,
     outputs::Finished done{&merged};
     done.extra["hosts"] =
         hosts_json(fleet, plan.scenarios.size(), runs, m, interrupted);
+    if (!plan.overridden.empty()) done.extra["overridden"] = plan.overridden;
     done.extra["thresholds"] = nlohmann::json::array();
     for (const auto &v : verdicts)
       done.extra["thresholds"].push_back({{"threshold", v.threshold.text},
@@ -405,6 +426,7 @@ int run_command(const RunOptions &opts) {
   dashboard::Dashboard *dash = nullptr;
   if (!open_dashboard(opts, schedule, outs, dash)) return 2;
   if (!read_env(opts, plan.env)) return 2;
+  record_env(plan.env, plan.overridden);
   // The pre-flight names no scenario: each host checks them all at once.
   auto fleet = fleet_for_run(
       opts.hosts,
@@ -413,6 +435,11 @@ int run_command(const RunOptions &opts) {
       },
       opts.allow_partial, plan.scenarios.size() > 1);
   if (!fleet) return 1;
+  if (!opts.quiet)
+    std::cerr << banner(schedule, fleet->hosts.size(), opts.outs,
+                        use_colour(STDERR_FILENO, opts.no_color))
+              << "\n";
+  plan.colour = use_colour(STDOUT_FILENO, opts.no_color);
   const bool together = fleet->hosts.size() > 1 || plan.scenarios.size() > 1;
   // Calls that start together start at the instant they were given; one
   // host's one call when it says it started.

@@ -13,7 +13,37 @@
 
 namespace golo::cli {
 
+namespace {
+
+// With no JOB, a host with other than one job cannot pick: name them.
+// True when it said so (exit 2); false to go on (one job, or a go-lo server
+// without golo's Host service, which answers the call itself).
+bool name_the_jobs(const CommonOptions &opts) {
+  auto stub = golo::Host::NewStub(connect(opts.host));
+  grpc::ClientContext ctx;
+  set_deadline(ctx, opts.timeout);
+  golo::ListPluginsResponse resp;
+  if (!stub->ListPlugins(&ctx, golo::ListPluginsRequest(), &resp).ok() ||
+      resp.plugins_size() == 1)
+    return false;
+  if (resp.plugins_size() == 0) {
+    std::cerr << "golo trigger: golo-host at " << opts.host
+              << " has no job loaded: put NAME.so in its plugins directory "
+                 "(golo plugins shows why one failed to load)\n";
+    return true;
+  }
+  std::string names;
+  for (const auto &p : resp.plugins())
+    names += (names.empty() ? "" : ", ") + p.job();
+  std::cerr << "golo trigger: name a job: golo-host at " << opts.host << " has "
+            << resp.plugins_size() << ": " << names << " (golo trigger JOB)\n";
+  return true;
+}
+
+}  // namespace
+
 int trigger_command(const CommonOptions &opts, const std::string &job) {
+  if (job.empty() && name_the_jobs(opts)) return 2;
   auto stub = golo::Job::NewStub(connect(opts.host));
   grpc::ClientContext ctx;
   set_deadline(ctx, opts.timeout);

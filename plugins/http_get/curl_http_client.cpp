@@ -18,6 +18,7 @@ CurlHttpClient::CurlHttpClient(const RequestSpec &spec)
   if (curl_ == nullptr) return;
   // The spec outlives this client, and curl copies strings it is given.
   curl_easy_setopt(curl_, CURLOPT_URL, spec.url.c_str());
+  curl_easy_setopt(curl_, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, spec.timeout_ms);
   // Signals would hit whichever thread; curl's threaded resolver needs none.
   curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);

@@ -8,7 +8,12 @@
 #include <cstdint>
 #include <string>
 
+#include "golo_version.h"
+
 namespace golo::http_get {
+
+// Every request says who sends it, for the target's logs.
+inline constexpr const char *kUserAgent = "golo/" GOLO_VERSION " (http_get)";
 
 // What to ask, from the plugin's settings; fixed for the plugin's life.
 struct RequestSpec {

@@ -124,7 +124,7 @@ bool plan_plain_http(const RequestSpec &spec, PlainHttpTarget &out,
   std::string &r = out.request;
   r = spec.method + " " + (path.empty() ? "/" : path) +
       (query.empty() ? "" : "?" + query) + " HTTP/1.1\r\nHost: " + authority +
-      "\r\nUser-Agent: golo-http_get/1.1\r\nAccept: */*\r\n";
+      "\r\nUser-Agent: " + std::string(kUserAgent) + "\r\nAccept: */*\r\n";
   if (has_body) {
     // As curl sends a POSTFIELDS body.
     r += "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +

@@ -399,7 +399,9 @@ TEST_CASE(
       {"unknown key",
        "job:\n  name: noop\n  users: 2\n  duration: 2s\n"
        "  userz: 3\n",
-       ":5:3:", "unknown key \"userz\" in job (allowed: name, users,"},
+       ":5:3:",
+       "unknown key \"userz\" in job; did you mean users? (allowed: name, "
+       "users,"},
       {"negative duration", "job:\n  name: noop\n  users: 2\n  duration: -5\n",
        ":4:13:", "job.duration must not be negative"},
       {"negative Go duration",

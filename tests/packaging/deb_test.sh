@@ -41,6 +41,7 @@ expect -rw-r--r-- /usr/share/doc/golo/copyright
 expect -rw-r--r-- /usr/share/doc/golo/changelog.Debian.gz
 expect -rw-r--r-- /usr/share/man/man1/golo.1.gz
 expect -rw-r--r-- /usr/share/man/man1/golo-host.1.gz
+expect -rw-r--r-- /usr/share/man/man1/golo-run.1.gz
 for p in noop http_get abi_tour sleepy; do expect -rw-r--r-- "/usr/lib/golo/plugins/$p.so"; done
 if grep -E '^d' "$work/contents.txt" | grep -vE '^drwxr-xr-x root/root'; then
   fail "directories not 0755 root/root"
@@ -48,6 +49,10 @@ fi
 
 # --- control fields -------------------------------------------------------------
 field() { dpkg-deb -f "$deb" "$1"; }
+[[ $(field Recommends) == *ca-certificates* ]] || fail "Recommends: $(field Recommends)"
+# golo-run(1) documents golo run's flags, every --out type among them.
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/man/man1/golo-run.1.gz | gzip -dc \
+  | grep -q 'html=FILE' || fail "golo-run(1) does not list --out html=FILE"
 [[ $(field Maintainer) =~ ^[^\<]+\ \<[^@\>]+@[^\>]+\>$ ]] || fail "Maintainer: $(field Maintainer)"
 desc=$(field Description)
 [[ $(wc -l <<<"$desc") -ge 5 ]] || fail "Description has no long part: $desc"

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "golo_version.h"
 #include "line_protocol.h"
 
 namespace golo::cli::outputs {
@@ -46,6 +47,8 @@ Outcome post(CURL *curl, const std::string &url, const std::string &token,
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, limits.connect_timeout_ms);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, limits.request_timeout_ms);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  // Says who writes, for the server's logs.
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "golo/" GOLO_VERSION);
   const CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
   Outcome out;

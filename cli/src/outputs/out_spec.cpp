@@ -60,7 +60,7 @@ std::string parse_out(const std::string &value, std::size_t position,
 }
 
 std::unique_ptr<Output> make_output(const OutSpec &spec, std::string &error) {
-  if (spec.type == "json") return std::make_unique<JsonOutput>(spec.target);
+  if (spec.type == "json") return JsonOutput::open(spec.target, error);
   if (spec.type == "csv") return CsvOutput::open(spec.target, error);
   if (spec.type == "html") return HtmlOutput::open(spec.target, error);
   if (spec.type == "influxdb") return InfluxOutput::open(spec.target, error);

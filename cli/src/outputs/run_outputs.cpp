@@ -3,6 +3,8 @@
 #include <chrono>
 #include <iostream>
 
+#include "json_output.h"
+
 namespace golo::cli::outputs {
 
 std::string RunOutputs::open(const std::vector<std::string> &values) {
@@ -81,11 +83,22 @@ nlohmann::json Finished::document() const {
 }
 
 bool RunOutputs::finish(const Finished &run) {
-  bool ok = true;
+  bool ok = true, json = false;
   for (auto &o : outputs_) {
     const std::string line = o->finish(run);
     if (!line.empty()) std::cerr << "golo run: " << line << "\n";
     ok = ok && !o->failed();
+    json = json || dynamic_cast<JsonOutput *>(o.get());
+  }
+  // A failed csv= or html= with no json= of its own: the results are
+  // still kept (a failed json= keeps its own fallback).
+  if (!ok && !json && run.results) {
+    const std::string fallback = write_fallback(run);
+    std::cerr << "golo run: "
+              << (fallback.empty() ? "no fallback results file could be "
+                                     "written either"
+                                   : "the results are in " + fallback)
+              << "\n";
   }
   return ok;
 }

@@ -12,6 +12,7 @@
 
 #include "options/host_options.h"
 #include "options/start_policy.h"
+#include "options/usage_error.h"
 #include "plugins/private_dir.h"
 #include "supervisor/listen_reservation.h"
 #include "supervisor/supervisor.h"
@@ -72,7 +73,9 @@ int main(int argc, char **argv) {
       "process that is replaced when a plugin crashes or hangs it"};
   golo::host::HostOptions opts;
   golo::host::add_host_options(app, opts);
-  CLI11_PARSE(app, argc, argv);
+  if (const int code = golo::host::parse_host_command_line(app, argc, argv);
+      code >= 0)
+    return code;
   spdlog::set_default_logger(spdlog::stderr_color_mt("golo-host"));
   spdlog::set_level(spdlog::level::from_str(opts.log_level));
 

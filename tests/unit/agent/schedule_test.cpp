@@ -125,7 +125,8 @@ TEST_CASE("schedule errors: unknown and duplicate keys") {
         "s.yaml:2:1: unknown key \"foo\" in the schedule (allowed: version, "
         "job, scenarios, thresholds)");
   CHECK(schedule_error("job:\n  name: x\n  user: 1\n") ==
-        "s.yaml:3:3: unknown key \"user\" in job (allowed: name, users, "
+        "s.yaml:3:3: unknown key \"user\" in job; did you mean users? "
+        "(allowed: name, users, "
         "duration, pacing, think_time, stages, arrival_rate, rate_stages, "
         "max_users, graceful_stop, tags, iteration_timeout, data, env, http2)");
   CHECK(schedule_error("job:\n  name: x\n  name: y\n") ==
@@ -219,8 +220,9 @@ TEST_CASE("schedule errors: contradictions") {
 TEST_CASE("schedule errors: thresholds") {
   const std::string job = "job: {name: x, users: 1, duration: 1}\n";
   CHECK(schedule_error(job + "thresholds: [\"p98 < 1s\"]") ==
-        "s.yaml:2:14: threshold \"p98 < 1s\": unknown metric \"p98\" "
-        "(metrics: p50 p90 p95 p99 p999 min max mean error_rate drop_rate "
+        "s.yaml:2:14: threshold \"p98 < 1s\": unknown metric \"p98\"; the "
+        "percentiles are p50, p90, p95, p99 and p999 (metrics: p50 p90 p95 p99 "
+        "p999 min max mean error_rate drop_rate "
         "rate p50_corrected p90_corrected p95_corrected p99_corrected "
         "p999_corrected miss_rate checks)");
   CHECK(schedule_error(job + "thresholds: [\"p99 = 1s\"]") ==

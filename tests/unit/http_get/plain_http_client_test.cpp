@@ -60,7 +60,7 @@ TEST_CASE("plan builds the request line and Host header from the URL") {
   CHECK(t.port == "8080");
   CHECK(t.request ==
         "GET /a/b?q=1&r=2 HTTP/1.1\r\nHost: example.com:8080\r\n"
-        "User-Agent: golo-http_get/1.1\r\nAccept: */*\r\n\r\n");
+        "User-Agent: golo/" GOLO_VERSION " (http_get)\r\nAccept: */*\r\n\r\n");
   auto v6 = plan(spec("http://[::1]/"));
   CHECK(v6.host == "::1");
   CHECK(v6.port == "80");

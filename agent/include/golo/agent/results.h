@@ -255,4 +255,9 @@ struct Progress {
 // host sent none (an older host), are the worst host's.
 Progress combine(const std::vector<Progress> &parts);
 
+// A host's progress once its call has ended: its cumulative counts, with
+// no active users, rate or last interval (the live line counts only hosts
+// still running).
+Progress counts_only(const Progress &p);
+
 }  // namespace golo::agent
