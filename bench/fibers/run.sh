@@ -29,10 +29,14 @@ run_one() { # run_one JOB USERS
   echo "  $key: VmHWM $hwm KiB, $(jq -r .total.iterations "$work/r.json") iterations (want $(($2 * seconds))), errors $(jq -r .total.errors "$work/r.json")" >&2
 }
 
+# start_host copies plugins from $plugins_out: one of our own with both.
+mkdir -p "$work/plugins"
+cp "$plugins_out/noop.so" "$work/plugins/"
 threads=0
 if [[ -f $test_plugins/thread_think.so ]]; then
-  cp "$test_plugins/thread_think.so" "$plugins_out/thread_think.so" 2>/dev/null && threads=1
+  cp "$test_plugins/thread_think.so" "$work/plugins/" && threads=1
 fi
+plugins_out=$work/plugins
 for r in $(seq "$reps"); do
   run_one noop "$few"
   run_one noop "$many"
