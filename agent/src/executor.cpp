@@ -320,6 +320,7 @@ RunResults run_schedule(const Schedule &schedule,
   auto st = std::make_shared<RunState>(schedule, std::move(runner),
                                        opt.record_budget);
   st->data = opt.data;
+  st->on_stall = opt.on_stall;
   std::vector<std::shared_ptr<detail::Loop>> loops;
   if (opt.loops > 0)
     loops = spawn_loops(st, opt.loops, opt.stack_size);
@@ -456,6 +457,7 @@ RunResults run_schedule(const Schedule &schedule,
   results.steps_dropped = st->recorder.steps_dropped();
   results.checks_dropped = st->recorder.checks_dropped();
   results.over_budget = st->recorder.folded();
+  results.stalls = st->stalls.load();
   if (results.over_budget) results.host_folded_tag_sets = true;
   if (st->data)
     results.data.push_back(data_use(schedule, *st->data, data_out, st->start));

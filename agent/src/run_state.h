@@ -82,6 +82,10 @@ struct RunState {
   // A fiber run: hands an open-model arrival to its user's loop (set before
   // `started`); empty on threads, where the user waits on its `go` word.
   std::function<void(std::uint32_t)> hand_off;
+  // Fiber runs: iterations that ran over kStall without yielding, and who
+  // to tell of each user's first (RunOptions::on_stall).
+  std::atomic<std::uint64_t> stalls{0};
+  std::function<void(std::uint32_t, std::chrono::nanoseconds)> on_stall;
 };
 
 // A closed-model user's place in its schedule, kept between iterations.

@@ -27,6 +27,9 @@ struct FiberHost {
     install_plugin(example_plugin("noop"), dir.path(), "noop");
     install_plugin(test_plugin("fiber_think"), dir.path(), "fiber_think");
     install_plugin(test_plugin("thread_think"), dir.path(), "thread_think");
+    install_plugin(test_plugin("fiber_block"), dir.path(), "fiber_block");
+    write_text(dir.path() / "fiber_block.conf",
+               "think_ms = 1\nblock_ms = 25\n");
     write_text(dir.path() / "fiber_think.conf", "think_ms = 10000\n");
     write_text(dir.path() / "thread_think.conf", "think_ms = 100\n");
     host = std::make_unique<HostProcess>(
@@ -168,4 +171,29 @@ TEST_CASE("fibers: a plugin without the field runs on threads as before") {
   CHECK(most >= before + 100);
   CHECK(r.at("total").at("iterations").get<std::uint64_t>() == 500);
   CHECK(tagged(r, "sleep=whole") == 500);
+}
+
+TEST_CASE("fibers: a fiber plugin that blocks its loop is reported") {
+  auto &h = shared_host();
+  json r;
+  // 25 ms of libc nanosleep an iteration: 3 users x 2 iterations, each a
+  // stall; the log names each user once.
+  const auto status = run(
+      *h.host,
+      "job: {name: fiber_block, users: 3, duration: 1s, pacing: 500ms}\n", r);
+  REQUIRE(status.ok());
+  CHECK(r.at("total").at("iterations").get<std::uint64_t>() == 6);
+  CHECK(r.value("stalls", 0) == 6);
+  const std::string log = h.host->log();
+  for (const char *user : {"user 0 ", "user 1 ", "user 2 "})
+    CHECK(log.find(std::string(user) + "of job fiber_block ran") !=
+          std::string::npos);
+  // A fiber plugin that parks has none.
+  json quiet;
+  REQUIRE(run(*h.host,
+              "job: {name: fiber_think, users: 3, duration: 1s, "
+              "pacing: 500ms}\n",
+              quiet)
+              .ok());
+  CHECK(quiet.value("stalls", 0) == 0);
 }

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "golo/agent/executor.h"
 #include "golo/agent/fiber.h"
 #include "switch_notes.h"
 
@@ -42,7 +43,8 @@ Loop::Loop(std::shared_ptr<RunState> st, std::uint32_t index,
                                         count)),
       stacks_(stack_size),
       places_(users_),
-      outs_(users_) {
+      outs_(users_),
+      stalled_(users_, false) {
   key_.reserve(256);
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   event_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -163,10 +165,28 @@ void Loop::launch(std::uint32_t local) {
 void Loop::resume(Task &task) {
   t_task = &task;
   task.notes.from_loop(loop_notes_);
+  const auto began = Clock::now();
   task.self = std::move(task.self).resume();
+  const auto ran = Clock::now() - began;
   SwitchNotes::back_in_loop(loop_notes_);
   t_task = nullptr;
+  if (ran > kStall) stalled(task.local, ran);
   if (!task.self) finished(task);
+}
+
+// The iteration ran `ran` without yielding: every other user of this loop
+// waited that long. Counted each time, told once per user.
+void Loop::stalled(std::uint32_t local, Clock::duration ran) {
+  st_->stalls.fetch_add(1, std::memory_order_relaxed);
+  if (stalled_[local]) return;
+  stalled_[local] = true;
+  if (!st_->on_stall) return;
+  try {
+    st_->on_stall(index_ + local * count_,
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(ran));
+  } catch (...) {
+    // A log line is not worth ending the loop for.
+  }
 }
 
 void Loop::finished(Task &task) {

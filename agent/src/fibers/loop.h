@@ -57,6 +57,7 @@ class Loop {
   void body(Task &task);
   void resume(Task &task);
   void finished(Task &task);
+  void stalled(std::uint32_t local, Clock::duration ran);
   void wake_parked();
   bool drain_inbox();
   bool done() const;
@@ -68,7 +69,8 @@ class Loop {
   int epoll_ = -1, event_ = -1;  // epoll, and an eventfd for hand()
   std::vector<ClosedPlace> places_;
   std::vector<IterationOutcome> outs_;
-  std::string key_;  // the recorder's scratch: a record never parks
+  std::vector<bool> stalled_;  // users already told of (RunOptions::on_stall)
+  std::string key_;            // the recorder's scratch: a record never parks
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::size_t pending_starts_ = 0;            // closed users with a start timer
   std::vector<std::unique_ptr<Task>> tasks_;  // every task, for the stop

@@ -441,7 +441,27 @@ agent::RunOptions RunnerService::run_options(const RunLog &log,
   options.start_at = prep.start_at;
   options.data = prep.data;
   options.record_budget = limits_.record_budget;
-  if (prep.fibers) options.loops = limits_.loops;
+  if (prep.fibers) {
+    options.loops = limits_.loops;
+    // Once per user, and at most kStallLines a run: every stall counts in
+    // the results' `stalls` whatever the log says.
+    options.on_stall = [file = log.file, job = prep.schedule.job,
+                        lines = std::make_shared<std::atomic<int>>(0)](
+                           std::uint32_t user, std::chrono::nanoseconds ran) {
+      constexpr int kStallLines = 20;
+      const int n = lines->fetch_add(1);
+      if (n >= kStallLines) return;
+      spdlog::warn(
+          "run {}: user {} of job {} ran {:.1f} ms on its fiber loop without "
+          "yielding (a blocking call in golo_trigger: sleep, recv, a busy "
+          "loop?); the other users of that loop waited as long{}",
+          file, user, agent::printable(job, 256),
+          std::chrono::duration<double, std::milli>(ran).count(),
+          n + 1 == kStallLines ? " (no more such lines for this run; the "
+                                 "results count every stall)"
+                               : "");
+    };
+  }
   // An update at 0 s says the load has started (every thread is up), so
   // that a caller can tell a host lost mid-run from one never reached.
   options.on_start = [&log, &writer, start_at = prep.start_at] {

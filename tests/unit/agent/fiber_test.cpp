@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -122,4 +124,39 @@ TEST_CASE("fiber executor: a thread run is not on a fiber") {
       runner, opt);
   CHECK(r.total.iterations == 3);
   CHECK(runner->off_fiber.load() == 3);
+}
+
+TEST_CASE("fiber executor: an iteration that blocks its loop is a stall") {
+  // 30 ms of libc sleep: the loop thread itself sleeps, its other users
+  // wait. 4 users, 2 iterations each: 8 stalls, each user told once.
+  struct Blocking : IterationRunner {
+    void run(std::uint32_t, std::uint64_t, IterationOutcome &) override {
+      std::this_thread::sleep_for(30ms);
+    }
+  };
+  std::mutex m;
+  std::map<std::uint32_t, int> told;
+  RunOptions opt;
+  opt.on_stall = [&](std::uint32_t user, std::chrono::nanoseconds ran) {
+    std::lock_guard lock(m);
+    ++told[user];
+    CHECK(ran >= 30ms);
+  };
+  const auto r = run_on_executor(
+      Schedule::parse("job: {name: x, users: 4, duration: 1s, pacing: 500ms}",
+                      "t.yaml"),
+      std::make_shared<Blocking>(), opt);
+  CHECK(r.total.iterations == 8);
+  CHECK(r.stalls == 8);
+  CHECK(told.size() == 4);
+  for (const auto &[user, times] : told) CHECK(times == 1);
+  // Parked waits are no stall.
+  auto parking = std::make_shared<Parking>();
+  parking->wait = 30ms;
+  const auto p = run_on_executor(
+      Schedule::parse("job: {name: x, users: 4, duration: 1s, pacing: 500ms}",
+                      "t.yaml"),
+      parking);
+  CHECK(p.total.iterations == 8);
+  CHECK(p.stalls == 0);
 }

@@ -21,6 +21,9 @@ namespace golo::agent {
 // golo-host's default for --record-budget: 256 MiB.
 inline constexpr std::int64_t kDefaultRecordBudget = 256ll << 20;
 
+// A fiber that runs this long without parking stalls its loop's other users.
+inline constexpr std::chrono::milliseconds kStall{10};
+
 struct RunOptions {
   // Called from the control thread (never a user thread) about once a second.
   std::function<void(const Progress &)> on_progress;
@@ -39,6 +42,11 @@ struct RunOptions {
   // 0: a thread per user. N: the fiber executor, N event-loop threads with
   // the users as fibers (agent/fiber.h); the runner's waits must park.
   std::size_t loops = 0;
+  // Fiber runs: called (on a loop thread) the first time each user's
+  // iteration runs over kStall on its loop without yielding; every such
+  // stretch counts in RunResults::stalls.
+  std::function<void(std::uint32_t user, std::chrono::nanoseconds ran)>
+      on_stall;
   // The run's data rows: each iteration's row is picked before it starts
   // (the runner reads it with data->row(user)). When they run out (mode
   // unique) the run ends there, as at its natural end: results.data says
