@@ -187,8 +187,8 @@ nlohmann::json Schedule::to_json() const {
     stage_list.push_back(
         {{"duration_s", secs(st.duration)},
          {model == Model::closed ? "users" : "rate", st.target}});
-  nlohmann::json job = {
-      {"name", this->job},
+  nlohmann::json job_json = {
+      {"name", job},
       {"model", model == Model::closed ? "closed" : "open"},
       {"duration_s", secs(duration)},
       {"graceful_stop_s", secs(graceful_stop)},
@@ -198,23 +198,25 @@ nlohmann::json Schedule::to_json() const {
       {"tags", tag_keys},
       {"stages", stage_list}};
   if (!scenario.empty()) {
-    job["scenario"] = scenario;
-    job["start_after_s"] = secs(start_after);
+    job_json["scenario"] = scenario;
+    job_json["start_after_s"] = secs(start_after);
   }
   if (model == Model::closed) {
-    job["users"] = users;
-    job["pacing_s"] = secs(pacing);
-    job["think_time_s"] = secs(think_time);
+    job_json["users"] = users;
+    job_json["pacing_s"] = secs(pacing);
+    job_json["think_time_s"] = secs(think_time);
   } else {
-    job["arrival_rate"] = arrival_rate;
-    job["max_users"] = max_users;
+    job_json["arrival_rate"] = arrival_rate;
+    job_json["max_users"] = max_users;
   }
   if (data)
-    job["data"] = {{"file", data->file},
-                   {"mode", data_mode_name(data->mode)},
-                   {"columns", data->columns}};
-  return {
-      {"file", file}, {"version", version}, {"job", job}, {"thresholds", th}};
+    job_json["data"] = {{"file", data->file},
+                        {"mode", data_mode_name(data->mode)},
+                        {"columns", data->columns}};
+  return {{"file", file},
+          {"version", version},
+          {"job", job_json},
+          {"thresholds", th}};
 }
 
 }  // namespace golo::agent

@@ -7,7 +7,9 @@
 #include "commands.h"
 #include "golo/agent/utf8.h"
 #include "golo/golo.grpc.pb.h"
+#include "golo/wire/problem.h"
 #include "host_client.h"
+#include "problem_json.h"
 
 namespace golo::cli {
 
@@ -57,6 +59,7 @@ int plugins_command(const CommonOptions &opts, bool json) {
       out["failures"].push_back({{"file", f.file()},
                                  {"job", f.job()},
                                  {"reason", f.reason()},
+                                 {"problem", problem_json(f.problem())},
                                  {"quarantined", f.quarantined()}});
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -85,7 +88,8 @@ int plugins_command(const CommonOptions &opts, bool json) {
         shown(p.file()).c_str());
   for (const auto &f : resp.failures())
     std::printf("%s: %s: %s\n", f.quarantined() ? "quarantined" : "not loaded",
-                shown(f.file()).c_str(), shown(f.reason(), 2048).c_str());
+                shown(f.file()).c_str(),
+                wire::problem_lines(f.problem(), f.reason(), "    ").c_str());
   return 0;
 }
 

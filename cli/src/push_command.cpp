@@ -12,6 +12,7 @@
 #include "golo/golo.grpc.pb.h"
 #include "golo/wire/file_outcome.h"
 #include "golo/wire/pieces.h"
+#include "golo/wire/problem.h"
 #include "host_client.h"
 #include "read_file.h"
 
@@ -67,7 +68,7 @@ HostOutcome push_to(const std::string &addr, const std::string &job,
                 job.c_str());
   std::string out = line;
   if (failed)
-    out += ": " + p.reason();
+    out += ": " + wire::problem_lines(p.problem(), p.reason(), "    ");
   else
     out += "  sha256 " + resp.sha256().substr(0, 12) + "  generation " +
            std::to_string(resp.generation());
@@ -137,7 +138,8 @@ int remove_command(const std::string &job,
       line = std::string(wire::outcome_name(resp.plugin().outcome())) + "    " +
              job;
       if (resp.plugin().outcome() == golo::FileOutcome::FAILED) {
-        line += ": " + resp.plugin().reason();
+        line += ": " + wire::problem_lines(resp.plugin().problem(),
+                                           resp.plugin().reason(), "    ");
         ++failed;
       }
     }

@@ -4,9 +4,12 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "golo/agent/utf8.h"
 #include "golo/golo.grpc.pb.h"
 #include "golo/wire/file_outcome.h"
+#include "golo/wire/problem.h"
 #include "host_client.h"
+#include "problem_json.h"
 
 namespace golo::cli {
 
@@ -30,10 +33,12 @@ int reload_command(const CommonOptions &opts, bool json) {
       out.push_back({{"file", f.file()},
                      {"job", f.job()},
                      {"outcome", wire::outcome_name(f.outcome())},
-                     {"reason", f.reason()}});
+                     {"reason", f.reason()},
+                     {"problem", problem_json(f.problem())}});
     } else if (f.outcome() == golo::FileOutcome::FAILED) {
-      std::printf("%-9s %s: %s\n", "failed", f.file().c_str(),
-                  f.reason().c_str());
+      std::printf(
+          "%-9s %s: %s\n", "failed", agent::printable(f.file()).c_str(),
+          wire::problem_lines(f.problem(), f.reason(), "          ").c_str());
     } else {
       std::printf("%-9s %s\n", wire::outcome_name(f.outcome()),
                   f.file().c_str());

@@ -179,15 +179,24 @@ TEST_CASE(
         std::string::npos);
   CHECK(reasons["no_trigger"].find("no golo_trigger symbol") !=
         std::string::npos);
-  CHECK(reasons["no_marker"].find("not a golo plugin: no .note.golo note") !=
+  CHECK(reasons["no_marker"].find("not a golo plugin; no .note.golo note") !=
         std::string::npos);
+  // The same reason in its parts, apart on the wire.
+  for (const auto &f : list.failures())
+    if (fs::path(f.file()).stem() == "no_marker") {
+      CHECK(f.problem().primary() == "not a golo plugin");
+      CHECK(f.problem().detail() == "no .note.golo note in the file");
+      CHECK(f.problem().hint() ==
+            "add GOLO_PLUGIN(...) from golo/plugin.h and rebuild");
+      CHECK(f.job() == "no_marker");
+    }
   CHECK(reasons["wrong_abi"].find(
             "host supports ABI 1, plugin was built for ABI 99") !=
         std::string::npos);
   CHECK(reasons["unknown_flags"].find(
             "unknown flag bits 0x80 in GOLO_PLUGIN(.flags = ...)") == 0);
   CHECK(reasons["init_fails"].find(
-            "init failed (returned 1): database unreachable") !=
+            "init failed (returned 1); database unreachable") !=
         std::string::npos);
   const auto log = host.log();
   for (const auto &[job, reason] : reasons) {

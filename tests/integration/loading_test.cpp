@@ -110,7 +110,7 @@ TEST_CASE(
         "host is x86-64");
   CHECK(reasons["empty.so"].find("empty file (0 bytes)") == 0);
   CHECK(reasons["ctor.so"] ==
-        "not a golo plugin: no .note.golo note in the file; add "
+        "not a golo plugin; no .note.golo note in the file; add "
         "GOLO_PLUGIN(...) from golo/plugin.h and rebuild");
   const auto log = host.log();
   for (const auto &[file, reason] : reasons)
@@ -120,8 +120,12 @@ TEST_CASE(
 
   std::string out;
   CHECK(run_command(cli() + "plugins --host " + host.address(), &out) == 0);
-  CHECK(out.find("not loaded: " + (dir.path() / "ctor.so").string() +
-                 ": not a golo plugin") != std::string::npos);
+  // Primary, detail and hint each on a line of their own.
+  CHECK_MESSAGE(out.find("not loaded: " + (dir.path() / "ctor.so").string() +
+                         ": not a golo plugin\n    no .note.golo note in the "
+                         "file\n    hint: add GOLO_PLUGIN(...) from "
+                         "golo/plugin.h and rebuild\n") != std::string::npos,
+                out);
   CHECK(out.find("built for AArch64") != std::string::npos);
 
   // A reload looks at them all again: still refused, still serving.

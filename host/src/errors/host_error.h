@@ -1,9 +1,24 @@
-// How the host says that a request failed, in one shape whatever part
-// failed (the registry, an upload, the caps, a plugin call): PostgreSQL's
-// primary message (what failed), detail (what was found) and hint (what to
-// do). Parts return it in a Result, or throw it as a HostFailure where no
-// value can be returned (a constructor, the middle of a stream); only the
-// gRPC edge (errors/grpc_status.h) turns it into a status.
+// How the host says that something failed, in one shape whatever part
+// failed (the registry, a plugin load, an upload, the caps, a plugin call):
+// PostgreSQL's primary message (what failed), detail (what was found) and
+// hint (what to do), kept apart up to the person who reads them.
+//
+// The rule, and where it stops:
+// - A failure that crosses a part's boundary is a HostError: returned in a
+//   Result, carried in a LoadError or FileReport (a plugin file's), or
+//   thrown as a HostFailure where no value can be returned (a constructor,
+//   the middle of a stream). Only the edges turn it into something else:
+//   a gRPC status (errors/grpc_status.h: the parts joined), a Problem
+//   message (ListPlugins, Reload, Push, Remove: the parts apart), a log
+//   line (joined).
+// - Leaf checks answer one line, std::optional<std::string> "why not"
+//   (file_trust.h, elf_check.h, private_dir.h, settings.h, the HTTP
+//   client's request checks): their caller makes it the primary, or the
+//   detail under a primary of its own.
+// - The HTTP client's per-request errors are the plugin's to read
+//   (golo_http_response's error text), not HostErrors.
+// - The CLI prints what failed where it happens and exits with the code;
+//   a host's Problem it shows with wire::problem_lines.
 #pragma once
 
 #include <exception>

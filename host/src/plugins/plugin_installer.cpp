@@ -58,13 +58,13 @@ void fill_from_rescan(InstallResult &r, const std::string &job,
   for (const auto &rep : reports)
     if (rep.job == job) {
       r.outcome = rep.outcome;
-      r.reason = rep.reason;
+      r.problem = rep.problem;
       found = true;
     }
   if (!found && !reports.empty() && reports.front().job.empty()) {
     // The directory itself could not be read.
     r.outcome = Outcome::kFailed;
-    r.reason = reports.front().reason;
+    r.problem = reports.front().problem;
   }
   if (auto v = registry.find(job)) {
     r.sha256 = v->meta().sha256;
@@ -120,8 +120,10 @@ InstallResult PluginInstaller::install(
   if (!same && result.outcome == Outcome::kFailed) {
     put_back(so, so_prev);
     if (settings) put_back(conf, conf_prev);
-    result.reason += so_prev ? " (the previous file was put back)"
-                             : " (the pushed file was removed again)";
+    auto &detail = result.problem.detail;
+    detail += std::string(detail.empty() ? "" : " ") +
+              (so_prev ? "(the previous file was put back)"
+                       : "(the pushed file was removed again)");
     InstallResult after;
     fill_from_rescan(after, job, registry_.rescan(), registry_);
     result.sha256 = after.sha256;

@@ -16,8 +16,9 @@ namespace golo::host {
 
 struct InstallResult {
   Outcome outcome = Outcome::kUnchanged;  // for the pushed or removed job
-  std::string reason;                     // when kFailed
-  std::string sha256;                     // what serves the job now
+  HostError problem;                      // when kFailed
+  std::string reason() const { return problem.message(); }
+  std::string sha256;  // what serves the job now
   std::uint64_t generation = 0;
   std::vector<FileReport> reports;  // the whole rescan
 };

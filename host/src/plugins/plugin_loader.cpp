@@ -25,8 +25,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-LoadError fail(const fs::path &file, std::string reason) {
-  return LoadError{file.string(), std::move(reason), false, {}};
+// A load that failed: what (primary), what was found (detail), what to do
+// (hint). The leaf checks (file_trust.h, elf_check.h) answer with one line,
+// which is the primary.
+LoadError fail(const fs::path &file, std::string primary,
+               std::string detail = {}, std::string hint = {}) {
+  return LoadError{
+      file.string(),
+      HostError{HostError::Code::kFailedPrecondition, std::move(primary),
+                std::move(detail), std::move(hint)},
+      false,
+      {}};
 }
 
 // The address range of a loaded library's segments, so that a crash at an
@@ -111,15 +120,15 @@ namespace {
 std::optional<LoadError> check_note(const fs::path &file,
                                     const ElfFacts &facts) {
   if (!facts.has_golo_note)
-    return fail(file, "not a golo plugin: no " GOLO_NOTE_SECTION
-                      " note in the file; add GOLO_PLUGIN(...) from "
-                      "golo/plugin.h and rebuild");
+    return fail(file, "not a golo plugin",
+                "no " GOLO_NOTE_SECTION " note in the file",
+                "add GOLO_PLUGIN(...) from golo/plugin.h and rebuild");
   if (facts.note_abi_version != GOLO_ABI_VERSION)
-    return fail(file, "ABI version mismatch: host supports ABI " +
-                          std::to_string(GOLO_ABI_VERSION) +
-                          ", plugin was built for ABI " +
-                          std::to_string(facts.note_abi_version) +
-                          "; rebuild against the plugin.h of this release");
+    return fail(file, "ABI version mismatch",
+                "host supports ABI " + std::to_string(GOLO_ABI_VERSION) +
+                    ", plugin was built for ABI " +
+                    std::to_string(facts.note_abi_version),
+                "rebuild against the plugin.h of this release");
   return std::nullopt;
 }
 
@@ -135,7 +144,9 @@ std::optional<LoadError> read_settings(const fs::path &file, bool check,
     return fail(conf, *why);
   std::string why;
   auto parsed = parse_settings(text, conf.string(), why);
-  if (!parsed) return fail(file, "bad settings: " + why);
+  if (!parsed)
+    return fail(file, "bad settings", why,
+                "fix that line of " + conf.filename().string());
   plugin.settings = std::move(*parsed);
   hash = agent::sha256_hex(text);
   return std::nullopt;
@@ -147,30 +158,32 @@ std::variant<const golo_plugin_info *, LoadError> read_marker(
     boost::dll::shared_library &lib, const fs::path &file,
     const ElfFacts &facts) {
   if (!lib.has(GOLO_PLUGIN_MAGIC_SYMBOL))
-    return fail(file,
-                "not a golo plugin: the file has the golo note but "
-                "no " GOLO_PLUGIN_MAGIC_SYMBOL
-                " symbol; add GOLO_PLUGIN(...) from golo/plugin.h");
+    return fail(file, "not a golo plugin",
+                "the file has the golo note but no " GOLO_PLUGIN_MAGIC_SYMBOL
+                " symbol",
+                "add GOLO_PLUGIN(...) from golo/plugin.h");
   auto magic = lib.get<const golo_plugin_info *()>(GOLO_PLUGIN_MAGIC_SYMBOL);
   const golo_plugin_info *info = magic();
   if (info == nullptr || info->size < offsetof(golo_plugin_info, name))
-    return fail(file, "ABI marker is malformed: rebuild with GOLO_PLUGIN(...)");
+    return fail(file, "ABI marker is malformed",
+                "golo_plugin_magic() returned NULL or a short struct",
+                "rebuild with GOLO_PLUGIN(...)");
   if (info->abi_version != facts.note_abi_version)
-    return fail(file,
-                "ABI marker disagrees with the file's golo note: "
+    return fail(file, "ABI marker disagrees with the file's golo note",
                 "golo_plugin_magic() says ABI " +
                     std::to_string(info->abi_version) + ", the note says ABI " +
-                    std::to_string(facts.note_abi_version) +
-                    "; rebuild with GOLO_PLUGIN(...)");
+                    std::to_string(facts.note_abi_version),
+                "rebuild with GOLO_PLUGIN(...)");
   // A flag this host does not know is a promise it cannot keep (a newer
   // header's "never call from two threads", say): refuse rather than ignore.
   if (const std::uint32_t unknown = info->flags & ~GOLO_PLUGIN_KNOWN_FLAGS) {
     char bits[16];
     std::snprintf(bits, sizeof bits, "0x%x", unknown);
-    return fail(file, std::string("unknown flag bits ") + bits +
-                          " in GOLO_PLUGIN(.flags = ...): this host knows "
-                          "GOLO_PLUGIN_SERIAL (0x1) only; rebuild against the "
-                          "plugin.h of the host's release");
+    return fail(file,
+                std::string("unknown flag bits ") + bits +
+                    " in GOLO_PLUGIN(.flags = ...)",
+                "this host knows GOLO_PLUGIN_SERIAL (0x1) only",
+                "rebuild against the plugin.h of the host's release");
   }
   return info;
 }
@@ -180,9 +193,11 @@ std::optional<LoadError> entry_points(boost::dll::shared_library &lib,
                                       const fs::path &file, TriggerFn &trigger,
                                       ShutdownFn &shutdown) {
   if (!lib.has(GOLO_TRIGGER_SYMBOL))
-    return fail(file, "no " GOLO_TRIGGER_SYMBOL
-                      " symbol: a plugin must export int golo_trigger(const "
-                      "golo_context *, golo_response *)");
+    return fail(file, "no " GOLO_TRIGGER_SYMBOL " symbol",
+                "a plugin must export int golo_trigger(const golo_context *, "
+                "golo_response *)",
+                "check its spelling, that it is not static, and extern \"C\" "
+                "in C++ (nm -D shows what the file exports)");
   trigger = reinterpret_cast<TriggerFn>(lib.get<void()>(GOLO_TRIGGER_SYMBOL));
   if (lib.has(GOLO_SHUTDOWN_SYMBOL))
     shutdown =
@@ -247,8 +262,7 @@ std::optional<LoadError> init_with_timeout(boost::dll::shared_library &lib,
       call->cv.notify_all();
     }).detach();
   } catch (const std::system_error &e) {
-    return fail(
-        file, std::string("cannot start a thread for golo_init: ") + e.what());
+    return fail(file, "cannot start a thread for golo_init", e.what());
   }
   std::unique_lock lock(call->m);
   if (!call->cv.wait_for(lock, timeout, [&] { return call->done; })) {
@@ -259,11 +273,14 @@ std::optional<LoadError> init_with_timeout(boost::dll::shared_library &lib,
     static std::mutex abandoned_mutex;
     std::lock_guard abandoned_lock(abandoned_mutex);
     abandoned->push_back(std::move(lib));
-    return fail(file, "golo_init did not return within " +
-                          fmt::format("{:g}", timeout.count() / 1000.0) +
-                          " s (--init-timeout); the load is abandoned and "
-                          "the supervisor replaces the worker if the call "
-                          "stays stuck");
+    return fail(file,
+                "golo_init did not return within " +
+                    fmt::format("{:g}", timeout.count() / 1000.0) +
+                    " s (--init-timeout)",
+                "the load is abandoned; the supervisor replaces the worker "
+                "if the call stays stuck",
+                "bound golo_init's waits (a connection that never answers, "
+                "a deadlock)");
   }
   state = call->state;
   // A plugin that installs its own SIGSEGV handler turns every later
@@ -275,10 +292,8 @@ std::optional<LoadError> init_with_timeout(boost::dll::shared_library &lib,
         agent::printable(meta.job),
         sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
   if (call->rc != 0)
-    return fail(file,
-                "init failed (returned " + std::to_string(call->rc) + ")" +
-                    (plugin->init_error.empty() ? std::string()
-                                                : ": " + plugin->init_error));
+    return fail(file, "init failed (returned " + std::to_string(call->rc) + ")",
+                plugin->init_error);
   return std::nullopt;
 }
 
@@ -332,8 +347,9 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   const char *dl_reason = ec ? dlerror() : nullptr;
   private_dir_->remove(copy_name);
   if (!lib.is_loaded())
-    return fail(file, std::string("cannot load: ") +
-                          (dl_reason ? dl_reason : "dlopen failed"));
+    return fail(file, "cannot load", dl_reason ? dl_reason : "dlopen failed",
+                "ldd shows a library missing on this machine; -Wl,-z,defs "
+                "finds an undefined symbol at build time");
   const auto [code_begin, code_end] = code_range(lib.native());
   worker::board_set_code_range(board_id, code_begin, code_end);
   auto marker = read_marker(lib, file, facts);  // 7.

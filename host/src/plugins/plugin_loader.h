@@ -24,17 +24,22 @@
 #include <string>
 #include <variant>
 
+#include "errors/host_error.h"
 #include "golo/agent/sha256.h"
 #include "plugins/plugin_version.h"
 #include "plugins/private_dir.h"
 
 namespace golo::host {
 
+// Why a file was not loaded. The problem's three parts stay apart up to
+// the log and golo plugins (Problem on the wire); reason() is them joined,
+// for a one-line message.
 struct LoadError {
   std::string file;
-  std::string reason;  // "primary: detail" in one line, e.g. the ABI mismatch
+  HostError problem;
   bool quarantined = false;  // refused because this version crashed a worker
   std::string job;
+  std::string reason() const { return problem.message(); }
 };
 
 // The identity of a file's content: what decides replaced vs unchanged.

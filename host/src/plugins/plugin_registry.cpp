@@ -84,7 +84,9 @@ std::map<std::string, fs::path> plugin_files(const fs::path &dir,
       continue;
     if (auto why = not_a_plugin_file(entry); !why.empty()) {
       refused.push_back(
-          {entry.path().string(), why, false, entry.path().stem().string()});
+          {entry.path().string(),
+           HostError{HostError::Code::kFailedPrecondition, why, {}, {}}, false,
+           entry.path().stem().string()});
       continue;
     }
     out.emplace(entry.path().stem().string(), entry.path());
@@ -114,11 +116,13 @@ std::optional<LoadError> PluginRegistry::quarantine_match(
   std::shared_lock lock(mutex_);
   for (const auto &q : quarantine_)
     if (q.job == job && q.sha256 == f->sha256)
-      return LoadError{path.string(),
-                       q.cause + "; replace " + path.filename().string() +
-                           " with a fixed build (the quarantine lasts until "
-                           "the file's content changes)",
-                       true, job};
+      return LoadError{
+          path.string(),
+          HostError{
+              HostError::Code::kFailedPrecondition, q.cause,
+              "the quarantine lasts until the file's content changes",
+              "replace " + path.filename().string() + " with a fixed build"},
+          true, job};
   return std::nullopt;
 }
 
@@ -181,51 +185,95 @@ void run_at_once(const std::vector<std::function<void()>> &tasks) {
 
 }  // namespace
 
-std::vector<FileReport> PluginRegistry::rescan() {
-  std::lock_guard rescan_lock(rescan_mutex_);
+// One rescan's running account: what each file came to, and the files
+// that failed (failures_ after the commit).
+struct PluginRegistry::Scan {
   std::vector<FileReport> reports;
   std::vector<LoadError> failures;
+
+  // The report names the plugin file (e.file may be its NAME.conf).
+  void fail(LoadError e, const fs::path &plugin_file,
+            const std::string &also = "") {
+    spdlog::error("plugin {}: {}{}{}", shown(e.file),
+                  e.quarantined ? "quarantined: " : "", shown(e.reason()),
+                  also);
+    reports.push_back(
+        {plugin_file.string(), e.job, Outcome::kFailed, e.problem});
+    failures.push_back(std::move(e));
+  }
+};
+
+// A file to load, numbered in file order before loading (a failed load
+// uses its number).
+struct PluginRegistry::PendingLoad {
+  std::string job;
+  fs::path path;
+  bool replacing;
+  std::uint64_t generation;
+  std::variant<std::shared_ptr<PluginVersion>, LoadError> result;
+};
+
+std::vector<FileReport> PluginRegistry::rescan() {
+  std::lock_guard rescan_lock(rescan_mutex_);
+  Scan scan;
   std::string dir_error = loader_.check_directory(dir_).value_or("");
   std::map<std::string, fs::path> files;
-  if (dir_error.empty()) files = plugin_files(dir_, dir_error, failures);
-  for (const auto &f : failures) {
-    spdlog::error("plugin {}: {}", shown(f.file), shown(f.reason));
-    reports.push_back({f.file, f.job, Outcome::kFailed, f.reason});
-  }
+  std::vector<LoadError> refused;  // entries that cannot be plugin files
+  if (dir_error.empty()) files = plugin_files(dir_, dir_error, refused);
+  for (auto &f : refused) scan.fail(f, f.file);
   if (!dir_error.empty()) {
-    spdlog::error("{}", dir_error);
     // An unreadable or unsafe directory loads nothing new, and must not
     // unload everything that is serving.
-    reports.push_back({dir_.string(), "", Outcome::kFailed, dir_error});
+    spdlog::error("{}", dir_error);
+    const HostError problem{
+        HostError::Code::kFailedPrecondition, dir_error, {}, {}};
+    scan.reports.push_back({dir_.string(), "", Outcome::kFailed, problem});
     std::unique_lock lock(mutex_);
-    failures_ = {LoadError{dir_.string(), dir_error, false, {}}};
-    count_outcomes(reports);
-    return reports;
+    failures_ = {LoadError{dir_.string(), problem, false, {}}};
+    count_outcomes(scan.reports);
+    return scan.reports;
   }
+  std::vector<PendingLoad> loads = plan_loads(files, scan);
+  // Every file at once, so that hanging golo_inits cost one --init-timeout,
+  // not one each. Loading runs outside the map lock: calls keep being
+  // served meanwhile.
+  std::vector<std::function<void()>> tasks;
+  for (auto &l : loads)
+    tasks.emplace_back(
+        [this, &l] { l.result = loader_.load(l.path, l.job, l.generation); });
+  run_at_once(tasks);
+  std::map<std::string, std::shared_ptr<PluginVersion>> loaded;
+  for (auto &l : loads) {
+    if (auto *err = std::get_if<LoadError>(&l.result)) {
+      err->job = l.job;
+      scan.fail(std::move(*err), l.path,
+                l.replacing ? " (the loaded version keeps serving)" : "");
+    } else {
+      loaded[l.job] =
+          std::get<std::shared_ptr<PluginVersion>>(std::move(l.result));
+    }
+  }
+  commit(loaded, files, scan);
+  std::sort(
+      scan.reports.begin(), scan.reports.end(),
+      [](const FileReport &a, const FileReport &b) { return a.file < b.file; });
+  count_outcomes(scan.reports);
+  return scan.reports;
+}
 
+// Which files need loading: not quarantined, and new or changed.
+std::vector<PluginRegistry::PendingLoad> PluginRegistry::plan_loads(
+    const std::map<std::string, fs::path> &files, Scan &scan) {
   std::map<std::string, std::shared_ptr<PluginVersion>> current;
   {
     std::shared_lock lock(mutex_);
     current = jobs_;
   }
-
-  // Loading runs outside the map lock: calls keep being served meanwhile.
-  struct Load {
-    std::string job;
-    fs::path path;
-    bool replacing;
-    std::uint64_t generation;
-    std::variant<std::shared_ptr<PluginVersion>, LoadError> result;
-  };
-  std::vector<Load> loads;
+  std::vector<PendingLoad> loads;
   for (const auto &[job, path] : files) {
     auto it = current.find(job);
     if (auto q = quarantine_match(job, path)) {
-      spdlog::error("plugin {}: quarantined: {}", shown(q->file),
-                    shown(q->reason));
-      reports.push_back(
-          {path.string(), job, Outcome::kFailed, "quarantined: " + q->reason});
-      failures.push_back(std::move(*q));
+      scan.fail(std::move(*q), path);
       continue;
     }
     if (it != current.end()) {
@@ -235,85 +283,65 @@ std::vector<FileReport> PluginRegistry::rescan() {
           f->settings_sha256 == it->second->meta().settings_sha256) {
         spdlog::info("plugin {}: unchanged ({})", shown(job),
                      shown(path.string()));
-        reports.push_back({path.string(), job, Outcome::kUnchanged, ""});
+        scan.reports.push_back({path.string(), job, Outcome::kUnchanged, {}});
         continue;
       }
     }
-    // Numbered in file order before loading (a failed load uses its number).
     loads.push_back(
         {job, path, it != current.end(), next_generation_++, LoadError{}});
   }
-  // Every file at once, so that hanging golo_inits cost one --init-timeout,
-  // not one each.
-  std::vector<std::function<void()>> tasks;
-  for (auto &l : loads)
-    tasks.emplace_back(
-        [this, &l] { l.result = loader_.load(l.path, l.job, l.generation); });
-  run_at_once(tasks);
-  std::map<std::string, std::shared_ptr<PluginVersion>> loaded;
-  for (auto &l : loads) {
-    if (auto *err = std::get_if<LoadError>(&l.result)) {
-      spdlog::error("plugin {}: {}{}", shown(err->file), shown(err->reason),
-                    l.replacing ? " (the loaded version keeps serving)" : "");
-      reports.push_back(
-          {l.path.string(), l.job, Outcome::kFailed, err->reason});
-      failures.push_back(*err);
+  return loads;
+}
+
+// The new versions take their jobs, removed files' jobs go, and the
+// failures become the registry's, all under one lock.
+void PluginRegistry::commit(
+    std::map<std::string, std::shared_ptr<PluginVersion>> &loaded,
+    const std::map<std::string, fs::path> &files, Scan &scan) {
+  std::vector<std::shared_ptr<PluginVersion>> dropped;  // released unlocked
+  std::unique_lock lock(mutex_);
+  for (auto &[job, version] : loaded) {
+    const auto &m = version->meta();
+    auto it = jobs_.find(job);
+    if (it != jobs_.end()) {
+      retired_[job].push_back(it->second);
+      dropped.push_back(std::move(it->second));
+      it->second = version;
+      spdlog::info(
+          "plugin {}: replaced by {} (generation {}, version {}, sha256 {})",
+          shown(job), shown(m.file), m.generation,
+          m.version.empty() ? "-" : shown(m.version), m.sha256.substr(0, 12));
+      scan.reports.push_back({m.file, job, Outcome::kReplaced, {}});
+    } else {
+      jobs_.emplace(job, version);
+      spdlog::info(
+          "plugin {}: loaded {} (generation {}, version {}, abi {}{}, sha256 "
+          "{})",
+          shown(job), shown(m.file), m.generation,
+          m.version.empty() ? "-" : shown(m.version), m.abi_version,
+          m.serial ? ", serial" : "", m.sha256.substr(0, 12));
+      scan.reports.push_back({m.file, job, Outcome::kAdded, {}});
+    }
+  }
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (files.count(it->first)) {
+      ++it;
       continue;
     }
-    loaded[l.job] =
-        std::get<std::shared_ptr<PluginVersion>>(std::move(l.result));
+    spdlog::info("plugin {}: removed ({} no longer exists)", shown(it->first),
+                 shown(it->second->meta().file));
+    scan.reports.push_back(
+        {it->second->meta().file, it->first, Outcome::kRemoved, {}});
+    retired_[it->first].push_back(it->second);
+    dropped.push_back(std::move(it->second));
+    it = jobs_.erase(it);
   }
-
-  std::vector<std::shared_ptr<PluginVersion>> dropped;  // released unlocked
-  {
-    std::unique_lock lock(mutex_);
-    for (auto &[job, version] : loaded) {
-      const auto &m = version->meta();
-      auto it = jobs_.find(job);
-      if (it != jobs_.end()) {
-        retired_[job].push_back(it->second);
-        dropped.push_back(std::move(it->second));
-        it->second = version;
-        spdlog::info(
-            "plugin {}: replaced by {} (generation {}, version {}, sha256 {})",
-            shown(job), shown(m.file), m.generation,
-            m.version.empty() ? "-" : shown(m.version), m.sha256.substr(0, 12));
-        reports.push_back({m.file, job, Outcome::kReplaced, ""});
-      } else {
-        jobs_.emplace(job, version);
-        spdlog::info(
-            "plugin {}: loaded {} (generation {}, version {}, abi {}{}, sha256 "
-            "{})",
-            shown(job), shown(m.file), m.generation,
-            m.version.empty() ? "-" : shown(m.version), m.abi_version,
-            m.serial ? ", serial" : "", m.sha256.substr(0, 12));
-        reports.push_back({m.file, job, Outcome::kAdded, ""});
-      }
-    }
-    for (auto it = jobs_.begin(); it != jobs_.end();) {
-      if (files.count(it->first)) {
-        ++it;
-        continue;
-      }
-      spdlog::info("plugin {}: removed ({} no longer exists)", shown(it->first),
-                   shown(it->second->meta().file));
-      reports.push_back(
-          {it->second->meta().file, it->first, Outcome::kRemoved, ""});
-      retired_[it->first].push_back(it->second);
-      dropped.push_back(std::move(it->second));
-      it = jobs_.erase(it);
-    }
-    for (auto &[job, list] : retired_)
-      std::erase_if(list, [](const auto &w) { return w.expired(); });
-    failures_ = std::move(failures);
-    epoch_.fetch_add(1, std::memory_order_acq_rel);
-  }
+  for (auto &[job, list] : retired_)
+    std::erase_if(list, [](const auto &w) { return w.expired(); });
+  failures_ = std::move(scan.failures);
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+  lock.unlock();
   dropped.clear();  // old versions with no calls running unload here
-  std::sort(
-      reports.begin(), reports.end(),
-      [](const FileReport &a, const FileReport &b) { return a.file < b.file; });
-  count_outcomes(reports);
-  return reports;
 }
 
 void PluginRegistry::count_outcomes(const std::vector<FileReport> &reports) {
@@ -341,7 +369,7 @@ Result<std::shared_ptr<PluginVersion>> PluginRegistry::resolve(
   if (auto version = find(job)) return version;
   if (auto q = quarantined(job))
     return HostError{Code::kFailedPrecondition,
-                     "job \"" + job + "\" is quarantined: " + q->reason,
+                     "job \"" + job + "\" is quarantined: " + q->reason(),
                      {},
                      {}};
   // Up to 20 names: enough to spot a typo, short enough for a log line.

@@ -33,7 +33,8 @@ struct FileReport {
   std::string file;
   std::string job;
   Outcome outcome;
-  std::string reason;  // for kFailed
+  HostError problem;  // for kFailed
+  std::string reason() const { return problem.message(); }
 };
 
 struct JobStatus {
@@ -93,6 +94,14 @@ class PluginRegistry {
  private:
   std::optional<LoadError> quarantine_match(
       const std::string &job, const std::filesystem::path &path) const;
+  // rescan()'s steps.
+  struct Scan;
+  struct PendingLoad;
+  std::vector<PendingLoad> plan_loads(
+      const std::map<std::string, std::filesystem::path> &files, Scan &scan);
+  void commit(std::map<std::string, std::shared_ptr<PluginVersion>> &loaded,
+              const std::map<std::string, std::filesystem::path> &files,
+              Scan &scan);
 
   std::filesystem::path dir_;
   PluginLoader loader_;

@@ -11,13 +11,13 @@ namespace golo::host {
 
 PluginVersion::PluginVersion(boost::dll::shared_library lib,
                              std::unique_ptr<golo_plugin> plugin,
-                             PluginMetadata meta, TriggerFn trigger,
-                             ShutdownFn shutdown, void *state)
+                             PluginMetadata meta, TriggerFn trigger_fn,
+                             ShutdownFn shutdown_fn, void *state)
     : plugin_(std::move(plugin)),
       lib_(std::move(lib)),
       meta_(std::move(meta)),
-      trigger_(trigger),
-      shutdown_(shutdown),
+      trigger_(trigger_fn),
+      shutdown_(shutdown_fn),
       state_(state) {
   // Optional (ABI 1.2); resolved here so the loader stays as it was.
   if (lib_.is_loaded() && lib_.has(GOLO_USER_END_SYMBOL))

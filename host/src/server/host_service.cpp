@@ -12,18 +12,29 @@
 namespace golo::host {
 
 namespace {
+// The problem's parts apart, and joined in reason for older clients.
+template <class Message>
+void fill_problem(Message &out, const HostError &e) {
+  if (e.primary.empty()) return;
+  out.set_reason(wire::text(e.message()));
+  auto *p = out.mutable_problem();
+  p->set_primary(wire::text(e.primary));
+  p->set_detail(wire::text(e.detail));
+  p->set_hint(wire::text(e.hint));
+}
+
 void fill(golo::FileOutcome &out, const FileReport &r) {
   out.set_file(wire::text(r.file));
   out.set_job(wire::text(r.job));
   out.set_outcome(wire::to_wire(r.outcome));
-  out.set_reason(wire::text(r.reason));
+  fill_problem(out, r.problem);
 }
 
 void fill(golo::FileOutcome &out, const InstallResult &r,
           const std::string &job) {
   out.set_job(wire::text(job));
   out.set_outcome(wire::to_wire(r.outcome));
-  out.set_reason(wire::text(r.reason));
+  fill_problem(out, r.problem);
   for (const auto &rep : r.reports)
     if (rep.job == job) out.set_file(wire::text(rep.file));
 }
@@ -55,7 +66,7 @@ grpc::Status HostService::ListPlugins(grpc::ServerContext *,
   for (const auto &f : registry_.failures()) {
     auto *out = resp->add_failures();
     out->set_file(wire::text(f.file));
-    out->set_reason(wire::text(f.reason));
+    fill_problem(*out, f.problem);
     out->set_quarantined(f.quarantined);
     out->set_job(wire::text(f.job));
   }
@@ -138,8 +149,8 @@ grpc::Status HostService::Push(grpc::ServerContext *ctx,
     resp->set_generation(r.generation);
     for (const auto &rep : r.reports) fill(*resp->add_files(), rep);
     spdlog::info("push of {} by {}: {}{}{}", job_text, caller,
-                 wire::outcome_name(r.outcome), r.reason.empty() ? "" : ": ",
-                 agent::printable(r.reason, 1024));
+                 wire::outcome_name(r.outcome), r.reason().empty() ? "" : ": ",
+                 agent::printable(r.reason(), 1024));
     return grpc::Status::OK;
   } catch (const HostFailure &e) {
     return refused(to_status(e.error));

@@ -362,9 +362,9 @@ std::uint32_t board_register_version(const std::string &job,
   v.code_end.store(0, std::memory_order_relaxed);
   v.generation = generation;
   auto copy = [](char *dst, std::size_t cap, const std::string &src) {
-    const std::size_t n = std::min(cap - 1, src.size());
-    std::memcpy(dst, src.data(), n);
-    dst[n] = '\0';
+    const std::size_t len = std::min(cap - 1, src.size());
+    std::memcpy(dst, src.data(), len);
+    dst[len] = '\0';
   };
   copy(v.job, sizeof v.job, job);
   copy(v.sha256, sizeof v.sha256, sha256);

@@ -57,32 +57,46 @@ std::map<std::string, Outcome> outcomes(
 
 }  // namespace
 
-TEST_CASE("loader: each refusal has its reason") {
+TEST_CASE("loader: each refusal has its reason, in its three parts") {
   Dirs d;
   PluginLoader loader(d.priv);
-  auto reason = [&](const std::string &name) {
+  auto problem = [&](const std::string &name) {
     auto r = loader.load(test_plugin(name), name, 1);
     REQUIRE(std::holds_alternative<LoadError>(r));
-    return std::get<LoadError>(r).reason;
+    return std::get<LoadError>(r).problem;
   };
-  CHECK(reason("not_elf") ==
+  // A leaf check's one line is the primary.
+  const HostError not_elf = problem("not_elf");
+  CHECK(not_elf.primary ==
         "not an ELF shared object (is it a compiled plugin?)");
-  CHECK(reason("no_marker") ==
-        "not a golo plugin: no .note.golo note in the file; add "
+  CHECK(not_elf.detail.empty());
+  CHECK(not_elf.hint.empty());
+  const HostError no_marker = problem("no_marker");
+  CHECK(no_marker.primary == "not a golo plugin");
+  CHECK(no_marker.detail == "no .note.golo note in the file");
+  CHECK(no_marker.hint ==
+        "add GOLO_PLUGIN(...) from golo/plugin.h and rebuild");
+  CHECK(no_marker.message() ==
+        "not a golo plugin; no .note.golo note in the file; add "
         "GOLO_PLUGIN(...) from golo/plugin.h and rebuild");
-  CHECK(reason("marker_disagrees") ==
-        "ABI marker disagrees with the file's golo note: golo_plugin_magic() "
-        "says ABI 2, the note says ABI 1; rebuild with GOLO_PLUGIN(...)");
-  CHECK(reason("no_trigger").find("no golo_trigger symbol") !=
-        std::string::npos);
-  CHECK(reason("wrong_abi") ==
-        "ABI version mismatch: host supports ABI 1, plugin was built for ABI "
-        "99; rebuild "
-        "against the plugin.h of this release");
-  CHECK(reason("init_fails") ==
-        "init failed (returned 1): database unreachable");
+  const HostError disagrees = problem("marker_disagrees");
+  CHECK(disagrees.primary == "ABI marker disagrees with the file's golo note");
+  CHECK(disagrees.detail ==
+        "golo_plugin_magic() says ABI 2, the note says ABI 1");
+  CHECK(disagrees.hint == "rebuild with GOLO_PLUGIN(...)");
+  const HostError no_trigger = problem("no_trigger");
+  CHECK(no_trigger.primary == "no golo_trigger symbol");
+  CHECK(no_trigger.hint.find("nm -D") != std::string::npos);
+  const HostError wrong_abi = problem("wrong_abi");
+  CHECK(wrong_abi.primary == "ABI version mismatch");
+  CHECK(wrong_abi.detail == "host supports ABI 1, plugin was built for ABI 99");
+  CHECK(wrong_abi.hint == "rebuild against the plugin.h of this release");
+  const HostError init_fails = problem("init_fails");
+  CHECK(init_fails.primary == "init failed (returned 1)");
+  CHECK(init_fails.detail == "database unreachable");
+  CHECK(init_fails.hint.empty());
   auto missing = loader.load(d.plugins / "absent.so", "absent", 1);
-  CHECK(std::get<LoadError>(missing).reason.find("cannot open") == 0);
+  CHECK(std::get<LoadError>(missing).problem.primary.find("cannot open") == 0);
 }
 
 TEST_CASE(
