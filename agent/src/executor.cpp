@@ -114,6 +114,16 @@ std::vector<std::shared_ptr<detail::Loop>> spawn_loops(
   return loops;
 }
 
+// The users' threads, or the fiber loops (kept until the run returns).
+std::vector<std::shared_ptr<detail::Loop>> start_users(
+    const std::shared_ptr<RunState> &st, const RunOptions &opt) {
+  st->data = opt.data;
+  st->on_stall = opt.on_stall;
+  if (opt.loops > 0) return spawn_loops(st, opt.loops, opt.stack_size);
+  spawn_users(st, opt.stack_size);
+  return {};
+}
+
 void request_stop(RunState &st) {
   // The first stop's time bounds the slots a closed-model user can miss.
   std::int64_t never = detail::kNotStopped;
@@ -319,13 +329,7 @@ RunResults run_schedule(const Schedule &schedule,
   if (!runner) throw std::invalid_argument("run_schedule: no iteration runner");
   auto st = std::make_shared<RunState>(schedule, std::move(runner),
                                        opt.record_budget);
-  st->data = opt.data;
-  st->on_stall = opt.on_stall;
-  std::vector<std::shared_ptr<detail::Loop>> loops;
-  if (opt.loops > 0)
-    loops = spawn_loops(st, opt.loops, opt.stack_size);
-  else
-    spawn_users(st, opt.stack_size);
+  const auto loops = start_users(st, opt);
   if (schedule.model == Model::open)
     for (std::size_t u = 0; u < st->user_count; ++u)
       st->free.push(static_cast<std::uint32_t>(u));
