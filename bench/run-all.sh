@@ -12,7 +12,7 @@ if [[ -z ${GOLO_BUILD_DIR:-} ]]; then
   scripts/build.sh release >build.log 2>&1 || { tail -40 build.log; exit 1; }
 fi
 status=0
-for b in rpc inprocess http memory supervisor; do
+for b in rpc inprocess http memory fibers supervisor; do
   echo
   echo "## $b"
   bench/$b/run.sh || status=1

@@ -9,6 +9,8 @@ BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libboost-dev libspdlog-dev libfmt-dev doctest-dev libcurl4-openssl-dev
+  # the fiber executor (agent/src/fibers)
+  libboost-context-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   # Chart.js, compiled into golo's HTML reports
   libjs-chart.js

@@ -1,6 +1,6 @@
-// The control thread: starts the user threads, ticks the progress and the
-// per-second series, stops, waits out the graceful stop, and gathers the
-// results.
+// The control thread: starts the user threads (or the fiber loops), ticks the
+// progress and the per-second series, stops, waits out the graceful stop, and
+// gathers the results.
 #include "golo/agent/executor.h"
 
 #include <cmath>
@@ -10,6 +10,7 @@
 #include <system_error>
 #include <thread>
 
+#include "fibers/loop.h"
 #include "golo/agent/series.h"
 #include "run_state.h"
 
@@ -72,6 +73,55 @@ void spawn_users(const std::shared_ptr<RunState> &st, std::size_t stack_size) {
     st->threads.push_back(t);
   }
   pthread_attr_destroy(&attr);
+}
+
+void *loop_main(void *arg) {
+  const std::unique_ptr<std::shared_ptr<detail::Loop>> loop(
+      static_cast<std::shared_ptr<detail::Loop> *>(arg));
+  (*loop)->run();
+  return nullptr;
+}
+
+// The fiber executor: `count` loop threads, user u on loop u % count. The
+// loops live until run_schedule returns (the open model's scheduler hands
+// arrivals to them until it is joined) and as long as their threads run.
+std::vector<std::shared_ptr<detail::Loop>> spawn_loops(
+    const std::shared_ptr<RunState> &st, std::size_t count,
+    std::size_t stack_size) {
+  count = std::clamp<std::size_t>(count, 1, st->user_count);
+  std::vector<std::shared_ptr<detail::Loop>> loops;
+  std::vector<detail::Loop *> to;
+  for (std::size_t i = 0; i < count; ++i) {
+    loops.push_back(std::make_shared<detail::Loop>(
+        st, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(count),
+        stack_size));
+    to.push_back(loops.back().get());
+  }
+  st->hand_off = [to](std::uint32_t user) { to[user % to.size()]->hand(user); };
+  st->threads.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    auto *arg = new std::shared_ptr<detail::Loop>(loops[i]);
+    pthread_t t;
+    if (const int rc = pthread_create(&t, nullptr, loop_main, arg); rc != 0) {
+      delete arg;
+      release_users(*st);
+      throw std::runtime_error(
+          "cannot start fiber loop thread " + std::to_string(i + 1) + " of " +
+          std::to_string(count) + ": " + std::strerror(rc));
+    }
+    st->threads.push_back(t);
+  }
+  return loops;
+}
+
+// The users' threads, or the fiber loops (kept until the run returns).
+std::vector<std::shared_ptr<detail::Loop>> start_users(
+    const std::shared_ptr<RunState> &st, const RunOptions &opt) {
+  st->data = opt.data;
+  st->on_stall = opt.on_stall;
+  if (opt.loops > 0) return spawn_loops(st, opt.loops, opt.stack_size);
+  spawn_users(st, opt.stack_size);
+  return {};
 }
 
 void request_stop(RunState &st) {
@@ -280,8 +330,7 @@ RunResults run_schedule(const Schedule &schedule,
   if (!runner) throw std::invalid_argument("run_schedule: no iteration runner");
   auto st = std::make_shared<RunState>(schedule, std::move(runner),
                                        opt.record_budget);
-  st->data = opt.data;
-  spawn_users(st, opt.stack_size);
+  const auto loops = start_users(st, opt);
   if (schedule.model == Model::open)
     for (std::size_t u = 0; u < st->user_count; ++u)
       st->free.push(static_cast<std::uint32_t>(u));
@@ -413,6 +462,7 @@ RunResults run_schedule(const Schedule &schedule,
   results.steps_dropped = st->recorder.steps_dropped();
   results.checks_dropped = st->recorder.checks_dropped();
   results.over_budget = st->recorder.folded();
+  results.stalls = st->stalls.load();
   if (results.over_budget) results.host_folded_tag_sets = true;
   if (st->data)
     results.data.push_back(data_use(schedule, *st->data, data_out, st->start));

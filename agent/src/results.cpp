@@ -383,6 +383,7 @@ json RunResults::head_json() const {
               {"checks_folded", folded_checks}};
   if (start_unix_ms > 0) out["start_unix_ms"] = start_unix_ms;
   if (over_budget > 0) out["iterations_over_budget"] = over_budget;
+  if (stalls > 0) out["stalls"] = stalls;
   if (!data.empty()) {
     json list = json::array();
     for (const auto &d : data)
@@ -417,6 +418,7 @@ RunResults RunResults::from_json(const json &j) {
     for (const auto &s : j.at("series")) r.series.push_back(row_from_json(s));
     r.start_unix_ms = j.value("start_unix_ms", std::int64_t{0});
     r.steps_dropped = j.value("steps_dropped", std::uint64_t{0});
+    r.stalls = j.value("stalls", std::uint64_t{0});
     r.checks_dropped = j.value("checks_dropped", std::uint64_t{0});
     r.folded_steps = j.value("steps_folded", std::uint64_t{0});
     r.folded_checks = j.value("checks_folded", std::uint64_t{0});
@@ -461,6 +463,7 @@ void RunResults::merge(const RunResults &other) {
   host_folded_tag_sets = host_folded_tag_sets || other.host_folded_tag_sets;
   over_budget += other.over_budget;
   steps_dropped += other.steps_dropped;
+  stalls += other.stalls;
   checks_dropped += other.checks_dropped;
   folded_steps += other.folded_steps;
   folded_checks += other.folded_checks;

@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,8 +78,39 @@ struct RunState {
   // ticks), kNotStopped until then: set before the stop it causes.
   std::shared_ptr<DataFeed> data;
   std::atomic<std::int64_t> data_out_at{kNotStopped};
-  std::vector<pthread_t> threads;  // control thread only
+  std::vector<pthread_t> threads;  // control thread only (users or loops)
+  // A fiber run: hands an open-model arrival to its user's loop (set before
+  // `started`); empty on threads, where the user waits on its `go` word.
+  std::function<void(std::uint32_t)> hand_off;
+  // Fiber runs: iterations that ran over kStall without yielding, and who
+  // to tell of each user's first (RunOptions::on_stall).
+  std::atomic<std::uint64_t> stalls{0};
+  std::function<void(std::uint32_t, std::chrono::nanoseconds)> on_stall;
 };
+
+// A closed-model user's place in its schedule, kept between iterations.
+struct ClosedPlace {
+  std::uint64_t iteration = 0;
+  Clock::time_point next;  // its next intended start
+  // The last clock reading, always <= now.
+  Clock::time_point known_now = Clock::time_point::min();
+};
+
+// The closed model in steps, so that a thread (closed_user) and a fiber loop
+// (fibers/loop.cpp) run the same schedule: when the user's next iteration is
+// due (maybe already; nullopt: it has none left) ...
+std::optional<Clock::time_point> closed_due(RunState &st, std::uint32_t user,
+                                            ClosedPlace &at);
+// ... at that instant, the iteration marked in flight and its row picked
+// (false: the user is done) ...
+bool closed_begin(RunState &st, std::uint32_t user);
+// ... and run and recorded (false: the user is done).
+bool closed_iteration(RunState &st, std::uint32_t user, ClosedPlace &at,
+                      IterationOutcome &out, std::string &key);
+// The open model's one iteration handed to `user`, run and recorded, the
+// user back in the free queue (false: the user is done).
+bool open_iteration(RunState &st, std::uint32_t user, IterationOutcome &out,
+                    std::string &key);
 
 // Picks user's row for its next iteration, if the run has data; false when
 // the rows ran out, which ends the run (user_loops.cpp).

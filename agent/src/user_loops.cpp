@@ -1,4 +1,5 @@
-// The hot path: what each user thread does, and the open model's scheduler.
+// The hot path: what each user does, on its thread or as fibers on a loop
+// (fibers/loop.cpp), and the open model's scheduler.
 // No allocation per iteration (the outcome and key buffers are reused) and
 // no lock shared between users.
 #include <exception>
@@ -114,50 +115,95 @@ bool pick_row(RunState &st, std::uint32_t user) {
   return false;
 }
 
-void closed_user(RunState &st, std::uint32_t user) {
+std::optional<Clock::time_point> closed_due(RunState &st, std::uint32_t user,
+                                            ClosedPlace &at) {
+  for (;;) {
+    if (at.next >= st.end) return std::nullopt;
+    const Nanos rel = at.next - st.start;
+    if (st.timeline.active(user, rel)) return at.next;
+    // Ramped out (or not yet in): its next active moment, if any.
+    const auto back = st.timeline.next_active(user, rel);
+    if (!back) return std::nullopt;
+    at.next = st.start + *back;
+  }
+}
+
+bool closed_begin(RunState &st, std::uint32_t user) {
   UserSlot &slot = st.users[user];
+  slot.state.store(kRunning);
+  if (st.stopping.load() || !pick_row(st, user)) {
+    slot.state.store(kIdle);
+    return false;
+  }
+  return true;
+}
+
+bool closed_iteration(RunState &st, std::uint32_t user, ClosedPlace &at,
+                      IterationOutcome &out, std::string &key) {
+  UserSlot &slot = st.users[user];
+  // Closed model: latency from the actual start, and (corrected) from the
+  // intended start `next`, with the slots an overrun missed.
+  const auto began = Clock::now();
+  run_one(st, user, at.iteration++, out);
+  if (!claim(slot)) return false;
+  const auto ended = Clock::now();
+  apply_timeout(st, out, ended - began);
+  const FromIntended intended = seen_from_slots(st, user, at.next, ended);
+  record(st, slot, user, out, ended - began, ended, key, &intended);
+  at.known_now = ended;
+  // Pacing counts from the intended start, so wake-up delays do not make
+  // the rate drift; an overrun (or think time) pushes the next one later.
+  at.next =
+      std::max(at.next + st.schedule.pacing, ended + st.schedule.think_time);
+  return true;
+}
+
+void closed_user(RunState &st, std::uint32_t user) {
   IterationOutcome out;
   std::string key;
   key.reserve(256);
-  std::uint64_t iteration = 0;
-  Clock::time_point next = st.start;
-  // The last clock reading, always <= now: when the next start is already
-  // due (back to back, or an overrun), the sleep and its clock read are
-  // skipped. Back to back, the clock is most of an iteration's cost.
-  Clock::time_point known_now = Clock::time_point::min();
+  ClosedPlace at;
+  at.next = st.start;
   for (;;) {
-    if (next >= st.end) return;
-    const Nanos rel = next - st.start;
-    if (!st.timeline.active(user, rel)) {  // ramped out (or not yet in)
-      const auto at = st.timeline.next_active(user, rel);
-      if (!at) return;
-      next = st.start + *at;
-      continue;
-    }
-    if (next <= known_now) {
+    const auto due = closed_due(st, user, at);
+    if (!due) return;
+    // When the next start is already due (back to back, or an overrun), the
+    // sleep and its clock read are skipped: back to back, the clock is most
+    // of an iteration's cost.
+    if (*due <= at.known_now) {
       if (st.stopping.load()) return;
-    } else if (sleep_until_or_stop(st.stopping, next)) {
+    } else if (sleep_until_or_stop(st.stopping, *due)) {
       return;
     }
-    slot.state.store(kRunning);
-    if (st.stopping.load() || !pick_row(st, user)) {
-      slot.state.store(kIdle);
+    if (!closed_begin(st, user) || !closed_iteration(st, user, at, out, key))
       return;
-    }
-    // Closed model: latency from the actual start, and (corrected) from the
-    // intended start `next`, with the slots an overrun missed.
-    const auto began = Clock::now();
-    run_one(st, user, iteration++, out);
-    if (!claim(slot)) return;
-    const auto ended = Clock::now();
-    apply_timeout(st, out, ended - began);
-    const FromIntended intended = seen_from_slots(st, user, next, ended);
-    record(st, slot, user, out, ended - began, ended, key, &intended);
-    known_now = ended;
-    // Pacing counts from the intended start, so wake-up delays do not make
-    // the rate drift; an overrun (or think time) pushes the next one later.
-    next = std::max(next + st.schedule.pacing, ended + st.schedule.think_time);
   }
+}
+
+bool open_iteration(RunState &st, std::uint32_t user, IterationOutcome &out,
+                    std::string &key) {
+  UserSlot &slot = st.users[user];
+  // The actual start is read only when a timeout needs it.
+  const bool timed = st.schedule.iteration_timeout.count() != 0;
+  const auto began = timed ? Clock::now() : Clock::time_point{};
+  run_one(st, user, slot.iteration, out);
+  if (!claim(slot)) return false;
+  const auto ended = Clock::now();
+  if (timed) apply_timeout(st, out, ended - began);
+  // Open model: latency from the iteration's SCHEDULED start, not from
+  // when this thread got to start it (coordinated omission, as wrk2
+  // measures). The arrivals keep coming at the rate whatever the target
+  // does; any delay between the intended moment and the real start (a
+  // late scheduler, a slow wake-up, a stall in the process) is time a real
+  // client arriving then would have waited, so it belongs in the latency.
+  // Measuring from the actual start would hide exactly those delays.
+  record(st, slot, user, out, ended - slot.intended, ended, key);
+  slot.go.store(kGoIdle);
+  // Paired with the stop: it sets `stopping` then quits idle users, so
+  // either we see the stop here or it sees us idle and wakes us to quit.
+  if (st.stopping.load()) return false;
+  st.free.push(user);
+  return true;
 }
 
 void open_user(RunState &st, std::uint32_t user) {
@@ -168,27 +214,7 @@ void open_user(RunState &st, std::uint32_t user) {
   for (;;) {
     std::uint32_t go;
     while ((go = slot.go.load()) == kGoIdle) futex_wait(slot.go, kGoIdle);
-    if (go == kGoQuit) return;
-    // The actual start is read only when a timeout needs it.
-    const bool timed = st.schedule.iteration_timeout.count() != 0;
-    const auto began = timed ? Clock::now() : Clock::time_point{};
-    run_one(st, user, slot.iteration, out);
-    if (!claim(slot)) return;
-    const auto ended = Clock::now();
-    if (timed) apply_timeout(st, out, ended - began);
-    // Open model: latency from the iteration's SCHEDULED start, not from
-    // when this thread got to start it (coordinated omission, as wrk2
-    // measures). The arrivals keep coming at the rate whatever the target
-    // does; any delay between the intended moment and the real start (a
-    // late scheduler, a slow wake-up, a stall in the process) is time a real
-    // client arriving then would have waited, so it belongs in the latency.
-    // Measuring from the actual start would hide exactly those delays.
-    record(st, slot, user, out, ended - slot.intended, ended, key);
-    slot.go.store(kGoIdle);
-    // Paired with the stop: it sets `stopping` then quits idle users, so
-    // either we see the stop here or it sees us idle and wakes us to quit.
-    if (st.stopping.load()) return;
-    st.free.push(user);
+    if (go == kGoQuit || !open_iteration(st, user, out, key)) return;
   }
 }
 
@@ -219,7 +245,10 @@ void schedule_arrivals(RunState &st) {
       slot.state.store(kIdle);  // the user was told to quit: we are stopping
       return;
     }
-    futex_wake_all(slot.go);
+    if (st.hand_off)
+      st.hand_off(user);  // a fiber run: to the user's loop
+    else
+      futex_wake_all(slot.go);
   }
 }
 

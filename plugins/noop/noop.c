@@ -8,7 +8,8 @@
  */
 #include <golo/plugin.h>
 
-GOLO_PLUGIN(.name = "noop", .version = "1.0.0");
+GOLO_PLUGIN(.name = "noop", .version = "1.0.0",
+            .executor = GOLO_EXECUTOR_FIBERS);
 
 int golo_trigger(const golo_context *ctx, golo_response *resp) {
   (void)ctx;

@@ -9,8 +9,8 @@ static const golo_plugin_note note GOLO_NOTE_ATTRIBUTES = {
 GOLO_EXPORT const golo_plugin_info *golo_plugin_magic(void);
 
 const golo_plugin_info *golo_plugin_magic(void) {
-  static const golo_plugin_info info = {sizeof(golo_plugin_info), 2, 0,
-                                        "marker_disagrees", "1.0.0"};
+  static const golo_plugin_info info = {sizeof(golo_plugin_info), 2,       0,
+                                        "marker_disagrees",       "1.0.0", 0};
   return &info;
 }
 

@@ -19,6 +19,8 @@ constexpr std::size_t kMaxLoggedColumns = 64;
 
 DataScope::DataScope(const IterationData *data) { t_current = data; }
 DataScope::~DataScope() { t_current = nullptr; }
+const IterationData *current_data() { return t_current; }
+void restore_data(const IterationData *data) { t_current = data; }
 
 void MissingColumns::note(const golo_plugin *plugin,
                           const agent::DataTable &table, const char *column) {

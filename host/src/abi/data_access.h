@@ -43,6 +43,11 @@ class DataScope {
   DataScope &operator=(const DataScope &) = delete;
 };
 
+// The iteration this thread's DataScope set, and setting it back: a fiber
+// run's parked iteration keeps its own while other fibers run (fiber_park).
+const IterationData *current_data();
+void restore_data(const IterationData *data);
+
 // golo_host_api.data: the value, or NULL (see plugin.h).
 const char *data_value(const golo_context *ctx, const char *column) noexcept;
 

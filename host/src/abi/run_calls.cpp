@@ -3,6 +3,9 @@
 #include <thread>
 
 #include "abi/call_frame.h"
+#include "abi/data_access.h"
+#include "golo/agent/fiber.h"
+#include "worker/call_board.h"
 
 namespace golo::host {
 namespace {
@@ -21,6 +24,19 @@ CallFrameScope::CallFrameScope(CallFrame &frame) : previous_(t_frame) {
 }
 CallFrameScope::~CallFrameScope() { t_frame = previous_; }
 
+bool park_call_until(std::chrono::steady_clock::time_point at) {
+  // The thread's per-call state belongs to whichever fiber runs: this one's
+  // is put aside while it is parked and put back when it resumes.
+  CallFrame *const frame = t_frame;
+  const IterationData *const data = current_data();
+  const worker::ParkedCall call = worker::board_park_call();
+  const bool whole = agent::park_until(at);
+  worker::board_resume_call(call);
+  restore_data(data);
+  t_frame = frame;
+  return whole;
+}
+
 int sleep_call(const golo_context *ctx, std::int64_t ns) noexcept try {
   CallFrame *frame = frame_of(ctx);
   if (ns <= 0)
@@ -30,6 +46,12 @@ int sleep_call(const golo_context *ctx, std::int64_t ns) noexcept try {
     // A single Job.Trigger call has no run to stop it.
     std::this_thread::sleep_for(std::chrono::nanoseconds(ns));
     return 0;
+  }
+  if (agent::on_fiber()) {
+    const auto at =
+        std::chrono::steady_clock::now() + std::chrono::nanoseconds(ns);
+    return park_call_until(at) && !frame->run->stopping() ? 0
+                                                          : GOLO_HTTP_STOPPED;
   }
   return frame->run->sleep_for(ns) ? 0 : GOLO_HTTP_STOPPED;
 } catch (...) {

@@ -2,6 +2,7 @@
 // run's stop, and the run's env values.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 
 #include "golo/plugin.h"
@@ -9,6 +10,12 @@
 namespace golo::host {
 
 int sleep_call(const golo_context *ctx, std::int64_t ns) noexcept;
+
+// On a fiber of the fiber executor: parks the calling iteration until `at`
+// or the run's stop (true: the whole wait), with the thread's per-call state
+// (call frame, data row, crash-board slot) kept for it. For host calls that
+// wait (sleep; later http and tcp).
+bool park_call_until(std::chrono::steady_clock::time_point at);
 const char *env_call(const golo_context *ctx, const char *key) noexcept;
 
 }  // namespace golo::host

@@ -1,6 +1,10 @@
 #include "options/host_options.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "golo_version.h"
 
@@ -77,6 +81,16 @@ void add_limit_options(CLI::App &app, HostOptions &o) {
                  "that would go over is refused with RESOURCE_EXHAUSTED")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  app.add_option("--max-fiber-users", o.max_fiber_users,
+                 "users of fiber plugins (GOLO_EXECUTOR_FIBERS) across the "
+                 "runs in progress; counted apart from --max-users")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  app.add_option("--loops", o.loops,
+                 "event-loop threads a fiber plugin's run uses (0: one per "
+                 "CPU this host may use)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
   app.add_option("--record-budget", o.record_budget_mib,
                  "MiB of recording counters a run may use; past it, tag sets "
                  "that need more are counted in _other (and the results say "
@@ -180,6 +194,15 @@ void add_host_options(CLI::App &app, HostOptions &o) {
   app.add_option("--ready-fd", o.ready_fd)->group("");
   app.add_option("--quarantine-fd", o.quarantine_fd)->group("");
   app.add_option("--worker-number", o.worker_number)->group("");
+}
+
+std::size_t loop_count(unsigned asked) {
+  if (asked != 0) return asked;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    return static_cast<std::size_t>(std::max(1, CPU_COUNT(&set)));
+  return std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace golo::host

@@ -35,7 +35,13 @@ struct HostOptions {
   // Caps: a run over one is refused with RESOURCE_EXHAUSTED naming it.
   std::uint64_t max_runs = 16;      // schedules running at once
   std::uint64_t max_users = 20000;  // users (threads) across those runs
-  int max_threads = 512;            // gRPC server threads
+  // Users of fiber plugins across those runs (GOLO_EXECUTOR_FIBERS): a
+  // fiber holds no thread and a stack only while its iteration runs.
+  std::uint64_t max_fiber_users = 200000;
+  // The fiber executor's event-loop threads per run (0: the CPUs this host
+  // may use, sched_getaffinity).
+  unsigned loops = 0;
+  int max_threads = 512;  // gRPC server threads
   // Bytes gRPC may buffer for callers (a memory quota; docs/security.md).
   std::uint64_t grpc_memory = 512ull * 1024 * 1024;
   // The worker's allocation limit (RLIMIT_DATA; 0: none): past it plugin
@@ -72,5 +78,9 @@ struct HostOptions {
 // Registers every flag on app. The worker-only ones are in no group, so
 // --help does not show them.
 void add_host_options(CLI::App &app, HostOptions &opts);
+
+// --loops as a number of loop threads: `asked`, or with 0 the CPUs this
+// process may run on.
+std::size_t loop_count(unsigned asked);
 
 }  // namespace golo::host

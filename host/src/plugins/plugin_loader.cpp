@@ -220,6 +220,13 @@ void describe(const golo_plugin_info &info, PluginMetadata &meta) {
                      : "";
   meta.abi_version = info.abi_version;
   meta.serial = (info.flags & GOLO_PLUGIN_SERIAL) != 0;
+  // ABI 1.2's executor: absent in older plugins' shorter struct (threads).
+  // A serial plugin holds a lock across its call, which a parked fiber
+  // would hold against its own loop: it stays on threads.
+  const bool has_executor =
+      info.size >= offsetof(golo_plugin_info, executor) + sizeof(info.executor);
+  meta.fibers =
+      has_executor && info.executor == GOLO_EXECUTOR_FIBERS && !meta.serial;
 }
 
 // 9. golo_init, on a thread of its own, waited for up to `timeout`. Past

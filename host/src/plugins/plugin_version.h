@@ -28,7 +28,8 @@ struct PluginMetadata {
   std::string version;  // from golo_plugin_info, may be empty
   std::uint32_t abi_version = 0;
   bool serial = false;
-  std::string sha256;           // of the .so loaded
+  bool fibers = false;  // runs on the fiber executor (GOLO_EXECUTOR_FIBERS)
+  std::string sha256;   // of the .so loaded
   std::string settings_sha256;  // of NAME.conf, empty when absent
   std::uint64_t generation = 0;
   std::chrono::system_clock::time_point loaded_at;

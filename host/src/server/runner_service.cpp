@@ -78,31 +78,35 @@ class RunnerService::Admission {
     svc_.running_.insert(&stop_);
     admitted_ = true;
   }
-  // Counts `users` against --max-users; false (status() says why) when
-  // they would go over.
-  bool reserve_users(std::uint64_t users) {
+  // Counts `users` against --max-users (threads) or --max-fiber-users;
+  // false (status() says why) when they would go over.
+  bool reserve_users(std::uint64_t users, bool fibers) {
     std::lock_guard lock(svc_.mutex_);
     const auto &cap = svc_.limits_;
-    if (users > cap.max_users - std::min(cap.max_users, svc_.users_in_use_)) {
-      status_ =
-          to_status(HostError::Code::kResourceExhausted,
-                    "this run needs " + std::to_string(users) +
-                        " users (one thread each) and runs in progress use " +
-                        std::to_string(svc_.users_in_use_) +
-                        "; golo-host's cap across runs is " +
-                        std::to_string(cap.max_users) + " (--max-users " +
-                        std::to_string(cap.max_users) + ")");
+    const std::uint64_t max = fibers ? cap.max_fiber_users : cap.max_users;
+    std::uint64_t &in_use =
+        fibers ? svc_.fiber_users_in_use_ : svc_.users_in_use_;
+    if (users > max - std::min(max, in_use)) {
+      const std::string flag = fibers ? "--max-fiber-users " : "--max-users ";
+      status_ = to_status(
+          HostError::Code::kResourceExhausted,
+          "this run needs " + std::to_string(users) +
+              (fibers ? " users (fibers)" : " users (one thread each)") +
+              " and runs in progress use " + std::to_string(in_use) +
+              "; golo-host's cap across runs is " + std::to_string(max) + " (" +
+              flag + std::to_string(max) + ")");
       return false;
     }
-    svc_.users_in_use_ += users;
+    in_use += users;
     users_ = users;
+    fibers_ = fibers;
     return true;
   }
   ~Admission() {
     if (!admitted_) return;
     std::lock_guard lock(svc_.mutex_);
     svc_.running_.erase(&stop_);
-    svc_.users_in_use_ -= users_;
+    (fibers_ ? svc_.fiber_users_in_use_ : svc_.users_in_use_) -= users_;
   }
   Admission(const Admission &) = delete;
   Admission &operator=(const Admission &) = delete;
@@ -112,6 +116,7 @@ class RunnerService::Admission {
   RunnerService &svc_;
   std::stop_source &stop_;
   std::uint64_t users_ = 0;
+  bool fibers_ = false;
   bool admitted_ = false;
   grpc::Status status_;
 };
@@ -131,6 +136,9 @@ struct RunnerService::Prepared {
   std::optional<std::chrono::system_clock::time_point> start_at;
   std::string dial;   // the remote target as gRPC is handed it, if any
   agent::RunEnv env;  // the schedule's env: with the request's over it
+  // Every job's plugin declared GOLO_EXECUTOR_FIBERS: its users run as
+  // fibers (RunLimits::loops); else, and for remote targets, as threads.
+  bool fibers = false;
 };
 
 grpc::Status RunnerService::prepare(grpc::ServerContext &ctx,
@@ -208,6 +216,9 @@ grpc::Status RunnerService::resolve_jobs(const golo::RunRequest &req,
     version = std::move(*resolved);
     if (job.empty()) job = version->meta().job;
   }
+  out.fibers = std::all_of(jobs.begin(), jobs.end(), [](const auto &j) {
+    return j.second && j.second->meta().fibers;
+  });
   if (!every_scenario) out.schedule.job = jobs.front().first;
   return grpc::Status::OK;
 }
@@ -345,7 +356,8 @@ grpc::Status RunnerService::serve(grpc::ServerContext &ctx,
                    security::describe_caller(ctx, settings_.authorizer)};
   Prepared prep;
   if (status.ok()) status = prepare(ctx, req, log.file, prep);
-  if (status.ok() && !admission.reserve_users(prep.schedule.peak_users()))
+  if (status.ok() &&
+      !admission.reserve_users(prep.schedule.peak_users(), prep.fibers))
     status = admission.status();
   if (!status.ok()) {
     spdlog::warn("run {} by {}: refused: {}", log.file, log.caller,
@@ -371,7 +383,9 @@ std::shared_ptr<agent::IterationRunner> RunnerService::make_runner(
               : std::chrono::milliseconds(std::chrono::seconds(60)),
         timed ? agent::timeout_text(schedule.iteration_timeout) : "");
   }
-  where = "in-process";
+  where = prep.fibers ? "in-process on " + std::to_string(limits_.loops) +
+                            " fiber loops"
+                      : "in-process";
   return std::make_shared<LocalPluginRunner>(
       registry_, schedule.job, static_cast<std::size_t>(schedule.peak_users()),
       prep.data, prep.env, schedule.graceful_stop, schedule.http2);
@@ -427,6 +441,27 @@ agent::RunOptions RunnerService::run_options(const RunLog &log,
   options.start_at = prep.start_at;
   options.data = prep.data;
   options.record_budget = limits_.record_budget;
+  if (prep.fibers) {
+    options.loops = limits_.loops;
+    // Once per user, and at most kStallLines a run: every stall counts in
+    // the results' `stalls` whatever the log says.
+    options.on_stall = [file = log.file, job = prep.schedule.job,
+                        lines = std::make_shared<std::atomic<int>>(0)](
+                           std::uint32_t user, std::chrono::nanoseconds ran) {
+      constexpr int kStallLines = 20;
+      const int n = lines->fetch_add(1);
+      if (n >= kStallLines) return;
+      spdlog::warn(
+          "run {}: user {} of job {} ran {:.1f} ms on its fiber loop without "
+          "yielding (a blocking call in golo_trigger: sleep, recv, a busy "
+          "loop?); the other users of that loop waited as long{}",
+          file, user, agent::printable(job, 256),
+          std::chrono::duration<double, std::milli>(ran).count(),
+          n + 1 == kStallLines ? " (no more such lines for this run; the "
+                                 "results count every stall)"
+                               : "");
+    };
+  }
   // An update at 0 s says the load has started (every thread is up), so
   // that a caller can tell a host lost mid-run from one never reached.
   options.on_start = [&log, &writer, start_at = prep.start_at] {

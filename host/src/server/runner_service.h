@@ -28,6 +28,9 @@ struct RunLimits {
   // Bytes of recording counters per run past which growing tag sets go to
   // _other (agent::RunOptions::record_budget).
   std::int64_t record_budget = agent::kDefaultRecordBudget;
+  // Fiber plugins' users across runs, and each such run's loop threads.
+  std::uint64_t max_fiber_users = 200000;
+  std::size_t loops = 1;
 };
 
 class RunnerService final : public golo::Runner::Service {
@@ -90,7 +93,7 @@ class RunnerService final : public golo::Runner::Service {
   HostMetrics &metrics_;
   std::mutex mutex_;
   std::set<std::stop_source *> running_;
-  std::uint64_t users_in_use_ = 0;
+  std::uint64_t users_in_use_ = 0, fiber_users_in_use_ = 0;
   std::atomic<bool> shutting_down_{false};
 };
 

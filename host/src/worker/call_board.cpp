@@ -423,4 +423,19 @@ CallScope::~CallScope() {
                     prev_deadline_);
 }
 
+ParkedCall board_park_call() noexcept {
+  board::Slot *slot = my_slot();
+  ParkedCall c{slot->version.load(std::memory_order_relaxed),
+               slot->entry.load(std::memory_order_relaxed),
+               slot->started_ns.load(std::memory_order_relaxed),
+               slot->deadline_ns.load(std::memory_order_relaxed)};
+  board::write_call(*slot, 0, 0, 0, 0);
+  return c;
+}
+
+void board_resume_call(const ParkedCall &c) noexcept {
+  board::write_call(*my_slot(), c.version, c.entry, c.started_ns,
+                    c.deadline_ns);
+}
+
 }  // namespace golo::worker

@@ -61,6 +61,16 @@ std::vector<int> board_restore_handlers();
 // Calls of version id running now whose deadline has passed.
 std::uint64_t board_stuck_calls(std::uint32_t id);
 
+// The calling thread's call, put aside while its fiber is parked (other
+// fibers' calls use the thread's slot meanwhile, and a parked call is not
+// running plugin code) and put back when it resumes.
+struct ParkedCall {
+  std::uint32_t version = 0, entry = 0;
+  std::int64_t started_ns = 0, deadline_ns = 0;
+};
+ParkedCall board_park_call() noexcept;
+void board_resume_call(const ParkedCall &call) noexcept;
+
 // Marks the calling thread as inside version id's entry point for its
 // lifetime. Cheap: a coarse clock read and a few stores to this thread's own
 // slot. Nests (restores what was there before).

@@ -261,7 +261,8 @@ int main(int argc, char **argv) {
   golo::host::HostServer server(
       *registry, metrics,
       {opts.max_threads,
-       {opts.max_runs, opts.max_users, opts.record_budget_mib << 20},
+       {opts.max_runs, opts.max_users, opts.record_budget_mib << 20,
+        opts.max_fiber_users, golo::host::loop_count(opts.loops)},
        static_cast<std::size_t>(opts.grpc_memory),
        *golo::wire::parse_layout(opts.go_lo_layout)},
       {opts.max_plugin_size, opts.allow_remote_targets, security->authorizer(),

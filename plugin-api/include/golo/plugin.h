@@ -567,7 +567,35 @@ typedef struct golo_plugin_info {
   uint32_t flags;       /* GOLO_PLUGIN_* */
   const char *name;     /* human name; may be NULL (the file name is used) */
   const char *version;  /* the plugin's own version; may be NULL */
+  /* ---- ABI 1.2 ---------------------------------------------------------- */
+  /* GOLO_EXECUTOR_*: how a schedule runs this plugin's users. A field, not a
+   * flag bit, so that a host that predates it reads it as absent (threads)
+   * instead of refusing an unknown bit. */
+  uint32_t executor;
+  /* ---- add new fields below this line only, labelled with their minor --- */
 } golo_plugin_info;
+
+/*
+ * golo_plugin_info.executor (ABI 1.2).
+ *
+ * GOLO_EXECUTOR_THREADS (0, the default, and every 1.0/1.1 plugin): each
+ * virtual user is an OS thread; golo_trigger may block in any way.
+ *
+ * GOLO_EXECUTOR_FIBERS: the plugin promises that golo_trigger waits only
+ * through the host's calls (sleep; http for http:// URLs) and keeps per-user
+ * state in ctx->user_data, never in thread-locals across such a call. Its
+ * users then run as fibers, thousands on one event-loop thread per core
+ * (golo-host --loops), parked while they wait in a host call: many more
+ * users per host and far fewer thread wake-ups. A blocking libc call (sleep,
+ * recv, a busy loop) in golo_trigger stalls every other user of its loop
+ * meanwhile. Plugins declaring GOLO_PLUGIN_SERIAL, single Job.Trigger calls
+ * and older hosts run it on threads, where the same host calls block: one
+ * .so works on both. A value the host does not know runs on threads.
+ *
+ *     GOLO_PLUGIN(.name = "browse", .executor = GOLO_EXECUTOR_FIBERS);
+ */
+#define GOLO_EXECUTOR_THREADS 0u
+#define GOLO_EXECUTOR_FIBERS 1u
 
 /* The marker function's name, which GOLO_PLUGIN defines. */
 #define GOLO_PLUGIN_MAGIC_SYMBOL "golo_plugin_magic"
@@ -613,7 +641,7 @@ typedef struct golo_plugin_note {
  * the exported function golo_plugin_magic(), which returns the plugin's
  * golo_plugin_info, and the golo_plugin_note that the host reads from the
  * file before loading it. Give at least one field, as designated initializers
- * in declaration order (flags, name, version), e.g.
+ * in declaration order (flags, name, version, executor), e.g.
  *
  *     GOLO_PLUGIN(.name = "checkout", .version = "1.2.0");
  *     GOLO_PLUGIN(.flags = GOLO_PLUGIN_SERIAL, .name = "legacy");

@@ -14,6 +14,8 @@
 #include "golo/agent/data_feed.h"
 #include "golo/agent/data_table.h"
 #include "golo/agent/executor.h"
+
+#include "executor_choice.h"
 #include "golo/agent/schedule.h"
 #include "schedule_error.h"
 
@@ -316,7 +318,7 @@ TEST_CASE("executor: unique rows running out end the run, naturally") {
     runner->feed = feed;
     RunOptions opt;
     opt.data = feed;
-    const auto r = run_schedule(s, runner, opt);
+    const auto r = run_on_executor(s, runner, opt);
     CHECK(!r.stopped_early);
     CHECK(r.total.iterations == 50);
     CHECK(r.duration_s < 5);

@@ -1,5 +1,7 @@
 #include "golo/agent/executor.h"
 
+#include "executor_choice.h"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -24,7 +26,7 @@ struct FakeRunner : IterationRunner {
   void run(std::uint32_t user, std::uint64_t iteration,
            IterationOutcome &out) override {
     calls.fetch_add(1);
-    if (sleep.count() > 0) std::this_thread::sleep_for(sleep);
+    if (sleep.count() > 0) iteration_sleep(sleep);
     if (shape) shape(user, iteration, out);
   }
 };
@@ -56,7 +58,7 @@ TEST_CASE("executor closed model: users x duration / pacing iterations") {
   std::vector<Progress> progress;
   RunOptions opt;
   opt.on_progress = [&](const Progress &p) { progress.push_back(p); };
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, users: 10, duration: 2s, pacing: 100ms}"), runner,
       opt);
   // Each user starts at 0, 0.1, ... 1.9 s: 20 each, exactly unless a start
@@ -97,7 +99,7 @@ TEST_CASE("executor closed model: back to back with errors and tags") {
       failed.fetch_add(1);
     }
   };
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, users: 4, duration: 300ms, pacing: 0}"), runner);
   CHECK(r.total.iterations > 100);
   CHECK(r.total.errors == failed.load());
@@ -121,7 +123,7 @@ TEST_CASE("executor closed model: a runner that throws counts as failed") {
   runner->shape = [](std::uint32_t, std::uint64_t, IterationOutcome &) {
     throw std::runtime_error("plugin exploded");
   };
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, users: 2, duration: 200ms, pacing: 50ms}"), runner);
   CHECK(r.total.iterations == 8);
   CHECK(r.total.errors == 8);
@@ -132,9 +134,9 @@ TEST_CASE("executor closed model: a runner that throws counts as failed") {
 TEST_CASE("executor closed model: think time after each iteration") {
   auto runner = std::make_shared<FakeRunner>();
   runner->sleep = 20ms;
-  const auto r = run_schedule(parse("job: {name: x, users: 2, duration: 1s, "
-                                    "pacing: 0, think_time: 80ms}"),
-                              runner);
+  const auto r = run_on_executor(parse("job: {name: x, users: 2, duration: 1s, "
+                                       "pacing: 0, think_time: 80ms}"),
+                                 runner);
   // One iteration per 100 ms (20 ms work + 80 ms think): 10 each, fewer if
   // sleeps overshoot.
   CHECK(r.total.iterations >= 18);
@@ -150,7 +152,7 @@ TEST_CASE("executor closed model: stages ramp users") {
     first.emplace(user, Clock::now());
   };
   const auto began = Clock::now();
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse(
           "job:\n  name: x\n  pacing: 100ms\n  stages:\n"
           "    - {duration: 1s, users: 10}\n    - {duration: 1s, users: 10}\n"),
@@ -177,7 +179,7 @@ TEST_CASE("executor closed model: stages ramp users") {
 TEST_CASE("executor open model: holds the arrival rate") {
   auto runner = std::make_shared<FakeRunner>();
   runner->sleep = 1ms;
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, arrival_rate: 200, max_users: 20, duration: 2s}"),
       runner);
   CHECK(r.total.iterations >= 396);  // 200/s for 2 s, within 1%
@@ -189,7 +191,7 @@ TEST_CASE("executor open model: holds the arrival rate") {
 
 TEST_CASE("executor open model: ramping rate") {
   auto runner = std::make_shared<FakeRunner>();
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, max_users: 10, rate_stages: [{duration: 1s, rate: "
             "200}, {duration: 1s, rate: 200}]}"),
       runner);
@@ -209,9 +211,9 @@ TEST_CASE("executor open model: a 1 s stall shows in p99 and max") {
       if (it == 100) stall_until = Clock::now() + 1s;  // the target freezes
       until = stall_until;
     }
-    std::this_thread::sleep_until(until);
+    iteration_sleep_until(until);
   };
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, arrival_rate: 100, max_users: 200, duration: 3s}"),
       runner);
   CHECK(r.total.iterations == 300);
@@ -228,7 +230,7 @@ TEST_CASE("executor open model: a 1 s stall shows in p99 and max") {
 TEST_CASE("executor open model: dropped when max_users is exhausted") {
   auto runner = std::make_shared<FakeRunner>();
   runner->sleep = 200ms;
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, arrival_rate: 100, max_users: 5, duration: 1s}"),
       runner);
   // 5 users at 200 ms each serve at most 25 of the 100 arrivals (fewer on
@@ -252,7 +254,7 @@ TEST_CASE("executor: the stop token ends the run at once") {
     stop.request_stop();
   });
   const auto began = Clock::now();
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, users: 5, duration: 60s, pacing: 100ms}"), runner,
       opt);
   const auto took = Clock::now() - began;
@@ -266,7 +268,7 @@ TEST_CASE("executor: the stop token ends the run at once") {
 TEST_CASE("executor: graceful stop lets in-flight iterations finish") {
   auto runner = std::make_shared<FakeRunner>();
   runner->sleep = 300ms;
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, users: 3, duration: 100ms, graceful_stop: 2s}"),
       runner);
   CHECK(r.total.iterations == 3);
@@ -281,7 +283,7 @@ TEST_CASE("executor: iterations past the graceful stop are interrupted") {
     while (!release.load()) std::this_thread::sleep_for(1ms);
   };
   const auto began = Clock::now();
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, users: 2, duration: 100ms, graceful_stop: 200ms}"),
       runner);
   CHECK(Clock::now() - began < 800ms);
@@ -303,7 +305,7 @@ TEST_CASE(
   runner->shape = [](std::uint32_t, std::uint64_t it, IterationOutcome &out) {
     out.tags.assign({{"url", "/" + std::to_string(it % 1100)}});
   };
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       parse("job: {name: x, users: 1, duration: 300ms, pacing: 0}"), runner);
   REQUIRE(r.total.iterations >= 1100);
   CHECK(r.tag_sets.size() == kMaxHostTagSets + 1);
@@ -317,7 +319,7 @@ TEST_CASE(
 
 TEST_CASE("executor: a thousand users are cheap") {
   auto runner = std::make_shared<FakeRunner>();
-  const auto r =
-      run_schedule(parse("job: {name: x, users: 1000, duration: 1s}"), runner);
+  const auto r = run_on_executor(
+      parse("job: {name: x, users: 1000, duration: 1s}"), runner);
   CHECK(r.total.iterations == 1000);  // one each: go-lo's once a second
 }

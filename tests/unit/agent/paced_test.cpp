@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "golo/agent/executor.h"
+
+#include "executor_choice.h"
 #include "golo/agent/report.h"
 #include "golo/agent/series.h"
 #include "golo/agent/threshold.h"
@@ -293,7 +295,7 @@ namespace {
 struct StallOnce : IterationRunner {
   void run(std::uint32_t, std::uint64_t iteration,
            IterationOutcome &) override {
-    std::this_thread::sleep_for(iteration == 100 ? 1000ms : 1ms);
+    iteration_sleep(iteration == 100 ? 1000ms : 1ms);
   }
 };
 }  // namespace
@@ -309,7 +311,7 @@ constexpr std::uint64_t kSlack = 6;
 TEST_CASE("executor: a paced user stalled for 1 s misses ~99 slots") {
   // The measured case through the real loop. Bounds, not exact figures: a
   // loaded machine may wake a user late (a late start can cost a slot).
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       Schedule::parse("job: {name: x, users: 1, duration: 3s, pacing: 10ms}",
                       "t.yaml"),
       std::make_shared<StallOnce>());
@@ -338,7 +340,7 @@ struct StallAt : IterationRunner {
   std::chrono::milliseconds stall{0};
   void run(std::uint32_t, std::uint64_t iteration,
            IterationOutcome &) override {
-    std::this_thread::sleep_for(iteration == stall_at ? stall : 1ms);
+    iteration_sleep(iteration == stall_at ? stall : 1ms);
   }
 };
 }  // namespace
@@ -358,7 +360,7 @@ TEST_CASE("executor: no slot is missed after a stop or after ramping out") {
       std::this_thread::sleep_for(500ms);
       stop.request_stop();
     });
-    const auto r = run_schedule(
+    const auto r = run_on_executor(
         Schedule::parse("job: {name: x, users: 1, duration: 10s, pacing: 10ms}",
                         "t.yaml"),
         runner, opt);
@@ -376,7 +378,7 @@ TEST_CASE("executor: no slot is missed after a stop or after ramping out") {
     auto runner = std::make_shared<StallAt>();
     runner->stall_at = 50;
     runner->stall = 1000ms;
-    const auto r = run_schedule(
+    const auto r = run_on_executor(
         Schedule::parse("job:\n  name: x\n  pacing: 10ms\n  stages:\n"
                         "    - {duration: 10ms, users: 1}\n"
                         "    - {duration: 990ms, users: 1}\n"
@@ -394,7 +396,7 @@ TEST_CASE("executor: think time never misses a slot") {
   // Pacing 10 ms, think time 20 ms, 1 ms calls: each next start is 21 ms
   // after the last, past the next slot's end, yet nothing is missed: the
   // pause is the user's own, and only an iteration's overrun misses slots.
-  const auto r = run_schedule(
+  const auto r = run_on_executor(
       Schedule::parse("job: {name: x, users: 1, duration: 1s, pacing: 10ms, "
                       "think_time: 20ms}",
                       "t.yaml"),

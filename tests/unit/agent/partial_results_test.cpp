@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "golo/agent/executor.h"
+
+#include "executor_choice.h"
 #include "golo/agent/report.h"
 #include "golo/agent/results.h"
 #include "golo/agent/schedule.h"
@@ -28,8 +30,7 @@ struct SleepRunner : IterationRunner {
   std::atomic<std::uint64_t> calls{0};
   void run(std::uint32_t, std::uint64_t, IterationOutcome &) override {
     const auto n = calls.fetch_add(1) + 1;
-    std::this_thread::sleep_for(slow_every && n % slow_every == 0 ? slow
-                                                                  : sleep);
+    iteration_sleep(slow_every && n % slow_every == 0 ? slow : sleep);
   }
 };
 
@@ -48,9 +49,10 @@ TEST_CASE("progress log: the intervals received add up to the host's run") {
   RunOptions opt;
   opt.progress_interval = 200ms;
   opt.on_progress = [&](const Progress &p) { log.add(p); };
-  const auto full = run_schedule(parse("job: {name: x, users: 4, duration: 1s, "
-                                       "pacing: 30ms}"),
-                                 runner, opt);
+  const auto full =
+      run_on_executor(parse("job: {name: x, users: 4, duration: 1s, "
+                            "pacing: 30ms}"),
+                      runner, opt);
   const RunResults part = log.results(full.schedule);
   // Every update arrived, so the log holds the run exactly: counts,
   // histogram counters, and the series second by second.
@@ -74,8 +76,8 @@ TEST_CASE("progress log: the intervals received add up to the host's run") {
   std::vector<Progress> updates;
   RunOptions opt2 = opt;
   opt2.on_progress = [&](const Progress &p) { updates.push_back(p); };
-  run_schedule(parse("job: {name: x, users: 2, duration: 1s, pacing: 50ms}"),
-               runner, opt2);
+  run_on_executor(parse("job: {name: x, users: 2, duration: 1s, pacing: 50ms}"),
+                  runner, opt2);
   REQUIRE(updates.size() >= 3);
   cut.add(Progress{});
   cut.add(updates[0]);
@@ -119,7 +121,7 @@ TEST_CASE("results: stopped_early and partial round trip, merge, and print") {
 
 TEST_CASE("executor: a stopped run is marked stopped early, an ended one not") {
   auto runner = std::make_shared<SleepRunner>();
-  const auto done = run_schedule(
+  const auto done = run_on_executor(
       parse("job: {name: x, users: 2, duration: 300ms, pacing: 100ms}"),
       runner);
   CHECK_FALSE(done.stopped_early);
@@ -132,7 +134,7 @@ TEST_CASE("executor: a stopped run is marked stopped early, an ended one not") {
     std::this_thread::sleep_for(300ms);
     stop.request_stop();
   });
-  const auto cut = run_schedule(
+  const auto cut = run_on_executor(
       parse("job: {name: x, users: 2, duration: 60s, pacing: 100ms}"), runner,
       opt);
   stopper.join();
@@ -155,9 +157,9 @@ TEST_CASE("executor: iterations over iteration_timeout are timeout errors") {
     runner->slow = 120ms;
     runner->slow_every = 4;
     const auto r =
-        run_schedule(parse(std::string("job: {name: x, ") + model +
-                           ", duration: 1s, iteration_timeout: 50ms}"),
-                     runner);
+        run_on_executor(parse(std::string("job: {name: x, ") + model +
+                              ", duration: 1s, iteration_timeout: 50ms}"),
+                        runner);
     // Calls are counted in the order they start; each slow one is a
     // timeout, with its real latency kept.
     const auto calls = runner->calls.load();
@@ -172,8 +174,8 @@ TEST_CASE("executor: iterations over iteration_timeout are timeout errors") {
   }
   // Without one, nothing is a timeout and the JSON says null.
   auto runner = std::make_shared<SleepRunner>();
-  const auto r =
-      run_schedule(parse("job: {name: x, users: 1, duration: 100ms}"), runner);
+  const auto r = run_on_executor(
+      parse("job: {name: x, users: 1, duration: 100ms}"), runner);
   CHECK(r.total.errors == 0);
   CHECK(r.schedule["job"]["iteration_timeout_s"].is_null());
 }

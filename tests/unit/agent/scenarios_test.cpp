@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "golo/agent/executor.h"
+
+#include "executor_choice.h"
 #include "golo/agent/results.h"
 #include "golo/agent/schedule.h"
 #include "schedule_error.h"
@@ -198,7 +200,7 @@ TEST_CASE("scenarios: a run waits start_after and tags every iteration") {
     RunOptions opt;
     opt.progress_interval = 100ms;
     const auto before = std::chrono::steady_clock::now();
-    const auto r = run_schedule(s.scenario_named(name), runner, opt);
+    const auto r = run_on_executor(s.scenario_named(name), runner, opt);
     const bool late = std::string(name) == "late";
     // late: 2 users x 3 slots; open: 20/s for 0.5 s.
     CHECK(r.total.iterations == (late ? 6 : 10));

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "golo/agent/executor.h"
+
+#include "executor_choice.h"
 #include "recorder.h"
 
 using namespace golo::agent;
@@ -163,7 +165,7 @@ TEST_CASE("seconds: a paced run at 200 users shows exactly 200 per second") {
   std::vector<Progress> updates;
   RunOptions opt;
   opt.on_progress = [&](const Progress &p) { updates.push_back(p); };
-  const RunResults r = run_schedule(
+  const RunResults r = run_on_executor(
       Schedule::parse(
           "job: {name: x, users: 200, pacing: 1s, duration: 3s, tags: [half]}",
           "t.yaml"),
@@ -186,14 +188,14 @@ TEST_CASE("seconds: ends just before and just after a boundary") {
   // just before the next boundary, odd users at once, just after theirs.
   struct Split : IterationRunner {
     void run(std::uint32_t user, std::uint64_t, IterationOutcome &) override {
-      if (user % 2 == 0) std::this_thread::sleep_for(450ms);
+      if (user % 2 == 0) iteration_sleep(450ms);
     }
   };
   std::vector<Progress> updates;
   RunOptions opt;
   opt.progress_interval = 500ms;
   opt.on_progress = [&](const Progress &p) { updates.push_back(p); };
-  const RunResults r = run_schedule(
+  const RunResults r = run_on_executor(
       Schedule::parse(
           "job: {name: x, users: 20, pacing: 500ms, duration: 1500ms}",
           "t.yaml"),
@@ -209,7 +211,7 @@ TEST_CASE("seconds: after a stop the series and updates add up to the totals") {
   struct Busy : IterationRunner {
     void run(std::uint32_t, std::uint64_t it, IterationOutcome &out) override {
       out.error_flag = it % 5 == 0;
-      std::this_thread::sleep_for(200us);
+      iteration_sleep(200us);
     }
   };
   std::vector<Progress> updates;
@@ -230,7 +232,7 @@ TEST_CASE("seconds: after a stop the series and updates add up to the totals") {
     std::this_thread::sleep_for(250ms);
     stop.request_stop();
   });
-  const RunResults r = run_schedule(
+  const RunResults r = run_on_executor(
       Schedule::parse("job: {name: x, users: 4, pacing: 0, duration: 10s}",
                       "t.yaml"),
       std::make_shared<Busy>(), opt);
@@ -253,14 +255,14 @@ TEST_CASE("seconds: an iteration ending in the graceful stop counts then") {
   // the gap); nothing after it.
   struct Slow : IterationRunner {
     void run(std::uint32_t, std::uint64_t it, IterationOutcome &) override {
-      if (it == 0) std::this_thread::sleep_for(450ms);
+      if (it == 0) iteration_sleep(450ms);
     }
   };
   std::vector<Progress> updates;
   RunOptions opt;
   opt.progress_interval = 100ms;
   opt.on_progress = [&](const Progress &p) { updates.push_back(p); };
-  const RunResults r = run_schedule(
+  const RunResults r = run_on_executor(
       Schedule::parse("job: {name: x, users: 1, pacing: 1s, duration: 300ms}",
                       "t.yaml"),
       std::make_shared<Slow>(), opt);

@@ -11,6 +11,8 @@
 
 #include "golo/agent/executor.h"
 
+#include "executor_choice.h"
+
 using namespace golo::agent;
 using namespace std::chrono_literals;
 
@@ -151,14 +153,14 @@ TEST_CASE("series: the executor's tag set intervals add up to its results") {
     void run(std::uint32_t, std::uint64_t it, IterationOutcome &out) override {
       out.tags.assign({{"status", it % 4 == 0 ? "500" : "200"}});
       out.error_flag = it % 4 == 0;
-      std::this_thread::sleep_for(100us);
+      iteration_sleep(100us);
     }
   };
   std::vector<Progress> updates;
   RunOptions opt;
   opt.progress_interval = 100ms;
   opt.on_progress = [&](const Progress &p) { updates.push_back(p); };
-  const RunResults r = run_schedule(
+  const RunResults r = run_on_executor(
       Schedule::parse("job: {name: x, users: 4, duration: 700ms, pacing: 0}",
                       "t.yaml"),
       std::make_shared<Tagged>(), opt);

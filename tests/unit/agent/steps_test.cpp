@@ -8,6 +8,8 @@
 #include <string>
 
 #include "golo/agent/executor.h"
+
+#include "executor_choice.h"
 #include "golo/agent/report.h"
 #include "golo/agent/results.h"
 #include "golo/agent/series.h"
@@ -319,7 +321,7 @@ TEST_CASE("steps: a run's progress intervals add up to its results") {
   RunOptions opt;
   opt.progress_interval = std::chrono::milliseconds(100);
   opt.on_progress = [&](const Progress &p) { progress.push_back(p); };
-  const RunResults r = run_schedule(
+  const RunResults r = run_on_executor(
       Schedule::parse("job: {name: x, users: 2, duration: 400ms, pacing: 1ms}",
                       "t.yaml"),
       std::make_shared<Runner>(), opt);

@@ -1,4 +1,5 @@
-// Runs a schedule: one thread per user (small stacks), iterations through an
+// Runs a schedule: one thread per user (small stacks) or users as fibers on
+// a few event loops (RunOptions::loops), iterations through an
 // IterationRunner, latencies into sharded histograms, progress about once a
 // second, and the results at the end.
 #pragma once
@@ -20,6 +21,9 @@ namespace golo::agent {
 // golo-host's default for --record-budget: 256 MiB.
 inline constexpr std::int64_t kDefaultRecordBudget = 256ll << 20;
 
+// A fiber that runs this long without parking stalls its loop's other users.
+inline constexpr std::chrono::milliseconds kStall{10};
+
 struct RunOptions {
   // Called from the control thread (never a user thread) about once a second.
   std::function<void(const Progress &)> on_progress;
@@ -34,7 +38,15 @@ struct RunOptions {
   // once. A stop requested while waiting ends the run with nothing run.
   std::optional<std::chrono::system_clock::time_point> start_at;
   std::chrono::nanoseconds progress_interval = std::chrono::seconds(1);
-  std::size_t stack_size = 256 * 1024;  // per user thread
+  std::size_t stack_size = 256 * 1024;  // per user thread, or per fiber
+  // 0: a thread per user. N: the fiber executor, N event-loop threads with
+  // the users as fibers (agent/fiber.h); the runner's waits must park.
+  std::size_t loops = 0;
+  // Fiber runs: called (on a loop thread) the first time each user's
+  // iteration runs over kStall on its loop without yielding; every such
+  // stretch counts in RunResults::stalls.
+  std::function<void(std::uint32_t user, std::chrono::nanoseconds ran)>
+      on_stall;
   // The run's data rows: each iteration's row is picked before it starts
   // (the runner reads it with data->row(user)). When they run out (mode
   // unique) the run ends there, as at its natural end: results.data says

@@ -166,6 +166,10 @@ struct RunResults {
   // Step and check names cap_steps counted together as kOtherStep.
   std::uint64_t folded_steps = 0, folded_checks = 0;
   std::vector<DataUse> data;  // one per scenario with a data file
+  // Fiber runs: times an iteration ran over 10 ms on its loop without
+  // yielding (a blocking call in the plugin), holding up the loop's other
+  // users (RunOptions::on_stall). In the JSON only when not 0.
+  std::uint64_t stalls = 0;
 
   double rate() const;                        // iterations per second
   double rate(const TagSetStats &set) const;  // same, for one tag set

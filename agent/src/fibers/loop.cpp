@@ -1,0 +1,285 @@
+#include "loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "golo/agent/executor.h"
+#include "golo/agent/fiber.h"
+#include "switch_notes.h"
+
+namespace golo::agent::detail {
+
+namespace ctx = boost::context;
+
+struct Loop::Task {
+  ctx::fiber self, caller;  // the fiber while parked; the loop while running
+  std::uint32_t local = 0;
+  std::uint64_t seq = 0;  // counts parks: a timer of an older one is stale
+  bool parked = false, cut = false, ok = false;
+  bool stoppable = false;  // parked in a wait the stop ends
+  SwitchNotes notes;
+};
+
+namespace {
+thread_local Loop *t_loop = nullptr;
+thread_local Loop::Task *t_task = nullptr;
+// How long the loop sleeps at most without a timer due: how soon it sees a
+// stop (which sets a word, not this loop's eventfd).
+constexpr auto kStopCheck = std::chrono::milliseconds(20);
+}  // namespace
+
+Loop::Loop(std::shared_ptr<RunState> st, std::uint32_t index,
+           std::uint32_t count, std::size_t stack_size)
+    : st_(std::move(st)),
+      index_(index),
+      count_(count),
+      users_(static_cast<std::uint32_t>((st_->user_count - index + count - 1) /
+                                        count)),
+      stacks_(stack_size),
+      places_(users_),
+      outs_(users_),
+      stalled_(users_, false) {
+  key_.reserve(256);
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  event_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  if (epoll_ < 0 || event_ < 0 ||
+      epoll_ctl(epoll_, EPOLL_CTL_ADD, event_, &ev) != 0) {
+    const int err = errno;
+    if (epoll_ >= 0) close(epoll_);
+    if (event_ >= 0) close(event_);
+    throw std::runtime_error(std::string("cannot set up a fiber loop: ") +
+                             std::strerror(err));
+  }
+}
+
+Loop::~Loop() {
+  close(epoll_);
+  close(event_);
+  for (auto &task : tasks_) task->notes.destroy();
+}
+
+Loop *Loop::current() { return t_loop; }
+
+void Loop::run() {
+  t_loop = this;
+  while (st_->started.load() == 0) futex_wait(st_->started, 0);
+  loop_notes_.enter_loop();
+  if (st_->schedule.model == Model::closed) start_closed();
+  for (;;) {
+    if (!stop_seen_ && st_->stopping.load()) {
+      stop_seen_ = true;
+      wake_parked();
+    }
+    const auto now = Clock::now();
+    while (!timers_.empty() && timers_.top().at <= now) {
+      const Timer t = timers_.top();
+      timers_.pop();
+      fire(t);
+    }
+    drain_inbox();
+    if (done()) break;
+    wait_events(now);
+  }
+  st_->exited.fetch_add(users_);
+  t_loop = nullptr;
+}
+
+void Loop::start_closed() {
+  for (std::uint32_t local = 0; local < users_; ++local) {
+    places_[local].next = st_->start;
+    plan(local);
+  }
+}
+
+void Loop::plan(std::uint32_t local) {
+  const auto due = closed_due(*st_, index_ + local * count_, places_[local]);
+  if (!due) return;
+  timers_.push({*due, nullptr, local, 0});
+  ++pending_starts_;
+}
+
+void Loop::fire(const Timer &t) {
+  if (t.task) {
+    if (t.task->parked && t.task->seq == t.seq) resume(*t.task);
+    return;
+  }
+  --pending_starts_;
+  if (st_->stopping.load()) return;  // the user is done
+  if (closed_begin(*st_, index_ + t.local * count_)) launch(t.local);
+}
+
+void Loop::body(Task &task) {
+  const std::uint32_t user = index_ + task.local * count_;
+  try {
+    task.ok = st_->schedule.model == Model::closed
+                  ? closed_iteration(*st_, user, places_[task.local],
+                                     outs_[task.local], key_)
+                  : open_iteration(*st_, user, outs_[task.local], key_);
+  } catch (...) {
+    task.ok = false;  // the recorder out of memory: this user stops
+  }
+}
+
+void Loop::launch(std::uint32_t local) {
+  Task *task;
+  if (idle_tasks_.empty()) {
+    tasks_.push_back(std::make_unique<Task>());
+    task = tasks_.back().get();
+    task->notes.create();
+  } else {
+    task = idle_tasks_.back();
+    idle_tasks_.pop_back();
+  }
+  task->local = local;
+  task->ok = false;
+  ++in_flight_;
+  try {
+    task->self = ctx::fiber(std::allocator_arg, PooledStack{&stacks_},
+                            [this, task](ctx::fiber &&caller) {
+                              task->caller = std::move(caller);
+                              task->notes.entered(loop_notes_);
+                              body(*task);
+                              task->notes.leaving(loop_notes_, true);
+                              return std::move(task->caller);
+                            });
+  } catch (const std::exception &) {
+    // No stack to be had (vm.max_map_count, memory): the iteration runs on
+    // the loop's own stack, where it cannot park (on_fiber() is false, so
+    // the host's calls block as on a thread).
+    body(*task);
+    finished(*task);
+    return;
+  }
+  task->notes.set_stack(stacks_.last());
+  resume(*task);
+}
+
+void Loop::resume(Task &task) {
+  t_task = &task;
+  task.notes.from_loop(loop_notes_);
+  const auto began = Clock::now();
+  task.self = std::move(task.self).resume();
+  const auto ran = Clock::now() - began;
+  SwitchNotes::back_in_loop(loop_notes_);
+  t_task = nullptr;
+  if (ran > kStall) stalled(task.local, ran);
+  if (!task.self) finished(task);
+}
+
+// The iteration ran `ran` without yielding: every other user of this loop
+// waited that long. Counted each time, told once per user.
+void Loop::stalled(std::uint32_t local, Clock::duration ran) {
+  st_->stalls.fetch_add(1, std::memory_order_relaxed);
+  if (stalled_[local]) return;
+  stalled_[local] = true;
+  if (!st_->on_stall) return;
+  try {
+    st_->on_stall(index_ + local * count_,
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(ran));
+  } catch (...) {
+    // A log line is not worth ending the loop for.
+  }
+}
+
+void Loop::finished(Task &task) {
+  --in_flight_;
+  idle_tasks_.push_back(&task);
+  if (st_->schedule.model == Model::closed && task.ok) plan(task.local);
+}
+
+bool Loop::park(Clock::time_point at, bool stoppable) {
+  Task *task = t_task;
+  if (stoppable && st_->stopping.load()) return false;
+  if (Clock::now() >= at) return true;
+  task->parked = true;
+  task->stoppable = stoppable;
+  task->cut = false;
+  timers_.push({at, task, 0, ++task->seq});
+  task->notes.leaving(loop_notes_, false);
+  task->caller = std::move(task->caller).resume();
+  task->notes.entered(loop_notes_);
+  task->parked = false;
+  return !task->cut;
+}
+
+// The run is stopping: parked waits end now (the iteration decides what a
+// cut wait means; the host's sleep returns GOLO_HTTP_STOPPED).
+void Loop::wake_parked() {
+  for (auto &task : tasks_)
+    if (task->parked && task->stoppable) {
+      task->cut = true;
+      resume(*task);
+    }
+}
+
+void Loop::hand(std::uint32_t user) {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_.push_back((user - index_) / count_);
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto n = write(event_, &one, sizeof one);
+}
+
+bool Loop::drain_inbox() {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    taking_.swap(inbox_);
+  }
+  for (const std::uint32_t local : taking_) launch(local);
+  const bool any = !taking_.empty();
+  taking_.clear();
+  return any;
+}
+
+bool Loop::done() const {
+  if (in_flight_ != 0) return false;
+  if (st_->schedule.model == Model::closed)
+    return stop_seen_ || pending_starts_ == 0;
+  if (!stop_seen_) return false;
+  std::lock_guard lock(inbox_mutex_);
+  return inbox_.empty();
+}
+
+void Loop::wait_events(Clock::time_point now) {
+  auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(kStopCheck);
+  if (!timers_.empty())
+    wait = std::min(wait, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              timers_.top().at - now));
+  if (wait.count() < 0) wait = {};
+  timespec ts{static_cast<time_t>(wait.count() / 1'000'000'000),
+              static_cast<long>(wait.count() % 1'000'000'000)};
+  epoll_event events[16];
+  const int n = epoll_pwait2(epoll_, events, 16, &ts, nullptr);
+  for (int i = 0; i < n; ++i) {
+    std::uint64_t count;
+    [[maybe_unused]] const auto r = read(event_, &count, sizeof count);
+  }
+}
+
+}  // namespace golo::agent::detail
+
+namespace golo::agent {
+
+bool on_fiber() noexcept { return detail::t_task != nullptr; }
+
+bool park_until(std::chrono::steady_clock::time_point at) noexcept {
+  return detail::t_loop->park(at, true);
+}
+
+void wait_until(std::chrono::steady_clock::time_point at) {
+  if (on_fiber())
+    detail::t_loop->park(at, false);
+  else
+    std::this_thread::sleep_until(at);
+}
+
+}  // namespace golo::agent

@@ -1,0 +1,199 @@
+// The fiber executor through a real golo-host (issue 23): a plugin that
+// declares GOLO_EXECUTOR_FIBERS runs its users as fibers on the host's
+// loops, its sleeps parked; the same code without the field runs on threads
+// as before. Started once for the program: one host, a plugins directory
+// with noop, fiber_think and thread_think.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "host_process.h"
+
+using namespace golo::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct FiberHost {
+  TempDir dir;
+  std::unique_ptr<HostProcess> host;
+  FiberHost() {
+    install_plugin(example_plugin("noop"), dir.path(), "noop");
+    install_plugin(test_plugin("fiber_think"), dir.path(), "fiber_think");
+    install_plugin(test_plugin("thread_think"), dir.path(), "thread_think");
+    install_plugin(test_plugin("fiber_block"), dir.path(), "fiber_block");
+    write_text(dir.path() / "fiber_block.conf",
+               "think_ms = 1\nblock_ms = 25\n");
+    write_text(dir.path() / "fiber_think.conf", "think_ms = 10000\n");
+    write_text(dir.path() / "thread_think.conf", "think_ms = 100\n");
+    host = std::make_unique<HostProcess>(
+        dir.path(), std::vector<std::string>{"--loops", "2"});
+  }
+};
+
+FiberHost &shared_host() {
+  static FiberHost h;
+  return h;
+}
+
+// Runs `yaml` on the host to its end; the results, and the status.
+grpc::Status run(const HostProcess &host, const std::string &yaml,
+                 json &results, grpc::ClientContext *ctx = nullptr) {
+  grpc::ClientContext own;
+  auto stub = golo::Runner::NewStub(host.channel());
+  golo::RunRequest req;
+  req.set_scheduleyaml(yaml);
+  req.set_schedulefile("fibers.yaml");
+  auto reader = stub->Run(ctx ? ctx : &own, req);
+  golo::RunUpdate u;
+  while (reader->Read(&u))
+    if (!u.has_progress()) results = json::parse(u.resultsjson());
+  return reader->Finish();
+}
+
+int threads_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  return -1;
+}
+
+std::uint64_t tagged(const json &results, const std::string &key) {
+  for (const auto &set : results.at("tag_sets"))
+    if (set.at("key") == key) return set.at("iterations").get<std::uint64_t>();
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("fibers: 10000 paced noop users run exact counts on two loops") {
+  auto &h = shared_host();
+  const int before = threads_of(h.host->worker_pid());
+  int most = before;
+  std::atomic<bool> done{false};
+  std::thread watch([&] {
+    while (!done) {
+      most = std::max(most, threads_of(h.host->worker_pid()));
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  json r;
+  const auto status = run(*h.host,
+                          "job: {name: noop, users: 10000, duration: 3s, "
+                          "pacing: 1s, graceful_stop: 10s}\n",
+                          r);
+  done = true;
+  watch.join();
+  REQUIRE(status.ok());
+  const auto &total = r.at("total");
+  // Each user starts at 0, 1 and 2 s: three each, exactly.
+  CHECK(total.at("iterations").get<std::uint64_t>() == 30000);
+  CHECK(total.at("errors").get<std::uint64_t>() == 0);
+  CHECK(total.value("interrupted", 0) == 0);
+  // Two loops and the run's own threads, not ten thousand.
+  INFO("worker threads before " << before << ", at most " << most);
+  CHECK(most < before + 20);
+  CHECK(h.host->log().find("on 2 fiber loops") != std::string::npos);
+}
+
+TEST_CASE("fibers: the run's end cuts sleeps parked on the loops") {
+  auto &h = shared_host();
+  json r;
+  const auto began = Clock::now();
+  // Every user parks in a 10 s think time; the run lasts 1 s and would let
+  // iterations finish for 60 s more.
+  const auto status = run(*h.host,
+                          "job: {name: fiber_think, users: 200, duration: 1s, "
+                          "graceful_stop: 60s, tags: [sleep]}\n",
+                          r);
+  REQUIRE(status.ok());
+  CHECK(Clock::now() - began < 8s);
+  const auto &total = r.at("total");
+  CHECK(total.at("iterations").get<std::uint64_t>() == 200);
+  CHECK(total.value("interrupted", 0) == 0);
+  CHECK(tagged(r, "sleep=stopped") == 200);
+  CHECK(tagged(r, "sleep=whole") == 0);
+}
+
+TEST_CASE("fibers: a caller gone stops users parked in sleep") {
+  auto &h = shared_host();
+  grpc::ClientContext ctx;
+  std::thread cancel([&] {
+    std::this_thread::sleep_for(700ms);
+    ctx.TryCancel();
+  });
+  json r;
+  const auto began = Clock::now();
+  const auto status = run(*h.host,
+                          "job: {name: fiber_think, users: 300, "
+                          "duration: 60s, graceful_stop: 60s}\n",
+                          r, &ctx);
+  cancel.join();
+  CHECK(status.error_code() == grpc::StatusCode::CANCELLED);
+  // The parked calls end at once: none in flight within a few seconds.
+  std::uint64_t in_flight = 1;
+  for (int i = 0; i < 100 && in_flight != 0; ++i) {
+    loaded_job_calls(*h.host, "fiber_think", &in_flight);
+    if (in_flight) std::this_thread::sleep_for(50ms);
+  }
+  CHECK(in_flight == 0);
+  CHECK(Clock::now() - began < 10s);
+}
+
+TEST_CASE("fibers: a plugin without the field runs on threads as before") {
+  auto &h = shared_host();
+  const int before = threads_of(h.host->worker_pid());
+  int most = before;
+  std::atomic<bool> done{false};
+  std::thread watch([&] {
+    while (!done) {
+      most = std::max(most, threads_of(h.host->worker_pid()));
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  json r;
+  const auto status =
+      run(*h.host,
+          "job: {name: thread_think, users: 100, duration: 1s, pacing: 200ms, "
+          "tags: [sleep]}\n",
+          r);
+  done = true;
+  watch.join();
+  REQUIRE(status.ok());
+  // A thread per user, and its 100 ms sleeps run whole: 5 each.
+  INFO("worker threads before " << before << ", at most " << most);
+  CHECK(most >= before + 100);
+  CHECK(r.at("total").at("iterations").get<std::uint64_t>() == 500);
+  CHECK(tagged(r, "sleep=whole") == 500);
+}
+
+TEST_CASE("fibers: a fiber plugin that blocks its loop is reported") {
+  auto &h = shared_host();
+  json r;
+  // 25 ms of libc nanosleep an iteration: 3 users x 2 iterations, each a
+  // stall; the log names each user once.
+  const auto status = run(
+      *h.host,
+      "job: {name: fiber_block, users: 3, duration: 1s, pacing: 500ms}\n", r);
+  REQUIRE(status.ok());
+  CHECK(r.at("total").at("iterations").get<std::uint64_t>() == 6);
+  CHECK(r.value("stalls", 0) == 6);
+  const std::string log = h.host->log();
+  for (const char *user : {"user 0 ", "user 1 ", "user 2 "})
+    CHECK(log.find(std::string(user) + "of job fiber_block ran") !=
+          std::string::npos);
+  // A fiber plugin that parks has none.
+  json quiet;
+  REQUIRE(run(*h.host,
+              "job: {name: fiber_think, users: 3, duration: 1s, "
+              "pacing: 500ms}\n",
+              quiet)
+              .ok());
+  CHECK(quiet.value("stalls", 0) == 0);
+}

@@ -1,0 +1,162 @@
+// What only the fiber executor does: many users on two threads, waits that
+// park, a stop that ends parked waits. The shared truth tests run here too
+// (agent_fiber_tests builds them with GOLO_TEST_LOOPS=2).
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "executor_choice.h"
+#include "golo/agent/executor.h"
+#include "golo/agent/fiber.h"
+
+using namespace golo::agent;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+int threads_now() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  return -1;
+}
+
+struct Counting : IterationRunner {
+  std::atomic<std::uint64_t> calls{0}, off_fiber{0};
+  std::atomic<int> most_threads{0};
+  void run(std::uint32_t, std::uint64_t, IterationOutcome &) override {
+    if (!on_fiber()) off_fiber.fetch_add(1);
+    if (calls.fetch_add(1) % 1000 == 0) {
+      const int n = threads_now();
+      int seen = most_threads.load();
+      while (n > seen && !most_threads.compare_exchange_weak(seen, n)) {
+      }
+    }
+  }
+};
+
+// Parks in the host's way: a stop ends the wait.
+struct Parking : IterationRunner {
+  std::chrono::nanoseconds wait{10s};
+  std::atomic<std::uint64_t> cut{0}, whole{0};
+  void run(std::uint32_t, std::uint64_t, IterationOutcome &out) override {
+    if (park_until(Clock::now() + wait))
+      whole.fetch_add(1);
+    else
+      cut.fetch_add(1);
+    out.error_flag = false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("fiber executor: 10000 paced users run exact counts on two loops") {
+  auto runner = std::make_shared<Counting>();
+  const int before = threads_now();
+  const auto r = run_on_executor(
+      Schedule::parse("job: {name: x, users: 10000, duration: 3s, "
+                      "pacing: 1s, graceful_stop: 10s}",
+                      "t.yaml"),
+      runner);
+  // Each user starts at 0, 1 and 2 s: exactly three each.
+  CHECK(r.total.iterations == 30000);
+  CHECK(runner->calls.load() == 30000);
+  CHECK(r.total.errors == 0);
+  CHECK(r.total.interrupted == 0);
+  CHECK(runner->off_fiber.load() == 0);
+  // Two loop threads, not ten thousand user threads.
+  CHECK(runner->most_threads.load() <= before + 4);
+}
+
+TEST_CASE("fiber executor: a stop ends waits parked on the loop") {
+  auto runner = std::make_shared<Parking>();
+  std::stop_source stop;
+  RunOptions opt;
+  opt.stop = stop.get_token();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    stop.request_stop();
+  });
+  const auto began = Clock::now();
+  const auto r = run_on_executor(
+      Schedule::parse("job: {name: x, users: 50, duration: 60s, "
+                      "graceful_stop: 30s}",
+                      "t.yaml"),
+      runner, opt);
+  stopper.join();
+  // Every user was parked in a 10 s wait: the stop cut all 50 at once, and
+  // their iterations ended and were counted, not interrupted.
+  CHECK(Clock::now() - began < 5s);
+  CHECK(r.stopped_early);
+  CHECK(runner->cut.load() == 50);
+  CHECK(runner->whole.load() == 0);
+  CHECK(r.total.iterations == 50);
+  CHECK(r.total.interrupted == 0);
+}
+
+TEST_CASE("fiber executor: the natural end ends parked waits too") {
+  auto runner = std::make_shared<Parking>();
+  runner->wait = 100ms;
+  const auto r = run_on_executor(
+      Schedule::parse("job: {name: x, users: 20, duration: 1s, pacing: 0}",
+                      "t.yaml"),
+      runner);
+  // 100 ms waits back to back: about 10 whole ones each, then the end cuts
+  // the one in flight (counted: it ended within the graceful stop).
+  CHECK(runner->whole.load() >= 20 * 8);
+  CHECK(runner->cut.load() <= 20);
+  CHECK(r.total.iterations == runner->whole.load() + runner->cut.load());
+  CHECK(r.total.interrupted == 0);
+}
+
+TEST_CASE("fiber executor: a thread run is not on a fiber") {
+  auto runner = std::make_shared<Counting>();
+  RunOptions opt;
+  opt.loops = 0;
+  const auto r = run_schedule(
+      Schedule::parse("job: {name: x, users: 3, duration: 1s}", "t.yaml"),
+      runner, opt);
+  CHECK(r.total.iterations == 3);
+  CHECK(runner->off_fiber.load() == 3);
+}
+
+TEST_CASE("fiber executor: an iteration that blocks its loop is a stall") {
+  // 30 ms of libc sleep: the loop thread itself sleeps, its other users
+  // wait. 4 users, 2 iterations each: 8 stalls, each user told once.
+  struct Blocking : IterationRunner {
+    void run(std::uint32_t, std::uint64_t, IterationOutcome &) override {
+      std::this_thread::sleep_for(30ms);
+    }
+  };
+  std::mutex m;
+  std::map<std::uint32_t, int> told;
+  RunOptions opt;
+  opt.on_stall = [&](std::uint32_t user, std::chrono::nanoseconds ran) {
+    std::lock_guard lock(m);
+    ++told[user];
+    CHECK(ran >= 30ms);
+  };
+  const auto r = run_on_executor(
+      Schedule::parse("job: {name: x, users: 4, duration: 1s, pacing: 500ms}",
+                      "t.yaml"),
+      std::make_shared<Blocking>(), opt);
+  CHECK(r.total.iterations == 8);
+  CHECK(r.stalls == 8);
+  CHECK(told.size() == 4);
+  for (const auto &[user, times] : told) CHECK(times == 1);
+  // Parked waits are no stall.
+  auto parking = std::make_shared<Parking>();
+  parking->wait = 30ms;
+  const auto p = run_on_executor(
+      Schedule::parse("job: {name: x, users: 4, duration: 1s, pacing: 500ms}",
+                      "t.yaml"),
+      parking);
+  CHECK(p.total.iterations == 8);
+  CHECK(p.stalls == 0);
+}
