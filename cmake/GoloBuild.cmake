@@ -12,9 +12,11 @@ if(GOLO_SANITIZER_FLAGS)
   add_link_options(${GOLO_SANITIZER_FLAGS})
 endif()
 
-# Warnings are errors in our own code (generated code gets golo_proto's own flags).
+# Warnings are errors in our own code (generated code gets golo_proto's own
+# flags). -Wshadow: a local that hides a member or an outer name has hidden
+# real mistakes here (issue 25).
 function(golo_strict target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Werror)
   if(GOLO_SANITIZER_FLAGS OR CMAKE_BUILD_TYPE STREQUAL "Release")
     # GCC 12's flow analysis misfires inside libstdc++ (std::regex,
     # std::string) when sanitizers or -O3 reshape the code: known false

@@ -204,10 +204,10 @@ TEST_CASE(
   golo::Response r;
   const bool quarantined = wait_until(
       [&] {
-        const auto s = host.trigger("noop", r);
-        (s.ok()                                          ? ok
-         : s.error_code() == grpc::StatusCode::CANCELLED ? raced
-                                                         : failed)++;
+        const auto status = host.trigger("noop", r);
+        (status.ok()                                          ? ok
+         : status.error_code() == grpc::StatusCode::CANCELLED ? raced
+                                                              : failed)++;
         const auto f = failure_of(host.list(), "hang");
         return f && f->quarantined();
       },

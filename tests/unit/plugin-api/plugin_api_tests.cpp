@@ -67,7 +67,8 @@ static_assert(offsetof(golo_host_api, abi_version) == 8);
 static_assert(offsetof(golo_host_api, abi_minor) == 12);
 static_assert(offsetof(golo_host_api, set_id) == 16);
 static_assert(offsetof(golo_host_api, set_init_error) == 16 + 12 * 8);
-static_assert(sizeof(golo_plugin_info) == 32);
+static_assert(sizeof(golo_plugin_info) == 40);  // 1.2 appended executor
+static_assert(offsetof(golo_plugin_info, executor) == 32);
 static_assert(offsetof(golo_plugin_info, abi_version) == 8);
 static_assert(offsetof(golo_plugin_info, flags) == 12);
 static_assert(offsetof(golo_plugin_info, name) == 16);
