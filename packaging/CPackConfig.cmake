@@ -53,7 +53,7 @@ install(CODE "
   endforeach()
   # golo-run(1): the command a user reads most, from golo run --help.
   execute_process(COMMAND \"\${HELP2MAN}\" --no-info --no-discard-stderr
-                          --help-option=\"run --help\" --name=\"run a golo load test on one or more hosts\"
+                          \"--help-option=run --help\" \"--name=run a golo load test on one or more hosts\"
                           \"$<TARGET_FILE:golo>\"
                   COMMAND gzip -9n
                   OUTPUT_FILE \"\${man}/golo-run.1.gz\" COMMAND_ERROR_IS_FATAL ANY)

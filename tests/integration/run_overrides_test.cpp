@@ -114,7 +114,6 @@ TEST_CASE("run overrides: what cannot be overridden exits 2 naming why") {
     CHECK_MESSAGE(rc == 2, args);
     CHECK_MESSAGE(out.starts_with(message), out);
   }
-  CHECK(job_calls(*fx().host, "noop") > 0);  // the runs above reached it
 }
 
 TEST_CASE("run overrides: --scenario changes only the scenario it names") {

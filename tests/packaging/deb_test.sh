@@ -51,8 +51,10 @@ fi
 field() { dpkg-deb -f "$deb" "$1"; }
 [[ $(field Recommends) == *ca-certificates* ]] || fail "Recommends: $(field Recommends)"
 # golo-run(1) documents golo run's flags, every --out type among them.
-dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/man/man1/golo-run.1.gz | gzip -dc \
-  | grep -q 'html=FILE' || fail "golo-run(1) does not list --out html=FILE"
+# (Read whole first: grep -q stops early, and under pipefail gzip's SIGPIPE
+# would fail the pipeline.)
+golo_run_man=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/man/man1/golo-run.1.gz | gzip -dc)
+grep -q 'html=FILE' <<<"$golo_run_man" || fail "golo-run(1) does not list --out html=FILE"
 [[ $(field Maintainer) =~ ^[^\<]+\ \<[^@\>]+@[^\>]+\>$ ]] || fail "Maintainer: $(field Maintainer)"
 desc=$(field Description)
 [[ $(wc -l <<<"$desc") -ge 5 ]] || fail "Description has no long part: $desc"

@@ -101,7 +101,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a step's HTTP status counts cross the wire by code; a bad host's "
+    "a step's HTTP status counts cross the wire by code, a bad host's "
     "impossible codes are dropped") {
   agent::Progress p;
   agent::TagSetInterval set;
