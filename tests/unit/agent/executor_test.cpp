@@ -162,14 +162,18 @@ TEST_CASE("executor closed model: stages ramp users") {
   CHECK(r.total.iterations >= 153);
   CHECK(r.total.iterations <= 157);
   REQUIRE(first.size() == 10);
-  // From user 0's first call, the run's start (starting the threads before
-  // it is no part of the ramp: under TSan that alone takes ~70 ms).
-  const auto start = first.at(0);
+  // The ramp is measured from the earliest user, less its place in the ramp:
+  // starting threads is no part of it (under ASan user 0's own start alone
+  // can lag by ~7 ms, under TSan by ~70 ms). Every user then starts within
+  // a few ms of its slot: 100 ms after the one before it.
+  auto start = first.at(0);
+  for (const auto &[user, at] : first) {
+    start = std::min(start, at - user * 100ms);
+  }
   CHECK(start - began < 1s);
   for (const auto &[user, at] : first) {
     CAPTURE(user);
     const auto offset = at - start - user * 100ms;
-    CHECK(offset > -5ms);
     CHECK(offset < (kTimingSlack > 0.05 ? 60ms : 30ms));
   }
   REQUIRE(r.series.size() >= 2);
