@@ -364,10 +364,14 @@ json RunResults::row_json(const SecondStats &row, std::int64_t start_unix_ms,
   return row_to_json(row, start_unix_ms, total);
 }
 
-json RunResults::head_json() const {
+json RunResults::tag_set_json(const TagSetStats &set) const {
+  return stats_to_json(set, rate(set), duration_s);
+}
+
+json RunResults::head_json(bool with_sets) const {
   json sets = json::array();
-  for (const auto &s : tag_sets)
-    sets.push_back(stats_to_json(s, rate(s), duration_s));
+  if (with_sets)
+    for (const auto &s : tag_sets) sets.push_back(tag_set_json(s));
   json out = {{"format", "golo-results/1"},
               {"schedule", schedule},
               {"duration_s", duration_s},
@@ -376,7 +380,7 @@ json RunResults::head_json() const {
               {"total", stats_to_json(total, rate(), duration_s)},
               {"tag_sets_folded", folded_tag_sets},
               {"tag_sets_host_folded", host_folded_tag_sets},
-              {"tag_sets", sets},
+              {"tag_sets", std::move(sets)},
               {"steps_dropped", steps_dropped},
               {"checks_dropped", checks_dropped},
               {"steps_folded", folded_steps},
@@ -398,6 +402,14 @@ json RunResults::head_json() const {
   }
   return out;
 }
+TagSetStats RunResults::tag_set_from_json(const json &j) {
+  try {
+    return stats_from_json(j);
+  } catch (const json::exception &e) {
+    throw std::invalid_argument(std::string("results: ") + e.what());
+  }
+}
+
 RunResults RunResults::from_json(const json &j) {
   RunResults r;
   try {

@@ -73,6 +73,22 @@ void write_rows(std::ostream &out, const Rows &rows, std::int64_t start,
   out << "]";
 }
 
+// As write_value would write them as one array of objects.
+void write_sets(std::ostream &out, const RunResults &r, int depth) {
+  if (r.tag_sets.empty()) {
+    out << "[]";
+    return;
+  }
+  out << "[\n";
+  for (std::size_t i = 0; i < r.tag_sets.size(); ++i) {
+    indent(out, depth + 1);
+    write_value(out, r.tag_set_json(r.tag_sets[i]), depth + 1);
+    out << (i + 1 < r.tag_sets.size() ? ",\n" : "\n");
+  }
+  indent(out, depth);
+  out << "]";
+}
+
 json tags_json(const std::vector<std::pair<std::string, std::string>> &tags) {
   json out = json::object();
   for (const auto &[k, v] : tags) out[k] = v;
@@ -100,13 +116,18 @@ json RunResults::to_json() const {
 }
 
 void RunResults::write_json(std::ostream &out, const json &extra) const {
-  json head = head_json();
+  // The tag sets are built one at a time as they are written: as one tree,
+  // a few hundred sets' histograms took several times the run's memory.
+  json head = head_json(false);
   for (auto it = extra.begin(); it != extra.end(); ++it) head[it.key()] = *it;
   out << "{\n";
   for (auto it = head.begin(); it != head.end(); ++it) {
     indent(out, 1);
     out << json(it.key()).dump() << ": ";
-    write_value(out, *it, 1);
+    if (it.key() == "tag_sets" && !extra.contains("tag_sets"))
+      write_sets(out, *this, 1);
+    else
+      write_value(out, *it, 1);
     out << ",\n";
   }
   indent(out, 1);

@@ -59,8 +59,8 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
     if (update.has_progress()) {
       if (auto iv = run.log.add(wire::from_wire(update.progress())))
         run.intervals.push_back(std::move(*iv));
-    } else
-      run.results_json = update.resultsjson();
+    } else  // moved, not copied: it is the run's largest message
+      run.results_json = std::move(*update.mutable_resultsjson());
   }
   const grpc::Status status = reader->Finish();
   const auto ended = std::chrono::steady_clock::now();
@@ -81,10 +81,13 @@ HostPart host_part(HostRun &run, const nlohmann::json &schedule,
   std::lock_guard lock(run.mutex);
   HostPart part;
   if (!run.results_json.empty()) {
+    // Freed once read (at the end of this scope), not kept to the end.
+    const std::string json = std::move(run.results_json);
+    run.results_json.clear();
     try {
       // Without its series: RunOutputs::finish_series replaces them with
       // the ones built from every host's progress.
-      part.results = wire::read_results(run.results_json, false);
+      part.results = wire::read_results(json, false);
       part.measured_s = part.results->duration_s;
       // A host that stopped early (shutting down) sends its results, then a
       // status saying so: reported, never taken for a complete run.

@@ -263,6 +263,13 @@ struct Merged {
   bool all_complete = true;
 };
 
+void drop_counts(agent::RunResults &r) {
+  r.total = {};
+  r.tag_sets = {};
+  r.series = {};
+  r.tag_set_series = {};
+}
+
 Merged merge(const RunPlan &plan, std::size_t hosts,
              std::vector<std::unique_ptr<HostRun>> &runs, bool interrupted) {
   Merged m;
@@ -285,7 +292,10 @@ Merged merge(const RunPlan &plan, std::size_t hosts,
     if (m.results)
       m.results->merge(*part.results);
     else
-      m.results = *part.results;
+      m.results = std::move(*part.results);
+    // Only its scalars are read from here on (hosts_json): its sets and
+    // histograms are not held through the end of the run a second time.
+    drop_counts(*part.results);
   }
   if (interrupted) {
     std::cerr << "golo run: interrupted (Ctrl-C): the hosts stopped their "

@@ -244,3 +244,43 @@ TEST_CASE("outcomes: one set of names, and an unknown value is no failure") {
         Outcome::kUnchanged);
   CHECK(std::string(wire::kDefaultHostAddress) == "127.0.0.1:9999");
 }
+
+TEST_CASE("results: golo run reads a host's tag sets one by one, unchanged") {
+  agent::RunResults r;
+  r.duration_s = 2;
+  r.schedule = {{"job", {{"name", "x"}, {"tags", {{"a", "b"}}}}}};
+  for (int s = 0; s < 5; ++s) {
+    auto &set = r.tag_sets.emplace_back();
+    set.key = "n=v" + std::to_string(s);
+    set.tags = {{"n", "v" + std::to_string(s)}};
+    for (int i = 0; i < 50 * (s + 1); ++i) {
+      set.add_iteration(1'000'000 + i * 7919 * (s + 1), i % 9 == 0, "bad");
+      set.corrected.record(2'000'000 + i * 104729);
+      r.total.add_iteration(1'000'000 + i * 7919 * (s + 1), i % 9 == 0, "bad");
+    }
+  }
+  golo::RunUpdate update;
+  wire::to_wire(r, update);
+  // Written a set at a time, the document is the one to_json() builds.
+  CHECK(nlohmann::json::parse(update.resultsjson()) == r.to_json());
+  const agent::RunResults whole = wire::read_results(update.resultsjson());
+  const agent::RunResults lean =
+      wire::read_results(update.resultsjson(), false);
+  REQUIRE(lean.tag_sets.size() == 5);
+  for (std::size_t i = 0; i < 5; ++i) {
+    CHECK(lean.tag_sets[i].key == r.tag_sets[i].key);
+    CHECK(lean.tag_sets[i].latency == r.tag_sets[i].latency);
+    CHECK(lean.tag_sets[i].corrected == r.tag_sets[i].corrected);
+    CHECK(lean.tag_set_json(lean.tag_sets[i]) ==
+          whole.tag_set_json(whole.tag_sets[i]));
+  }
+  CHECK(lean.total.latency == whole.total.latency);
+
+  // A set that is not readable is named as from_json names it.
+  auto bad = nlohmann::json::parse(update.resultsjson());
+  bad["tag_sets"][3].erase("iterations");
+  CHECK_THROWS_WITH_AS(
+      wire::read_results(bad.dump(), false),
+      "results: [json.exception.out_of_range.403] key 'iterations' not found",
+      std::invalid_argument);
+}

@@ -181,8 +181,10 @@ struct RunResults {
   // object of plain values (a row, a histogram) takes one line.
   void write_json(std::ostream &out,
                   const nlohmann::json &extra = nlohmann::json::object()) const;
-  // The document without series and tag_set_series, and one series row.
-  nlohmann::json head_json() const;
+  // The document without series and tag_set_series (and, unless
+  // `with_sets`, an empty tag_sets), one tag set's entry, and one series row.
+  nlohmann::json head_json(bool with_sets = true) const;
+  nlohmann::json tag_set_json(const TagSetStats &set) const;
   static nlohmann::json row_json(const SecondStats &row,
                                  std::int64_t start_unix_ms, bool total);
   // Throws std::invalid_argument when `j` is not a results object. Fields
@@ -190,6 +192,9 @@ struct RunResults {
   // tag_set_series, a row's seconds, unix_ms, p90_us; a row's buckets in a
   // long run's older rows; missed, histogram_corrected) may be absent.
   static RunResults from_json(const nlohmann::json &j);
+  // One entry of the JSON's tag_sets, as from_json reads it (throws
+  // std::invalid_argument): for a reader that takes the sets one by one.
+  static TagSetStats tag_set_from_json(const nlohmann::json &j);
   // Adds another host's results of the same run (hosts run concurrently:
   // the duration is the longer of the two; stopped early or partial if
   // either is).
