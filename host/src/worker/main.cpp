@@ -3,6 +3,7 @@
 // golo-host (supervisor/) starts it and replaces it when a plugin kills it;
 // run alone it is an unsupervised host.
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -76,6 +77,14 @@ sigset_t prepare_process(const golo::host::HostOptions &opts) {
   sigemptyset(&signals);
   for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, s);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A fixed trim threshold, so that an idle worker gives a run's memory
+  // back. glibc raises it (to twice the largest block it mmapped and freed,
+  // up to 64 MiB) after a run's first large free, and malloc_trim never
+  // trims the top of a thread's arena: each user thread's arena then kept
+  // tens of MB after every run (28, 58, 90, 98 MB idle after four runs of
+  // 1,000 tag values; 28-32 MB with this). 1 MiB: at most that much slack
+  // per arena (8 per core) is kept between allocations.
+  mallopt(M_TRIM_THRESHOLD, 1 << 20);
   return signals;
 }
 
