@@ -454,7 +454,7 @@ RunResults run_schedule(const Schedule &schedule,
   }
 
   ticker.finish(Clock::now(), run_seconds);
-  series.fill(results);
+  series.take(results);
   results.tag_sets = st->recorder.take_tag_sets();
   for (const auto &set : results.tag_sets) results.total.merge(set);
   results.total.dropped = st->dropped.load();

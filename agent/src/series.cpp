@@ -205,6 +205,16 @@ void SeriesBuilder::fill(RunResults &r) const {
     r.tag_set_series.push_back({key, set.tags, set.rows});
 }
 
+void SeriesBuilder::take(RunResults &r) {
+  r.series = std::move(total_);
+  r.tag_set_series.clear();
+  for (auto &[key, set] : sets_)
+    r.tag_set_series.push_back({key, std::move(set.tags), std::move(set.rows)});
+  total_.clear();
+  sets_.clear();
+  buckets_ = 0;
+}
+
 std::size_t SeriesBuilder::bytes() const {
   std::size_t n = sizeof(*this) + total_.capacity() * sizeof(SecondStats) +
                   buckets_ * kBucketBytes;

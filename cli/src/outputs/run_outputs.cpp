@@ -71,7 +71,7 @@ void RunOutputs::pump() { emit(fleet_->take_ready()); }
 
 void RunOutputs::finish_series(agent::RunResults &results) {
   emit(fleet_->take_all());
-  series_.fill(results);
+  series_.take(results);
   if (info_.start_unix_ms) results.start_unix_ms = info_.start_unix_ms;
 }
 

@@ -45,6 +45,9 @@ class SeriesBuilder {
   void add(const Interval &iv);
   // Fills r.series and r.tag_set_series.
   void fill(RunResults &r) const;
+  // The same, moving the rows out (at a run's end: its series are not held
+  // twice); the builder is empty after.
+  void take(RunResults &r);
   std::uint64_t step() const { return step_; }  // seconds per row now
   std::size_t rows() const { return total_.size(); }
   // Memory held, counted: rows, histogram buckets, keys.
