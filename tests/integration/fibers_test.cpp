@@ -5,11 +5,13 @@
 // with noop, fiber_think, thread_think, fiber_block and fiber_http_probe,
 // and a slow Python HTTP target.
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "host_process.h"
@@ -61,8 +63,15 @@ struct FiberHost {
                "think_ms = 1\nblock_ms = 25\n");
     write_text(dir.path() / "fiber_think.conf", "think_ms = 10000\n");
     write_text(dir.path() / "thread_think.conf", "think_ms = 100\n");
+    // Started with a low soft limit of open files, which the worker raises
+    // to the hard one (its users' connections need them).
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    const rlimit low{std::min<rlim_t>(files.rlim_cur, 256), files.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &low);
     host = std::make_unique<HostProcess>(
         dir.path(), std::vector<std::string>{"--loops", "2"});
+    setrlimit(RLIMIT_NOFILE, &files);
   }
 };
 
@@ -252,4 +261,26 @@ TEST_CASE("fibers: plain http:// requests park: 40 users of a 100 ms target") {
   CHECK(r.at("total").at("errors").get<std::uint64_t>() == 0);
   CHECK(tagged(r, "status=200") == n);
   CHECK(r.value("stalls", std::uint64_t{0}) * 10 < n);
+}
+
+TEST_CASE(
+    "fibers: the worker raises its soft limit of open files to the hard") {
+  auto &h = shared_host();
+  const pid_t worker = h.host->worker_pid();
+  REQUIRE(worker > 0);
+  std::ifstream in("/proc/" + std::to_string(worker) + "/limits");
+  std::string soft, hard;
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("Max open files", 0) == 0) {
+      std::istringstream words(line.substr(14));
+      words >> soft >> hard;
+    }
+  REQUIRE(!soft.empty());
+  CHECK(soft == hard);
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_max > 256)  // the host was started at 256
+    CHECK(h.host->log().find("open files: the limit is raised from 256 to " +
+                             std::to_string(files.rlim_max)) !=
+          std::string::npos);
 }
