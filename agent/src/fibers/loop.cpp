@@ -213,7 +213,8 @@ bool Loop::park_ready(int fd, short events, Clock::time_point at) {
               ((events & POLLOUT) ? EPOLLOUT : 0u);
   ev.data.ptr = task;
   if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    // Not a descriptor epoll takes: wait for it as a thread would.
+    // Not a descriptor epoll takes, or one another fiber of this loop waits
+    // on: wait for it as a thread would (blocking the loop meanwhile).
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(
         std::max<Clock::duration>(at - Clock::now(), Clock::duration::zero()));
     pollfd p{fd, events, 0};
