@@ -75,7 +75,7 @@ class RunnerService::Admission {
                               "); try again when one ends");
       return;
     }
-    svc_.running_.insert(&stop_);
+    svc_.running_.emplace(&stop_, std::string());
     admitted_ = true;
   }
   // Counts `users` against --max-users (threads) or --max-fiber-users;
@@ -111,6 +111,11 @@ class RunnerService::Admission {
   Admission(const Admission &) = delete;
   Admission &operator=(const Admission &) = delete;
   const grpc::Status &status() const { return status_; }
+  // Runner.Stop with this key stops the run from now on.
+  void set_stop_key(const std::string &key) {
+    std::lock_guard lock(svc_.mutex_);
+    if (admitted_) svc_.running_[&stop_] = key;
+  }
 
  private:
   RunnerService &svc_;
@@ -124,7 +129,24 @@ class RunnerService::Admission {
 void RunnerService::stop_all() {
   std::lock_guard lock(mutex_);
   shutting_down_ = true;
-  for (auto *s : running_) s->request_stop();
+  for (auto &[stop, key] : running_) stop->request_stop();
+}
+
+grpc::Status RunnerService::Stop(grpc::ServerContext *,
+                                 const golo::StopRequest *req,
+                                 golo::StopResponse *resp) {
+  std::uint32_t stopped = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto &[stop, key] : running_)
+      if (!req->stopkey().empty() && key == req->stopkey()) {
+        stop->request_stop();
+        ++stopped;
+      }
+  }
+  spdlog::info("Runner.Stop: {} run(s) asked to stop", stopped);
+  resp->set_stopped(stopped);
+  return grpc::Status::OK;
 }
 
 // What a request asks for, parsed and checked: the schedule (this host's
@@ -144,6 +166,11 @@ struct RunnerService::Prepared {
 grpc::Status RunnerService::prepare(grpc::ServerContext &ctx,
                                     const golo::RunRequest &req,
                                     const std::string &file, Prepared &out) {
+  if (req.stopkey().size() > kMaxStopKeyBytes)
+    return to_status(HostError::Code::kInvalidArgument,
+                     "stopKey is " + std::to_string(req.stopkey().size()) +
+                         " bytes; the limit is " +
+                         std::to_string(kMaxStopKeyBytes));
   if (req.sharecount() > kMaxShareCount)
     return to_status(HostError::Code::kInvalidArgument,
                      "shareCount " + std::to_string(req.sharecount()) +
@@ -365,6 +392,7 @@ grpc::Status RunnerService::serve(grpc::ServerContext &ctx,
     return status;
   }
   if (req.checkonly()) return preflight_reply(prep.jobs, writer);
+  admission.set_stop_key(req.stopkey());
   return execute(ctx, req, log, stop, prep, writer);
 }
 
