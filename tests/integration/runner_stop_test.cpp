@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <csignal>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -74,4 +75,48 @@ TEST_CASE("Runner.Stop stops the runs with its key, and they send results") {
   CHECK(why.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(why.error_message().find("stopKey is 129 bytes; the limit is 128") !=
         std::string::npos);
+}
+
+TEST_CASE("Ctrl-C in golo run over two hosts keeps every host's iterations") {
+  TempDir dir_a, dir_b, work;
+  for (const auto *d : {&dir_a, &dir_b}) {
+    install_plugin(example_plugin("sleepy"), d->path(), "sleepy");
+    write_text(d->path() / "sleepy.conf", "sleep_ms = 5\n");
+  }
+  HostProcess a(dir_a.path()), b(dir_b.path());
+  write_text(work.path() / "s.yaml",
+             "job:\n  name: sleepy\n  users: 4\n  pacing: 0\n"
+             "  duration: 60s\n");
+  const auto out_file = work.path() / "r.json";
+  ChildProcess cli({golo_cli_binary().string(), "run", "--quiet", "--host",
+                    a.address(), "--host", b.address(), "--out",
+                    out_file.string(), (work.path() / "s.yaml").string()});
+  // Both hosts under load (they start together after the pre-flight),
+  // past their first progress update.
+  for (int i = 0; i < 200 && (loaded_job_calls(a, "sleepy") == 0 ||
+                              loaded_job_calls(b, "sleepy") == 0);
+       ++i)
+    std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(1500ms);
+  cli.signal(SIGINT);
+  const int rc = cli.wait(20000);
+  const std::string out = cli.output();
+  MESSAGE(out);
+  CHECK(rc == 1);
+  const auto results = json::parse(read_text(out_file));
+  CHECK(results.at("stopped_early") == true);
+  CHECK(results.at("partial") == false);
+  REQUIRE(results.at("hosts").size() == 2);
+  for (const auto &h : results.at("hosts")) {
+    CHECK(h.at("partial") == false);
+    CHECK(h.at("stopped_early") == true);
+  }
+  // Exactly what the two plugins ran, each host's last second included.
+  const auto calls =
+      loaded_job_calls(a, "sleepy") + loaded_job_calls(b, "sleepy");
+  CHECK(results.at("total").at("iterations").get<std::uint64_t>() == calls);
+  std::uint64_t series = 0;
+  for (const auto &s : results.at("series"))
+    series += s.at("iterations").get<std::uint64_t>();
+  CHECK(series == calls);
 }
