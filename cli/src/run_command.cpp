@@ -1,7 +1,8 @@
 // golo run SCHEDULE: runs a schedule on one or more hosts (each takes its
 // share of the users or rate), shows live progress, merges what the hosts
 // measured, prints the summary, writes JSON, and checks thresholds. Nothing
-// measured is dropped: a host lost mid-run, or a run stopped by Ctrl-C,
+// measured is dropped: a run stopped by Ctrl-C has its hosts' own results
+// (run_interrupt.h); a host lost mid-run, or cut off by a second Ctrl-C,
 // contributes what its progress updates carried, marked partial.
 #include <unistd.h>
 
