@@ -7,6 +7,9 @@ namespace golo::agent {
 
 void RecentProgress::add(std::uint64_t second, const Progress &p) {
   kept_.emplace_back(second, p);
+  // The line needs the total's figures only; the sets may be thousands.
+  kept_.back().second.tag_sets.clear();
+  kept_.back().second.tag_sets.shrink_to_fit();
   if (kept_.size() > kKept) kept_.pop_front();
 }
 
