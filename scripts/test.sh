@@ -55,7 +55,7 @@ export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 run_ctest build/asan
 
 echo "== ThreadSanitizer: registry and executor unit tests"
-scripts/build.sh tsan -DGOLO_SANITIZE=thread -DGOLO_BUILD_BENCH=OFF -- host_unit_tests agent_tests
+scripts/build.sh tsan -DGOLO_SANITIZE=thread -DGOLO_BUILD_BENCH=OFF -- host_unit_tests agent_tests agent_fiber_tests
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 run_ctest build/tsan -L tsan
 

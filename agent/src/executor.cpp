@@ -1,6 +1,6 @@
-// The control thread: starts the user threads (or the fiber loops), ticks the
-// progress and the per-second series, stops, waits out the graceful stop, and
-// gathers the results.
+// The control thread: starts the users (user_threads.h), ticks the progress
+// and the per-second series, stops, waits out the graceful stop, and gathers
+// the results.
 #include "golo/agent/executor.h"
 
 #include <cmath>
@@ -10,9 +10,9 @@
 #include <system_error>
 #include <thread>
 
-#include "fibers/loop.h"
 #include "golo/agent/series.h"
 #include "run_state.h"
+#include "user_threads.h"
 
 namespace golo::agent {
 
@@ -20,109 +20,6 @@ namespace {
 
 using detail::Clock;
 using detail::RunState;
-
-struct ThreadStart {
-  std::shared_ptr<RunState> st;
-  std::uint32_t user;
-};
-
-void *user_main(void *arg) {
-  const std::unique_ptr<ThreadStart> start(static_cast<ThreadStart *>(arg));
-  RunState &st = *start->st;
-  while (st.started.load() == 0) detail::futex_wait(st.started, 0);
-  if (st.schedule.model == Model::closed)
-    detail::closed_user(st, start->user);
-  else
-    detail::open_user(st, start->user);
-  st.exited.fetch_add(1);
-  return nullptr;
-}
-
-// Tells every user thread started so far to exit at once and joins them:
-// a run that cannot start all its threads leaves none behind.
-void release_users(RunState &st) {
-  st.stopping.store(1);
-  st.started.store(1);
-  detail::futex_wake_all(st.stopping);
-  detail::futex_wake_all(st.started);
-  for (std::size_t i = 0; i < st.user_count; ++i) {
-    st.users[i].go.store(detail::kGoQuit);
-    detail::futex_wake_all(st.users[i].go);
-  }
-  for (auto started : st.threads) pthread_join(started, nullptr);
-  st.threads.clear();
-}
-
-void spawn_users(const std::shared_ptr<RunState> &st, std::size_t stack_size) {
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setstacksize(
-      &attr, std::max<std::size_t>(stack_size, PTHREAD_STACK_MIN));
-  st->threads.reserve(st->user_count);
-  for (std::size_t u = 0; u < st->user_count; ++u) {
-    auto *arg = new ThreadStart{st, static_cast<std::uint32_t>(u)};
-    pthread_t t;
-    if (const int rc = pthread_create(&t, &attr, user_main, arg); rc != 0) {
-      delete arg;
-      pthread_attr_destroy(&attr);
-      release_users(*st);
-      throw std::runtime_error(
-          "cannot start user thread " + std::to_string(u + 1) + " of " +
-          std::to_string(st->user_count) + ": " + std::strerror(rc));
-    }
-    st->threads.push_back(t);
-  }
-  pthread_attr_destroy(&attr);
-}
-
-void *loop_main(void *arg) {
-  const std::unique_ptr<std::shared_ptr<detail::Loop>> loop(
-      static_cast<std::shared_ptr<detail::Loop> *>(arg));
-  (*loop)->run();
-  return nullptr;
-}
-
-// The fiber executor: `count` loop threads, user u on loop u % count. The
-// loops live until run_schedule returns (the open model's scheduler hands
-// arrivals to them until it is joined) and as long as their threads run.
-std::vector<std::shared_ptr<detail::Loop>> spawn_loops(
-    const std::shared_ptr<RunState> &st, std::size_t count,
-    std::size_t stack_size) {
-  count = std::clamp<std::size_t>(count, 1, st->user_count);
-  std::vector<std::shared_ptr<detail::Loop>> loops;
-  std::vector<detail::Loop *> to;
-  for (std::size_t i = 0; i < count; ++i) {
-    loops.push_back(std::make_shared<detail::Loop>(
-        st, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(count),
-        stack_size));
-    to.push_back(loops.back().get());
-  }
-  st->hand_off = [to](std::uint32_t user) { to[user % to.size()]->hand(user); };
-  st->threads.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    auto *arg = new std::shared_ptr<detail::Loop>(loops[i]);
-    pthread_t t;
-    if (const int rc = pthread_create(&t, nullptr, loop_main, arg); rc != 0) {
-      delete arg;
-      release_users(*st);
-      throw std::runtime_error(
-          "cannot start fiber loop thread " + std::to_string(i + 1) + " of " +
-          std::to_string(count) + ": " + std::strerror(rc));
-    }
-    st->threads.push_back(t);
-  }
-  return loops;
-}
-
-// The users' threads, or the fiber loops (kept until the run returns).
-std::vector<std::shared_ptr<detail::Loop>> start_users(
-    const std::shared_ptr<RunState> &st, const RunOptions &opt) {
-  st->data = opt.data;
-  st->on_stall = opt.on_stall;
-  if (opt.loops > 0) return spawn_loops(st, opt.loops, opt.stack_size);
-  spawn_users(st, opt.stack_size);
-  return {};
-}
 
 void request_stop(RunState &st) {
   // The first stop's time bounds the slots a closed-model user can miss.
@@ -322,125 +219,98 @@ DataUse data_use(const Schedule &schedule, const DataFeed &feed,
   return d;
 }
 
-}  // namespace
-
-RunResults run_schedule(const Schedule &schedule,
-                        std::shared_ptr<IterationRunner> runner,
-                        const RunOptions &opt) {
-  if (!runner) throw std::invalid_argument("run_schedule: no iteration runner");
-  auto st = std::make_shared<RunState>(schedule, std::move(runner),
-                                       opt.record_budget);
-  const auto loops = start_users(st, opt);
-  if (schedule.model == Model::open)
-    for (std::size_t u = 0; u < st->user_count; ++u)
-      st->free.push(static_cast<std::uint32_t>(u));
-
-  std::thread scheduler;  // waits for `started` as the users do
-  if (schedule.model == Model::open) {
-    try {
-      scheduler = std::thread(detail::schedule_arrivals, std::ref(*st));
-    } catch (const std::system_error &e) {
-      // Without it the users would wait for arrivals forever.
-      release_users(*st);
-      throw std::runtime_error(
-          std::string("cannot start the open model's scheduler thread: ") +
-          e.what());
-    }
-  }
-
-  if (opt.start_at) {
-    // The wall clock says when; the steady clock does the waiting, so that a
-    // clock step while waiting cannot stretch it.
-    const auto ahead = *opt.start_at - std::chrono::system_clock::now();
-    std::stop_callback stop_wait(opt.stop, [&st] { request_stop(*st); });
-    if (ahead > Clock::duration::zero() &&
-        detail::sleep_until_or_stop(
-            st->stopping,
-            Clock::now() +
-                std::chrono::duration_cast<Clock::duration>(ahead))) {
-      release_users(*st);
-      if (scheduler.joinable()) scheduler.join();
-      RunResults nothing;
-      nothing.schedule = schedule.to_json();
-      nothing.stopped_early = true;
-      return nothing;
-    }
-  }
+// The open model's scheduler thread: hands arrivals to idle users, every
+// user idle at first. None for the closed model.
+std::thread start_scheduler(RunState &st) {
+  if (st.schedule.model != Model::open) return {};
+  for (std::size_t u = 0; u < st.user_count; ++u)
+    st.free.push(static_cast<std::uint32_t>(u));
   try {
-    if (opt.on_start) opt.on_start();
-  } catch (...) {
-    release_users(*st);
-    if (scheduler.joinable()) scheduler.join();
-    throw;
+    return std::thread(detail::schedule_arrivals, std::ref(st));
+  } catch (const std::system_error &e) {
+    // Without it the users would wait for arrivals forever.
+    release_users(st);
+    throw std::runtime_error(
+        std::string("cannot start the open model's scheduler thread: ") +
+        e.what());
   }
+}
+
+// A run that ends before it begins: every thread it started goes.
+void abandon(RunState &st, std::thread &scheduler) {
+  release_users(st);
+  if (scheduler.joinable()) scheduler.join();
+}
+
+// Waits for the common start instant, if any; true when a stop came first.
+bool stopped_before_start_at(RunState &st, const RunOptions &opt) {
+  if (!opt.start_at) return false;
+  // The wall clock says when; the steady clock does the waiting, so that a
+  // clock step while waiting cannot stretch it.
+  const auto ahead = *opt.start_at - std::chrono::system_clock::now();
+  std::stop_callback stop_wait(opt.stop, [&st] { request_stop(st); });
+  return ahead > Clock::duration::zero() &&
+         detail::sleep_until_or_stop(
+             st.stopping,
+             Clock::now() + std::chrono::duration_cast<Clock::duration>(ahead));
+}
+
+// Sets the run's clock: its start, its end and the length of its rows.
+void begin(RunState &st, const RunOptions &opt) {
   // The series' rows (a second unless a test asks for shorter ones).
   if (opt.progress_interval > Clock::duration::zero())
-    st->second_length =
+    st.second_length =
         std::chrono::duration_cast<Clock::duration>(opt.progress_interval);
-  st->start = Clock::now();
-  st->end = st->start + schedule.length();
-  std::stop_callback on_stop(opt.stop, [&st] { request_stop(*st); });
-  st->started.store(1);
-  detail::futex_wake_all(st->started);
+  st.start = Clock::now();
+  st.end = st.start + st.schedule.length();
+}
 
-  RunResults results;
-  results.schedule = schedule.to_json();
-  results.start_unix_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count();
-  // The host's results carry the total's series only (bounded); the tag
-  // sets' series reach the caller in the progress updates.
-  SeriesBuilder series({}, false);
-  Ticker ticker(*st, opt, series);
-  bool stopped_early = false;
+// Ticks progress until the end or a stop; true when stopped early (data
+// rows running out is a natural end: RunOptions::data).
+bool tick_until_end(RunState &st, Ticker &ticker) {
   for (;;) {
-    const auto wake = std::min(ticker.next_due(), st->end);
-    if (detail::sleep_until_or_stop(st->stopping, wake)) {
-      // Data rows running out is a natural end (RunOptions::data).
-      stopped_early = st->data_out_at.load() == detail::kNotStopped;
-      break;
-    }
+    const auto wake = std::min(ticker.next_due(), st.end);
+    if (detail::sleep_until_or_stop(st.stopping, wake))
+      return st.data_out_at.load() == detail::kNotStopped;
     const auto now = Clock::now();
     ticker.report_due(now);
-    if (now >= st->end) break;
+    if (now >= st.end) return false;
   }
-  const auto stopped = Clock::now();
-  // Data rows running out ended the run at that instant (RunOptions::data).
-  const auto data_out = st->data_out_at.load();
-  const auto ended =
-      std::min(data_out == detail::kNotStopped
-                   ? stopped
-                   : Clock::time_point(Clock::duration(data_out)),
-               st->end);
-  results.duration_s = seconds(ended - st->start);
-  // The run's seconds, the last one perhaps partial; later ones hold only
-  // what ended during the graceful stop.
-  const auto run_seconds = static_cast<std::uint64_t>(
-      (ended - st->start + st->second_length - Clock::duration(1)) /
-      st->second_length);
-  ticker.set_run_seconds(run_seconds);
-  results.stopped_early = stopped_early;
-  // At the natural end, let the scheduler hand out every arrival due before
-  // the end first (it returns by itself after the last one): a scheduler
-  // woken late must still run or drop them, never lose them silently, so
-  // that iterations + dropped + interrupted is the number of arrivals due.
-  // A requested stop (the caller went away) stops it at once instead.
-  if (!stopped_early && scheduler.joinable()) scheduler.join();
-  request_stop(*st);
-  if (scheduler.joinable()) scheduler.join();
-  if (schedule.model == Model::open) quit_idle_users(*st);
+}
 
-  // Graceful stop: in-flight iterations get this long to finish.
-  const auto give_up = stopped + schedule.graceful_stop;
-  while (st->exited.load() < st->user_count && Clock::now() < give_up) {
+// When the run ended: when it stopped, at the end of the schedule, or the
+// instant data rows ran out (RunOptions::data).
+Clock::time_point end_of_run(const RunState &st, Clock::time_point stopped,
+                             std::int64_t data_out) {
+  return std::min(data_out == detail::kNotStopped
+                      ? stopped
+                      : Clock::time_point(Clock::duration(data_out)),
+                  st.end);
+}
+
+// At the natural end, lets the scheduler hand out every arrival due before
+// the end first (it returns by itself after the last one): a scheduler
+// woken late must still run or drop them, never lose them silently, so that
+// iterations + dropped + interrupted is the number of arrivals due. A
+// requested stop (the caller went away) stops it at once instead.
+void stop_arrivals(RunState &st, std::thread &scheduler, bool stopped_early) {
+  if (!stopped_early && scheduler.joinable()) scheduler.join();
+  request_stop(st);
+  if (scheduler.joinable()) scheduler.join();
+  if (st.schedule.model == Model::open) quit_idle_users(st);
+}
+
+// Graceful stop: in-flight iterations get until give_up to finish; then
+// those still running are counted interrupted.
+std::uint64_t wait_out_iterations(RunState &st, Ticker &ticker,
+                                  Clock::time_point give_up) {
+  while (st.exited.load() < st.user_count && Clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
     ticker.report_due(Clock::now());
   }
-
   std::uint64_t interrupted = 0;
-  for (std::size_t u = 0; u < st->user_count; ++u) {
-    auto &state = st->users[u].state;
+  for (std::size_t u = 0; u < st.user_count; ++u) {
+    auto &state = st.users[u].state;
     std::uint32_t seen = detail::kRunning;
     while (!state.compare_exchange_strong(seen, detail::kInterrupted)) {
       if (seen != detail::kRecording) break;  // idle or done: nothing to count
@@ -452,30 +322,98 @@ RunResults run_schedule(const Schedule &schedule,
     }
     if (seen == detail::kRunning) ++interrupted;
   }
+  return interrupted;
+}
+
+// What the recorder and the counters hold, into the results.
+void gather(RunResults &results, RunState &st, std::uint64_t interrupted) {
+  results.tag_sets = st.recorder.take_tag_sets();
+  for (const auto &set : results.tag_sets) results.total.merge(set);
+  results.total.dropped = st.dropped.load();
+  results.total.interrupted = interrupted;
+  results.steps_dropped = st.recorder.steps_dropped();
+  results.checks_dropped = st.recorder.checks_dropped();
+  results.over_budget = st.recorder.folded();
+  results.stalls = st.stalls.load();
+  if (results.over_budget) results.host_folded_tag_sets = true;
+}
+
+// Joins the users, or, when some are still inside the runner, joins them in
+// the background, keeping the shared state (and the runner) alive until
+// they return.
+void join_users(const std::shared_ptr<RunState> &st) {
+  if (st->exited.load() == st->user_count) {
+    for (auto t : st->threads) pthread_join(t, nullptr);
+    return;
+  }
+  std::thread([st] {
+    for (auto t : st->threads) pthread_join(t, nullptr);
+  }).detach();
+}
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+RunResults run_schedule(const Schedule &schedule,
+                        std::shared_ptr<IterationRunner> runner,
+                        const RunOptions &opt) {
+  if (!runner) throw std::invalid_argument("run_schedule: no iteration runner");
+  auto st = std::make_shared<RunState>(schedule, std::move(runner),
+                                       opt.record_budget);
+  const auto loops = start_users(st, opt);
+  std::thread scheduler = start_scheduler(*st);  // waits for `started` too
+  if (stopped_before_start_at(*st, opt)) {
+    abandon(*st, scheduler);
+    RunResults nothing;
+    nothing.schedule = schedule.to_json();
+    nothing.stopped_early = true;
+    return nothing;
+  }
+  try {
+    if (opt.on_start) opt.on_start();
+  } catch (...) {
+    abandon(*st, scheduler);
+    throw;
+  }
+  begin(*st, opt);
+  std::stop_callback on_stop(opt.stop, [&st] { request_stop(*st); });
+  st->started.store(1);
+  detail::futex_wake_all(st->started);
+
+  RunResults results;
+  results.schedule = schedule.to_json();
+  results.start_unix_ms = unix_ms_now();
+  // The host's results carry the total's series only (bounded); the tag
+  // sets' series reach the caller in the progress updates.
+  SeriesBuilder series({}, false);
+  Ticker ticker(*st, opt, series);
+  const bool stopped_early = tick_until_end(*st, ticker);
+  const auto stopped = Clock::now();
+  const auto data_out = st->data_out_at.load();  // read once: see data_use
+  const auto ended = end_of_run(*st, stopped, data_out);
+  results.duration_s = seconds(ended - st->start);
+  // The run's seconds, the last one perhaps partial; later ones hold only
+  // what ended during the graceful stop.
+  const auto run_seconds = static_cast<std::uint64_t>(
+      (ended - st->start + st->second_length - Clock::duration(1)) /
+      st->second_length);
+  ticker.set_run_seconds(run_seconds);
+  results.stopped_early = stopped_early;
+  stop_arrivals(*st, scheduler, stopped_early);
+  const auto interrupted =
+      wait_out_iterations(*st, ticker, stopped + schedule.graceful_stop);
 
   ticker.finish(Clock::now(), run_seconds);
   series.take(results);
-  results.tag_sets = st->recorder.take_tag_sets();
-  for (const auto &set : results.tag_sets) results.total.merge(set);
-  results.total.dropped = st->dropped.load();
-  results.total.interrupted = interrupted;
-  results.steps_dropped = st->recorder.steps_dropped();
-  results.checks_dropped = st->recorder.checks_dropped();
-  results.over_budget = st->recorder.folded();
-  results.stalls = st->stalls.load();
-  if (results.over_budget) results.host_folded_tag_sets = true;
+  gather(results, *st, interrupted);
   if (st->data)
     results.data.push_back(data_use(schedule, *st->data, data_out, st->start));
-
-  if (st->exited.load() == st->user_count) {
-    for (auto t : st->threads) pthread_join(t, nullptr);
-  } else {
-    // Some users are still inside the runner: join them in the background,
-    // keeping the shared state (and the runner) alive until they return.
-    std::thread([st] {
-      for (auto t : st->threads) pthread_join(t, nullptr);
-    }).detach();
-  }
+  join_users(st);
   return results;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "golo/agent/duration.h"
+#include "golo/agent/schedule.h"
 
 namespace golo::agent {
 
@@ -34,6 +35,28 @@ std::string pad_right(std::string s, std::size_t width) {
 // Tag sets and error samples are plugin text: escaped for the terminal.
 std::string shown_key(const std::string &key) {
   return key.empty() ? "(untagged)" : printable(key, 256);
+}
+
+// "scenario=NAME" of a tag set's key, "" when it has none.
+std::string scenario_part(const std::string &key) {
+  const std::string tag = std::string(kScenarioTag) + "=";
+  for (std::size_t at = 0; at < key.size();) {
+    const auto end = std::min(key.find(',', at), key.size());
+    if (key.compare(at, tag.size(), tag) == 0) return key.substr(at, end - at);
+    at = end + 1;
+  }
+  return "";
+}
+
+// A summary row's name: the scenario first (its tag comes last in the key,
+// where a long key would be cut), so that a cut never hides it.
+std::string row_name(const std::string &key) {
+  const std::string part = scenario_part(key);
+  if (part.empty() || key.starts_with(part + ",") || key == part)
+    return shown_key(key);
+  std::string rest = key;
+  rest.erase(rest.find("," + part), part.size() + 1);
+  return shown_key(part + "," + rest);
 }
 
 // One summary row's numeric cells, in column order.
@@ -163,10 +186,13 @@ void print_checks(std::ostream &out, const RunResults &r) {
                             std::to_string(c.fails).size() + 1});
   }
   name_width = std::min(name_width, kMaxKeyWidth);
-  out << pad_right("CHECK", name_width) << pad_left("PASSES", count_width)
-      << pad_left("FAILS", count_width) << pad_left("PASS%", 9) << '\n';
+  // ✓ when every call of the check passed, ✗ when any failed, as the
+  // thresholds' verdicts read.
+  out << "  " << pad_right("CHECK", name_width)
+      << pad_left("PASSES", count_width) << pad_left("FAILS", count_width)
+      << pad_left("PASS%", 9) << '\n';
   for (const auto &c : checks)
-    out << pad_right(c.name, name_width)
+    out << (c.fails ? "✗ " : "✓ ") << pad_right(c.name, name_width)
         << pad_left(std::to_string(c.passes), count_width)
         << pad_left(std::to_string(c.fails), count_width)
         << pad_left(fmt("%.2f%%", c.pass_rate() * 100), 9) << '\n';
@@ -217,12 +243,18 @@ void row(std::ostream &out, std::size_t key_width, const std::string &name,
 std::string format_progress(const Progress &p, double total_s) {
   char total[32] = "";
   if (total_s > 0) std::snprintf(total, sizeof total, "/%.0fs", total_s);
+  // At or past the schedule's end, the last interval holds only what ended
+  // during the graceful stop: its one-second rate would read as a collapse.
+  // The line then rates the whole run, over the time it covered.
+  const bool ended = total_s > 0 && p.elapsed_s >= total_s;
+  const double rate =
+      ended ? static_cast<double>(p.iterations) / p.elapsed_s : p.interval_rate;
   char buf[256];
   std::snprintf(
       buf, sizeof buf,
-      "%5.0fs%s users %llu iters %llu (%.1f/s) errors %llu dropped %llu",
+      "%5.0fs%s users %llu iters %llu (%.1f/s%s) errors %llu dropped %llu",
       p.elapsed_s, total, static_cast<unsigned long long>(p.active_users),
-      static_cast<unsigned long long>(p.iterations), p.interval_rate,
+      static_cast<unsigned long long>(p.iterations), rate, ended ? " avg" : "",
       static_cast<unsigned long long>(p.errors),
       static_cast<unsigned long long>(p.dropped));
   // Only paced closed-model runs that overran have any.
@@ -259,7 +291,7 @@ void print_summary(std::ostream &out, const RunResults &r) {
   const bool steps_per_set = r.tag_sets.size() > 1;
   std::vector<std::pair<std::string, Cells>> rows;
   for (const auto &s : r.tag_sets) {
-    rows.emplace_back(shown_key(s.key), cells(s, r.rate(s)));
+    rows.emplace_back(row_name(s.key), cells(s, r.rate(s)));
     if (steps_per_set) add_step_rows(rows, s, r.duration_s);
   }
   rows.emplace_back("total", cells(r.total, r.rate()));
@@ -271,6 +303,10 @@ void print_summary(std::ostream &out, const RunResults &r) {
   for (const auto &[name, c] : rows)
     key_width = std::max(key_width, name.size() + 2);
   key_width = std::min(key_width, kMaxKeyWidth);
+  // Wide enough for each scenario whole, and ",..." when cut after it.
+  for (const auto &s : r.tag_sets)
+    if (const auto part = scenario_part(s.key); !part.empty())
+      key_width = std::max(key_width, shown_key(part).size() + 4);
   auto widths = kMinWidths;
   for (const auto &[name, c] : rows)
     for (std::size_t i = 0; i < kColumns; ++i)

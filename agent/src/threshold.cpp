@@ -180,6 +180,79 @@ namespace {
 
 }  // namespace
 
+namespace {
+
+// The selector after the metric: `{key:value,...}`, checked against it.
+std::string_view parse_metric_selector(std::string_view rest,
+                                       const std::string &quoted,
+                                       std::string_view name, Threshold &t) {
+  // A dropped iteration never ran, so it has no tags to select by.
+  if (t.metric == Metric::drop_rate)
+    throw std::invalid_argument(quoted +
+                                ": drop_rate takes no selector (a dropped "
+                                "iteration never ran, so it has no tags)");
+  rest = parse_selector(rest, quoted, t.selector);
+  fold_phase(t.selector, quoted);
+  for (const auto &[key, value] : t.selector) {
+    const bool corrected =
+        t.metric >= Metric::p50_corrected && t.metric <= Metric::miss_rate;
+    if (key == kStepSelector && (t.metric == Metric::checks || corrected))
+      throw std::invalid_argument(
+          quoted + ": a step has no " + std::string(name) +
+          " (a step selector takes p50..p999, min, max, mean, error_rate "
+          "and rate)");
+    if (key == kCheckSelector && t.metric != Metric::checks)
+      throw std::invalid_argument(quoted +
+                                  ": a check selector goes with the checks "
+                                  "metric (e.g. checks{check:" +
+                                  value + "} > 99%)");
+  }
+  return rest;
+}
+
+// The comparison: <, <=, > or >=, longest first.
+std::string_view parse_comparison(std::string_view rest,
+                                  const std::string &quoted,
+                                  std::string_view name, Threshold &t) {
+  static constexpr std::pair<std::string_view, Comparison> kOps[] = {
+      {"<=", Comparison::less_equal},
+      {">=", Comparison::greater_equal},
+      {"<", Comparison::less},
+      {">", Comparison::greater}};
+  for (const auto &[op, comparison] : kOps)
+    if (rest.starts_with(op)) {
+      t.op = comparison;
+      return rest.substr(op.size());
+    }
+  throw std::invalid_argument(quoted +
+                              ": expected a comparison (< <= > >=) after " +
+                              std::string(name));
+}
+
+// The bound, in the metric's unit: a duration, a rate or a percentage.
+void parse_bound(std::string_view rest, const std::string &quoted,
+                 std::string_view name, Threshold &t) {
+  if (is_latency(t.metric)) {
+    std::string why;
+    const auto d = parse_duration(rest, &why);
+    if (!d) throw std::invalid_argument(quoted + ": " + why);
+    t.value = static_cast<double>(d->count());
+  } else if (t.metric == Metric::rate) {
+    if (rest.ends_with("/s")) rest.remove_suffix(2);
+    if (!to_number(rest, t.value))
+      throw std::invalid_argument(
+          quoted + ": rate needs iterations per second, e.g. 100");
+  } else {
+    if (!rest.ends_with("%") ||
+        !to_number(rest.substr(0, rest.size() - 1), t.value))
+      throw std::invalid_argument(quoted + ": " + std::string(name) +
+                                  " needs a percentage, e.g. 1%");
+    t.value /= 100;
+  }
+}
+
+}  // namespace
+
 Threshold Threshold::parse(std::string_view text) {
   const std::string quoted = "threshold \"" + std::string(text) + "\"";
   std::string_view rest = trim(text);
@@ -198,65 +271,10 @@ Threshold Threshold::parse(std::string_view text) {
     }
   if (!found) unknown_metric(quoted, name, rest.substr(n));
   rest = rest.substr(n);
-  if (rest.starts_with("{")) {
-    // A dropped iteration never ran, so it has no tags to select by.
-    if (t.metric == Metric::drop_rate)
-      throw std::invalid_argument(quoted +
-                                  ": drop_rate takes no selector (a dropped "
-                                  "iteration never ran, so it has no tags)");
-    rest = parse_selector(rest, quoted, t.selector);
-    fold_phase(t.selector, quoted);
-    for (const auto &[key, value] : t.selector) {
-      const bool corrected =
-          t.metric >= Metric::p50_corrected && t.metric <= Metric::miss_rate;
-      if (key == kStepSelector && (t.metric == Metric::checks || corrected))
-        throw std::invalid_argument(
-            quoted + ": a step has no " + std::string(name) +
-            " (a step selector takes p50..p999, min, max, mean, error_rate "
-            "and rate)");
-      if (key == kCheckSelector && t.metric != Metric::checks)
-        throw std::invalid_argument(quoted +
-                                    ": a check selector goes with the checks "
-                                    "metric (e.g. checks{check:" +
-                                    value + "} > 99%)");
-    }
-  }
-  rest = trim(rest);
-  if (rest.starts_with("<=")) {
-    t.op = Comparison::less_equal;
-    rest.remove_prefix(2);
-  } else if (rest.starts_with(">=")) {
-    t.op = Comparison::greater_equal;
-    rest.remove_prefix(2);
-  } else if (rest.starts_with("<")) {
-    t.op = Comparison::less;
-    rest.remove_prefix(1);
-  } else if (rest.starts_with(">")) {
-    t.op = Comparison::greater;
-    rest.remove_prefix(1);
-  } else {
-    throw std::invalid_argument(quoted +
-                                ": expected a comparison (< <= > >=) after " +
-                                std::string(name));
-  }
-  rest = trim(rest);
-  if (is_latency(t.metric)) {
-    std::string why;
-    const auto d = parse_duration(rest, &why);
-    if (!d) throw std::invalid_argument(quoted + ": " + why);
-    t.value = static_cast<double>(d->count());
-  } else if (t.metric == Metric::rate) {
-    if (rest.ends_with("/s")) rest.remove_suffix(2);
-    if (!to_number(rest, t.value))
-      throw std::invalid_argument(
-          quoted + ": rate needs iterations per second, e.g. 100");
-  } else {
-    if (!rest.ends_with("%") ||
-        !to_number(rest.substr(0, rest.size() - 1), t.value))
-      throw std::invalid_argument(quoted + ": " + std::string(name) +
-                                  " needs a percentage, e.g. 1%");
-    t.value /= 100;
-  }
+  if (rest.starts_with("{"))
+    rest = parse_metric_selector(rest, quoted, name, t);
+  rest = parse_comparison(trim(rest), quoted, name, t);
+  parse_bound(trim(rest), quoted, name, t);
   return t;
 }
 

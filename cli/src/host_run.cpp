@@ -57,8 +57,11 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
               .count();
     }
     if (update.has_progress()) {
-      if (auto iv = run.log.add(wire::from_wire(update.progress())))
+      const agent::Progress p = wire::from_wire(update.progress());
+      if (auto iv = run.log.add(p)) {
+        run.recent.add(iv->total.second, p);
         run.intervals.push_back(std::move(*iv));
+      }
     } else  // moved, not copied: it is the run's largest message
       run.results_json = std::move(*update.mutable_resultsjson());
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "golo/agent/live_progress.h"
 #include "golo/agent/series.h"
 #include "golo/golo.grpc.pb.h"
 
@@ -24,6 +25,7 @@ struct HostRun {
   grpc::ClientContext ctx;
   std::mutex mutex;  // guards what the stream thread writes below
   agent::ProgressLog log;
+  agent::RecentProgress recent;  // for the live line (live_progress.h)
   // Intervals received and not yet taken by the control loop.
   std::vector<agent::Interval> intervals;
   std::int64_t started_unix_ms = 0;  // when its first update came

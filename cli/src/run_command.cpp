@@ -1,9 +1,9 @@
 // golo run SCHEDULE: runs a schedule on one or more hosts (each takes its
 // share of the users or rate), shows live progress, merges what the hosts
 // measured, prints the summary, writes JSON, and checks thresholds. Nothing
-// measured is dropped: a host lost mid-run, or a run stopped by Ctrl-C,
+// measured is dropped: a run stopped by Ctrl-C has its hosts' own results
+// (run_interrupt.h); a host lost mid-run, or cut off by a second Ctrl-C,
 // contributes what its progress updates carried, marked partial.
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,21 +27,12 @@
 #include "host_run.h"
 #include "outputs/run_outputs.h"
 #include "read_file.h"
+#include "run_interrupt.h"
 #include "terminal_style.h"
 
 namespace golo::cli {
 
 namespace {
-
-// Lock-free, so safe to touch from the handler.
-std::atomic<int> g_interrupts{0};
-// The first Ctrl-C stops the run and reports what ran; a second ends at once.
-extern "C" void on_sigint(int) {
-  if (g_interrupts.fetch_add(1) > 0) {
-    signal(SIGINT, SIG_DFL);
-    raise(SIGINT);
-  }
-}
 
 // Reads at most kMaxScheduleBytes (plus one, to tell a file over the limit)
 // so that a huge or endless file is refused without reading it all.
@@ -86,16 +77,15 @@ void take_intervals(std::vector<std::unique_ptr<HostRun>> &runs,
   outs.pump();
 }
 
+// The live line: every running host at the same second (live_progress.h).
 agent::Progress combined(std::vector<std::unique_ptr<HostRun>> &runs) {
-  std::vector<agent::Progress> parts;
+  std::vector<std::unique_lock<std::mutex>> locks;
+  std::vector<agent::HostProgress> hosts;
   for (auto &r : runs) {
-    std::lock_guard lock(r->mutex);
-    parts.push_back(r->log.latest());
-    // A host whose call ended (lost, or done) adds its counts, not users
-    // or a rate it no longer has.
-    if (r->done) parts.back() = agent::counts_only(parts.back());
+    locks.emplace_back(r->mutex);
+    hosts.push_back({&r->recent, r->done});
   }
-  return agent::combine(parts);
+  return agent::combine_aligned(hosts);
 }
 
 // The run as the command line and the files describe it, before any host.
@@ -109,6 +99,7 @@ struct RunPlan {
   agent::RunEnv env;           // -e KEY=VALUE
   nlohmann::json overridden = nlohmann::json::object();  // overrides.h
   bool colour = false;  // the summary's verdicts (terminal_style.h)
+  std::string stop_key = new_stop_key();  // Runner.Stop's, for Ctrl-C
 };
 
 // The schedule and its data files; false after saying why on stderr.
@@ -177,6 +168,7 @@ golo::RunRequest request_for(const RunOptions &opts, const RunPlan &plan,
   req.set_remotetarget(opts.remote_target);
   req.set_shareindex(static_cast<std::uint32_t>(i));
   req.set_sharecount(static_cast<std::uint32_t>(of));
+  req.set_stopkey(plan.stop_key);
   // The job: form's pre-flight checks its data too; a scenarios:
   // pre-flight names no scenario, and each scenario's call carries its own.
   if (plan.schedule.scenarios.empty() && plan.schedule.data) {
@@ -195,11 +187,9 @@ struct Streams {
 
 Streams start(const RunOptions &opts, const RunPlan &plan, const Fleet &fleet,
               bool together) {
-  // Ctrl-C stops the load on every host at once (they see the call
-  // cancelled). Installed before any stream starts.
-  struct sigaction sa {};
-  sa.sa_handler = on_sigint;
-  sigaction(SIGINT, &sa, nullptr);
+  // Ctrl-C stops the load on every host (run_interrupt.h). Installed
+  // before any stream starts.
+  catch_ctrl_c();
   Streams out;
   const auto &hosts = fleet.hosts;
   for (std::size_t i = 0; i < hosts.size(); ++i)
@@ -226,17 +216,27 @@ Streams start(const RunOptions &opts, const RunPlan &plan, const Fleet &fleet,
 // Until every call ends: intervals to the outputs, the progress line, and
 // Ctrl-C passed on. Returns whether the run was interrupted.
 bool watch(const RunOptions &opts, const agent::Schedule &schedule,
-           Streams &streams, outputs::RunOutputs &outs) {
+           const std::string &key, Streams &streams,
+           outputs::RunOutputs &outs) {
   auto &runs = streams.runs;
   const bool tty = isatty(STDERR_FILENO);
-  bool interrupted = false;
+  bool interrupted = false, forced = false;
   for (int tick = 1;; ++tick) {
     bool all_done = true;
     for (auto &r : runs) all_done = all_done && r->done;
     if (all_done) break;
-    if (g_interrupts && !interrupted) {
+    if (ctrl_c_count() > 0 && !interrupted) {
       interrupted = true;
-      for (auto &r : runs) r->ctx.TryCancel();
+      if (!opts.quiet)
+        std::fprintf(stderr,
+                     "\ngolo run: Ctrl-C: stopping the hosts and collecting "
+                     "their results (Ctrl-C again to end at once with what "
+                     "they have reported)\n");
+      stop_hosts(runs, key);
+    }
+    if (ctrl_c_count() > 1 && !forced) {
+      forced = true;
+      cancel_all(runs);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     take_intervals(runs, outs);
@@ -298,8 +298,12 @@ Merged merge(const RunPlan &plan, std::size_t hosts,
     drop_counts(*part.results);
   }
   if (interrupted) {
-    std::cerr << "golo run: interrupted (Ctrl-C): the hosts stopped their "
-                 "load; the results hold what they had reported\n";
+    bool all_sent = true;  // every call's own results, none from progress
+    for (const auto &p : m.parts)
+      all_sent = all_sent && p.results && !p.partial;
+    std::cerr << "golo run: interrupted (Ctrl-C): the hosts stopped their load"
+              << (all_sent ? " and sent the results they measured\n"
+                           : "; the results hold what they had reported\n");
     if (m.results) m.results->stopped_early = true;
   }
   return m;
@@ -388,35 +392,6 @@ int report(const RunPlan &plan, const Fleet &fleet,
   return crossed ? 99 : 0;
 }
 
-// --dashboard: served from before the load (a port in use is refused with
-// exit 2 while nothing has run), fed as an output. nullptr when not asked.
-bool open_dashboard(const RunOptions &opts, const agent::Schedule &schedule,
-                    outputs::RunOutputs &outs, dashboard::Dashboard *&dash) {
-  dash = nullptr;
-  if (!opts.dashboard.on) return true;
-  std::string error;
-  auto d = dashboard::Dashboard::open(opts.dashboard, schedule.thresholds,
-                                      opts.schedule_file, error);
-  if (!d) {
-    std::cerr << "golo run: " << error << "\n";
-    return false;
-  }
-  dash = d.get();
-  outs.add_output(std::move(d));
-  return true;
-}
-
-// --dashboard-wait: the page, and its report, stay up until Ctrl-C.
-int wait_for_ctrl_c(const dashboard::Dashboard *dash, int code) {
-  if (!dash) return code;
-  std::cerr << "golo run: the dashboard stays up at " << dash->endpoint().url()
-            << " until Ctrl-C\n";
-  g_interrupts = 0;  // this Ctrl-C ends the wait, not the process
-  while (g_interrupts == 0)
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  return code;
-}
-
 }  // namespace
 
 int run_command(const RunOptions &opts) {
@@ -434,7 +409,9 @@ int run_command(const RunOptions &opts) {
     return 2;
   }
   dashboard::Dashboard *dash = nullptr;
-  if (!open_dashboard(opts, schedule, outs, dash)) return 2;
+  if (!dashboard::open_for_run(opts.dashboard, schedule, opts.schedule_file,
+                               outs, dash))
+    return 2;
   if (!read_env(opts, plan.env)) return 2;
   record_env(plan.env, plan.overridden);
   // The pre-flight names no scenario: each host checks them all at once.
@@ -456,14 +433,14 @@ int run_command(const RunOptions &opts) {
   outs.begin(fleet->hosts.size() * plan.scenarios.size(),
              together ? fleet->start_unix_ms : 0);
   Streams streams = start(opts, plan, *fleet, together);
-  const bool interrupted = watch(opts, schedule, streams, outs);
+  const bool interrupted = watch(opts, schedule, plan.stop_key, streams, outs);
   Merged merged = merge(plan, fleet->hosts.size(), streams.runs, interrupted);
   if (!opts.dashboard.wait) dash = nullptr;
   if (!merged.results) {
     outs.finish({});
-    return wait_for_ctrl_c(dash, 1);
+    return dashboard::wait_for_ctrl_c(dash, 1);
   }
-  return wait_for_ctrl_c(
+  return dashboard::wait_for_ctrl_c(
       dash, report(plan, *fleet, streams.runs, merged, interrupted, outs));
 }
 

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 
+#include "dashboard/options.h"
 #include "golo/agent/closest.h"
 
 namespace golo::cli {
@@ -162,8 +163,13 @@ int parse_command_line(CLI::App &app, int argc, char **argv) {
               (near.empty() ? "" : "; did you mean " + near + "?"));
     }
   }
+  // CLI11 would take a bare --dashboard's next word as its address.
+  std::vector<std::string> words{argv[0]};
+  for (auto &w : dashboard::bind_dashboard_value(args)) words.push_back(w);
+  std::vector<char *> bound;
+  for (auto &w : words) bound.push_back(w.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(bound.size()), bound.data());
   } catch (const CLI::CallForHelp &e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp &e) {

@@ -42,6 +42,39 @@ struct HeldPort {
 
 }  // namespace
 
+TEST_CASE("golo run --dashboard takes an address only when it is one") {
+  TempDir work("golo-dashboard-args");
+  const auto bad = work.path() / "bad.yaml";
+  write_text(bad, "job:\n  name: noop\n  vus: 2\n  duration: 1s\n");
+  const auto good = work.path() / "good.yaml";
+  write_text(good, "job:\n  name: noop\n  users: 1\n  duration: 1s\n");
+  const std::string golo = golo_cli_binary().string() + " run --quiet ";
+  std::string out;
+  // A bare --dashboard before the schedule leaves it the schedule: the
+  // schedule's own mistake is what is refused (no host is asked).
+  CHECK(run_command(golo + "--dashboard " + bad.string(), &out) == 2);
+  CHECK_MESSAGE(out.find("vus") != std::string::npos, out);
+  CHECK_MESSAGE(out.find("did you mean users") != std::string::npos, out);
+  CHECK(out.find("bad.yaml") != std::string::npos);
+  // The next word is the address when it looks like one: HOST:PORT, :PORT.
+  HeldPort held;
+  for (const std::string &addr : {"127.0.0.1:" + std::to_string(held.port),
+                                  ":" + std::to_string(held.port)}) {
+    out.clear();
+    CHECK(run_command(golo + "--dashboard " + addr + " " + good.string(),
+                      &out) == 2);
+    CHECK_MESSAGE(
+        out.find("cannot listen: Address already in use") != std::string::npos,
+        out);
+  }
+  out.clear();
+  CHECK(run_command(golo + good.string() + " --dashboard=127.0.0.1:0", &out) ==
+        2);
+  CHECK_MESSAGE(out.find("the port must be a number from 1 to 65535") !=
+                    std::string::npos,
+                out);
+}
+
 TEST_CASE(
     "golo run --dashboard: refusals before load and a live run in a real "
     "browser") {

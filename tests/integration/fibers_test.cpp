@@ -2,13 +2,16 @@
 // declares GOLO_EXECUTOR_FIBERS runs its users as fibers on the host's
 // loops, its sleeps parked; the same code without the field runs on threads
 // as before. Started once for the program: one host, a plugins directory
-// with noop, fiber_think and thread_think.
+// with noop, fiber_think, thread_think, fiber_block and fiber_http_probe,
+// and a slow Python HTTP target.
 #include <doctest/doctest.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "host_process.h"
@@ -20,10 +23,38 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// A target that answers every GET after 100 ms, many at once (a thread per
+// connection, kept alive): waits a fiber plugin's users must not share.
+const char *kSlowTarget = R"(
+import http.server, sys
+class Slow(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    def do_GET(self):
+        import time; time.sleep(0.1)
+        self.send_response(200)
+        self.send_header('Content-Length', '2')
+        self.end_headers()
+        self.wfile.write(b'ok')
+    def log_message(self, *args): pass
+class Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 256
+    daemon_threads = True
+Server(('127.0.0.1', int(sys.argv[1])), Slow).serve_forever()
+)";
+
 struct FiberHost {
   TempDir dir;
   std::unique_ptr<HostProcess> host;
+  std::unique_ptr<ChildProcess> target;
+  int target_port = free_port();
   FiberHost() {
+    target = std::make_unique<ChildProcess>(std::vector<std::string>{
+        "/usr/bin/python3", "-c", kSlowTarget, std::to_string(target_port)});
+    install_plugin(test_plugin("fiber_http_probe"), dir.path(),
+                   "fiber_http_probe");
+    write_text(
+        dir.path() / "fiber_http_probe.conf",
+        "url = http://127.0.0.1:" + std::to_string(target_port) + "/slow\n");
     install_plugin(example_plugin("noop"), dir.path(), "noop");
     install_plugin(test_plugin("fiber_think"), dir.path(), "fiber_think");
     install_plugin(test_plugin("thread_think"), dir.path(), "thread_think");
@@ -32,8 +63,15 @@ struct FiberHost {
                "think_ms = 1\nblock_ms = 25\n");
     write_text(dir.path() / "fiber_think.conf", "think_ms = 10000\n");
     write_text(dir.path() / "thread_think.conf", "think_ms = 100\n");
+    // Started with a low soft limit of open files, which the worker raises
+    // to the hard one (its users' connections need them).
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    const rlimit low{std::min<rlim_t>(files.rlim_cur, 256), files.rlim_max};
+    setrlimit(RLIMIT_NOFILE, &low);
     host = std::make_unique<HostProcess>(
         dir.path(), std::vector<std::string>{"--loops", "2"});
+    setrlimit(RLIMIT_NOFILE, &files);
   }
 };
 
@@ -196,4 +234,53 @@ TEST_CASE("fibers: a fiber plugin that blocks its loop is reported") {
               quiet)
               .ok());
   CHECK(quiet.value("stalls", 0) == 0);
+}
+
+TEST_CASE("fibers: plain http:// requests park: 40 users of a 100 ms target") {
+  auto &h = shared_host();
+  // The target is up once it answers (it starts with the program).
+  const auto url = "http://127.0.0.1:" + std::to_string(h.target_port) + "/";
+  bool up = false;
+  for (int i = 0; i < 500 && !up; ++i) {
+    up = run_command("curl -sf -o /dev/null " + url + " 2>/dev/null") == 0;
+    if (!up) std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(up);
+  json r;
+  REQUIRE(run(*h.host,
+              "job: {name: fiber_http_probe, users: 40, duration: 2s, "
+              "pacing: 0, tags: [status]}\n",
+              r)
+              .ok());
+  // Parked, each user waits out its own 100 ms: about 20 requests each, 800
+  // in all. Blocking its loop, each of the 2 loops would wait for one
+  // request at a time: about 40 in all, every one a stall.
+  const auto n = r.at("total").at("iterations").get<std::uint64_t>();
+  MESSAGE("requests " << n << ", stalls " << r.value("stalls", 0));
+  CHECK(n >= 300);
+  CHECK(r.at("total").at("errors").get<std::uint64_t>() == 0);
+  CHECK(tagged(r, "status=200") == n);
+  CHECK(r.value("stalls", std::uint64_t{0}) * 10 < n);
+}
+
+TEST_CASE(
+    "fibers: the worker raises its soft limit of open files to the hard") {
+  auto &h = shared_host();
+  const pid_t worker = h.host->worker_pid();
+  REQUIRE(worker > 0);
+  std::ifstream in("/proc/" + std::to_string(worker) + "/limits");
+  std::string soft, hard;
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("Max open files", 0) == 0) {
+      std::istringstream words(line.substr(14));
+      words >> soft >> hard;
+    }
+  REQUIRE(!soft.empty());
+  CHECK(soft == hard);
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_max > 256)  // the host was started at 256
+    CHECK(h.host->log().find("open files: the limit is raised from 256 to " +
+                             std::to_string(files.rlim_max)) !=
+          std::string::npos);
 }

@@ -213,7 +213,8 @@ TEST_CASE("a host shut down mid-run reports its run as stopped early") {
   CHECK(u64(results.at("tag_sets")[0], "iterations") == iterations);
 }
 
-TEST_CASE("Ctrl-C in golo run stops the hosts' load and reports what ran") {
+TEST_CASE(
+    "Ctrl-C in golo run stops the hosts' load and keeps all it measured") {
   TempDir dir, work;
   sleepy_in(dir.path(), "sleep_ms = 10\n");
   HostProcess host(dir.path());
@@ -224,16 +225,17 @@ TEST_CASE("Ctrl-C in golo run stops the hosts' load and reports what ran") {
   ChildProcess cli({cli_path(), "run", "--quiet", "--host", host.address(),
                     "--out", out_file.string(),
                     (work.path() / "s.yaml").string()});
-  // Past the first progress update (at 1 s), so something was reported.
+  // Past the first progress update (at 1 s), and between two of them.
   REQUIRE(wait_for_load(host, "sleepy", 1500ms));
   const auto interrupted_at = Clock::now();
   cli.signal(SIGINT);
-  const int rc = cli.wait(10000);
+  const int rc = cli.wait(15000);
   const std::string out = cli.output();
   MESSAGE(out);
   CHECK(rc == 1);
   CHECK(out.find("golo run: interrupted (Ctrl-C): the hosts stopped their "
-                 "load") != std::string::npos);
+                 "load and sent the results they measured") !=
+        std::string::npos);
   CHECK(out.find("TAG SET") != std::string::npos);
   CHECK(out.find("\nstopped early after ") != std::string::npos);
   // The host's load stops: its calls into the plugin stop growing.
@@ -243,14 +245,60 @@ TEST_CASE("Ctrl-C in golo run stops the hosts' load and reports what ran") {
   CHECK(stopped < 1.5);
   const auto results = json::parse(read_text(out_file));
   CHECK(results.at("stopped_early") == true);
-  CHECK(results.at("partial") == true);
-  CHECK(results.at("hosts")[0].at("partial") == true);
+  // The host's own results, not its progress updates alone.
+  CHECK(results.at("partial") == false);
+  CHECK(results.at("hosts")[0].at("partial") == false);
   CHECK(results.at("hosts")[0].at("stopped_early") == true);
-  // What the updates reported: 4 users back to back at ~10 ms, at least a
-  // second's worth, and never more than the plugin ran.
+  // Every iteration the plugin ran is counted, those after the last
+  // progress update too (4 users back to back at ~10 ms: ~40 between two
+  // updates, which progress alone would drop).
   const auto iterations = u64(results.at("total"), "iterations");
+  const auto calls = loaded_job_calls(host, "sleepy");
   CHECK(iterations >= 100);
-  CHECK(iterations <= loaded_job_calls(host, "sleepy"));
+  CHECK(iterations == calls);
+  CHECK(u64(results.at("total").at("histogram"), "count") == calls);
+  std::uint64_t series = 0;
+  for (const auto &s : results.at("series")) series += u64(s, "iterations");
+  CHECK(series == calls);
+}
+
+TEST_CASE("a second Ctrl-C in golo run ends it at once with what it has") {
+  TempDir dir, work;
+  // Iterations of 10 s: after the first Ctrl-C the host waits for the one
+  // in flight (graceful_stop 30 s) before it can send its results.
+  sleepy_in(dir.path(), "sleep_ms = 10000\n");
+  HostProcess host(dir.path());
+  write_text(work.path() / "s.yaml",
+             "job:\n  name: sleepy\n  users: 1\n  pacing: 0\n"
+             "  duration: 60s\n");
+  ChildProcess cli({cli_path(), "run", "--host", host.address(),
+                    (work.path() / "s.yaml").string()});
+  // Its first iteration under way (calls count those finished).
+  std::uint64_t in_flight = 0;
+  for (int i = 0; i < 200 && in_flight == 0; ++i) {
+    std::this_thread::sleep_for(50ms);
+    loaded_job_calls(host, "sleepy", &in_flight);
+  }
+  REQUIRE(in_flight == 1);
+  std::this_thread::sleep_for(1500ms);
+  cli.signal(SIGINT);
+  // Still waiting for the host's results (its iteration has ~8 s to go).
+  CHECK(cli.wait(1500) == -1);
+  const auto second_at = Clock::now();
+  cli.signal(SIGINT);
+  const int rc = cli.wait(15000);
+  const double took =
+      std::chrono::duration<double>(Clock::now() - second_at).count();
+  const std::string out = cli.output();
+  MESSAGE(out);
+  MESSAGE("exited " << took << " s after the second SIGINT");
+  CHECK(rc == 1);
+  CHECK(took < 5);  // the iteration in flight would end ~6.5 s later
+  CHECK(out.find("golo run: Ctrl-C: stopping the hosts and collecting their "
+                 "results (Ctrl-C again to end at once") != std::string::npos);
+  CHECK(out.find("golo run: interrupted (Ctrl-C): the hosts stopped their "
+                 "load; the results hold what they had reported") !=
+        std::string::npos);
 }
 
 TEST_CASE("a caller that cancels frees the run's threads") {

@@ -36,6 +36,12 @@ inline bool wait_until(const std::function<bool()> &pred,
   return pred();
 }
 
+// A replaced worker answers again in 10-25 ms on an idle machine; the
+// bound is what a loaded 2-core machine running two sanitized test programs
+// at once still meets (seen: 1.4 s), not the speed (that is measured in
+// bench/).
+inline constexpr std::chrono::milliseconds kBackWithin{3000};
+
 // How long until job answers Trigger again, or -1 ms when it does not
 // within 5 s.
 inline std::chrono::milliseconds time_to_answer(const HostProcess &host,
@@ -160,8 +166,8 @@ inline void check_contained(const HostProcess &host, const std::string &culprit,
       3000ms));
   const auto back = time_to_answer(host, "noop");
   CHECK(back >= 0ms);
-  CHECK(back < 1000ms);
-  CHECK(time_to_answer(host, "sleepy") < 1000ms);
+  CHECK(back < kBackWithin);
+  CHECK(time_to_answer(host, "sleepy") < kBackWithin);
   CHECK(alive(host.pid()));
   const auto list = host.list();
   const auto f = failure_of(list, culprit);

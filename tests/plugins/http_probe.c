@@ -20,7 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef FIBER_HTTP_PROBE
+GOLO_PLUGIN(.name = "fiber_http_probe", .executor = GOLO_EXECUTOR_FIBERS);
+#else
 GOLO_PLUGIN(.name = "http_probe");
+#endif
 
 typedef struct {
   const golo_host_api *host;

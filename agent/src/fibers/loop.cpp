@@ -1,5 +1,6 @@
 #include "loop.h"
 
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -23,6 +24,8 @@ struct Loop::Task {
   std::uint64_t seq = 0;  // counts parks: a timer of an older one is stale
   bool parked = false, cut = false, ok = false;
   bool stoppable = false;  // parked in a wait the stop ends
+  bool ready = false;      // woken by its descriptor (park_ready), not a timer
+  int waiting_fd = -1;     // the descriptor it is parked on, if any
   SwitchNotes notes;
 };
 
@@ -199,15 +202,43 @@ bool Loop::park(Clock::time_point at, bool stoppable) {
   Task *task = t_task;
   if (stoppable && st_->stopping.load()) return false;
   if (Clock::now() >= at) return true;
-  task->parked = true;
-  task->stoppable = stoppable;
-  task->cut = false;
-  timers_.push({at, task, 0, ++task->seq});
-  task->notes.leaving(loop_notes_, false);
-  task->caller = std::move(task->caller).resume();
-  task->notes.entered(loop_notes_);
-  task->parked = false;
+  suspend(*task, at, stoppable);
   return !task->cut;
+}
+
+bool Loop::park_ready(int fd, short events, Clock::time_point at) {
+  Task *task = t_task;
+  epoll_event ev{};
+  ev.events = EPOLLONESHOT | ((events & POLLIN) ? EPOLLIN : 0u) |
+              ((events & POLLOUT) ? EPOLLOUT : 0u);
+  ev.data.ptr = task;
+  if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    // Not a descriptor epoll takes, or one another fiber of this loop waits
+    // on: wait for it as a thread would (blocking the loop meanwhile).
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        std::max<Clock::duration>(at - Clock::now(), Clock::duration::zero()));
+    pollfd p{fd, events, 0};
+    return ::poll(&p, 1, static_cast<int>(left.count())) > 0;
+  }
+  task->ready = false;
+  task->waiting_fd = fd;
+  suspend(*task, at, false);
+  task->waiting_fd = -1;
+  epoll_ctl(epoll_, EPOLL_CTL_DEL, fd, nullptr);
+  return task->ready;
+}
+
+// Parks the running fiber until a timer at `at` (or its descriptor, or the
+// stop when `stoppable`) resumes it.
+void Loop::suspend(Task &task, Clock::time_point at, bool stoppable) {
+  task.parked = true;
+  task.stoppable = stoppable;
+  task.cut = false;
+  timers_.push({at, &task, 0, ++task.seq});
+  task.notes.leaving(loop_notes_, false);
+  task.caller = std::move(task.caller).resume();
+  task.notes.entered(loop_notes_);
+  task.parked = false;
 }
 
 // The run is stopping: parked waits end now (the iteration decides what a
@@ -260,8 +291,14 @@ void Loop::wait_events(Clock::time_point now) {
   epoll_event events[16];
   const int n = epoll_pwait2(epoll_, events, 16, &ts, nullptr);
   for (int i = 0; i < n; ++i) {
-    std::uint64_t count;
-    [[maybe_unused]] const auto r = read(event_, &count, sizeof count);
+    auto *task = static_cast<Task *>(events[i].data.ptr);
+    if (task == nullptr) {  // hand(): the inbox has arrivals
+      std::uint64_t count;
+      [[maybe_unused]] const auto r = read(event_, &count, sizeof count);
+    } else if (task->parked && task->waiting_fd >= 0) {
+      task->ready = true;
+      resume(*task);
+    }
   }
 }
 
@@ -273,6 +310,11 @@ bool on_fiber() noexcept { return detail::t_task != nullptr; }
 
 bool park_until(std::chrono::steady_clock::time_point at) noexcept {
   return detail::t_loop->park(at, true);
+}
+
+bool park_until_ready(int fd, short events,
+                      std::chrono::steady_clock::time_point at) noexcept {
+  return detail::t_loop->park_ready(fd, events, at);
 }
 
 void wait_until(std::chrono::steady_clock::time_point at) {

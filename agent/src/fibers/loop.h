@@ -37,6 +37,10 @@ class Loop {
   // From a fiber of this loop (fiber.h): until `at`, or the stop when
   // `stoppable`; true when the whole wait passed.
   bool park(Clock::time_point at, bool stoppable);
+  // From a fiber of this loop (fiber.h): until fd is ready for `events`
+  // (POLLIN, POLLOUT) or `at`; true when it is ready. The stop does not end
+  // it: I/O in flight is the graceful stop's to end.
+  bool park_ready(int fd, short events, Clock::time_point at);
   static Loop *current();
 
   struct Task;  // one iteration in flight on a fiber
@@ -56,6 +60,7 @@ class Loop {
   void launch(std::uint32_t local);
   void body(Task &task);
   void resume(Task &task);
+  void suspend(Task &task, Clock::time_point at, bool stoppable);
   void finished(Task &task);
   void stalled(std::uint32_t local, Clock::duration ran);
   void wake_parked();

@@ -13,8 +13,10 @@
 #include "dashboard/live_results.h"
 #include "dashboard/options.h"
 #include "dashboard/server.h"
+#include "golo/agent/schedule.h"
 #include "golo/agent/threshold.h"
 #include "outputs/output.h"
+#include "outputs/run_outputs.h"
 
 namespace golo::cli::dashboard {
 
@@ -48,5 +50,15 @@ class Dashboard : public outputs::Output {
 // The dashboard's page: the report's style sheet and Chart.js, and its own
 // script that draws the events as they come.
 std::string render_page(const std::string &title);
+
+// golo run's dashboard: served from before the load (a port in use is
+// refused with exit 2 while nothing has run), fed as one of `outs`. `dash`
+// is nullptr when not asked; false after saying why on stderr.
+bool open_for_run(const Options &opts, const agent::Schedule &schedule,
+                  const std::string &schedule_file, outputs::RunOutputs &outs,
+                  Dashboard *&dash);
+// --dashboard-wait: the page, and its report, stay up until Ctrl-C; then
+// returns `code` (at once when `dash` is nullptr).
+int wait_for_ctrl_c(const Dashboard *dash, int code);
 
 }  // namespace golo::cli::dashboard

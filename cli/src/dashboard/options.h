@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -21,5 +22,11 @@ struct Options {
 
 // Adds the flags to `run` (golo run), filling `opts` when parsed.
 void add_dashboard_flags(CLI::App *run, Options &opts);
+
+// The command line's words with each bare --dashboard bound to its value
+// before CLI11 sees them: "--dashboard=WORD" when the next word looks like
+// an address (HOST:PORT, :PORT, [V6]:PORT), else "--dashboard=" and the
+// default address, so that `golo run --dashboard s.yaml` keeps its schedule.
+std::vector<std::string> bind_dashboard_value(std::vector<std::string> args);
 
 }  // namespace golo::cli::dashboard

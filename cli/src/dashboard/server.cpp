@@ -99,6 +99,7 @@ std::string parse_endpoint(const std::string &addr, bool allow_public,
     port = addr.substr(colon + 1);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
       host = host.substr(1, host.size() - 2);
+    if (host.empty()) host = "127.0.0.1";  // ":PORT": loopback
   }
   char *end = nullptr;
   const long p = std::strtol(port.c_str(), &end, 10);

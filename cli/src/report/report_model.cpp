@@ -1,6 +1,7 @@
 #include "report/report_model.h"
 
 #include "report/chart_marks.h"
+#include "report/series_rows.h"
 
 #include <algorithm>
 #include <cmath>
@@ -53,102 +54,6 @@ std::string name_of(const json &set) {
     name += (name.empty() ? "" : ",") + k + "=" +
             (v.is_string() ? v.get<std::string>() : v.dump());
   return name;
-}
-
-// One row of a series, several runs' rows of the same second added up.
-struct Point {
-  std::uint64_t seconds = 1;  // the width of the row (long runs coarsen)
-  double iterations = 0, errors = 0, dropped = 0, active_users = 0;
-  double p50 = 0, p95 = 0, p99 = 0;  // µs, the worst of the runs'
-  agent::Histogram::Sparse buckets;
-  bool all_buckets = true;  // every run's row carried its counters
-  int runs = 0;
-};
-using Series = std::map<std::uint64_t, Point>;  // by second (the row's end)
-
-agent::Histogram::Sparse add_sparse(const agent::Histogram::Sparse &a,
-                                    const agent::Histogram::Sparse &b) {
-  agent::Histogram::Sparse out;
-  out.reserve(a.size() + b.size());
-  std::size_t i = 0, k = 0;
-  while (i < a.size() || k < b.size()) {
-    if (k == b.size() || (i < a.size() && a[i].first < b[k].first))
-      out.push_back(a[i++]);
-    else if (i == a.size() || b[k].first < a[i].first)
-      out.push_back(b[k++]);
-    else {
-      out.emplace_back(a[i].first, a[i].second + b[k].second);
-      ++i, ++k;
-    }
-  }
-  return out;
-}
-
-void add_rows(Series &series, const json &rows) {
-  for (const auto &r : rows) {
-    Point &p = series[r.at("second").get<std::uint64_t>()];
-    p.seconds = std::max(p.seconds, r.value("seconds", std::uint64_t{1}));
-    p.iterations += r.at("iterations").get<double>();
-    p.errors += r.at("errors").get<double>();
-    p.dropped += r.value("dropped", 0.0);
-    p.active_users += r.value("active_users", 0.0);
-    p.p50 = std::max(p.p50, r.value("p50_us", 0.0));
-    p.p95 = std::max(p.p95, r.value("p95_us", 0.0));
-    p.p99 = std::max(p.p99, r.value("p99_us", 0.0));
-    if (r.contains("buckets")) {
-      agent::Histogram::Sparse b;
-      for (const auto &c : r.at("buckets")) {
-        const auto index = c.at(0).get<std::uint32_t>();
-        if (index >= agent::HistogramLayout::kCountsLen)
-          throw std::invalid_argument("bad bucket index " + c.dump() +
-                                      " in series second " +
-                                      r.at("second").dump());
-        b.emplace_back(index, c.at(1).get<std::uint64_t>());
-      }
-      std::sort(b.begin(), b.end());
-      p.buckets = add_sparse(p.buckets, b);
-    } else {
-      p.all_buckets = false;
-    }
-    ++p.runs;
-  }
-}
-
-// The chart data of one series: x (the row's last second), per-second
-// rates, and the latency percentiles (exact from the merged counters when
-// several runs share a row and all carry them).
-// worst: set when a row of several runs had to take the worst run's
-// percentiles (some run's row carried no counters).
-json series_json(const Series &series, bool with_users, bool &worst) {
-  json x = json::array(), it = json::array(), err = json::array(),
-       users = json::array(), p50 = json::array(), p95 = json::array(),
-       p99 = json::array();
-  for (const auto &[second, p] : series) {
-    const double width = static_cast<double>(p.seconds);
-    x.push_back(second);
-    it.push_back(p.iterations / width);
-    err.push_back(p.errors / width);
-    if (with_users) users.push_back(p.active_users);
-    if (p.runs > 1 && p.all_buckets && !p.buckets.empty()) {
-      const auto h = agent::Histogram::from_sparse(p.buckets);
-      p50.push_back(static_cast<double>(h.value_at_percentile(50)) / 1e3);
-      p95.push_back(static_cast<double>(h.value_at_percentile(95)) / 1e3);
-      p99.push_back(static_cast<double>(h.value_at_percentile(99)) / 1e3);
-    } else if (p.iterations > 0) {
-      worst = worst || p.runs > 1;
-      p50.push_back(p.p50);
-      p95.push_back(p.p95);
-      p99.push_back(p.p99);
-    } else {  // no iteration ended in it: a gap, not a zero latency
-      p50.push_back(nullptr);
-      p95.push_back(nullptr);
-      p99.push_back(nullptr);
-    }
-  }
-  json out = {{"x", x},     {"iterations", it}, {"errors", err},
-              {"p50", p50}, {"p95", p95},       {"p99", p99}};
-  if (with_users) out["active_users"] = users;
-  return out;
 }
 
 // The percentile curve of a histogram, HdrHistogram's way: x counts the
@@ -337,41 +242,89 @@ void steps_of(ReportModel &m, const agent::TagSetStats &total,
     m.checks.push_back({c.name, c.passes, c.fails});
 }
 
-}  // namespace
-
-ReportModel build_report_model(const std::vector<json> &runs) {
-  if (runs.empty()) throw std::invalid_argument("no results to report");
-  ReportModel m;
+// Every run's totals, tag sets and series, merged.
+struct Merged {
   agent::TagSetStats total;
   std::map<std::string, agent::TagSetStats> sets;
   Series total_series;
   std::map<std::string, Series> set_series;
   bool per_set_everywhere = true;
   double duration_s = 0;
+};
+
+void merge_run(const json &run, ReportModel &m, Merged &g) {
+  if (!run.is_object() || !run.contains("format"))
+    throw std::invalid_argument(
+        "not golo results (no \"format\"; golo run --out writes them)");
+  if (run.at("format") != "golo-results/1")
+    throw std::invalid_argument("unknown format " + run.at("format").dump() +
+                                " (this golo reads golo-results/1)");
+  m.runs.push_back(run_info(run));
+  g.duration_s = std::max(g.duration_s, m.runs.back().duration_s);
+  g.total.merge(stats_of(run.at("total")));
+  for (const auto &s : run.at("tag_sets")) {
+    auto stats = stats_of(s);
+    auto [it, fresh] = g.sets.try_emplace(stats.key, stats);
+    if (!fresh) it->second.merge(stats);
+  }
+  add_rows(g.total_series, run.at("series"));
+  if (run.contains("tag_set_series"))
+    for (const auto &s : run.at("tag_set_series"))
+      add_rows(g.set_series[name_of(s)], s.at("series"));
+  else
+    g.per_set_everywhere = false;
+}
+
+// Latency over time for the busiest tag sets, with a note when some or all
+// are left out.
+json per_set_charts(const Merged &g,
+                    const std::vector<const agent::TagSetStats *> &busiest,
+                    bool &worst, std::vector<std::string> &notes) {
+  json per_set = json::array();
+  if (!g.set_series.empty() && g.per_set_everywhere) {
+    for (const auto *s : busiest) {
+      if (per_set.size() == kMaxTagSetCharts) break;
+      auto it = g.set_series.find(s->key);
+      if (it == g.set_series.end()) continue;
+      json one = series_json(it->second, false, worst);
+      one["name"] = s->key;
+      per_set.push_back(std::move(one));
+    }
+    if (g.sets.size() > per_set.size())
+      notes.push_back("Latency over time is drawn for the " +
+                      std::to_string(per_set.size()) + " busiest tag sets of " +
+                      std::to_string(g.sets.size()) +
+                      "; the tables list them all.");
+  } else if (!g.sets.empty() &&
+             !(g.sets.size() == 1 && g.sets.begin()->first.empty())) {
+    notes.push_back(
+        "These results have no per-tag-set series (written by an older "
+        "golo): latency over time is shown for the total only.");
+  }
+  return per_set;
+}
+
+json distributions(const Merged &g,
+                   const std::vector<const agent::TagSetStats *> &busiest) {
+  json dist = json::array();
+  dist.push_back(distribution_json("all", g.total.latency));
+  if (g.sets.size() > 1)
+    for (const auto *s : busiest) {
+      if (dist.size() == kMaxDistributionLines + 1) break;
+      dist.push_back(distribution_json(s->key, s->latency));
+    }
+  return dist;
+}
+
+}  // namespace
+
+ReportModel build_report_model(const std::vector<json> &runs) {
+  if (runs.empty()) throw std::invalid_argument("no results to report");
+  ReportModel m;
+  Merged g;
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    const json &run = runs[i];
     try {
-      if (!run.is_object() || !run.contains("format"))
-        throw std::invalid_argument(
-            "not golo results (no \"format\"; golo run --out writes them)");
-      if (run.at("format") != "golo-results/1")
-        throw std::invalid_argument("unknown format " +
-                                    run.at("format").dump() +
-                                    " (this golo reads golo-results/1)");
-      m.runs.push_back(run_info(run));
-      duration_s = std::max(duration_s, m.runs.back().duration_s);
-      total.merge(stats_of(run.at("total")));
-      for (const auto &s : run.at("tag_sets")) {
-        auto stats = stats_of(s);
-        auto [it, fresh] = sets.try_emplace(stats.key, stats);
-        if (!fresh) it->second.merge(stats);
-      }
-      add_rows(total_series, run.at("series"));
-      if (run.contains("tag_set_series"))
-        for (const auto &s : run.at("tag_set_series"))
-          add_rows(set_series[name_of(s)], s.at("series"));
-      else
-        per_set_everywhere = false;
+      merge_run(runs[i], m, g);
     } catch (const json::exception &e) {
       throw std::invalid_argument("results " + std::to_string(i + 1) + ": " +
                                   e.what());
@@ -380,64 +333,35 @@ ReportModel build_report_model(const std::vector<json> &runs) {
                                   e.what());
     }
   }
-
-  m.summary.push_back(summary_row(total, duration_s));
-  for (const auto &[key, s] : sets)
-    m.summary.push_back(summary_row(s, duration_s));
-  steps_of(m, total, sets, duration_s);
+  m.summary.push_back(summary_row(g.total, g.duration_s));
+  for (const auto &[key, s] : g.sets)
+    m.summary.push_back(summary_row(s, g.duration_s));
+  steps_of(m, g.total, g.sets, g.duration_s);
 
   // The busiest tag sets get charts; the tables have them all.
   std::vector<const agent::TagSetStats *> busiest;
-  for (const auto &[key, s] : sets) busiest.push_back(&s);
+  for (const auto &[key, s] : g.sets) busiest.push_back(&s);
   std::stable_sort(busiest.begin(), busiest.end(),
                    [](const auto *a, const auto *b) {
                      return a->iterations > b->iterations;
                    });
-
   json charts;
   bool worst = false;
-  charts["total"] = series_json(total_series, true, worst);
+  charts["total"] = series_json(g.total_series, true, worst);
   // A clock on the time axis only when it means one moment for all runs.
   charts["start_unix_ms"] = nullptr;
   if (m.runs.size() == 1 && m.runs[0].start_unix_ms)
     charts["start_unix_ms"] = *m.runs[0].start_unix_ms;
-  json per_set = json::array();
-  if (!set_series.empty() && per_set_everywhere) {
-    for (const auto *s : busiest) {
-      if (per_set.size() == kMaxTagSetCharts) break;
-      auto it = set_series.find(s->key);
-      if (it == set_series.end()) continue;
-      json one = series_json(it->second, false, worst);
-      one["name"] = s->key;
-      per_set.push_back(std::move(one));
-    }
-    if (sets.size() > per_set.size())
-      m.notes.push_back("Latency over time is drawn for the " +
-                        std::to_string(per_set.size()) +
-                        " busiest tag sets of " + std::to_string(sets.size()) +
-                        "; the tables list them all.");
-  } else if (!sets.empty() &&
-             !(sets.size() == 1 && sets.begin()->first.empty())) {
-    m.notes.push_back(
-        "These results have no per-tag-set series (written by an older "
-        "golo): latency over time is shown for the total only.");
-  }
-  charts["tag_sets"] = per_set;
-  charts["threshold_lines"] = threshold_lines(m.runs[0].thresholds, per_set);
+  charts["tag_sets"] = per_set_charts(g, busiest, worst, m.notes);
+  charts["threshold_lines"] =
+      threshold_lines(m.runs[0].thresholds, charts["tag_sets"]);
   charts["latency_unit"] = latency_unit(m.summary[0].latency.max);
   if (worst)
     m.notes.push_back(
         "Where several runs' rows lacked their histogram counters (long "
         "runs keep only percentiles for older rows), latency over time shows "
         "the worst run's percentiles for that second.");
-  json dist = json::array();
-  dist.push_back(distribution_json("all", total.latency));
-  if (sets.size() > 1)
-    for (const auto *s : busiest) {
-      if (dist.size() == kMaxDistributionLines + 1) break;
-      dist.push_back(distribution_json(s->key, s->latency));
-    }
-  charts["distribution"] = dist;
+  charts["distribution"] = distributions(g, busiest);
   m.charts = std::move(charts);
   return m;
 }

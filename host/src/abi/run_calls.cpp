@@ -24,17 +24,41 @@ CallFrameScope::CallFrameScope(CallFrame &frame) : previous_(t_frame) {
 }
 CallFrameScope::~CallFrameScope() { t_frame = previous_; }
 
+namespace {
+
+// The thread's per-call state belongs to whichever fiber runs: this one's is
+// put aside while it is parked and put back when it resumes.
+class KeptCall {
+ public:
+  KeptCall()
+      : frame_(t_frame),
+        data_(current_data()),
+        call_(worker::board_park_call()) {}
+  ~KeptCall() {
+    worker::board_resume_call(call_);
+    restore_data(data_);
+    t_frame = frame_;
+  }
+  KeptCall(const KeptCall &) = delete;
+  KeptCall &operator=(const KeptCall &) = delete;
+
+ private:
+  CallFrame *const frame_;
+  const IterationData *const data_;
+  const worker::ParkedCall call_;
+};
+
+}  // namespace
+
 bool park_call_until(std::chrono::steady_clock::time_point at) {
-  // The thread's per-call state belongs to whichever fiber runs: this one's
-  // is put aside while it is parked and put back when it resumes.
-  CallFrame *const frame = t_frame;
-  const IterationData *const data = current_data();
-  const worker::ParkedCall call = worker::board_park_call();
-  const bool whole = agent::park_until(at);
-  worker::board_resume_call(call);
-  restore_data(data);
-  t_frame = frame;
-  return whole;
+  const KeptCall kept;
+  return agent::park_until(at);
+}
+
+bool park_call_until_ready(int fd, short events,
+                           std::chrono::steady_clock::time_point at) {
+  const KeptCall kept;
+  return agent::park_until_ready(fd, events, at);
 }
 
 int sleep_call(const golo_context *ctx, std::int64_t ns) noexcept try {

@@ -10,6 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "abi/run_calls.h"
+#include "golo/agent/fiber.h"
 #include "golo/plugin.h"
 
 namespace golo::host::http {
@@ -57,6 +59,11 @@ bool PlainConnection::wait(short events, Clock::time_point deadline,
     // Rounded up, so a wait never ends just before the deadline and spins.
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(
         std::min<Clock::duration>(left, kSlice));
+    if (agent::on_fiber()) {
+      // A fiber plugin's users share the loop's thread: park, not poll.
+      if (park_call_until_ready(fd_, events, Clock::now() + ms)) return true;
+      continue;
+    }
     pollfd p{fd_, events, 0};
     const int n = ::poll(&p, 1, static_cast<int>(ms.count()));
     if (n > 0) return true;

@@ -7,7 +7,7 @@ namespace golo::host::security {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Role>, 11> kMethodRoles{{
+constexpr std::array<std::pair<std::string_view, Role>, 12> kMethodRoles{{
     {"/grpc.health.v1.Health/Check", Role::kNone},
     {"/grpc.health.v1.Health/Watch", Role::kNone},
     {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
@@ -17,6 +17,7 @@ constexpr std::array<std::pair<std::string_view, Role>, 11> kMethodRoles{{
     {"/golo.Job/Trigger", Role::kTrigger},
     {"/golo.Runner/Run", Role::kRun},
     {"/golo.Runner/RunStream", Role::kRun},
+    {"/golo.Runner/Stop", Role::kRun},
     {"/golo.Host/Reload", Role::kAdmin},
     {"/golo.Host/Push", Role::kAdmin},
     {"/golo.Host/Remove", Role::kAdmin},

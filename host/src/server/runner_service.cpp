@@ -24,8 +24,8 @@
 #include "runners/run_env.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
+#include "server/runner_admission.h"
 #include "server/server.h"
-#include "worker/call_board.h"
 
 namespace golo::host {
 
@@ -41,91 +41,7 @@ std::string seconds_text(double s) {
   return buf;
 }
 
-// Why this worker's runs are stopping: its supervisor's reason when it is
-// being replaced (a stuck call of some job, deafness), never a false
-// "shutting down".
-std::string stop_cause() {
-  const std::string why = worker::board_retire_reason();
-  return why.empty() ? "golo-host is shutting down" : why;
-}
-
 }  // namespace
-
-// A run's slot under --max-runs, taken before anything of the request is
-// parsed (a caller must not make the host parse more schedules at once than
-// it would run), then its users under --max-users once they are known.
-// Releases both on every way out of Run, so no stop_source pointer outlives
-// it.
-class RunnerService::Admission {
- public:
-  Admission(RunnerService &svc, std::stop_source &stop)
-      : svc_(svc), stop_(stop) {
-    std::lock_guard lock(svc_.mutex_);
-    const auto &cap = svc_.limits_;
-    if (svc_.shutting_down_) {
-      status_ = to_status(HostError::Code::kUnavailable, stop_cause());
-      return;
-    }
-    if (svc_.running_.size() >= cap.max_runs) {
-      status_ = to_status(HostError::Code::kResourceExhausted,
-                          "golo-host is already running " +
-                              std::to_string(svc_.running_.size()) +
-                              " schedules, its cap (--max-runs " +
-                              std::to_string(cap.max_runs) +
-                              "); try again when one ends");
-      return;
-    }
-    svc_.running_.insert(&stop_);
-    admitted_ = true;
-  }
-  // Counts `users` against --max-users (threads) or --max-fiber-users;
-  // false (status() says why) when they would go over.
-  bool reserve_users(std::uint64_t users, bool fibers) {
-    std::lock_guard lock(svc_.mutex_);
-    const auto &cap = svc_.limits_;
-    const std::uint64_t max = fibers ? cap.max_fiber_users : cap.max_users;
-    std::uint64_t &in_use =
-        fibers ? svc_.fiber_users_in_use_ : svc_.users_in_use_;
-    if (users > max - std::min(max, in_use)) {
-      const std::string flag = fibers ? "--max-fiber-users " : "--max-users ";
-      status_ = to_status(
-          HostError::Code::kResourceExhausted,
-          "this run needs " + std::to_string(users) +
-              (fibers ? " users (fibers)" : " users (one thread each)") +
-              " and runs in progress use " + std::to_string(in_use) +
-              "; golo-host's cap across runs is " + std::to_string(max) + " (" +
-              flag + std::to_string(max) + ")");
-      return false;
-    }
-    in_use += users;
-    users_ = users;
-    fibers_ = fibers;
-    return true;
-  }
-  ~Admission() {
-    if (!admitted_) return;
-    std::lock_guard lock(svc_.mutex_);
-    svc_.running_.erase(&stop_);
-    (fibers_ ? svc_.fiber_users_in_use_ : svc_.users_in_use_) -= users_;
-  }
-  Admission(const Admission &) = delete;
-  Admission &operator=(const Admission &) = delete;
-  const grpc::Status &status() const { return status_; }
-
- private:
-  RunnerService &svc_;
-  std::stop_source &stop_;
-  std::uint64_t users_ = 0;
-  bool fibers_ = false;
-  bool admitted_ = false;
-  grpc::Status status_;
-};
-
-void RunnerService::stop_all() {
-  std::lock_guard lock(mutex_);
-  shutting_down_ = true;
-  for (auto *s : running_) s->request_stop();
-}
 
 // What a request asks for, parsed and checked: the schedule (this host's
 // share), the plugin build each job would run, the data rows and the start.
@@ -144,6 +60,11 @@ struct RunnerService::Prepared {
 grpc::Status RunnerService::prepare(grpc::ServerContext &ctx,
                                     const golo::RunRequest &req,
                                     const std::string &file, Prepared &out) {
+  if (req.stopkey().size() > kMaxStopKeyBytes)
+    return to_status(HostError::Code::kInvalidArgument,
+                     "stopKey is " + std::to_string(req.stopkey().size()) +
+                         " bytes; the limit is " +
+                         std::to_string(kMaxStopKeyBytes));
   if (req.sharecount() > kMaxShareCount)
     return to_status(HostError::Code::kInvalidArgument,
                      "shareCount " + std::to_string(req.sharecount()) +
@@ -250,33 +171,6 @@ struct TrimAtExit {
   ~TrimAtExit() { malloc_trim(0); }
 };
 
-// The sync API has no "caller gone" callback: a thread polls, so the load
-// stops within a tenth of a second of the caller disconnecting.
-class CallerWatch {
- public:
-  // Throws std::system_error when the thread cannot start.
-  CallerWatch(grpc::ServerContext &ctx, std::stop_source &stop)
-      : thread_([this, &ctx, &stop] {
-          while (!done_.load()) {
-            if (ctx.IsCancelled()) {
-              stop.request_stop();
-              return;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          }
-        }) {}
-  ~CallerWatch() {
-    done_ = true;
-    thread_.join();
-  }
-  CallerWatch(const CallerWatch &) = delete;
-  CallerWatch &operator=(const CallerWatch &) = delete;
-
- private:
-  std::atomic<bool> done_{false};  // before thread_: it reads it at once
-  std::thread thread_;
-};
-
 // A pre-flight's reply: the build each job would run, and this host's clock.
 grpc::Status preflight_reply(
     const std::vector<std::pair<std::string, std::shared_ptr<PluginVersion>>>
@@ -365,6 +259,7 @@ grpc::Status RunnerService::serve(grpc::ServerContext &ctx,
     return status;
   }
   if (req.checkonly()) return preflight_reply(prep.jobs, writer);
+  admission.set_stop_key(req.stopkey());
   return execute(ctx, req, log, stop, prep, writer);
 }
 

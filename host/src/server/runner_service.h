@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
-#include <set>
 #include <stop_token>
 
 #include "golo/agent/executor.h"
@@ -21,6 +21,8 @@ namespace golo::host {
 
 // The most hosts one run may be shared among (RunRequest.shareCount).
 inline constexpr std::uint64_t kMaxShareCount = 10000;
+// The longest RunRequest.stopKey.
+inline constexpr std::size_t kMaxStopKeyBytes = 128;
 
 struct RunLimits {
   std::uint64_t max_runs = 16;      // schedules running at once
@@ -57,6 +59,10 @@ class RunnerService final : public golo::Runner::Service {
   // refuses new ones; each still sends the results it has, marked stopped
   // early, and ends with UNAVAILABLE.
   void stop_all();
+  // Stops the runs whose request carried req.stopkey(): each sends the
+  // results it measured (stopped early) and ends with ABORTED.
+  grpc::Status Stop(grpc::ServerContext *ctx, const golo::StopRequest *req,
+                    golo::StopResponse *resp) override;
 
  private:
   class Admission;  // a run counted against the caps while it lives
@@ -92,7 +98,9 @@ class RunnerService final : public golo::Runner::Service {
   const ControlSettings &settings_;
   HostMetrics &metrics_;
   std::mutex mutex_;
-  std::set<std::stop_source *> running_;
+  // Each admitted run's stop, with its RunRequest.stopKey ("" until its
+  // request is read, or when it has none).
+  std::map<std::stop_source *, std::string> running_;
   std::uint64_t users_in_use_ = 0, fiber_users_in_use_ = 0;
   std::atomic<bool> shutting_down_{false};
 };

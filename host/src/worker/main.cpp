@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -68,6 +69,18 @@ bool sent_by_plugin(const siginfo_t &info, bool supervised) {
 sigset_t prepare_process(const golo::host::HostOptions &opts) {
   // A plugin writing to a closed socket gets EPIPE, not a dead worker.
   signal(SIGPIPE, SIG_IGN);
+  // Each user of an HTTP plugin keeps a connection open: the soft limit of
+  // descriptors (often 1,024) would cap a host's users far below what it
+  // can run. Raised to the hard limit, as Go's runtime and nginx's
+  // worker_rlimit_nofile do.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+                      files.rlim_cur < files.rlim_max) {
+    const rlim_t was = files.rlim_cur;
+    files.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &files) == 0)
+      spdlog::info("open files: the limit is raised from {} to {}", was,
+                   files.rlim_max);
+  }
   // The supervisor's descriptors stay out of whatever a plugin execs.
   for (int fd : {opts.board_fd, opts.ready_fd})
     if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);

@@ -47,7 +47,7 @@ std::uint64_t series_iterations(const RunResults &r) {
 // 2-core machine: a TSan build checks the executor's races, and its timing
 // only loosely.
 #ifdef __SANITIZE_THREAD__
-constexpr double kTimingSlack = 0.10;
+constexpr double kTimingSlack = 0.20;
 #else
 constexpr double kTimingSlack = 0.01;
 #endif
@@ -309,8 +309,12 @@ TEST_CASE(
   runner->shape = [](std::uint32_t, std::uint64_t it, IterationOutcome &out) {
     out.tags.assign({{"url", "/" + std::to_string(it % 1100)}});
   };
+  // Long enough for 1,100 iterations even under TSan on fibers (~2k/s).
   const auto r = run_on_executor(
-      parse("job: {name: x, users: 1, duration: 300ms, pacing: 0}"), runner);
+      parse(kTimingSlack > 0.05
+                ? "job: {name: x, users: 1, duration: 3s, pacing: 0}"
+                : "job: {name: x, users: 1, duration: 300ms, pacing: 0}"),
+      runner);
   REQUIRE(r.total.iterations >= 1100);
   CHECK(r.tag_sets.size() == kMaxHostTagSets + 1);
   const auto *other = r.find("_other");

@@ -183,7 +183,16 @@ TEST_CASE("seconds: a paced run at 200 users shows exactly 200 per second") {
   for (const auto &set : r.tag_sets) CHECK(set.iterations == 300);
 }
 
-TEST_CASE("seconds: ends just before and just after a boundary") {
+// Ends 50 ms from a boundary: a timing check the plain and ASan builds make;
+// under TSan (fiber switches many times slower) only the races are checked.
+#ifdef __SANITIZE_THREAD__
+constexpr bool kBoundaryTiming = false;
+#else
+constexpr bool kBoundaryTiming = true;
+#endif
+
+TEST_CASE("seconds: ends just before and just after a boundary" *
+          doctest::skip(!kBoundaryTiming)) {
   // Users start every 500 ms (rows of 500 ms): even users end 450 ms in,
   // just before the next boundary, odd users at once, just after theirs.
   struct Split : IterationRunner {

@@ -83,6 +83,7 @@ TEST_CASE("every golo RPC has its role, and unknown methods need admin") {
       {"/golo.Host/Remove", Role::kAdmin},
       {"/golo.Runner/Run", Role::kRun},
       {"/golo.Runner/RunStream", Role::kRun},
+      {"/golo.Runner/Stop", Role::kRun},
   };
   // A new RPC in golo.proto fails here until someone decides its role.
   const auto *file = golo::Context::descriptor()->file();
