@@ -27,7 +27,7 @@ watch_pid() {
     hwm=$(vm_kib "$pid" VmHWM 2>/dev/null || true)
     [[ -n $rss ]] || break
     echo "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }') $rss" >>"$file"
-    echo "$hwm" >"$file.hwm"
+    [[ -z $hwm ]] || echo "$hwm" >"$file.hwm" # empty: it exited meanwhile
     sleep 0.05
   done
 }
