@@ -1,5 +1,6 @@
 #include "server/runner_admission.h"
 
+#include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -78,6 +79,17 @@ void RunnerService::stop_all() {
   for (auto &[stop, key] : running_) stop->request_stop();
 }
 
+namespace {
+
+// Whoever knows a run's stop key may stop it: compared in constant time, as
+// tokens are (its length is no secret: golo run's keys are 32 characters).
+bool same_key(const std::string &run, const std::string &asked) {
+  return !asked.empty() && run.size() == asked.size() &&
+         CRYPTO_memcmp(run.data(), asked.data(), run.size()) == 0;
+}
+
+}  // namespace
+
 grpc::Status RunnerService::Stop(grpc::ServerContext *,
                                  const golo::StopRequest *req,
                                  golo::StopResponse *resp) {
@@ -85,7 +97,7 @@ grpc::Status RunnerService::Stop(grpc::ServerContext *,
   {
     std::lock_guard lock(mutex_);
     for (auto &[stop, key] : running_)
-      if (!req->stopkey().empty() && key == req->stopkey()) {
+      if (same_key(key, req->stopkey())) {
         stop->request_stop();
         ++stopped;
       }
