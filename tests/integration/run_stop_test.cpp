@@ -388,8 +388,11 @@ TEST_CASE("runs over the host's caps get RESOURCE_EXHAUSTED, Trigger goes on") {
         "8; golo-host's cap across runs is 10 (--max-users 10)");
   golo::Response r;
   CHECK(host.trigger("noop", r).ok());
-  // 2 more fit; then two runs are running, the run cap.
+  // 2 more fit; then two runs are running, the run cap. c's start update
+  // says it was admitted: without it, d could overtake c on the wire.
+  golo::RunUpdate u;
   Stream c(host, schedule(2));
+  REQUIRE(c.reader->Read(&u));
   Stream d(host, schedule(1));
   const auto over_runs = d.finish();
   CHECK(over_runs.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
@@ -404,7 +407,6 @@ TEST_CASE("runs over the host's caps get RESOURCE_EXHAUSTED, Trigger goes on") {
                     &out) == 1);
   CHECK_MESSAGE(out.find("(--max-runs 2)") != std::string::npos, out);
   // The admitted runs are untouched: both still streaming.
-  golo::RunUpdate u;
   CHECK(c.reader->Read(&u));
   CHECK(a.reader->Read(&u));
   CHECK(host.trigger("noop", r).ok());
