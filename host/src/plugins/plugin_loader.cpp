@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "golo/agent/sha256.h"
 #include "golo/agent/utf8.h"
 #include "plugins/elf_check.h"
 #include "plugins/file_trust.h"

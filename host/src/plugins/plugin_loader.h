@@ -25,7 +25,6 @@
 #include <variant>
 
 #include "errors/host_error.h"
-#include "golo/agent/sha256.h"
 #include "plugins/loaded_generation.h"
 #include "plugins/private_dir.h"
 
