@@ -42,6 +42,8 @@ std::optional<Fleet> fleet_for_run(
       fleet.left_out.emplace_back(c.addr, c.problem);
       continue;
     }
+    if (const auto warning = capacity_warning(c); !warning.empty())
+      std::cerr << "golo run: warning: " << warning << "\n";
     fleet.hosts.push_back(c.addr);
     fleet.clock_offsets.push_back(c.clock_offset);
     slowest = std::max(slowest, c.round_trip);

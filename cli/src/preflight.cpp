@@ -58,6 +58,7 @@ HostCheck check_one(const std::string &addr, golo::RunRequest req,
     answered = true;
     out.jobs.assign(update.preflight().jobs().begin(),
                     update.preflight().jobs().end());
+    out.capacity = update.preflight().capacity();
     const auto round_trip = received_steady - sent_steady;
     out.round_trip =
         std::chrono::duration_cast<std::chrono::microseconds>(round_trip);
@@ -141,6 +142,21 @@ void require_one_build(std::vector<HostCheck> &checks) {
       break;
     }
   }
+}
+
+std::string capacity_warning(const HostCheck &check) {
+  const auto &c = check.capacity;
+  // The worker's own descriptors (listeners, logs, the board, plugins).
+  constexpr std::uint64_t kOwnFiles = 64;
+  if (c.openfiles() == 0 || c.runusers() + kOwnFiles <= c.openfiles())
+    return "";
+  return "host " + check.addr + ": this run's " + std::to_string(c.runusers()) +
+         " users" + (c.fibers() ? " (fibers)" : "") +
+         " may each keep a connection open, but its worker may open " +
+         std::to_string(c.openfiles()) +
+         " files (RLIMIT_NOFILE, already raised to the hard limit): "
+         "connections past that fail with \"too many open files\"; raise "
+         "the hard limit (LimitNOFILE= in its systemd unit, ulimit -Hn)";
 }
 
 }  // namespace golo::cli

@@ -19,6 +19,7 @@ struct HostCheck {
   bool ok = false;
   std::string problem;  // one line naming what is wrong, when !ok
   std::vector<golo::PreflightJob> jobs;
+  golo::HostCapacity capacity;  // what the host can take of this run
   // The host's clock minus this machine's, estimated NTP-style from the
   // call's midpoint; 0 when within the estimate's uncertainty (half the
   // round trip, plus a millisecond).
@@ -36,5 +37,10 @@ std::vector<HostCheck> preflight(const std::vector<std::string> &hosts,
 // have (the first such host's on a tie) is the reference, and every other
 // passing host is marked failed, naming both builds.
 void require_one_build(std::vector<HostCheck> &checks);
+
+// A warning line when the host's share has more users than the files its
+// worker may open (each user's kept connection is one), else empty. Hosts
+// older than the capacity say nothing (openFiles 0).
+std::string capacity_warning(const HostCheck &check);
 
 }  // namespace golo::cli

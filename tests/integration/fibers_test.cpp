@@ -314,3 +314,34 @@ TEST_CASE(
                              std::to_string(files.rlim_max)) !=
           std::string::npos);
 }
+
+TEST_CASE(
+    "fibers: the pre-flight warns when users outnumber the files a "
+    "host may open") {
+  TempDir dir, work;
+  install_plugin(example_plugin("noop"), dir.path(), "noop");
+  // Hard limit 128: the worker raises its soft limit to it and no further.
+  HostProcess host(dir.path(), {}, {},
+                   {"/usr/bin/prlimit", "--nofile=128:128", "--"});
+  const auto schedule = [&](int users) {
+    const auto file = work.path() / ("u" + std::to_string(users) + ".yaml");
+    write_text(file, "job: {name: noop, users: " + std::to_string(users) +
+                         ", duration: 1s, pacing: 100ms}\n");
+    return file.string();
+  };
+  const std::string golo =
+      golo_cli_binary().string() + " run --quiet --host " + host.address();
+  std::string out;
+  REQUIRE(run_command(golo + " " + schedule(200), &out) == 0);
+  CHECK_MESSAGE(out.find("golo run: warning: host " + host.address() +
+                         ": this run's 200 users (fibers) may each keep a "
+                         "connection open, but its worker may open 128 "
+                         "files") != std::string::npos,
+                out);
+  // The run itself went ahead: noop opens nothing.
+  CHECK(out.find("total") != std::string::npos);
+  // Within the limit, no warning.
+  out.clear();
+  REQUIRE(run_command(golo + " " + schedule(10), &out) == 0);
+  CHECK_MESSAGE(out.find("warning") == std::string::npos, out);
+}

@@ -29,7 +29,7 @@ struct PostResult {
 };
 
 PostResult post(CURL *curl, const std::string &url, const std::string &token,
-             const std::string &body, const InfluxLimits &limits) {
+                const std::string &body, const InfluxLimits &limits) {
   std::string reply;
   curl_slist *headers = nullptr;
   headers = curl_slist_append(headers, "Content-Type: text/plain");

@@ -2,8 +2,10 @@
 
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "errors/grpc_status.h"
 #include "worker/call_board.h"
@@ -105,6 +107,20 @@ grpc::Status RunnerService::Stop(grpc::ServerContext *,
   spdlog::info("Runner.Stop: {} run(s) asked to stop", stopped);
   resp->set_stopped(stopped);
   return grpc::Status::OK;
+}
+
+golo::HostCapacity RunnerService::capacity(bool fibers,
+                                           std::uint64_t run_users) const {
+  golo::HostCapacity c;
+  c.set_fibers(fibers);
+  c.set_maxusers(fibers ? limits_.max_fiber_users : limits_.max_users);
+  if (fibers) c.set_loops(static_cast<std::uint32_t>(limits_.loops));
+  c.set_runusers(run_users);
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0)
+    c.set_openfiles(files.rlim_cur == RLIM_INFINITY
+                        ? std::numeric_limits<std::uint64_t>::max()
+                        : static_cast<std::uint64_t>(files.rlim_cur));
+  return c;
 }
 
 }  // namespace golo::host

@@ -171,13 +171,15 @@ struct TrimAtExit {
   ~TrimAtExit() { malloc_trim(0); }
 };
 
-// A pre-flight's reply: the build each job would run, and this host's clock.
+// A pre-flight's reply: the build each job would run, this host's clock,
+// and what it can take of the run.
 grpc::Status preflight_reply(
     const std::vector<std::pair<std::string, std::shared_ptr<LoadedGeneration>>>
         &jobs,
-    RunnerService::Updates &writer) {
+    const golo::HostCapacity &capacity, RunnerService::Updates &writer) {
   golo::RunUpdate update;
   auto *pre = update.mutable_preflight();
+  *pre->mutable_capacity() = capacity;
   pre->set_hostunixms(std::chrono::duration_cast<std::chrono::milliseconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count());
@@ -258,7 +260,9 @@ grpc::Status RunnerService::serve(grpc::ServerContext &ctx,
                  agent::printable(status.error_message(), 1024));
     return status;
   }
-  if (req.checkonly()) return preflight_reply(prep.jobs, writer);
+  if (req.checkonly())
+    return preflight_reply(
+        prep.jobs, capacity(prep.fibers, prep.schedule.peak_users()), writer);
   admission.set_stop_key(req.stopkey());
   return execute(ctx, req, log, stop, prep, writer);
 }
