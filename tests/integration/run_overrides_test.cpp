@@ -161,7 +161,8 @@ TEST_CASE("run outputs: results that cannot be written go to a named file") {
 
 TEST_CASE("run summary: a banner, ✓ and ✗, colour only on a terminal") {
   write_text(fx().work.path() / "th.yaml",
-             "job: {name: journey, users: 2, duration: 1}\nthresholds: "
+             "job: {name: journey, users: 2, duration: 1s, pacing: 20ms}\n"
+             "thresholds: "
              "[\"error_rate < 50%\", \"max < 1ns\"]\n");
   // Not a terminal: no colour, the marks still there.
   std::string out;
