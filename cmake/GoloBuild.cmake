@@ -12,6 +12,37 @@ if(GOLO_SANITIZER_FLAGS)
   add_link_options(${GOLO_SANITIZER_FLAGS})
 endif()
 
+# Hardening as a Debian package build has it: dpkg-buildflags with
+# hardening=+all (stack protector, _FORTIFY_SOURCE, -z relro -z now), so the
+# .deb cpack makes from this tree is what lintian expects. Only the
+# hardening part: the build type keeps -O and -g, and reproducible=-all
+# leaves out -ffile-prefix-map (a per-checkout path would defeat ccache
+# across worktrees). Not with sanitizers, which replace these checks.
+option(GOLO_DPKG_BUILDFLAGS "Compile with dpkg-buildflags' hardening flags" ON)
+if(GOLO_DPKG_BUILDFLAGS AND NOT GOLO_SANITIZER_FLAGS)
+  find_program(DPKG_BUILDFLAGS dpkg-buildflags)
+  if(NOT DPKG_BUILDFLAGS)
+    message(FATAL_ERROR "dpkg-buildflags not found (package dpkg-dev; "
+                        "scripts/install-deps.sh installs it), or configure "
+                        "with -DGOLO_DPKG_BUILDFLAGS=OFF")
+  endif()
+  foreach(kind CPPFLAGS CFLAGS CXXFLAGS LDFLAGS)
+    execute_process(
+      COMMAND ${CMAKE_COMMAND} -E env
+              "DEB_BUILD_MAINT_OPTIONS=hardening=+all reproducible=-all"
+              "DEB_CFLAGS_MAINT_STRIP=-g -O2" "DEB_CXXFLAGS_MAINT_STRIP=-g -O2"
+              ${DPKG_BUILDFLAGS} --get ${kind}
+      OUTPUT_VARIABLE flags OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
+    separate_arguments(GOLO_DPKG_${kind} UNIX_COMMAND "${flags}")
+  endforeach()
+  # _FORTIFY_SOURCE needs optimisation: glibc warns (an error here) at -O0.
+  add_compile_options("$<$<NOT:$<CONFIG:Debug>>:${GOLO_DPKG_CPPFLAGS}>"
+                      "$<$<COMPILE_LANGUAGE:C>:${GOLO_DPKG_CFLAGS}>"
+                      "$<$<COMPILE_LANGUAGE:CXX>:${GOLO_DPKG_CXXFLAGS}>")
+  add_link_options(${GOLO_DPKG_LDFLAGS})
+  message(STATUS "dpkg-buildflags: ${GOLO_DPKG_CPPFLAGS} ${GOLO_DPKG_CXXFLAGS} ${GOLO_DPKG_LDFLAGS}")
+endif()
+
 # Warnings are errors in our own code (generated code gets golo_proto's own
 # flags). -Wshadow: a local that hides a member or an outer name has hidden
 # real mistakes here (issue 25).

@@ -175,7 +175,7 @@ void print_phases(std::ostream &out, const TagSetStats &s) {
 }
 
 // CHECK / PASSES / FAILS / PASS%: the run's checks (the total's).
-void print_checks(std::ostream &out, const RunResults &r) {
+void print_checks(std::ostream &out, const RunResults &r, bool colour) {
   const auto &checks = r.total.checks;
   if (checks.empty()) return;
   std::size_t name_width = 7;
@@ -187,12 +187,15 @@ void print_checks(std::ostream &out, const RunResults &r) {
   }
   name_width = std::min(name_width, kMaxKeyWidth);
   // ✓ when every call of the check passed, ✗ when any failed, as the
-  // thresholds' verdicts read.
+  // thresholds' verdicts read (and coloured as they are: green, bold red).
   out << "  " << pad_right("CHECK", name_width)
       << pad_left("PASSES", count_width) << pad_left("FAILS", count_width)
       << pad_left("PASS%", 9) << '\n';
   for (const auto &c : checks)
-    out << (c.fails ? "✗ " : "✓ ") << pad_right(c.name, name_width)
+    out << (!colour   ? (c.fails ? "✗ " : "✓ ")
+            : c.fails ? "\033[1;31m✗\033[0m "
+                      : "\033[32m✓\033[0m ")
+        << pad_right(c.name, name_width)
         << pad_left(std::to_string(c.passes), count_width)
         << pad_left(std::to_string(c.fails), count_width)
         << pad_left(fmt("%.2f%%", c.pass_rate() * 100), 9) << '\n';
@@ -285,7 +288,7 @@ static void print_data_use(std::ostream &out, const DataUse &d) {
   }
 }
 
-void print_summary(std::ostream &out, const RunResults &r) {
+void print_summary(std::ostream &out, const RunResults &r, bool colour) {
   // Steps go under their iteration's row: under each tag set's when there
   // are several (else they would repeat the total's), and under the total.
   const bool steps_per_set = r.tag_sets.size() > 1;
@@ -317,7 +320,7 @@ void print_summary(std::ostream &out, const RunResults &r) {
   out << '\n';
   for (const auto &[name, c] : rows) row(out, key_width, name, c, widths);
   print_phases(out, r.total);
-  print_checks(out, r);
+  print_checks(out, r, colour);
   if (r.steps_dropped || r.checks_dropped)
     out << "dropped " << r.steps_dropped << " step(s) and " << r.checks_dropped
         << " check(s) the plugin reported (no name, a negative duration, or "

@@ -33,20 +33,6 @@ namespace {
 
 double us(std::int64_t ns) { return static_cast<double>(ns) / 1e3; }
 
-// Rows of one series of the same run from two hosts (or runs): by second.
-void merge_series(std::vector<SecondStats> &into,
-                  const std::vector<SecondStats> &other) {
-  for (const auto &s : other) {
-    auto it = std::lower_bound(
-        into.begin(), into.end(), s.second,
-        [](const SecondStats &a, std::uint64_t sec) { return a.second < sec; });
-    if (it == into.end() || it->second != s.second)
-      into.insert(it, s);
-    else
-      merge_rows(*it, s, true);
-  }
-}
-
 }  // namespace
 
 LatencyUs LatencyUs::of(const Histogram &h) {
@@ -224,6 +210,15 @@ void RunResults::merge(const RunResults &other) {
       merge_series(it->rows, set.rows);
     else
       tag_set_series.insert(it, set);
+  }
+  for (const auto &step : other.step_series) {
+    auto it = std::lower_bound(
+        step_series.begin(), step_series.end(), step.name,
+        [](const StepSeries &a, const std::string &n) { return a.name < n; });
+    if (it != step_series.end() && it->name == step.name)
+      merge_series(it->rows, step.rows);
+    else
+      step_series.insert(it, step);
   }
   if (start_unix_ms == 0 ||
       (other.start_unix_ms && other.start_unix_ms < start_unix_ms))

@@ -293,6 +293,13 @@ RunResults RunResults::from_json(const json &j) {
           set.rows.push_back(row_from_json(s));
         r.tag_set_series.push_back(std::move(set));
       }
+    if (j.contains("step_series"))
+      for (const auto &t : j.at("step_series")) {
+        StepSeries step{t.at("name").get<std::string>(), {}};
+        for (const auto &s : t.at("series"))
+          step.rows.push_back(row_from_json(s));
+        r.step_series.push_back(std::move(step));
+      }
   } catch (const json::exception &e) {
     throw std::invalid_argument(std::string("results: ") + e.what());
   }

@@ -110,8 +110,16 @@ json RunResults::to_json() const {
     per_set.push_back(
         {{"key", set.key}, {"tags", tags_json(set.tags)}, {"series", rows}});
   }
+  json per_step = json::array();
+  for (const auto &step : step_series) {
+    json rows = json::array();
+    for (const auto &s : step.rows)
+      rows.push_back(row_json(s, start_unix_ms, false));
+    per_step.push_back({{"name", step.name}, {"series", rows}});
+  }
   out["series"] = std::move(seconds);
   out["tag_set_series"] = std::move(per_set);
+  out["step_series"] = std::move(per_step);
   return out;
 }
 
@@ -147,6 +155,22 @@ void RunResults::write_json(std::ostream &out, const json &extra) const {
     out << "}";
   }
   if (!tag_set_series.empty()) {
+    out << "\n";
+    indent(out, 1);
+  }
+  out << "],\n";
+  indent(out, 1);
+  out << "\"step_series\": [";
+  for (std::size_t i = 0; i < step_series.size(); ++i) {
+    const auto &step = step_series[i];
+    out << (i ? ",\n" : "\n");
+    indent(out, 2);
+    out << "{\"name\": " << json(step.name).dump(-1, ' ', false, kReplace)
+        << ", \"series\": ";
+    write_rows(out, step.rows, start_unix_ms, false, 2);
+    out << "}";
+  }
+  if (!step_series.empty()) {
     out << "\n";
     indent(out, 1);
   }

@@ -64,6 +64,20 @@ void merge_rows(SecondStats &a, const SecondStats &b, bool same_time) {
   }
 }
 
+// Rows of one series of the same run from two hosts (or runs): by second.
+void merge_series(std::vector<SecondStats> &into,
+                  const std::vector<SecondStats> &other) {
+  for (const auto &s : other) {
+    auto it = std::lower_bound(
+        into.begin(), into.end(), s.second,
+        [](const SecondStats &a, std::uint64_t sec) { return a.second < sec; });
+    if (it == into.end() || it->second != s.second)
+      into.insert(it, s);
+    else
+      merge_rows(*it, s, true);
+  }
+}
+
 void Interval::merge(const Interval &other) {
   merge_rows(total, other.total, true);
   std::vector<TagSetInterval> out;
@@ -107,50 +121,75 @@ void SeriesBuilder::append(std::vector<SecondStats> &rows, SecondStats row) {
   rows.push_back(std::move(row));
 }
 
-void SeriesBuilder::add(const Interval &iv) {
-  const std::uint64_t second = iv.total.second;
-  if (!total_.empty() && second <= last_second_) {
-    // A late part of a second already added: into the row holding it.
-    auto merge_into = [&](std::vector<SecondStats> &rows, SecondStats row) {
-      auto it = std::lower_bound(
-          rows.begin(), rows.end(), second,
-          [](const SecondStats &r, std::uint64_t s) { return r.second < s; });
-      if (it == rows.end() || it->second - it->seconds >= second) {
-        buckets_ += row.latency.size();
-        rows.insert(it, std::move(row));
-        return;
-      }
-      const std::size_t before = it->latency.size();
-      merge_rows(*it, row, true);
-      buckets_ = buckets_ - before + it->latency.size();
-    };
-    merge_into(total_, iv.total);
-    if (per_tag_set_)
-      for (const auto &s : iv.sets) {
-        auto &set = sets_[s.key];
-        set.tags = s.tags;
-        merge_into(set.rows, row_of(s, second));
-      }
+void SeriesBuilder::merge_late(std::vector<SecondStats> &rows,
+                               SecondStats row) {
+  const std::uint64_t second = row.second;
+  auto it = std::lower_bound(
+      rows.begin(), rows.end(), second,
+      [](const SecondStats &r, std::uint64_t s) { return r.second < s; });
+  if (it == rows.end() || it->second - it->seconds >= second) {
+    buckets_ += row.latency.size();
+    rows.insert(it, std::move(row));
     return;
   }
-  last_second_ = second;
-  SecondStats total = iv.total;
-  total.seconds = 1;
-  append(total_, std::move(total));
-  if (per_tag_set_) {
-    for (const auto &s : iv.sets) {
-      auto [it, fresh] = sets_.try_emplace(s.key);
-      if (fresh) it->second.tags = s.tags;
-      append(it->second.rows, row_of(s, second));
-    }
-    // Every set already seen gets a row for this second, zero if idle.
-    for (auto &[key, set] : sets_)
-      if (set.rows.empty() || set.rows.back().second < second) {
-        SecondStats idle;
-        idle.second = second;
-        append(set.rows, std::move(idle));
-      }
+  const std::size_t before = it->latency.size();
+  merge_rows(*it, row, true);
+  buckets_ = buckets_ - before + it->latency.size();
+}
+
+void SeriesBuilder::add_keyed(Sets &sets, std::vector<Keyed> rows,
+                              std::uint64_t second, bool late) {
+  for (auto &k : rows) {
+    auto [it, fresh] = sets.try_emplace(k.key);
+    if (fresh) it->second.tags = k.tags;
+    if (late)
+      merge_late(it->second.rows, std::move(k.row));
+    else
+      append(it->second.rows, std::move(k.row));
   }
+  if (late) return;
+  // Every key already seen gets a row for this second, zero if idle.
+  for (auto &[key, set] : sets)
+    if (set.rows.empty() || set.rows.back().second < second) {
+      SecondStats idle;
+      idle.second = second;
+      append(set.rows, std::move(idle));
+    }
+}
+
+void SeriesBuilder::add(const Interval &iv) {
+  const std::uint64_t second = iv.total.second;
+  // A late part of a second already added goes into the row holding it.
+  const bool late = !total_.empty() && second <= last_second_;
+  if (late) {
+    merge_late(total_, iv.total);
+  } else {
+    last_second_ = second;
+    SecondStats total = iv.total;
+    total.seconds = 1;
+    append(total_, std::move(total));
+  }
+  if (per_tag_set_) {
+    std::vector<Keyed> sets;
+    for (const auto &s : iv.sets)
+      sets.push_back({s.key, s.tags, row_of(s, second)});
+    add_keyed(sets_, std::move(sets), second, late);
+    // The steps of every set, added up by name, as the total's.
+    std::vector<StepInterval> steps;
+    for (const auto &s : iv.sets) merge_step_intervals(steps, s.steps);
+    static const std::vector<std::pair<std::string, std::string>> kNoTags;
+    std::vector<Keyed> named;
+    for (const auto &st : steps) {
+      SecondStats row;
+      row.second = second;
+      row.iterations = st.count;
+      row.errors = st.errors;
+      row.latency = st.latency;
+      named.push_back({st.name, kNoTags, std::move(row)});
+    }
+    add_keyed(steps_, std::move(named), second, late);
+  }
+  if (late) return;
   while (total_.size() > limits_.max_rows) coarsen();
   while (buckets_ * kBucketBytes > limits_.histogram_bytes && freeze_oldest()) {
   }
@@ -176,7 +215,8 @@ void SeriesBuilder::coarsen() {
     for (const auto &r : rows) buckets_ += r.latency.size();
   };
   regroup(total_, total_unfrozen_);
-  for (auto &[key, set] : sets_) regroup(set.rows, set.unfrozen);
+  for (Sets *sets : {&sets_, &steps_})
+    for (auto &[key, set] : *sets) regroup(set.rows, set.unfrozen);
 }
 
 void SeriesBuilder::freeze_through(std::vector<SecondStats> &rows,
@@ -193,7 +233,9 @@ bool SeriesBuilder::freeze_oldest() {
   if (total_unfrozen_ + 1 >= total_.size()) return false;
   const std::uint64_t second = total_[total_unfrozen_].second;
   freeze_through(total_, total_unfrozen_, second);
-  for (auto &[key, set] : sets_) freeze_through(set.rows, set.unfrozen, second);
+  for (Sets *sets : {&sets_, &steps_})
+    for (auto &[key, set] : *sets)
+      freeze_through(set.rows, set.unfrozen, second);
   frozen_through_ = second;
   return true;
 }
@@ -203,6 +245,9 @@ void SeriesBuilder::fill(RunResults &r) const {
   r.tag_set_series.clear();
   for (const auto &[key, set] : sets_)
     r.tag_set_series.push_back({key, set.tags, set.rows});
+  r.step_series.clear();
+  for (const auto &[name, set] : steps_)
+    r.step_series.push_back({name, set.rows});
 }
 
 void SeriesBuilder::take(RunResults &r) {
@@ -210,19 +255,24 @@ void SeriesBuilder::take(RunResults &r) {
   r.tag_set_series.clear();
   for (auto &[key, set] : sets_)
     r.tag_set_series.push_back({key, std::move(set.tags), std::move(set.rows)});
+  r.step_series.clear();
+  for (auto &[name, set] : steps_)
+    r.step_series.push_back({name, std::move(set.rows)});
   total_.clear();
   sets_.clear();
+  steps_.clear();
   buckets_ = 0;
 }
 
 std::size_t SeriesBuilder::bytes() const {
   std::size_t n = sizeof(*this) + total_.capacity() * sizeof(SecondStats) +
                   buckets_ * kBucketBytes;
-  for (const auto &[key, set] : sets_) {
-    n += sizeof(set) + key.capacity() +
-         set.rows.capacity() * sizeof(SecondStats);
-    for (const auto &[k, v] : set.tags) n += k.capacity() + v.capacity();
-  }
+  for (const Sets *sets : {&sets_, &steps_})
+    for (const auto &[key, set] : *sets) {
+      n += sizeof(set) + key.capacity() +
+           set.rows.capacity() * sizeof(SecondStats);
+      for (const auto &[k, v] : set.tags) n += k.capacity() + v.capacity();
+    }
   return n;
 }
 

@@ -2,7 +2,10 @@
 // applied once to the merged results, as cap_tag_sets is for tag sets: a
 // name's calls on every host count in one place, whatever order each host
 // met the names in.
+#include <algorithm>
+
 #include "golo/agent/results.h"
+#include "golo/agent/series.h"
 
 namespace golo::agent {
 
@@ -15,6 +18,19 @@ void RunResults::cap_steps(std::size_t max) {
     fold_steps(set.steps, steps);
     fold_checks(set.checks, checks);
   }
+  // The folded names' series become one, kOtherStep's.
+  StepSeries other{std::string(kOtherStep), {}};
+  std::vector<StepSeries> kept;
+  for (auto &s : step_series) {
+    if (std::find(steps.begin(), steps.end(), s.name) != steps.end())
+      kept.push_back(std::move(s));
+    else
+      merge_series(other.rows, s.rows);
+  }
+  if (!other.rows.empty()) kept.push_back(std::move(other));
+  std::sort(kept.begin(), kept.end(),
+            [](const auto &a, const auto &b) { return a.name < b.name; });
+  step_series = std::move(kept);
 }
 
 }  // namespace golo::agent

@@ -82,7 +82,8 @@ int dial(const std::string &host, const std::string &port) {
 }
 
 // What answers an HTTP/2 client preface: "h2" (a SETTINGS frame: gRPC in
-// plaintext), "http1", or "" (closed or silent: a TLS server does that).
+// plaintext), "http1", "silent" (nothing in kWaitMs, the connection still
+// open), or "" (closed: a TLS server does that).
 std::string plaintext_answer(int fd) {
   static const char preface[] =
       "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\4\0\0\0\0\0";
@@ -91,6 +92,8 @@ std::string plaintext_answer(int fd) {
   std::size_t got = 0;
   while (got < 5) {
     const auto n = ::recv(fd, buf + got, 5 - got, 0);
+    if (n < 0 && got == 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return "silent";  // SO_RCVTIMEO ran out
     if (n <= 0) break;
     got += static_cast<std::size_t>(n);
   }
@@ -146,6 +149,11 @@ std::string probe_connection(const std::string &addr, bool tls) {
     return tls ? ""
                : "this port speaks TLS; pass --tls-ca FILE (the CA that "
                  "signed its certificate) or --tls";
+  if (answer == "silent")
+    return "it accepted a connection but sent nothing in " +
+           std::to_string(kWaitMs / 1000) +
+           " s (timed out): a golo-host answers at once; check --host, and "
+           "whether the program on that port is stuck";
   return "it accepted a connection but speaks neither gRPC nor TLS: is it a "
          "golo-host's port?";
 }

@@ -268,6 +268,7 @@ void drop_counts(agent::RunResults &r) {
   r.tag_sets = {};
   r.series = {};
   r.tag_set_series = {};
+  r.step_series = {};
 }
 
 Merged merge(const RunPlan &plan, std::size_t hosts,
@@ -352,7 +353,7 @@ int report(const RunPlan &plan, const Fleet &fleet,
   merged.cap_steps();
   if (const auto line = overridden_line(plan.overridden); !line.empty())
     std::cout << line << "\n";
-  agent::print_summary(std::cout, merged);
+  agent::print_summary(std::cout, merged, plan.colour);
   // A run whose calls all hung measured nothing: not a result to pass.
   const bool none_completed = merged.total.iterations == 0;
   if (none_completed)

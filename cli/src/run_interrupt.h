@@ -22,8 +22,10 @@ void reset_ctrl_c();
 // 32 random hex digits: RunRequest.stopKey of every call of one run.
 std::string new_stop_key();
 
-// Runner.Stop(key) on each host of `runs` once; the calls of a host that
-// does not answer OK, or stopped none of them, are cancelled.
+// Runner.Stop(key) on each host of `runs` once, to all hosts at once (each
+// call with its own 3 s deadline, so the wait is 3 s at most however many
+// hosts are silent; a second Ctrl-C ends it); the calls of a host that does
+// not answer OK, or stopped none of them, are cancelled.
 void stop_hosts(std::vector<std::unique_ptr<HostRun>> &runs,
                 const std::string &key);
 

@@ -9,14 +9,15 @@
 //     results JSON given);
 //   - nothing from the results ran as script (window.__golo_pwned unset);
 //   - with JavaScript off, the summary table is there with a row per tag set.
+//   - each chart named by --expect-chart is there (and drawn, as above).
 // Usage: node check_report.mjs --html REPORT --results JSON --screenshot PNG
-//        [--pdf PDF] [--expect-text TEXT]...
+//        [--pdf PDF] [--expect-text TEXT]... [--expect-chart ID]...
 // Prints "ok" and exits 0, or prints every failure and exits 1.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-const args = { 'expect-text': [] };
+const args = { 'expect-text': [], 'expect-chart': [] };
 for (let i = 2; i < process.argv.length; i += 2) {
   const key = process.argv[i].replace(/^--/, '');
   if (Array.isArray(args[key])) args[key].push(process.argv[i + 1]);
@@ -83,6 +84,8 @@ try {
       else if (c.datasets.some((n) => n === 0)) fail(`${c.id}: an empty dataset`);
       if (c.painted === 0) fail(`${c.id}: nothing drawn`);
     }
+    for (const id of args['expect-chart'])
+      if (!charts.some((c) => c.id === id)) fail(`no chart ${id}`);
     const iterations = charts.find((c) => c.id === 'chart-iterations');
     if (!iterations) fail('no iterations chart');
     else if (iterations.datasets && iterations.datasets[0] !== seconds)

@@ -1,14 +1,18 @@
 // Mistakes answered in golo's words (issue 24, item 3): a --host without a
 // port from 1 to 65535 exits 2 before anything is dialled; a refused port,
-// a TLS port dialled in plaintext (and the reverse), an untrusted
-// certificate, an HTTP/1 server and a wrong token each get one line naming
-// the address and what to try; `golo trigger` with no job names the jobs.
-// Real hosts (one plain, one TLS with tokens) and a real nginx, started
+// a port that accepts and stays silent, one that accepts nothing (both
+// timed out), a TLS port dialled in plaintext (and the reverse), an
+// untrusted certificate, an HTTP/1 server and a wrong token each get one
+// line naming the address and what to try; `golo trigger` with no job names the
+// jobs. Real hosts (one plain, one TLS with tokens) and a real nginx, started
 // once for the program.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "host_process.h"
 
@@ -114,6 +118,34 @@ TEST_CASE("cli errors: nothing listening is one line naming the address") {
                    ": connection refused (nothing listens there): start "
                    "golo-host with --listen " +
                    addr + ", or check --host\n");
+}
+
+TEST_CASE("cli errors: a port that never answers is one line: timed out") {
+  // A Python program holds two ports: one accepts and never writes, one
+  // accepts nothing (its backlog full).
+  ChildProcess ports({"/usr/bin/python3",
+                      std::string(GOLO_TEST_SOURCE_DIR) + "/silent_ports.py"});
+  std::string silent, full;
+  for (int i = 0; i < 300 && full.empty(); ++i) {
+    std::istringstream line(ports.output());
+    line >> silent >> full;
+    if (full.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE_MESSAGE(!full.empty(), ports.output());
+  silent = "127.0.0.1:" + silent;
+  full = "127.0.0.1:" + full;
+  auto [rc, out] = cli("plugins --timeout-ms 1000 --host " + silent);
+  CHECK(rc == 1);
+  CHECK(out == "golo plugins: cannot reach golo-host at " + silent +
+                   ": it accepted a connection but sent nothing in 3 s (timed "
+                   "out): a golo-host answers at once; check --host, and "
+                   "whether the program on that port is stuck\n");
+  std::tie(rc, out) = cli("trigger noop --timeout-ms 1000 --host " + full);
+  CHECK(rc == 1);
+  CHECK(out == "golo trigger: cannot reach golo-host at " + full +
+                   ": no answer to a TCP connection in 3 s (timed out): check "
+                   "the address, and any firewall on the way\n");
 }
 
 TEST_CASE("cli errors: TLS on one side only is named, with what to pass") {

@@ -17,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "golo_version.h"
 #include "host_process.h"
 
 using namespace golo::test;
@@ -65,6 +66,7 @@ class Target {
       << "    location = /login { add_header Set-Cookie \"sid=$arg_u; "
          "Path=/\"; return 200 \"welcome\\n\"; }\n"
       << "    location = /browse { return 200 \"items\\n\"; }\n"
+      << "    location = /ua { return 200 \"$http_user_agent\\n\"; }\n"
       << "    location = /checkout { access_log "
       << (d / "checkout.log").string()
       << " checkout; return 200 \"confirmed\\n\"; }\n"
@@ -161,6 +163,9 @@ const std::map<std::string, std::string> &jobs(const Target &t) {
       {"tls", "url = " + t.tls_url("/ok") +
                   "\nhttp_ca_file = " + t.ca().string() + "\n"},
       {"tls_any", "url = " + t.tls_url("/ok") + "\nhttp_insecure_tls = true\n"},
+      {"ua", "url = " + t.url("/ua") + "\n"},
+      {"ua_tls", "url = " + t.tls_url("/ua") +
+                     "\nhttp_ca_file = " + t.ca().string() + "\n"},
       {"close", "url = " + t.url("/close") + "\n"},
       {"brief", "url = " + t.url("/brief") + "\n"},
       {"proto_a", "url = " + t.tls_url("/proto?s=a") +
@@ -280,6 +285,15 @@ TEST_CASE("http: names, 4xx failing the step, redirects, a POST with headers") {
   r = world().call("post");
   CHECK(num(r, "status") == 200);
   CHECK(tag(r, "body") == "POST yes 3\n");
+}
+
+TEST_CASE("http: requests say User-Agent golo/VERSION on both paths") {
+  // Plain http:// takes the hand-written fast path, https:// libcurl.
+  for (const char *job : {"ua", "ua_tls"}) {
+    const auto r = world().call(job);
+    CHECK_MESSAGE(num(r, "status") == 200, job << ": " << tag(r, "error_text"));
+    CHECK_MESSAGE(tag(r, "body") == "golo/" GOLO_VERSION "\n", job);
+  }
 }
 
 TEST_CASE("http: refused, malformed, timeout: each its class, one line") {

@@ -8,6 +8,7 @@
 // the page as printed).
 #include <doctest/doctest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "host_process.h"
@@ -30,6 +31,84 @@ std::string report(const std::string &args) {
   return golo_cli_binary().string() + " report " + args;
 }
 
+// The report's chart data, as the page's script reads it.
+nlohmann::json embedded_data(const std::string &page) {
+  const std::string open =
+      "<script type=\"application/json\" id=\"golo-data\">";
+  const auto from = page.find(open);
+  REQUIRE(from != std::string::npos);
+  const auto start = from + open.size();
+  return nlohmann::json::parse(
+      page.substr(start, page.find("</script>", start) - start));
+}
+
+// Steps over time (issue 24, item 8): journey runs login, browse and
+// checkout once per iteration, and fails every 10th checkout (its
+// iteration's error), each step taking work_us = 30 us or more (browse
+// 60): so each second's calls of each step are that second's iterations,
+// checkout's failures its errors, and every p95 at least 30 us.
+void check_steps_over_time(const HostProcess &host, const TempDir &work) {
+  write_text(work.path() / "journey.yaml",
+             "job:\n  name: journey\n  users: 2\n  pacing: 10ms\n"
+             "  duration: 3s\n");
+  const auto results = work.path() / "steps.json";
+  const auto html = work.path() / "steps.html";
+  std::string out;
+  REQUIRE_MESSAGE(
+      run_command(golo_cli_binary().string() + " run --quiet --host " +
+                      host.address() + " --out " + results.string() +
+                      " --out html=" + html.string() + " " +
+                      (work.path() / "journey.yaml").string(),
+                  &out) == 0,
+      out);
+  const auto r = nlohmann::json::parse(read_text(results));
+  std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> second;
+  for (const auto &row : r.at("series"))
+    second[row.at("second")] = {row.at("iterations"), row.at("errors")};
+  const auto &steps = r.at("step_series");
+  REQUIRE(steps.size() == 3);  // by name
+  CHECK(steps[0].at("name") == "browse");
+  CHECK(steps[1].at("name") == "checkout");
+  CHECK(steps[2].at("name") == "login");
+  std::map<std::string, std::map<std::uint64_t, std::uint64_t>> calls;
+  for (const auto &step : steps) {
+    const std::string name = step.at("name");
+    std::uint64_t all = 0;
+    for (const auto &row : step.at("series")) {
+      const auto at = second.at(row.at("second").get<std::uint64_t>());
+      CHECK(row.at("iterations") == at.first);
+      CHECK(row.at("errors") == (name == "checkout" ? at.second : 0));
+      calls[name][row.at("second")] = row.at("iterations");
+      all += row.at("iterations").get<std::uint64_t>();
+    }
+    CHECK(all == r.at("total").at("iterations"));
+  }
+  // The page's chart data: the same calls per second, and the p95s.
+  const auto charts = embedded_data(read_text(html)).at("charts");
+  REQUIRE(charts.at("steps").size() == 3);
+  for (const auto &c : charts.at("steps")) {
+    const std::string name = c.at("name");
+    REQUIRE(calls.count(name) == 1);
+    REQUIRE(c.at("x").size() == calls[name].size());
+    for (std::size_t i = 0; i < c.at("x").size(); ++i) {
+      const auto x = c.at("x")[i].get<std::uint64_t>();
+      CHECK(c.at("iterations")[i].get<double>() ==
+            static_cast<double>(calls[name][x]));
+      if (!c.at("p95")[i].is_null())
+        CHECK(c.at("p95")[i].get<double>() >= 29);  // bucket precision
+    }
+  }
+  out.clear();
+  const int rc = run_command(
+      "node " + (browser_dir() / "check_report.mjs").string() + " --html " +
+          html.string() + " --results " + results.string() + " --screenshot " +
+          (fs::path(GOLO_TEST_TMP).parent_path() / "artifacts" / "steps.png")
+              .string() +
+          " --expect-chart chart-steps-rate --expect-chart chart-steps-p95",
+      &out);
+  CHECK_MESSAGE(rc == 0, out);
+}
+
 }  // namespace
 
 TEST_CASE("golo report: a real run's HTML report in a real browser") {
@@ -41,6 +120,7 @@ TEST_CASE("golo report: a real run's HTML report in a real browser") {
       "scripts/install-deps.sh");
   TempDir plugins("golo-report-plugins");
   install_plugin(example_plugin("abi_tour"), plugins.path(), "abi_tour");
+  install_plugin(example_plugin("journey"), plugins.path(), "journey");
   // The greeting becomes a tag value, hence a tag set's name in the report.
   write_text(plugins.path() / "abi_tour.conf",
              "greeting = " + kEvil + "\nfail_every = 7\n");
@@ -114,6 +194,7 @@ TEST_CASE("golo report: a real run's HTML report in a real browser") {
           std::string::npos);
     CHECK(merged.find("Run 2") != std::string::npos);
   }
+  check_steps_over_time(host, work);
 }
 
 TEST_CASE("golo report: bad input is named") {

@@ -19,6 +19,9 @@ struct Fixture {
   std::unique_ptr<HostProcess> host;
   Fixture() {
     install_plugin(example_plugin("noop"), plugins.path(), "noop");
+    // Two checks: "logged in" always passes, "order confirmed" fails on
+    // every 10th checkout.
+    install_plugin(example_plugin("journey"), plugins.path(), "journey");
     host = std::make_unique<HostProcess>(plugins.path());
     write_text(work.path() / "closed.yaml",
                "version: job:latest\njob: {name: noop, users: 1, duration: "
@@ -158,8 +161,9 @@ TEST_CASE("run outputs: results that cannot be written go to a named file") {
 
 TEST_CASE("run summary: a banner, ✓ and ✗, colour only on a terminal") {
   write_text(fx().work.path() / "th.yaml",
-             "job: {name: noop, users: 2, duration: 1}\nthresholds: "
-             "[\"error_rate < 1%\", \"max < 1ns\"]\n");
+             "job: {name: journey, users: 2, duration: 1s, pacing: 20ms}\n"
+             "thresholds: "
+             "[\"error_rate < 50%\", \"max < 1ns\"]\n");
   // Not a terminal: no colour, the marks still there.
   std::string out;
   const std::string golo_run = golo_cli_binary().string() + " run th.yaml " +
@@ -168,10 +172,14 @@ TEST_CASE("run summary: a banner, ✓ and ✗, colour only on a terminal") {
   const std::string in_work = "cd " + fx().work.path().string() + " && ";
   CHECK(run_command(in_work + golo_run + " </dev/null", &out) == 99);
   CHECK_MESSAGE(
-      out.find("golo run: noop (closed, 2 users), ") != std::string::npos, out);
+      out.find("golo run: journey (closed, 2 users), ") != std::string::npos,
+      out);
   CHECK(out.find(" on 1 host; out: th.json\n") != std::string::npos);
-  CHECK(out.find("✓ threshold \"error_rate < 1%\" holds") != std::string::npos);
+  CHECK(out.find("✓ threshold \"error_rate < 50%\" holds") !=
+        std::string::npos);
   CHECK(out.find("✗ threshold \"max < 1ns\" crossed") != std::string::npos);
+  CHECK(out.find("\n✓ logged in ") != std::string::npos);
+  CHECK(out.find("\n✗ order confirmed ") != std::string::npos);
   CHECK(out.find("\033[") == std::string::npos);
   // On a terminal (script(1) gives it one): green ✓, red ✗, a bold banner.
   const auto on_tty = [&](const std::string &env, const std::string &flag) {
@@ -182,12 +190,15 @@ TEST_CASE("run summary: a banner, ✓ and ✗, colour only on a terminal") {
     return tty;
   };
   out = on_tty("env -u NO_COLOR TERM=xterm", "");
-  CHECK_MESSAGE(out.find("\033[32m✓ threshold \"error_rate < 1%\" holds") !=
+  CHECK_MESSAGE(out.find("\033[32m✓ threshold \"error_rate < 50%\" holds") !=
                     std::string::npos,
                 out);
   CHECK(out.find("\033[1;31m✗ threshold \"max < 1ns\" crossed") !=
         std::string::npos);
-  CHECK(out.find("\033[1mgolo run\033[0m: noop") != std::string::npos);
+  CHECK(out.find("\033[1mgolo run\033[0m: journey") != std::string::npos);
+  // The checks' marks too.
+  CHECK(out.find("\033[32m✓\033[0m logged in ") != std::string::npos);
+  CHECK(out.find("\033[1;31m✗\033[0m order confirmed ") != std::string::npos);
   // NO_COLOR, or --no-color: the same lines without escapes of colour.
   for (const auto &[env, flag] : {std::pair{"NO_COLOR=1 TERM=xterm", ""},
                                   std::pair{"TERM=xterm", " --no-color"}}) {
@@ -195,6 +206,7 @@ TEST_CASE("run summary: a banner, ✓ and ✗, colour only on a terminal") {
     CHECK_MESSAGE(
         out.find("✗ threshold \"max < 1ns\" crossed") != std::string::npos,
         out);
+    CHECK(out.find("✗ order confirmed ") != std::string::npos);
     CHECK(out.find("\033[32m") == std::string::npos);
     CHECK(out.find("\033[1;31m") == std::string::npos);
   }

@@ -262,6 +262,38 @@ TEST_CASE(
   CHECK(series == calls);
 }
 
+TEST_CASE("Ctrl-C asks every host to stop at once, not one after another") {
+  TempDir dir_a, dir_b, work;
+  for (const auto *d : {&dir_a, &dir_b}) sleepy_in(d->path(), "sleep_ms = 5\n");
+  HostProcess host_a(dir_a.path()), host_b(dir_b.path());
+  write_text(work.path() / "s.yaml",
+             "job:\n  name: sleepy\n  users: 2\n  pacing: 0\n"
+             "  duration: 60s\n");
+  ChildProcess cli({cli_path(), "run", "--quiet", "--host", host_a.address(),
+                    "--host", host_b.address(),
+                    (work.path() / "s.yaml").string()});
+  REQUIRE(wait_for_load(host_a, "sleepy"));
+  REQUIRE(wait_for_load(host_b, "sleepy"));
+  // Both hosts frozen (supervisor and worker): the kernel still accepts
+  // connections, nothing answers, so each Runner.Stop runs to its 3 s
+  // deadline. One after another that is 6 s before the calls are cancelled;
+  // all at once, 3 s.
+  const pid_t frozen[] = {host_a.pid(), host_a.worker_pid(), host_b.pid(),
+                          host_b.worker_pid()};
+  for (pid_t p : frozen) REQUIRE(::kill(p, SIGSTOP) == 0);
+  const auto interrupted_at = Clock::now();
+  cli.signal(SIGINT);
+  const int rc = cli.wait(20000);
+  const double took =
+      std::chrono::duration<double>(Clock::now() - interrupted_at).count();
+  for (pid_t p : frozen) ::kill(p, SIGCONT);
+  MESSAGE(cli.output());
+  MESSAGE("golo run ended " << took << " s after SIGINT");
+  CHECK(rc == 1);      // both hosts' calls cancelled: a run cut short
+  CHECK(took >= 2.5);  // it did wait for the Stop calls' deadline
+  CHECK(took < 5.5);   // once, not once per host
+}
+
 TEST_CASE("a second Ctrl-C in golo run ends it at once with what it has") {
   TempDir dir, work;
   // Iterations of 10 s: after the first Ctrl-C the host waits for the one

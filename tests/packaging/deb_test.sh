@@ -20,10 +20,15 @@ deb=$(ls "$work"/out/golo_*.deb)
 echo "built $(basename "$deb") ($(du -h "$deb" | cut -f1))"
 
 # --- lintian: no errors (warnings are listed, not fatal) ---------------------
-if ! lintian --fail-on error --tag-display-limit 0 "$deb" >"$work/lintian.txt" 2>&1; then
+# (--display-info: the hardening tags for missing fortify or bindnow are
+# only informational, and the build must not earn them either.)
+if ! lintian --fail-on error --display-info --tag-display-limit 0 "$deb" >"$work/lintian.txt" 2>&1; then
   cat "$work/lintian.txt"; fail "lintian reports errors"
 fi
 grep -E '^[EW]:' "$work/lintian.txt" | sed 's/^/lintian: /' || true
+if grep -E ' hardening-' "$work/lintian.txt"; then
+  fail "lintian: built without dpkg-buildflags' hardening (cmake/GoloBuild.cmake)"
+fi
 
 # --- files, where the docs say, with their modes ------------------------------
 dpkg-deb -c "$deb" >"$work/contents.txt"
@@ -74,6 +79,22 @@ done < <(find "$stage" -type f)
 for f in "${elves[@]}"; do
   file -b "$f" | grep -q ', stripped' || fail "not stripped: ${f#"$stage"}"
 done
+
+# Hardened as dpkg-buildflags' hardening=+all makes it: every file bound
+# now (-z now: BIND_NOW and FLAGS_1 NOW) with a read-only GOT (-z relro),
+# and the programs call glibc's checked functions (_FORTIFY_SOURCE: some
+# __*_chk imported).
+for f in "${elves[@]}"; do
+  dyn=$(readelf -d -W "$f")
+  grep -qE '\(FLAGS\) +.*BIND_NOW' <<<"$dyn" || fail "no BIND_NOW in ${f#"$stage"} (built without -z now)"
+  grep -qE '\(FLAGS_1\) +Flags:.* NOW' <<<"$dyn" || fail "no FLAGS_1 NOW in ${f#"$stage"}"
+  grep -q GNU_RELRO <<<"$(readelf -l -W "$f")" || fail "no GNU_RELRO in ${f#"$stage"}"
+done
+for b in usr/bin/golo usr/bin/golo-host usr/lib/golo/golo-host-worker; do
+  chk=$(readelf --dyn-syms -W "$stage/$b" | grep -cE ' UND +__[a-z0-9_]+_chk(@|$)' || true)
+  ((chk > 0)) || fail "$b imports no __*_chk function (built without _FORTIFY_SOURCE)"
+done
+echo "hardened: BIND_NOW, RELRO on ${#elves[@]} files; fortified programs"
 
 # Depends names the package of every library the binaries and plugins name,
 # so `apt-get install ./golo_*.deb` (and the image, which does that on

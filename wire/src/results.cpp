@@ -25,7 +25,8 @@ agent::RunResults read_results(const std::string &results_json, bool series) {
       results_json, [&](int depth, json::parse_event_t event, json &parsed) {
         if (depth == 1 && event == json::parse_event_t::key) {
           top_key = parsed.get<std::string>();
-          return top_key != "series" && top_key != "tag_set_series";
+          return top_key != "series" && top_key != "tag_set_series" &&
+                 top_key != "step_series";
         }
         if (depth == 2 && event == json::parse_event_t::object_end &&
             top_key == "tag_sets") {

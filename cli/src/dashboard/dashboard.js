@@ -36,6 +36,7 @@
   make('chart-users', 'users');
   make('chart-latency', 'latency (ms)');
   make('chart-sets-latency', 'latency (ms)');
+  make('chart-steps-rate', 'calls/s');
   make('chart-steps', 'latency (ms)');
 
   // The series called `label` on chart `id`, made on first use.
@@ -52,6 +53,16 @@
   }
   function add(id, label, x, y) { series(id, label).data.push({ x: x, y: y }); }
   const ms = function (us) { return us / 1000; };
+  // Steps drawn: the first 8 names seen, not an HTTP request's phases
+  // ("NAME (wait)"), which the report tables per request instead.
+  const phase = / \((connect|tls|wait|receive)\)$/;
+  const stepsShown = [];
+  function shown(name) {
+    if (stepsShown.includes(name)) return true;
+    if (phase.test(name) || stepsShown.length >= 8) return false;
+    stepsShown.push(name);
+    return true;
+  }
 
   function cell(row, text, cls) {
     const td = row.insertCell();
@@ -130,7 +141,11 @@
     add('chart-latency', 'p50', x, ms(d.latency.p50));
     add('chart-latency', 'p95', x, ms(d.latency.p95));
     add('chart-latency', 'p99', x, ms(d.latency.p99));
-    d.steps.forEach(function (s) { add('chart-steps', s.name, x, ms(s.p95)); });
+    d.steps.forEach(function (s) {
+      if (!shown(s.name)) return;
+      add('chart-steps-rate', s.name, x, s.count);
+      add('chart-steps', s.name, x, ms(s.p95));
+    });
     checks(d.checks);
     thresholds(d.thresholds);
     thresholdLines(x, d.thresholds.filter(function (t) { return t.crossed; })

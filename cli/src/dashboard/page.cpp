@@ -57,6 +57,7 @@ std::string render_page(const std::string &title) {
   chart(h, "chart-users", "Active users");
   chart(h, "chart-latency", "Latency p50 / p95 / p99, all");
   chart(h, "chart-sets-latency", "Latency p95 per tag set");
+  chart(h, "chart-steps-rate", "Steps: calls per second");
   chart(h, "chart-steps", "Steps: p95 latency");
   h += "</div>\n<h3>Checks</h3><div class=\"wide\"><table class=\"checks\" "
        "id=\"checks\"><tr><th>check</th><th>passes</th><th>fails</th>"

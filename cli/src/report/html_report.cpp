@@ -296,6 +296,10 @@ void charts_section(std::string &h, const ReportModel &m) {
     chart(h, "chart-latency-" + std::to_string(i),
           "Latency p50 / p95 / p99, <span class=\"tag\">" +
               html_escape(sets[i].at("name").get<std::string>()) + "</span>");
+  if (!m.charts.at("steps").empty()) {
+    chart(h, "chart-steps-rate", "Steps: calls per second");
+    chart(h, "chart-steps-p95", "Steps: p95 latency");
+  }
   chart(h, "chart-distribution", "Latency distribution (whole run)");
   h += "</div>\n";
   for (const auto &note : m.notes)

@@ -98,6 +98,16 @@
   perSet('chart-sets-iterations', 'iterations', 'iterations/s');
   perSet('chart-sets-errors', 'errors', 'errors/s');
 
+  // Steps over time: the most called steps' calls per second and p95.
+  function perStep(id, ys, title) {
+    draw(id, (charts.steps || []).map(function (s, i) {
+      return line(s.name, s.x, ys(s), colors[i % colors.length]);
+    }), title);
+  }
+  perStep('chart-steps-rate', function (s) { return s.iterations; }, 'calls/s');
+  perStep('chart-steps-p95', function (s) { return scaled(s.p95); },
+          'p95 latency (' + unit.name + ')');
+
   // The percentile curve: x counts the nines (2 is p99).
   const nines = ['0%', '90%', '99%', '99.9%', '99.99%', '99.999%'];
   draw('chart-distribution', charts.distribution.map(function (d, i) {

@@ -19,6 +19,8 @@ using nlohmann::json;
 // besides the total: the busiest ones; the tables list all.
 constexpr std::size_t kMaxTagSetCharts = 12;
 constexpr std::size_t kMaxDistributionLines = 8;
+// Steps drawn over time (calls per second and p95): the most called.
+constexpr std::size_t kMaxStepCharts = 8;
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -249,6 +251,8 @@ struct Merged {
   Series total_series;
   std::map<std::string, Series> set_series;
   bool per_set_everywhere = true;
+  std::map<std::string, Series> step_series;  // by step name
+  bool steps_everywhere = true;  // every run with steps has step_series
   double duration_s = 0;
 };
 
@@ -273,6 +277,45 @@ void merge_run(const json &run, ReportModel &m, Merged &g) {
       add_rows(g.set_series[name_of(s)], s.at("series"));
   else
     g.per_set_everywhere = false;
+  if (run.contains("step_series"))
+    for (const auto &s : run.at("step_series"))
+      add_rows(g.step_series[s.at("name").get<std::string>()], s.at("series"));
+  else if (!run.at("total").value("steps", json::array()).empty())
+    g.steps_everywhere = false;
+}
+
+// Calls per second and p95 over time for the most called steps (phases
+// are not steps of their own here, as in the steps table).
+json step_charts(const ReportModel &m, const Merged &g, bool &worst,
+                 std::vector<std::string> &notes) {
+  json out = json::array();
+  std::vector<const StepRow *> steps;
+  for (const auto &s : m.steps)
+    if (s.tag_set.empty()) steps.push_back(&s);
+  if (steps.empty()) return out;
+  if (!g.steps_everywhere) {
+    notes.push_back(
+        "These results have no per-step series (written by an older golo): "
+        "steps are not drawn over time.");
+    return out;
+  }
+  std::stable_sort(
+      steps.begin(), steps.end(),
+      [](const auto *a, const auto *b) { return a->count > b->count; });
+  for (const auto *s : steps) {
+    if (out.size() == kMaxStepCharts) break;
+    auto it = g.step_series.find(s->name);
+    if (it == g.step_series.end()) continue;
+    json one = series_json(it->second, false, worst);
+    one["name"] = s->name;
+    out.push_back(std::move(one));
+  }
+  if (steps.size() > out.size())
+    notes.push_back("Steps over time are drawn for the " +
+                    std::to_string(out.size()) + " most called steps of " +
+                    std::to_string(steps.size()) +
+                    "; the tables list them all.");
+  return out;
 }
 
 // Latency over time for the busiest tag sets, with a note when some or all
@@ -353,6 +396,7 @@ ReportModel build_report_model(const std::vector<json> &runs) {
   if (m.runs.size() == 1 && m.runs[0].start_unix_ms)
     charts["start_unix_ms"] = *m.runs[0].start_unix_ms;
   charts["tag_sets"] = per_set_charts(g, busiest, worst, m.notes);
+  charts["steps"] = step_charts(m, g, worst, m.notes);
   charts["threshold_lines"] =
       threshold_lines(m.runs[0].thresholds, charts["tag_sets"]);
   charts["latency_unit"] = latency_unit(m.summary[0].latency.max);

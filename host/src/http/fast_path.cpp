@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "golo_version.h"
 #include "http/error_class.h"
 
 namespace golo::host::http {
@@ -95,7 +96,8 @@ void FastPath::build(const Prepared &p, const char *method, bool body,
   q += u.target;
   q += " HTTP/1.1\r\n";
   if (!has_header(r, "Host")) q.append("Host: ").append(u.authority) += "\r\n";
-  if (!has_header(r, "User-Agent")) q += "User-Agent: golo/1.2\r\n";
+  if (!has_header(r, "User-Agent"))
+    q += "User-Agent: golo/" GOLO_VERSION "\r\n";
   if (!has_header(r, "Accept")) q += "Accept: */*\r\n";
   for (std::size_t i = 0; i < r.header_count; ++i) {
     q.append(r.headers[i].name) += ':';

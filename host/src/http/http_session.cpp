@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "golo_version.h"
 #include "http/error_class.h"
 #include "http/phases.h"
 
@@ -26,7 +27,7 @@ CURL *make_handle(bool cookies, void *session, char *error_buffer) {
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);  // threads; no SIGALRM for DNS
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "golo/1.2");
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "golo/" GOLO_VERSION);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, session);
   curl_easy_setopt(h, CURLOPT_XFERINFODATA, session);

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <random>
+#include <sstream>
 
 #include "golo/agent/executor.h"
 
@@ -315,4 +316,76 @@ TEST_CASE("series: a row's percentiles are the histogram's, computed alone") {
     CHECK(q.max == from.max());
   }
   CHECK(RowLatency::of({}) == RowLatency{});
+}
+
+namespace {
+
+// An interval of second `s`: two tag sets, each with its calls of `login`
+// (and the first of `pay` too), `n` calls of n ms each, one failed.
+Interval with_steps(std::uint64_t s, std::uint64_t n) {
+  Interval iv;
+  iv.total.second = s;
+  iv.total.iterations = 2 * n;
+  for (const char *key : {"a", "b"}) {
+    TagSetInterval set;
+    set.key = key;
+    set.iterations = n;
+    Histogram h;
+    for (std::uint64_t i = 0; i < n; ++i)
+      h.record(static_cast<std::int64_t>(n) * 1'000'000);
+    set.steps.push_back({"login", n, 1, h.to_sparse(), {}});
+    if (set.key == "a") set.steps.push_back({"pay", n, 0, h.to_sparse(), {}});
+    iv.sets.push_back(std::move(set));
+  }
+  return iv;
+}
+
+}  // namespace
+
+TEST_CASE("series: each step's calls per second, every tag set's added up") {
+  SeriesBuilder b;
+  b.add(with_steps(1, 2));
+  b.add(with_steps(2, 3));
+  Interval idle;
+  idle.total.second = 3;
+  b.add(idle);
+  b.add(with_steps(2, 1));  // a late host's part of second 2
+  RunResults r;
+  b.fill(r);
+  REQUIRE(r.step_series.size() == 2);  // by name
+  const StepSeries &login = r.step_series[0], &pay = r.step_series[1];
+  CHECK(login.name == "login");
+  CHECK(pay.name == "pay");
+  REQUIRE(login.rows.size() == 3);  // a row per second, zero when idle
+  CHECK(login.rows[0].iterations == 4);
+  CHECK(login.rows[0].errors == 2);
+  CHECK(login.rows[1].iterations == 6 + 2);
+  CHECK(login.rows[1].errors == 4);
+  CHECK(login.rows[2].iterations == 0);
+  CHECK(pay.rows[1].iterations == 3 + 1);
+  // The late part's 1 ms calls join second 2's 3 ms ones in its histogram.
+  CHECK(login.rows[1].percentile(10) < 2'000'000);
+  CHECK(login.rows[1].percentile(95) >= 2'990'000);
+
+  // Several hosts' results merge by name and second; the JSON keeps them.
+  RunResults two = r;
+  two.merge(r);
+  CHECK(two.step_series[0].rows[1].iterations == 16);
+  const RunResults back = RunResults::from_json(two.to_json());
+  REQUIRE(back.step_series.size() == 2);
+  CHECK(back.step_series[1].name == "pay");
+  CHECK(back.step_series[1].rows[1].iterations == 8);
+  std::ostringstream streamed;
+  two.write_json(streamed);
+  const RunResults read =
+      RunResults::from_json(nlohmann::json::parse(streamed.str()));
+  CHECK(read.step_series[0].rows[0].iterations == 8);
+
+  // Past the name cap, the folded steps' series are _other's.
+  r.total.steps = {{"login", 11, 0, {}, {}}, {"pay", 5, 0, {}, {}}};
+  r.cap_steps(1);
+  REQUIRE(r.step_series.size() == 2);
+  CHECK(r.step_series[0].name == "_other");
+  CHECK(r.step_series[0].rows[1].iterations == 4);
+  CHECK(r.step_series[1].name == "login");
 }

@@ -5,6 +5,8 @@
 // run's report in chromium.)
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -245,6 +247,30 @@ TEST_CASE("steps and checks: merged across runs, per tag set, escaped") {
   REQUIRE(m.checks.size() == 1);
   CHECK(m.checks[0].passes == 8);
   CHECK(m.checks[0].fails == 2);
+  // No step_series (an older golo's results): no steps over time, said so.
+  CHECK(m.charts.at("steps").empty());
+  CHECK(std::find_if(m.notes.begin(), m.notes.end(), [](const auto &n) {
+          return n.find("no per-step series") != std::string::npos;
+        }) != m.notes.end());
+  {  // With it: calls per second and p95 of each step over time.
+    json r = with_steps();
+    r["step_series"] =
+        json::array({{{"name", "log<in>"},
+                      {"series", json::array({{{"second", 1},
+                                               {"iterations", 5},
+                                               {"errors", 1},
+                                               {"p95_us", 4000.0}}})}}});
+    const ReportModel s = build_report_model({r, r});
+    REQUIRE(s.charts.at("steps").size() == 1);
+    const auto &c = s.charts.at("steps")[0];
+    CHECK(c.at("name") == "log<in>");
+    CHECK(c.at("x") == json::array({1}));
+    CHECK(c.at("iterations") == json::array({10.0}));
+    CHECK(c.at("errors") == json::array({2.0}));
+    CHECK(c.at("p95")[0].get<double>() == 4000.0);  // the worse run's
+    CHECK(render_html_report({r}).find("id=\"chart-steps-rate\"") !=
+          std::string::npos);
+  }
   const std::string html = render_html_report({with_steps()});
   CHECK(html.find("<h2>Steps and checks</h2>") != std::string::npos);
   CHECK(html.find("log&lt;in&gt;") != std::string::npos);

@@ -15,6 +15,8 @@ namespace golo::agent {
 std::string format_progress(const Progress &p, double total_s = 0);
 
 // The summary table, then any dropped/interrupted counts and error samples.
-void print_summary(std::ostream &out, const RunResults &results);
+// `colour`: the checks' ✓ green and ✗ red (ANSI escapes, for a terminal).
+void print_summary(std::ostream &out, const RunResults &results,
+                   bool colour = false);
 
 }  // namespace golo::agent

@@ -119,6 +119,15 @@ struct TagSetSeries {
   std::vector<SecondStats> rows;  // dropped, active_users unused
 };
 
+// One step name over time, every tag set's calls of it added up: rows
+// aligned with RunResults::series from the step's first second, a row per
+// second after (zero when idle). A row's `iterations` are the step's calls
+// in it, `errors` the failed ones, `latency` their durations.
+struct StepSeries {
+  std::string name;
+  std::vector<SecondStats> rows;  // dropped, active_users, missed unused
+};
+
 // A data file of the run (a schedule's or a scenario's data), as the
 // summary and the JSON ("data") report it. Mode unique hands each row out
 // once: when a host's rows are all used its run ends there, a natural end,
@@ -148,6 +157,7 @@ struct RunResults {
   std::vector<TagSetStats> tag_sets;         // sorted by key
   std::vector<SecondStats> series;           // sorted by second
   std::vector<TagSetSeries> tag_set_series;  // sorted by key
+  std::vector<StepSeries> step_series;       // sorted by name
   // The run's absolute start, UTC ms since the epoch (0: unknown). A row's
   // time is its end: start_unix_ms + 1000 * second.
   std::int64_t start_unix_ms = 0;
@@ -181,7 +191,7 @@ struct RunResults {
   // object of plain values (a row, a histogram) takes one line.
   void write_json(std::ostream &out,
                   const nlohmann::json &extra = nlohmann::json::object()) const;
-  // The document without series and tag_set_series (and, unless
+  // The document without series, tag_set_series and step_series (and, unless
   // `with_sets`, an empty tag_sets), one tag set's entry, and one series row.
   nlohmann::json head_json(bool with_sets = true) const;
   nlohmann::json tag_set_json(const TagSetStats &set) const;
@@ -189,8 +199,9 @@ struct RunResults {
                                  std::int64_t start_unix_ms, bool total);
   // Throws std::invalid_argument when `j` is not a results object. Fields
   // added to golo-results/1 since (stopped_early, partial, start_unix_ms,
-  // tag_set_series, a row's seconds, unix_ms, p90_us; a row's buckets in a
-  // long run's older rows; missed, histogram_corrected) may be absent.
+  // tag_set_series, step_series, a row's seconds, unix_ms, p90_us; a row's
+  // buckets in a long run's older rows; missed, histogram_corrected) may be
+  // absent.
   static RunResults from_json(const nlohmann::json &j);
   // One entry of the JSON's tag_sets, as from_json reads it (throws
   // std::invalid_argument): for a reader that takes the sets one by one.

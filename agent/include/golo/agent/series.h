@@ -23,6 +23,11 @@ namespace golo::agent {
 // quantile between its parts').
 void merge_rows(SecondStats &a, const SecondStats &b, bool same_time);
 
+// Rows of one series of the same run from two hosts (or runs), by second:
+// a second both have is merged (same_time), the others inserted in order.
+void merge_series(std::vector<SecondStats> &into,
+                  const std::vector<SecondStats> &other);
+
 struct SeriesLimits {
   // Rows per series. Beyond, rows cover 2, 4, 8 ... seconds: a 24-hour run
   // keeps 32-second rows (2,700 of them).
@@ -33,9 +38,10 @@ struct SeriesLimits {
   std::size_t histogram_bytes = 8u << 20;
 };
 
-// Intervals in order, into a per-second series of the total and one per tag
-// set, bounded by SeriesLimits. A tag set's series starts at its first
-// interval with iterations, then has a row for every interval.
+// Intervals in order, into a per-second series of the total, one per tag
+// set and one per step name (every set's calls added up), bounded by
+// SeriesLimits. A tag set's (step's) series starts at its first interval
+// with iterations (calls), then has a row for every interval.
 class SeriesBuilder {
  public:
   explicit SeriesBuilder(SeriesLimits limits = {}, bool per_tag_set = true);
@@ -43,7 +49,7 @@ class SeriesBuilder {
   // Intervals in order of total.second; one for a second already added (a
   // late host's part) is merged into its row.
   void add(const Interval &iv);
-  // Fills r.series and r.tag_set_series.
+  // Fills r.series, r.tag_set_series and r.step_series.
   void fill(RunResults &r) const;
   // The same, moving the rows out (at a run's end: its series are not held
   // twice); the builder is empty after.
@@ -59,7 +65,17 @@ class SeriesBuilder {
     std::vector<SecondStats> rows;
     std::size_t unfrozen = 0;  // rows before this have no histogram
   };
+  using Sets = std::map<std::string, Set>;
+  // One keyed row of an interval: a tag set's or a step's.
+  struct Keyed {
+    const std::string &key;
+    const std::vector<std::pair<std::string, std::string>> &tags;
+    SecondStats row;
+  };
   void append(std::vector<SecondStats> &rows, SecondStats row);
+  void merge_late(std::vector<SecondStats> &rows, SecondStats row);
+  void add_keyed(Sets &sets, std::vector<Keyed> rows, std::uint64_t second,
+                 bool late);
   void coarsen();
   bool freeze_oldest();
   void freeze_through(std::vector<SecondStats> &rows, std::size_t &cursor,
@@ -72,7 +88,8 @@ class SeriesBuilder {
   std::uint64_t frozen_through_ = 0;  // rows ending up to here: no histogram
   std::vector<SecondStats> total_;
   std::size_t total_unfrozen_ = 0;
-  std::map<std::string, Set> sets_;
+  Sets sets_;
+  Sets steps_;               // by step name (per_tag_set_ only)
   std::size_t buckets_ = 0;  // histogram entries held in all rows
 };
 

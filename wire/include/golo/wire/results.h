@@ -11,9 +11,9 @@ void to_wire(const agent::RunResults &results, golo::RunUpdate &out);
 
 // Throws std::exception (naming what is wrong) when the text is not
 // readable results. Without `series`, the per-second rows (`series`,
-// `tag_set_series`) are skipped as they are parsed: `golo run` builds them
-// from the hosts' progress, and a soak's rows parsed as one tree were most
-// of the CLI's memory at the run's end.
+// `tag_set_series`, `step_series`) are skipped as they are parsed: `golo run`
+// builds them from the hosts' progress, and a soak's rows parsed as one tree
+// were most of the CLI's memory at the run's end.
 agent::RunResults read_results(const std::string &results_json,
                                bool series = true);
 
