@@ -1,5 +1,6 @@
 #include "http/plain_connection.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -42,6 +43,21 @@ void PlainConnection::close() {
   tls_close();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  blocking_ = false;
+  timeout_ms_ = 0;
+}
+
+bool PlainConnection::block(long ms, IoError &e) {
+  if (ms == timeout_ms_) return true;
+  const timeval tv{ms / 1000, (ms % 1000) * 1000};
+  if (setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+      setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+    set_error(e, GOLO_HTTP_OTHER,
+              std::string("setsockopt: ") + strerror(errno));
+    return false;
+  }
+  timeout_ms_ = ms;
+  return true;
 }
 
 bool PlainConnection::wait(short events, Clock::time_point deadline,
@@ -62,6 +78,8 @@ bool PlainConnection::wait(short events, Clock::time_point deadline,
     // Rounded up, so a wait never ends just before the deadline and spins.
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(
         std::min<Clock::duration>(left, kSlice));
+    // A blocking socket waits in its read or write, for at most ms.
+    if (blocking_) return block(static_cast<long>(ms.count()), e);
     if (agent::on_fiber()) {
       // A fiber plugin's users share the loop's thread: park, not poll.
       if (park_call_until_ready(fd_, events, Clock::now() + ms)) return true;
@@ -126,6 +144,17 @@ bool PlainConnection::connect(SSL_CTX *ctx, Clock::time_point deadline,
     return false;
   }
   t.connected = Clock::now();
+  // On a user's own thread the socket blocks (in slices: SO_RCVTIMEO), so a
+  // read is one recv, not a poll and a recv (as http_get's client); a
+  // fiber's stays non-blocking for its loop.
+  if (!agent::on_fiber()) {
+    const int flags = fcntl(fd_, F_GETFL);
+    blocking_ = flags >= 0 && fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) == 0;
+    if (blocking_ && !block(kSlice.count(), e)) {
+      close();
+      return false;
+    }
+  }
   if (tls_ && !handshake(ctx, deadline, run, e)) {
     close();
     return false;

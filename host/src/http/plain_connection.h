@@ -1,8 +1,9 @@
 // One kept-alive connection to one origin (scheme, host and port) for the
 // HTTP/1.1 fast path: the blocking-style I/O around ResponseParser, over
-// TCP or over TLS (OpenSSL directly, tls_connection.cpp). A non-blocking
-// socket, each wait a poll() bounded by the request's deadline (in slices,
-// so a stopping run is noticed) or, on a fiber, a park on the loop; one
+// TCP or over TLS (OpenSSL directly, tls_connection.cpp). On a thread a
+// blocking socket whose reads and writes time out in slices (so the
+// request's deadline and a stopping run are noticed); on a fiber a
+// non-blocking one, each wait a park on the loop's epoll; one
 // sendmsg (or one TLS record) for head and body, and one read per wait
 // into a buffer kept for the connection's life: no allocation per request
 // once the buffers have grown. Over TLS it keeps the server's latest
@@ -88,15 +89,21 @@ class PlainConnection {
                 IoError &e);
   void tls_close();
 
-  // Waits for events on the socket; false at the deadline or a stop.
+  // Sets the blocking socket's read and write timeouts to ms (when not so).
+  bool block(long ms, IoError &e);
+  // Waits for events on the socket; false at the deadline or a stop. On a
+  // blocking socket (a thread's) it only checks those and sets the
+  // timeouts: the read or write that follows waits.
   bool wait(short events, Clock::time_point deadline, const RunContext *run,
             IoError &e, const char *what);
 
   std::string host_, port_;
   bool tls_ = false;
   int fd_ = -1;
-  SSL_CTX *ctx_ = nullptr;          // shared (tls_context.h), not owned
-  SSL *ssl_ = nullptr;              // the open connection's
+  bool blocking_ = false;   // a thread's socket: reads and writes block
+  long timeout_ms_ = 0;     // the blocking socket's timeouts (0: none set)
+  SSL_CTX *ctx_ = nullptr;  // shared (tls_context.h), not owned
+  SSL *ssl_ = nullptr;      // the open connection's
   SSL_SESSION *session_ = nullptr;  // the latest the server gave
   std::string out_;                 // head and body as one TLS record
   addrinfo *addresses_ = nullptr;
