@@ -1,4 +1,5 @@
 #include "dashboard/server.h"
+#include "dashboard/options.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

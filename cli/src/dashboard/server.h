@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "dashboard/event_log.h"
-#include "dashboard/options.h"
 
 namespace golo::cli::dashboard {
 

@@ -22,13 +22,13 @@ std::size_t keep_body(char *data, std::size_t size, std::size_t n, void *out) {
   return size * n;
 }
 
-struct Outcome {
+struct PostResult {
   bool ok = false;
   bool retry = false;  // worth another try (network, 5xx, 429)
   std::string error;
 };
 
-Outcome post(CURL *curl, const std::string &url, const std::string &token,
+PostResult post(CURL *curl, const std::string &url, const std::string &token,
              const std::string &body, const InfluxLimits &limits) {
   std::string reply;
   curl_slist *headers = nullptr;
@@ -51,7 +51,7 @@ Outcome post(CURL *curl, const std::string &url, const std::string &token,
   curl_easy_setopt(curl, CURLOPT_USERAGENT, "golo/" GOLO_VERSION);
   const CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
-  Outcome out;
+  PostResult out;
   if (rc != CURLE_OK) {
     out.retry = true;
     out.error = curl_easy_strerror(rc);
@@ -165,7 +165,7 @@ void InfluxOutput::send_loop() {
     std::string body;
     for (std::size_t i = 0; i < n; ++i) body += queue_[i] + '\n';
     lock.unlock();
-    const Outcome out = post(curl, write_url_, token_, body, limits_);
+    const PostResult out = post(curl, write_url_, token_, body, limits_);
     lock.lock();
     if (out.ok || !out.retry) {
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));

@@ -11,14 +11,24 @@
 //   a gRPC status (errors/grpc_status.h: the parts joined), a Problem
 //   message (ListPlugins, Reload, Push, Remove: the parts apart), a log
 //   line (joined).
-// - Leaf checks answer one line, std::optional<std::string> "why not"
-//   (file_trust.h, elf_check.h, private_dir.h, settings.h, the HTTP
-//   client's request checks): their caller makes it the primary, or the
-//   detail under a primary of its own.
+// - Leaf checks answer one line "why not": std::optional<std::string>
+//   (file_trust.h, private_dir.h, the HTTP client's request checks), or
+//   beside a value (elf_check.h's variant, settings.h's and
+//   remote_targets.h's std::string&): their caller makes it the primary,
+//   or the detail under a primary of its own.
+// - Start-up and housekeeping steps answer bool (or a null pointer) plus a
+//   one-line error that their caller logs where it happens, and at start-up
+//   exits on: nothing carries it further (listen_reservation,
+//   listen_address, serve_metrics, sd_notify, attach_call_board, the
+//   quarantine list's file).
 // - The HTTP client's per-request errors are the plugin's to read
-//   (golo_http_response's error text), not HostErrors.
+//   (golo_http_response's error text), not HostErrors; response_parser
+//   keeps its first error for the client to put there.
 // - The CLI prints what failed where it happens and exits with the code;
-//   a host's Problem it shows with wire::problem_lines.
+//   a host's Problem it shows with wire::problem_lines. Its leaf checks
+//   (connection options, --out targets and the dashboard's bind: the
+//   bool or null-pointer + std::string& shape) are one line each, printed
+//   as "golo COMMAND: LINE" before any host is called.
 #pragma once
 
 #include <exception>

@@ -20,7 +20,7 @@
 namespace golo::host {
 
 // One job's Job.Trigger calls. Recording is a few relaxed atomics into the
-// calling thread's shard (the counters of PluginVersion, plus one HDR
+// calling thread's shard (the counters of LoadedGeneration, plus one HDR
 // histogram record); scrapes sum the shards.
 class TriggerStats {
  public:

@@ -87,8 +87,8 @@ std::string render_metrics(HostMetrics &metrics, const PluginRegistry &registry,
   e.family("golo_reloads_total", "counter",
            "Plugin files per outcome of the rescans (reloads) so far; "
            "unchanged files are not counted.");
-  for (const Outcome o : {Outcome::kAdded, Outcome::kReplaced,
-                          Outcome::kRemoved, Outcome::kFailed})
+  for (const FileChange o : {FileChange::kAdded, FileChange::kReplaced,
+                             FileChange::kRemoved, FileChange::kFailed})
     e.sample("golo_reloads_total", {{"outcome", wire::outcome_name(o)}},
              registry.outcome_count(o));
 

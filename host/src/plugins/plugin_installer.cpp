@@ -63,7 +63,7 @@ void fill_from_rescan(InstallResult &r, const std::string &job,
     }
   if (!found && !reports.empty() && reports.front().job.empty()) {
     // The directory itself could not be read.
-    r.outcome = Outcome::kFailed;
+    r.outcome = FileChange::kFailed;
     r.problem = reports.front().problem;
   }
   if (auto v = registry.find(job)) {
@@ -117,7 +117,7 @@ InstallResult PluginInstaller::install(
 
   InstallResult result;
   fill_from_rescan(result, job, registry_.rescan(), registry_);
-  if (!same && result.outcome == Outcome::kFailed) {
+  if (!same && result.outcome == FileChange::kFailed) {
     put_back(so, so_prev);
     if (settings) put_back(conf, conf_prev);
     auto &detail = result.problem.detail;

@@ -15,8 +15,8 @@
 namespace golo::host {
 
 struct InstallResult {
-  Outcome outcome = Outcome::kUnchanged;  // for the pushed or removed job
-  HostError problem;                      // when kFailed
+  FileChange outcome = FileChange::kUnchanged;  // for the pushed or removed job
+  HostError problem;                            // when kFailed
   std::string reason() const { return problem.message(); }
   std::string sha256;  // what serves the job now
   std::uint64_t generation = 0;

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "golo/agent/sha256.h"
 #include "golo/agent/utf8.h"
 #include "plugins/elf_check.h"
 #include "plugins/file_trust.h"
@@ -299,7 +300,7 @@ std::optional<LoadError> init_with_timeout(boost::dll::shared_library &lib,
 
 }  // namespace
 
-std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
+std::variant<std::shared_ptr<LoadedGeneration>, LoadError> PluginLoader::load(
     const fs::path &file, const std::string &job, std::uint64_t generation) {
   // 1. Read the whole file once, through a descriptor that passed the owner
   // and mode checks: what we check, hash and copy is exactly what we load,
@@ -371,9 +372,9 @@ std::variant<std::shared_ptr<PluginVersion>, LoadError> PluginLoader::load(
   if (auto error =
           init_with_timeout(lib, plugin, meta, file, init_timeout_, state))
     return *error;
-  return std::make_shared<PluginVersion>(std::move(lib), std::move(plugin),
-                                         std::move(meta), trigger, shutdown,
-                                         state);
+  return std::make_shared<LoadedGeneration>(std::move(lib), std::move(plugin),
+                                            std::move(meta), trigger, shutdown,
+                                            state);
 }
 
 }  // namespace golo::host

@@ -1,4 +1,4 @@
-// Loads one plugin file into a PluginVersion, or says precisely why not.
+// Loads one plugin file into a LoadedGeneration, or says precisely why not.
 // A straight sequence of guarded steps, one message each. No code of the
 // file runs before step 6:
 //   1. read NAME.so through a descriptor whose owner and mode pass
@@ -25,8 +25,7 @@
 #include <variant>
 
 #include "errors/host_error.h"
-#include "golo/agent/sha256.h"
-#include "plugins/plugin_version.h"
+#include "plugins/loaded_generation.h"
 #include "plugins/private_dir.h"
 
 namespace golo::host {
@@ -67,7 +66,7 @@ class PluginLoader {
   ~PluginLoader();
 
   // Loads file as job `job`, numbering the load `generation`.
-  std::variant<std::shared_ptr<PluginVersion>, LoadError> load(
+  std::variant<std::shared_ptr<LoadedGeneration>, LoadError> load(
       const std::filesystem::path &file, const std::string &job,
       std::uint64_t generation);
 

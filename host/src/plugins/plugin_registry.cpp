@@ -127,7 +127,7 @@ std::optional<LoadError> PluginRegistry::quarantine_match(
 }
 
 void PluginRegistry::shutdown_idle() {
-  std::vector<std::shared_ptr<PluginVersion>> idle;
+  std::vector<std::shared_ptr<LoadedGeneration>> idle;
   {
     std::unique_lock lock(mutex_);
     for (auto it = jobs_.begin(); it != jobs_.end();) {
@@ -198,7 +198,7 @@ struct PluginRegistry::Scan {
                   e.quarantined ? "quarantined: " : "", shown(e.reason()),
                   also);
     reports.push_back(
-        {plugin_file.string(), e.job, Outcome::kFailed, e.problem});
+        {plugin_file.string(), e.job, FileChange::kFailed, e.problem});
     failures.push_back(std::move(e));
   }
 };
@@ -210,7 +210,7 @@ struct PluginRegistry::PendingLoad {
   fs::path path;
   bool replacing;
   std::uint64_t generation;
-  std::variant<std::shared_ptr<PluginVersion>, LoadError> result;
+  std::variant<std::shared_ptr<LoadedGeneration>, LoadError> result;
 };
 
 std::vector<FileReport> PluginRegistry::rescan() {
@@ -227,7 +227,7 @@ std::vector<FileReport> PluginRegistry::rescan() {
     spdlog::error("{}", dir_error);
     const HostError problem{
         HostError::Code::kFailedPrecondition, dir_error, {}, {}};
-    scan.reports.push_back({dir_.string(), "", Outcome::kFailed, problem});
+    scan.reports.push_back({dir_.string(), "", FileChange::kFailed, problem});
     std::unique_lock lock(mutex_);
     failures_ = {LoadError{dir_.string(), problem, false, {}}};
     count_outcomes(scan.reports);
@@ -242,7 +242,7 @@ std::vector<FileReport> PluginRegistry::rescan() {
     tasks.emplace_back(
         [this, &l] { l.result = loader_.load(l.path, l.job, l.generation); });
   run_at_once(tasks);
-  std::map<std::string, std::shared_ptr<PluginVersion>> loaded;
+  std::map<std::string, std::shared_ptr<LoadedGeneration>> loaded;
   for (auto &l : loads) {
     if (auto *err = std::get_if<LoadError>(&l.result)) {
       err->job = l.job;
@@ -250,7 +250,7 @@ std::vector<FileReport> PluginRegistry::rescan() {
                 l.replacing ? " (the loaded version keeps serving)" : "");
     } else {
       loaded[l.job] =
-          std::get<std::shared_ptr<PluginVersion>>(std::move(l.result));
+          std::get<std::shared_ptr<LoadedGeneration>>(std::move(l.result));
     }
   }
   commit(loaded, files, scan);
@@ -264,7 +264,7 @@ std::vector<FileReport> PluginRegistry::rescan() {
 // Which files need loading: not quarantined, and new or changed.
 std::vector<PluginRegistry::PendingLoad> PluginRegistry::plan_loads(
     const std::map<std::string, fs::path> &files, Scan &scan) {
-  std::map<std::string, std::shared_ptr<PluginVersion>> current;
+  std::map<std::string, std::shared_ptr<LoadedGeneration>> current;
   {
     std::shared_lock lock(mutex_);
     current = jobs_;
@@ -283,7 +283,8 @@ std::vector<PluginRegistry::PendingLoad> PluginRegistry::plan_loads(
           f->settings_sha256 == it->second->meta().settings_sha256) {
         spdlog::info("plugin {}: unchanged ({})", shown(job),
                      shown(path.string()));
-        scan.reports.push_back({path.string(), job, Outcome::kUnchanged, {}});
+        scan.reports.push_back(
+            {path.string(), job, FileChange::kUnchanged, {}});
         continue;
       }
     }
@@ -296,9 +297,9 @@ std::vector<PluginRegistry::PendingLoad> PluginRegistry::plan_loads(
 // The new versions take their jobs, removed files' jobs go, and the
 // failures become the registry's, all under one lock.
 void PluginRegistry::commit(
-    std::map<std::string, std::shared_ptr<PluginVersion>> &loaded,
+    std::map<std::string, std::shared_ptr<LoadedGeneration>> &loaded,
     const std::map<std::string, fs::path> &files, Scan &scan) {
-  std::vector<std::shared_ptr<PluginVersion>> dropped;  // released unlocked
+  std::vector<std::shared_ptr<LoadedGeneration>> dropped;  // released unlocked
   std::unique_lock lock(mutex_);
   for (auto &[job, version] : loaded) {
     const auto &m = version->meta();
@@ -311,7 +312,7 @@ void PluginRegistry::commit(
           "plugin {}: replaced by {} (generation {}, version {}, sha256 {})",
           shown(job), shown(m.file), m.generation,
           m.version.empty() ? "-" : shown(m.version), m.sha256.substr(0, 12));
-      scan.reports.push_back({m.file, job, Outcome::kReplaced, {}});
+      scan.reports.push_back({m.file, job, FileChange::kReplaced, {}});
     } else {
       jobs_.emplace(job, version);
       spdlog::info(
@@ -320,7 +321,7 @@ void PluginRegistry::commit(
           shown(job), shown(m.file), m.generation,
           m.version.empty() ? "-" : shown(m.version), m.abi_version,
           m.serial ? ", serial" : "", m.sha256.substr(0, 12));
-      scan.reports.push_back({m.file, job, Outcome::kAdded, {}});
+      scan.reports.push_back({m.file, job, FileChange::kAdded, {}});
     }
   }
   for (auto it = jobs_.begin(); it != jobs_.end();) {
@@ -331,7 +332,7 @@ void PluginRegistry::commit(
     spdlog::info("plugin {}: removed ({} no longer exists)", shown(it->first),
                  shown(it->second->meta().file));
     scan.reports.push_back(
-        {it->second->meta().file, it->first, Outcome::kRemoved, {}});
+        {it->second->meta().file, it->first, FileChange::kRemoved, {}});
     retired_[it->first].push_back(it->second);
     dropped.push_back(std::move(it->second));
     it = jobs_.erase(it);
@@ -350,7 +351,7 @@ void PluginRegistry::count_outcomes(const std::vector<FileReport> &reports) {
         1, std::memory_order_relaxed);
 }
 
-std::shared_ptr<PluginVersion> PluginRegistry::find(
+std::shared_ptr<LoadedGeneration> PluginRegistry::find(
     const std::string &job) const {
   std::shared_lock lock(mutex_);
   if (job.empty()) return jobs_.size() == 1 ? jobs_.begin()->second : nullptr;
@@ -358,7 +359,7 @@ std::shared_ptr<PluginVersion> PluginRegistry::find(
   return it == jobs_.end() ? nullptr : it->second;
 }
 
-Result<std::shared_ptr<PluginVersion>> PluginRegistry::resolve(
+Result<std::shared_ptr<LoadedGeneration>> PluginRegistry::resolve(
     const std::string &job) const {
   using Code = HostError::Code;
   if (job.size() > kMaxJobNameBytes)

@@ -17,14 +17,14 @@
 
 #include "board/quarantine_list.h"
 #include "errors/host_error.h"
-#include "golo/wire/outcome.h"
+#include "golo/wire/file_change.h"
+#include "plugins/loaded_generation.h"
 #include "plugins/plugin_loader.h"
-#include "plugins/plugin_version.h"
 
 namespace golo::host {
 
 // What a rescan did to one file; its names are wire::outcome_name.
-using Outcome = wire::Outcome;
+using FileChange = wire::FileChange;
 
 // Longest job name a request may give.
 inline constexpr std::size_t kMaxJobNameBytes = 256;
@@ -32,13 +32,13 @@ inline constexpr std::size_t kMaxJobNameBytes = 256;
 struct FileReport {
   std::string file;
   std::string job;
-  Outcome outcome;
+  FileChange outcome;
   HostError problem;  // for kFailed
   std::string reason() const { return problem.message(); }
 };
 
 struct JobStatus {
-  std::shared_ptr<PluginVersion> current;
+  std::shared_ptr<LoadedGeneration> current;
   std::size_t draining = 0;  // older versions with calls still running
 };
 
@@ -56,10 +56,11 @@ class PluginRegistry {
 
   // The version serving job now (an empty job picks the only one), or null.
   // The caller's copy keeps that version alive until dropped.
-  std::shared_ptr<PluginVersion> find(const std::string &job) const;
+  std::shared_ptr<LoadedGeneration> find(const std::string &job) const;
   // The same for a caller's request: the version, or why not (a name too
   // long, not found naming the jobs there are, quarantined with its cause).
-  Result<std::shared_ptr<PluginVersion>> resolve(const std::string &job) const;
+  Result<std::shared_ptr<LoadedGeneration>> resolve(
+      const std::string &job) const;
 
   // At a bounded shutdown: unloads (golo_shutdown, dlclose) every version no
   // call holds, leaving those a call is stuck in.
@@ -87,7 +88,7 @@ class PluginRegistry {
   std::uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
 
   // Files per outcome over every rescan so far (golo_reloads_total).
-  std::uint64_t outcome_count(Outcome o) const {
+  std::uint64_t outcome_count(FileChange o) const {
     return outcome_counts_[static_cast<int>(o)].load(std::memory_order_relaxed);
   }
 
@@ -99,7 +100,7 @@ class PluginRegistry {
   struct PendingLoad;
   std::vector<PendingLoad> plan_loads(
       const std::map<std::string, std::filesystem::path> &files, Scan &scan);
-  void commit(std::map<std::string, std::shared_ptr<PluginVersion>> &loaded,
+  void commit(std::map<std::string, std::shared_ptr<LoadedGeneration>> &loaded,
               const std::map<std::string, std::filesystem::path> &files,
               Scan &scan);
 
@@ -107,8 +108,8 @@ class PluginRegistry {
   PluginLoader loader_;
   std::mutex rescan_mutex_;
   mutable std::shared_mutex mutex_;  // guards the fields below
-  std::map<std::string, std::shared_ptr<PluginVersion>> jobs_;
-  std::map<std::string, std::vector<std::weak_ptr<PluginVersion>>> retired_;
+  std::map<std::string, std::shared_ptr<LoadedGeneration>> jobs_;
+  std::map<std::string, std::vector<std::weak_ptr<LoadedGeneration>>> retired_;
   std::vector<LoadError> failures_;
   std::vector<board::QuarantineEntry> quarantine_;
   std::atomic<std::uint64_t> epoch_{0};

@@ -43,7 +43,7 @@ class LocalPluginRunner final : public agent::IterationRunner {
   // an iteration looks the job up again only after a reload; and a reusable
   // response. Cache-line aligned: each is written by one user thread only.
   struct alignas(64) Slot {
-    std::shared_ptr<PluginVersion> version;
+    std::shared_ptr<LoadedGeneration> version;
     std::uint64_t epoch = ~std::uint64_t{0};
     golo_response response;
     HostUser user;  // ABI 1.2: user_data and the HTTP session

@@ -43,10 +43,10 @@ wire::GoLoLayout layout_of(const grpc::CallbackServerContext &ctx,
 class TriggerReactor final : public grpc::ServerUnaryReactor {
  public:
   TriggerReactor(grpc::CallbackServerContext *ctx,
-                 std::shared_ptr<PluginVersion> version, TriggerStats &stats)
+                 std::shared_ptr<LoadedGeneration> version, TriggerStats &stats)
       : ctx_(ctx), version_(std::move(version)), stats_(stats) {}
 
-  PluginVersion &version() { return *version_; }
+  LoadedGeneration &version() { return *version_; }
   TriggerStats &stats() { return stats_; }
   void finish(const grpc::Status &status, bool counted_as_error) {
     counted_as_error_ = counted_as_error;
@@ -67,7 +67,7 @@ class TriggerReactor final : public grpc::ServerUnaryReactor {
   }
 
   grpc::CallbackServerContext *ctx_;
-  std::shared_ptr<PluginVersion> version_;
+  std::shared_ptr<LoadedGeneration> version_;
   TriggerStats &stats_;
   bool counted_as_error_ = false;
 };
@@ -78,7 +78,7 @@ void run_trigger(TriggerReactor &reactor, std::int64_t deadline,
                  wire::TriggerReply &reply) {
   // One response buffer per thread: its capacity is reused.
   thread_local golo_response r;
-  PluginVersion &version = reactor.version();
+  LoadedGeneration &version = reactor.version();
   reactor.stats().begin();
   const auto start = std::chrono::steady_clock::now();
   const int rc = version.trigger(r, 0, 0, deadline);

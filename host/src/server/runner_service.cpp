@@ -47,7 +47,7 @@ std::string seconds_text(double s) {
 // share), the plugin build each job would run, the data rows and the start.
 struct RunnerService::Prepared {
   agent::Schedule schedule;
-  std::vector<std::pair<std::string, std::shared_ptr<PluginVersion>>> jobs;
+  std::vector<std::pair<std::string, std::shared_ptr<LoadedGeneration>>> jobs;
   std::shared_ptr<agent::DataFeed> data;
   std::optional<std::chrono::system_clock::time_point> start_at;
   std::string dial;   // the remote target as gRPC is handed it, if any
@@ -173,7 +173,7 @@ struct TrimAtExit {
 
 // A pre-flight's reply: the build each job would run, and this host's clock.
 grpc::Status preflight_reply(
-    const std::vector<std::pair<std::string, std::shared_ptr<PluginVersion>>>
+    const std::vector<std::pair<std::string, std::shared_ptr<LoadedGeneration>>>
         &jobs,
     RunnerService::Updates &writer) {
   golo::RunUpdate update;

@@ -1,5 +1,6 @@
 #include "supervisor/supervisor.h"
 
+#include "supervisor/attribution.h"
 #include "supervisor/worker_tree.h"
 
 #include <fcntl.h>

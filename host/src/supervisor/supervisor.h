@@ -19,7 +19,6 @@
 
 #include "board/board.h"
 #include "board/quarantine_list.h"
-#include "supervisor/attribution.h"
 #include "supervisor/liveness_probe.h"
 #include "supervisor/sd_notify.h"
 

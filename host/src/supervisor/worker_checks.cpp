@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "golo/agent/utf8.h"
+#include "supervisor/attribution.h"
 #include "supervisor/supervisor.h"
 
 namespace golo::supervisor {

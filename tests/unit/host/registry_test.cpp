@@ -48,9 +48,9 @@ struct Dirs {
   static inline int counter = 0;
 };
 
-std::map<std::string, Outcome> outcomes(
+std::map<std::string, FileChange> outcomes(
     const std::vector<FileReport> &reports) {
-  std::map<std::string, Outcome> out;
+  std::map<std::string, FileChange> out;
   for (const auto &r : reports) out[r.job] = r.outcome;
   return out;
 }
@@ -105,8 +105,8 @@ TEST_CASE(
   Dirs d;
   PluginLoader loader(d.priv);
   auto r = loader.load(test_plugin("version_a"), "v", 7);
-  REQUIRE(std::holds_alternative<std::shared_ptr<PluginVersion>>(r));
-  auto v = std::get<std::shared_ptr<PluginVersion>>(r);
+  REQUIRE(std::holds_alternative<std::shared_ptr<LoadedGeneration>>(r));
+  auto v = std::get<std::shared_ptr<LoadedGeneration>>(r);
   CHECK(v->meta().version == "a");
   CHECK(v->meta().name == "version");
   CHECK(v->meta().generation == 7);
@@ -128,13 +128,13 @@ TEST_CASE("rescan: added unchanged replaced removed failed") {
   d.install(test_plugin("version_a"), "job");
   d.install(example("noop"), "noop");
   auto first = outcomes(reg.rescan());
-  CHECK(first["job"] == Outcome::kAdded);
-  CHECK(first["noop"] == Outcome::kAdded);
-  CHECK(outcomes(reg.rescan())["job"] == Outcome::kUnchanged);
+  CHECK(first["job"] == FileChange::kAdded);
+  CHECK(first["noop"] == FileChange::kAdded);
+  CHECK(outcomes(reg.rescan())["job"] == FileChange::kUnchanged);
 
   auto held = reg.find("job");  // a call in flight on version a
   d.install(test_plugin("version_b"), "job");
-  CHECK(outcomes(reg.rescan())["job"] == Outcome::kReplaced);
+  CHECK(outcomes(reg.rescan())["job"] == FileChange::kReplaced);
   CHECK(reg.find("job")->meta().version == "b");
   CHECK(reg.status().at("job").draining == 1);  // a is still held
   held.reset();
@@ -143,12 +143,12 @@ TEST_CASE("rescan: added unchanged replaced removed failed") {
   // A failing replacement leaves b serving.
   d.install(test_plugin("wrong_abi"), "job");
   auto failed = reg.rescan();
-  CHECK(outcomes(failed)["job"] == Outcome::kFailed);
+  CHECK(outcomes(failed)["job"] == FileChange::kFailed);
   CHECK(reg.find("job")->meta().version == "b");
   REQUIRE(reg.failures().size() == 1);
 
   fs::remove(d.plugins / "job.so");
-  CHECK(outcomes(reg.rescan())["job"] == Outcome::kRemoved);
+  CHECK(outcomes(reg.rescan())["job"] == FileChange::kRemoved);
   CHECK(reg.find("job") == nullptr);
   CHECK(reg.find("") != nullptr);  // noop is the only one left
 }
@@ -188,7 +188,7 @@ TEST_CASE(
   for (int i = 0; i < 40; ++i) {
     d.install(test_plugin(i % 2 ? "version_a" : "version_b"), "job");
     auto r = outcomes(reg.rescan());
-    CHECK(r["job"] == Outcome::kReplaced);
+    CHECK(r["job"] == FileChange::kReplaced);
     CHECK(reg.find("job")->meta().version == (i % 2 ? "a" : "b"));
   }
   stop = true;

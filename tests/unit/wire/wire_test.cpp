@@ -231,17 +231,18 @@ TEST_CASE("results: what a host sends is what golo reads") {
 }
 
 TEST_CASE("outcomes: one set of names, and an unknown value is no failure") {
-  using wire::Outcome;
-  CHECK(std::string(wire::outcome_name(Outcome::kAdded)) == "added");
-  CHECK(std::string(wire::outcome_name(Outcome::kReplaced)) == "replaced");
-  CHECK(std::string(wire::outcome_name(Outcome::kRemoved)) == "removed");
-  CHECK(std::string(wire::outcome_name(Outcome::kFailed)) == "failed");
-  CHECK(std::string(wire::outcome_name(Outcome::kUnchanged)) == "unchanged");
-  for (auto o : {Outcome::kUnchanged, Outcome::kAdded, Outcome::kReplaced,
-                 Outcome::kRemoved, Outcome::kFailed})
+  using wire::FileChange;
+  CHECK(std::string(wire::outcome_name(FileChange::kAdded)) == "added");
+  CHECK(std::string(wire::outcome_name(FileChange::kReplaced)) == "replaced");
+  CHECK(std::string(wire::outcome_name(FileChange::kRemoved)) == "removed");
+  CHECK(std::string(wire::outcome_name(FileChange::kFailed)) == "failed");
+  CHECK(std::string(wire::outcome_name(FileChange::kUnchanged)) == "unchanged");
+  for (auto o :
+       {FileChange::kUnchanged, FileChange::kAdded, FileChange::kReplaced,
+        FileChange::kRemoved, FileChange::kFailed})
     CHECK(wire::from_wire(wire::to_wire(o)) == o);
   CHECK(wire::from_wire(static_cast<golo::FileOutcome::Outcome>(99)) ==
-        Outcome::kUnchanged);
+        FileChange::kUnchanged);
   CHECK(std::string(wire::kDefaultHostAddress) == "127.0.0.1:9999");
 }
 

@@ -1,4 +1,4 @@
-#include "plugins/plugin_version.h"
+#include "plugins/loaded_generation.h"
 
 #include <spdlog/spdlog.h>
 
@@ -9,10 +9,10 @@
 
 namespace golo::host {
 
-PluginVersion::PluginVersion(boost::dll::shared_library lib,
-                             std::unique_ptr<golo_plugin> plugin,
-                             PluginMetadata meta, TriggerFn trigger_fn,
-                             ShutdownFn shutdown_fn, void *state)
+LoadedGeneration::LoadedGeneration(boost::dll::shared_library lib,
+                                   std::unique_ptr<golo_plugin> plugin,
+                                   PluginMetadata meta, TriggerFn trigger_fn,
+                                   ShutdownFn shutdown_fn, void *state)
     : plugin_(std::move(plugin)),
       lib_(std::move(lib)),
       meta_(std::move(meta)),
@@ -25,7 +25,7 @@ PluginVersion::PluginVersion(boost::dll::shared_library lib,
         reinterpret_cast<UserEndFn>(lib_.get<void()>(GOLO_USER_END_SYMBOL));
 }
 
-PluginVersion::~PluginVersion() {
+LoadedGeneration::~LoadedGeneration() {
   // The last reference is gone, so no call is running: shut down, then unload.
   if (shutdown_) {
     worker::CallScope scope(meta_.board_id, board::Entry::kShutdown);
@@ -38,21 +38,21 @@ PluginVersion::~PluginVersion() {
                calls());
 }
 
-int PluginVersion::trigger(golo_response &resp, std::uint64_t iteration,
-                           std::uint32_t user, std::int64_t deadline_ns) {
+int LoadedGeneration::trigger(golo_response &resp, std::uint64_t iteration,
+                              std::uint32_t user, std::int64_t deadline_ns) {
   HostUser once;  // a single call is a user of its own
   const int rc = call(resp, once, nullptr, iteration, user, deadline_ns);
   end_user(once);
   return rc;
 }
 
-int PluginVersion::trigger(golo_response &resp, HostUser &host_user,
-                           RunContext *run, std::uint64_t iteration,
-                           std::uint32_t user) {
+int LoadedGeneration::trigger(golo_response &resp, HostUser &host_user,
+                              RunContext *run, std::uint64_t iteration,
+                              std::uint32_t user) {
   return call(resp, host_user, run, iteration, user, 0);
 }
 
-void PluginVersion::end_user(HostUser &host_user) {
+void LoadedGeneration::end_user(HostUser &host_user) {
   if (host_user.ran && user_end_) {
     worker::CallScope scope(meta_.board_id, board::Entry::kTrigger);
     user_end_(state_, host_user.user_data);
@@ -61,9 +61,9 @@ void PluginVersion::end_user(HostUser &host_user) {
   host_user.user_data = nullptr;
 }
 
-int PluginVersion::call(golo_response &resp, HostUser &host_user,
-                        RunContext *run, std::uint64_t iteration,
-                        std::uint32_t user, std::int64_t deadline_ns) {
+int LoadedGeneration::call(golo_response &resp, HostUser &host_user,
+                           RunContext *run, std::uint64_t iteration,
+                           std::uint32_t user, std::int64_t deadline_ns) {
   resp.clear();
   CallFrame frame;
   golo_context &ctx = frame.ctx;
@@ -100,29 +100,29 @@ int PluginVersion::call(golo_response &resp, HostUser &host_user,
   return rc;
 }
 
-void PluginVersion::count_error() {
+void LoadedGeneration::count_error() {
   counters_[shard_of_this_thread() % kShards].errors.fetch_add(
       1, std::memory_order_relaxed);
 }
 
-std::uint64_t PluginVersion::calls() const {
+std::uint64_t LoadedGeneration::calls() const {
   std::uint64_t n = 0;
   for (const auto &c : counters_)
     n += c.finished.load(std::memory_order_relaxed);
   return n;
 }
 
-std::uint64_t PluginVersion::errors() const {
+std::uint64_t LoadedGeneration::errors() const {
   std::uint64_t n = 0;
   for (const auto &c : counters_) n += c.errors.load(std::memory_order_relaxed);
   return n;
 }
 
-std::uint64_t PluginVersion::stuck_calls() const {
+std::uint64_t LoadedGeneration::stuck_calls() const {
   return worker::board_stuck_calls(meta_.board_id);
 }
 
-std::uint64_t PluginVersion::in_flight() const {
+std::uint64_t LoadedGeneration::in_flight() const {
   // Finished first, with acquire: it pairs with the release that counted
   // each finish, so every start before a finish seen here is seen too, on
   // any CPU (relaxed loads would promise that on x86 only). started only

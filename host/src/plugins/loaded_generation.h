@@ -40,14 +40,14 @@ using TriggerFn = int (*)(const golo_context *, golo_response *);
 using ShutdownFn = void (*)(void *);
 using UserEndFn = void (*)(void *, void *);
 
-class PluginVersion {
+class LoadedGeneration {
  public:
-  PluginVersion(boost::dll::shared_library lib,
-                std::unique_ptr<golo_plugin> plugin, PluginMetadata meta,
-                TriggerFn trigger, ShutdownFn shutdown, void *state);
-  ~PluginVersion();
-  PluginVersion(const PluginVersion &) = delete;
-  PluginVersion &operator=(const PluginVersion &) = delete;
+  LoadedGeneration(boost::dll::shared_library lib,
+                   std::unique_ptr<golo_plugin> plugin, PluginMetadata meta,
+                   TriggerFn trigger, ShutdownFn shutdown, void *state);
+  ~LoadedGeneration();
+  LoadedGeneration(const LoadedGeneration &) = delete;
+  LoadedGeneration &operator=(const LoadedGeneration &) = delete;
 
   // Runs golo_trigger once into resp (cleared first). Returns the plugin's
   // code. Thread-safe; serialised when the plugin declared GOLO_PLUGIN_SERIAL.

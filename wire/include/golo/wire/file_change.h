@@ -5,9 +5,9 @@
 
 namespace golo::wire {
 
-enum class Outcome { kUnchanged, kAdded, kReplaced, kRemoved, kFailed };
+enum class FileChange { kUnchanged, kAdded, kReplaced, kRemoved, kFailed };
 
 // "unchanged", "added", "replaced", "removed", "failed".
-const char *outcome_name(Outcome o);
+const char *outcome_name(FileChange o);
 
 }  // namespace golo::wire
