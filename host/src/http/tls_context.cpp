@@ -72,8 +72,11 @@ SSL_CTX *make_context(const char *ca_file, bool insecure, std::string &error) {
 
 SSL_CTX *tls_context(const char *ca_file, bool insecure, std::string &error) {
   static std::mutex lock;
-  // Never freed: a handful of trust settings, held for the process's life.
-  static std::map<std::pair<std::string, bool>, SSL_CTX *> contexts;
+  // Never freed: a handful of trust settings, held for the process's life
+  // (the map too, so the contexts stay reachable to the leak checker after
+  // static destructors have run).
+  static auto &contexts =
+      *new std::map<std::pair<std::string, bool>, SSL_CTX *>();
   std::pair<std::string, bool> key(ca_file ? ca_file : "", insecure);
   if (insecure) key.first.clear();  // nothing is verified: one context
   const std::lock_guard<std::mutex> hold(lock);
