@@ -54,6 +54,8 @@ int plugins_command(const CommonOptions &opts, bool json) {
                                 {"stuck", p.stuck()},
                                 {"draining", p.draining()},
                                 {"serial", p.serial()},
+                                {"fibers", p.fibers()},
+                                {"stalledUsers", p.stalledusers()},
                                 {"generation", p.generation()}});
     for (const auto &f : resp.failures())
       out["failures"].push_back({{"file", f.file()},
@@ -70,21 +72,24 @@ int plugins_command(const CommonOptions &opts, bool json) {
     return agent::printable(s, max);
   };
   std::printf("plugins in %s\n", shown(resp.pluginsdir()).c_str());
-  std::printf("%-16s %-16s %-10s %-4s %-12s %-19s %10s %8s %8s %6s %8s  %s\n",
-              "JOB", "NAME", "VERSION", "ABI", "SHA256", "LOADED", "CALLS",
-              "ERRORS", "INFLIGHT", "STUCK", "DRAINING", "FILE");
+  std::printf(
+      "%-16s %-16s %-10s %-4s %-12s %-19s %-7s %10s %8s %8s %6s %7s %8s  %s\n",
+      "JOB", "NAME", "VERSION", "ABI", "SHA256", "LOADED", "USERS", "CALLS",
+      "ERRORS", "INFLIGHT", "STUCK", "STALLED", "DRAINING", "FILE");
   for (const auto &p : resp.plugins())
     std::printf(
-        "%-16s %-16s %-10s %-4u %-12s %-19s %10llu %8llu %8llu %6llu %8u  "
-        "%s\n",
+        "%-16s %-16s %-10s %-4u %-12s %-19s %-7s %10llu %8llu %8llu %6llu "
+        "%7llu %8u  %s\n",
         shown(p.job(), 64).c_str(), shown(p.name(), 64).c_str(),
         p.version().empty() ? "-" : shown(p.version(), 64).c_str(),
         p.abiversion(), shown(p.sha256().substr(0, 12)).c_str(),
         local_time(p.loadedatunixms()).c_str(),
+        p.fibers() ? "fibers" : "threads",
         static_cast<unsigned long long>(p.calls()),
         static_cast<unsigned long long>(p.errors()),
         static_cast<unsigned long long>(p.inflight()),
-        static_cast<unsigned long long>(p.stuck()), p.draining(),
+        static_cast<unsigned long long>(p.stuck()),
+        static_cast<unsigned long long>(p.stalledusers()), p.draining(),
         shown(p.file()).c_str());
   for (const auto &f : resp.failures())
     std::printf("%s: %s: %s\n", f.quarantined() ? "quarantined" : "not loaded",

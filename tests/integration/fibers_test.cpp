@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -259,6 +260,35 @@ TEST_CASE("fibers: a fiber plugin that blocks its loop is reported") {
               quiet)
               .ok());
   CHECK(quiet.value("stalls", 0) == 0);
+  // golo plugins says which plugins run on fibers and which blocked: each
+  // user of fiber_block once (this run's 3), none of fiber_think's.
+  std::map<std::string, golo::PluginStatus> by_job;
+  const auto listed = h.host->list();
+  for (const auto &p : listed.plugins()) by_job[p.job()] = p;
+  CHECK(by_job.at("fiber_block").fibers());
+  CHECK(by_job.at("fiber_block").stalledusers() == 3);
+  CHECK(by_job.at("fiber_think").fibers());
+  CHECK(by_job.at("fiber_think").stalledusers() == 0);
+  CHECK_FALSE(by_job.at("thread_think").fibers());
+  std::string table;
+  REQUIRE(run_command(golo_cli_binary().string() + " plugins --host " +
+                          h.host->address(),
+                      &table) == 0);
+  std::istringstream rows(table);
+  bool seen = false;
+  for (std::string row; std::getline(rows, row);) {
+    if (row.rfind("fiber_block ", 0) != 0) continue;
+    seen = true;
+    std::istringstream cols(row);
+    std::vector<std::string> c;
+    for (std::string w; cols >> w;) c.push_back(w);
+    // JOB NAME VERSION ABI SHA256 LOADED(date time) USERS CALLS ERRORS
+    // INFLIGHT STUCK STALLED DRAINING FILE
+    REQUIRE(c.size() == 15);
+    CHECK(c[7] == "fibers");
+    CHECK(c[12] == "3");
+  }
+  CHECK(seen);
 }
 
 // Waits until url answers (curl_args: its trust), true when it does.

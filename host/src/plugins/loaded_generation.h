@@ -75,6 +75,13 @@ class LoadedGeneration {
   std::uint64_t errors() const;
   std::uint64_t in_flight() const;
   std::uint64_t stuck_calls() const;  // in flight past their deadline
+  // A fiber user of this version blocked its loop (once per user and run).
+  void count_stalled_user() {
+    stalled_users_.fetch_add(1, std::memory_order_relaxed);
+  }
+  std::uint64_t stalled_users() const {
+    return stalled_users_.load(std::memory_order_relaxed);
+  }
 
  private:
   int call(golo_response &resp, HostUser &host_user, RunContext *run,
@@ -100,6 +107,7 @@ class LoadedGeneration {
   };
   static constexpr std::size_t kShards = 32;
   std::array<Counters, kShards> counters_;
+  std::atomic<std::uint64_t> stalled_users_{0};
 };
 
 }  // namespace golo::host

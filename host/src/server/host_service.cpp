@@ -62,6 +62,8 @@ grpc::Status HostService::ListPlugins(grpc::ServerContext *,
     p->set_serial(m.serial);
     p->set_generation(m.generation);
     p->set_stuck(s.current->stuck_calls());
+    p->set_fibers(m.fibers);
+    p->set_stalledusers(s.current->stalled_users());
   }
   for (const auto &f : registry_.failures()) {
     auto *out = resp->add_failures();

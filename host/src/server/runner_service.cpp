@@ -341,8 +341,12 @@ agent::RunOptions RunnerService::run_options(const RunLog &log,
     // Once per user, and at most kStallLines a run: every stall counts in
     // the results' `stalls` whatever the log says.
     options.on_stall = [file = log.file, job = prep.schedule.job,
-                        lines = std::make_shared<std::atomic<int>>(0)](
-                           std::uint32_t user, std::chrono::nanoseconds ran) {
+                        lines = std::make_shared<std::atomic<int>>(0),
+                        &registry = registry_](std::uint32_t user,
+                                               std::chrono::nanoseconds ran) {
+      // golo plugins shows it on the version serving now.
+      if (const auto serving = registry.find(job))
+        serving->count_stalled_user();
       constexpr int kStallLines = 20;
       const int n = lines->fetch_add(1);
       if (n >= kStallLines) return;
