@@ -111,13 +111,13 @@ CONF
   echo "url = $nginx_url" >"$work/http_get.conf"
 }
 
-# profile_run JOB USERS SECONDS: runs JOB on the started host (host_pid,
-# host_addr) back to back and samples golo-host with perf's cpu-clock (a
-# software clock, for VMs without hardware counters) into $work/perf.data;
-# the run's results are in $work/r.json.
+# profile_run JOB USERS SECONDS [golo run args]: runs JOB on the started
+# host (host_pid, host_addr) back to back and samples golo-host with perf's
+# cpu-clock (a software clock, for VMs without hardware counters) into
+# $work/perf.data; the run's results are in $work/r.json.
 profile_run() {
   write_schedule "$work/s.yaml" "$1" "$2" 0 "${3}s"
-  "$golo_cli" run "$work/s.yaml" --host "$host_addr" --out "$work/r.json" --quiet >/dev/null &
+  "$golo_cli" run "$work/s.yaml" --host "$host_addr" --out "$work/r.json" --quiet "${@:4}" >/dev/null &
   local run=$!
   sleep 0.5
   perf record -e cpu-clock -F 2000 -g -p "$host_pid" -o "$work/perf.data" -- sleep $(($3 - 1)) >/dev/null 2>&1

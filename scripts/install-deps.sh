@@ -11,6 +11,8 @@ BUILD_PACKAGES=(
   libboost-dev libspdlog-dev libfmt-dev doctest-dev libcurl4-openssl-dev
   # the fiber executor (agent/src/fibers)
   libboost-context-dev
+  # host->http's TLS fast path (host/src/http/tls_*.cpp)
+  libssl-dev
   libyaml-cpp-dev libcli11-dev nlohmann-json3-dev
   # Chart.js, compiled into golo's HTML reports
   libjs-chart.js

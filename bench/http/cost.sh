@@ -3,7 +3,7 @@
 # heap allocations: the plain-C plugin of `golo new --http` (golo_http)
 # against nginx (one worker, 100-byte page), BENCH_USERS users (default 50)
 # back to back, over plain http:// (the host's HTTP/1.1 fast path) and
-# https:// (curl, kept alive); beside them http_get (its own client inside
+# https:// (the same fast path over OpenSSL, kept alive); beside them http_get (its own client inside
 # the plugin), which shows what the host costs around any iteration. System
 # calls from `strace -c -f -p WORKER`, allocations from an LD_PRELOAD
 # counter (malloc_count.c), each per request of the difference between a

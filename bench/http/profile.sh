@@ -4,7 +4,8 @@
 # `perf record -e cpu-clock` (a software clock, for VMs without hardware
 # counters). Prints the share per library ([kernel.kallsyms] is the kernel)
 # and the top functions by self time. BENCH_CLIENT=curl profiles the libcurl
-# path instead.
+# path instead; BENCH_JOB=golo_http the plain-C plugin of `golo new --http`
+# on the host's client (host->http), BENCH_JOB=golo_https the same over TLS.
 #
 #   bench/http/profile.sh    (GOLO_BUILD_DIR: default build/release)
 set -euo pipefail
@@ -15,11 +16,23 @@ top=${BENCH_TOP:-20}
 need "$golo_host" "$golo_cli" "$plugins_out/http_get.so"
 command -v perf >/dev/null || { echo "bench/http/profile.sh: needs perf (scripts/install-deps.sh)" >&2; exit 2; }
 
-start_nginx 4096
+job=${BENCH_JOB:-http_get}
+NGINX_TLS=1 start_nginx 4096
 [[ ${BENCH_CLIENT:-} = curl ]] && echo "client = curl" >>"$work/http_get.conf"
+base=()
+if [[ $job != http_get ]]; then
+  mkdir -p "$work/golo"
+  (cd "$work" && "$golo_cli" new golo_http --http "$nginx_url" >/dev/null &&
+    make -s -C golo_http GOLO_INCLUDE="$bench_root/plugin-api/include" \
+      install PLUGINS="$work/golo" >/dev/null)
+  cp "$work/golo/golo_http.so" "$work/golo/golo_https.so"
+  echo "http_ca_file = $work/certs/ca.pem" >"$work/golo/golo_https.conf"
+  base=(-e "BASE_URL=$nginx_url")
+  [[ $job = golo_https ]] && base=(-e "BASE_URL=$nginx_tls_url")
+fi
 start_host golo http_get
-profile_run http_get "$users" "$seconds"
-echo "perf, cpu-clock, http_get${BENCH_CLIENT:+ (client = $BENCH_CLIENT)}, $users users, $(jq -r .total.rate "$work/r.json") req/s during the run"
+profile_run "$job" "$users" "$seconds" "${base[@]}"
+echo "perf, cpu-clock, $job${BENCH_CLIENT:+ (client = $BENCH_CLIENT)}, $users users, $(jq -r .total.rate "$work/r.json") req/s during the run"
 echo "self time per library:"
 perf_top dso 12
 echo "top functions:"

@@ -26,8 +26,10 @@ namespace {
 
 // A target that answers every GET after 100 ms, many at once (a thread per
 // connection, kept alive): waits a fiber plugin's users must not share.
+// With a certificate and key after the port, over TLS (each connection's
+// handshake in its own thread).
 const char *kSlowTarget = R"(
-import http.server, sys
+import http.server, ssl, sys
 class Slow(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     def do_GET(self):
@@ -40,22 +42,45 @@ class Slow(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     request_queue_size = 256
     daemon_threads = True
-Server(('127.0.0.1', int(sys.argv[1])), Slow).serve_forever()
+server = Server(('127.0.0.1', int(sys.argv[1])), Slow)
+if len(sys.argv) > 2:
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(sys.argv[2], sys.argv[3])
+    server.socket = tls.wrap_socket(server.socket, server_side=True,
+                                    do_handshake_on_connect=False)
+server.serve_forever()
 )";
 
 struct FiberHost {
   TempDir dir;
   std::unique_ptr<HostProcess> host;
-  std::unique_ptr<ChildProcess> target;
-  int target_port = free_port();
+  TempDir certs{"golo-fiber-certs"};
+  std::unique_ptr<ChildProcess> target, tls_target;
+  int target_port = free_port(), tls_port = free_port();
   FiberHost() {
     target = std::make_unique<ChildProcess>(std::vector<std::string>{
         "/usr/bin/python3", "-c", kSlowTarget, std::to_string(target_port)});
+    std::string out;
+    REQUIRE_MESSAGE(
+        run_command("bash " + std::string(GOLO_TEST_SOURCE_DIR) +
+                        "/make_test_certs.sh " + certs.path().string(),
+                    &out) == 0,
+        out);
+    tls_target = std::make_unique<ChildProcess>(std::vector<std::string>{
+        "/usr/bin/python3", "-c", kSlowTarget, std::to_string(tls_port),
+        (certs.path() / "server.pem").string(),
+        (certs.path() / "server.key").string()});
     install_plugin(test_plugin("fiber_http_probe"), dir.path(),
                    "fiber_http_probe");
     write_text(
         dir.path() / "fiber_http_probe.conf",
         "url = http://127.0.0.1:" + std::to_string(target_port) + "/slow\n");
+    install_plugin(test_plugin("fiber_http_probe"), dir.path(),
+                   "fiber_https_probe");
+    write_text(dir.path() / "fiber_https_probe.conf",
+               "url = https://127.0.0.1:" + std::to_string(tls_port) +
+                   "/slow\nhttp_ca_file = " +
+                   (certs.path() / "ca.pem").string() + "\n");
     install_plugin(example_plugin("noop"), dir.path(), "noop");
     install_plugin(test_plugin("fiber_think"), dir.path(), "fiber_think");
     install_plugin(test_plugin("thread_think"), dir.path(), "thread_think");
@@ -266,31 +291,48 @@ TEST_CASE("fibers: a fiber plugin that blocks its loop is reported") {
   CHECK(seen);
 }
 
-TEST_CASE("fibers: plain http:// requests park: 40 users of a 100 ms target") {
-  auto &h = shared_host();
-  // The target is up once it answers (it starts with the program).
-  const auto url = "http://127.0.0.1:" + std::to_string(h.target_port) + "/";
-  bool up = false;
-  for (int i = 0; i < 500 && !up; ++i) {
-    up = run_command("curl -sf -o /dev/null " + url + " 2>/dev/null") == 0;
-    if (!up) std::this_thread::sleep_for(10ms);
+// Waits until url answers (curl_args: its trust), true when it does.
+bool answers(const std::string &url, const std::string &curl_args = "") {
+  for (int i = 0; i < 500; ++i) {
+    if (run_command("curl -sf -o /dev/null " + curl_args + " " + url +
+                    " 2>/dev/null") == 0)
+      return true;
+    std::this_thread::sleep_for(10ms);
   }
-  REQUIRE(up);
+  return false;
+}
+
+// 40 users of job on 2 loops for 2 s against the 100 ms target.
+void check_parked(const HostProcess &host, const std::string &job) {
   json r;
-  REQUIRE(run(*h.host,
-              "job: {name: fiber_http_probe, users: 40, duration: 2s, "
-              "pacing: 0, tags: [status]}\n",
+  REQUIRE(run(host,
+              "job: {name: " + job +
+                  ", users: 40, duration: 2s, pacing: 0, tags: [status]}\n",
               r)
               .ok());
   // Parked, each user waits out its own 100 ms: about 20 requests each, 800
   // in all. Blocking its loop, each of the 2 loops would wait for one
   // request at a time: about 40 in all, every one a stall.
   const auto n = r.at("total").at("iterations").get<std::uint64_t>();
-  MESSAGE("requests " << n << ", stalls " << r.value("stalls", 0));
+  MESSAGE(job << ": requests " << n << ", stalls " << r.value("stalls", 0));
   CHECK(n >= 300);
   CHECK(r.at("total").at("errors").get<std::uint64_t>() == 0);
   CHECK(tagged(r, "status=200") == n);
   CHECK(r.value("stalls", std::uint64_t{0}) * 10 < n);
+}
+
+TEST_CASE("fibers: plain http:// requests park: 40 users of a 100 ms target") {
+  auto &h = shared_host();
+  // The target is up once it answers (it starts with the program).
+  REQUIRE(answers("http://127.0.0.1:" + std::to_string(h.target_port) + "/"));
+  check_parked(*h.host, "fiber_http_probe");
+}
+
+TEST_CASE("fibers: https:// requests park too: handshakes, reads and writes") {
+  auto &h = shared_host();
+  REQUIRE(answers("https://127.0.0.1:" + std::to_string(h.tls_port) + "/",
+                  "--cacert " + (h.certs.path() / "ca.pem").string()));
+  check_parked(*h.host, "fiber_https_probe");
 }
 
 TEST_CASE(

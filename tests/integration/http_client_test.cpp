@@ -49,6 +49,7 @@ class Target {
       << "  log_format checkout '$status $arg_user';\n"
       << "  log_format proto '$arg_s $server_protocol';\n"
       << "  log_format conn '$uri $connection $connection_requests';\n"
+      << "  log_format resumed '$connection $ssl_session_reused';\n"
       << "  absolute_redirect off;\n";
     for (const char *t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
       c << "  " << t << "_temp_path " << d.string() << "/" << t << ";\n";
@@ -78,6 +79,8 @@ class Target {
       << (d / "conn.log").string() << " conn; return 200 \"c\\n\"; }\n"
       << "    location = /brief { keepalive_timeout 300ms; access_log "
       << (d / "conn.log").string() << " conn; return 200 \"b\\n\"; }\n"
+      << "    location = /resumed { access_log " << (d / "resumed.log").string()
+      << " resumed; return 200 \"r\\n\"; }\n"
       << "    location = /whoami { access_log " << (d / "whoami.log").string()
       << " probe; return 200 \"$cookie_sid\\n\"; }\n"
       << "  }\n}\n";
@@ -118,11 +121,13 @@ class Target {
   std::string odd_url(const std::string &path) const {
     return "http://127.0.0.1:" + std::to_string(odd_) + path;
   }
+  int tls_port() const { return tls_; }
   fs::path ca() const { return dir_.path() / "certs/ca.pem"; }
   fs::path whoami_log() const { return dir_.path() / "whoami.log"; }
   fs::path checkout_log() const { return dir_.path() / "checkout.log"; }
   fs::path proto_log() const { return dir_.path() / "proto.log"; }
   fs::path conn_log() const { return dir_.path() / "conn.log"; }
+  fs::path resumed_log() const { return dir_.path() / "resumed.log"; }
   ~Target() {
     if (nginx_) nginx_->signal(SIGQUIT);
   }
@@ -172,6 +177,12 @@ const std::map<std::string, std::string> &jobs(const Target &t) {
                       "\nhttp_ca_file = " + t.ca().string() + "\n"},
       {"proto_b", "url = " + t.tls_url("/proto?s=b") +
                       "\nhttp_ca_file = " + t.ca().string() + "\n"},
+      {"tls_badca",
+       "url = " + t.tls_url("/ok") + "\nhttp_ca_file = /nonexistent/ca.pem\n"},
+      {"tls_name", "url = https://localhost:" + std::to_string(t.tls_port()) +
+                       "/ok\nhttp_ca_file = " + t.ca().string() + "\n"},
+      {"tls_fresh", "url = " + t.tls_url("/resumed") + "\nflags = 4\n" +
+                        "http_ca_file = " + t.ca().string() + "\n"},
       {"h2", "url = " + t.tls_url("/ok") +
                  "\nhttp_ca_file = " + t.ca().string() + "\nhttp2 = true\n"},
   };
@@ -652,4 +663,82 @@ TEST_CASE("http: connections the server closes are opened again, no error") {
     CHECK_MESSAGE(c.size() == static_cast<std::size_t>(lines[u]), u);
   CHECK(results.at("total").at("iterations") ==
         lines["/close"] + lines["/brief"]);
+}
+
+TEST_CASE("http: https on OpenSSL names the reason of a failed verification") {
+  auto r = world().call("tls_noca");
+  CHECK(num(r, "error") == GOLO_HTTP_TLS);
+  CHECK(num(r, "status") == 0);
+  // OpenSSL's own words, and the certificate check's.
+  CHECK_MESSAGE(tag(r, "error_text")
+                        .find("tls: GET " + world().target.tls_url("/ok") +
+                              ": handshake with 127.0.0.1 port ") == 0,
+                tag(r, "error_text"));
+  CHECK_MESSAGE(
+      tag(r, "error_text")
+              .find("certificate verify failed: unable to get local issuer "
+                    "certificate") != std::string::npos,
+      tag(r, "error_text"));
+  r = world().call("tls_badca");
+  CHECK(num(r, "error") == GOLO_HTTP_TLS);
+  CHECK_MESSAGE(tag(r, "error_text")
+                        .find("could not load the CA file "
+                              "/nonexistent/ca.pem") != std::string::npos,
+                tag(r, "error_text"));
+  // A host name (SNI, and checked against the certificate's DNS names).
+  r = world().call("tls_name");
+  CHECK_MESSAGE(num(r, "status") == 200, tag(r, "error_text"));
+  CHECK(num(r, "tls") > 0);
+}
+
+TEST_CASE("http: https resumes each user's TLS session, TLS 0 on reuse") {
+  World &w = world();
+  // Every request on a fresh connection: each user's first handshake is
+  // full, every later one resumes the session that user was given.
+  const auto schedule = w.work.path() / "fresh.yaml";
+  write_text(schedule,
+             "job:\n  name: tls_fresh\n  users: 2\n  pacing: 50ms\n"
+             "  duration: 1s\n");
+  std::string out;
+  REQUIRE_MESSAGE(
+      run_command(golo_cli_binary().string() + " run " + schedule.string() +
+                      " --host " + w.host->address(),
+                  &out) == 0,
+      out);
+  std::istringstream log(read_text(w.target.resumed_log()));
+  std::set<std::string> conns;
+  std::map<std::string, int> by_reuse;  // "r": resumed, ".": full
+  std::string conn, reused;
+  int lines = 0;
+  while (log >> conn >> reused) {
+    ++lines;
+    conns.insert(conn);
+    ++by_reuse[reused];
+  }
+  REQUIRE(lines >= 6);
+  CHECK(conns.size() == static_cast<std::size_t>(lines));  // all fresh
+  CHECK(by_reuse["."] == 2);  // one full handshake per user
+  CHECK(by_reuse["r"] == lines - 2);
+  // The summary's p95 of TLS: a handshake on each fresh connection ...
+  const auto phase_tls = [&](const std::string &path) {
+    const auto line = out.find("\n  > GET " + w.target.tls_url(path) + " ",
+                               out.find("PHASES P95"));
+    REQUIRE_MESSAGE(line != std::string::npos, out);
+    std::istringstream cells(out.substr(out.find(' ', line + 10)));
+    std::string connect, tls;
+    cells >> connect >> tls;
+    return tls;
+  };
+  CHECK_MESSAGE(phase_tls("/resumed") != "0ns", out);
+  // ... and none on kept-alive connections: 2 handshakes in ~40 requests.
+  write_text(schedule,
+             "job:\n  name: tls\n  users: 2\n  pacing: 50ms\n"
+             "  duration: 1s\n");
+  out.clear();  // run_command appends
+  REQUIRE_MESSAGE(
+      run_command(golo_cli_binary().string() + " run " + schedule.string() +
+                      " --host " + w.host->address(),
+                  &out) == 0,
+      out);
+  CHECK_MESSAGE(phase_tls("/ok") == "0ns", out);
 }

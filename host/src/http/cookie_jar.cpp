@@ -51,7 +51,7 @@ std::string_view default_path(std::string_view path) {
 }  // namespace
 
 void CookieJar::store(std::string_view line, std::string_view host,
-                      std::string_view path) {
+                      std::string_view path, bool https) {
   std::string_view pair = line.substr(0, line.find(';'));
   const std::size_t eq = pair.find('=');
   if (eq == pair.npos) return;  // RFC 6265 5.2: ignored
@@ -86,7 +86,7 @@ void CookieJar::store(std::string_view line, std::string_view host,
       if (t != -1) expires = t <= now ? -1 : t;
     }
   }
-  if (secure || !domain_match(host, domain, false)) return;
+  if ((secure && !https) || !domain_match(host, domain, false)) return;
   auto it =
       std::find_if(cookies_.begin(), cookies_.end(), [&](const Cookie &c) {
         return c.name == name && iequal(c.domain, domain) &&
@@ -102,6 +102,7 @@ void CookieJar::store(std::string_view line, std::string_view host,
   it->domain.assign(domain);
   it->path.assign(cookie_path);
   it->host_only = host_only;
+  it->secure = secure;
   it->expires = expires;
 }
 
@@ -115,12 +116,13 @@ void CookieJar::drop_expired() {
 }
 
 void CookieJar::header_for(std::string_view host, std::string_view path,
-                           std::string &out) {
+                           bool https, std::string &out) {
   if (cookies_.empty()) return;
   drop_expired();
   path = path.substr(0, path.find_first_of("?#"));
   for (const Cookie &c : cookies_) {
-    if (!domain_match(host, c.domain, c.host_only) || !path_match(path, c.path))
+    if ((c.secure && !https) || !domain_match(host, c.domain, c.host_only) ||
+        !path_match(path, c.path))
       continue;
     if (!out.empty()) out += "; ";
     out += c.name;
@@ -133,8 +135,8 @@ std::vector<std::string> CookieJar::netscape_lines() const {
   std::vector<std::string> lines;
   for (const Cookie &c : cookies_)
     lines.push_back(c.domain + (c.host_only ? "\tFALSE\t" : "\tTRUE\t") +
-                    c.path + "\tFALSE\t" + std::to_string(c.expires) + "\t" +
-                    c.name + "\t" + c.value);
+                    c.path + (c.secure ? "\tTRUE\t" : "\tFALSE\t") +
+                    std::to_string(c.expires) + "\t" + c.name + "\t" + c.value);
   return lines;
 }
 

@@ -7,6 +7,7 @@
 
 #include "golo_version.h"
 #include "http/error_class.h"
+#include "http/tls_context.h"
 
 namespace golo::host::http {
 namespace {
@@ -38,9 +39,11 @@ std::int64_t ns(Clock::duration d) {
 
 }  // namespace
 
-bool FastPath::split(std::string_view url, Url &u) {
-  if (!starts_with_nocase(url, "http://")) return false;
-  url.remove_prefix(7);
+bool FastPath::split(std::string_view url, bool http2, Url &u) {
+  u.tls = starts_with_nocase(url, "https://");
+  if (!u.tls && !starts_with_nocase(url, "http://")) return false;
+  if (u.tls && http2) return false;  // curl speaks HTTP/2
+  url.remove_prefix(u.tls ? 8 : 7);
   url = url.substr(0, url.find('#'));
   const std::size_t end = std::min(url.find_first_of("/?"), url.size());
   u.authority = url.substr(0, end);
@@ -57,7 +60,7 @@ bool FastPath::split(std::string_view url, Url &u) {
     u.host = u.authority.substr(0, colon);
     rest = colon == url.npos ? std::string_view() : u.authority.substr(colon);
   }
-  u.port = "80";
+  u.port = u.tls ? "443" : "80";
   if (!rest.empty()) {
     if (rest.front() != ':' || rest.size() < 2 || rest.size() > 6 ||
         rest.find_first_not_of("0123456789", 1) != rest.npos)
@@ -72,18 +75,36 @@ bool FastPath::split(std::string_view url, Url &u) {
   return !u.host.empty();
 }
 
-bool FastPath::serves(std::string_view url) {
+bool FastPath::serves(const Prepared &p) {
   Url u;
-  return split(url, u);
+  return split(p.req.url, p.flags & GOLO_HTTP_HTTP2, u);
 }
 
 PlainConnection &FastPath::connection(const Url &u) {
   for (auto &c : connections_)
-    if (c->is(u.host, u.port)) return *c;
+    if (c->is(u.host, u.port, u.tls)) return *c;
   if (connections_.size() == kMaxOrigins)
     connections_.erase(connections_.begin());
-  connections_.push_back(std::make_unique<PlainConnection>(u.host, u.port));
+  connections_.push_back(
+      std::make_unique<PlainConnection>(u.host, u.port, u.tls));
   return *connections_.back();
+}
+
+SSL_CTX *FastPath::context(const Prepared &p, IoError &e) {
+  const bool insecure = p.flags & GOLO_HTTP_INSECURE;
+  const char *ca = p.ca_file ? p.ca_file : "";
+  // Compared in place: the shared table is asked only when they change.
+  if (ctx_ == nullptr || insecure != insecure_ || ca_file_ != ca) {
+    std::string why;
+    ctx_ = tls_context(ca, insecure, why);
+    ca_file_ = ca;
+    insecure_ = insecure;
+    if (ctx_ == nullptr) {
+      e = {GOLO_HTTP_TLS, false, why};
+      return nullptr;
+    }
+  }
+  return ctx_;
 }
 
 void FastPath::build(const Prepared &p, const char *method, bool body,
@@ -106,7 +127,7 @@ void FastPath::build(const Prepared &p, const char *method, bool body,
     q += "\r\n";
   }
   cookie_.clear();
-  if (jar) jar->header_for(u.host, u.target, cookie_);
+  if (jar) jar->header_for(u.host, u.target, u.tls, cookie_);
   if (!cookie_.empty()) q.append("Cookie: ").append(cookie_) += "\r\n";
   if (body) {
     // As curl sends a POSTFIELDS body.
@@ -126,6 +147,10 @@ bool FastPath::exchange(const Prepared &p, const char *method, bool body,
                         Clock::time_point deadline, const RunContext *run,
                         Times &t, IoError &e, bool &reused) {
   PlainConnection &c = connection(u);
+  SSL_CTX *ctx = u.tls ? context(p, e) : nullptr;
+  if (u.tls && ctx == nullptr) return false;
+  // A kept connection verified otherwise than this request asks is not it.
+  if (c.open() && c.context() != ctx) c.close();
   build(p, method, body, u, jar);
   const std::string_view payload =
       body && p.req.body ? std::string_view(p.req.body, p.req.body_len)
@@ -135,8 +160,8 @@ bool FastPath::exchange(const Prepared &p, const char *method, bool body,
     t.start = Clock::now();
     reused = c.open();
     if (reused) {
-      t.resolved = t.connected = t.start;
-    } else if (!c.connect(deadline, run, t, e)) {
+      t.resolved = t.connected = t.secured = t.start;
+    } else if (!c.connect(ctx, deadline, run, t, e)) {
       return false;
     }
     parser_.reset(strcasecmp(method, "HEAD") == 0, p.body_cap,
@@ -160,9 +185,9 @@ bool FastPath::next_url(const Url &u, const char *location) {
       starts_with_nocase(loc, "https://")) {
     next_.assign(loc);
   } else if (loc.substr(0, 2) == "//") {
-    next_.assign("http:").append(loc);
+    next_.assign(u.tls ? "https:" : "http:").append(loc);
   } else {
-    next_.assign("http://").append(u.authority);
+    next_.assign(u.tls ? "https://" : "http://").append(u.authority);
     if (loc.empty() || loc.front() != '/') {
       // Relative to the directory of the current path.
       const std::string_view path = u.target.substr(0, u.target.find('?'));
@@ -188,7 +213,8 @@ void FastPath::answer(const Prepared &p, const Times &t,
   // The final request's phases; on reuse, nothing was resolved or connected.
   r.dns_ns = reused ? 0 : ns(t.resolved - t.start);
   r.connect_ns = reused ? 0 : ns(t.connected - t.resolved);
-  r.send_ns = ns(t.sent - t.connected);
+  r.tls_ns = reused ? 0 : ns(t.secured - t.connected);
+  r.send_ns = ns(t.sent - t.secured);
   r.wait_ns = ns(t.first_byte - t.sent);
   r.receive_ns = ns(t.end - t.first_byte);
   r.total_ns = ns(t.end - start);
@@ -233,13 +259,14 @@ bool FastPath::perform(const Prepared &p, golo_http_response &out,
   const char *method = p.method;
   bool body = p.has_body;
   const bool follow = !(p.flags & GOLO_HTTP_NO_REDIRECTS);
+  const bool http2 = p.flags & GOLO_HTTP_HTTP2;
   if (p.flags & GOLO_HTTP_FRESH_CONNECTION) {
     Url u;
-    if (split(url_, u)) connection(u).close();
+    if (split(url_, http2, u)) connection(u).close();
   }
   for (std::uint32_t redirects = 0;;) {
     Url u;
-    if (!split(url_, u)) {  // a redirect to https or a URL curl must encode
+    if (!split(url_, http2, u)) {  // to HTTP/2, or a URL curl must encode
       handoff_ = {url_, method, body, redirects, ns(Clock::now() - start)};
       return false;
     }
@@ -252,7 +279,7 @@ bool FastPath::perform(const Prepared &p, golo_http_response &out,
     }
     if (jar)
       parser_.each("set-cookie", [&](std::string_view v) {
-        jar->store(v, u.host, u.target);
+        jar->store(v, u.host, u.target, u.tls);
       });
     const int status = parser_.status();
     const char *location = parser_.header("location");

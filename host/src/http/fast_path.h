@@ -1,8 +1,9 @@
-// The plain-http fast path of a virtual user's HTTP client: HTTP/1.1 over
-// the user's own kept-alive connections, one per origin, written by hand
-// because libcurl cost ~59 allocations, 3 polls and 2 futex calls a request
-// (bench/README.md). It follows redirects and keeps cookies itself; a
-// redirect to https:// is handed to curl (http_session). A kept-alive
+// The HTTP/1.1 fast path of a virtual user's HTTP client, http:// and
+// https:// (TLS on OpenSSL directly): the user's own kept-alive
+// connections, one per origin, written by hand because libcurl cost ~59
+// allocations, 3 polls and 2 futex calls a request (bench/README.md). It
+// follows redirects and keeps cookies itself; HTTP/2 (a request that asks
+// for it over https) is handed to curl (http_session). A kept-alive
 // connection the server had closed is reopened once for an idempotent
 // request. The buffers (request, head, body) keep their capacity: no
 // allocation per request in steady state.
@@ -23,10 +24,12 @@ namespace golo::host::http {
 
 class FastPath {
  public:
-  // Whether url is one the fast path sends: http://, no user:password.
-  static bool serves(std::string_view url);
+  // Whether p is one the fast path sends: http:// or https:// (not asking
+  // for HTTP/2), no user:password.
+  static bool serves(const Prepared &p);
 
-  // A redirect left the fast path (to https://): curl goes on from there.
+  // A redirect left the fast path (to a URL it does not serve): curl goes
+  // on from there.
   struct Handoff {
     std::string url;
     const char *method = "GET";
@@ -50,8 +53,11 @@ class FastPath {
  private:
   struct Url {
     std::string_view host, port, authority, target;
+    bool tls = false;
   };
-  static bool split(std::string_view url, Url &u);
+  static bool split(std::string_view url, bool http2, Url &u);
+  // The user's TLS context for p's trust settings; nullptr with e set.
+  SSL_CTX *context(const Prepared &p, IoError &e);
   PlainConnection &connection(const Url &u);
   void build(const Prepared &p, const char *method, bool body, const Url &u,
              CookieJar *jar);
@@ -67,6 +73,10 @@ class FastPath {
   std::vector<std::unique_ptr<PlainConnection>> connections_;
   ResponseParser parser_;
   std::string request_, url_, next_, cookie_, error_text_;
+  // The latest trust settings asked for, and their context.
+  std::string ca_file_;
+  bool insecure_ = false;
+  SSL_CTX *ctx_ = nullptr;
   Handoff handoff_;
 };
 

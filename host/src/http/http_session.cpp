@@ -158,7 +158,7 @@ void Session::perform(const Prepared &p, golo_http_response &out,
                 std::string("stopped: the run's graceful stop has passed, ") +
                     p.method + " " + p.req.url + " was not sent");
   const bool cookies = !(p.flags & GOLO_HTTP_NO_COOKIES);
-  if ((cookies && curl_keeps_cookies_) || !FastPath::serves(p.req.url))
+  if ((cookies && curl_keeps_cookies_) || !FastPath::serves(p))
     return curl_perform(p, out, run);
   last_ = nullptr;
   if (fast_.perform(p, out, run, cookies ? &jar_ : nullptr)) {
@@ -168,7 +168,7 @@ void Session::perform(const Prepared &p, golo_http_response &out,
   after_handoff(p, out, run);
 }
 
-// A redirect left the fast path (to https://): curl sends the rest.
+// A redirect left the fast path (to HTTP/2): curl sends the rest.
 void Session::after_handoff(const Prepared &p, golo_http_response &out,
                             const RunContext *run) {
   const FastPath::Handoff &h = fast_.handoff();

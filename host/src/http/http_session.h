@@ -1,10 +1,10 @@
 // One virtual user's HTTP client, which keeps the user's connections alive
 // (one per origin), its cookie jar and its TLS sessions across requests, as
-// a browser's tab would: plain http:// on the hand-written fast path
-// (fast_path.h), https:// and HTTP/2 on a libcurl easy handle. The jar is
-// the fast path's until the user's first curl request with cookies, which
-// hands it to curl for good. Used by one thread at a time (the user's),
-// never shared.
+// a browser's tab would: HTTP/1.1 (http:// and https://) on the
+// hand-written fast path (fast_path.h), HTTP/2 on a libcurl easy handle.
+// The jar is the fast path's until the user's first curl request with
+// cookies, which hands it to curl for good. Used by one thread at a time (the
+// user's), never shared.
 #pragma once
 
 #include <atomic>

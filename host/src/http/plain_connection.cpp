@@ -1,8 +1,10 @@
 #include "http/plain_connection.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,7 +19,6 @@
 namespace golo::host::http {
 namespace {
 
-constexpr std::size_t kBuffer = 16 * 1024;
 // A poll's longest slice: how late a stopping run is noticed.
 constexpr auto kSlice = std::chrono::milliseconds(200);
 
@@ -28,17 +29,35 @@ void set_error(IoError &e, int error, std::string detail) {
 
 }  // namespace
 
-PlainConnection::PlainConnection(std::string_view host, std::string_view port)
-    : host_(host), port_(port), in_(new char[kBuffer]) {}
+PlainConnection::PlainConnection(std::string_view host, std::string_view port,
+                                 bool tls)
+    : host_(host), port_(port), tls_(tls), in_(new char[kBuffer]) {}
 
 PlainConnection::~PlainConnection() {
   close();
+  keep_session(nullptr);
   if (addresses_ != nullptr) freeaddrinfo(addresses_);
 }
 
 void PlainConnection::close() {
+  tls_close();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  blocking_ = false;
+  timeout_ms_ = 0;
+}
+
+bool PlainConnection::block(long ms, IoError &e) {
+  if (ms == timeout_ms_) return true;
+  const timeval tv{ms / 1000, (ms % 1000) * 1000};
+  if (setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+      setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0) {
+    set_error(e, GOLO_HTTP_OTHER,
+              std::string("setsockopt: ") + strerror(errno));
+    return false;
+  }
+  timeout_ms_ = ms;
+  return true;
 }
 
 bool PlainConnection::wait(short events, Clock::time_point deadline,
@@ -59,6 +78,8 @@ bool PlainConnection::wait(short events, Clock::time_point deadline,
     // Rounded up, so a wait never ends just before the deadline and spins.
     const auto ms = std::chrono::ceil<std::chrono::milliseconds>(
         std::min<Clock::duration>(left, kSlice));
+    // A blocking socket waits in its read or write, for at most ms.
+    if (blocking_) return block(static_cast<long>(ms.count()), e);
     if (agent::on_fiber()) {
       // A fiber plugin's users share the loop's thread: park, not poll.
       if (park_call_until_ready(fd_, events, Clock::now() + ms)) return true;
@@ -74,8 +95,8 @@ bool PlainConnection::wait(short events, Clock::time_point deadline,
   }
 }
 
-bool PlainConnection::connect(Clock::time_point deadline, const RunContext *run,
-                              Times &t, IoError &e) {
+bool PlainConnection::connect(SSL_CTX *ctx, Clock::time_point deadline,
+                              const RunContext *run, Times &t, IoError &e) {
   // Resolved once and kept, as curl's DNS cache would; dropped when no
   // address answers, so a moved target is found again.
   if (addresses_ == nullptr) {
@@ -123,12 +144,33 @@ bool PlainConnection::connect(Clock::time_point deadline, const RunContext *run,
     return false;
   }
   t.connected = Clock::now();
+  // On a user's own thread the socket blocks (in slices: SO_RCVTIMEO), so a
+  // read is one recv, not a poll and a recv (as http_get's client); a
+  // fiber's stays non-blocking for its loop.
+  if (!agent::on_fiber()) {
+    const int flags = fcntl(fd_, F_GETFL);
+    blocking_ = flags >= 0 && fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) == 0;
+    if (blocking_ && !block(kSlice.count(), e)) {
+      close();
+      return false;
+    }
+  }
+  if (tls_ && !handshake(ctx, deadline, run, e)) {
+    close();
+    return false;
+  }
+  t.secured = tls_ ? Clock::now() : t.connected;
   return true;
 }
 
 bool PlainConnection::send(std::string_view head, std::string_view body,
                            Clock::time_point deadline, const RunContext *run,
                            Times &t, IoError &e) {
+  if (ssl_ != nullptr) {
+    if (!tls_send(head, body, deadline, run, e)) return false;
+    t.sent = Clock::now();
+    return true;
+  }
   std::size_t done = 0;
   const std::size_t total = head.size() + body.size();
   while (done < total) {
@@ -160,21 +202,29 @@ bool PlainConnection::send(std::string_view head, std::string_view body,
   return true;
 }
 
+long PlainConnection::read_some(bool started, Clock::time_point deadline,
+                                const RunContext *run, IoError &e) {
+  if (ssl_ != nullptr) return tls_read(started, deadline, run, e);
+  for (;;) {
+    // Waiting first: right after a send the answer is not there yet, and a
+    // recv would only say so.
+    if (!wait(POLLIN, deadline, run, e, "waiting for the answer")) return -1;
+    const ssize_t n = ::recv(fd_, in_.get(), kBuffer, 0);
+    if (n >= 0) return n;
+    if (errno == EAGAIN || errno == EINTR) continue;
+    e.stale = !started && errno == ECONNRESET;
+    set_error(e, GOLO_HTTP_MALFORMED,
+              std::string("receive: ") + strerror(errno));
+    return -1;
+  }
+}
+
 bool PlainConnection::receive(ResponseParser &parser,
                               Clock::time_point deadline, const RunContext *run,
                               Times &t, IoError &e) {
   for (;;) {
-    // Waiting first: right after a send the answer is not there yet, and a
-    // recv would only say so.
-    if (!wait(POLLIN, deadline, run, e, "waiting for the answer")) return false;
-    const ssize_t n = ::recv(fd_, in_.get(), kBuffer, 0);
-    if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR) continue;
-      e.stale = !parser.started() && errno == ECONNRESET;
-      set_error(e, GOLO_HTTP_MALFORMED,
-                std::string("receive: ") + strerror(errno));
-      return false;
-    }
+    const long n = read_some(parser.started(), deadline, run, e);
+    if (n < 0) return false;
     if (n == 0) {
       e.stale = !parser.started();
       if (parser.eof() == ResponseParser::Step::done) break;
@@ -191,7 +241,9 @@ bool PlainConnection::receive(ResponseParser &parser,
     if (step == ResponseParser::Step::done) {
       // Bytes past the answer were never asked for: not a connection to
       // keep.
-      if (used < static_cast<std::size_t>(n)) close();
+      if (used < static_cast<std::size_t>(n) ||
+          (ssl_ != nullptr && SSL_has_pending(ssl_)))
+        close();
       break;
     }
   }

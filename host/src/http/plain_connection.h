@@ -1,9 +1,13 @@
-// One kept-alive TCP connection to one origin (host and port) for the
-// plain-http fast path: the blocking I/O around ResponseParser. A
-// non-blocking socket, each wait a poll() bounded by the request's deadline
-// (in slices, so a stopping run is noticed), one sendmsg for head and body,
-// and one recv per poll into a buffer kept for the connection's life: no
-// allocation per request once the buffers have grown.
+// One kept-alive connection to one origin (scheme, host and port) for the
+// HTTP/1.1 fast path: the blocking-style I/O around ResponseParser, over
+// TCP or over TLS (OpenSSL directly, tls_connection.cpp). On a thread a
+// blocking socket whose reads and writes time out in slices (so the
+// request's deadline and a stopping run are noticed); on a fiber a
+// non-blocking one, each wait a park on the loop's epoll; one
+// sendmsg (or one TLS record) for head and body, and one read per wait
+// into a buffer kept for the connection's life: no allocation per request
+// once the buffers have grown. Over TLS it keeps the server's latest
+// session, offered again on its next handshake (resumption per user).
 #pragma once
 
 #include <chrono>
@@ -16,6 +20,9 @@
 #include "http/response_parser.h"
 
 struct addrinfo;
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+typedef struct ssl_session_st SSL_SESSION;
 
 namespace golo::host::http {
 
@@ -23,7 +30,8 @@ using Clock = std::chrono::steady_clock;
 
 // When each part of one exchange ended.
 struct Times {
-  Clock::time_point start, resolved, connected, sent, first_byte, end;
+  // secured: the TLS handshake's end (connected on plain http).
+  Clock::time_point start, resolved, connected, secured, sent, first_byte, end;
 };
 
 // What went wrong, as golo_http_error, with its detail.
@@ -35,20 +43,25 @@ struct IoError {
 
 class PlainConnection {
  public:
-  PlainConnection(std::string_view host, std::string_view port);
+  // tls: https (then connect() takes the SSL_CTX to shake hands with).
+  PlainConnection(std::string_view host, std::string_view port, bool tls);
   ~PlainConnection();
   PlainConnection(const PlainConnection &) = delete;
   PlainConnection &operator=(const PlainConnection &) = delete;
 
-  bool is(std::string_view host, std::string_view port) const {
-    return host == host_ && port == port_;
+  bool is(std::string_view host, std::string_view port, bool tls) const {
+    return host == host_ && port == port_ && tls == tls_;
   }
   bool open() const { return fd_ >= 0; }
+  // The context the open connection shook hands with (nullptr: plain).
+  SSL_CTX *context() const { return ctx_; }
   void close();
 
-  // Resolves (once; kept until an address fails) and connects.
-  bool connect(Clock::time_point deadline, const RunContext *run, Times &t,
-               IoError &e);
+  // Resolves (once; kept until an address fails), connects, and over TLS
+  // shakes hands with ctx (verifying the host name unless ctx does not
+  // verify), offering the session kept from the last one.
+  bool connect(SSL_CTX *ctx, Clock::time_point deadline, const RunContext *run,
+               Times &t, IoError &e);
   // Sends head then body in one sendmsg when the socket takes it.
   bool send(std::string_view head, std::string_view body,
             Clock::time_point deadline, const RunContext *run, Times &t,
@@ -57,13 +70,42 @@ class PlainConnection {
   bool receive(ResponseParser &parser, Clock::time_point deadline,
                const RunContext *run, Times &t, IoError &e);
 
+  // Takes a reference to a session the server gave (OpenSSL's callback).
+  void keep_session(SSL_SESSION *session);
+
  private:
-  // Waits for events on the socket; false at the deadline or a stop.
+  static constexpr std::size_t kBuffer = 16 * 1024;  // one read's most
+
+  // Reads what the socket (or TLS) has into in_: the bytes, 0 at the end of
+  // the stream, -1 on failure (e says why). started: an answer began.
+  long read_some(bool started, Clock::time_point deadline,
+                 const RunContext *run, IoError &e);
+  // Over TLS (tls_connection.cpp).
+  bool handshake(SSL_CTX *ctx, Clock::time_point deadline,
+                 const RunContext *run, IoError &e);
+  bool tls_send(std::string_view head, std::string_view body,
+                Clock::time_point deadline, const RunContext *run, IoError &e);
+  long tls_read(bool started, Clock::time_point deadline, const RunContext *run,
+                IoError &e);
+  void tls_close();
+
+  // Sets the blocking socket's read and write timeouts to ms (when not so).
+  bool block(long ms, IoError &e);
+  // Waits for events on the socket; false at the deadline or a stop. On a
+  // blocking socket (a thread's) it only checks those and sets the
+  // timeouts: the read or write that follows waits.
   bool wait(short events, Clock::time_point deadline, const RunContext *run,
             IoError &e, const char *what);
 
   std::string host_, port_;
+  bool tls_ = false;
   int fd_ = -1;
+  bool blocking_ = false;   // a thread's socket: reads and writes block
+  long timeout_ms_ = 0;     // the blocking socket's timeouts (0: none set)
+  SSL_CTX *ctx_ = nullptr;  // shared (tls_context.h), not owned
+  SSL *ssl_ = nullptr;      // the open connection's
+  SSL_SESSION *session_ = nullptr;  // the latest the server gave
+  std::string out_;                 // head and body as one TLS record
   addrinfo *addresses_ = nullptr;
   std::unique_ptr<char[]> in_;
 };

@@ -217,28 +217,45 @@ TEST_CASE("http parser: lengths that overflow or disagree, answers cut short") {
 
 TEST_CASE("http cookie jar: domain, path, replace and delete") {
   CookieJar jar;
-  jar.store("sid=u1; Path=/", "127.0.0.1", "/login");
-  jar.store("cart=3", "127.0.0.1", "/shop/add?x=1");           // path /shop
-  jar.store("other=x; Domain=example.com", "127.0.0.1", "/");  // not ours
+  jar.store("sid=u1; Path=/", "127.0.0.1", "/login", false);
+  jar.store("cart=3", "127.0.0.1", "/shop/add?x=1", false);  // path /shop
+  jar.store("other=x; Domain=example.com", "127.0.0.1", "/",
+            false);  // not ours
   std::string h;
-  jar.header_for("127.0.0.1", "/shop/list", h);
+  jar.header_for("127.0.0.1", "/shop/list", false, h);
   CHECK(h == "sid=u1; cart=3");
   h.clear();
-  jar.header_for("127.0.0.1", "/shopping", h);
+  jar.header_for("127.0.0.1", "/shopping", false, h);
   CHECK(h == "sid=u1");
   h.clear();
-  jar.header_for("127.0.0.2", "/", h);
+  jar.header_for("127.0.0.2", "/", false, h);
   CHECK(h == "");
-  jar.store("sid=u2; Path=/", "127.0.0.1", "/");
-  jar.store("cart=; Max-Age=0; Path=/shop", "127.0.0.1", "/");
+  jar.store("sid=u2; Path=/", "127.0.0.1", "/", false);
+  jar.store("cart=; Max-Age=0; Path=/shop", "127.0.0.1", "/", false);
   h.clear();
-  jar.header_for("127.0.0.1", "/shop/x", h);
+  jar.header_for("127.0.0.1", "/shop/x", false, h);
   CHECK(h == "sid=u2");
-  jar.store("d=1; Domain=.example.com", "www.example.com", "/");
+  jar.store("d=1; Domain=.example.com", "www.example.com", "/", false);
   h.clear();
-  jar.header_for("api.example.com", "/", h);
+  jar.header_for("api.example.com", "/", false, h);
   CHECK(h == "d=1");
   const auto lines = jar.netscape_lines();
   REQUIRE(lines.size() == 2);
   CHECK(lines[0] == "127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tu2");
+}
+
+TEST_CASE("http cookie jar: Secure cookies only from and to https") {
+  CookieJar jar;
+  jar.store("s=1; Secure", "127.0.0.1", "/", false);  // not from http
+  jar.store("t=2; Secure", "127.0.0.1", "/", true);
+  jar.store("p=3", "127.0.0.1", "/", true);
+  std::string h;
+  jar.header_for("127.0.0.1", "/", false, h);
+  CHECK(h == "p=3");
+  h.clear();
+  jar.header_for("127.0.0.1", "/", true, h);
+  CHECK(h == "t=2; p=3");
+  const auto lines = jar.netscape_lines();
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0] == "127.0.0.1\tFALSE\t/\tTRUE\t0\tt\t2");
 }
