@@ -14,9 +14,10 @@
 # slows the run several times over, so allocations are counted in runs of
 # their own without it: what the worker does once a second (the harvest of
 # the second's counters, progress to the CLI) is spread over the requests
-# of a second at full speed, as in any real run, and the per-request
-# figure is not inflated by the tracer (it was, before 2026-12-07: 3.6-5.1
-# "per request" were mostly per-second work over strace's few requests).
+# of a second at full speed, as in any real run. (Before 2026-12-07 both
+# were counted in the traced runs, end included: the 3.6-5.1 mallocs "per
+# request" then were per-second and end-of-run work over strace's few
+# requests; bench/README.md.)
 #
 #   bench/http/cost.sh      (GOLO_BUILD_DIR: default build/release)
 set -euo pipefail
