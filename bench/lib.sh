@@ -111,6 +111,18 @@ CONF
   echo "url = $nginx_url" >"$work/http_get.conf"
 }
 
+# build_golo_http_plugins: in $work/golo, the plugin `golo new --http`
+# writes, built as a user would (golo_http.so), and the same plugin as
+# golo_https.so, verified against the test CA (after NGINX_TLS=1 start_nginx).
+build_golo_http_plugins() {
+  mkdir -p "$work/golo"
+  (cd "$work" && "$golo_cli" new golo_http --http "$nginx_url" >/dev/null &&
+    make -s -C golo_http GOLO_INCLUDE="$bench_root/plugin-api/include" \
+      install PLUGINS="$work/golo" >/dev/null)
+  cp "$work/golo/golo_http.so" "$work/golo/golo_https.so"
+  echo "http_ca_file = $work/certs/ca.pem" >"$work/golo/golo_https.conf"
+}
+
 # profile_run JOB USERS SECONDS [golo run args]: runs JOB on the started
 # host (host_pid, host_addr) back to back and samples golo-host with perf's
 # cpu-clock (a software clock, for VMs without hardware counters) into

@@ -29,14 +29,9 @@ command -v wrk >/dev/null && command -v hey >/dev/null || { echo "bench/http: ne
 NGINX_TLS=1 start_nginx 4096
 head -c 99 /dev/zero | tr '\0' x >"$work/nginx/www/index.html"
 echo >>"$work/nginx/www/index.html"
-# golo_http: the plugin `golo new --http` writes, built as a user would.
-mkdir -p "$work/golo"
-(cd "$work" && "$golo_cli" new golo_http --http "$nginx_url" >/dev/null &&
-  make -s -C golo_http GOLO_INCLUDE="$bench_root/plugin-api/include" \
-    install PLUGINS="$work/golo" >/dev/null)
-# The same plugin over TLS, verified against the test CA.
-cp "$work/golo/golo_http.so" "$work/golo/golo_https.so"
-echo "http_ca_file = $work/certs/ca.pem" >"$work/golo/golo_https.conf"
+# golo_http: the plugin `golo new --http` writes, built as a user would,
+# and golo_https, the same over TLS.
+build_golo_http_plugins
 # The same plugin on fibers: one line more, the executor field.
 (cd "$work" && "$golo_cli" new golo_fibers --http "$nginx_url" >/dev/null &&
   sed -i 's/\(GOLO_PLUGIN(.*\));/\1, .executor = GOLO_EXECUTOR_FIBERS);/' golo_fibers/golo_fibers.c &&
@@ -46,7 +41,6 @@ echo "http_ca_file = $work/certs/ca.pem" >"$work/golo/golo_https.conf"
 cp "$work/golo/golo_fibers.so" "$work/golo/golo_https_fibers.so"
 cp "$work/golo/golo_https.conf" "$work/golo/golo_https_fibers.conf"
 # The same plugin as a second job, http_curl, with client = curl.
-mkdir -p "$work/golo"
 cp "$plugins_out/http_get.so" "$work/golo/http_curl.so"
 { cat "$work/http_get.conf"; echo "client = curl"; } >"$work/golo/http_curl.conf"
 start_host golo http_get

@@ -28,10 +28,12 @@ const Defaults &defaults(const golo_plugin *plugin) {
   return plugin->http_defaults;
 }
 
+}  // namespace
+
 // The request's step, and its phases as steps "NAME (phase)", which
 // thresholds select as {step:NAME, phase:PHASE}.
-void record(golo_response *resp, std::string &name, const Prepared &p,
-            const golo_http_response &r) {
+void record_request(golo_response *resp, std::string &name, const Prepared &p,
+                    const golo_http_response &r) {
   if (resp == nullptr) return;
   const bool failed = r.error != GOLO_HTTP_OK ||
                       (r.status >= 400 && !(p.flags & GOLO_HTTP_STATUS_OK));
@@ -54,8 +56,6 @@ void record(golo_response *resp, std::string &name, const Prepared &p,
   }
   name.resize(base);
 }
-
-}  // namespace
 
 int http_call(const golo_context *ctx, const golo_http_request *req,
               golo_http_response *resp) noexcept try {
@@ -88,7 +88,7 @@ int http_call(const golo_context *ctx, const golo_http_request *req,
   }
   if (frame->run && frame->run->http2()) p.flags |= GOLO_HTTP_HTTP2;
   session.perform(p, *resp, frame->run);
-  record(frame->resp, name, p, *resp);
+  record_request(frame->resp, name, p, *resp);
   return resp->error;
 } catch (...) {
   // bad_alloc, at worst: never unwind through the plugin's frames.
