@@ -45,14 +45,15 @@ vm_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # plugins and serves: what the benchmarks measure) and host_main_pid (the
 # supervisor, which stops both). HOST_BIN=PATH runs another build's
 # golo-host, or golo-host-worker alone (unsupervised); a host without a
-# worker process is both pids.
+# worker process is both pids. HOST_ARGS: more golo-host options.
 start_host() {
   local name=$1 p bin=${HOST_BIN:-$golo_host}
   shift
   mkdir -p "$work/$name"
   for p in "$@"; do cp "$plugins_out/$p.so" "$work/$name/"; done
   [[ -f $work/http_get.conf ]] && cp "$work/http_get.conf" "$work/$name/"
-  "$bin" --listen 127.0.0.1:0 --plugins "$work/$name" --log-level warn \
+  # shellcheck disable=SC2086 # HOST_ARGS: more golo-host options, split
+  "$bin" --listen 127.0.0.1:0 --plugins "$work/$name" --log-level warn ${HOST_ARGS:-} \
     >"$work/$name.port" 2>"$work/$name.log" &
   host_main_pid=$!
   bench_pids+=("$host_main_pid")
