@@ -49,8 +49,7 @@ struct Parker : IterationRunner {
     close(fd);
     parks.fetch_add(kParks);
     ns.fetch_add(static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0)
-            .count()));
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
   }
 };
 

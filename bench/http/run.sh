@@ -127,11 +127,14 @@ for k in "${order[@]}"; do
   esac
   echo "| $name | $(fmt0 "$(med $k rps)") | $(fmt0 "$(med $k p50)")/$(fmt0 "$(med $k p99)") | $(med $k cpu) | $(fmt0 "$(med $k per_cpu)") | $(ratio "$(med golo rps)" "$(med $k rps)") | $(ratio "$(med golo per_cpu)" "$(med $k per_cpu)") |"
 done
+# With BENCH_ONLY, only the summaries of the loads that ran.
+[[ " ${order[*]} " == *" golo_fibers "* ]] &&
+  echo && echo "At $users connections, req per CPU-s: golo fibers ÷ wrk -t$loops $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)") (aim: >= 0.95), ÷ golo threads $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"), ÷ hey $(ratio "$(med golo_fibers per_cpu)" "$(med hey per_cpu)")."
+[[ " ${order[*]} " == *" golo "* ]] || exit 0
 g=$(med golo per_cpu) w=$(med wrk per_cpu) h=$(med hey per_cpu)
 echo
 echo "host->http vs http_get, req per CPU-s: $(ratio "$(med golo_http per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
 echo "host->http on fibers vs on threads, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"); vs wrk: $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)")."
 echo "host->http https vs http, req per CPU-s: $(ratio "$(med golo_https per_cpu)" "$(med golo_http per_cpu)") on threads, $(ratio "$(med golo_https_fibers per_cpu)" "$(med golo_fibers per_cpu)") on fibers (aim: >= 0.5)."
-echo "At $users connections, req per CPU-s: golo fibers ÷ wrk -t$loops $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)") (aim: >= 0.95), ÷ golo threads $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"), ÷ hey $(ratio "$(med golo_fibers per_cpu)" "$(med hey per_cpu)")."
 echo "host->http on fibers vs http_get, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
 echo "Target golo >= 60% of wrk's req per CPU-s: $(awk -v g="$g" -v w="$w" 'BEGIN { printf "%.0f%% -> %s", 100 * g / w, (g >= 0.6 * w ? "met" : "not met") }'); ahead of hey's: $(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.2fx -> %s", g / h, (g > h ? "met" : "not met") }')."

@@ -127,7 +127,8 @@ int golo_trigger(const golo_context *ctx, golo_response *resp) {
   uint64_t call = __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
   const int64_t start = s->times_fd >= 0 ? monotonic_ns() : 0;
   (void)resp;
-  sleep_ms(ctx, s->stall_at != 0 && call == s->stall_at ? s->stall_ms : s->sleep_ms);
+  sleep_ms(ctx,
+           s->stall_at != 0 && call == s->stall_at ? s->stall_ms : s->sleep_ms);
   if (s->times_fd >= 0) {
     /* One write per line: whole lines even from several threads. */
     char line[64];

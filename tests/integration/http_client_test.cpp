@@ -531,8 +531,7 @@ TEST_CASE("http: golo new --http writes a test that builds, loads and passes") {
   for (const auto &p : listed.plugins())
     fibers = fibers || (p.job() == "probe" && p.fibers());
   CHECK(fibers);
-  REQUIRE(run_command(cli + " plugins --host " + w.host->address(), &out) ==
-          0);
+  REQUIRE(run_command(cli + " plugins --host " + w.host->address(), &out) == 0);
   const auto row = out.find("\nprobe ");
   REQUIRE_MESSAGE(row != std::string::npos, out);
   CHECK(out.substr(row, out.find('\n', row + 1) - row).find(" fibers ") !=

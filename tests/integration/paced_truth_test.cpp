@@ -87,8 +87,7 @@ struct TruthHost {
   std::unique_ptr<HostProcess> host;
   TruthHost() {
     install_plugin(example_plugin("sleepy"), plugins.path(), "sleepy");
-    install_plugin(test_plugin("fiber_sleepy"), plugins.path(),
-                   "fiber_sleepy");
+    install_plugin(test_plugin("fiber_sleepy"), plugins.path(), "fiber_sleepy");
     for (const char *job : {"sleepy", "fiber_sleepy"})
       write_text(plugins.path() / (std::string(job) + ".conf"),
                  "sleep_ms = 1\nstall_ms = 1000\nstall_at = 101\n"
@@ -118,12 +117,12 @@ void check_paced_stall(const std::string &job) {
   const fs::path out_file = h.work.path() / (job + ".json");
   std::string out;
   // Its threshold "p99_corrected < 500ms" is crossed: exit 99.
-  CHECK_MESSAGE(run_command(golo_cli_binary().string() +
-                                " run --quiet --host " + h.host->address() +
-                                " --out " + out_file.string() + " " +
-                                schedule.string(),
-                            &out) == 99,
-                out);
+  CHECK_MESSAGE(
+      run_command(golo_cli_binary().string() + " run --quiet --host " +
+                      h.host->address() + " --out " + out_file.string() + " " +
+                      schedule.string(),
+                  &out) == 99,
+      out);
   const json r = json::parse(read_text(out_file));
   const json &total = r.at("total");
   const auto calls = read_calls(h.times(job));
