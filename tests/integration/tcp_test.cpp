@@ -106,6 +106,7 @@ struct TcpHost {
       job(p + "closed", fibers, at + "message = CLOSE\n");
       job(p + "dns", fibers, "host = nonexistent.invalid\nport = 7\n");
     }
+    job("fiber_localhost", true, at + "host = localhost\n");
     job("thread_refused", false,
         "port = " + std::to_string(refused_port) + "\n");
     job("thread_misuse", false, "mode = misuse\n");
@@ -265,6 +266,13 @@ TEST_CASE("tcp: refused, timeout, DNS and the peer's close: each its class") {
   CHECK(total(res, "iterations") >= 2);
   CHECK(tagged(res, "open=" + std::to_string(GOLO_TCP_DNS)) ==
         total(res, "iterations"));
+  // A name that resolves, looked up off the loop, on fibers.
+  res =
+      run("job: {name: fiber_localhost, users: 2, duration: 1s, pacing: 100ms, "
+          "tags: [recv]}\n");
+  CHECK(total(res, "iterations") >= 2);
+  CHECK(tagged(res, "recv=5") == total(res, "iterations"));
+  CHECK(res.value("stalls", 0) == 0);
 }
 
 TEST_CASE("tcp: bad handles and buffers fail with GOLO_TCP_INVALID and why") {
