@@ -44,6 +44,12 @@ double seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
+// The second of the series the load starts in: 0, or a resumed run's.
+std::uint64_t first_second(const RunState &st) {
+  return static_cast<std::uint64_t>((st.load_start - st.start) /
+                                    st.second_length);
+}
+
 // Builds the per-second series and the progress reports, one second at a
 // time: each iteration counts in the second it ended in (its end as its user
 // read it), and a second is reported once it has passed and its records in
@@ -51,8 +57,9 @@ double seconds(Clock::duration d) {
 // sets, and the seconds add up to the results' totals.
 class Ticker {
  public:
+  // From the second the load starts in (a resumed run's is not 0).
   Ticker(RunState &st, const RunOptions &opt, SeriesBuilder &series)
-      : st_(st), opt_(opt), series_(series) {}
+      : st_(st), opt_(opt), series_(series), next_(first_second(st)) {}
 
   // When the next second is due: its end, plus a moment for the records
   // just then in progress (not needed to be exact, only to wait less).
@@ -261,8 +268,13 @@ void begin(RunState &st, const RunOptions &opt) {
   if (opt.progress_interval > Clock::duration::zero())
     st.second_length =
         std::chrono::duration_cast<Clock::duration>(opt.progress_interval);
-  st.start = Clock::now();
+  st.load_start = Clock::now();
+  const auto resume = std::min(
+      std::chrono::duration_cast<Clock::duration>(opt.resume_from),
+      std::chrono::duration_cast<Clock::duration>(st.schedule.length()));
+  st.start = st.load_start - std::max(resume, Clock::duration::zero());
   st.end = st.start + st.schedule.length();
+  st.recorder.start_at_second(first_second(st));
 }
 
 // Ticks progress until the end or a stop; true when stopped early (data
@@ -387,7 +399,11 @@ RunResults run_schedule(const Schedule &schedule,
 
   RunResults results;
   results.schedule = schedule.to_json();
-  results.start_unix_ms = unix_ms_now();
+  // The schedule's start: a resumed run's is before its load's.
+  results.start_unix_ms =
+      unix_ms_now() - std::chrono::duration_cast<std::chrono::milliseconds>(
+                          st->load_start - st->start)
+                          .count();
   // The host's results carry the total's series only (bounded); the tag
   // sets' series reach the caller in the progress updates.
   SeriesBuilder series({}, false);

@@ -281,6 +281,17 @@ void Recorder::add_counts(const SetCounters &c, SetCounts &into) const {
   }
 }
 
+void Recorder::start_at_second(std::uint64_t second) {
+  harvested_ = second;
+  open_.store(second, std::memory_order_seq_cst);
+  // Generation g holds the first second at or after `second` that is g
+  // modulo kGenerations.
+  for (std::size_t g = 0; g < kGenerations; ++g)
+    holds_[g].store(
+        second + (g + kGenerations - second % kGenerations) % kGenerations,
+        std::memory_order_release);
+}
+
 void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
   out.clear();
   if (second != harvested_ || open_.load() <= second)

@@ -155,6 +155,9 @@ class Recorder {
   // records of s in progress are done, harvest(s) returns s's counts per
   // tag set (those with iterations), adds them to the totals and recycles
   // s's counters for second s + kGenerations.
+  // Before any record: the series starts at `second` (a resumed run's first;
+  // the seconds before it are never recorded, closed or harvested).
+  void start_at_second(std::uint64_t second);
   void close_second(std::uint64_t second) {
     open_.store(second + 1, std::memory_order_seq_cst);
   }

@@ -66,7 +66,9 @@ struct RunState {
   const std::string timeout_error;  // the text of an iteration_timeout
 
   // Written before `started` is set, read-only afterwards.
-  Clock::time_point start, end;
+  // start: the schedule's start (resume_from before the load's, when it
+  // resumes); load_start: when the load begins.
+  Clock::time_point start, end, load_start;
   Clock::duration second_length{std::chrono::seconds(1)};  // series' rows
   std::atomic<std::uint32_t> started{0};
   std::atomic<std::uint32_t> stopping{0};

@@ -90,4 +90,20 @@ std::optional<Nanos> Timeline::arrival(std::uint64_t k) {
   return std::nullopt;
 }
 
+std::uint64_t Timeline::first_arrival_from(Nanos at) {
+  if (at <= Nanos{0}) return 0;
+  // The arrivals before `at` in closed form (as arrival() inverts it), a
+  // little under so that rounding cannot skip one, then counted forward.
+  double before = 0;
+  for (const auto &g : segments_) {
+    const double tau = std::min(seconds(at) - g.start_s, g.length_s);
+    if (tau <= 0) break;
+    const double a = (g.to - g.from) / (2 * g.length_s);
+    before = g.arrivals_before + g.from * tau + a * tau * tau;
+  }
+  auto k = static_cast<std::uint64_t>(std::max(0.0, std::floor(before) - 2));
+  for (auto t = arrival(k); t && *t < at; t = arrival(k)) ++k;
+  return k;
+}
+
 }  // namespace golo::agent::detail

@@ -29,6 +29,9 @@ class Timeline {
   // Open: the intended start of iteration k (0-based), k-th arrival of the
   // (possibly ramping) rate; nullopt once past the end.
   std::optional<Nanos> arrival(std::uint64_t k);
+  // Open: the first k whose arrival is at or after `at` (to resume a run
+  // there); call it before arrival(), whose cursor only moves forward.
+  std::uint64_t first_arrival_from(Nanos at);
 
  private:
   struct Segment {

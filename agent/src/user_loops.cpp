@@ -163,7 +163,7 @@ void closed_user(RunState &st, std::uint32_t user) {
   std::string key;
   key.reserve(256);
   ClosedPlace at;
-  at.next = st.start;
+  at.next = st.load_start;
   for (;;) {
     const auto due = closed_due(st, user, at);
     if (!due) return;
@@ -220,7 +220,10 @@ void open_user(RunState &st, std::uint32_t user) {
 
 void schedule_arrivals(RunState &st) {
   while (st.started.load() == 0) futex_wait(st.started, 0);
-  for (std::uint64_t k = 0;; ++k) {
+  // A resumed run: the arrivals due before the load's start are not its.
+  for (std::uint64_t k = st.timeline.first_arrival_from(
+           std::chrono::duration_cast<Nanos>(st.load_start - st.start));
+       ; ++k) {
     const auto at = st.timeline.arrival(k);
     if (!at) return;
     const auto when = st.start + *at;

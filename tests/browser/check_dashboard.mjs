@@ -7,11 +7,15 @@
 //     then is crossed, and its verdict is drawn red, as is its line on the
 //     iterations chart;
 //   - no console error, no page error, no request leaves the page's origin;
+//   - with --steps-of SET, the steps charts draw each of --steps (a
+//     comma-separated list) every second, its calls that second equal to
+//     SET's iterations (a plugin that calls each step once an iteration);
 //   - at the end the report downloads from the page (saved to --download);
 //   - Ctrl-C then ends golo run, whose exit status is printed.
 // Usage: node check_dashboard.mjs --golo BIN --schedule YAML --host ADDR
 //        --port PORT --crosses THRESHOLD --download FILE --screenshot PNG
-//        [--arg ARG]...   (more arguments for golo run)
+//        [--steps-of SET --steps A,B,...] [--arg ARG]...   (more arguments
+//        for golo run)
 // Prints "exit N" then "ok" and exits 0, or prints every failure, exit 1.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
@@ -73,7 +77,11 @@ try {
   const state = await page.evaluate(() => {
     const d = window.goloDashboard;
     const chart = window.Chart.getChart(document.getElementById('chart-iterations'));
+    const drawn = (id) => Object.fromEntries(window.Chart.getChart(document.getElementById(id))
+      .data.datasets.map((s) => [s.label, s.data.map((p) => [p.x, p.y])]));
     return { seconds: d.seconds, updates: d.updates, report: d.report,
+             sets: drawn('chart-iterations'), stepsRate: drawn('chart-steps-rate'),
+             stepsP95: drawn('chart-steps'),
              points: chart.data.datasets.filter((s) => !s.borderDash)
                .map((s) => [s.label, s.data.length]),
              lines: chart.data.datasets.filter((s) => s.borderDash)
@@ -91,6 +99,19 @@ try {
   // A rate threshold is a dashed line on the iterations chart, red once crossed.
   if (JSON.stringify(state.lines) !== JSON.stringify([[args.crosses, '#b3261e', 2]]))
     fail(`iterations chart's threshold lines: ${JSON.stringify(state.lines)}`);
+  if (args['steps-of']) {
+    const per = Object.fromEntries(state.sets[args['steps-of']] || []);
+    if (!Object.keys(per).length) fail(`no iterations drawn for set "${args['steps-of']}"`);
+    for (const name of args.steps.split(',')) {
+      const calls = state.stepsRate[name] || [];
+      if (calls.length !== Object.keys(per).length)
+        fail(`steps chart, ${name}: ${calls.length} points for ${Object.keys(per).length} s of calls`);
+      for (const [x, y] of calls)
+        if (y !== per[x]) fail(`steps chart, ${name} at ${x} s: ${y} calls, ${per[x]} iterations`);
+      if ((state.stepsP95[name] || []).length !== calls.length)
+        fail(`steps p95 chart, ${name}: ${(state.stepsP95[name] || []).length} points`);
+    }
+  }
   const crossedAt = state.updates.findIndex((u) => u.crossed.includes(args.crosses));
   if (crossedAt < 0) fail(`"${args.crosses}" was never crossed live`);
   else if (crossedAt === 0) fail(`"${args.crosses}" was crossed from the first second: no turn seen`);

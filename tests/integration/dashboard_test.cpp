@@ -87,17 +87,22 @@ TEST_CASE(
   TempDir plugins("golo-dashboard-plugins");
   install_plugin(example_plugin("abi_tour"), plugins.path(), "abi_tour");
   write_text(plugins.path() / "abi_tour.conf", "fail_every = 7\n");
+  install_plugin(example_plugin("journey"), plugins.path(), "journey");
   HostProcess host(plugins.path());
 
   TempDir work("golo-dashboard-run");
   const auto schedule = work.path() / "ramp.yaml";
-  // 10 iterations/s for 4 s, then up to 60/s: the run's rate so far
-  // crosses 15/s a second or two after the ramp starts.
+  // 12 iterations/s for 4 s, then up to 62/s: the run's rate so far
+  // crosses 15/s a second or two after the ramp starts. journey's three
+  // steps, once an iteration each, feed the steps charts.
   write_text(schedule,
              "version: job:latest\n"
-             "job:\n  name: abi_tour\n  pacing: 100ms\n  tags: [even]\n"
-             "  stages:\n    - {duration: 4s, users: 1}\n"
-             "    - {duration: 4s, users: 6}\n"
+             "scenarios:\n  ramp:\n    job: abi_tour\n    pacing: 100ms\n"
+             "    tags: [even]\n"
+             "    stages:\n      - {duration: 4s, users: 1}\n"
+             "      - {duration: 4s, users: 6}\n"
+             "  shop:\n    job: journey\n    users: 1\n    pacing: 500ms\n"
+             "    duration: 8s\n"
              "thresholds:\n  - rate < 15\n  - p99 < 10s\n");
   const std::string run = golo_cli_binary().string() + " run --quiet --host " +
                           host.address() + " " + schedule.string();
@@ -124,7 +129,7 @@ TEST_CASE(
         out);
     out.clear();
     CHECK(run_command(run + " --dashboard-wait", &out) == 2);
-    CHECK(job_calls(host, "abi_tour") == 0);
+    CHECK(job_calls(host, "abi_tour") + job_calls(host, "journey") == 0);
   }
 
   const auto results = work.path() / "results.json";
@@ -134,15 +139,18 @@ TEST_CASE(
       fs::path(GOLO_TEST_TMP).parent_path() / "artifacts";
   fs::create_directories(artifacts);
   std::string out;
-  const int rc = run_command(
-      "node " + (browser_dir() / "check_dashboard.mjs").string() + " --golo " +
-          golo_cli_binary().string() + " --schedule " + schedule.string() +
-          " --host " + host.address() + " --port " +
-          std::to_string(free_port()) + " --crosses 'rate < 15' --download " +
-          download.string() + " --screenshot " +
-          (artifacts / "dashboard.png").string() + " --arg --out --arg json=" +
-          results.string() + " --arg --out --arg html=" + html.string(),
-      &out);
+  const int rc =
+      run_command("node " + (browser_dir() / "check_dashboard.mjs").string() +
+                      " --golo " + golo_cli_binary().string() + " --schedule " +
+                      schedule.string() + " --host " + host.address() +
+                      " --port " + std::to_string(free_port()) +
+                      " --crosses 'rate < 15' --steps-of scenario=shop"
+                      " --steps login,browse,checkout --download " +
+                      download.string() + " --screenshot " +
+                      (artifacts / "dashboard.png").string() +
+                      " --arg --out --arg json=" + results.string() +
+                      " --arg --out --arg html=" + html.string(),
+                  &out);
   CHECK_MESSAGE(rc == 0, out);
   // The rate threshold crossed: golo run's exit status after Ctrl-C.
   CHECK_MESSAGE(out.find("exit 99") != std::string::npos, out);
@@ -153,6 +161,6 @@ TEST_CASE(
   CHECK(page.find("<title>golo report") != std::string::npos);
   const auto json = nlohmann::json::parse(read_text(results));
   CHECK(json.at("total").at("iterations").get<std::uint64_t>() > 100);
-  CHECK(job_calls(host, "abi_tour") ==
+  CHECK(job_calls(host, "abi_tour") + job_calls(host, "journey") ==
         json.at("total").at("iterations").get<std::uint64_t>());
 }

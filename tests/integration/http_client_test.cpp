@@ -41,6 +41,7 @@ class Target {
         out);
     plain_ = free_port();
     tls_ = free_port();
+    other_ = free_port();
     std::ostringstream c;
     c << "worker_processes 1;\npid " << (d / "nginx.pid").string() << ";\n"
       << "events { worker_connections 256; }\nhttp {\n  access_log off;\n"
@@ -83,7 +84,12 @@ class Target {
       << " resumed; return 200 \"r\\n\"; }\n"
       << "    location = /whoami { access_log " << (d / "whoami.log").string()
       << " probe; return 200 \"$cookie_sid\\n\"; }\n"
-      << "  }\n}\n";
+      << "  }\n"
+      // A certificate the CA vouches for, but for another name.
+      << "  server {\n    listen 127.0.0.1:" << other_ << " ssl;\n"
+      << "    ssl_certificate " << (d / "certs/other.pem").string() << ";\n"
+      << "    ssl_certificate_key " << (d / "certs/other.key").string()
+      << ";\n    location = /ok { return 200 \"other\\n\"; }\n  }\n}\n";
     write_text(d / "nginx.conf", c.str());
     nginx_ = std::make_unique<ChildProcess>(std::vector<std::string>{
         "/usr/sbin/nginx", "-p", d.string(), "-e", (d / "error.log").string(),
@@ -122,6 +128,7 @@ class Target {
     return "http://127.0.0.1:" + std::to_string(odd_) + path;
   }
   int tls_port() const { return tls_; }
+  int other_port() const { return other_; }
   fs::path ca() const { return dir_.path() / "certs/ca.pem"; }
   fs::path whoami_log() const { return dir_.path() / "whoami.log"; }
   fs::path checkout_log() const { return dir_.path() / "checkout.log"; }
@@ -141,7 +148,7 @@ class Target {
     FAIL("not ready: " << probe);
   }
   TempDir dir_{"golo-http-target"};
-  int plain_ = 0, tls_ = 0, odd_ = 0;
+  int plain_ = 0, tls_ = 0, other_ = 0, odd_ = 0;
   std::unique_ptr<ChildProcess> nginx_, python_;
 };
 
@@ -181,6 +188,12 @@ const std::map<std::string, std::string> &jobs(const Target &t) {
        "url = " + t.tls_url("/ok") + "\nhttp_ca_file = /nonexistent/ca.pem\n"},
       {"tls_name", "url = https://localhost:" + std::to_string(t.tls_port()) +
                        "/ok\nhttp_ca_file = " + t.ca().string() + "\n"},
+      {"tls_ip_mismatch",
+       "url = https://127.0.0.1:" + std::to_string(t.other_port()) +
+           "/ok\nhttp_ca_file = " + t.ca().string() + "\n"},
+      {"tls_name_mismatch",
+       "url = https://localhost:" + std::to_string(t.other_port()) +
+           "/ok\nhttp_ca_file = " + t.ca().string() + "\n"},
       {"tls_fresh", "url = " + t.tls_url("/resumed") + "\nflags = 4\n" +
                         "http_ca_file = " + t.ca().string() + "\n"},
       {"h2", "url = " + t.tls_url("/ok") +
@@ -689,6 +702,22 @@ TEST_CASE("http: https on OpenSSL names the reason of a failed verification") {
   r = world().call("tls_name");
   CHECK_MESSAGE(num(r, "status") == 200, tag(r, "error_text"));
   CHECK(num(r, "tls") > 0);
+}
+
+TEST_CASE("http: https refuses a trusted certificate made for another name") {
+  // The CA is trusted; only the names differ: an address checked against
+  // the certificate's IP entries, a host name against its DNS names.
+  for (const auto &[job, why] : {std::pair<std::string, std::string>{
+                                     "tls_ip_mismatch", "IP address mismatch"},
+                                 {"tls_name_mismatch", "hostname mismatch"}}) {
+    const auto r = world().call(job);
+    CHECK_MESSAGE(num(r, "error") == GOLO_HTTP_TLS, job);
+    CHECK_MESSAGE(num(r, "status") == 0, job);
+    CHECK_MESSAGE(
+        tag(r, "error_text").find("certificate verify failed: " + why) !=
+            std::string::npos,
+        job << ": " << tag(r, "error_text"));
+  }
 }
 
 TEST_CASE("http: https resumes each user's TLS session, TLS 0 on reuse") {

@@ -6,6 +6,8 @@
 #   client.pem client.key       a client certificate signed by ca (for mTLS)
 #   ca2.pem server2.pem server2.key   a second CA and a server certificate
 #                                     signed by it (for rotation)
+#   other.pem other.key         only other.example, signed by ca: trusted,
+#                               but for neither 127.0.0.1 nor localhost
 set -euo pipefail
 dir=${1:?usage: make_test_certs.sh DIR}
 mkdir -p "$dir"
@@ -32,4 +34,6 @@ make_leaf server ca "$server_ext"
 make_leaf client ca 'extendedKeyUsage=clientAuth'
 make_ca ca2
 make_leaf server2 ca2 "$server_ext"
+make_leaf other ca 'subjectAltName=DNS:other.example
+extendedKeyUsage=serverAuth'
 chmod 600 ./*.key

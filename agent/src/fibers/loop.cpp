@@ -97,7 +97,7 @@ void Loop::run() {
 
 void Loop::start_closed() {
   for (std::uint32_t local = 0; local < users_; ++local) {
-    places_[local].next = st_->start;
+    places_[local].next = st_->load_start;
     plan(local);
   }
 }

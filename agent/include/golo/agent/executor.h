@@ -37,6 +37,14 @@ struct RunOptions {
   // up before it, so a fleet's hosts start together); a past one starts at
   // once. A stop requested while waiting ends the run with nothing run.
   std::optional<std::chrono::system_clock::time_point> start_at;
+  // Resumes the schedule this far from its start (a run cut short, taken up
+  // again on a new worker): the load starts where the schedule then is
+  // (users at that level, arrivals from that instant on, each user's pacing
+  // afresh), and the run's clock counts from the schedule's start, so its
+  // series' seconds, its end and its duration_s are the whole schedule's.
+  // Nothing before the instant runs or is reported. 0: from the start; at or
+  // past the schedule's length: nothing runs.
+  std::chrono::nanoseconds resume_from{0};
   std::chrono::nanoseconds progress_interval = std::chrono::seconds(1);
   std::size_t stack_size = 256 * 1024;  // per user thread, or per fiber
   // 0: a thread per user. N: the fiber executor, N event-loop threads with
