@@ -216,7 +216,7 @@ TEST_CASE("tcp: echo round trips on threads and on fibers") {
   CHECK_MESSAGE(server_holds(h.port, 0, last), "the server holds " << last);
 }
 
-TEST_CASE("tcp: 40 fiber users of a 100 ms server park, not block") {
+TEST_CASE("tcp: 40 fiber users of a 100 ms server park and never block") {
   const json r =
       run("job: {name: fiber_slow, users: 40, duration: 2s, pacing: 0, "
           "tags: [recv]}\n");
@@ -231,7 +231,9 @@ TEST_CASE("tcp: 40 fiber users of a 100 ms server park, not block") {
   CHECK(r.value("stalls", std::uint64_t{0}) * 10 < n);
 }
 
-TEST_CASE("tcp: refused, timeout, DNS and the peer's close: each its class") {
+TEST_CASE(
+    "tcp: refused and timeout and DNS and the peer closing each get their "
+    "class") {
   auto r = call("thread_refused");
   CHECK(num(r, "open") == GOLO_TCP_REFUSED);
   CHECK(tag(r, "error_text") == "tcp_open: connect to 127.0.0.1 port " +

@@ -58,7 +58,7 @@ agent::RunResults run(std::shared_ptr<Resolving> r, unsigned loops) {
 
 }  // namespace
 
-TEST_CASE("resolver: a slow lookup parks its fiber, not its loop") {
+TEST_CASE("resolver: a slow lookup parks its fiber and never its loop") {
   host::http::set_lookup_for_tests(slow_lookup);
   g_lookups = 0;
   auto r = std::make_shared<Resolving>();
@@ -88,7 +88,8 @@ TEST_CASE("resolver: a literal address is never looked up") {
   CHECK(g_lookups.load() == 0);
 }
 
-TEST_CASE("resolver: names resolve, and a missing one is DNS, on both") {
+TEST_CASE(
+    "resolver: names resolve and a missing one is DNS on both executors") {
   for (const unsigned loops : {0u, 2u}) {
     CAPTURE(loops);
     auto found = std::make_shared<Resolving>();
