@@ -45,14 +45,15 @@ vm_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # plugins and serves: what the benchmarks measure) and host_main_pid (the
 # supervisor, which stops both). HOST_BIN=PATH runs another build's
 # golo-host, or golo-host-worker alone (unsupervised); a host without a
-# worker process is both pids.
+# worker process is both pids. HOST_ARGS: more golo-host options.
 start_host() {
   local name=$1 p bin=${HOST_BIN:-$golo_host}
   shift
   mkdir -p "$work/$name"
   for p in "$@"; do cp "$plugins_out/$p.so" "$work/$name/"; done
   [[ -f $work/http_get.conf ]] && cp "$work/http_get.conf" "$work/$name/"
-  "$bin" --listen 127.0.0.1:0 --plugins "$work/$name" --log-level warn \
+  # shellcheck disable=SC2086 # HOST_ARGS: more golo-host options, split
+  "$bin" --listen 127.0.0.1:0 --plugins "$work/$name" --log-level warn ${HOST_ARGS:-} \
     >"$work/$name.port" 2>"$work/$name.log" &
   host_main_pid=$!
   bench_pids+=("$host_main_pid")
@@ -109,6 +110,27 @@ CONF
   local _
   for _ in $(seq 200); do curl -s -o /dev/null "$nginx_url" && break; sleep 0.05; done
   echo "url = $nginx_url" >"$work/http_get.conf"
+}
+
+# build_golo_http_plugins: in $work/golo, the plugin `golo new --http`
+# writes, built as a user would: golo_fibers.so as written (it declares
+# GOLO_EXECUTOR_FIBERS), golo_http.so the same on threads (its executor
+# field taken out), and golo_https.so / golo_https_fibers.so, the same two
+# verified against the test CA (after NGINX_TLS=1 start_nginx).
+build_golo_http_plugins() {
+  mkdir -p "$work/golo"
+  (cd "$work" && "$golo_cli" new golo_fibers --http "$nginx_url" >/dev/null &&
+    make -s -C golo_fibers GOLO_INCLUDE="$bench_root/plugin-api/include" \
+      install PLUGINS="$work/golo" >/dev/null)
+  (cd "$work" && "$golo_cli" new golo_http --http "$nginx_url" >/dev/null &&
+    sed -z -i 's/,\n *\.executor = GOLO_EXECUTOR_FIBERS);/);/' golo_http/golo_http.c &&
+    ! grep -q 'GOLO_EXECUTOR_FIBERS);' golo_http/golo_http.c &&
+    make -s -C golo_http GOLO_INCLUDE="$bench_root/plugin-api/include" \
+      install PLUGINS="$work/golo" >/dev/null)
+  echo "http_ca_file = $work/certs/ca.pem" >"$work/golo/golo_https.conf"
+  cp "$work/golo/golo_http.so" "$work/golo/golo_https.so"
+  cp "$work/golo/golo_fibers.so" "$work/golo/golo_https_fibers.so"
+  cp "$work/golo/golo_https.conf" "$work/golo/golo_https_fibers.conf"
 }
 
 # profile_run JOB USERS SECONDS [golo run args]: runs JOB on the started

@@ -8,8 +8,16 @@
 # calls from `strace -c -f -p WORKER`, allocations from an LD_PRELOAD
 # counter (malloc_count.c), each per request of the difference between a
 # BENCH_SECONDS run (default 6) and a BENCH_SHORT one (default 2), so what
-# every run costs once (threads, first connections) cancels out. strace
-# slows the run: the counts per request are what it is for, not the rate.
+# every run costs once (threads, first connections) cancels out; the
+# allocations are read during the run, so the results the worker builds at
+# its end (larger for a longer run) are not counted as requests'. strace
+# slows the run several times over, so allocations are counted in runs of
+# their own without it: what the worker does once a second (the harvest of
+# the second's counters, progress to the CLI) is spread over the requests
+# of a second at full speed, as in any real run. (Before 2026-12-07 both
+# were counted in the traced runs, end included: the 3.6-5.1 mallocs "per
+# request" then were per-second and end-of-run work over strace's few
+# requests; bench/README.md.)
 #
 #   bench/http/cost.sh      (GOLO_BUILD_DIR: default build/release)
 set -euo pipefail
@@ -24,50 +32,61 @@ NGINX_TLS=1 start_nginx 4096
 head -c 99 /dev/zero | tr '\0' x >"$work/nginx/www/index.html"
 echo >>"$work/nginx/www/index.html"
 cc -O2 -shared -fPIC -o "$work/malloc_count.so" "$bench_root/bench/http/malloc_count.c" -lpthread
-mkdir -p "$work/golo"
-(cd "$work" && "$golo_cli" new golo_http --http "$nginx_url" >/dev/null &&
-  make -s -C golo_http GOLO_INCLUDE="$bench_root/plugin-api/include" \
-    install PLUGINS="$work/golo" >/dev/null)
-cp "$work/golo/golo_http.so" "$work/golo/golo_https.so"
-echo "http_ca_file = $work/certs/ca.pem" >"$work/golo/golo_https.conf"
+build_golo_http_plugins
 GOLO_MALLOC_COUNT="$work/allocs" LD_PRELOAD="$work/malloc_count.so" start_host golo http_get
 sleep 0.5
 
 allocs() { cat "$work/allocs.$host_pid" 2>/dev/null || echo "0 0 0"; }
-# measure JOB URL SECONDS: one traced run; leaves "REQUESTS MALLOC CALLOC
-# REALLOC" in $work/m and the strace -c table in $work/strace.
+# measure JOB URL SECONDS [trace]: one run; leaves "REQUESTS MALLOC CALLOC
+# REALLOC" in $work/m (the allocations from 0.7 s into the run to 0.3 s
+# before its end: not the results built at its end, whose size grows with
+# the histograms' spread) and, traced, the strace -c table in $work/calls.
 measure() {
   write_schedule "$work/s.yaml" "$1" "$users" 0 "${3}s"
-  local a0 a1
+  local a0 a1 tracer= run
   sleep 0.3
+  if [[ ${4:-} = trace ]]; then
+    strace -c -f -q -p "$host_pid" -o "$work/strace" 2>/dev/null &
+    tracer=$!
+    sleep 0.5
+  fi
+  "$golo_cli" run "$work/s.yaml" --host "$host_addr" --out "$work/r.json" --quiet -e "BASE_URL=$2" >/dev/null &
+  run=$!
+  sleep 0.7
   a0=$(allocs)
-  strace -c -f -q -p "$host_pid" -o "$work/strace" 2>/dev/null &
-  local tracer=$!
-  sleep 0.5
-  "$golo_cli" run "$work/s.yaml" --host "$host_addr" --out "$work/r.json" --quiet -e "BASE_URL=$2" >/dev/null || true
-  kill -INT "$tracer" 2>/dev/null || true
-  wait "$tracer" 2>/dev/null || true
-  sleep 0.3
+  sleep "$(awk -v d="$3" 'BEGIN { print d - 1 }')"
   a1=$(allocs)
+  wait "$run" || true
+  if [[ -n $tracer ]]; then
+    kill -INT "$tracer" 2>/dev/null || true
+    wait "$tracer" 2>/dev/null || true
+    # strace -c: "% time seconds usecs/call calls [errors] syscall"
+    awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF, $4 }' "$work/strace" | sort >"$work/calls"
+  fi
   echo "$(jq -r .total.iterations "$work/r.json") $a0 $a1" |
     awk '{ print $1, $5 - $2, $6 - $3, $7 - $4 }' >"$work/m"
-  # strace -c: "% time seconds usecs/call calls [errors] syscall"
-  awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF, $4 }' "$work/strace" | sort >"$work/calls"
 }
-# cost JOB URL: a short and a long run; their difference per request is the
-# steady state (a run's own start and end, the users' threads and first
-# connections, cancel out).
+# diff_requests A B: the requests of B minus those of A (measure's lines).
+diff_requests() { awk 'NR == FNR { s = $1; next } { print $1 - s }' "$1" "$2"; }
+# cost JOB URL: a short and a long run, untraced then traced; their
+# difference per request is the steady state (a run's own start and end,
+# the users' threads and first connections, cancel out).
 cost() {
   measure "$1" "$2" "$short"
   cp "$work/m" "$work/m.short"
-  cp "$work/calls" "$work/calls.short"
   measure "$1" "$2" "$long"
   local n
-  n=$(awk 'NR == FNR { s = $1; next } { print $1 - s }' "$work/m.short" "$work/m")
+  n=$(diff_requests "$work/m.short" "$work/m")
   echo "$1: $(awk '{ print $1 }' "$work/m") and $(awk '{ print $1 }' "$work/m.short") requests (${long}s, ${short}s runs); per request of the difference:"
+  paste "$work/m.short" "$work/m" | awk -v n="$n" '{ printf "  heap: %.2f malloc, %.2f calloc, %.2f realloc\n", ($6 - $2) / n, ($7 - $3) / n, ($8 - $4) / n }'
+  measure "$1" "$2" "$short" trace
+  cp "$work/m" "$work/m.short"
+  cp "$work/calls" "$work/calls.short"
+  measure "$1" "$2" "$long" trace
+  n=$(diff_requests "$work/m.short" "$work/m")
+  echo "  system calls (traced: $(awk '{ print $1 }' "$work/m") and $(awk '{ print $1 }' "$work/m.short") requests):"
   join -a2 -e0 -o 0,1.2,2.2 "$work/calls.short" "$work/calls" |
     awk -v n="$n" '{ v = ($3 - $2) / n; if (v >= 0.01) printf "  %-16s %.2f\n", $1, v }' | sort -k2 -nr | head -8
-  paste "$work/m.short" "$work/m" | awk -v n="$n" '{ printf "  heap: %.2f malloc, %.2f calloc, %.2f realloc\n", ($6 - $2) / n, ($7 - $3) / n, ($8 - $4) / n }'
 }
 # The baseline: http_get's own client, no host->http (what a request costs
 # the host around the plugin: the iteration, its recording).

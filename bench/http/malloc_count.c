@@ -1,7 +1,7 @@
 /*
  * An LD_PRELOAD counter of heap allocations for bench/http/cost.sh: counts
  * malloc, calloc and realloc (passed on to glibc's __libc_* functions) and,
- * every 100 ms, writes "MALLOCS CALLOCS REALLOCS" to $GOLO_MALLOC_COUNT.PID,
+ * every 20 ms, writes "MALLOCS CALLOCS REALLOCS" to $GOLO_MALLOC_COUNT.PID,
  * so a benchmark reads the counts of one process before and after a run.
  *
  *   cc -O2 -shared -fPIC -o malloc_count.so malloc_count.c -lpthread
@@ -46,7 +46,7 @@ static void *writer(void *unused) {
       fclose(f);
       rename(tmp, path);
     }
-    usleep(100 * 1000);
+    usleep(20 * 1000);
   }
   return NULL;
 }

@@ -21,12 +21,7 @@ NGINX_TLS=1 start_nginx 4096
 [[ ${BENCH_CLIENT:-} = curl ]] && echo "client = curl" >>"$work/http_get.conf"
 base=()
 if [[ $job != http_get ]]; then
-  mkdir -p "$work/golo"
-  (cd "$work" && "$golo_cli" new golo_http --http "$nginx_url" >/dev/null &&
-    make -s -C golo_http GOLO_INCLUDE="$bench_root/plugin-api/include" \
-      install PLUGINS="$work/golo" >/dev/null)
-  cp "$work/golo/golo_http.so" "$work/golo/golo_https.so"
-  echo "http_ca_file = $work/certs/ca.pem" >"$work/golo/golo_https.conf"
+  build_golo_http_plugins
   base=(-e "BASE_URL=$nginx_url")
   [[ $job = golo_https ]] && base=(-e "BASE_URL=$nginx_tls_url")
 fi

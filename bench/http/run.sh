@@ -22,34 +22,24 @@
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 seconds=${BENCH_SECONDS:-5}
-users=${BENCH_USERS:-50}
+users=${BENCH_USERS:-50}         # connections: golo's users, wrk's -c, hey's -c
+loops=${BENCH_LOOPS:-$(nproc)}  # golo-host --loops, and wrk's -t
+# BENCH_ONLY="golo_fibers wrk golo_http hey": a subset of the loads below.
 need "$golo_host" "$golo_cli" "$plugins_out/http_get.so"
 command -v wrk >/dev/null && command -v hey >/dev/null || { echo "bench/http: needs wrk and hey (scripts/install-deps.sh)" >&2; exit 2; }
 
-NGINX_TLS=1 start_nginx 4096
+NGINX_TLS=1 start_nginx $((users * 2 + 4096))
+# Users' sockets: golo-host's worker raises its soft limit to the hard one.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 head -c 99 /dev/zero | tr '\0' x >"$work/nginx/www/index.html"
 echo >>"$work/nginx/www/index.html"
-# golo_http: the plugin `golo new --http` writes, built as a user would.
-mkdir -p "$work/golo"
-(cd "$work" && "$golo_cli" new golo_http --http "$nginx_url" >/dev/null &&
-  make -s -C golo_http GOLO_INCLUDE="$bench_root/plugin-api/include" \
-    install PLUGINS="$work/golo" >/dev/null)
-# The same plugin over TLS, verified against the test CA.
-cp "$work/golo/golo_http.so" "$work/golo/golo_https.so"
-echo "http_ca_file = $work/certs/ca.pem" >"$work/golo/golo_https.conf"
-# The same plugin on fibers: one line more, the executor field.
-(cd "$work" && "$golo_cli" new golo_fibers --http "$nginx_url" >/dev/null &&
-  sed -i 's/\(GOLO_PLUGIN(.*\));/\1, .executor = GOLO_EXECUTOR_FIBERS);/' golo_fibers/golo_fibers.c &&
-  grep -q 'GOLO_EXECUTOR_FIBERS' golo_fibers/golo_fibers.c &&
-  make -s -C golo_fibers GOLO_INCLUDE="$bench_root/plugin-api/include" \
-    install PLUGINS="$work/golo" >/dev/null)
-cp "$work/golo/golo_fibers.so" "$work/golo/golo_https_fibers.so"
-cp "$work/golo/golo_https.conf" "$work/golo/golo_https_fibers.conf"
+# golo_fibers and golo_http: the plugin `golo new --http` writes, on fibers
+# as written and on threads; golo_https(_fibers): the same over TLS.
+build_golo_http_plugins
 # The same plugin as a second job, http_curl, with client = curl.
-mkdir -p "$work/golo"
 cp "$plugins_out/http_get.so" "$work/golo/http_curl.so"
 { cat "$work/http_get.conf"; echo "client = curl"; } >"$work/golo/http_curl.conf"
-start_host golo http_get
+HOST_ARGS="--loops $loops" start_host golo http_get
 golo_pid=$host_pid golo_addr=$host_addr
 
 # wrk's "123.45us" / "1.20ms" / "1.00s" in µs
@@ -78,7 +68,7 @@ golo_job() { # golo_job KEY JOB [golo run args]
     "$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" "$(jq -r .total.errors "$work/r.json")"
 }
 run_wrk() {
-  /usr/bin/time -f "%U %S" -o "$work/time" wrk -t1 -c"$users" -d"${seconds}s" --latency "$nginx_url" >"$work/wrk.out"
+  /usr/bin/time -f "%U %S" -o "$work/time" wrk -t"$loops" -c"$users" -d"${seconds}s" --latency "$nginx_url" >"$work/wrk.out"
   local n rps p50 p99 cpu err
   n=$(awk '/requests in/ { print $1 }' "$work/wrk.out")
   rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/wrk.out")
@@ -100,6 +90,7 @@ run_hey() {
 }
 
 order=(golo wrk hey golo_curl golo_http golo_https golo_fibers golo_https_fibers)
+[[ -n ${BENCH_ONLY:-} ]] && read -r -a order <<<"$BENCH_ONLY"
 for r in $(seq "$reps"); do
   for i in "${!order[@]}"; do "run_${order[$(((i + r) % ${#order[@]}))]}"; done
 done
@@ -116,11 +107,15 @@ for k in "${order[@]}"; do
     golo_http) name="golo host->http (plain C, golo new --http)" ;;
     golo) name="golo http_get, $users users, pacing 0" ;;
     golo_curl) name="golo http_get with client = curl" ;;
-    wrk) name="wrk -t1 -c$users" ;;
+    wrk) name="wrk -t$loops -c$users" ;;
     hey) name="hey -c $users -z ${seconds}s" ;;
   esac
   echo "| $name | $(fmt0 "$(med $k rps)") | $(fmt0 "$(med $k p50)")/$(fmt0 "$(med $k p99)") | $(med $k cpu) | $(fmt0 "$(med $k per_cpu)") | $(ratio "$(med golo rps)" "$(med $k rps)") | $(ratio "$(med golo per_cpu)" "$(med $k per_cpu)") |"
 done
+# With BENCH_ONLY, only the summaries of the loads that ran.
+[[ " ${order[*]} " == *" golo_fibers "* ]] &&
+  echo && echo "At $users connections, req per CPU-s: golo fibers ÷ wrk -t$loops $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)") (aim: >= 0.95), ÷ golo threads $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"), ÷ hey $(ratio "$(med golo_fibers per_cpu)" "$(med hey per_cpu)")."
+[[ " ${order[*]} " == *" golo "* ]] || exit 0
 g=$(med golo per_cpu) w=$(med wrk per_cpu) h=$(med hey per_cpu)
 echo
 echo "host->http vs http_get, req per CPU-s: $(ratio "$(med golo_http per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."

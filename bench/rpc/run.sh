@@ -14,7 +14,8 @@
 #   BENCH_RPC_ALONE=1        also golo-host-worker run alone (unsupervised)
 #   GOLO_BEFORE_BUILD=DIR    also DIR/host/golo-host, another build (e.g. of
 #                            the commit before the supervisor)
-# and what mixing gRPC's APIs costs:
+# and what mixing gRPC's APIs costs (golo_threads, noop built without
+# GOLO_EXECUTOR_FIBERS, is on by default; BENCH_RPC_THREADS=0 leaves it out):
 #   BENCH_RPC_MIXED=1        also bare_callback_server --with-sync-service
 #
 #   bench/rpc/run.sh          (GOLO_BUILD_DIR: default build/release)
@@ -31,6 +32,18 @@ declare -A pid addr
 servers=(golo bare bare_cb)
 start_host golo noop
 pid[golo]=$host_pid addr[golo]=$host_addr
+# golo_threads: the same noop without the executor field (a thread plugin),
+# beside golo's noop, which declares fibers (issue 23 item 5: a single
+# Trigger of either runs on a gRPC thread; both must keep >= 0.90).
+if [[ ${BENCH_RPC_THREADS:-1} = 1 ]]; then
+  mkdir -p "$work/thread-noop"
+  printf '#include <golo/plugin.h>\nGOLO_PLUGIN(.name = "noop");\nint golo_trigger(const golo_context *c, golo_response *r) { (void)c; (void)r; return 0; }\n' >"$work/thread-noop/noop.c"
+  cc -std=c99 -O2 -shared -fPIC -fvisibility=hidden -I "$bench_root/plugin-api/include" \
+    "$work/thread-noop/noop.c" -o "$work/thread-noop/noop.so"
+  plugins_out=$work/thread-noop start_host golo_threads noop
+  pid[golo_threads]=$host_pid addr[golo_threads]=$host_addr
+  servers+=(golo_threads)
+fi
 if [[ ${BENCH_RPC_ALONE:-0} = 1 ]]; then
   need "$golo_worker"
   HOST_BIN=$golo_worker start_host alone noop
@@ -110,7 +123,7 @@ done
 
 if ((${#servers[@]} > 3)); then
   echo
-  echo "Beside it: golo-host-worker alone (alone: no supervisor), the build in ${GOLO_BEFORE_BUILD:-(none)} (before), bare_callback_server --with-sync-service (mixed). Ratios of medians, and the median of per-repetition ratios to the faster bare server."
+  echo "Beside it: golo_threads (noop on threads; golo's noop declares fibers), golo-host-worker alone (alone: no supervisor), the build in ${GOLO_BEFORE_BUILD:-(none)} (before), bare_callback_server --with-sync-service (mixed). Ratios of medians, and the median of per-repetition ratios to the faster bare server."
   echo
   echo "| in flight | server | calls/s | ÷ golo | ÷ faster bare (per-repetition median) | p50/p99 µs | calls/server-CPU-s |"
   echo "|---|---|---|---|---|---|---|"

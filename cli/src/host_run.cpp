@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <thread>
 
@@ -9,6 +10,7 @@
 #include "golo/wire/results.h"
 #include "host_client.h"
 #include "run_call.h"
+#include "run_interrupt.h"
 
 namespace golo::cli {
 
@@ -41,11 +43,15 @@ std::string replacement_cause(const std::string &addr,
   return "";
 }
 
-}  // namespace
-
-void stream_from(HostRun &run, const golo::RunRequest &req) {
+// One call's stream, to its end: its updates into `run`, then its status.
+void read_stream(HostRun &run, const golo::RunRequest &req) {
   auto stub = golo::Runner::NewStub(connect(run.addr));
-  auto reader = std::make_unique<RunCall>(*stub, run.ctx, req);
+  grpc::ClientContext *ctx = nullptr;
+  {
+    std::lock_guard lock(run.mutex);
+    ctx = run.ctx.get();
+  }
+  auto reader = std::make_unique<RunCall>(*stub, *ctx, req);
   golo::RunUpdate update;
   while (reader->Read(&update)) {
     std::lock_guard lock(run.mutex);
@@ -76,12 +82,64 @@ void stream_from(HostRun &run, const golo::RunRequest &req) {
   run.replaced_because = cause;
   if (run.started)
     run.ran_s = std::chrono::duration<double>(ended - *run.started).count();
+}
+
+// The worker was replaced mid-run because of another job (a cause, and no
+// results): the rest of the schedule goes to the new worker, from where the
+// schedule will be in a moment, on the first start's clock (the fleet's
+// common start, else when the first update came), so that its seconds and
+// end are the run's. Once: a second replacement leaves the run partial.
+// A job that was itself the culprit is quarantined: the host refuses it.
+bool resume_after_replacement(HostRun &run, golo::RunRequest &req) {
+  constexpr auto kLead = std::chrono::milliseconds(500);
+  std::lock_guard lock(run.mutex);
+  if (run.gap || run.cancelled || ctrl_c_count() > 0 ||
+      run.replaced_because.empty() || !run.results_json.empty() ||
+      !run.log.started() || !run.started)
+    return false;
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - *run.started + kLead);
+  const std::int64_t first =
+      req.startatunixms() ? req.startatunixms() : run.started_unix_ms;
+  const double resume_s = static_cast<double>(elapsed.count()) / 1e3;
+  if (resume_s + 0.5 >= run.length_s) return false;  // (almost) over anyway
+  HostRun::Gap gap;
+  gap.before = run.log.results(run.share);
+  gap.from_s = run.log.latest().elapsed_s;
+  gap.to_s = resume_s;
+  gap.cause = run.replaced_because;
+  gap.may_be_missing =
+      static_cast<std::uint64_t>(std::ceil(run.log.latest().interval_rate));
+  std::fprintf(stderr,
+               "golo run: host %s: %s; the run resumes on the new worker at "
+               "%.1f s of the schedule (%.1f s to %.1f s not run)\n",
+               run.addr.c_str(), gap.cause.c_str(), resume_s, gap.from_s,
+               resume_s);
+  run.gap = std::move(gap);
+  run.log = agent::ProgressLog();
+  run.log.resume_at(static_cast<std::uint64_t>(resume_s));
+  run.recent = agent::RecentProgress();
+  run.status = grpc::Status();
+  run.replaced_because.clear();
+  run.ctx = std::make_unique<grpc::ClientContext>();
+  req.set_resumeofunixms(first);
+  req.set_startatunixms(first + elapsed.count());
+  return true;
+}
+
+}  // namespace
+
+void stream_from(HostRun &run, golo::RunRequest req) {
+  read_stream(run, req);
+  if (resume_after_replacement(run, req)) read_stream(run, req);
   run.done = true;
 }
 
-HostPart host_part(HostRun &run, const nlohmann::json &schedule,
+namespace {
+
+// What the call (the last, if the run resumed) brought (run.mutex held).
+HostPart call_part(HostRun &run, const nlohmann::json &schedule,
                    bool interrupted) {
-  std::lock_guard lock(run.mutex);
   HostPart part;
   if (!run.results_json.empty()) {
     // Freed once read (at the end of this scope), not kept to the end.
@@ -135,6 +193,32 @@ HostPart host_part(HostRun &run, const nlohmann::json &schedule,
                    one_decimal(run.ran_s) + " s of load (" + why + "); the " +
                    counted;
   }
+  return part;
+}
+
+}  // namespace
+
+HostPart host_part(HostRun &run, const nlohmann::json &schedule,
+                   bool interrupted) {
+  std::lock_guard lock(run.mutex);
+  HostPart part = call_part(run, schedule, interrupted);
+  if (!run.gap) return part;
+  // Resumed: the first worker's part and the new one's, merged as two
+  // hosts' are (their seconds do not overlap).
+  HostRun::Gap &gap = *run.gap;
+  if (!part.results) {  // the new worker ran none of it
+    part.results = std::move(gap.before);
+    part.partial = true;
+    part.measured_s = gap.from_s;
+    part.problem = "the run could not resume after its worker was replaced (" +
+                   gap.cause + "): " + part.problem + "; the " +
+                   std::to_string(part.results->total.iterations) +
+                   " iterations it reported up to " + one_decimal(gap.from_s) +
+                   " s are in the results, marked partial";
+    return part;
+  }
+  part.results->merge(gap.before);
+  part.measured_s = std::max(part.measured_s, gap.from_s);
   return part;
 }
 

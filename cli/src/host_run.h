@@ -22,8 +22,13 @@ namespace golo::cli {
 struct HostRun {
   std::string addr;
   std::string scenario;  // the scenario this call runs ("": the job: form)
-  grpc::ClientContext ctx;
-  std::mutex mutex;  // guards what the stream thread writes below
+  nlohmann::json share;  // its share of the schedule (for partial results)
+  double length_s = 0;   // the schedule's length
+  std::mutex mutex;      // guards what the stream thread writes below
+  // The call's; a new one when the run resumes on a replaced worker.
+  std::unique_ptr<grpc::ClientContext> ctx =
+      std::make_unique<grpc::ClientContext>();
+  bool cancelled = false;  // by cancel(): never resumed then
   agent::ProgressLog log;
   agent::RecentProgress recent;  // for the live line (live_progress.h)
   // Intervals received and not yet taken by the control loop.
@@ -37,11 +42,32 @@ struct HostRun {
   // When the stream broke mid-run and the host now has a worker started
   // since: why its worker was replaced, as the host says ("" otherwise).
   std::string replaced_because;
+  // The run resumed on the new worker (RunRequest.resumeOfUnixMs) after the
+  // old one was replaced because of another job: what the old one had
+  // reported, and the seconds of the schedule no worker ran.
+  struct Gap {
+    agent::RunResults before;  // from its progress updates
+    double from_s = 0, to_s = 0;
+    std::string cause;
+    // Iterations that ended after its last progress update were lost with
+    // it: at most about one interval's, this many.
+    std::uint64_t may_be_missing = 0;
+  };
+  std::optional<Gap> gap;
   std::atomic<bool> done{false};
+
+  // Cancels the call (Ctrl-C twice, or a stop no host answered).
+  void cancel() {
+    std::lock_guard lock(mutex);
+    cancelled = true;
+    ctx->TryCancel();
+  }
 };
 
-// Reads the stream to its end (stream thread).
-void stream_from(HostRun &run, const golo::RunRequest &req);
+// Reads the stream to its end (stream thread). When the host replaced its
+// worker mid-run because of another job, sends the rest of the schedule to
+// the new worker (once) and reads that too.
+void stream_from(HostRun &run, golo::RunRequest req);
 
 // What one host contributes to the merged results.
 struct HostPart {

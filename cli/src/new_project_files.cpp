@@ -184,7 +184,15 @@ constexpr const char *kHttpSource =
  * HTTP test"). No libcurl here: the host does HTTP. */
 #include <golo/plugin.h>
 
-GOLO_PLUGIN(.name = "@NAME@", .version = "0.1.0");
+/* GOLO_EXECUTOR_FIBERS: the trigger waits only in host->http, keeps no state
+ * of its own (per-user state would go in ctx->user_data, never in
+ * thread-locals), and calls nothing that blocks (no sleep(), no sockets of
+ * its own: host->sleep for think time). Its users then run as fibers,
+ * thousands per event-loop thread, parked while their requests wait. Break
+ * the promise and every other user of the loop waits too (guide: "Users as
+ * fibers"); drop the line to run one thread per user. */
+GOLO_PLUGIN(.name = "@NAME@", .version = "0.1.0",
+            .executor = GOLO_EXECUTOR_FIBERS);
 
 int golo_trigger(const golo_context *ctx, golo_response *resp) {
   const golo_host_api *host = ctx->host;
@@ -212,7 +220,8 @@ constexpr const char *kHttpSettings =
     R"golo(# Settings for @NAME@.so (host->setting, and the host's HTTP client):
 # http_ca_file = /path/ca.pem     # trust this CA for https://
 # http_insecure_tls = true        # accept any certificate (tests only)
-# http2 = true                    # offer HTTP/2 over TLS
+# http2 = true                    # offer HTTP/2 over TLS (through libcurl,
+#                                 # which blocks a fiber's loop: see the guide)
 )golo";
 
 constexpr const char *kHttpSchedule =

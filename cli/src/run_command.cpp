@@ -198,6 +198,10 @@ Streams start(const RunOptions &opts, const RunPlan &plan, const Fleet &fleet,
       auto run = std::make_unique<HostRun>();
       run->addr = hosts[i];
       run->scenario = scenario->scenario;
+      run->share =
+          (hosts.size() > 1 ? scenario->share(i, hosts.size()) : *scenario)
+              .to_json();
+      run->length_s = std::chrono::duration<double>(scenario->length()).count();
       golo::RunRequest req = request_for(opts, plan, i, hosts.size());
       req.set_scenario(scenario->scenario);
       if (scenario->data) {
@@ -330,6 +334,12 @@ nlohmann::json hosts_json(const Fleet &fleet, std::size_t scenarios,
          {"share", part.share}});
     if (!runs[i]->scenario.empty())
       hosts.back()["scenario"] = runs[i]->scenario;
+    if (const auto &gap = runs[i]->gap) {
+      // Seconds of the schedule no worker ran, and why.
+      hosts.back()["interrupted_s"] = {gap->from_s, gap->to_s};
+      hosts.back()["interruption"] = gap->cause;
+      hosts.back()["may_be_missing"] = gap->may_be_missing;
+    }
   }
   for (const auto &[addr, why] : fleet.left_out)
     hosts.push_back(

@@ -115,13 +115,13 @@ void stop_hosts(std::vector<std::unique_ptr<HostRun>> &runs,
   for (const auto &call : calls) {
     if (call->stopped) continue;
     for (auto &r : runs)
-      if (r->addr == call->addr) r->ctx.TryCancel();
+      if (r->addr == call->addr) r->cancel();
   }
 }
 
 void cancel_all(std::vector<std::unique_ptr<HostRun>> &runs) {
   for (auto &r : runs)
-    if (!r->done) r->ctx.TryCancel();
+    if (!r->done) r->cancel();
 }
 
 }  // namespace golo::cli

@@ -57,6 +57,10 @@
 #include "http_client.h"
 #include "plain_http_client.h"
 
+// Threads, on purpose: http_get is its own blocking client (its sockets,
+// libcurl's easy API) with a connection per thread in a pthread key, so it
+// blocks in libc and keeps state per thread across a wait. A fiber plugin
+// does HTTP through host->http instead (golo new --http, plugins/shop).
 GOLO_PLUGIN(.name = "http_get", .version = "1.1.0");
 
 namespace {

@@ -48,7 +48,11 @@
 #include <string.h>
 #include <time.h>
 
-GOLO_PLUGIN(.name = "journey", .version = "1.0.0");
+/* Fibers: it waits only through the host (host->http, and host->sleep in
+ * place of a request) and keeps no per-user state across those waits. On a
+ * host older than 1.2 it runs on threads, sleeping in libc. */
+GOLO_PLUGIN(.name = "journey", .version = "1.0.0",
+            .executor = GOLO_EXECUTOR_FIBERS);
 
 typedef struct journey_state {
   double work_us;
@@ -142,10 +146,26 @@ static int64_t now_ns(const golo_context *ctx, const journey_state *s) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Stands in for a request: sleeps us microseconds. */
-static void work(double us) {
+static int64_t clock_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Stands in for a request: sleeps us microseconds, through the host where
+ * it can (a fiber parks there; libc's nanosleep would block its loop). */
+static void work(const golo_context *ctx, double us) {
   struct timespec ts;
   if (us <= 0) return;
+  if (GOLO_HOST_HAS(ctx->host, sleep)) {
+    const int64_t start = clock_ns();
+    if (ctx->host->sleep(ctx, (int64_t)(us * 1e3)) == 0) return;
+    /* The run's stop cut it short. A request in flight is not cut by the
+     * stop, so neither is its stand-in: the rest (at most work_us, once per
+     * user at the run's end) is slept below. */
+    us -= (double)(clock_ns() - start) / 1e3;
+    if (us <= 0) return;
+  }
   ts.tv_sec = (time_t)(us / 1e6);
   ts.tv_nsec = (long)((us - (double)ts.tv_sec * 1e6) * 1e3);
   nanosleep(&ts, NULL);
@@ -194,7 +214,7 @@ static int step(const golo_context *ctx, golo_response *resp,
   const int64_t start = now_ns(ctx, s);
   int failed = fails;
   if (s->has_target) return shop_get(ctx, s, name, path);
-  work(us);
+  work(ctx, us);
   if (s->has_steps)
     ctx->host->add_step(resp, name, now_ns(ctx, s) - start, failed);
   return failed;

@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-GOLO_PLUGIN(.name = "shop", .version = "1.0.0");
+/* Fibers: it waits only in host->http and host->sleep, and keeps nothing of
+ * a user's between them but what the host keeps (connections, cookies). */
+GOLO_PLUGIN(.name = "shop", .version = "1.0.0",
+            .executor = GOLO_EXECUTOR_FIBERS);
 
 /* One GET or POST as a named step; the answer's status (0: none). */
 static int request(const golo_context *ctx, const char *method, const char *url,

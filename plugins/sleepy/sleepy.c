@@ -22,7 +22,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Threads, on purpose: sleepy blocks in libc's nanosleep, a call that
+ * neither a run's stop nor a fiber loop can cut short. That is what the
+ * stop, hung-run and containment tests lean on, and what the truth tests
+ * time. On fibers each sleep would stall every user of its loop; a fiber
+ * plugin's think time is host->sleep (plugins/journey, plugins/shop).
+ * tests/plugins builds this file with SLEEPY_FIBERS as fiber_sleepy, which
+ * sleeps through host->sleep on fibers, so the truth tests time both. */
+#ifdef SLEEPY_FIBERS
+GOLO_PLUGIN(.name = "fiber_sleepy", .version = "1.0.0",
+            .executor = GOLO_EXECUTOR_FIBERS);
+#else
 GOLO_PLUGIN(.name = "sleepy", .version = "1.0.0");
+#endif
 
 typedef struct sleepy_state {
   double sleep_ms;
@@ -86,9 +98,17 @@ int golo_init(const golo_init_args *args, void **state) {
   return 0;
 }
 
-static void sleep_ms(double ms) {
+static void sleep_ms(const golo_context *ctx, double ms) {
   struct timespec left;
   if (ms <= 0.0) return;
+#ifdef SLEEPY_FIBERS
+  if (GOLO_HOST_HAS(ctx->host, sleep)) {
+    ctx->host->sleep(ctx, (int64_t)(ms * 1e6)); /* parks; a stop cuts it */
+    return;
+  }
+#else
+  (void)ctx;
+#endif
   left.tv_sec = (time_t)(ms / 1000.0);
   left.tv_nsec = (long)((ms - (double)left.tv_sec * 1000.0) * 1e6);
   /* A signal must not shorten the latency the tests rely on. */
@@ -107,7 +127,8 @@ int golo_trigger(const golo_context *ctx, golo_response *resp) {
   uint64_t call = __atomic_add_fetch(&s->calls, 1, __ATOMIC_RELAXED);
   const int64_t start = s->times_fd >= 0 ? monotonic_ns() : 0;
   (void)resp;
-  sleep_ms(s->stall_at != 0 && call == s->stall_at ? s->stall_ms : s->sleep_ms);
+  sleep_ms(ctx,
+           s->stall_at != 0 && call == s->stall_at ? s->stall_ms : s->sleep_ms);
   if (s->times_fd >= 0) {
     /* One write per line: whole lines even from several threads. */
     char line[64];

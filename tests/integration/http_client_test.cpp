@@ -517,7 +517,8 @@ TEST_CASE("http: golo new --http writes a test that builds, loads and passes") {
                               &out) == 0,
                   out);
   const std::string source = read_text(project / "probe.c");
-  CHECK(std::count(source.begin(), source.end(), '\n') <= 30);
+  CHECK(std::count(source.begin(), source.end(), '\n') <= 40);
+  CHECK(source.find(".executor = GOLO_EXECUTOR_FIBERS") != std::string::npos);
   CHECK(read_text(project / "Makefile").find("curl") == std::string::npos);
   std::string yaml = read_text(project / "probe.yaml");
   CHECK(yaml.find("BASE_URL: \"" + w.target.url("/ok") + "\"") !=
@@ -536,6 +537,18 @@ TEST_CASE("http: golo new --http writes a test that builds, loads and passes") {
     added = added ||
             (f.job() == "probe" && f.outcome() == golo::FileOutcome::ADDED);
   REQUIRE(added);
+  // It waits only in host->http: its users run as fibers (golo plugins'
+  // USERS column).
+  bool fibers = false;
+  const golo::ListPluginsResponse listed = w.host->list();
+  for (const auto &p : listed.plugins())
+    fibers = fibers || (p.job() == "probe" && p.fibers());
+  CHECK(fibers);
+  REQUIRE(run_command(cli + " plugins --host " + w.host->address(), &out) == 0);
+  const auto row = out.find("\nprobe ");
+  REQUIRE_MESSAGE(row != std::string::npos, out);
+  CHECK(out.substr(row, out.find('\n', row + 1) - row).find(" fibers ") !=
+        std::string::npos);
   const auto json_path = w.work.path() / "probe.json";
   REQUIRE_MESSAGE(
       run_command(cli + " run --quiet " + (project / "probe.yaml").string() +
@@ -549,6 +562,7 @@ TEST_CASE("http: golo new --http writes a test that builds, loads and passes") {
     names.insert(s.at("name").get<std::string>());
   CHECK(names.count("home") == 1);
   CHECK(names.count("home (wait)") == 1);
+  CHECK(results.value("stalls", 0) == 0);  // it parked, never blocked
   // A URL that cannot go into the schedule is refused, nothing written.
   CHECK(run_command("cd " + w.work.path().string() + " && " + cli +
                         " new other --http ftp://x/",

@@ -1,11 +1,14 @@
-// Other jobs' runs (issue 20, item 8, the part built): when golo-host
-// replaces its worker because of job B, a golo run of job A names the real
-// cause, whether B crashed (the stream breaks; golo asks the new worker why)
-// or B's call got stuck (the old worker stops A's run naming the
-// replacement), and never says "shutting down". Re-issuing the rest of A's
-// schedule is not built: A's run is still cut, marked partial.
+// Other jobs' runs (issue 20, item 8): when golo-host replaces its worker
+// because of job B, a golo run of job A names the real cause, whether B
+// crashed (the stream breaks; golo asks the new worker why) or B's call got
+// stuck (the old worker stops A's run naming the replacement), and never
+// says "shutting down". After B's crash, golo run sends the rest of A's
+// schedule to the new worker (RunRequest.resumeOfUnixMs) and merges both
+// workers' parts, the gap marked; after a stuck call, A's run is still cut.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 
@@ -20,14 +23,16 @@ namespace {
 // worker to start on a loaded machine); once its load has started,
 // does damage(); returns golo run's exit status, its output in out.
 int run_through(const HostProcess &host, const fs::path &work,
-                const std::function<void()> &damage, std::string &out) {
+                const std::function<void()> &damage, std::string &out,
+                const std::string &args = "") {
   write_text(work / "a.yaml",
              "job:\n  name: sleepy\n  users: 2\n  pacing: 10ms\n"
              "  duration: 10s\n");
   int rc = -1;
   std::thread run([&] {
     rc = run_command(golo_cli_binary().string() + " run --quiet --host " +
-                         host.address() + " " + (work / "a.yaml").string(),
+                         host.address() + " " + (work / "a.yaml").string() +
+                         args,
                      &out);
   });
   // Past its first progress update (1 s, 200 calls a second).
@@ -49,25 +54,58 @@ void install(const TempDir &dir, const std::string &culprit,
 }  // namespace
 
 TEST_CASE(
-    "a run of job A cut by job B's crash names B's crash as the cause, not a "
-    "closed socket") {
+    "a run of job A cut by job B's crash names it, resumes on the new worker "
+    "and counts both parts") {
   TempDir dir, work;
   install(dir, "misbehave_segv", "crashy");
   HostProcess host(dir.path(), {}, crash_env());
   std::string out;
+  const auto results = work.path() / "a.json";
   const int rc = run_through(
       host, work.path(),
       [&] {
         golo::Response r;
         CHECK_FALSE(host.trigger("crashy", r).ok());
       },
-      out);
-  CHECK(rc == 1);  // partial: the rest of A's schedule is not re-issued
+      out, " --out json=" + results.string());
+  CHECK(rc == 0);  // complete: the rest of A's schedule ran
   CHECK(out.find("worker replaced: worker 1 died of SIGSEGV in golo_trigger "
                  "of job \"crashy\"") != std::string::npos);
-  CHECK(out.find("marked partial") != std::string::npos);
-  CHECK(out.find("the 0 iterations") == std::string::npos);  // kept what ran
+  CHECK(out.find("the run resumes on the new worker at") != std::string::npos);
+  CHECK(out.find("marked partial") == std::string::npos);
   CHECK(out.find("shutting down") == std::string::npos);
+
+  const auto j = nlohmann::json::parse(read_text(results));
+  const auto &h = j.at("hosts").at(0);
+  CHECK(h.at("ok") == true);
+  CHECK(h.at("partial") == false);
+  CHECK(h.at("interruption")
+            .get<std::string>()
+            .find("died of SIGSEGV in golo_trigger of job \"crashy\"") !=
+        std::string::npos);
+  const double from = h.at("interrupted_s").at(0),
+               to = h.at("interrupted_s").at(1);
+  CHECK(from >= 2.0);  // its first progress updates came (> 400 calls)
+  CHECK(to > from);
+  CHECK(to < 9.5);
+  // The new worker ran the rest, 2 users every 10 ms: exactly what its
+  // sleepy counted; the old worker's part is what it reported, at least the
+  // 400 calls seen before the crash less one interval (200).
+  const auto total = j.at("total").at("iterations").get<std::uint64_t>();
+  const std::uint64_t after = job_calls(host, "sleepy");
+  CHECK(after == doctest::Approx(200 * (10 - to)).epsilon(0.1));
+  REQUIRE(total > after);
+  CHECK(total - after >= 200);
+  CHECK(total - after <= 200 * (from + 1));
+  CHECK(h.at("may_be_missing").get<std::uint64_t>() <= 220);
+  // The series: both parts, nothing in the gap, adding up to the total.
+  std::uint64_t in_series = 0;
+  for (const auto &row : j.at("series")) {
+    const auto s = row.at("second").get<double>();
+    CHECK_MESSAGE((s <= std::ceil(from) || s > std::floor(to)), s);
+    in_series += row.at("iterations").get<std::uint64_t>();
+  }
+  CHECK(in_series == total);
 }
 
 TEST_CASE(

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -76,28 +77,57 @@ std::uint64_t u64(const json &j, const char *key) {
 
 }  // namespace
 
-TEST_CASE("paced stall: missed and corrected p99 match the plugin's clock") {
+namespace {
+
+// One host for the program: sleepy (threads, libc's nanosleep) and
+// fiber_sleepy (the same source on fibers, host->sleep), each with its
+// timestamps file, examples/sleepy-paced-stall.yaml's settings.
+struct TruthHost {
   TempDir plugins, work;
-  const fs::path times = work.path() / "times.txt";
-  install_plugin(example_plugin("sleepy"), plugins.path(), "sleepy");
-  // examples/sleepy-paced-stall.yaml's settings, plus the timestamps.
-  write_text(plugins.path() / "sleepy.conf",
-             "sleep_ms = 1\nstall_ms = 1000\nstall_at = 101\ntimes_file = " +
-                 times.string() + "\n");
-  HostProcess host(plugins.path());
+  std::unique_ptr<HostProcess> host;
+  TruthHost() {
+    install_plugin(example_plugin("sleepy"), plugins.path(), "sleepy");
+    install_plugin(test_plugin("fiber_sleepy"), plugins.path(), "fiber_sleepy");
+    for (const char *job : {"sleepy", "fiber_sleepy"})
+      write_text(plugins.path() / (std::string(job) + ".conf"),
+                 "sleep_ms = 1\nstall_ms = 1000\nstall_at = 101\n"
+                 "times_file = " +
+                     times(job).string() + "\n");
+    host = std::make_unique<HostProcess>(plugins.path());
+  }
+  fs::path times(const std::string &job) const {
+    return work.path() / (job + ".times");
+  }
+};
+
+TruthHost &truth_host() {
+  static TruthHost h;
+  return h;
+}
+
+// Runs examples/sleepy-paced-stall.yaml against `job` and checks golo's
+// figures against the plugin's timestamps.
+void check_paced_stall(const std::string &job) {
+  TruthHost &h = truth_host();
   const fs::path root = plugin_include_dir().parent_path().parent_path();
-  const fs::path out_file = work.path() / "r.json";
+  std::string yaml = read_text(root / "examples/sleepy-paced-stall.yaml");
+  yaml.replace(yaml.find("name: sleepy"), 12, "name: " + job);
+  const fs::path schedule = h.work.path() / (job + ".yaml");
+  write_text(schedule, yaml);
+  const fs::path out_file = h.work.path() / (job + ".json");
   std::string out;
   // Its threshold "p99_corrected < 500ms" is crossed: exit 99.
   CHECK_MESSAGE(
       run_command(golo_cli_binary().string() + " run --quiet --host " +
-                      host.address() + " --out " + out_file.string() + " " +
-                      (root / "examples/sleepy-paced-stall.yaml").string(),
+                      h.host->address() + " --out " + out_file.string() + " " +
+                      schedule.string(),
                   &out) == 99,
       out);
   const json r = json::parse(read_text(out_file));
   const json &total = r.at("total");
-  const auto calls = read_calls(times);
+  const auto calls = read_calls(h.times(job));
+  // On fibers the 1 s stall parks: the loop never blocks.
+  CHECK(r.value("stalls", 0) == 0);
   REQUIRE(calls.size() > 150);
   CHECK(u64(total, "iterations") == calls.size());
 
@@ -131,4 +161,14 @@ TEST_CASE("paced stall: missed and corrected p99 match the plugin's clock") {
   }
   CHECK(iterations == u64(total, "iterations"));
   CHECK(missed == u64(total, "missed"));
+}
+
+}  // namespace
+
+TEST_CASE("paced stall: missed and corrected p99 match the plugin's clock") {
+  check_paced_stall("sleepy");
+}
+
+TEST_CASE("paced stall on fibers: the same truth from fiber_sleepy") {
+  check_paced_stall("fiber_sleepy");
 }

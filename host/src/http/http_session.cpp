@@ -151,6 +151,11 @@ void Session::fail(golo_http_response &out, int error, std::string text) {
   last_fast_ = false;
 }
 
+bool Session::takes_curl(const Prepared &p) const {
+  return (!(p.flags & GOLO_HTTP_NO_COOKIES) && curl_keeps_cookies_) ||
+         !FastPath::serves(p);
+}
+
 void Session::perform(const Prepared &p, golo_http_response &out,
                       const RunContext *run) {
   if (run && run->aborting())
@@ -158,8 +163,7 @@ void Session::perform(const Prepared &p, golo_http_response &out,
                 std::string("stopped: the run's graceful stop has passed, ") +
                     p.method + " " + p.req.url + " was not sent");
   const bool cookies = !(p.flags & GOLO_HTTP_NO_COOKIES);
-  if ((cookies && curl_keeps_cookies_) || !FastPath::serves(p))
-    return curl_perform(p, out, run);
+  if (takes_curl(p)) return curl_perform(p, out, run);
   last_ = nullptr;
   if (fast_.perform(p, out, run, cookies ? &jar_ : nullptr)) {
     last_fast_ = out.error == GOLO_HTTP_OK || out.error == GOLO_HTTP_TOO_LARGE;

@@ -35,6 +35,10 @@ class Session {
   void perform(const Prepared &p, golo_http_response &out,
                const RunContext *run);
 
+  // True when p would go through libcurl (HTTP/2, or a user whose cookies
+  // curl keeps), whose easy API blocks: it cannot park a fiber.
+  bool takes_curl(const Prepared &p) const;
+
   // A header of the latest final answer, or nullptr.
   const char *header(const char *name) const;
 

@@ -24,6 +24,7 @@
 #include "runners/run_env.h"
 #include "security/grpc_auth.h"
 #include "security/remote_targets.h"
+#include "server/resume_point.h"
 #include "server/runner_admission.h"
 #include "server/server.h"
 
@@ -50,6 +51,7 @@ struct RunnerService::Prepared {
   std::vector<std::pair<std::string, std::shared_ptr<LoadedGeneration>>> jobs;
   std::shared_ptr<agent::DataFeed> data;
   std::optional<std::chrono::system_clock::time_point> start_at;
+  std::chrono::nanoseconds resume_from{0};  // resumeOfUnixMs, resolved
   std::string dial;   // the remote target as gRPC is handed it, if any
   agent::RunEnv env;  // the schedule's env: with the request's over it
   // Every job's plugin declared GOLO_EXECUTOR_FIBERS: its users run as
@@ -146,7 +148,7 @@ grpc::Status RunnerService::resolve_jobs(const golo::RunRequest &req,
 
 grpc::Status RunnerService::start_instant(const golo::RunRequest &req,
                                           Prepared &out) {
-  if (req.startatunixms() == 0) return grpc::Status::OK;
+  if (req.startatunixms() == 0) return resume(req, out);
   const auto at = std::chrono::system_clock::time_point(
       std::chrono::milliseconds(req.startatunixms()));
   const auto ahead = at - std::chrono::system_clock::now();
@@ -159,6 +161,15 @@ grpc::Status RunnerService::start_instant(const golo::RunRequest &req,
             " s ahead of this host's clock; the limit is " +
             std::to_string(kMaxStartAhead.count()) + " s");
   out.start_at = at;
+  return resume(req, out);
+}
+
+grpc::Status RunnerService::resume(const golo::RunRequest &req, Prepared &out) {
+  const ResumePoint at =
+      resume_point(req.resumeofunixms(), out.start_at, out.schedule.length());
+  if (!at.error.empty())
+    return to_status(HostError::Code::kInvalidArgument, at.error);
+  out.resume_from = at.offset;
   return grpc::Status::OK;
 }
 
@@ -338,6 +349,7 @@ agent::RunOptions RunnerService::run_options(const RunLog &log,
   agent::RunOptions options;
   options.stop = stop.get_token();
   options.start_at = prep.start_at;
+  options.resume_from = prep.resume_from;
   options.data = prep.data;
   options.record_budget = limits_.record_budget;
   if (prep.fibers) {

@@ -77,6 +77,8 @@ class RunnerService final : public golo::Runner::Service {
   grpc::Status resolve_jobs(const golo::RunRequest &req, bool every_scenario,
                             Prepared &out);
   static grpc::Status start_instant(const golo::RunRequest &req, Prepared &out);
+  // resumeOfUnixMs: where the schedule is at the start (after start_instant).
+  static grpc::Status resume(const golo::RunRequest &req, Prepared &out);
   // What this host can take of a prepared run, for the pre-flight.
   golo::HostCapacity capacity(bool fibers, std::uint64_t run_users) const;
   // Who asked and for which file, as the log names them.

@@ -25,6 +25,12 @@ bool park_until(std::chrono::steady_clock::time_point at) noexcept;
 bool park_until_ready(int fd, short events,
                       std::chrono::steady_clock::time_point at) noexcept;
 
+// On a fiber: the calling iteration is about to block its loop in a call
+// that cannot park (the host's HTTP/2, through libcurl's easy API). Its user
+// counts as stalled (RunOptions::on_stall, the results' `stalls`) however
+// long the call takes. Does nothing on a thread.
+void note_blocking_call() noexcept;
+
 // Waits until `at` whatever the run does: parks on a fiber, sleeps on a
 // thread (an iteration's own work, as a test's runner simulates it).
 void wait_until(std::chrono::steady_clock::time_point at);

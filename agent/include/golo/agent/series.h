@@ -105,6 +105,9 @@ class ProgressLog {
   // only says the load started. Returns the interval the update closes
   // (nothing for that first one).
   std::optional<Interval> add(const Progress &p);
+  // A host's run resumed part-way (RunRequest.resumeOfUnixMs): its seconds
+  // go on from `seconds` (the first update still only says it started).
+  void resume_at(std::uint64_t seconds) { second_ = seconds; }
   // True once the host reported its load started.
   bool started() const { return started_; }
   const Progress &latest() const { return latest_; }

@@ -1,0 +1,141 @@
+// The recording path of a host->http request allocates nothing once a user
+// has made the same request before (issue 21): the step and its phases on
+// the call's response (http::record_request), the check and tag beside them,
+// the copy into the iteration's outcome (copy_steps) and the recorder's
+// counters (Recorder::record). Counted with a replaced global operator new,
+// which is why this is a binary of its own.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "abi/host_table.h"
+#include "abi/response.h"
+#include "http/http_api.h"
+#include "recorder.h"
+#include "runners/local_plugin_runner.h"
+
+namespace {
+
+// Allocations made by the thread that set `t_counting`.
+thread_local bool t_counting = false;
+std::atomic<std::uint64_t> g_allocations{0};
+
+void *allocate(std::size_t n, std::size_t align = 0) {
+  if (t_counting) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (n == 0) n = 1;
+  void *p = align > alignof(std::max_align_t)
+                ? std::aligned_alloc(align, (n + align - 1) / align * align)
+                : std::malloc(n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+
+}  // namespace
+
+// Every form, new and delete alike, so that sanitizers see matching pairs.
+void *operator new(std::size_t n) { return allocate(n); }
+void *operator new[](std::size_t n) { return allocate(n); }
+void *operator new(std::size_t n, std::align_val_t a) {
+  return allocate(n, static_cast<std::size_t>(a));
+}
+void *operator new[](std::size_t n, std::align_val_t a) {
+  return allocate(n, static_cast<std::size_t>(a));
+}
+void operator delete(void *p) noexcept { std::free(p); }
+void operator delete[](void *p) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::size_t) noexcept { std::free(p); }
+void operator delete(void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void *p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void *p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void *p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+
+namespace {
+
+using golo::agent::IterationOutcome;
+using golo::agent::detail::Recorder;
+
+// What one user keeps across its iterations, as LocalPluginRunner and the
+// executor keep it: the response, the outcome, the session's scratch name
+// and the recorder's key.
+struct User {
+  golo_response resp;
+  IterationOutcome out;
+  std::string name, key;
+};
+
+// One iteration of a plugin that makes one host->http request: a long URL
+// as its step name (past std::string's inline buffer), a check, a tag.
+void iteration(Recorder &rec, User &u, int i) {
+  const golo_host_api *host = golo::host::host_table();
+  u.resp.clear();
+  u.out.clear();
+  u.name.assign("GET http://127.0.0.1:8080/catalogue/items/by-category");
+  golo::host::http::Prepared p;
+  golo_http_response r{};
+  r.size = sizeof r;
+  r.status = 200;
+  r.reused = 1;
+  r.wait_ns = 900'000 + (i % 64) * 1'000;
+  r.receive_ns = 50'000 + (i % 16) * 100;
+  r.total_ns = r.wait_ns + r.receive_ns + 20'000;
+  golo::host::http::record_request(&u.resp, u.name, p, r);
+  host->add_check(&u.resp, "status is 200 and the page lists the items", 1);
+  host->add_tag_string(&u.resp, "page", "catalogue");
+  u.out.tags.assign(u.resp.tags.begin(), u.resp.tags.end());
+  golo::host::copy_steps(u.resp, u.out);
+  rec.record(0, u.out, r.total_ns, u.key, nullptr, 0);
+}
+
+}  // namespace
+
+TEST_CASE("the allocation counter of this binary counts") {
+  g_allocations = 0;
+  t_counting = true;
+  auto s = std::make_unique<std::string>(100, 'x');
+  t_counting = false;
+  CHECK(g_allocations.load() == 2);  // the string object and its buffer
+}
+
+TEST_CASE(
+    "recording a host->http request with its phases allocates nothing once "
+    "the user has made it") {
+  Recorder rec({"page"}, 1, 1);
+  User u;
+  // The first iterations name the steps, grow the user's buffers and make
+  // the histogram chunks these latencies fall in.
+  for (int i = 0; i < 64; ++i) iteration(rec, u, i);
+  REQUIRE(u.out.steps.size() == 5);  // the request, connect, tls, wait, receive
+  CHECK(u.out.steps[0].name ==
+        "GET http://127.0.0.1:8080/catalogue/items/by-category");
+  CHECK(u.out.steps[3].name ==
+        "GET http://127.0.0.1:8080/catalogue/items/by-category (wait)");
+  CHECK(u.out.steps[0].status == 200);
+
+  g_allocations = 0;
+  t_counting = true;
+  for (int i = 0; i < 10'000; ++i) iteration(rec, u, i);
+  t_counting = false;
+  CHECK(g_allocations.load() == 0);
+
+  // And every one of them was counted.
+  rec.close_second(0);
+  std::vector<Recorder::SetCounts> counts;
+  rec.harvest(0, counts);
+  REQUIRE(counts.size() == 1);
+  CHECK(counts[0].iterations == 10'064);
+  REQUIRE(counts[0].steps.size() == 5);
+  for (const auto &step : counts[0].steps) CHECK(step.count == 10'064);
+  REQUIRE(counts[0].checks.size() == 1);
+  CHECK(counts[0].checks[0].passes == 10'064);
+}
