@@ -15,6 +15,7 @@
 #include "golo/agent/utf8.h"
 #include "golo/wire/address.h"
 #include "http/http_api.h"
+#include "tcp/tcp_api.h"
 
 namespace golo::host {
 
@@ -209,6 +210,11 @@ constexpr golo_host_api kTable = {
     .http_header = http::http_header,
     .sleep = sleep_call,
     .env = env_call,
+    .tcp_open = tcp::tcp_open,
+    .tcp_send = tcp::tcp_send,
+    .tcp_recv = tcp::tcp_recv,
+    .tcp_close = tcp::tcp_close,
+    .tcp_error = tcp::tcp_error,
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "abi/run_calls.h"
 #include "golo/agent/fiber.h"
 #include "golo/plugin.h"
+#include "http/resolver.h"
 
 namespace golo::host::http {
 namespace {
@@ -31,7 +32,7 @@ void set_error(IoError &e, int error, std::string detail) {
 
 PlainConnection::PlainConnection(std::string_view host, std::string_view port,
                                  bool tls)
-    : host_(host), port_(port), tls_(tls), in_(new char[kBuffer]) {}
+    : host_(host), port_(port), tls_(tls) {}
 
 PlainConnection::~PlainConnection() {
   close();
@@ -99,19 +100,9 @@ bool PlainConnection::connect(SSL_CTX *ctx, Clock::time_point deadline,
                               const RunContext *run, Times &t, IoError &e) {
   // Resolved once and kept, as curl's DNS cache would; dropped when no
   // address answers, so a moved target is found again.
-  if (addresses_ == nullptr) {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    const int gai =
-        getaddrinfo(host_.c_str(), port_.c_str(), &hints, &addresses_);
-    if (gai != 0) {
-      addresses_ = nullptr;
-      set_error(e, GOLO_HTTP_DNS,
-                "could not resolve " + host_ + ": " + gai_strerror(gai));
-      return false;
-    }
-  }
+  if (addresses_ == nullptr &&
+      !resolve(host_, port_, deadline, run, &addresses_, e))
+    return false;
   t.resolved = Clock::now();
   int err = 0;
   for (addrinfo *a = addresses_; a != nullptr; a = a->ai_next) {
@@ -193,7 +184,8 @@ bool PlainConnection::send(std::string_view head, std::string_view body,
       if (!wait(POLLOUT, deadline, run, e, "sending")) return false;
     } else if (errno != EINTR) {
       // The server had closed a kept-alive connection before this request.
-      e.stale = done == 0 && (errno == EPIPE || errno == ECONNRESET);
+      e.closed = errno == EPIPE || errno == ECONNRESET;
+      e.stale = done == 0 && e.closed;
       set_error(e, GOLO_HTTP_OTHER, std::string("send: ") + strerror(errno));
       return false;
     }
@@ -202,17 +194,19 @@ bool PlainConnection::send(std::string_view head, std::string_view body,
   return true;
 }
 
-long PlainConnection::read_some(bool started, Clock::time_point deadline,
+long PlainConnection::read_some(char *buf, std::size_t cap, bool started,
+                                Clock::time_point deadline,
                                 const RunContext *run, IoError &e) {
-  if (ssl_ != nullptr) return tls_read(started, deadline, run, e);
+  if (ssl_ != nullptr) return tls_read(buf, cap, started, deadline, run, e);
   for (;;) {
     // Waiting first: right after a send the answer is not there yet, and a
     // recv would only say so.
     if (!wait(POLLIN, deadline, run, e, "waiting for the answer")) return -1;
-    const ssize_t n = ::recv(fd_, in_.get(), kBuffer, 0);
+    const ssize_t n = ::recv(fd_, buf, cap, 0);
     if (n >= 0) return n;
     if (errno == EAGAIN || errno == EINTR) continue;
-    e.stale = !started && errno == ECONNRESET;
+    e.closed = errno == ECONNRESET;
+    e.stale = !started && e.closed;
     set_error(e, GOLO_HTTP_MALFORMED,
               std::string("receive: ") + strerror(errno));
     return -1;
@@ -222,8 +216,11 @@ long PlainConnection::read_some(bool started, Clock::time_point deadline,
 bool PlainConnection::receive(ResponseParser &parser,
                               Clock::time_point deadline, const RunContext *run,
                               Times &t, IoError &e) {
+  // Connections of host->tcp never read answers: no buffer for them.
+  if (!in_) in_.reset(new char[kBuffer]);
   for (;;) {
-    const long n = read_some(parser.started(), deadline, run, e);
+    const long n =
+        read_some(in_.get(), kBuffer, parser.started(), deadline, run, e);
     if (n < 0) return false;
     if (n == 0) {
       e.stale = !parser.started();

@@ -39,6 +39,7 @@ struct IoError {
   int error = 0;       // GOLO_HTTP_OK: none
   bool stale = false;  // a kept-alive connection the server had closed
   std::string detail;
+  bool closed = false;  // the peer reset it, or a send found it closed
 };
 
 class PlainConnection {
@@ -69,6 +70,12 @@ class PlainConnection {
   // Reads the answer into parser (reset by the caller).
   bool receive(ResponseParser &parser, Clock::time_point deadline,
                const RunContext *run, Times &t, IoError &e);
+  // Waits for bytes and reads at most cap of them into buf (host->tcp_recv):
+  // how many, 0 at the end of the stream, -1 on failure (e says why).
+  long read_into(char *buf, std::size_t cap, Clock::time_point deadline,
+                 const RunContext *run, IoError &e) {
+    return read_some(buf, cap, true, deadline, run, e);
+  }
 
   // Takes a reference to a session the server gave (OpenSSL's callback).
   void keep_session(SSL_SESSION *session);
@@ -76,17 +83,17 @@ class PlainConnection {
  private:
   static constexpr std::size_t kBuffer = 16 * 1024;  // one read's most
 
-  // Reads what the socket (or TLS) has into in_: the bytes, 0 at the end of
+  // Reads what the socket (or TLS) has into buf: the bytes, 0 at the end of
   // the stream, -1 on failure (e says why). started: an answer began.
-  long read_some(bool started, Clock::time_point deadline,
-                 const RunContext *run, IoError &e);
+  long read_some(char *buf, std::size_t cap, bool started,
+                 Clock::time_point deadline, const RunContext *run, IoError &e);
   // Over TLS (tls_connection.cpp).
   bool handshake(SSL_CTX *ctx, Clock::time_point deadline,
                  const RunContext *run, IoError &e);
   bool tls_send(std::string_view head, std::string_view body,
                 Clock::time_point deadline, const RunContext *run, IoError &e);
-  long tls_read(bool started, Clock::time_point deadline, const RunContext *run,
-                IoError &e);
+  long tls_read(char *buf, std::size_t cap, bool started,
+                Clock::time_point deadline, const RunContext *run, IoError &e);
   void tls_close();
 
   // Sets the blocking socket's read and write timeouts to ms (when not so).
@@ -107,7 +114,7 @@ class PlainConnection {
   SSL_SESSION *session_ = nullptr;  // the latest the server gave
   std::string out_;                 // head and body as one TLS record
   addrinfo *addresses_ = nullptr;
-  std::unique_ptr<char[]> in_;
+  std::unique_ptr<char[]> in_;  // the answer's reads: made at the first
 };
 
 }  // namespace golo::host::http

@@ -122,7 +122,8 @@ bool PlainConnection::tls_send(std::string_view head, std::string_view body,
   }
 }
 
-long PlainConnection::tls_read(bool started, Clock::time_point deadline,
+long PlainConnection::tls_read(char *buf, std::size_t cap, bool started,
+                               Clock::time_point deadline,
                                const RunContext *run, IoError &e) {
   // Records already read (read-ahead) are decrypted without a wait.
   short events = SSL_has_pending(ssl_) ? 0 : POLLIN;
@@ -131,7 +132,7 @@ long PlainConnection::tls_read(bool started, Clock::time_point deadline,
       return -1;
     ERR_clear_error();
     std::size_t n = 0;
-    const int rc = SSL_read_ex(ssl_, in_.get(), kBuffer, &n);
+    const int rc = SSL_read_ex(ssl_, buf, cap, &n);
     if (rc == 1) return static_cast<long>(n);
     const int error = SSL_get_error(ssl_, rc);
     events = wanted(error);

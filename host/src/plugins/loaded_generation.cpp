@@ -59,6 +59,9 @@ void LoadedGeneration::end_user(HostUser &host_user) {
   }
   host_user.ran = false;
   host_user.user_data = nullptr;
+  // Its handles lived in the user_data just ended: a plugin that forgot
+  // them leaks no descriptor (and a new version starts with none).
+  host_user.tcp.reset();
 }
 
 int LoadedGeneration::call(golo_response &resp, HostUser &host_user,

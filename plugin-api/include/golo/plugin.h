@@ -24,7 +24,7 @@
  *
  * Everything the host offers (setting the response, tags, sequence ids,
  * logging, settings; since 1.1 steps, checks and data-file values; since
- * 1.2 HTTP, think time and the run's env) is
+ * 1.2 HTTP, plain TCP, think time and the run's env) is
  * reached through the golo_host_api table whose pointer arrives in
  * golo_context and golo_init_args. There are no link-time
  * symbols to resolve, so two generations of one plugin can be loaded side by
@@ -232,6 +232,27 @@ typedef struct golo_http_response {
   int64_t dns_ns, connect_ns, tls_ns, send_ns, wait_ns, receive_ns;
   int64_t total_ns;
 } golo_http_response;
+
+/* ------------------------------------------------------------------------ */
+/* TCP (ABI 1.2): the errors of golo_host_api.tcp_*                         */
+/* ------------------------------------------------------------------------ */
+
+/* Negative returns of the tcp_* calls: the negative of http's class for the
+ * same cause, so one switch can name both. */
+enum golo_tcp_error {
+  GOLO_TCP_REFUSED = -GOLO_HTTP_REFUSED, /* nothing listens there */
+  GOLO_TCP_TIMEOUT = -GOLO_HTTP_TIMEOUT, /* timeout_ns passed */
+  GOLO_TCP_DNS = -GOLO_HTTP_DNS,         /* the host name did not resolve */
+  GOLO_TCP_STOPPED = -GOLO_HTTP_STOPPED, /* the run's graceful_stop passed */
+  GOLO_TCP_INVALID = -GOLO_HTTP_INVALID, /* bad input: handle, NULL, port */
+  GOLO_TCP_OTHER = -GOLO_HTTP_OTHER,     /* any other failure (tcp_error) */
+  GOLO_TCP_CLOSED = -10 /* the connection broke: reset by the peer, or a
+                           send after it closed; tcp_close the handle */
+};
+
+/* The most TCP connections one virtual user holds open at once; tcp_open
+ * past it fails with GOLO_TCP_INVALID (close what you are done with). */
+#define GOLO_TCP_MAX_OPEN 256
 
 /* ------------------------------------------------------------------------ */
 /* Host services                                                            */
@@ -485,6 +506,74 @@ typedef struct golo_host_api {
    */
   const char *(*env)(const golo_context *ctx, const char *key);
 
+  /* ---- ABI 1.2: plain TCP ---------------------------------------------- */
+  /* A virtual user's own TCP connections, for protocols that are not HTTP
+   * (a line protocol, Redis, a game server). Test with
+   * GOLO_HOST_HAS(host, tcp_open): an older host lacks them (the plugin
+   * guide's tcp_echo shows the fallback). These calls record no step:
+   * measure with monotonic_ns and record what you want with add_step.
+   *
+   * Handles are small positive ints that belong to the calling virtual
+   * user: only that user's calls may use them, and the host closes those
+   * still open when the user ends (the run's end or stop, a reload moving
+   * the user, the end of a single Job.Trigger call), so a plugin that
+   * forgets one leaks nothing past the user. Keep them in *ctx->user_data
+   * across iterations. A user may hold GOLO_TCP_MAX_OPEN at once.
+   *
+   * Waiting: on threads each call blocks the user's thread until done, the
+   * timeout or the run's stop; on fibers (GOLO_EXECUTOR_FIBERS) it parks
+   * the fiber on its loop meanwhile. timeout_ns bounds one call (0: 30 s);
+   * a run that is stopping ends a call in flight once its graceful_stop has
+   * passed (GOLO_TCP_STOPPED), as host->http does. Sends never raise
+   * SIGPIPE. Host names are resolved by the host (a literal IPv4 or IPv6
+   * address is used as is).
+   *
+   * Errors are negative, each the negative of http's class for the same
+   * cause, plus GOLO_TCP_CLOSED; tcp_error gives the failing call's text.
+   * Threading and when: only from golo_trigger, on its thread, with the ctx
+   * it was given (any other ctx is GOLO_TCP_INVALID).
+   */
+
+  /*
+   * tcp_open: connects to host:port. host: a name or a literal address,
+   * NUL-terminated; port: 1 to 65535. On success stores the new handle in
+   * *handle and returns 0 (TCP_NODELAY is set: each send goes out at once).
+   */
+  int (*tcp_open)(const golo_context *ctx, const char *host, int port,
+                  int64_t timeout_ns, int *handle);
+
+  /*
+   * tcp_send: sends all len bytes of buf (any bytes). Returns len, or a
+   * negative error (some bytes may have gone out before it). len 0 sends
+   * nothing and returns 0.
+   */
+  int64_t (*tcp_send)(const golo_context *ctx, int handle, const void *buf,
+                      size_t len, int64_t timeout_ns);
+
+  /*
+   * tcp_recv: waits for bytes and stores at most cap of them in buf, as
+   * recv(2) does: returns how many (at least 1; a message may arrive in
+   * pieces, so read until your protocol's end), 0 when the peer closed the
+   * connection (no more will come), or a negative error. cap must be >= 1.
+   */
+  int64_t (*tcp_recv)(const golo_context *ctx, int handle, void *buf,
+                      size_t cap, int64_t timeout_ns);
+
+  /*
+   * tcp_close: closes handle now (the host would at the user's end).
+   * Returns 0, or GOLO_TCP_INVALID for a handle this user does not hold.
+   */
+  int (*tcp_close)(const golo_context *ctx, int handle);
+
+  /*
+   * tcp_error: one line naming what failed and where in this user's latest
+   * TCP call ("connect to 127.0.0.1 port 7: Connection refused"), "" when it
+   * succeeded. Lifetime: until the user's next TCP call or the end of this
+   * golo_trigger call. Never NULL (for a ctx not the running call's: a line
+   * saying so).
+   */
+  const char *(*tcp_error)(const golo_context *ctx);
+
   /* ---- add new members below this line only, labelled with their minor -- */
 } golo_host_api;
 
@@ -582,7 +671,7 @@ typedef struct golo_plugin_info {
  * virtual user is an OS thread; golo_trigger may block in any way.
  *
  * GOLO_EXECUTOR_FIBERS: the plugin promises that golo_trigger waits only
- * through the host's calls (sleep; http but HTTP/2) and keeps per-user
+ * through the host's calls (sleep; tcp_*; http but HTTP/2) and keeps per-user
  * state in ctx->user_data, never in thread-locals across such a call. Its
  * users then run as fibers, thousands on one event-loop thread per core
  * (golo-host --loops), parked while they wait in a host call: many more

@@ -49,9 +49,11 @@ golo_host_api full_table() {
 }  // namespace
 
 // ABI 1.0 is frozen: a change here breaks every plugin already built.
-// 1.1 appended four members after it, 1.2 four more (and ctx->user_data).
+// 1.1 appended four members after it, 1.2 nine more (and ctx->user_data).
 #if UINTPTR_MAX == 0xffffffffffffffffu
-static_assert(sizeof(golo_host_api) == 16 + 21 * 8);
+static_assert(sizeof(golo_host_api) == 16 + 26 * 8);
+static_assert(offsetof(golo_host_api, tcp_open) == 16 + 21 * 8);
+static_assert(offsetof(golo_host_api, tcp_error) == 16 + 25 * 8);
 static_assert(offsetof(golo_host_api, http) == 16 + 17 * 8);
 static_assert(offsetof(golo_host_api, http_header) == 16 + 18 * 8);
 static_assert(offsetof(golo_host_api, sleep) == 16 + 19 * 8);
