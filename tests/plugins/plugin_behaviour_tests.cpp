@@ -109,6 +109,12 @@ const golo_host_api kHost = {
     [](const golo_context *, const char *column) -> const char * {
       return column && std::string(column) == "user" ? "alice" : nullptr;
     },
+    // 1.2's http, http_header, sleep, env and tcp_*: none here.
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
     nullptr,
     nullptr,
     nullptr,
