@@ -84,8 +84,29 @@ void read_stream(HostRun &run, const golo::RunRequest &req) {
     run.ran_s = std::chrono::duration<double>(ended - *run.started).count();
 }
 
-// The worker was replaced mid-run because of another job (a cause, and no
-// results): the rest of the schedule goes to the new worker, from where the
+// What the replaced worker measured: the results it sent as it stopped (a
+// worker retired for another job's stuck call stops its runs with them),
+// else what its progress updates carried (a crash).
+void measured_before(HostRun &run, HostRun::Gap &gap) {
+  if (!run.results_json.empty()) {
+    try {
+      gap.before = wire::read_results(run.results_json, false);
+      gap.before.stopped_early = false;  // resumed: the run goes on
+      gap.from_s = gap.before.duration_s;
+      run.results_json.clear();
+      return;
+    } catch (const std::exception &) {
+      run.results_json.clear();  // unreadable: its progress instead
+    }
+  }
+  gap.before = run.log.results(run.share);
+  gap.from_s = run.log.latest().elapsed_s;
+  gap.may_be_missing =
+      static_cast<std::uint64_t>(std::ceil(run.log.latest().interval_rate));
+}
+
+// The worker was replaced mid-run because of another job (the host says
+// why): the rest of the schedule goes to the new worker, from where the
 // schedule will be in a moment, on the first start's clock (the fleet's
 // common start, else when the first update came), so that its seconds and
 // end are the run's. Once: a second replacement leaves the run partial.
@@ -94,8 +115,7 @@ bool resume_after_replacement(HostRun &run, golo::RunRequest &req) {
   constexpr auto kLead = std::chrono::milliseconds(500);
   std::lock_guard lock(run.mutex);
   if (run.gap || run.cancelled || ctrl_c_count() > 0 ||
-      run.replaced_because.empty() || !run.results_json.empty() ||
-      !run.log.started() || !run.started)
+      run.replaced_because.empty() || !run.log.started() || !run.started)
     return false;
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - *run.started + kLead);
@@ -104,12 +124,9 @@ bool resume_after_replacement(HostRun &run, golo::RunRequest &req) {
   const double resume_s = static_cast<double>(elapsed.count()) / 1e3;
   if (resume_s + 0.5 >= run.length_s) return false;  // (almost) over anyway
   HostRun::Gap gap;
-  gap.before = run.log.results(run.share);
-  gap.from_s = run.log.latest().elapsed_s;
+  measured_before(run, gap);
   gap.to_s = resume_s;
   gap.cause = run.replaced_because;
-  gap.may_be_missing =
-      static_cast<std::uint64_t>(std::ceil(run.log.latest().interval_rate));
   std::fprintf(stderr,
                "golo run: host %s: %s; the run resumes on the new worker at "
                "%.1f s of the schedule (%.1f s to %.1f s not run)\n",

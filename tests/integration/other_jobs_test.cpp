@@ -2,9 +2,9 @@
 // because of job B, a golo run of job A names the real cause, whether B
 // crashed (the stream breaks; golo asks the new worker why) or B's call got
 // stuck (the old worker stops A's run naming the replacement), and never
-// says "shutting down". After B's crash, golo run sends the rest of A's
+// says "shutting down". Either way golo run then sends the rest of A's
 // schedule to the new worker (RunRequest.resumeOfUnixMs) and merges both
-// workers' parts, the gap marked; after a stuck call, A's run is still cut.
+// workers' parts, the gap marked.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -110,21 +110,35 @@ TEST_CASE(
 
 TEST_CASE(
     "a run of job A on a worker replaced for job B's stuck call names the "
-    "stuck call, never shutting down") {
+    "stuck call, never shutting down, and resumes") {
   TempDir dir, work;
   install(dir, "misbehave_hang", "hang");
   HostProcess host(dir.path(),
                    {"--stuck-limit", "0.5", "--shutdown-grace", "1"},
                    crash_env());
   std::string out;
+  const auto results = work.path() / "a.json";
   const int rc = run_through(
       host, work.path(),
       [&] {
         CHECK(trigger_with_deadline(host, "hang", 200ms).error_code() ==
               grpc::StatusCode::DEADLINE_EXCEEDED);
       },
-      out);
-  CHECK(rc == 1);
+      out, " --out json=" + results.string());
+  CHECK(rc == 0);
+  CHECK(out.find("the run resumes on the new worker at") != std::string::npos);
+  // The old worker sent its results as it stopped: its part is whole, in
+  // the tag sets too, and nothing may be missing.
+  const auto j = nlohmann::json::parse(read_text(results));
+  const auto &h = j.at("hosts").at(0);
+  CHECK(h.at("ok") == true);
+  CHECK(h.at("may_be_missing") == 0);
+  CHECK(j.value("partial", false) == false);
+  CHECK(j.value("stopped_early", false) == false);
+  std::uint64_t in_sets = 0;
+  for (const auto &set : j.at("tag_sets"))
+    in_sets += set.at("iterations").get<std::uint64_t>();
+  CHECK(in_sets == j.at("total").at("iterations").get<std::uint64_t>());
   CHECK(out.find("worker replaced: a call of job \"hang\" stuck in "
                  "golo_trigger") != std::string::npos);
   CHECK(out.find("shutting down") == std::string::npos);
