@@ -83,6 +83,34 @@ int io_failed(Sockets &s, http::PlainConnection &c, const char *what,
   return fail(s, error, where(what, handle) + ": " + e.detail);
 }
 
+// What a send or a receive checks before any I/O: the running call's user,
+// a connection it holds open, a timeout that is not negative. `error` is 0
+// when all pass, else the call's return (its text in the user's sockets).
+struct Io {
+  Call call;
+  http::PlainConnection *c = nullptr;
+  Clock::time_point deadline;
+  int error = 0;
+};
+
+Io io_of(const golo_context *ctx, const char *what, int handle,
+         std::int64_t timeout_ns) {
+  Io io;
+  io.call = call_of(ctx);
+  if (io.call.sockets == nullptr) {
+    io.error = GOLO_TCP_INVALID;
+    return io;
+  }
+  Sockets &s = *io.call.sockets;
+  io.c = connection(s, what, handle);
+  if (io.c == nullptr)
+    io.error = s.find(handle) ? GOLO_TCP_CLOSED : GOLO_TCP_INVALID;
+  else if (!deadline_of(timeout_ns, io.deadline))
+    io.error =
+        fail(s, GOLO_TCP_INVALID, where(what, handle) + ": a negative timeout");
+  return io;
+}
+
 }  // namespace
 
 int tcp_open(const golo_context *ctx, const char *host, int port,
@@ -121,25 +149,19 @@ int tcp_open(const golo_context *ctx, const char *host, int port,
 
 std::int64_t tcp_send(const golo_context *ctx, int handle, const void *buf,
                       std::size_t len, std::int64_t timeout_ns) noexcept try {
-  const Call call = call_of(ctx);
-  if (call.sockets == nullptr) return GOLO_TCP_INVALID;
-  Sockets &s = *call.sockets;
-  Clock::time_point deadline;
-  http::PlainConnection *c = connection(s, "tcp_send", handle);
-  if (c == nullptr) return s.find(handle) ? GOLO_TCP_CLOSED : GOLO_TCP_INVALID;
+  const Io io = io_of(ctx, "tcp_send", handle, timeout_ns);
+  if (io.error != 0) return io.error;
+  Sockets &s = *io.call.sockets;
   if (buf == nullptr && len > 0)
     return fail(s, GOLO_TCP_INVALID,
                 where("tcp_send", handle) + ": buf is NULL with len " +
                     std::to_string(len));
-  if (!deadline_of(timeout_ns, deadline))
-    return fail(s, GOLO_TCP_INVALID,
-                where("tcp_send", handle) + ": a negative timeout");
   if (len == 0) return 0;
   http::Times t;
   http::IoError e;
-  if (!c->send(std::string_view(static_cast<const char *>(buf), len), {},
-               deadline, call.run, t, e))
-    return io_failed(s, *c, "tcp_send", handle, e);
+  if (!io.c->send(std::string_view(static_cast<const char *>(buf), len), {},
+                  io.deadline, io.call.run, t, e))
+    return io_failed(s, *io.c, "tcp_send", handle, e);
   return static_cast<std::int64_t>(len);
 } catch (...) {
   return GOLO_TCP_OTHER;
@@ -147,22 +169,16 @@ std::int64_t tcp_send(const golo_context *ctx, int handle, const void *buf,
 
 std::int64_t tcp_recv(const golo_context *ctx, int handle, void *buf,
                       std::size_t cap, std::int64_t timeout_ns) noexcept try {
-  const Call call = call_of(ctx);
-  if (call.sockets == nullptr) return GOLO_TCP_INVALID;
-  Sockets &s = *call.sockets;
-  Clock::time_point deadline;
-  http::PlainConnection *c = connection(s, "tcp_recv", handle);
-  if (c == nullptr) return s.find(handle) ? GOLO_TCP_CLOSED : GOLO_TCP_INVALID;
+  const Io io = io_of(ctx, "tcp_recv", handle, timeout_ns);
+  if (io.error != 0) return io.error;
+  Sockets &s = *io.call.sockets;
   if (buf == nullptr || cap == 0)
     return fail(s, GOLO_TCP_INVALID,
                 where("tcp_recv", handle) + ": buf is NULL or cap is 0");
-  if (!deadline_of(timeout_ns, deadline))
-    return fail(s, GOLO_TCP_INVALID,
-                where("tcp_recv", handle) + ": a negative timeout");
   http::IoError e;
-  const long n =
-      c->read_into(static_cast<char *>(buf), cap, deadline, call.run, e);
-  if (n < 0) return io_failed(s, *c, "tcp_recv", handle, e);
+  const long n = io.c->read_into(static_cast<char *>(buf), cap, io.deadline,
+                                 io.call.run, e);
+  if (n < 0) return io_failed(s, *io.c, "tcp_recv", handle, e);
   return n;
 } catch (...) {
   return GOLO_TCP_OTHER;
