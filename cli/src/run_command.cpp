@@ -275,17 +275,13 @@ void drop_counts(agent::RunResults &r) {
   r.step_series = {};
 }
 
-Merged merge(const RunPlan &plan, std::size_t hosts,
-             std::vector<std::unique_ptr<HostRun>> &runs, bool interrupted) {
+Merged merge(std::vector<std::unique_ptr<HostRun>> &runs, bool interrupted) {
   Merged m;
-  const std::size_t scenarios = plan.scenarios.size();
   for (std::size_t i = 0; i < runs.size(); ++i) {
-    const agent::Schedule &scenario = *plan.scenarios[i % scenarios];
-    const auto share =
-        hosts > 1 ? scenario.share(i / scenarios, hosts) : scenario;
-    m.parts.push_back(host_part(*runs[i], share.to_json(), interrupted));
+    // Its share of the schedule, as start() gave it.
+    m.parts.push_back(host_part(*runs[i], runs[i]->share, interrupted));
     HostPart &part = m.parts.back();
-    part.share = share.to_json()["job"];
+    part.share = runs[i]->share["job"];
     m.all_complete = m.all_complete && part.complete;
     if (!part.problem.empty())
       std::cerr << "golo run: host " << runs[i]->addr
@@ -445,7 +441,7 @@ int run_command(const RunOptions &opts) {
              together ? fleet->start_unix_ms : 0);
   Streams streams = start(opts, plan, *fleet, together);
   const bool interrupted = watch(opts, schedule, plan.stop_key, streams, outs);
-  Merged merged = merge(plan, fleet->hosts.size(), streams.runs, interrupted);
+  Merged merged = merge(streams.runs, interrupted);
   if (!opts.dashboard.wait) dash = nullptr;
   if (!merged.results) {
     outs.finish({});
