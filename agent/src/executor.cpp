@@ -376,7 +376,7 @@ RunResults run_schedule(const Schedule &schedule,
                         const RunOptions &opt) {
   if (!runner) throw std::invalid_argument("run_schedule: no iteration runner");
   auto st = std::make_shared<RunState>(schedule, std::move(runner),
-                                       opt.record_budget);
+                                       opt.record_budget, opt.loops);
   const auto loops = start_users(st, opt);
   std::thread scheduler = start_scheduler(*st);  // waits for `started` too
   if (stopped_before_start_at(*st, opt)) {

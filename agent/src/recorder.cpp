@@ -80,12 +80,15 @@ std::size_t default_shards() {
 }
 
 Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users,
-                   std::size_t shards, std::int64_t budget)
+                   std::size_t shards, std::int64_t budget, std::size_t loops)
     : tag_keys_(std::move(tag_keys)),
       users_(std::max<std::size_t>(users, 1)),
-      shard_count_(std::clamp<std::size_t>(
-          users, 1,
-          std::min<std::size_t>(shards ? shards : default_shards(), 64))),
+      loops_(loops ? loop_count(loops, users) : 0),
+      shard_count_(loops_ ? loops_
+                          : std::clamp<std::size_t>(
+                                users, 1,
+                                std::min<std::size_t>(
+                                    shards ? shards : default_shards(), 64))),
       budget_(budget) {
   shards_ = std::make_unique<Shard[]>(shard_count_);
   bytes_.store(static_cast<std::int64_t>(sizeof(Shard) * shard_count_));
@@ -95,13 +98,20 @@ Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users,
 }
 
 Shard &Recorder::shard_of(std::uint32_t user, std::size_t id) {
-  if (!wide_[id].load(std::memory_order_relaxed)) return shards_[0];
+  return shards_[shard_index(user, id)];
+}
+
+std::size_t Recorder::shard_index(std::uint32_t user, std::size_t id) const {
+  if (!wide_[id].load(std::memory_order_relaxed)) return 0;
+  // On fibers, the shard of the user's loop: only that loop's thread
+  // records in it, so its atomics are never contended.
+  if (loops_) return user % loops_;
   // A shard per user while there are enough; past that, users running on
   // one CPU share its shard: they never touch its counters at the same
   // instant, so sharing costs no contention, and memory stays per core.
-  if (users_ <= shard_count_) return shards_[user % shard_count_];
+  if (users_ <= shard_count_) return user % shard_count_;
   const int cpu = sched_getcpu();
-  return shards_[static_cast<std::size_t>(cpu < 0 ? user : cpu) % shard_count_];
+  return static_cast<std::size_t>(cpu < 0 ? user : cpu) % shard_count_;
 }
 
 template <class T>

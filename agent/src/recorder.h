@@ -107,14 +107,26 @@ struct alignas(64) Shard {
 // beyond that share them by the CPU they run on, so the counters' memory
 // follows the machine, not the number of users.
 std::size_t default_shards();
+// The loops a fiber run asked for (RunOptions::loops) really has, at most
+// one per user (user u runs on loop u % loops, user_threads.cpp): the
+// recorder's shards then.
+inline constexpr std::size_t kMaxLoops = 1024;  // golo-host's --loops
+inline std::size_t loop_count(std::size_t loops, std::size_t users) {
+  return std::clamp<std::size_t>(loops, 1,
+                                 std::clamp<std::size_t>(users, 1, kMaxLoops));
+}
 
 class Recorder {
  public:
   // `shards`: at most this many (0: default_shards()), never more than
   // users. `budget`: bytes of counters past which a set that would need new
   // memory in a shard and second is recorded in `_other` instead (0: none).
+  // `loops` (a fiber run's, 0: a thread run): one shard per loop instead,
+  // the users of loop k recording in shard k, so no two loops' threads
+  // write one shard's counters (`shards` is then unused).
   Recorder(std::vector<std::string> tag_keys, std::size_t users,
-           std::size_t shards = 0, std::int64_t budget = 0);
+           std::size_t shards = 0, std::int64_t budget = 0,
+           std::size_t loops = 0);
 
   // Hot path. The second (0-based) an iteration that ended in second
   // `measured` is recorded in: that one, unless the control thread already
@@ -168,6 +180,10 @@ class Recorder {
     return bytes_.load(std::memory_order_relaxed);
   }
   std::size_t shard_count() const { return shard_count_; }
+  // The shard that `user`'s records of set `id` go to now (a set is wide
+  // from the start or once hot; the others are in shard 0, see kWideFirst).
+  // On threads past one shard per user it is the calling thread's CPU's.
+  std::size_t shard_index(std::uint32_t user, std::size_t id) const;
   // Iterations recorded in `_other` because the budget was reached.
   std::uint64_t folded() const;
   // Tag sets the control thread folded into `_other` to stay within the
@@ -211,6 +227,7 @@ class Recorder {
   std::vector<std::string> tag_keys_;
   std::unique_ptr<Shard[]> shards_;
   std::size_t users_;
+  std::size_t loops_;  // 0: a thread run
   std::size_t shard_count_;
   const std::int64_t budget_;
   std::atomic<std::int64_t> bytes_{0};

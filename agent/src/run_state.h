@@ -43,12 +43,13 @@ struct alignas(64) UserSlot {
 };
 
 struct RunState {
+  // `loops`: a fiber run's (RunOptions::loops), 0 on threads.
   RunState(const Schedule &s, std::shared_ptr<IterationRunner> r,
-           std::int64_t record_budget = 0)
+           std::int64_t record_budget = 0, std::size_t loops = 0)
       : schedule(s),
         runner(std::move(r)),
         user_count(s.peak_users()),
-        recorder(s.tag_keys, user_count, 0, record_budget),
+        recorder(s.tag_keys, user_count, 0, record_budget, loops),
         timeline(s),
         users(std::make_unique<UserSlot[]>(user_count)),
         free(user_count),

@@ -82,7 +82,8 @@ void *loop_main(void *arg) {
 std::vector<std::shared_ptr<detail::Loop>> spawn_loops(
     const std::shared_ptr<RunState> &st, std::size_t count,
     std::size_t stack_size) {
-  count = std::clamp<std::size_t>(count, 1, st->user_count);
+  // As the recorder counts them: a shard per loop.
+  count = loop_count(count, st->user_count);
   std::vector<std::shared_ptr<detail::Loop>> loops;
   std::vector<detail::Loop *> to;
   for (std::size_t i = 0; i < count; ++i) {

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -224,4 +225,40 @@ TEST_CASE(
   CHECK(runner->parked_at_once.load() == 10);
   CHECK(r.stalls == 0);
   CHECK(Clock::now() - began < (kTsan ? 20s : 5s));
+}
+
+TEST_CASE(
+    "fiber executor: user u runs on loop u % loops, the recorder's shard for "
+    "it") {
+  // Recorder::shard_index gives a fiber run's user u shard u % loops: that
+  // shard is written by one thread only if every user with the same
+  // remainder runs on one loop thread, and the others on other threads.
+  struct Where : IterationRunner {
+    std::mutex m;
+    std::map<std::uint32_t, std::set<std::thread::id>> threads;
+    void run(std::uint32_t user, std::uint64_t, IterationOutcome &) override {
+      std::lock_guard lock(m);
+      threads[user].insert(std::this_thread::get_id());
+    }
+  };
+  auto runner = std::make_shared<Where>();
+  RunOptions options;
+  options.loops = 3;
+  const auto r =
+      run_schedule(Schedule::parse("job: {name: x, users: 12, duration: 1s, "
+                                   "pacing: 100ms, graceful_stop: 10s}",
+                                   "t.yaml"),
+                   runner, options);
+  CHECK(r.total.iterations >= 12);
+  REQUIRE(runner->threads.size() == 12);
+  std::map<std::uint32_t, std::thread::id> of_loop;
+  std::set<std::thread::id> all;
+  for (const auto &[user, ids] : runner->threads) {
+    REQUIRE(ids.size() == 1);
+    const auto id = *ids.begin();
+    all.insert(id);
+    const auto [it, fresh] = of_loop.emplace(user % 3, id);
+    CHECK(it->second == id);
+  }
+  CHECK(all.size() == 3);
 }

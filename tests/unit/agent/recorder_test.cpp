@@ -191,3 +191,59 @@ TEST_CASE("a host that met over 1024 tag sets: the results say so") {
   CHECK(summary.str().find("a host met over 1024 tag sets") !=
         std::string::npos);
 }
+
+TEST_CASE(
+    "a fiber run's recorder has one shard per loop, and loop k's users record "
+    "in shard k only") {
+  // 50 users on 3 loops (user u on loop u % 3): 3 shards, whatever the
+  // machine's cores (a thread run would have one per core, here 2).
+  constexpr std::uint32_t kUsers = 50, kLoops = 3;
+  Recorder rec({"name"}, kUsers, 0, 0, kLoops);
+  REQUIRE(rec.shard_count() == kLoops);
+  // More loops than users: one per user, as the executor starts them.
+  CHECK(Recorder({}, 2, 0, 0, 8).shard_count() == 2);
+  CHECK(loop_count(8, 2) == 2);
+  CHECK(loop_count(4096, 5000) == kMaxLoops);
+
+  // Sets recorded from 3 threads at once, one per loop, each with its own
+  // users: the first kWideFirst sets are in the loop's shard, every one.
+  std::vector<IterationOutcome> sets(kWideFirst + 1);
+  for (std::size_t k = 0; k < sets.size(); ++k)
+    sets[k].tags.assign({{"name", "v" + std::to_string(k)}});
+  std::vector<std::thread> loops;
+  std::atomic<int> wrong{0};
+  for (std::uint32_t loop = 0; loop < kLoops; ++loop)
+    loops.emplace_back([&, loop] {
+      std::string scratch;
+      for (std::uint32_t u = loop; u < kUsers; u += kLoops)
+        for (const auto &set : sets) {
+          rec.record(u, set, 1000 + u, scratch, nullptr, 0);
+          for (std::size_t id = 0; id < kWideFirst; ++id)
+            if (rec.shard_index(u, id) != loop) ++wrong;
+        }
+    });
+  for (auto &t : loops) t.join();
+  CHECK(wrong.load() == 0);
+  // A set past the first kWideFirst is in shard 0 until it proves hot
+  // (memory follows the sets, not the loops), then in its user's loop's.
+  CHECK(rec.shard_index(1, kWideFirst) == 0);
+  std::vector<Recorder::SetCounts> counts;
+  rec.close_second(0);
+  rec.harvest(0, counts);
+  std::uint64_t total = 0;
+  for (const auto &c : counts) total += c.iterations;
+  CHECK(total == kUsers * sets.size());
+  std::string scratch;
+  for (std::uint64_t i = 0; i < kWideAt; ++i)
+    rec.record(static_cast<std::uint32_t>(i % kUsers), sets[kWideFirst], 1000,
+               scratch, nullptr, 1);
+  rec.close_second(1);
+  rec.harvest(1, counts);
+  for (std::uint32_t u = 0; u < kUsers; ++u)
+    CHECK(rec.shard_index(u, kWideFirst) == u % kLoops);
+
+  // A thread run with as many users as cores keeps a shard per user.
+  Recorder threads({"name"}, 2, 2);
+  CHECK(threads.shard_count() == 2);
+  CHECK(threads.shard_index(1, 0) == 1);
+}
