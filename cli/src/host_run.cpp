@@ -99,7 +99,11 @@ void measured_before(HostRun &run, HostRun::Gap &gap) {
       run.results_json.clear();  // unreadable: its progress instead
     }
   }
+  // The updates carried every tag set's intervals, so this part is whole
+  // but for its error texts and what ended after the last update (counted
+  // in may_be_missing): the run is not partial for it.
   gap.before = run.log.results(run.share);
+  gap.before.partial = false;
   gap.from_s = run.log.latest().elapsed_s;
   gap.may_be_missing =
       static_cast<std::uint64_t>(std::ceil(run.log.latest().interval_rate));

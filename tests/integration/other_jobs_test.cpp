@@ -7,6 +7,8 @@
 // workers' parts, the gap marked.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -106,6 +108,13 @@ TEST_CASE(
     in_series += row.at("iterations").get<std::uint64_t>();
   }
   CHECK(in_series == total);
+  // The old worker's part came from its progress updates, which carry each
+  // tag set's intervals: the run is not partial and its sets add up.
+  CHECK(j.value("partial", false) == false);
+  std::uint64_t in_sets = 0;
+  for (const auto &set : j.at("tag_sets"))
+    in_sets += set.at("iterations").get<std::uint64_t>();
+  CHECK(in_sets == total);
 }
 
 TEST_CASE(
@@ -139,8 +148,14 @@ TEST_CASE(
   for (const auto &set : j.at("tag_sets"))
     in_sets += set.at("iterations").get<std::uint64_t>();
   CHECK(in_sets == j.at("total").at("iterations").get<std::uint64_t>());
-  CHECK(out.find("worker replaced: a call of job \"hang\" stuck in "
-                 "golo_trigger") != std::string::npos);
+  const std::string stuck =
+      "worker replaced: a call of job \"hang\" stuck in golo_trigger for ";
+  const auto at = out.find(stuck);
+  REQUIRE(at != std::string::npos);
+  // In tenths: past the 0.5 s limit, never "0 s".
+  const double secs = std::strtod(out.c_str() + at + stuck.size(), nullptr);
+  CHECK(secs >= 0.5);
+  CHECK(secs < 10);
   CHECK(out.find("shutting down") == std::string::npos);
   CHECK(host.log().find("SIGTERM: stopping (worker replaced: a call of job") !=
         std::string::npos);
