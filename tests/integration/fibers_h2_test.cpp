@@ -47,14 +47,32 @@ struct H2Host {
     const std::string trust =
         "\nhttp2 = true\nhttp_ca_file = " + (d / "certs/ca.pem").string() +
         "\n";
-    for (const auto &[job, path] :
-         std::map<std::string, std::string>{{"h2_slow", "/slow?run=slow"},
-                                            {"h2_ok", "/ok?run=ok"},
-                                            {"h2_hang", "/hang?run=hang"}}) {
+    for (const auto &[job, path] : std::map<std::string, std::string>{
+             {"h2_slow", "/slow?run=slow"},
+             {"h2_ok", "/ok?run=ok"},
+             {"h2_hang", "/hang?run=hang"},
+             {"h2_redirect", "/r1?run=redirect"}}) {
       install_plugin(test_plugin("fiber_http_probe"), plugins.path(), job);
       write_text(plugins.path() / (job + ".conf"),
                  "url = " + url(path) + trust);
     }
+    // Cookies: each user logs in (a Set-Cookie) and is then seen with it.
+    install_plugin(test_plugin("fiber_http_probe"), plugins.path(),
+                   "h2_journey");
+    write_text(plugins.path() / "h2_journey.conf",
+               "mode = journey\nbase = " + url("") + trust);
+    // A request longer than its timeout, and a server the CA does not know.
+    install_plugin(test_plugin("fiber_http_probe"), plugins.path(),
+                   "h2_timeout");
+    write_text(
+        plugins.path() / "h2_timeout.conf",
+        "url = " + url("/hang?run=timeout") + trust + "timeout_ms = 300\n");
+    install_plugin(test_plugin("fiber_http_probe"), plugins.path(),
+                   "h2_untrusted");
+    write_text(plugins.path() / "h2_untrusted.conf",
+               "url = " + url("/ok?run=untrusted") +
+                   "\nhttp2 = true\nhttp_ca_file = " +
+                   (d / "certs/ca2.pem").string() + "\n");
     host = std::make_unique<HostProcess>(
         plugins.path(), std::vector<std::string>{"--loops", "1"});
   }
@@ -66,6 +84,7 @@ struct H2Host {
     return "https://127.0.0.1:" + std::to_string(port) + path;
   }
   fs::path log() const { return dir.path() / "h2.log"; }
+  fs::path whoami_log() const { return dir.path() / "whoami.log"; }
 
  private:
   std::string nginx_conf() const {
@@ -76,7 +95,9 @@ struct H2Host {
       << "events { worker_connections 256; }\nhttp {\n"
       << "  log_format h2 '$arg_run $connection $connection_requests "
          "$server_protocol';\n"
-      << "  access_log " << log().string() << " h2;\n";
+      << "  log_format whoami '$arg_u $cookie_sid $server_protocol';\n"
+      << "  access_log " << log().string() << " h2;\n"
+      << "  absolute_redirect off;\n";
     for (const char *t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
       c << "  " << t << "_temp_path " << d.string() << "/" << t << ";\n";
     c << "  server {\n    listen 127.0.0.1:" << port << " ssl http2;\n"
@@ -84,7 +105,13 @@ struct H2Host {
       << "    ssl_certificate_key " << (d / "certs/server.key").string()
       << ";\n    location = /ok { return 200 \"ok\\n\"; }\n"
       << "    location = /slow { echo_sleep 0.2; echo slow; }\n"
-      << "    location = /hang { echo_sleep 30; echo late; }\n  }\n}\n";
+      << "    location = /hang { echo_sleep 30; echo late; }\n"
+      << "    location = /r1 { return 302 /r2; }\n"
+      << "    location = /r2 { return 302 /ok; }\n"
+      << "    location = /login { add_header Set-Cookie \"sid=$arg_u; "
+         "Path=/\"; return 200 \"welcome\\n\"; }\n"
+      << "    location = /whoami { access_log " << whoami_log().string()
+      << " whoami; return 200 \"$cookie_sid\\n\"; }\n  }\n}\n";
     return c.str();
   }
   void wait_for_nginx() const {
@@ -211,4 +238,45 @@ TEST_CASE("fibers h2: the run's stop ends every parked HTTP/2 request") {
     if (in_flight) std::this_thread::sleep_for(50ms);
   }
   CHECK(in_flight == 0);
+}
+
+TEST_CASE("fibers h2: cookies, redirects, timeouts and trust as on threads") {
+  // Each user's cookie from its login, never another's, over HTTP/2.
+  json r =
+      run("job: {name: h2_journey, users: 3, duration: 1s, pacing: 100ms, "
+          "tags: [status]}\n");
+  auto n = total(r, "iterations");
+  CHECK(n >= 9);
+  CHECK(tagged(r, "status=200") == n);
+  std::istringstream whoami(read_text(shared().whoami_log()));
+  std::uint64_t lines = 0;
+  for (std::string user, sid, protocol; whoami >> user >> sid >> protocol;) {
+    ++lines;
+    CHECK(sid == user);
+    CHECK(protocol == "HTTP/2.0");
+  }
+  CHECK(lines == n);
+  // Two redirects followed to the answer.
+  r =
+      run("job: {name: h2_redirect, users: 2, duration: 500ms, pacing: 50ms, "
+          "tags: [redirects]}\n");
+  n = total(r, "iterations");
+  CHECK(n >= 4);
+  CHECK(tagged(r, "redirects=2") == n);
+  CHECK(total(r, "errors") == 0);
+  // 300 ms timeouts, parked: 2 users time out side by side (about 4 each),
+  // where blocking their loop would let them take turns (about 4 in all).
+  r =
+      run("job: {name: h2_timeout, users: 2, duration: 1s, pacing: 0, "
+          "tags: [error]}\n");
+  n = total(r, "iterations");
+  CHECK(n >= 6);
+  CHECK(tagged(r, "error=2") == n);  // GOLO_HTTP_TIMEOUT
+  // A certificate the given CA did not sign: the TLS class.
+  r =
+      run("job: {name: h2_untrusted, users: 1, duration: 300ms, "
+          "pacing: 100ms, tags: [error]}\n");
+  n = total(r, "iterations");
+  CHECK(n >= 1);
+  CHECK(tagged(r, "error=4") == n);  // GOLO_HTTP_TLS
 }
