@@ -90,6 +90,7 @@ struct H2Host {
   std::string nginx_conf() const {
     const auto &d = dir.path();
     std::ostringstream c;
+    // echo_sleep: the echo module, a dependency of Debian's nginx-light.
     c << "load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;\n"
       << "worker_processes 1;\npid " << (d / "nginx.pid").string() << ";\n"
       << "events { worker_connections 256; }\nhttp {\n"
