@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -94,6 +95,9 @@ Loop *Loop::current() { return t_loop; }
 
 void Loop::run() {
   t_loop = this;
+  // A timer's wake-up as asked, not up to 50 µs later (the kernel's default
+  // slack): a park until a pacing slot 200 ns ahead took 100 µs without it.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   while (st_->started.load() == 0) futex_wait(st_->started, 0);
   loop_notes_.enter_loop();
   if (st_->schedule.model == Model::closed) start_closed();
@@ -365,8 +369,9 @@ void Loop::wait_events(Clock::time_point now) {
   if (wait.count() < 0) wait = {};
   timespec ts{static_cast<time_t>(wait.count() / 1'000'000'000),
               static_cast<long>(wait.count() % 1'000'000'000)};
-  epoll_event events[16];
-  const int n = epoll_pwait2(epoll_, events, 16, &ts, nullptr);
+  // Up to a few hundred users' answers per call at 1,000 connections.
+  epoll_event events[128];
+  const int n = epoll_pwait2(epoll_, events, 128, &ts, nullptr);
   for (int i = 0; i < n; ++i) {
     if (events[i].data.u64 & 1) {
       on_watched(events[i].data.u64, events[i].events);
