@@ -124,6 +124,7 @@ class Ticker {
       set.errors = counts.errors;
       set.missed = counts.missed;
       set.latency = counts.latency.to_sparse();
+      set.corrected = counts.corrected.to_sparse();
       for (auto &step : counts.steps)
         if (step.count)
           set.steps.push_back({std::move(step.name), step.count, step.errors,

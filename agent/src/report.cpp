@@ -336,8 +336,8 @@ void print_summary(std::ostream &out, const RunResults &r, bool colour) {
         << ": these results hold what ran until then\n";
   if (r.partial)
     out << "partial: some hosts' results come from their progress updates "
-           "alone (lost mid-run or interrupted): in the total, in no tag "
-           "set\n";
+           "alone (lost mid-run or interrupted): up to their last update, "
+           "without error texts\n";
   if (r.total.dropped || r.total.interrupted)
     out << "dropped " << r.total.dropped << " (no free user), interrupted "
         << r.total.interrupted << " (still running at the end)\n";

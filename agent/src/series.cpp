@@ -94,6 +94,7 @@ void Interval::merge(const Interval &other) {
       i->errors += j->errors;
       i->missed += j->missed;
       i->latency = add_sparse(i->latency, j->latency);
+      i->corrected = add_sparse(i->corrected, j->corrected);
       merge_step_intervals(i->steps, j->steps);
       merge_checks(i->checks, j->checks);
       out.push_back(std::move(*i++));
@@ -297,11 +298,12 @@ std::optional<Interval> ProgressLog::add(const Progress &p) {
     iv.total.active_users = p.active_users;
     iv.total.latency = p.interval;
     iv.sets = p.tag_sets;
-    // The steps and checks in the intervals add up to the host's whole run
-    // so far (its total's; the tag sets' travel only in the results).
+    // The intervals add up to the host's whole run so far, per tag set
+    // and in the total.
     for (const auto &set : p.tag_sets) {
       add_step_intervals(steps_, set.steps);
       merge_checks(checks_, set.checks);
+      add_set_interval(set);
     }
     latency_.merge(Histogram::from_sparse(p.interval));
     corrected_.merge(Histogram::from_sparse(p.interval_corrected));
@@ -311,6 +313,22 @@ std::optional<Interval> ProgressLog::add(const Progress &p) {
   latest_ = p;
   latest_.tag_sets.clear();  // only the interval needs them
   return out;
+}
+
+void ProgressLog::add_set_interval(const TagSetInterval &set) {
+  auto [it, fresh] = sets_.try_emplace(set.key);
+  TagSetStats &s = it->second;
+  if (fresh) {
+    s.key = set.key;
+    s.tags = set.tags;
+  }
+  s.iterations += set.iterations;
+  s.errors += set.errors;
+  s.missed += set.missed;
+  s.latency.merge(Histogram::from_sparse(set.latency));
+  s.corrected.merge(Histogram::from_sparse(set.corrected));
+  add_step_intervals(s.steps, set.steps);
+  merge_checks(s.checks, set.checks);
 }
 
 RunResults ProgressLog::results(const nlohmann::json &schedule) const {
@@ -326,6 +344,8 @@ RunResults ProgressLog::results(const nlohmann::json &schedule) const {
   r.total.corrected = corrected_;
   r.total.steps = steps_;
   r.total.checks = checks_;
+  r.tag_sets.reserve(sets_.size());
+  for (const auto &[key, set] : sets_) r.tag_sets.push_back(set);  // by key
   r.steps_dropped = latest_.steps_dropped;
   r.checks_dropped = latest_.checks_dropped;
   series_.fill(r);

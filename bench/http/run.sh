@@ -15,7 +15,9 @@
 # CPU-second. And golo_fibers: the same plugin declaring
 # GOLO_EXECUTOR_FIBERS, its users as fibers on the host's loops, each
 # request parked on the loop's epoll (issue 23); golo_https_fibers, the
-# same over TLS. The page is 100 bytes.
+# same over TLS. And golo_h2 / golo_h2_fibers: the same TLS plugin with
+# http2 = true (libcurl: easy handles blocking on threads, each fiber user's
+# multi handle parked on the loop). The page is 100 bytes.
 #
 #   bench/http/run.sh     (GOLO_BUILD_DIR: default build/release)
 #   BENCH_REPS=5 BENCH_SECONDS=10 bench/http/run.sh   (the issue's figures)
@@ -36,6 +38,10 @@ echo >>"$work/nginx/www/index.html"
 # golo_fibers and golo_http: the plugin `golo new --http` writes, on fibers
 # as written and on threads; golo_https(_fibers): the same over TLS.
 build_golo_http_plugins
+for k in golo_h2 golo_h2_fibers; do
+  cp "$work/golo/golo_https${k#golo_h2}.so" "$work/golo/$k.so"
+  { cat "$work/golo/golo_https.conf"; echo "http2 = true"; } >"$work/golo/$k.conf"
+done
 # The same plugin as a second job, http_curl, with client = curl.
 cp "$plugins_out/http_get.so" "$work/golo/http_curl.so"
 { cat "$work/http_get.conf"; echo "client = curl"; } >"$work/golo/http_curl.conf"
@@ -56,6 +62,8 @@ run_golo_http() { golo_job golo_http golo_http -e "BASE_URL=$nginx_url"; }
 run_golo_https() { golo_job golo_https golo_https -e "BASE_URL=$nginx_tls_url"; }
 run_golo_fibers() { golo_job golo_fibers golo_fibers -e "BASE_URL=$nginx_url"; }
 run_golo_https_fibers() { golo_job golo_https_fibers golo_https_fibers -e "BASE_URL=$nginx_tls_url"; }
+run_golo_h2() { golo_job golo_h2 golo_h2 -e "BASE_URL=$nginx_tls_url"; }
+run_golo_h2_fibers() { golo_job golo_h2_fibers golo_h2_fibers -e "BASE_URL=$nginx_tls_url"; }
 golo_job() { # golo_job KEY JOB [golo run args]
   write_schedule "$work/s.yaml" "$2" "$users" 0 "${seconds}s"
   local c0 c1 key=$1
@@ -89,7 +97,7 @@ run_hey() {
   record hey "${n:-0}" "$rps" "$p50" "$p99" "$cpu" "$(grep -c '^Error' "$work/hey.out" || true)"
 }
 
-order=(golo wrk hey golo_curl golo_http golo_https golo_fibers golo_https_fibers)
+order=(golo wrk hey golo_curl golo_http golo_https golo_fibers golo_https_fibers golo_h2 golo_h2_fibers)
 [[ -n ${BENCH_ONLY:-} ]] && read -r -a order <<<"$BENCH_ONLY"
 for r in $(seq "$reps"); do
   for i in "${!order[@]}"; do "run_${order[$(((i + r) % ${#order[@]}))]}"; done
@@ -103,6 +111,8 @@ for k in "${order[@]}"; do
   case $k in
     golo_fibers) name="golo host->http on fibers (the same, GOLO_EXECUTOR_FIBERS)" ;;
     golo_https_fibers) name="golo host->http over https on fibers" ;;
+    golo_h2) name="golo host->http over HTTP/2 (libcurl) on threads" ;;
+    golo_h2_fibers) name="golo host->http over HTTP/2 (libcurl's multi) on fibers" ;;
     golo_https) name="golo host->http over https (OpenSSL fast path, kept alive)" ;;
     golo_http) name="golo host->http (plain C, golo new --http)" ;;
     golo) name="golo http_get, $users users, pacing 0" ;;
@@ -115,6 +125,8 @@ done
 # With BENCH_ONLY, only the summaries of the loads that ran.
 [[ " ${order[*]} " == *" golo_fibers "* ]] &&
   echo && echo "At $users connections, req per CPU-s: golo fibers ÷ wrk -t$loops $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)") (aim: >= 0.95), ÷ golo threads $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"), ÷ hey $(ratio "$(med golo_fibers per_cpu)" "$(med hey per_cpu)")."
+[[ " ${order[*]} " == *" golo_h2_fibers "* ]] &&
+  echo && echo "HTTP/2 at $users connections, req per CPU-s: fibers ÷ threads $(ratio "$(med golo_h2_fibers per_cpu)" "$(med golo_h2 per_cpu)"); req/s: fibers ÷ threads $(ratio "$(med golo_h2_fibers rps)" "$(med golo_h2 rps)")."
 [[ " ${order[*]} " == *" golo "* ]] || exit 0
 g=$(med golo per_cpu) w=$(med wrk per_cpu) h=$(med hey per_cpu)
 echo

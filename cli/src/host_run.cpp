@@ -99,7 +99,11 @@ void measured_before(HostRun &run, HostRun::Gap &gap) {
       run.results_json.clear();  // unreadable: its progress instead
     }
   }
+  // The updates carried every tag set's intervals, so this part is whole
+  // but for its error texts and what ended after the last update (counted
+  // in may_be_missing): the run is not partial for it.
   gap.before = run.log.results(run.share);
+  gap.before.partial = false;
   gap.from_s = run.log.latest().elapsed_s;
   gap.may_be_missing =
       static_cast<std::uint64_t>(std::ceil(run.log.latest().interval_rate));
@@ -123,6 +127,19 @@ bool resume_after_replacement(HostRun &run, golo::RunRequest &req) {
       req.startatunixms() ? req.startatunixms() : run.started_unix_ms;
   const double resume_s = static_cast<double>(elapsed.count()) / 1e3;
   if (resume_s + 0.5 >= run.length_s) return false;  // (almost) over anyway
+  // Unique rows are handed out once; the new worker would hand out the
+  // first part's rows again (which it cannot know), so that run ends here.
+  const auto &data = run.share.value("job", nlohmann::json::object())
+                         .value("data", nlohmann::json::object());
+  if (data.value("mode", "") == "unique") {
+    std::fprintf(stderr,
+                 "golo run: host %s: %s; the run does not resume: its data "
+                 "(%s) is unique, and the rows the old worker used are not "
+                 "known, so the new one would hand them out again\n",
+                 run.addr.c_str(), run.replaced_because.c_str(),
+                 data.value("file", "").c_str());
+    return false;
+  }
   HostRun::Gap gap;
   measured_before(run, gap);
   gap.to_s = resume_s;

@@ -81,8 +81,8 @@ struct FiberHost {
                "url = https://127.0.0.1:" + std::to_string(tls_port) +
                    "/slow\nhttp_ca_file = " +
                    (certs.path() / "ca.pem").string() + "\n");
-    // The same fiber plugin asking for HTTP/2, which goes through libcurl
-    // and cannot park (the target speaks only HTTP/1.1: curl still sends).
+    // The same fiber plugin asking for HTTP/2, which goes through libcurl's
+    // multi interface (the target speaks only HTTP/1.1: curl still sends).
     install_plugin(test_plugin("fiber_http_probe"), dir.path(),
                    "fiber_h2_probe");
     write_text(dir.path() / "fiber_h2_probe.conf",
@@ -310,8 +310,10 @@ bool answers(const std::string &url, const std::string &curl_args = "") {
   return false;
 }
 
-// 40 users of job on 2 loops for 2 s against the 100 ms target.
-void check_parked(const HostProcess &host, const std::string &job) {
+// 40 users of job on 2 loops for 2 s against the 100 ms target; fewer
+// than one request in `per_stall` a stall.
+void check_parked(const HostProcess &host, const std::string &job,
+                  std::uint64_t per_stall = 10) {
   json r;
   REQUIRE(run(host,
               "job: {name: " + job +
@@ -326,7 +328,7 @@ void check_parked(const HostProcess &host, const std::string &job) {
   CHECK(n >= 300);
   CHECK(r.at("total").at("errors").get<std::uint64_t>() == 0);
   CHECK(tagged(r, "status=200") == n);
-  CHECK(r.value("stalls", std::uint64_t{0}) * 10 < n);
+  CHECK(r.value("stalls", std::uint64_t{0}) * per_stall < n);
 }
 
 TEST_CASE("fibers: plain http:// requests park: 40 users of a 100 ms target") {
@@ -343,38 +345,17 @@ TEST_CASE("fibers: https:// requests park too: handshakes, reads and writes") {
   check_parked(*h.host, "fiber_https_probe");
 }
 
-TEST_CASE("fibers: a fiber plugin whose HTTP/2 request cannot park is told") {
+TEST_CASE("fibers: requests that go through libcurl park too (http2 = true)") {
   auto &h = shared_host();
   REQUIRE(answers("https://127.0.0.1:" + std::to_string(h.tls_port) + "/",
                   "--cacert " + (h.certs.path() / "ca.pem").string()));
-  json r;
-  REQUIRE(run(*h.host,
-              "job: {name: fiber_h2_probe, users: 3, duration: 1s, "
-              "pacing: 300ms, tags: [status]}\n",
-              r)
-              .ok());
-  // The requests are answered (the loop is held, not broken)...
-  const auto n = r.at("total").at("iterations").get<std::uint64_t>();
-  CHECK(n >= 3);
-  CHECK(tagged(r, "status=200") == n);
-  // ...each one a stall whatever its time, and each user stalled.
-  CHECK(r.value("stalls", std::uint64_t{0}) >= n);
-  std::uint64_t stalled = 0;
-  const auto listed = h.host->list();
-  for (const auto &p : listed.plugins())
-    if (p.job() == "fiber_h2_probe") stalled = p.stalledusers();
-  CHECK(stalled == 3);
-  // The log names the call and the plugin, once however many requests.
-  const std::string log = h.host->log();
-  const std::string line =
-      "plugin fiber_h2_probe: host->http(GET https://127.0.0.1:" +
-      std::to_string(h.tls_port) +
-      "/slow) on a fiber takes HTTP/2 through libcurl, which cannot park";
-  const auto at = log.find(line);
-  CHECK_MESSAGE(at != std::string::npos, log);
-  CHECK(log.find(line, at + 1) == std::string::npos);
-  // HTTP/1.1 over the same TLS parks: nothing of the sort for it.
-  CHECK(log.find("plugin fiber_https_probe: host->http") == std::string::npos);
+  // The same 40 users and 800 requests as HTTP/1.1's, through curl's multi
+  // interface; nothing logged of a request that cannot park. Each user's
+  // first connection costs its loop curl's TLS setup (an SSL_CTX and the
+  // CA file per user), which ASan stretches past 10 ms twice a user or so:
+  // fewer stalls than half the requests, where blocking makes each a stall.
+  check_parked(*h.host, "fiber_h2_probe", 2);
+  CHECK(h.host->log().find("cannot park") == std::string::npos);
 }
 
 TEST_CASE(

@@ -7,6 +7,8 @@
 // workers' parts, the gap marked.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -24,10 +26,12 @@ namespace {
 // does damage(); returns golo run's exit status, its output in out.
 int run_through(const HostProcess &host, const fs::path &work,
                 const std::function<void()> &damage, std::string &out,
-                const std::string &args = "") {
+                const std::string &args = "",
+                const std::string &job_lines = "") {
   write_text(work / "a.yaml",
              "job:\n  name: sleepy\n  users: 2\n  pacing: 10ms\n"
-             "  duration: 10s\n");
+             "  duration: 10s\n" +
+                 job_lines);
   int rc = -1;
   std::thread run([&] {
     rc = run_command(golo_cli_binary().string() + " run --quiet --host " +
@@ -106,6 +110,13 @@ TEST_CASE(
     in_series += row.at("iterations").get<std::uint64_t>();
   }
   CHECK(in_series == total);
+  // The old worker's part came from its progress updates, which carry each
+  // tag set's intervals: the run is not partial and its sets add up.
+  CHECK(j.value("partial", false) == false);
+  std::uint64_t in_sets = 0;
+  for (const auto &set : j.at("tag_sets"))
+    in_sets += set.at("iterations").get<std::uint64_t>();
+  CHECK(in_sets == total);
 }
 
 TEST_CASE(
@@ -139,9 +150,45 @@ TEST_CASE(
   for (const auto &set : j.at("tag_sets"))
     in_sets += set.at("iterations").get<std::uint64_t>();
   CHECK(in_sets == j.at("total").at("iterations").get<std::uint64_t>());
-  CHECK(out.find("worker replaced: a call of job \"hang\" stuck in "
-                 "golo_trigger") != std::string::npos);
+  const std::string stuck =
+      "worker replaced: a call of job \"hang\" stuck in golo_trigger for ";
+  const auto at = out.find(stuck);
+  REQUIRE(at != std::string::npos);
+  // In tenths: past the 0.5 s limit, never "0 s".
+  const double secs = std::strtod(out.c_str() + at + stuck.size(), nullptr);
+  CHECK(secs >= 0.5);
+  CHECK(secs < 10);
   CHECK(out.find("shutting down") == std::string::npos);
   CHECK(host.log().find("SIGTERM: stopping (worker replaced: a call of job") !=
         std::string::npos);
+}
+
+TEST_CASE(
+    "a run of job A with unique data rows does not resume after job B's "
+    "crash: it says why and is partial") {
+  TempDir dir, work;
+  install(dir, "misbehave_segv", "crashy");
+  HostProcess host(dir.path(), {}, crash_env());
+  std::string rows = "id\n";
+  for (int i = 0; i < 5000; ++i) rows += std::to_string(i) + "\n";
+  write_text(work.path() / "ids.csv", rows);
+  std::string out;
+  const auto results = work.path() / "a.json";
+  const int rc = run_through(
+      host, work.path(),
+      [&] {
+        golo::Response r;
+        CHECK_FALSE(host.trigger("crashy", r).ok());
+      },
+      out, " --out json=" + results.string(),
+      "  data: {file: ids.csv, mode: unique}\n");
+  CHECK(rc != 0);  // partial
+  CHECK(out.find("the run does not resume: its data (ids.csv) is unique") !=
+        std::string::npos);
+  CHECK(out.find("the run resumes on the new worker") == std::string::npos);
+  const auto j = nlohmann::json::parse(read_text(results));
+  CHECK(j.value("partial", false) == true);
+  CHECK(j.at("hosts").at(0).at("partial") == true);
+  // The new worker ran none of A: no row was handed out twice.
+  CHECK(job_calls(host, "sleepy") == 0);
 }

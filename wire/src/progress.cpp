@@ -101,6 +101,8 @@ void to_wire(const agent::Progress &p, golo::Progress &out) {
     wire->set_missed(set.missed);
     add_buckets(set.latency, *wire->mutable_bucketindex(),
                 *wire->mutable_bucketcount());
+    add_buckets(set.corrected, *wire->mutable_correctedbucketindex(),
+                *wire->mutable_correctedbucketcount());
     add_step_intervals(set, *wire);
   }
   out.set_stepsdropped(p.steps_dropped);
@@ -130,6 +132,8 @@ agent::Progress from_wire(const golo::Progress &p) {
     set.errors = wire.errors();
     set.missed = wire.missed();
     set.latency = read_buckets(wire.bucketindex(), wire.bucketcount());
+    set.corrected =
+        read_buckets(wire.correctedbucketindex(), wire.correctedbucketcount());
     read_step_intervals(wire, set);
     out.tag_sets.push_back(std::move(set));
   }

@@ -27,7 +27,6 @@ struct Loop::Task {
   bool parked = false, cut = false, ok = false;
   bool stoppable = false;  // parked in a wait the stop ends
   bool ready = false;      // woken by its descriptor (park_ready), not a timer
-  bool blocked = false;    // called something that cannot park (a stall)
   int waiting_fd = -1;     // the descriptor it is parked on, if any
   SwitchNotes notes;
 };
@@ -198,10 +197,7 @@ void Loop::resume(Task &task) {
   const auto ran = Clock::now() - began;
   SwitchNotes::back_in_loop(loop_notes_);
   t_task = nullptr;
-  // A call that cannot park is a stall however fast it was this time: the
-  // next one may take its whole timeout with the loop held.
-  if (ran > kStall || task.blocked) stalled(task.local, ran);
-  task.blocked = false;
+  if (ran > kStall) stalled(task.local, ran);
   if (!task.self) finished(task);
 }
 
@@ -417,10 +413,6 @@ std::uint64_t new_watch() noexcept {
         (next.fetch_add(1, std::memory_order_relaxed) + 1) & detail::kWatchMask;
   } while (watch == 0);
   return watch;
-}
-
-void note_blocking_call() noexcept {
-  if (detail::t_task != nullptr) detail::t_task->blocked = true;
 }
 
 void wait_until(std::chrono::steady_clock::time_point at) {

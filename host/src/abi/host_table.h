@@ -18,7 +18,6 @@ struct golo_plugin {
   std::string init_error;                       // set_init_error's message
   std::atomic<bool> tags_drop_logged{false};    // see note_dropped_tags
   std::atomic<bool> steps_drop_logged{false};   // steps and checks, likewise
-  mutable std::atomic<bool> blocking_logged{false};  // see http_api.cpp
   // ABI 1.2: the settings that shape HTTP requests, read at the first one.
   mutable std::once_flag http_once;
   mutable golo::host::http::Defaults http_defaults;

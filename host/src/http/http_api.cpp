@@ -3,13 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
-
 #include "abi/call_frame.h"
 #include "abi/host_table.h"
 #include "abi/response.h"
-#include "golo/agent/fiber.h"
-#include "golo/agent/utf8.h"
 #include "http/request_check.h"
 
 namespace golo::host::http {
@@ -61,27 +57,6 @@ void record_request(golo_response *resp, std::string &name, const Prepared &p,
   name.resize(base);
 }
 
-namespace {
-
-// A fiber plugin's request that cannot park (libcurl's easy API) holds its
-// loop until the answer: said once per loaded plugin, and its user counts as
-// stalled, so `golo plugins` and the results' `stalls` show it.
-void blocking_on_fiber(const golo_plugin *plugin, const Prepared &p) {
-  agent::note_blocking_call();
-  if (plugin == nullptr || plugin->blocking_logged.exchange(true)) return;
-  spdlog::warn(
-      "plugin {}: host->http({} {}) on a fiber takes HTTP/2 through libcurl, "
-      "which cannot park: each such request blocks every user of its loop "
-      "until it answers (counted as stalls). Keep this plugin's requests on "
-      "HTTP/1.1 (no http2 setting, flag or schedule key), or run it on "
-      "threads (drop .executor = GOLO_EXECUTOR_FIBERS). Logged once per "
-      "plugin and load",
-      agent::printable(plugin->job, 256), p.method,
-      agent::printable(p.req.url, 200));
-}
-
-}  // namespace
-
 int http_call(const golo_context *ctx, const golo_http_request *req,
               golo_http_response *resp) noexcept try {
   if (resp == nullptr || resp->size < offsetof(golo_http_response, body))
@@ -112,8 +87,6 @@ int http_call(const golo_context *ctx, const golo_http_request *req,
     return resp->error;
   }
   if (frame->run && frame->run->http2()) p.flags |= GOLO_HTTP_HTTP2;
-  if (agent::on_fiber() && session.takes_curl(p))
-    blocking_on_fiber(ctx->plugin, p);
   session.perform(p, *resp, frame->run);
   record_request(frame->resp, name, p, *resp);
   return resp->error;

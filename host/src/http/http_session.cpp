@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "golo/agent/fiber.h"
 #include "golo_version.h"
 #include "http/error_class.h"
 #include "http/phases.h"
@@ -58,6 +59,7 @@ curl_slist *header_list(const golo_http_request &req, bool has_body) {
 Session::Session() { global_init(); }
 
 Session::~Session() {
+  on_fiber_.reset();  // the multi first: it holds the connections
   if (cookies_) curl_easy_cleanup(cookies_);
   if (no_cookies_) curl_easy_cleanup(no_cookies_);
 }
@@ -215,7 +217,14 @@ void Session::curl_perform(const Prepared &p, golo_http_response &out,
   keep_body_ = !(p.flags & GOLO_HTTP_DISCARD_BODY);
   run_ = run;
   curl_error_[0] = '\0';
-  const CURLcode rc = curl_easy_perform(h);
+  CURLcode rc;
+  if (agent::on_fiber()) {
+    // Parked on curl's sockets: the loop's other users run meanwhile.
+    if (!on_fiber_) on_fiber_ = std::make_unique<CurlOnFiber>();
+    rc = static_cast<CURLcode>(on_fiber_->perform(h, run));
+  } else {
+    rc = curl_easy_perform(h);
+  }
   run_ = nullptr;
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
   curl_slist_free_all(headers);

@@ -1,19 +1,22 @@
 // One virtual user's HTTP client, which keeps the user's connections alive
 // (one per origin), its cookie jar and its TLS sessions across requests, as
 // a browser's tab would: HTTP/1.1 (http:// and https://) on the
-// hand-written fast path (fast_path.h), HTTP/2 on a libcurl easy handle.
-// The jar is the fast path's until the user's first curl request with
-// cookies, which hands it to curl for good. Used by one thread at a time (the
-// user's), never shared.
+// hand-written fast path (fast_path.h), HTTP/2 on a libcurl easy handle
+// (performed blocking on a thread, parked through the user's multi handle on
+// a fiber: curl_on_fiber.h). The jar is the fast path's until the user's
+// first curl request with cookies, which hands it to curl for good. Used by
+// one thread or fiber at a time (the user's), never shared.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "abi/run_context.h"
 #include "golo/plugin.h"
 #include "http/cookie_jar.h"
+#include "http/curl_on_fiber.h"
 #include "http/fast_path.h"
 #include "http/prepared.h"
 
@@ -35,10 +38,6 @@ class Session {
   void perform(const Prepared &p, golo_http_response &out,
                const RunContext *run);
 
-  // True when p would go through libcurl (HTTP/2, or a user whose cookies
-  // curl keeps), whose easy API blocks: it cannot park a fiber.
-  bool takes_curl(const Prepared &p) const;
-
   // A header of the latest final answer, or nullptr.
   const char *header(const char *name) const;
 
@@ -56,11 +55,14 @@ class Session {
   CURL *handle(bool cookies);
   void configure(CURL *h, const Prepared &p, curl_slist *headers);
   void finish(CURL *h, int rc, const Prepared &p, golo_http_response &out);
+  // libcurl (HTTP/2, or a user whose cookies curl keeps) sends p.
+  bool takes_curl(const Prepared &p) const;
 
   CURL *cookies_ = nullptr;     // with the user's cookie jar
   CURL *no_cookies_ = nullptr;  // for GOLO_HTTP_NO_COOKIES, made on demand
   CURL *last_ = nullptr;        // the handle of the latest answer
   bool last_fast_ = false;      // the latest answer came the fast way
+  std::unique_ptr<CurlOnFiber> on_fiber_;  // a fiber user's, made on demand
   FastPath fast_;
   CookieJar jar_;  // the user's, until curl keeps it
   bool curl_keeps_cookies_ = false;

@@ -32,7 +32,9 @@ void Supervisor::check_stuck(Worker &w) {
     const board::Entry entry = call.entry;
     if (!board_version(b, version)) continue;
     const board::Version &v = *board_version(b, version);
-    const auto secs = (now - started) / 1000000000;
+    // Tenths: with --stuck-limit under a second, whole seconds read "0 s".
+    const std::string secs =
+        fmt::format("{:.1f}", static_cast<double>(now - started) / 1e9);
     spdlog::error(
         "worker {} (pid {}): a call in {} of {} has run {} s{} (--stuck-limit "
         "{} s): replacing the worker and quarantining the version until the "
@@ -42,13 +44,12 @@ void Supervisor::check_stuck(Worker &w) {
         cfg_.stuck_limit.count() / 1000.0);
     quarantine(b, version,
                "stuck in " + std::string(board::entry_name(entry)) + " for " +
-                   std::to_string(secs) + " s in generation " +
-                   std::to_string(v.generation) + " (worker " +
-                   std::to_string(w.number) + ")");
+                   secs + " s in generation " + std::to_string(v.generation) +
+                   " (worker " + std::to_string(w.number) + ")");
     retire(w, "worker replaced: a call of job \"" +
                   agent::printable(board_text(v.job, sizeof v.job)) +
-                  "\" stuck in " + board::entry_name(entry) + " for " +
-                  std::to_string(secs) + " s");
+                  "\" stuck in " + board::entry_name(entry) + " for " + secs +
+                  " s");
     return;
   }
 }

@@ -671,7 +671,7 @@ typedef struct golo_plugin_info {
  * virtual user is an OS thread; golo_trigger may block in any way.
  *
  * GOLO_EXECUTOR_FIBERS: the plugin promises that golo_trigger waits only
- * through the host's calls (sleep; tcp_*; http but HTTP/2) and keeps per-user
+ * through the host's calls (sleep; tcp_*; http, HTTP/2 too) and keeps per-user
  * state in ctx->user_data, never in thread-locals across such a call. Its
  * users then run as fibers, thousands on one event-loop thread per core
  * (golo-host --loops), parked while they wait in a host call: many more

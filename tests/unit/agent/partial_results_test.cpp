@@ -34,6 +34,26 @@ struct SleepRunner : IterationRunner {
   }
 };
 
+// Sleeps 1 ms; tags its calls "kind=a" (every third) or "kind=b", with a
+// step, a check and an error now and then, so that each tag set has all of
+// what a set's results hold.
+struct TaggedRunner : IterationRunner {
+  std::atomic<std::uint64_t> calls{0};
+  void run(std::uint32_t, std::uint64_t, IterationOutcome &out) override {
+    const auto n = calls.fetch_add(1) + 1;
+    iteration_sleep(1ms);
+    out.tags.assign({{"kind", n % 3 == 0 ? "a" : "b"}});
+    auto &step = out.steps.add();
+    step.name = n % 2 ? "odd" : "even";
+    step.duration_ns = static_cast<std::int64_t>(n % 7 + 1) * 1000;
+    step.failed = n % 4 == 0;
+    auto &check = out.checks.add();
+    check.name = "ok";
+    check.passed = n % 5 != 0;
+    out.error_flag = n % 5 == 0;
+  }
+};
+
 Schedule parse(const std::string &yaml) {
   return Schedule::parse(yaml, "t.yaml");
 }
@@ -69,7 +89,6 @@ TEST_CASE("progress log: the intervals received add up to the host's run") {
     CHECK(part.series[i].latency == full.series[i].latency);
   }
   CHECK(part.duration_s >= full.duration_s);  // the last tick ends it
-  CHECK(part.tag_sets.empty());               // progress carries no tag sets
 
   // Lost after the first two updates: exactly what those two carried.
   ProgressLog cut;
@@ -89,6 +108,46 @@ TEST_CASE("progress log: the intervals received add up to the host's run") {
   REQUIRE(lost.series.size() == 2);
   CHECK(lost.series[0].iterations + lost.series[1].iterations ==
         updates[1].iterations);
+}
+
+TEST_CASE("progress log: each tag set is its intervals added up, exactly") {
+  auto runner = std::make_shared<TaggedRunner>();
+  ProgressLog log;
+  log.add(Progress{});
+  RunOptions opt;
+  opt.progress_interval = 200ms;
+  opt.on_progress = [&](const Progress &p) { log.add(p); };
+  // Pacing: the closed model's corrected histograms are there per set.
+  const auto full = run_on_executor(
+      parse("job: {name: x, users: 4, duration: 1s, pacing: 20ms, "
+            "tags: [kind]}"),
+      runner, opt);
+  const RunResults part = log.results(full.schedule);
+  REQUIRE(full.tag_sets.size() == 2);
+  REQUIRE(part.tag_sets.size() == full.tag_sets.size());
+  for (std::size_t i = 0; i < full.tag_sets.size(); ++i) {
+    const TagSetStats &a = part.tag_sets[i], &b = full.tag_sets[i];
+    CAPTURE(b.key);
+    CHECK(a.key == b.key);
+    CHECK(a.tags == b.tags);
+    CHECK(a.iterations == b.iterations);
+    CHECK(a.errors == b.errors);
+    CHECK(a.missed == b.missed);
+    CHECK(a.latency.to_sparse() == b.latency.to_sparse());
+    CHECK(b.corrected.count() == b.iterations + b.missed);
+    CHECK(a.corrected.to_sparse() == b.corrected.to_sparse());
+    REQUIRE(a.steps.size() == b.steps.size());
+    for (std::size_t k = 0; k < a.steps.size(); ++k) {
+      CHECK(a.steps[k].name == b.steps[k].name);
+      CHECK(a.steps[k].count == b.steps[k].count);
+      CHECK(a.steps[k].errors == b.steps[k].errors);
+      CHECK(a.steps[k].latency.to_sparse() == b.steps[k].latency.to_sparse());
+    }
+    REQUIRE(a.checks.size() == 1);
+    CHECK(a.checks == b.checks);
+    CHECK(a.error_samples.empty());  // texts travel only in the results
+  }
+  CHECK(full.tag_sets[0].errors > 0);
 }
 
 TEST_CASE("results: stopped_early and partial round trip, merge, and print") {

@@ -33,12 +33,14 @@ agent::Progress sample_progress() {
   a.iterations = 9;
   a.errors = 0;
   a.latency = {{10, 9}};
+  a.corrected = {{10, 8}, {11, 1}};
   agent::TagSetInterval b;
   b.key = "status=500";
   b.tags = {{"status", "500"}};
   b.iterations = 1;
   b.errors = 1;
   b.latency = {{20, 1}};
+  b.corrected = {{20, 1}, {30, 3}};
   b.missed = 3;
   p.tag_sets = {a, b};
   return p;
@@ -70,6 +72,7 @@ TEST_CASE("progress: what a host writes, golo reads back unchanged") {
     CHECK(back.tag_sets[i].iterations == p.tag_sets[i].iterations);
     CHECK(back.tag_sets[i].errors == p.tag_sets[i].errors);
     CHECK(back.tag_sets[i].latency == p.tag_sets[i].latency);
+    CHECK(back.tag_sets[i].corrected == p.tag_sets[i].corrected);
     CHECK(back.tag_sets[i].missed == p.tag_sets[i].missed);
   }
 }

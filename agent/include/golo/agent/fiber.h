@@ -1,7 +1,7 @@
 // What code running inside an iteration needs to know of the fiber executor
 // (RunOptions::loops): whether it runs on a fiber, and how to wait there
 // without blocking the loop's other users. Host calls that wait (the ABI's
-// sleep, plain http:// I/O) park through this; everything else runs the same
+// sleep, http and tcp I/O) park through this; everything else runs the same
 // on threads.
 #pragma once
 
@@ -38,12 +38,6 @@ bool park_until_ready(int fd, short events,
                       std::uint64_t watch) noexcept;
 // A new watch for park_until_ready: never 0, never the same twice.
 std::uint64_t new_watch() noexcept;
-
-// On a fiber: the calling iteration is about to block its loop in a call
-// that cannot park (the host's HTTP/2, through libcurl's easy API). Its user
-// counts as stalled (RunOptions::on_stall, the results' `stalls`) however
-// long the call takes. Does nothing on a thread.
-void note_blocking_call() noexcept;
 
 // Waits until `at` whatever the run does: parks on a fiber, sleeps on a
 // thread (an iteration's own work, as a test's runner simulates it).

@@ -150,8 +150,9 @@ struct RunResults {
   // The run ended before its schedule did (host shutdown, Ctrl-C): what it
   // holds is what ran until then. duration_s is the time it ran.
   bool stopped_early = false;
-  // Some of it comes from progress updates alone (a host lost mid-run):
-  // those parts are in the total and the series, not in the tag sets.
+  // Some of it comes from progress updates alone (a host lost mid-run): its
+  // counts, histograms, steps and checks up to that host's last update are
+  // here, but not its error texts nor what ended after that update.
   bool partial = false;
   TagSetStats total;
   std::vector<TagSetStats> tag_sets;         // sorted by key
@@ -233,7 +234,10 @@ struct TagSetInterval {
   std::vector<std::pair<std::string, std::string>> tags;
   std::uint64_t iterations = 0, errors = 0;
   Histogram::Sparse latency;  // ns counters of the interval
-  std::uint64_t missed = 0;   // slots its iterations overran
+  // Closed model: the interval's latencies from the intended start (as
+  // TagSetStats::corrected); empty in the open model.
+  Histogram::Sparse corrected{};
+  std::uint64_t missed = 0;  // slots its iterations overran
   // The interval's steps and checks (counts within it), by name.
   std::vector<StepInterval> steps{};
   std::vector<CheckStats> checks{};

@@ -97,8 +97,8 @@ class SeriesBuilder {
 // broke before its results came (killed, crashed, unreachable, or Ctrl-C in
 // the caller): each update carries its interval's histogram and the
 // cumulative counts, so the intervals received add up exactly to what the
-// host had measured by its last update. Whole-run per tag set statistics
-// and error samples travel only in the final results, so they are not here.
+// host had measured by its last update, per tag set too. Error texts travel
+// only in the final results, so they are not here.
 class ProgressLog {
  public:
   // Updates in the order received. The first, at 0 s with nothing counted,
@@ -113,11 +113,14 @@ class ProgressLog {
   const Progress &latest() const { return latest_; }
   // The intervals received as results (partial = true): the total's
   // iterations, errors, dropped and missed as last reported, its latency
-  // (and corrected latency) the intervals' histograms merged, one series entry
-  // per interval, and duration_s the elapsed time of the last update.
+  // (and corrected latency) the intervals' histograms merged, each tag set's
+  // the sum of its intervals (counts, histograms, steps, checks), one series
+  // entry per interval, and duration_s the elapsed time of the last update.
   RunResults results(const nlohmann::json &schedule) const;
 
  private:
+  void add_set_interval(const TagSetInterval &set);
+
   bool started_ = false;
   std::uint64_t second_ = 0;
   Progress latest_;
@@ -125,6 +128,7 @@ class ProgressLog {
   Histogram corrected_;           // from the intended start (closed model)
   std::vector<StepStats> steps_;  // the intervals' steps and checks, added
   std::vector<CheckStats> checks_;
+  std::map<std::string, TagSetStats> sets_;      // the intervals' sets, added
   SeriesBuilder series_{SeriesLimits{}, false};  // the total's, bounded
 };
 
