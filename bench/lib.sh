@@ -71,8 +71,11 @@ stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 # sets nginx_url and writes http_get.conf for start_host. With NGINX_TLS set
 # it also serves the same root over TLS (and HTTP/2 by ALPN) with
 # make_test_certs.sh's certificate: nginx_tls_url, CA in $work/certs/ca.pem.
+# NGINX_WORKERS=N: N workers, each with its own listen socket (reuseport),
+# so N accept queues of net.core.somaxconn each take a burst of connects.
 start_nginx() {
-  local conns=${1:-4096} port files tls_listen=""
+  local conns=${1:-4096} port files tls_listen="" workers=${NGINX_WORKERS:-1} reuse=""
+  ((workers > 1)) && reuse=" reuseport"
   files=$((conns + 100))
   # nginx may not raise its file limit above the hard limit
   [[ $(ulimit -Hn) = unlimited ]] || ((files <= $(ulimit -Hn))) || files=$(ulimit -Hn)
@@ -87,7 +90,7 @@ start_nginx() {
   printf 'hello from nginx\n' >"$work/nginx/www/index.html"
   chmod -R a+rX "$work/nginx"
   cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
+worker_processes $workers;
 worker_rlimit_nofile $files;
 pid $work/nginx/nginx.pid;
 error_log $work/nginx/error.log warn;
@@ -101,7 +104,7 @@ http {
   fastcgi_temp_path $work/nginx/fastcgi;
   uwsgi_temp_path $work/nginx/uwsgi;
   scgi_temp_path $work/nginx/scgi;
-  server { listen 127.0.0.1:$port backlog=16384; $tls_listen root $work/nginx/www; }
+  server { listen 127.0.0.1:$port backlog=16384$reuse; $tls_listen root $work/nginx/www; }
 }
 CONF
   /usr/sbin/nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" -g 'daemon off;' &

@@ -88,9 +88,32 @@ cost() {
   join -a2 -e0 -o 0,1.2,2.2 "$work/calls.short" "$work/calls" |
     awk -v n="$n" '{ v = ($3 - $2) / n; if (v >= 0.01) printf "  %-16s %.2f\n", $1, v }' | sort -k2 -nr | head -8
 }
+# wrk's system calls per request on the same nginx, for the side by side
+# (wrk -t1, the users' connections, a long and a short run as above).
+wrk_calls() { # wrk_calls SECONDS: leaves "REQUESTS" in $work/m, the table in $work/calls
+  strace -c -f -q -o "$work/strace" wrk -t1 -c"$users" -d"${1}s" "$nginx_url" >"$work/wrk.out"
+  awk '/requests in/ { print $1 }' "$work/wrk.out" >"$work/m"
+  awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $NF, $4 }' "$work/strace" | sort >"$work/calls"
+}
+cost_wrk() {
+  wrk_calls "$short"
+  cp "$work/m" "$work/m.short"
+  cp "$work/calls" "$work/calls.short"
+  wrk_calls "$long"
+  local n
+  n=$(diff_requests "$work/m.short" "$work/m")
+  echo "wrk: system calls (traced: $(cat "$work/m") and $(cat "$work/m.short") requests):"
+  join -a2 -e0 -o 0,1.2,2.2 "$work/calls.short" "$work/calls" |
+    awk -v n="$n" '{ v = ($3 - $2) / n; if (v >= 0.01) printf "  %-16s %.2f\n", $1, v }' | sort -k2 -nr | head -8
+}
 # The baseline: http_get's own client, no host->http (what a request costs
-# the host around the plugin: the iteration, its recording).
-cost http_get "$nginx_url"
-cost golo_http "$nginx_url"
-cost golo_https "$nginx_tls_url"
+# the host around the plugin: the iteration, its recording). BENCH_ONLY:
+# a subset of http_get golo_http golo_https golo_fibers wrk.
+for job in ${BENCH_ONLY:-http_get golo_http golo_https}; do
+  case $job in
+    wrk) cost_wrk ;;
+    *https*) cost "$job" "$nginx_tls_url" ;;
+    *) cost "$job" "$nginx_url" ;;
+  esac
+done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -41,6 +41,10 @@ class Loop {
   // (POLLIN, POLLOUT) or `at`; true when it is ready. The stop does not end
   // it: I/O in flight is the graceful stop's to end.
   bool park_ready(int fd, short events, Clock::time_point at);
+  // The same for a watched opening of fd (agent/fiber.h): registered once,
+  // edge-triggered, its readiness kept between waits.
+  bool park_watched(int fd, short events, Clock::time_point at,
+                    std::uint64_t watch);
   static Loop *current();
 
   struct Task;  // one iteration in flight on a fiber
@@ -54,6 +58,16 @@ class Loop {
     bool operator>(const Timer &o) const { return at > o.at; }
   };
 
+  // A descriptor registered for good (park_watched): which opening of it,
+  // the fiber waiting on it and for what, and readiness nobody waited for.
+  struct Watch {
+    std::uint64_t id = 0;
+    Task *waiter = nullptr;
+    std::uint32_t want = 0, seen = 0;
+  };
+
+  bool enroll(int fd, std::uint64_t watch);
+  void on_watched(std::uint64_t data, std::uint32_t events);
   void start_closed();
   void plan(std::uint32_t local);  // the closed user's next start, if any
   void fire(const Timer &t);
@@ -74,8 +88,9 @@ class Loop {
   int epoll_ = -1, event_ = -1;  // epoll, and an eventfd for hand()
   std::vector<ClosedPlace> places_;
   std::vector<IterationOutcome> outs_;
-  std::vector<bool> stalled_;  // users already told of (RunOptions::on_stall)
-  std::string key_;            // the recorder's scratch: a record never parks
+  std::vector<Watch> watches_;  // by descriptor
+  std::vector<bool> stalled_;   // users already told of (RunOptions::on_stall)
+  std::string key_;             // the recorder's scratch: a record never parks
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::size_t pending_starts_ = 0;            // closed users with a start timer
   std::vector<std::unique_ptr<Task>> tasks_;  // every task, for the stop

@@ -61,6 +61,13 @@ bool park_call_until_ready(int fd, short events,
   return agent::park_until_ready(fd, events, at);
 }
 
+bool park_call_until_ready(int fd, short events,
+                           std::chrono::steady_clock::time_point at,
+                           std::uint64_t watch) {
+  const KeptCall kept;
+  return agent::park_until_ready(fd, events, at, watch);
+}
+
 int sleep_call(const golo_context *ctx, std::int64_t ns) noexcept try {
   CallFrame *frame = frame_of(ctx);
   if (ns <= 0)

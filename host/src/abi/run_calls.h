@@ -21,6 +21,10 @@ bool park_call_until(std::chrono::steady_clock::time_point at);
 // HTTP client's plain connections.
 bool park_call_until_ready(int fd, short events,
                            std::chrono::steady_clock::time_point at);
+// And for a watched opening of fd (agent::new_watch, agent/fiber.h).
+bool park_call_until_ready(int fd, short events,
+                           std::chrono::steady_clock::time_point at,
+                           std::uint64_t watch);
 const char *env_call(const golo_context *ctx, const char *key) noexcept;
 
 }  // namespace golo::host

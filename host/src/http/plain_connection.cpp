@@ -83,7 +83,8 @@ bool PlainConnection::wait(short events, Clock::time_point deadline,
     if (blocking_) return block(static_cast<long>(ms.count()), e);
     if (agent::on_fiber()) {
       // A fiber plugin's users share the loop's thread: park, not poll.
-      if (park_call_until_ready(fd_, events, Clock::now() + ms)) return true;
+      if (park_call_until_ready(fd_, events, Clock::now() + ms, watch_))
+        return true;
       continue;
     }
     pollfd p{fd_, events, 0};
@@ -112,7 +113,8 @@ bool PlainConnection::connect(SSL_CTX *ctx, Clock::time_point deadline,
       err = errno;
       continue;
     }
-    int one = 1;  // a request is one write: send it now
+    watch_ = agent::new_watch();  // this opening, for the loop's epoll
+    int one = 1;                  // a request is one write: send it now
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (::connect(fd_, a->ai_addr, a->ai_addrlen) == 0) break;
     err = errno;

@@ -107,10 +107,11 @@ class PlainConnection {
   std::string host_, port_;
   bool tls_ = false;
   int fd_ = -1;
-  bool blocking_ = false;   // a thread's socket: reads and writes block
-  long timeout_ms_ = 0;     // the blocking socket's timeouts (0: none set)
-  SSL_CTX *ctx_ = nullptr;  // shared (tls_context.h), not owned
-  SSL *ssl_ = nullptr;      // the open connection's
+  std::uint64_t watch_ = 0;  // fd_'s opening, as a fiber's loop knows it
+  bool blocking_ = false;    // a thread's socket: reads and writes block
+  long timeout_ms_ = 0;      // the blocking socket's timeouts (0: none set)
+  SSL_CTX *ctx_ = nullptr;   // shared (tls_context.h), not owned
+  SSL *ssl_ = nullptr;       // the open connection's
   SSL_SESSION *session_ = nullptr;  // the latest the server gave
   std::string out_;                 // head and body as one TLS record
   addrinfo *addresses_ = nullptr;

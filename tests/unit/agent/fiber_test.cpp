@@ -3,6 +3,7 @@
 // (agent_fiber_tests builds them with GOLO_TEST_LOOPS=2).
 #include <doctest/doctest.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -261,4 +262,63 @@ TEST_CASE(
     CHECK(it->second == id);
   }
   CHECK(all.size() == 3);
+}
+
+TEST_CASE(
+    "fiber executor: a watched descriptor keeps readiness nobody waited for, "
+    "and a new opening of its number starts afresh") {
+  // One user on a socket pair, as a kept-alive connection is waited on: the
+  // loop registers it once, edge-triggered (agent/fiber.h's watch).
+  struct Watched : IterationRunner {
+    std::atomic<int> first_timed_out{0}, woke{0}, kept{0}, fresh_waited{0},
+        fresh_woke{0}, same_number{0};
+    void run(std::uint32_t, std::uint64_t, IterationOutcome &) override {
+      int p[2], q[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p) != 0) return;
+      const std::uint64_t w1 = new_watch();
+      char buf[8];
+      if (!park_until_ready(p[0], POLLIN, Clock::now() + 50ms, w1))
+        first_timed_out++;
+      [[maybe_unused]] auto n = write(p[1], "x", 1);
+      if (park_until_ready(p[0], POLLIN, Clock::now() + 5s, w1)) woke++;
+      n = read(p[0], buf, sizeof buf);
+      // The byte comes while the fiber sleeps: its edge is reported to
+      // nobody, and must not be lost for the next wait.
+      n = write(p[1], "y", 1);
+      park_until(Clock::now() + 100ms);
+      if (park_until_ready(p[0], POLLIN, Clock::now() + 5s, w1)) kept++;
+      n = read(p[0], buf, sizeof buf);
+      // Readiness of the old opening is seen again, then the number is
+      // reused by a socket with nothing to read.
+      n = write(p[1], "z", 1);
+      park_until(Clock::now() + 100ms);
+      const int number = p[0];
+      close(p[1]);
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, q) != 0) return;
+      if (dup2(q[0], number) == number) same_number++;
+      close(q[0]);
+      const std::uint64_t w2 = new_watch();
+      if (!park_until_ready(number, POLLIN, Clock::now() + 100ms, w2))
+        fresh_waited++;
+      n = write(q[1], "q", 1);
+      if (park_until_ready(number, POLLIN, Clock::now() + 5s, w2)) fresh_woke++;
+      close(number);
+      close(q[1]);
+    }
+  };
+  auto runner = std::make_shared<Watched>();
+  const auto began = Clock::now();
+  const auto r = run_on_executor(
+      Schedule::parse("job: {name: x, users: 1, duration: 1s, pacing: 10s}",
+                      "t.yaml"),
+      runner);
+  CHECK(r.total.iterations == 1);
+  CHECK(runner->first_timed_out.load() == 1);
+  CHECK(runner->woke.load() == 1);
+  CHECK(runner->kept.load() == 1);
+  CHECK(runner->same_number.load() == 1);
+  CHECK(runner->fresh_waited.load() == 1);
+  CHECK(runner->fresh_woke.load() == 1);
+  // A lost edge would have waited its whole 5 s.
+  CHECK(Clock::now() - began < (kTsan ? 20s : 4s));
 }

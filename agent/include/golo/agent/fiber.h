@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
 namespace golo::agent {
 
@@ -24,6 +25,19 @@ bool park_until(std::chrono::steady_clock::time_point at) noexcept;
 // for thread-locals; must only be called when on_fiber().
 bool park_until_ready(int fd, short events,
                       std::chrono::steady_clock::time_point at) noexcept;
+
+// The same for a descriptor that is waited on again and again (a kept-alive
+// connection): `watch`, from new_watch() when fd was opened, names this
+// opening of fd. The loop registers it once, edge-triggered, and keeps it
+// for as long as no other watch comes with the same number (closing fd ends
+// the registration): no epoll_ctl per wait, and readiness that came while
+// nobody waited is kept for the next wait. So true means "try the I/O",
+// which may still find nothing (EAGAIN): then wait again.
+bool park_until_ready(int fd, short events,
+                      std::chrono::steady_clock::time_point at,
+                      std::uint64_t watch) noexcept;
+// A new watch for park_until_ready: never 0, never the same twice.
+std::uint64_t new_watch() noexcept;
 
 // Waits until `at` whatever the run does: parks on a fiber, sleeps on a
 // thread (an iteration's own work, as a test's runner simulates it).
