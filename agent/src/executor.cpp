@@ -123,8 +123,8 @@ class Ticker {
       set.iterations = counts.iterations;
       set.errors = counts.errors;
       set.missed = counts.missed;
-      set.latency = counts.latency.to_sparse();
-      set.corrected = counts.corrected.to_sparse();
+      set.latency = counts.latency.buckets();
+      set.corrected = counts.corrected.buckets();
       for (auto &step : counts.steps)
         if (step.count)
           set.steps.push_back({std::move(step.name), step.count, step.errors,

@@ -208,6 +208,46 @@ void Histogram::merge(const Histogram &other) {
   sum_ += other.sum_;
 }
 
+void Histogram::merge(const SparseHistogram &other) {
+  if (other.count_ == 0) return;
+  for (const auto &[index, n] : other.buckets_) *counter(index) += n;
+  add_extremes(other.min_, other.max_);
+  count_ += other.count_;
+  clamped_ += other.clamped_;
+  sum_ += other.sum_;
+}
+
+void Histogram::clear() {
+  if (count_ == 0) return;
+  for (auto &chunk : chunks_)
+    if (chunk) std::fill_n(chunk.get(), L::kChunkLen, 0);
+  count_ = clamped_ = sum_ = 0;
+  min_ = max_ = 0;
+}
+
+void SparseHistogram::clear() {
+  buckets_.clear();
+  untidy_ = false;
+  count_ = clamped_ = sum_ = 0;
+  min_ = INT64_MAX;
+  max_ = -1;
+}
+
+void SparseHistogram::tidy() {
+  if (!untidy_) return;
+  untidy_ = false;
+  std::sort(buckets_.begin(), buckets_.end());
+  // Adds up runs of one index into their first entry.
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    if (kept && buckets_[kept - 1].first == buckets_[i].first)
+      buckets_[kept - 1].second += buckets_[i].second;
+    else
+      buckets_[kept++] = buckets_[i];
+  }
+  buckets_.resize(kept);
+}
+
 void Histogram::bounds_from_buckets() {
   bool first = true;
   for (std::uint32_t c = 0; c < L::kChunks; ++c) {
@@ -400,6 +440,35 @@ void AtomicHistogram::add_to(Histogram &out) const {
   out.count_ += copied;
   out.clamped_ += clamped_.load(std::memory_order_relaxed);
   out.sum_ += sum_.load(std::memory_order_relaxed);
+}
+
+void AtomicHistogram::drain(SparseHistogram &out) {
+  if (count_.load(std::memory_order_relaxed) == 0) return;
+  if (!out.buckets_.empty()) out.untidy_ = true;
+  std::uint64_t drained = 0;
+  for (std::uint32_t c = 0; c < kChunks; ++c) {
+    auto *chunk = chunks_[c].load(std::memory_order_acquire);
+    if (!chunk) continue;
+    for (std::uint32_t i = 0; i < kChunkLen; ++i) {
+      const auto n = chunk[i].load(std::memory_order_relaxed);
+      if (n == 0) continue;
+      out.buckets_.emplace_back(c * kChunkLen + i, n);
+      drained += n;
+      chunk[i].store(0, std::memory_order_relaxed);
+    }
+  }
+  if (drained) {
+    out.min_ = std::min(out.min_, min_.load(std::memory_order_relaxed));
+    out.max_ = std::max(out.max_, max_.load(std::memory_order_relaxed));
+    out.count_ += drained;
+    out.clamped_ += clamped_.load(std::memory_order_relaxed);
+    out.sum_ += sum_.load(std::memory_order_relaxed);
+  }
+  count_.store(0, std::memory_order_relaxed);
+  clamped_.store(0, std::memory_order_relaxed);
+  sum_.store(0, std::memory_order_relaxed);
+  min_.store(INT64_MAX, std::memory_order_relaxed);
+  max_.store(-1, std::memory_order_relaxed);
 }
 
 void AtomicHistogram::reset() {

@@ -93,6 +93,7 @@ Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users,
   shards_ = std::make_unique<Shard[]>(shard_count_);
   bytes_.store(static_cast<std::int64_t>(sizeof(Shard) * shard_count_));
   for (std::size_t g = 0; g < kGenerations; ++g) holds_[g].store(g);
+  spare_.reserve(kMaxTagSets + 1);  // so that harvest never grows it
   for (std::size_t id = 0; id < kWideFirst; ++id) wide_[id].store(true);
   wide_[kOtherId].store(true);
 }
@@ -265,19 +266,15 @@ void Recorder::record_steps(Shard &shard, SetCounters &set,
     shard.checks_dropped.fetch_add(checks_dropped, std::memory_order_relaxed);
 }
 
-void Recorder::start_counts(std::size_t id, SetCounts &into) const {
-  into.id = id;
-  name_counts(into);
+void Recorder::name_steps(std::vector<StepStats> &steps,
+                          std::vector<CheckStats> &checks) const {
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    if (steps[i].name.empty()) steps[i].name = step_names_.name(i);
+  for (std::size_t i = 0; i < checks.size(); ++i)
+    if (checks[i].name.empty()) checks[i].name = check_names_.name(i);
 }
 
-void Recorder::name_counts(SetCounts &into) const {
-  for (std::size_t i = 0; i < into.steps.size(); ++i)
-    if (into.steps[i].name.empty()) into.steps[i].name = step_names_.name(i);
-  for (std::size_t i = 0; i < into.checks.size(); ++i)
-    if (into.checks[i].name.empty()) into.checks[i].name = check_names_.name(i);
-}
-
-void Recorder::add_counts(const SetCounters &c, SetCounts &into) const {
+void Recorder::add_counts(const SetCounters &c, SetTotals &into) const {
   c.latency.add_to(into.latency);
   c.corrected.add_to(into.corrected);
   into.iterations += c.iterations.load(std::memory_order_relaxed);
@@ -285,10 +282,60 @@ void Recorder::add_counts(const SetCounters &c, SetCounts &into) const {
   into.missed += c.missed.load(std::memory_order_relaxed);
   if (const StepCounters *steps = c.steps.load(std::memory_order_acquire)) {
     steps->add_to(into.steps, into.checks);
-    name_counts(into);
+    name_steps(into.steps, into.checks);
     // Counts from the histograms (a step's count is its samples).
     for (auto &step : into.steps) step.count = step.latency.count();
   }
+}
+
+void Recorder::drain_counts(SetCounters &c, SetCounts &into) const {
+  c.latency.drain(into.latency);
+  c.corrected.drain(into.corrected);
+  into.iterations += c.iterations.load(std::memory_order_relaxed);
+  into.errors += c.errors.load(std::memory_order_relaxed);
+  into.missed += c.missed.load(std::memory_order_relaxed);
+  c.iterations.store(0, std::memory_order_relaxed);
+  c.errors.store(0, std::memory_order_relaxed);
+  c.missed.store(0, std::memory_order_relaxed);
+  if (StepCounters *steps = c.steps.load(std::memory_order_acquire)) {
+    steps->add_to(into.steps, into.checks);
+    name_steps(into.steps, into.checks);
+    for (auto &step : into.steps) step.count = step.latency.count();
+    steps->reset();
+  }
+}
+
+void Recorder::add_to_totals(const SetCounts &counts, SetTotals &total) const {
+  total.steps.resize(std::max(total.steps.size(), counts.steps.size()));
+  total.checks.resize(std::max(total.checks.size(), counts.checks.size()));
+  name_steps(total.steps, total.checks);
+  total.latency.merge(counts.latency);
+  total.corrected.merge(counts.corrected);
+  total.iterations += counts.iterations;
+  total.errors += counts.errors;
+  total.missed += counts.missed;
+  for (std::size_t i = 0; i < counts.steps.size(); ++i)
+    total.steps[i].merge(counts.steps[i]);
+  for (std::size_t i = 0; i < counts.checks.size(); ++i) {
+    total.checks[i].passes += counts.checks[i].passes;
+    total.checks[i].fails += counts.checks[i].fails;
+  }
+}
+
+Recorder::SetCounts &Recorder::next_counts(std::vector<SetCounts> &out,
+                                           std::size_t used) {
+  if (used == out.size()) {
+    if (spare_.empty()) return out.emplace_back();
+    out.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+  }
+  SetCounts &c = out[used];
+  c.latency.clear();
+  c.corrected.clear();
+  c.iterations = c.errors = c.missed = 0;
+  c.steps.clear();
+  c.checks.clear();
+  return c;
 }
 
 void Recorder::start_at_second(std::uint64_t second) {
@@ -303,7 +350,6 @@ void Recorder::start_at_second(std::uint64_t second) {
 }
 
 void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
-  out.clear();
   if (second != harvested_ || open_.load() <= second)
     throw std::logic_error("Recorder::harvest: second " +
                            std::to_string(second) + " out of order or open");
@@ -311,41 +357,34 @@ void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
   auto &holds = holds_[second % kGenerations];
   const std::size_t n = published_.load(std::memory_order_acquire);
   hits_.fill(0);
+  std::size_t used = 0;
   for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
     if (id >= n && id != kOtherId) continue;
-    SetCounts counts;
-    bool seen = false;
+    SetCounts *counts = nullptr;
     for (std::size_t s = 0; s < shard_count_; ++s) {
       SetCounters *set = shards_[s].seconds[second % kGenerations][id].load(
           std::memory_order_acquire);
       if (!set || set->iterations.load(std::memory_order_relaxed) == 0)
         continue;
-      if (!seen) start_counts(id, counts);
-      seen = true;
-      add_counts(*set, counts);
-      set->reset();
+      if (!counts) {
+        counts = &next_counts(out, used++);
+        counts->id = id;
+      }
+      drain_counts(*set, *counts);
     }
-    if (!seen) continue;
-    hits_[id] = counts.iterations;
+    if (!counts) continue;
+    counts->latency.tidy();  // drained from more than one shard
+    counts->corrected.tidy();
+    hits_[id] = counts->iterations;
     // Hot: spread over the shards from now on (kWideAt).
-    if (counts.iterations >= kWideAt)
+    if (counts->iterations >= kWideAt)
       wide_[id].store(true, std::memory_order_relaxed);
-    SetCounts &total = totals_[id];
-    total.steps.resize(std::max(total.steps.size(), counts.steps.size()));
-    total.checks.resize(std::max(total.checks.size(), counts.checks.size()));
-    start_counts(id, total);
-    total.latency.merge(counts.latency);
-    total.corrected.merge(counts.corrected);
-    total.iterations += counts.iterations;
-    total.errors += counts.errors;
-    total.missed += counts.missed;
-    for (std::size_t i = 0; i < counts.steps.size(); ++i)
-      total.steps[i].merge(counts.steps[i]);
-    for (std::size_t i = 0; i < counts.checks.size(); ++i) {
-      total.checks[i].passes += counts.checks[i].passes;
-      total.checks[i].fails += counts.checks[i].fails;
-    }
-    out.push_back(std::move(counts));
+    add_to_totals(*counts, totals_[id]);
+  }
+  // Fewer sets than last second: the rest keep their buffers for later.
+  while (out.size() > used) {
+    spare_.push_back(std::move(out.back()));
+    out.pop_back();
   }
   free_folded(second % kGenerations);
   rebalance();
@@ -393,7 +432,7 @@ std::vector<TagSetStats> Recorder::tag_sets() const {
   for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
     if (id >= n && id != kOtherId) continue;
     auto it = totals_.find(id);
-    add_set(id, it != totals_.end() ? it->second : SetCounts{}, out);
+    add_set(id, it != totals_.end() ? it->second : SetTotals{}, out);
   }
   std::sort(out.begin(), out.end(),
             [](const auto &a, const auto &b) { return a.key < b.key; });
@@ -407,7 +446,7 @@ std::vector<TagSetStats> Recorder::take_tag_sets() {
     if (id >= n && id != kOtherId) continue;
     // Moved, not copied: a thousand sets' whole-run histograms.
     auto it = totals_.find(id);
-    add_set(id, it != totals_.end() ? std::move(it->second) : SetCounts{}, out);
+    add_set(id, it != totals_.end() ? std::move(it->second) : SetTotals{}, out);
   }
   totals_.clear();
   std::sort(out.begin(), out.end(),
@@ -415,10 +454,10 @@ std::vector<TagSetStats> Recorder::take_tag_sets() {
   return out;
 }
 
-void Recorder::add_set(std::size_t id, SetCounts counts,
+void Recorder::add_set(std::size_t id, SetTotals counts,
                        std::vector<TagSetStats> &out) const {
   // The seconds harvested (counts), and the ones still in the ring.
-  start_counts(id, counts);
+  name_steps(counts.steps, counts.checks);
   TagSetStats stats;
   describe(id, stats.key, stats.tags);
   for (std::size_t s = 0; s < shard_count_; ++s) {

@@ -150,12 +150,14 @@ class Recorder {
   // than copying them (the recorder's totals are empty afterwards).
   std::vector<TagSetStats> take_tag_sets();
 
-  // One tag set's counts over some seconds.
+  // One tag set's counts in one second, as harvest gives them: sparse
+  // histograms, and vectors that keep their capacity from one second to
+  // the next (harvest reuses the caller's elements).
   struct SetCounts {
     std::size_t id = 0;
-    Histogram latency;
+    SparseHistogram latency;
     std::uint64_t iterations = 0, errors = 0;
-    Histogram corrected;
+    SparseHistogram corrected;
     std::uint64_t missed = 0;
     // By step and check id (index), empty when it had none; an id it never
     // ran has count 0 (checks: no passes or fails).
@@ -166,7 +168,9 @@ class Recorder {
   // record goes to second s (second_for gives later ones); once the
   // records of s in progress are done, harvest(s) returns s's counts per
   // tag set (those with iterations), adds them to the totals and recycles
-  // s's counters for second s + kGenerations.
+  // s's counters for second s + kGenerations. It allocates nothing once
+  // warmed (sets without steps): `out`'s elements and their buffers are
+  // reused, and a set's totals grow only for latencies new to it.
   // Before any record: the series starts at `second` (a resumed run's first;
   // the seconds before it are never recorded, closed or harvested).
   void start_at_second(std::uint64_t second);
@@ -208,16 +212,31 @@ class Recorder {
   T *make_once(std::atomic<T *> &slot);
   void record_steps(Shard &shard, SetCounters &set,
                     const IterationOutcome &out);
+  // One tag set's counts over the seconds harvested (dense histograms).
+  struct SetTotals {
+    Histogram latency, corrected;
+    std::uint64_t iterations = 0, errors = 0, missed = 0;
+    std::vector<StepStats> steps;  // by id, as SetCounts
+    std::vector<CheckStats> checks;
+  };
   // Adds one second's counters of a set to `into` (its step and check
   // vectors by id, grown to the ids it has counts for).
-  void add_counts(const SetCounters &c, SetCounts &into) const;
-  void start_counts(std::size_t id, SetCounts &into) const;
+  void add_counts(const SetCounters &c, SetTotals &into) const;
+  // The same, moving them out (harvest): the counters are zero afterwards.
+  void drain_counts(SetCounters &c, SetCounts &into) const;
+  // A second's counts added to the set's totals.
+  void add_to_totals(const SetCounts &counts, SetTotals &total) const;
   // Adds set `id` to `out` (when it has iterations): `counts` are its
   // harvested totals, to which the seconds still in the ring are added.
-  void add_set(std::size_t id, SetCounts counts,
+  void add_set(std::size_t id, SetTotals counts,
                std::vector<TagSetStats> &out) const;
-  // Names the steps and checks of `into` that have none yet.
-  void name_counts(SetCounts &into) const;
+  // Names the steps and checks that have none yet.
+  void name_steps(std::vector<StepStats> &steps,
+                  std::vector<CheckStats> &checks) const;
+  // Harvest's reusable element for the next set (out[used] or new).
+  // Elements harvest took off the end of an `out` (with their buffers).
+  SetCounts &next_counts(std::vector<SetCounts> &out, std::size_t used);
+  std::vector<SetCounts> spare_;
 
   struct Entry {  // immutable once published
     std::uint64_t hash = 0;
@@ -256,7 +275,7 @@ class Recorder {
   // generation holds (recycled by harvest).
   std::atomic<std::uint64_t> open_{0};
   std::array<std::atomic<std::uint64_t>, kGenerations> holds_{};
-  std::map<std::size_t, SetCounts> totals_;  // by id: the seconds harvested
+  std::map<std::size_t, SetTotals> totals_;  // by id: the seconds harvested
   std::uint64_t harvested_ = 0;              // seconds harvested
 };
 

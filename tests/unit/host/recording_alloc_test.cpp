@@ -139,3 +139,69 @@ TEST_CASE(
   REQUIRE(counts[0].checks.size() == 1);
   CHECK(counts[0].checks[0].passes == 10'064);
 }
+
+TEST_CASE(
+    "a second's harvest of 1024 tag sets allocates nothing once warmed and "
+    "counts every iteration") {
+  using golo::agent::detail::kMaxTagSets;
+  using golo::agent::detail::kWideFirst;
+  // Two users in two shards: the first kWideFirst sets are in both (their
+  // second is drained from two shards and tidied), the others in one.
+  Recorder rec({"name"}, 2, 2);
+  std::vector<IterationOutcome> sets(kMaxTagSets);
+  for (std::size_t k = 0; k < sets.size(); ++k)
+    sets[k].tags.assign({{"name", "v" + std::to_string(k)}});
+  std::string key;
+  std::vector<Recorder::SetCounts> counts;
+  // Each second, from each user: latencies that move from second to second
+  // within two chunks, and a closed-model iteration with missed slots.
+  const auto record_second = [&](std::uint64_t s) {
+    for (std::uint32_t u = 0; u < 2; ++u)
+      for (std::size_t k = 0; k < sets.size(); ++k) {
+        const auto wander = static_cast<std::int64_t>((s + k) % 20);
+        rec.record(u, sets[k], 1000 + wander, key, nullptr, s);
+        rec.record(u, sets[k], 1100 + wander, key, nullptr, s);
+        const golo::agent::detail::FromIntended late{.latency_ns = 3000,
+                                                     .missed = 2,
+                                                     .first_missed_ns = 2000,
+                                                     .pacing_ns = 500};
+        rec.record(u, sets[k], 1030 + u, key, &late, s);
+      }
+    rec.close_second(s);
+  };
+  // Every generation of the ring used once, the buffers grown.
+  for (std::uint64_t s = 0; s < 6; ++s) {
+    record_second(s);
+    rec.harvest(s, counts);
+  }
+  for (std::uint64_t s = 6; s < 12; ++s) {
+    record_second(s);
+    g_allocations = 0;
+    t_counting = true;
+    rec.harvest(s, counts);
+    t_counting = false;
+    CAPTURE(s);
+    CHECK(g_allocations.load() == 0);
+    REQUIRE(counts.size() == kMaxTagSets);
+    // Exact: per set 3 iterations from each user, 2 missed slots each.
+    for (std::size_t i :
+         {std::size_t{0}, kWideFirst - 1, kWideFirst, kMaxTagSets - 1}) {
+      const auto &c = counts[i];
+      CHECK(c.id == i);
+      CHECK(c.iterations == 6);
+      CHECK(c.latency.count() == 6);
+      CHECK(c.latency.min() == 1000 + static_cast<std::int64_t>((s + i) % 20));
+      CHECK(c.latency.max() == 1100 + static_cast<std::int64_t>((s + i) % 20));
+      CHECK(c.latency.buckets().size() == 4);  // 1000+w, 1030, 1031, 1100+w
+      CHECK(c.corrected.count() == 2 * 3);     // 3000, 2000, 1500 per user
+      CHECK(c.missed == 4);
+    }
+  }
+  // The totals hold every second.
+  const auto stats = rec.tag_sets();
+  REQUIRE(stats.size() == kMaxTagSets);
+  for (const auto &s : stats) {
+    CHECK(s.iterations == 12 * 6);
+    CHECK(s.latency.count() == 12 * 6);
+  }
+}

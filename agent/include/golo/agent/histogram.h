@@ -38,6 +38,8 @@ struct HistogramLayout {
   static std::int64_t highest_at(std::uint32_t index);
 };
 
+class SparseHistogram;
+
 class Histogram {
  public:
   // Sparse form: (counter index, count) pairs for non-zero counters only.
@@ -79,6 +81,11 @@ class Histogram {
   std::uint64_t count_at_index(std::uint32_t index) const;
 
   void merge(const Histogram &other);
+  // The same for an interval in sparse form (exact: counters, extremes, sum).
+  void merge(const SparseHistogram &other);
+  // Back to empty, keeping its chunks (reset() frees them): for a histogram
+  // made again every second, which then allocates only for new ranges.
+  void clear();
   // Removes an earlier snapshot of the same cumulative histogram, leaving the
   // interval between the two. Extremes of an interval cannot be known
   // exactly, so min/max become the bucket bounds of its lowest and highest
@@ -114,6 +121,35 @@ class Histogram {
   std::int64_t max_ = 0;
 };
 
+// An interval's histogram as its non-zero counters, ascending, with its
+// exact count, extremes and sum: what the recorder's harvest makes per tag
+// set and second. clear() keeps the buffer, so one reused from second to
+// second allocates only when a set's second has more counters than before.
+class SparseHistogram {
+ public:
+  std::uint64_t count() const { return count_; }
+  std::uint64_t clamped() const { return clamped_; }
+  std::int64_t min() const { return count_ ? min_ : 0; }
+  std::int64_t max() const { return count_ ? max_ : 0; }
+  std::uint64_t sum() const { return sum_; }
+  const Histogram::Sparse &buckets() const { return buckets_; }
+  void clear();
+  // After draining more than one AtomicHistogram into it: sorts the
+  // counters and adds up those of one index (in place, no allocation).
+  void tidy();
+
+ private:
+  friend class Histogram;
+  friend class AtomicHistogram;
+  Histogram::Sparse buckets_;
+  bool untidy_ = false;  // drained twice since tidy()
+  std::uint64_t count_ = 0;
+  std::uint64_t clamped_ = 0;
+  std::uint64_t sum_ = 0;
+  std::int64_t min_ = INT64_MAX;
+  std::int64_t max_ = -1;
+};
+
 // The recording side for many threads at once: relaxed atomic counters that
 // only ever grow, so a reader can copy them at any time (snapshot) and diff
 // two snapshots for an exact interval without resetting anything. A chunk is
@@ -146,6 +182,10 @@ class AtomicHistogram {
   void add_to(Histogram &out) const;
   // Back to empty, keeping its chunks; only while no thread records.
   void reset();
+  // add_to and reset in one pass for sparse output: appends the non-zero
+  // counters to `out` (see SparseHistogram::tidy), adds the scalars, and
+  // zeroes only what was not zero; only while no thread records.
+  void drain(SparseHistogram &out);
 
  private:
   std::array<std::atomic<std::atomic<std::uint64_t> *>, kChunks> chunks_{};
