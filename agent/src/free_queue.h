@@ -1,7 +1,7 @@
-// The open model's pool of idle users: a bounded lock-free MPMC queue
-// (Dmitry Vyukov's design). Users push themselves back when they finish; the
-// scheduler pops one per arrival. Capacity covers every user and the
-// scheduler is the only popper, so a push never fails. (With several
+// A bounded lock-free MPMC queue (Dmitry Vyukov's design). As FreeQueue,
+// the open model's pool of idle users. Users push themselves back when they
+// finish; the scheduler pops one per arrival. Capacity covers every user and
+// the scheduler is the only popper, so a push never fails. (With several
 // poppers it could: a push finds "full" while another thread's pop of the
 // cell it needs is half done. tests/unit/agent/primitives_test.cpp.)
 #pragma once
@@ -12,9 +12,10 @@
 
 namespace golo::agent::detail {
 
-class FreeQueue {
+template <class T>
+class BoundedQueue {
  public:
-  explicit FreeQueue(std::size_t min_capacity) {
+  explicit BoundedQueue(std::size_t min_capacity) {
     std::size_t cap = 2;
     while (cap < min_capacity) cap <<= 1;
     mask_ = cap - 1;
@@ -22,7 +23,7 @@ class FreeQueue {
     for (std::size_t i = 0; i < cap; ++i) cells_[i].seq.store(i);
   }
 
-  bool push(std::uint32_t value) {
+  bool push(T value) {
     std::size_t pos = tail_.load(std::memory_order_relaxed);
     for (;;) {
       Cell &c = cells_[pos & mask_];
@@ -44,7 +45,7 @@ class FreeQueue {
     }
   }
 
-  bool pop(std::uint32_t &value) {
+  bool pop(T &value) {
     std::size_t pos = head_.load(std::memory_order_relaxed);
     for (;;) {
       Cell &c = cells_[pos & mask_];
@@ -69,12 +70,14 @@ class FreeQueue {
  private:
   struct Cell {
     std::atomic<std::size_t> seq{0};
-    std::uint32_t value = 0;
+    T value{};
   };
   std::unique_ptr<Cell[]> cells_;
   std::size_t mask_ = 0;
   alignas(64) std::atomic<std::size_t> head_{0};
   alignas(64) std::atomic<std::size_t> tail_{0};
 };
+
+using FreeQueue = BoundedQueue<std::uint32_t>;
 
 }  // namespace golo::agent::detail

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "chunk_pool.h"
+
 namespace golo::agent {
 
 namespace {
@@ -358,14 +360,17 @@ std::atomic<std::uint64_t> *AtomicHistogram::counter(std::uint32_t index) {
   auto &slot = chunks_[index / kChunkLen];
   auto *chunk = slot.load(std::memory_order_acquire);
   if (!chunk) {
-    // First value in this range: allocate once; a racing thread's chunk
-    // loses the exchange and is freed.
-    auto *fresh = new std::atomic<std::uint64_t>[kChunkLen]();
+    // First value in this range: a parked chunk or a new one; a racing
+    // thread's loses the exchange and goes back.
+    auto *pooled = pool_ ? pool_->take() : nullptr;
+    auto *fresh = pooled ? pooled : new std::atomic<std::uint64_t>[kChunkLen]();
     if (slot.compare_exchange_strong(chunk, fresh, std::memory_order_acq_rel)) {
       chunk = fresh;
       if (meter_)
         meter_->fetch_add(kChunkLen * sizeof(std::uint64_t),
                           std::memory_order_relaxed);
+    } else if (pooled) {
+      pool_->park(pooled);
     } else {
       delete[] fresh;
     }
@@ -449,12 +454,22 @@ void AtomicHistogram::drain(SparseHistogram &out) {
   for (std::uint32_t c = 0; c < kChunks; ++c) {
     auto *chunk = chunks_[c].load(std::memory_order_acquire);
     if (!chunk) continue;
+    bool touched = false;
     for (std::uint32_t i = 0; i < kChunkLen; ++i) {
       const auto n = chunk[i].load(std::memory_order_relaxed);
       if (n == 0) continue;
       out.buckets_.emplace_back(c * kChunkLen + i, n);
       drained += n;
+      touched = true;
       chunk[i].store(0, std::memory_order_relaxed);
+    }
+    // Not needed this second: for whichever set needs a range next.
+    if (!touched && pool_) {
+      chunks_[c].store(nullptr, std::memory_order_relaxed);
+      if (meter_)
+        meter_->fetch_sub(kChunkLen * sizeof(std::uint64_t),
+                          std::memory_order_relaxed);
+      pool_->park(chunk);
     }
   }
   if (drained) {

@@ -115,11 +115,11 @@ std::size_t Recorder::shard_index(std::uint32_t user, std::size_t id) const {
   return static_cast<std::size_t>(cpu < 0 ? user : cpu) % shard_count_;
 }
 
-template <class T>
-T *Recorder::make_once(std::atomic<T *> &slot) {
+template <class T, class... More>
+T *Recorder::make_once(std::atomic<T *> &slot, More... more) {
   T *got = slot.load(std::memory_order_acquire);
   if (got) return got;
-  auto *fresh = new T(&bytes_);
+  auto *fresh = new T(&bytes_, more...);
   if (slot.compare_exchange_strong(got, fresh, std::memory_order_acq_rel)) {
     bytes_.fetch_add(sizeof(T), std::memory_order_relaxed);
     return fresh;
@@ -139,7 +139,7 @@ SetCounters *Recorder::counters(Shard &shard, std::size_t id,
       bytes_.load(std::memory_order_relaxed) >= budget_ &&
       (!set || !set->latency.covers(latency_ns)))
     return nullptr;
-  return set ? set : make_once(slot);
+  return set ? set : make_once(slot, &pool_);
 }
 
 std::size_t Recorder::find_or_add(const IterationOutcome &out,

@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "chunk_pool.h"
 #include "golo/agent/histogram.h"
 #include "golo/agent/iteration.h"
 #include "golo/agent/results.h"
@@ -78,9 +79,11 @@ struct SetCounters {
   std::atomic<std::uint64_t> missed{0};        // slots its iterations overran
   std::atomic<StepCounters *> steps{nullptr};  // made by the first step/check
   SetCounters() = default;
-  explicit SetCounters(std::atomic<std::int64_t> *meter) {
+  SetCounters(std::atomic<std::int64_t> *meter, ChunkPool *pool) {
     latency.set_meter(meter);
     corrected.set_meter(meter);
+    latency.set_pool(pool);
+    corrected.set_pool(pool);
   }
   ~SetCounters() { delete steps.load(); }
   SetCounters(const SetCounters &) = delete;
@@ -208,8 +211,8 @@ class Recorder {
   // making them (or their chunk for `latency_ns`) would pass the budget.
   SetCounters *counters(Shard &shard, std::size_t id, std::uint64_t second,
                         std::int64_t latency_ns);
-  template <class T>
-  T *make_once(std::atomic<T *> &slot);
+  template <class T, class... More>
+  T *make_once(std::atomic<T *> &slot, More... more);
   void record_steps(Shard &shard, SetCounters &set,
                     const IterationOutcome &out);
   // One tag set's counts over the seconds harvested (dense histograms).
@@ -250,6 +253,8 @@ class Recorder {
   std::size_t shard_count_;
   const std::int64_t budget_;
   std::atomic<std::int64_t> bytes_{0};
+  // Chunks the seconds' counters did not need when harvested (chunk_pool.h).
+  ChunkPool pool_;
   // The budget's rule (record_budget.cpp): once a second the control
   // thread folds the sets hit least in that second into `_other` while the
   // counters are near the budget, and frees their counters as each second

@@ -205,3 +205,40 @@ TEST_CASE(
     CHECK(s.latency.count() == 12 * 6);
   }
 }
+
+TEST_CASE(
+    "recording allocates nothing once the ring's seconds have their chunks, "
+    "even when the latencies move to a new range every second") {
+  // One set whose latency doubles each second: each second needs a chunk
+  // its counters have never had. The harvest parks the chunks a second
+  // did not touch and the next new range takes one of them.
+  Recorder rec({"name"}, 1, 1);
+  IterationOutcome out;
+  out.tags.assign({{"name", "wandering"}});
+  std::string key;
+  std::vector<Recorder::SetCounts> counts;
+  constexpr std::uint64_t kSeconds = 24;
+  std::int64_t bytes_after_warm = 0;
+  for (std::uint64_t s = 0; s < kSeconds; ++s) {
+    const std::int64_t latency = std::int64_t{1000} << s;
+    const bool counted = s >= 8;  // the ring (4) and the pool filled
+    g_allocations = 0;
+    t_counting = counted;
+    for (int i = 0; i < 10; ++i) rec.record(0, out, latency, key, nullptr, s);
+    t_counting = false;
+    CAPTURE(s);
+    if (counted) CHECK(g_allocations.load() == 0);
+    rec.close_second(s);
+    rec.harvest(s, counts);
+    REQUIRE(counts.size() == 1);
+    CHECK(counts[0].latency.count() == 10);
+    CHECK(counts[0].latency.min() == latency);
+    // The counters hold what the ring's seconds touched, not every range.
+    if (s == 8) bytes_after_warm = rec.counter_bytes();
+    if (s > 8) CHECK(rec.counter_bytes() == bytes_after_warm);
+  }
+  const auto stats = rec.tag_sets();
+  REQUIRE(stats.size() == 1);
+  CHECK(stats[0].latency.count() == 10 * kSeconds);
+  CHECK(stats[0].latency.max() == std::int64_t{1000} << (kSeconds - 1));
+}

@@ -15,6 +15,10 @@
 
 namespace golo::agent {
 
+namespace detail {
+class ChunkPool;
+}
+
 // The fixed layout every histogram shares, so that any two can be merged.
 struct HistogramLayout {
   static constexpr std::int64_t kHighest = 3'600'000'000'000;  // 1 h in ns
@@ -169,6 +173,10 @@ class AtomicHistogram {
   // Bytes allocated for chunks are added to *meter as they are (for the
   // recorder's budget); set before any record, or never.
   void set_meter(std::atomic<std::int64_t> *meter) { meter_ = meter; }
+  // New chunks are taken from `pool` first, and drain parks there the
+  // chunks it found empty (the meter counts chunks held, not parked); set
+  // before any record, or never.
+  void set_pool(detail::ChunkPool *pool) { pool_ = pool; }
   // Whether recording `value_ns` needs no new chunk.
   bool covers(std::int64_t value_ns) const;
   // Bytes held in chunks.
@@ -184,12 +192,14 @@ class AtomicHistogram {
   void reset();
   // add_to and reset in one pass for sparse output: appends the non-zero
   // counters to `out` (see SparseHistogram::tidy), adds the scalars, and
-  // zeroes only what was not zero; only while no thread records.
+  // zeroes only what was not zero; with a pool, a chunk with no count is
+  // parked there. Only while no thread records.
   void drain(SparseHistogram &out);
 
  private:
   std::array<std::atomic<std::atomic<std::uint64_t> *>, kChunks> chunks_{};
   std::atomic<std::int64_t> *meter_ = nullptr;
+  detail::ChunkPool *pool_ = nullptr;
   std::atomic<std::uint64_t> count_{0};
   std::atomic<std::uint64_t> clamped_{0};
   std::atomic<std::uint64_t> sum_{0};

@@ -1,0 +1,45 @@
+// Zeroed histogram chunks that a tag set's second no longer needs, for any
+// set's next new range (issue 22): the recorder's harvest parks the chunks
+// a set did not touch in the second it drains, and a user that meets a
+// range its counters lack takes one before it allocates. So the counters
+// hold what the ring's seconds touched, not every range a set's latencies
+// ever wandered into, and a steady run stops allocating.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "free_queue.h"
+
+namespace golo::agent::detail {
+
+class ChunkPool {
+ public:
+  using Chunk = std::atomic<std::uint64_t>;
+  // Chunks parked at most; past that, parking frees them.
+  static constexpr std::size_t kCapacity = 16384;  // 32 MiB of chunks
+
+  ChunkPool() : queue_(kCapacity) {}
+  ~ChunkPool() {
+    Chunk *c = nullptr;
+    while (queue_.pop(c)) delete[] c;
+  }
+  ChunkPool(const ChunkPool &) = delete;
+  ChunkPool &operator=(const ChunkPool &) = delete;
+
+  // A zeroed chunk, or null when none is parked.
+  Chunk *take() {
+    Chunk *c = nullptr;
+    return queue_.pop(c) ? c : nullptr;
+  }
+  // `c` must be all zeros; freed when the pool is full.
+  void park(Chunk *c) {
+    if (!queue_.push(c)) delete[] c;
+  }
+
+ private:
+  BoundedQueue<Chunk *> queue_;
+};
+
+}  // namespace golo::agent::detail
