@@ -219,14 +219,6 @@ void Histogram::merge(const SparseHistogram &other) {
   sum_ += other.sum_;
 }
 
-void Histogram::clear() {
-  if (count_ == 0) return;
-  for (auto &chunk : chunks_)
-    if (chunk) std::fill_n(chunk.get(), L::kChunkLen, 0);
-  count_ = clamped_ = sum_ = 0;
-  min_ = max_ = 0;
-}
-
 void SparseHistogram::clear() {
   buckets_.clear();
   untidy_ = false;

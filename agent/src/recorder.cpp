@@ -60,15 +60,6 @@ void ErrorSlots::add_to(TagSetStats &out) const {
       out.add_error_sample(s.text, s.count.load(std::memory_order_relaxed));
 }
 
-void SetCounters::reset() {
-  latency.reset();
-  corrected.reset();
-  iterations.store(0, std::memory_order_relaxed);
-  errors.store(0, std::memory_order_relaxed);
-  missed.store(0, std::memory_order_relaxed);
-  if (StepCounters *c = steps.load(std::memory_order_acquire)) c->reset();
-}
-
 Shard::~Shard() {
   for (auto &second : seconds)
     for (auto &s : second) delete s.load();

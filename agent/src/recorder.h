@@ -88,8 +88,6 @@ struct SetCounters {
   ~SetCounters() { delete steps.load(); }
   SetCounters(const SetCounters &) = delete;
   SetCounters &operator=(const SetCounters &) = delete;
-  // To zero, keeping what is allocated (no writer may run).
-  void reset();
 };
 
 using SetSlots = std::array<std::atomic<SetCounters *>, kMaxTagSets + 1>;
@@ -237,8 +235,8 @@ class Recorder {
   void name_steps(std::vector<StepStats> &steps,
                   std::vector<CheckStats> &checks) const;
   // Harvest's reusable element for the next set (out[used] or new).
-  // Elements harvest took off the end of an `out` (with their buffers).
   SetCounts &next_counts(std::vector<SetCounts> &out, std::size_t used);
+  // Elements harvest took off the end of an `out` (with their buffers).
   std::vector<SetCounts> spare_;
 
   struct Entry {  // immutable once published

@@ -87,9 +87,6 @@ class Histogram {
   void merge(const Histogram &other);
   // The same for an interval in sparse form (exact: counters, extremes, sum).
   void merge(const SparseHistogram &other);
-  // Back to empty, keeping its chunks (reset() frees them): for a histogram
-  // made again every second, which then allocates only for new ranges.
-  void clear();
   // Removes an earlier snapshot of the same cumulative histogram, leaving the
   // interval between the two. Extremes of an interval cannot be known
   // exactly, so min/max become the bucket bounds of its lowest and highest
