@@ -73,6 +73,17 @@ struct H2Host {
                "url = " + url("/ok?run=untrusted") +
                    "\nhttp2 = true\nhttp_ca_file = " +
                    (d / "certs/ca2.pem").string() + "\n");
+    // A CA file of its own, which a test removes once the host has read it.
+    fs::copy_file(d / "certs/ca.pem", once_ca());
+    install_plugin(test_plugin("fiber_http_probe"), plugins.path(), "h2_once");
+    write_text(plugins.path() / "h2_once.conf",
+               "url = " + url("/ok?run=once") +
+                   "\nhttp2 = true\nhttp_ca_file = " + once_ca().string() +
+                   "\n");
+    install_plugin(test_plugin("fiber_http_probe"), plugins.path(), "h2_noca");
+    write_text(plugins.path() / "h2_noca.conf",
+               "url = " + url("/ok?run=noca") +
+                   "\nhttp2 = true\nhttp_ca_file = /nonexistent/ca.pem\n");
     host = std::make_unique<HostProcess>(
         plugins.path(), std::vector<std::string>{"--loops", "1"});
   }
@@ -84,6 +95,7 @@ struct H2Host {
     return "https://127.0.0.1:" + std::to_string(port) + path;
   }
   fs::path log() const { return dir.path() / "h2.log"; }
+  fs::path once_ca() const { return dir.path() / "ca-once.pem"; }
   fs::path whoami_log() const { return dir.path() / "whoami.log"; }
 
  private:
@@ -280,4 +292,47 @@ TEST_CASE("fibers h2: cookies, redirects, timeouts and trust as on threads") {
   n = total(r, "iterations");
   CHECK(n >= 1);
   CHECK(tagged(r, "error=4") == n);  // GOLO_HTTP_TLS
+}
+
+// The key of the tag set whose key starts with `prefix`, or "".
+std::string tag_key(const json &results, const std::string &prefix) {
+  for (const auto &set : results.at("tag_sets"))
+    if (set.at("key").get<std::string>().rfind(prefix, 0) == 0)
+      return set.at("key").get<std::string>();
+  return {};
+}
+
+TEST_CASE("fibers h2: the CA file is read once per host, not per user") {
+  // One user verifies the server with the CA file, which is then removed.
+  // New users (their own connections, their own TLS contexts) still verify
+  // with the host's store; if curl read the file per user, each would fail
+  // with the TLS class.
+  json r =
+      run("job: {name: h2_once, users: 1, duration: 300ms, pacing: 100ms, "
+          "tags: [error]}\n");
+  REQUIRE(total(r, "iterations") >= 1);
+  REQUIRE(tagged(r, "error=0") == total(r, "iterations"));
+  fs::remove(shared().once_ca());
+  r =
+      run("job: {name: h2_once, users: 4, duration: 500ms, pacing: 100ms, "
+          "tags: [error]}\n");
+  const auto n = total(r, "iterations");
+  CHECK(n >= 8);
+  CHECK(tagged(r, "error=0") == n);
+  CHECK(seen("once").per_connection.size() == 5);  // 1 user, then 4
+}
+
+TEST_CASE("fibers h2: a CA file that cannot be read fails with its name") {
+  const json r =
+      run("job: {name: h2_noca, users: 1, duration: 300ms, pacing: 100ms, "
+          "tags: [error, error_text]}\n");
+  const auto n = total(r, "iterations");
+  REQUIRE(n >= 1);
+  // The URL's "=" is escaped in the key.
+  const std::string key =
+      tag_key(r, "error=4,error_text=tls: GET " + shared().url("/ok?run"));
+  CHECK_MESSAGE(key.find(": could not load the CA file /nonexistent/ca.pem: "
+                         "No such file or directory") != std::string::npos,
+                key);
+  CHECK(tagged(r, key) == n);
 }
