@@ -84,6 +84,11 @@ struct H2Host {
     write_text(plugins.path() / "h2_noca.conf",
                "url = " + url("/ok?run=noca") +
                    "\nhttp2 = true\nhttp_ca_file = /nonexistent/ca.pem\n");
+    // No CA given: the system's store, which does not know the test CA.
+    install_plugin(test_plugin("fiber_http_probe"), plugins.path(),
+                   "h2_system");
+    write_text(plugins.path() / "h2_system.conf",
+               "url = " + url("/ok?run=system") + "\nhttp2 = true\n");
     host = std::make_unique<HostProcess>(
         plugins.path(), std::vector<std::string>{"--loops", "1"});
   }
@@ -187,6 +192,20 @@ Seen seen(const std::string &run_name) {
   return s;
 }
 
+std::uint64_t stalls(const json &r) {
+  return r.value("stalls", std::uint64_t{0});
+}
+
+// The host's lines about users that ran too long without yielding.
+std::string stall_lines() {
+  std::istringstream in(shared().host->log());
+  std::string lines;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("without yielding") != std::string::npos)
+      lines += line + "\n";
+  return lines;
+}
+
 }  // namespace
 
 TEST_CASE("fibers h2: 8 users of a 200 ms location overlap on one loop") {
@@ -197,21 +216,24 @@ TEST_CASE("fibers h2: 8 users of a 200 ms location overlap on one loop") {
       run("job: {name: h2_slow, users: 8, duration: 1s, pacing: 0, "
           "graceful_stop: 5s, tags: [http_version]}\n");
   const auto n = total(r, "iterations");
-  MESSAGE("requests " << n << ", stalls " << r.value("stalls", 0));
+  MESSAGE("requests " << n << ", stalls " << stalls(r) << "\n"
+                      << stall_lines());
   CHECK(n >= 24);
   CHECK(total(r, "errors") == 0);
   CHECK(tagged(r, "http_version=20") == n);
   // Parked requests never stall the loop, where blocking would make each
-  // one a stall. What can still stall is a user's first connection: curl's
-  // TLS setup (its SSL_CTX and CA store, per user, as on threads) and the
-  // handshake, CPU on the loop that a loaded machine stretches past 10 ms.
-  CHECK(r.value("stalls", std::uint64_t{0}) * 2 < n);
+  // one a stall, and neither does a user's first connection: the CA store
+  // and OpenSSL's one-time set-up are the host's, made before the run
+  // (trust_store.h), so a resume that connects costs 1-2 ms of CPU. The
+  // stall clock is the wall's, though: measured with two `yes` beside the
+  // test, a loop preempted mid-resume still showed 12-22 ms of wall time
+  // for 0.8-2 ms of CPU, twice in some runs. Per user, as before this
+  // store, would be up to 8.
+  CHECK(stalls(r) <= 2);
   // One HTTP/2 connection per user, its streams the user's requests.
   const Seen s = seen("slow");
   CHECK(s.per_connection.size() == 8);
   CHECK(s.protocols == std::set<std::string>{"HTTP/2.0"});
-  // Nothing said of HTTP/2 not parking any more.
-  CHECK(shared().host->log().find("cannot park") == std::string::npos);
 }
 
 TEST_CASE("fibers h2: a fiber user keeps its connection across iterations") {
@@ -230,16 +252,19 @@ TEST_CASE("fibers h2: a fiber user keeps its connection across iterations") {
   for (const auto &[connection, requests] : s.per_connection)
     logged += requests;
   CHECK(logged == n);
-  CHECK(r.value("stalls", std::uint64_t{0}) * 2 < n);  // first connections
+  CHECK(stalls(r) <= 2);  // as above: preemption only, not per connection
 }
 
 TEST_CASE("fibers h2: the run's stop ends every parked HTTP/2 request") {
   // Each of 4 users waits on an answer 30 s away; the run ends at 1 s and
-  // its graceful stop 200 ms later. Parked, all 4 are in flight at the stop;
-  // blocking the loop, the first would hold the other 3 back.
+  // its graceful stop 300 ms later. Parked, all 4 are in flight at the stop;
+  // blocking the loop, the first would hold the other 3 back. A parked
+  // request looks at the run every 200 ms from its start: with a graceful
+  // stop of 200 ms it could see the abort just as the run counts what is
+  // still in flight, and end first (an iteration, not interrupted).
   const auto began = Clock::now();
   const json r = run(
-      "job: {name: h2_hang, users: 4, duration: 1s, graceful_stop: 200ms}\n");
+      "job: {name: h2_hang, users: 4, duration: 1s, graceful_stop: 300ms}\n");
   const auto took = Clock::now() - began;
   MESSAGE("the run took " << (took / 1ms) << " ms");
   CHECK(took < 5s);
@@ -320,6 +345,24 @@ TEST_CASE("fibers h2: the CA file is read once per host, not per user") {
   CHECK(n >= 8);
   CHECK(tagged(r, "error=0") == n);
   CHECK(seen("once").per_connection.size() == 5);  // 1 user, then 4
+}
+
+TEST_CASE("fibers h2: the system's store is loaded once per host") {
+  // Every request opens a connection (a failed one is not kept) and
+  // verifies against the system's store, which has no test CA. Loading
+  // Debian's bundle takes about 20 ms of CPU: read per connection, as curl
+  // does left to itself, each request would stall the loop.
+  const json r =
+      run("job: {name: h2_system, users: 4, duration: 1s, pacing: 100ms, "
+          "tags: [error]}\n");
+  const auto n = total(r, "iterations");
+  MESSAGE("requests " << n << ", stalls " << stalls(r) << "\n"
+                      << stall_lines());
+  REQUIRE(n >= 12);
+  CHECK(tagged(r, "error=4") == n);  // GOLO_HTTP_TLS: an unknown issuer
+  // What may remain is the machine's load preempting the loop mid-request
+  // (the stall clock is the wall's): never one per request.
+  CHECK(stalls(r) * 4 < n);
 }
 
 TEST_CASE("fibers h2: a CA file that cannot be read fails with its name") {

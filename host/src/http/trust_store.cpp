@@ -9,6 +9,8 @@
 #include <map>
 #include <mutex>
 
+#include "http/tls_context.h"
+
 namespace golo::host::http {
 namespace {
 
@@ -63,21 +65,6 @@ X509_STORE *make_store(const std::string &ca_file, std::string &error) {
   return store;
 }
 
-// Never freed: a handful of trust settings, held for the process's life
-// (the map too, so the stores stay reachable to the leak checker after
-// static destructors have run). Only loaded stores are kept: a CA file
-// that was missing is tried again by the next connection.
-X509_STORE *trust_store(const std::string &ca_file, std::string &error) {
-  static std::mutex lock;
-  static auto &stores = *new std::map<std::string, X509_STORE *>();
-  const std::lock_guard<std::mutex> hold(lock);
-  auto it = stores.find(ca_file);
-  if (it != stores.end()) return it->second;
-  X509_STORE *store = make_store(ca_file, error);
-  if (store != nullptr) stores.emplace(ca_file, store);
-  return store;
-}
-
 // Called by curl for each new connection, after it set the verify mode and
 // before the handshake. The store goes in as the verify store, not as the
 // context's own: curl later sets flags on (and caches) the context's own
@@ -94,6 +81,30 @@ CURLcode on_ssl_ctx(CURL *, void *ssl_ctx, void *data) {
 }
 
 }  // namespace
+
+// Never freed: a handful of trust settings, held for the process's life
+// (the map too, so the stores stay reachable to the leak checker after
+// static destructors have run). Only loaded stores are kept: a CA file
+// that was missing is tried again by the next connection.
+X509_STORE *trust_store(const std::string &ca_file, std::string &error) {
+  static std::mutex lock;
+  static auto &stores = *new std::map<std::string, X509_STORE *>();
+  const std::lock_guard<std::mutex> hold(lock);
+  auto it = stores.find(ca_file);
+  if (it != stores.end()) return it->second;
+  X509_STORE *store = make_store(ca_file, error);
+  if (store != nullptr) stores.emplace(ca_file, store);
+  return store;
+}
+
+void warm_up_tls() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);  // counted: a second is harmless
+    std::string error;  // a system store that cannot load fails later, named
+    tls_context(nullptr, false, error);  // OpenSSL's first context, the store
+  });
+}
 
 void use_shared_trust(CURL *h, CurlTrust *trust) {
   curl_easy_setopt(h, CURLOPT_CAINFO, nullptr);

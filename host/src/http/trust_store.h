@@ -4,9 +4,11 @@
 // first use and shared by every user. Left to itself, curl reads the CA
 // file for each user's first connection (with the system's directory set,
 // for every connection): about 20 ms of CPU for Debian's bundle, which on a
-// fiber stalls every other user of the loop. The fast path has its own
-// (tls_context.h).
+// fiber stalls every other user of the loop. The fast path's contexts
+// (tls_context.h) verify with the same stores.
 #pragma once
+
+#include <openssl/x509.h>
 
 #include <string>
 
@@ -20,6 +22,17 @@ struct CurlTrust {
   std::string ca_file;  // "": the system's
   std::string error;    // why the store could not be loaded, or ""
 };
+
+// The store for ca_file ("": the system's CA file and directory, as curl
+// has them built in), loaded at the first call; nullptr when it cannot be
+// loaded, with why in error. Never changed once loaded: shared by threads.
+X509_STORE *trust_store(const std::string &ca_file, std::string &error);
+
+// Does, off the fiber loops, what the first TLS connection of the process
+// would do on one: libcurl's and OpenSSL's one-time set-up and the system's
+// store (about 20 ms of CPU and 1.3 MB). Called before a fiber run starts;
+// the later calls return at once.
+void warm_up_tls();
 
 // Makes h load no CA itself (CURLOPT_CAINFO and CURLOPT_CAPATH cleared) and
 // hands each new connection's SSL_CTX the shared store of trust->ca_file as
