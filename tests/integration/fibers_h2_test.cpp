@@ -33,12 +33,7 @@ struct H2Host {
 
   H2Host() {
     const auto &d = dir.path();
-    std::string out;
-    REQUIRE_MESSAGE(
-        run_command("bash " + std::string(GOLO_TEST_SOURCE_DIR) +
-                        "/make_test_certs.sh " + (d / "certs").string(),
-                    &out) == 0,
-        out);
+    make_test_certs(d / "certs");
     write_text(d / "nginx.conf", nginx_conf());
     nginx = std::make_unique<ChildProcess>(std::vector<std::string>{
         "/usr/sbin/nginx", "-p", d.string(), "-e", (d / "error.log").string(),

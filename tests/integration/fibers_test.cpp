@@ -60,12 +60,7 @@ struct FiberHost {
   FiberHost() {
     target = std::make_unique<ChildProcess>(std::vector<std::string>{
         "/usr/bin/python3", "-c", kSlowTarget, std::to_string(target_port)});
-    std::string out;
-    REQUIRE_MESSAGE(
-        run_command("bash " + std::string(GOLO_TEST_SOURCE_DIR) +
-                        "/make_test_certs.sh " + certs.path().string(),
-                    &out) == 0,
-        out);
+    make_test_certs(certs.path());
     tls_target = std::make_unique<ChildProcess>(std::vector<std::string>{
         "/usr/bin/python3", "-c", kSlowTarget, std::to_string(tls_port),
         (certs.path() / "server.pem").string(),
