@@ -99,9 +99,10 @@ bool PlainConnection::wait(short events, Clock::time_point deadline,
     // A blocking socket waits in its read or write, for at most ms.
     if (blocking_) return block(static_cast<long>(ms.count()), e);
     if (agent::on_fiber()) {
-      // A fiber plugin's users share the loop's thread: park, not poll.
-      if (park_call_until_ready(fd_, events, Clock::now() + ms, watch_))
-        return true;
+      // A fiber plugin's users share the loop's thread: park, not poll;
+      // until the deadline, as the loop wakes it every 200 ms once the run
+      // is stopping, for the check above.
+      if (park_call_until_ready(fd_, events, deadline, watch_)) return true;
       continue;
     }
     pollfd p{fd_, events, 0};
