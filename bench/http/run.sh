@@ -153,8 +153,9 @@ fi
 [[ " ${order[*]} " == *" golo "* ]] || exit 0
 g=$(med golo per_cpu) w=$(med wrk per_cpu) h=$(med hey per_cpu)
 echo
-echo "host->http vs http_get, req per CPU-s: $(ratio "$(med golo_http per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
-echo "host->http on fibers vs on threads, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"); vs wrk: $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)")."
-echo "host->http https vs http, req per CPU-s: $(ratio "$(med golo_https per_cpu)" "$(med golo_http per_cpu)") on threads, $(ratio "$(med golo_https_fibers per_cpu)" "$(med golo_fibers per_cpu)") on fibers (aim: >= 0.5)."
-echo "host->http on fibers vs http_get, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
-echo "Target golo >= 60% of wrk's req per CPU-s: $(awk -v g="$g" -v w="$w" 'BEGIN { printf "%.0f%% -> %s", 100 * g / w, (g >= 0.6 * w ? "met" : "not met") }'); ahead of hey's: $(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.2fx -> %s", g / h, (g > h ? "met" : "not met") }')."
+has golo_http && echo "host->http vs http_get, req per CPU-s: $(ratio "$(med golo_http per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
+has golo_fibers && has golo_http && echo "host->http on fibers vs on threads, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"); vs wrk: $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)")."
+has golo_https && echo "host->http https vs http, req per CPU-s: $(ratio "$(med golo_https per_cpu)" "$(med golo_http per_cpu)") on threads, $(ratio "$(med golo_https_fibers per_cpu)" "$(med golo_fibers per_cpu)") on fibers (aim: >= 0.5)."
+has golo_fibers && echo "host->http on fibers vs http_get, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
+has wrk && has hey && echo "Target golo >= 60% of wrk's req per CPU-s: $(awk -v g="$g" -v w="$w" 'BEGIN { printf "%.0f%% -> %s", 100 * g / w, (g >= 0.6 * w ? "met" : "not met") }'); ahead of hey's: $(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.2fx -> %s", g / h, (g > h ? "met" : "not met") }')."
+exit 0
