@@ -110,6 +110,9 @@ struct TcpHost {
     job("thread_refused", false,
         "port = " + std::to_string(refused_port) + "\n");
     job("thread_misuse", false, "mode = misuse\n");
+    job("thread_hoard", false, at + "mode = hoard\n");
+    job("fiber_drain", true, at + "message = hello\n");
+    job("thread_drain", false, at + "message = hello\n");
     job("thread_null_buffers", false, at + "null_buffers = 1\n");
     host = std::make_unique<HostProcess>(
         dir.path(), std::vector<std::string>{"--loops", "2"});
@@ -347,6 +350,69 @@ TEST_CASE("tcp: the connections a plugin keeps are closed when users end") {
     REQUIRE_MESSAGE(status.ok(), status.error_message());
     CHECK_MESSAGE(held, job << ": the server held " << last);
     CHECK(total(r, "errors") == 0);
+    CHECK_MESSAGE(server_holds(h.port, 0, last),
+                  job << ": the server still holds " << last);
+  }
+}
+
+TEST_CASE(
+    "tcp: a user holds at most GOLO_TCP_MAX_OPEN, and the host closes "
+    "what it left open") {
+  auto &h = shared();
+  std::string last;
+  REQUIRE(server_holds(h.port, 0, last));
+  const auto r = call("thread_hoard");
+  CHECK(num(r, "opened") == GOLO_TCP_MAX_OPEN);
+  CHECK(num(r, "refused") == GOLO_TCP_INVALID);
+  CHECK(tag(r, "refused_text") ==
+        "tcp_open: this user holds " + std::to_string(GOLO_TCP_MAX_OPEN) +
+            " connections open, the most GOLO_TCP_MAX_OPEN allows; "
+            "tcp_close those it is done with");
+  CHECK(num(r, "refused_handle") == 0);  // no handle for a refused open
+  // One closed makes room for one more.
+  CHECK(num(r, "close") == 0);
+  CHECK(num(r, "reopen") == 0);
+  // The call was a user of its own: its end closed all 256.
+  CHECK_MESSAGE(server_holds(h.port, 0, last), "the server holds " << last);
+}
+
+TEST_CASE(
+    "tcp: a reload drains each user's kept connection off the old "
+    "version") {
+  auto &h = shared();
+  std::string last;
+  REQUIRE(server_holds(h.port, 0, last));
+  for (const std::string job : {"fiber_drain", "thread_drain"}) {
+    // 5 users keep a connection each. A changed settings file makes a new
+    // version: each user's old connection is closed at its drain, and the
+    // new version opens its own, so the server holds 5 again, not 10.
+    json r;
+    grpc::Status status;
+    std::thread running([&] {
+      status = run_status(
+          "job: {name: " + job + ", users: 5, duration: 5s, pacing: 100ms}\n",
+          r);
+    });
+    const bool before = server_holds(h.port, 5, last);
+    const auto conf = h.dir.path() / (job + ".conf");
+    write_text(conf, read_text(conf) + "# v2\n");
+    h.host->reload();
+    // Every user has run the new version after 1 s (pacing 100 ms); a
+    // user between its drain and its next open may make it 4 for a moment.
+    std::this_thread::sleep_for(1s);
+    std::string after = ask(h.port, "COUNT");
+    for (int i = 0; i < 20 && after != "5"; ++i) {
+      std::this_thread::sleep_for(50ms);
+      after = ask(h.port, "COUNT");
+    }
+    running.join();
+    REQUIRE_MESSAGE(status.ok(), status.error_message());
+    CHECK_MESSAGE(before,
+                  job << ": before the reload the server held " << last);
+    CHECK_MESSAGE(after == "5",
+                  job << ": after the reload the server held " << after);
+    CHECK(total(r, "errors") == 0);
+    CHECK(total(r, "iterations") >= 20);
     CHECK_MESSAGE(server_holds(h.port, 0, last),
                   job << ": the server still holds " << last);
   }

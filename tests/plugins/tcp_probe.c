@@ -9,10 +9,12 @@
  * timeout_ms (for each call; default 0, the host's 30 s), keep = false
  * (close the connection after each iteration instead of keeping it in
  * user_data for the user's next), mode = misuse (bad input to every call,
- * no server needed).
+ * no server needed), mode = hoard (open until the host refuses, then close
+ * one and open again; never close the rest: the host must).
  *
  * Tags: open, send, recv (each call's return; recv the last one), reply,
- * error_text (tcp_error after the first failing call). A failed call or a
+ * error_text (tcp_error after the first failing call); in hoard mode
+ * opened, refused, refused_text, reopen. A failed call or a
  * reply other than the message sets the response's error flag. Records the
  * step "echo" (the send and the reply's wait) as the docs tell plugins to.
  */
@@ -60,6 +62,29 @@ static int misuse(const golo_context *ctx, golo_response *resp) {
   return 0;
 }
 
+/* Opens connections until the host refuses one (at most one past
+ * GOLO_TCP_MAX_OPEN), closes one and opens again. The rest stay open:
+ * the host closes them when this user ends. */
+static int hoard(const golo_context *ctx, golo_response *resp) {
+  const golo_host_api *h = ctx->host;
+  const char *host = setting(ctx, "host", "127.0.0.1");
+  const int port = atoi(setting(ctx, "port", "0"));
+  int handle = 0, last = 0, opened = 0, rc = 0;
+  while (opened <= GOLO_TCP_MAX_OPEN) {
+    rc = h->tcp_open(ctx, host, port, 0, &handle);
+    if (rc != 0) break;
+    last = handle;
+    ++opened;
+  }
+  h->add_tag_int(resp, "opened", opened);
+  h->add_tag_int(resp, "refused", rc);
+  h->add_tag_string(resp, "refused_text", rc != 0 ? h->tcp_error(ctx) : "");
+  h->add_tag_int(resp, "refused_handle", handle);
+  h->add_tag_int(resp, "close", h->tcp_close(ctx, last));
+  h->add_tag_int(resp, "reopen", h->tcp_open(ctx, host, port, 0, &handle));
+  return 0;
+}
+
 /* A NULL buffer on a real connection: refused, the connection unharmed. */
 static void null_buffers(const golo_context *ctx, golo_response *resp,
                          int handle) {
@@ -94,6 +119,7 @@ int golo_trigger(const golo_context *ctx, golo_response *resp) {
     return 1;
   }
   if (strcmp(setting(ctx, "mode", ""), "misuse") == 0) return misuse(ctx, resp);
+  if (strcmp(setting(ctx, "mode", ""), "hoard") == 0) return hoard(ctx, resp);
   const int64_t timeout =
       (int64_t)atoi(setting(ctx, "timeout_ms", "0")) * 1000000;
   const int keep = strcmp(setting(ctx, "keep", "true"), "true") == 0;
