@@ -21,6 +21,8 @@
 #
 #   bench/http/run.sh     (GOLO_BUILD_DIR: default build/release)
 #   BENCH_REPS=5 BENCH_SECONDS=10 bench/http/run.sh   (the issue's figures)
+#   BENCH_ONLY="golo_http golo" BENCH_REPS=9 bench/http/run.sh   (issue 21's
+#     ratio, as the median of per-repetition pairs with its spread)
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 seconds=${BENCH_SECONDS:-5}
@@ -127,11 +129,33 @@ done
   echo && echo "At $users connections, req per CPU-s: golo fibers ÷ wrk -t$loops $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)") (aim: >= 0.95), ÷ golo threads $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"), ÷ hey $(ratio "$(med golo_fibers per_cpu)" "$(med hey per_cpu)")."
 [[ " ${order[*]} " == *" golo_h2_fibers "* ]] &&
   echo && echo "HTTP/2 at $users connections, req per CPU-s: fibers ÷ threads $(ratio "$(med golo_h2_fibers per_cpu)" "$(med golo_h2 per_cpu)"); req/s: fibers ÷ threads $(ratio "$(med golo_h2_fibers rps)" "$(med golo_h2 rps)")."
+# Ratios per pair: repetition k's run of A over its run of B, which ran
+# within the same rotation (next to it with BENCH_ONLY="A B"), so both
+# met about the same load. The median of the ratios and their spread say
+# more than a ratio of medians when the machine's load moves between runs.
+pair_ratios() { # pair_ratios A B: "median M (min-max, N pairs)"
+  paste <(awk -v k="$1" '$1 == k && $2 == "per_cpu" { print $3 }' "$work/samples") \
+    <(awk -v k="$2" '$1 == k && $2 == "per_cpu" { print $3 }' "$work/samples") |
+    awk 'NF == 2 && $2 > 0 { print $1 / $2 }' | sort -g |
+    awk '{ a[NR] = $1 } END { if (NR == 0) { print "nan"; exit }
+      m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+      printf "median %.2f (%.2f-%.2f, %d pairs)\n", m, a[1], a[NR], NR }'
+}
+has() { [[ " ${order[*]} " == *" $1 "* ]]; }
+if ((reps > 1)); then
+  echo
+  echo "Per pair of runs in one repetition, req per CPU-s:"
+  has golo_http && has golo && echo "- host->http on threads ÷ http_get: $(pair_ratios golo_http golo) (aim: >= 1)"
+  has golo_fibers && has golo && echo "- host->http on fibers ÷ http_get: $(pair_ratios golo_fibers golo)"
+  has golo_fibers && has golo_http && echo "- host->http on fibers ÷ on threads: $(pair_ratios golo_fibers golo_http)"
+  has golo_fibers && has wrk && echo "- host->http on fibers ÷ wrk -t$loops: $(pair_ratios golo_fibers wrk) (aim: >= 0.95)"
+fi
 [[ " ${order[*]} " == *" golo "* ]] || exit 0
 g=$(med golo per_cpu) w=$(med wrk per_cpu) h=$(med hey per_cpu)
 echo
-echo "host->http vs http_get, req per CPU-s: $(ratio "$(med golo_http per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
-echo "host->http on fibers vs on threads, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"); vs wrk: $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)")."
-echo "host->http https vs http, req per CPU-s: $(ratio "$(med golo_https per_cpu)" "$(med golo_http per_cpu)") on threads, $(ratio "$(med golo_https_fibers per_cpu)" "$(med golo_fibers per_cpu)") on fibers (aim: >= 0.5)."
-echo "host->http on fibers vs http_get, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
-echo "Target golo >= 60% of wrk's req per CPU-s: $(awk -v g="$g" -v w="$w" 'BEGIN { printf "%.0f%% -> %s", 100 * g / w, (g >= 0.6 * w ? "met" : "not met") }'); ahead of hey's: $(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.2fx -> %s", g / h, (g > h ? "met" : "not met") }')."
+has golo_http && echo "host->http vs http_get, req per CPU-s: $(ratio "$(med golo_http per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
+has golo_fibers && has golo_http && echo "host->http on fibers vs on threads, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo_http per_cpu)"); vs wrk: $(ratio "$(med golo_fibers per_cpu)" "$(med wrk per_cpu)")."
+has golo_https && echo "host->http https vs http, req per CPU-s: $(ratio "$(med golo_https per_cpu)" "$(med golo_http per_cpu)") on threads, $(ratio "$(med golo_https_fibers per_cpu)" "$(med golo_fibers per_cpu)") on fibers (aim: >= 0.5)."
+has golo_fibers && echo "host->http on fibers vs http_get, req per CPU-s: $(ratio "$(med golo_fibers per_cpu)" "$(med golo per_cpu)") (aim: >= 1)."
+has wrk && has hey && echo "Target golo >= 60% of wrk's req per CPU-s: $(awk -v g="$g" -v w="$w" 'BEGIN { printf "%.0f%% -> %s", 100 * g / w, (g >= 0.6 * w ? "met" : "not met") }'); ahead of hey's: $(awk -v g="$g" -v h="$h" 'BEGIN { printf "%.2fx -> %s", g / h, (g > h ? "met" : "not met") }')."
+exit 0

@@ -28,11 +28,7 @@ struct Servers {
   std::unique_ptr<HostProcess> plain, tls;
   NginxProcess nginx;
   Servers() {
-    std::string out;
-    if (run_command(std::string(GOLO_TEST_SOURCE_DIR) + "/make_test_certs.sh " +
-                        certs.path().string(),
-                    &out) != 0)
-      throw std::runtime_error("make_test_certs.sh: " + out);
+    make_test_certs(certs.path());
     install_plugin(example_plugin("noop"), plain_dir.path(), "noop");
     install_plugin(example_plugin("abi_tour"), plain_dir.path(), "abi_tour");
     install_plugin(example_plugin("noop"), tls_dir.path(), "noop");

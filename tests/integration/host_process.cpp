@@ -106,6 +106,14 @@ int run_command(const std::string &cmd, std::string *out, bool merge_stderr) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+void make_test_certs(const fs::path &dir) {
+  std::string out;
+  if (run_command("bash " + std::string(GOLO_TEST_SOURCE_DIR) +
+                      "/make_test_certs.sh " + dir.string(),
+                  &out) != 0)
+    throw std::runtime_error("make_test_certs.sh " + dir.string() + ": " + out);
+}
+
 namespace {
 
 pid_t spawn(const std::vector<std::string> &argv,

@@ -161,4 +161,8 @@ std::uint64_t loaded_job_calls(const HostProcess &host, const std::string &job,
 int run_command(const std::string &cmd, std::string *out = nullptr,
                 bool merge_stderr = true);
 
+// Makes the TLS tests' throwaway certificates in dir (make_test_certs.sh
+// says which); throws with the script's output when it fails.
+void make_test_certs(const fs::path &dir);
+
 }  // namespace golo::test

@@ -33,12 +33,7 @@ class Target {
  public:
   Target() {
     const auto &d = dir_.path();
-    std::string out;
-    REQUIRE_MESSAGE(
-        run_command("bash " + std::string(GOLO_TEST_SOURCE_DIR) +
-                        "/make_test_certs.sh " + (d / "certs").string(),
-                    &out) == 0,
-        out);
+    make_test_certs(d / "certs");
     plain_ = free_port();
     tls_ = free_port();
     other_ = free_port();

@@ -30,11 +30,7 @@ const std::string kAdminToken = "admin-token-000000000004";
 const fs::path &certs() {
   static TempDir dir("golo-certs");
   static const bool made = [] {
-    std::string out;
-    const int rc = run_command(std::string(GOLO_TEST_SOURCE_DIR) +
-                                   "/make_test_certs.sh " + dir.path().string(),
-                               &out);
-    if (rc != 0) throw std::runtime_error("make_test_certs.sh: " + out);
+    make_test_certs(dir.path());
     return true;
   }();
   (void)made;

@@ -330,8 +330,7 @@ TEST_CASE(
     "the workers' TLS key copies live in the supervisor's directory and go "
     "with each worker") {
   TempDir certs("golo-certs"), dir, runtime;
-  REQUIRE(run_command(std::string(GOLO_TEST_SOURCE_DIR) +
-                      "/make_test_certs.sh " + certs.path().string()) == 0);
+  make_test_certs(certs.path());
   install_plugin(example_plugin("noop"), dir.path(), "noop");
   HostProcess host(dir.path(),
                    {"--tls-cert", (certs.path() / "server.pem").string(),

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../run_state.h"
+#include "deadlines.h"
 #include "stack_pool.h"
 #include "switch_notes.h"
 
@@ -39,23 +40,24 @@ class Loop {
   bool park(Clock::time_point at, bool stoppable);
   // From a fiber of this loop (fiber.h): until fd is ready for `events`
   // (POLLIN, POLLOUT) or `at`; true when it is ready. The stop does not end
-  // it: I/O in flight is the graceful stop's to end.
+  // it (I/O in flight is the graceful stop's to end), but once the run is
+  // stopping it ends early every kPoke (false), so the caller can look.
   bool park_ready(int fd, short events, Clock::time_point at);
   // The same for a watched opening of fd (agent/fiber.h): registered once,
   // edge-triggered, its readiness kept between waits.
   bool park_watched(int fd, short events, Clock::time_point at,
                     std::uint64_t watch);
   static Loop *current();
+  // For tests: the deadlines of parked fibers the loop holds.
+  std::size_t deadlines_held() const { return deadlines_.size(); }
 
   struct Task;  // one iteration in flight on a fiber
 
  private:
-  struct Timer {
+  struct Start {  // a closed-model user's next start
     Clock::time_point at;
-    Task *task;           // a parked fiber to resume, or null ...
-    std::uint32_t local;  // ... a closed-model user's next start
-    std::uint64_t seq;    // the park it wakes (stale when the task moved on)
-    bool operator>(const Timer &o) const { return at > o.at; }
+    std::uint32_t local;
+    bool operator>(const Start &o) const { return at > o.at; }
   };
 
   // A descriptor registered for good (park_watched): which opening of it,
@@ -70,14 +72,16 @@ class Loop {
   void on_watched(std::uint64_t data, std::uint32_t events);
   void start_closed();
   void plan(std::uint32_t local);  // the closed user's next start, if any
-  void fire(const Timer &t);
+  void start(std::uint32_t local);
   void launch(std::uint32_t local);
   void body(Task &task);
   void resume(Task &task);
-  void suspend(Task &task, Clock::time_point at, bool stoppable);
+  void suspend(Task &task, Clock::time_point at, bool stoppable,
+               bool io = false);
   void finished(Task &task);
   void stalled(std::uint32_t local, Clock::duration ran);
   void wake_parked();
+  void poke_io();
   bool drain_inbox();
   bool done() const;
   void wait_events(Clock::time_point now);
@@ -91,12 +95,13 @@ class Loop {
   std::vector<Watch> watches_;  // by descriptor
   std::vector<bool> stalled_;   // users already told of (RunOptions::on_stall)
   std::string key_;             // the recorder's scratch: a record never parks
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
-  std::size_t pending_starts_ = 0;            // closed users with a start timer
+  std::priority_queue<Start, std::vector<Start>, std::greater<>> starts_;
+  Deadlines<Task> deadlines_;  // of parked fibers, one entry each
   std::vector<std::unique_ptr<Task>> tasks_;  // every task, for the stop
   std::vector<Task *> idle_tasks_;
   std::size_t in_flight_ = 0;
   bool stop_seen_ = false;
+  Clock::time_point next_poke_{};  // once stopping: the next poke_io()
   mutable std::mutex inbox_mutex_;
   std::vector<std::uint32_t> inbox_, taking_;
   LoopNotes loop_notes_;

@@ -71,12 +71,7 @@ CURL *Session::handle(bool cookies) {
     if (h == nullptr) return nullptr;
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &Session::on_body);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &Session::on_progress);
-    if (default_ca_.empty()) {
-      char *ca = nullptr;
-      curl_easy_getinfo(h, CURLINFO_CAINFO, &ca);
-      if (ca) default_ca_ = ca;
-    }
-    if (!ca_set_.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, ca_set_.c_str());
+    use_shared_trust(h, &trust_);  // no CA file read per user
   }
   return h;
 }
@@ -121,8 +116,16 @@ void Session::configure(CURL *h, const Prepared &p, curl_slist *headers) {
   const bool follow = !(p.flags & GOLO_HTTP_NO_REDIRECTS);
   curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, follow ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_MAXREDIRS, p.max_redirects);
-  curl_easy_setopt(h, CURLOPT_FRESH_CONNECT,
-                   (p.flags & GOLO_HTTP_FRESH_CONNECTION) ? 1L : 0L);
+  // curl matches kept connections without the CA file (use_shared_trust
+  // gives it none): the first request under another one opens afresh.
+  const std::string_view ca(p.ca_file ? p.ca_file : "");
+  const bool new_trust = trust_chosen_ && ca != trust_.ca_file;
+  trust_.ca_file.assign(ca);
+  trust_.error.clear();
+  trust_chosen_ = true;
+  curl_easy_setopt(
+      h, CURLOPT_FRESH_CONNECT,
+      (p.flags & GOLO_HTTP_FRESH_CONNECTION) || new_trust ? 1L : 0L);
   curl_easy_setopt(
       h, CURLOPT_HTTP_VERSION,
       static_cast<long>((p.flags & GOLO_HTTP_HTTP2) ? CURL_HTTP_VERSION_2TLS
@@ -130,14 +133,6 @@ void Session::configure(CURL *h, const Prepared &p, curl_slist *headers) {
   const long verify = (p.flags & GOLO_HTTP_INSECURE) ? 0L : 1L;
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, verify);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
-  // Compared in place: no copy per request.
-  const std::string_view ca =
-      p.ca_file ? std::string_view(p.ca_file) : std::string_view(default_ca_);
-  if (ca != ca_set_) {
-    ca_set_.assign(ca);
-    curl_easy_setopt(h, CURLOPT_CAINFO,
-                     ca_set_.empty() ? nullptr : ca_set_.c_str());
-  }
 }
 
 void Session::fail(golo_http_response &out, int error, std::string text) {
@@ -254,11 +249,15 @@ void Session::finish(CURL *h, int rc, const Prepared &p,
   r.body_total = body_total_;
   error_text_.clear();
   if (r.error != GOLO_HTTP_OK) {
+    // A CA that could not be loaded: our reason, not curl's "error
+    // signaled by ssl ctx callback".
+    const bool no_ca = rc == CURLE_SSL_CACERT_BADFILE && !trust_.error.empty();
     error_text_ =
         std::string(error_name(r.error)) + ": " + p.method + " " + p.req.url +
         ": " +
-        (curl_error_[0] ? curl_error_
-                        : curl_easy_strerror(static_cast<CURLcode>(rc)));
+        (no_ca            ? trust_.error.c_str()
+         : curl_error_[0] ? curl_error_
+                          : curl_easy_strerror(static_cast<CURLcode>(rc)));
     if (r.error != GOLO_HTTP_TIMEOUT) r.status = 0;
   } else if (keep_body_ && body_total_ > body_cap_) {
     r.error = GOLO_HTTP_TOO_LARGE;

@@ -19,6 +19,7 @@
 #include "http/curl_on_fiber.h"
 #include "http/fast_path.h"
 #include "http/prepared.h"
+#include "http/trust_store.h"
 
 typedef void CURL;  // as <curl/curl.h> declares it
 struct curl_slist;
@@ -67,8 +68,8 @@ class Session {
   CookieJar jar_;  // the user's, until curl keeps it
   bool curl_keeps_cookies_ = false;
   std::string body_, error_text_, scratch_;
-  std::string default_ca_;  // libcurl's built-in CA file
-  std::string ca_set_;      // the CA file the handles use now
+  CurlTrust trust_;            // the latest curl request's, for its handles
+  bool trust_chosen_ = false;  // a curl request has set trust_
   std::uint64_t body_total_ = 0;
   std::size_t body_cap_ = 0;
   bool keep_body_ = true;

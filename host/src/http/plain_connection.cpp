@@ -28,6 +28,23 @@ void set_error(IoError &e, int error, std::string detail) {
   e.detail = std::move(detail);
 }
 
+// Linux 6.3's <linux/in.h> value; glibc 2.36's headers lack it.
+constexpr int kLocalPortRange = 51;  // IP_LOCAL_PORT_RANGE
+
+// connect() picks a local port by scanning the system's range, ports of one
+// parity first (bind() takes the other). Once that half is in use by
+// connections to the same target, every connect() scans all of it before
+// trying the other half: at 19,000 users of one nginx (28,232 ports here)
+// each took 3.7 ms of kernel time on the loop's thread, its other users
+// stood still, and the run's rate fell to 0 for seconds. With a range of
+// the socket's own (here the system's whole range again: 1-65535 is
+// clamped to it), the kernel scans both parities in one pass from where the
+// last connection stopped. Older kernels refuse the option: as before.
+void whole_port_range(int fd) {
+  const std::uint32_t range = 65535u << 16 | 1u;  // high << 16 | low
+  setsockopt(fd, IPPROTO_IP, kLocalPortRange, &range, sizeof range);
+}
+
 }  // namespace
 
 PlainConnection::PlainConnection(std::string_view host, std::string_view port,
@@ -82,9 +99,10 @@ bool PlainConnection::wait(short events, Clock::time_point deadline,
     // A blocking socket waits in its read or write, for at most ms.
     if (blocking_) return block(static_cast<long>(ms.count()), e);
     if (agent::on_fiber()) {
-      // A fiber plugin's users share the loop's thread: park, not poll.
-      if (park_call_until_ready(fd_, events, Clock::now() + ms, watch_))
-        return true;
+      // A fiber plugin's users share the loop's thread: park, not poll;
+      // until the deadline, as the loop wakes it every 200 ms once the run
+      // is stopping, for the check above.
+      if (park_call_until_ready(fd_, events, deadline, watch_)) return true;
       continue;
     }
     pollfd p{fd_, events, 0};
@@ -116,6 +134,7 @@ bool PlainConnection::connect(SSL_CTX *ctx, Clock::time_point deadline,
     watch_ = agent::new_watch();  // this opening, for the loop's epoll
     int one = 1;                  // a request is one write: send it now
     setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    whole_port_range(fd_);
     if (::connect(fd_, a->ai_addr, a->ai_addrlen) == 0) break;
     err = errno;
     if (err == EINPROGRESS) {

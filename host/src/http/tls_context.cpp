@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "http/plain_connection.h"
+#include "http/trust_store.h"
 
 namespace golo::host::http {
 namespace {
@@ -56,15 +57,13 @@ SSL_CTX *make_context(const char *ca_file, bool insecure, std::string &error) {
   SSL_CTX_set_verify(ctx, insecure ? SSL_VERIFY_NONE : SSL_VERIFY_PEER,
                      nullptr);
   if (insecure) return ctx;
-  const bool loaded = ca_file && *ca_file
-                          ? SSL_CTX_load_verify_locations(ctx, ca_file, nullptr)
-                          : SSL_CTX_set_default_verify_paths(ctx);
-  if (!loaded) {
-    error = std::string("could not load the CA file ") +
-            (ca_file ? ca_file : "(system)") + ": " + queue_reason();
+  // The store curl's connections verify with too, loaded once.
+  X509_STORE *store = trust_store(ca_file ? ca_file : "", error);
+  if (store == nullptr) {
     SSL_CTX_free(ctx);
     return nullptr;
   }
+  SSL_CTX_set1_cert_store(ctx, store);
   return ctx;
 }
 

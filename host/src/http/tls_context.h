@@ -1,6 +1,7 @@
 // The OpenSSL client contexts of the https fast path: one SSL_CTX per
-// trust setting (a CA file or the system's store; verifying or accepting
-// any certificate), made at first use and shared by every user for the
+// trust setting (a CA file or the system's store, trust_store.h's, which
+// curl's connections share; verifying or accepting any certificate), made
+// at first use and shared by every user for the
 // process's life (an SSL_CTX is safe to share once set up). Sessions are
 // not cached in it: each connection keeps its own (per user, per origin).
 #pragma once

@@ -18,6 +18,7 @@
 #include "golo/wire/pieces.h"
 #include "golo/wire/progress.h"
 #include "golo/wire/results.h"
+#include "http/trust_store.h"
 #include "runners/local_plugin_runner.h"
 #include "runners/remote_trigger_runner.h"
 #include "runners/run_data.h"
@@ -354,6 +355,8 @@ agent::RunOptions RunnerService::run_options(const RunLog &log,
   options.record_budget = limits_.record_budget;
   if (prep.fibers) {
     options.loops = limits_.loops;
+    // Here, not on a loop where the first HTTPS user would stall the rest.
+    http::warm_up_tls();
     // Once per user, and at most kStallLines a run: every stall counts in
     // the results' `stalls` whatever the log says.
     options.on_stall = [file = log.file, job = prep.schedule.job,

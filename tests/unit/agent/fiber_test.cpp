@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "executor_choice.h"
+#include "fibers/loop.h"
 #include "golo/agent/executor.h"
 #include "golo/agent/fiber.h"
 
@@ -321,4 +322,92 @@ TEST_CASE(
   CHECK(runner->fresh_woke.load() == 1);
   // A lost edge would have waited its whole 5 s.
   CHECK(Clock::now() - began < (kTsan ? 20s : 4s));
+}
+
+TEST_CASE(
+    "fiber executor: waits woken by their descriptor leave no deadline "
+    "behind") {
+  // 4 users each park 2,000 times on a socket made ready just before, with
+  // a deadline a minute away. A loop that kept each park's deadline until
+  // it was due held 2,000 per user a minute later (8,000 here, 900,000 at
+  // 15,000 requests a second with 30 s timeouts); it holds one per parked
+  // fiber.
+  struct Ready : IterationRunner {
+    std::atomic<int> woke{0};
+    std::atomic<std::size_t> most{0};
+    void run(std::uint32_t, std::uint64_t, IterationOutcome &) override {
+      int p[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p) != 0) return;
+      const std::uint64_t w = new_watch();
+      char buf[8];
+      for (int i = 0; i < 2000; ++i) {
+        [[maybe_unused]] auto n = write(p[1], "x", 1);
+        if (park_until_ready(p[0], POLLIN, Clock::now() + 60s, w)) woke++;
+        n = read(p[0], buf, sizeof buf);
+        const std::size_t held = detail::Loop::current()->deadlines_held();
+        std::size_t seen = most.load();
+        while (held > seen && !most.compare_exchange_weak(seen, held)) {
+        }
+      }
+      close(p[0]);
+      close(p[1]);
+    }
+  };
+  auto runner = std::make_shared<Ready>();
+  const auto began = Clock::now();
+  const auto r = run_on_executor(
+      Schedule::parse("job: {name: x, users: 4, duration: 1s, pacing: 10s}",
+                      "t.yaml"),
+      runner);
+  CHECK(r.total.iterations == 4);
+  CHECK(runner->woke.load() == 4 * 2000);
+  // At most the 2 parked users of the other loop, as each reads its own.
+  CHECK(runner->most.load() <= 4);
+  CHECK(Clock::now() - began < (kTsan ? 30s : 10s));
+}
+
+TEST_CASE(
+    "fiber executor: a wait on a descriptor sleeps to its deadline until the "
+    "run stops, then wakes to look") {
+  // One user waits on a socket that never becomes ready, with a deadline a
+  // minute away. Nothing wakes it before the stop; after it, the loop wakes
+  // it (not ready) within about 200 ms, so the host's I/O can see whether
+  // the graceful stop has passed.
+  struct Silent : IterationRunner {
+    std::atomic<int> wakes{0}, ready{0};
+    std::atomic<Clock::rep> woke_at{0};
+    void run(std::uint32_t, std::uint64_t, IterationOutcome &) override {
+      int p[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p) != 0) return;
+      if (park_until_ready(p[0], POLLIN, Clock::now() + 60s, new_watch()))
+        ready++;
+      wakes++;
+      woke_at = Clock::now().time_since_epoch().count();
+      close(p[0]);
+      close(p[1]);
+    }
+  };
+  auto runner = std::make_shared<Silent>();
+  std::stop_source stop;
+  RunOptions opt;
+  opt.stop = stop.get_token();
+  std::atomic<Clock::rep> stopped_at{0};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(500ms);
+    stopped_at = Clock::now().time_since_epoch().count();
+    stop.request_stop();
+  });
+  const auto r =
+      run_on_executor(Schedule::parse("job: {name: x, users: 1, duration: 60s, "
+                                      "graceful_stop: 60s}",
+                                      "t.yaml"),
+                      runner, opt);
+  stopper.join();
+  CHECK(r.total.iterations == 1);
+  CHECK(runner->ready.load() == 0);
+  CHECK(runner->wakes.load() == 1);
+  const auto after =
+      Clock::duration(runner->woke_at.load() - stopped_at.load());
+  CHECK(after >= 0ms);  // not before the stop
+  CHECK(after < (kTsan ? 10s : 3s));
 }

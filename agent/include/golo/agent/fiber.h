@@ -20,9 +20,11 @@ bool on_fiber() noexcept;
 bool park_until(std::chrono::steady_clock::time_point at) noexcept;
 
 // On a fiber: parks it until descriptor fd is ready for `events` (poll's
-// POLLIN and POLLOUT), or until `at`, whichever comes first; the run's stop
-// does not end it. True when fd is ready. The same rules as park_until's
-// for thread-locals; must only be called when on_fiber().
+// POLLIN and POLLOUT), or until `at`, whichever comes first. The run's stop
+// does not end it, but once the run is stopping the loop wakes it every
+// 200 ms (false), so a caller that waits until a far deadline can look
+// whether it should give up. True when fd is ready. The same rules as
+// park_until's for thread-locals; must only be called when on_fiber().
 bool park_until_ready(int fd, short events,
                       std::chrono::steady_clock::time_point at) noexcept;
 
