@@ -26,6 +26,8 @@ PACKAGES=(
   # certificate for it, made by openssl), tools
   python3 python3-grpcio python3-grpc-tools python3-protobuf nginx-light curl procps openssl ca-certificates
   systemd
+  # ss: the fiber tests read their connections' local ports
+  iproute2
   # reuses unchanged objects across builds and clones (scripts/build.sh)
   ccache
   # go-lo's own language: Go clients built offline from Debian's Go packages
