@@ -174,6 +174,25 @@ void Histogram::merge(const SparseHistogram &other) {
   sum_ += other.sum_;
 }
 
+void Histogram::merge_sparse(const Sparse &counts) {
+  std::uint64_t n = 0, sum = 0;
+  std::uint32_t lowest = UINT32_MAX, highest = 0;
+  for (const auto &[index, c] : counts) {
+    if (index >= L::kCountsLen || c == 0) continue;
+    *counter(index) += c;
+    n += c;
+    sum += static_cast<std::uint64_t>(L::lowest_at(index)) * c;
+    lowest = std::min(lowest, index);
+    highest = std::max(highest, index);
+  }
+  if (n == 0) return;
+  // The bounds from_sparse gives: its lowest and highest counters' values.
+  add_extremes(L::lowest_at(lowest),
+               std::min(L::highest_at(highest), L::kHighest));
+  count_ += n;
+  sum_ += sum;
+}
+
 void SparseHistogram::clear() {
   buckets_.clear();
   untidy_ = false;

@@ -297,3 +297,24 @@ TEST_CASE(
   CHECK(again.buckets()[0] == std::pair{at_top, almost + 2});
   CHECK(again.count() == almost + 2);
 }
+
+TEST_CASE("histogram: merge_sparse adds what merge(from_sparse) adds") {
+  // Unsorted, with a zero count and an index past the layout (both
+  // skipped), into an empty histogram and into one with values.
+  const Histogram::Sparse counts = {{5000, 3},
+                                    {17, 2},
+                                    {HistogramLayout::kCountsLen + 4, 9},
+                                    {900, 0},
+                                    {HistogramLayout::index_of(3'000'000), 1}};
+  for (const Histogram &start : {Histogram(), fill({40, 2'000'000'000})}) {
+    Histogram via_copy = start, direct = start;
+    via_copy.merge(Histogram::from_sparse(counts));
+    direct.merge_sparse(counts);
+    CHECK(direct == via_copy);
+    CHECK(direct.sum() == via_copy.sum());
+    CHECK(direct.count() == start.count() + 6);
+  }
+  Histogram untouched = fill({40});
+  untouched.merge_sparse({{12, 0}});
+  CHECK(untouched == fill({40}));
+}
