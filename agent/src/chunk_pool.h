@@ -1,9 +1,10 @@
-// Zeroed histogram chunks that a tag set's second no longer needs, for any
-// set's next new range (issue 22): the recorder's harvest parks the chunks
-// a set did not touch in the second it drains, and a user that meets a
-// range its counters lack takes one before it allocates. So the counters
-// hold what the ring's seconds touched, not every range a set's latencies
-// ever wandered into, and a steady run stops allocating.
+// Zeroed histogram chunks (AtomicHistogram's, 1 KiB each) that a tag set's
+// second no longer needs, for any set's next new range (issue 22): the
+// recorder's harvest parks the chunks a set did not touch in the second it
+// drains, and a user that meets a range its counters lack takes one before it
+// allocates. So the counters hold what the ring's seconds touched, not every
+// range a set's latencies ever wandered into, and a steady run stops
+// allocating.
 #pragma once
 
 #include <atomic>
@@ -11,14 +12,15 @@
 #include <cstdint>
 
 #include "free_queue.h"
+#include "golo/agent/histogram.h"
 
 namespace golo::agent::detail {
 
 class ChunkPool {
  public:
-  using Chunk = std::atomic<std::uint64_t>;
+  using Chunk = AtomicHistogram::Counter;
   // Chunks parked at most; past that, parking frees them.
-  static constexpr std::size_t kCapacity = 16384;  // 32 MiB of chunks
+  static constexpr std::size_t kCapacity = 32768;  // 32 MiB of chunks
 
   ChunkPool() : queue_(kCapacity) {}
   ~ChunkPool() {

@@ -7,58 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chunk_pool.h"
+#include "histogram_walk.h"
 
 namespace golo::agent {
 
-namespace {
+using detail::clamp_value;
+using detail::walk_descending;
 using L = HistogramLayout;
-
-std::uint64_t clamp_value(std::int64_t v) {
-  if (v < 0) return 0;
-  return static_cast<std::uint64_t>(std::min(v, L::kHighest));
-}
-
-// Splits the values top, top - step, ... (n of them) into runs that share a
-// counter, and calls add(index, count, sum, clamped, lowest, highest) for
-// each, highest first. Sums are exact modulo 2^64, as record()'s are.
-template <class Add>
-void walk_descending(std::int64_t top, std::int64_t step, std::uint64_t n,
-                     Add add) {
-  step = std::max<std::int64_t>(step, 1);
-  const auto ustep = static_cast<std::uint64_t>(step);
-  std::int64_t v = top;
-  while (n > 0) {
-    std::uint64_t c = 0;
-    if (v < 0) {  // counted as 0, as record() does
-      add(L::index_of(0), n, 0, 0, 0, 0);
-      return;
-    }
-    if (v > L::kHighest) {
-      c = std::min<std::uint64_t>(
-          n, static_cast<std::uint64_t>(v - L::kHighest - 1) / ustep + 1);
-      add(L::index_of(L::kHighest), c,
-          static_cast<std::uint64_t>(L::kHighest) * c, c, L::kHighest,
-          L::kHighest);
-    } else {
-      const std::uint32_t index = L::index_of(v);
-      const std::int64_t lowest =
-          std::max<std::int64_t>(L::lowest_at(index), 0);
-      c = std::min<std::uint64_t>(
-          n, static_cast<std::uint64_t>(v - lowest) / ustep + 1);
-      // c values from v down by step: c v - step c (c - 1) / 2.
-      const std::uint64_t pairs =
-          c % 2 == 0 ? (c / 2) * (c - 1) : c * ((c - 1) / 2);
-      const std::uint64_t sum =
-          c * static_cast<std::uint64_t>(v) - ustep * pairs;
-      add(index, c, sum, 0, v - static_cast<std::int64_t>((c - 1) * ustep), v);
-    }
-    n -= c;
-    if (n == 0) return;
-    v -= static_cast<std::int64_t>(c * ustep);
-  }
-}
-}  // namespace
 
 std::uint32_t HistogramLayout::index_of(std::int64_t value) {
   const std::uint64_t v = clamp_value(value);
@@ -219,6 +174,25 @@ void Histogram::merge(const SparseHistogram &other) {
   sum_ += other.sum_;
 }
 
+void Histogram::merge_sparse(const Sparse &counts) {
+  std::uint64_t n = 0, sum = 0;
+  std::uint32_t lowest = UINT32_MAX, highest = 0;
+  for (const auto &[index, c] : counts) {
+    if (index >= L::kCountsLen || c == 0) continue;
+    *counter(index) += c;
+    n += c;
+    sum += static_cast<std::uint64_t>(L::lowest_at(index)) * c;
+    lowest = std::min(lowest, index);
+    highest = std::max(highest, index);
+  }
+  if (n == 0) return;
+  // The bounds from_sparse gives: its lowest and highest counters' values.
+  add_extremes(L::lowest_at(lowest),
+               std::min(L::highest_at(highest), L::kHighest));
+  count_ += n;
+  sum_ += sum;
+}
+
 void SparseHistogram::clear() {
   buckets_.clear();
   untidy_ = false;
@@ -342,155 +316,6 @@ bool Histogram::operator==(const Histogram &other) const {
   for (std::uint32_t i = 0; i < L::kCountsLen; ++i)
     if (count_at_index(i) != other.count_at_index(i)) return false;
   return true;
-}
-
-AtomicHistogram::~AtomicHistogram() {
-  for (auto &chunk : chunks_) delete[] chunk.load();
-}
-
-std::atomic<std::uint64_t> *AtomicHistogram::counter(std::uint32_t index) {
-  auto &slot = chunks_[index / kChunkLen];
-  auto *chunk = slot.load(std::memory_order_acquire);
-  if (!chunk) {
-    // First value in this range: a parked chunk or a new one; a racing
-    // thread's loses the exchange and goes back.
-    auto *pooled = pool_ ? pool_->take() : nullptr;
-    auto *fresh = pooled ? pooled : new std::atomic<std::uint64_t>[kChunkLen]();
-    if (slot.compare_exchange_strong(chunk, fresh, std::memory_order_acq_rel)) {
-      chunk = fresh;
-      if (meter_)
-        meter_->fetch_add(kChunkLen * sizeof(std::uint64_t),
-                          std::memory_order_relaxed);
-    } else if (pooled) {
-      pool_->park(pooled);
-    } else {
-      delete[] fresh;
-    }
-  }
-  return &chunk[index % kChunkLen];
-}
-
-bool AtomicHistogram::covers(std::int64_t value_ns) const {
-  const std::uint32_t index = L::index_of(value_ns);
-  return chunks_[index / kChunkLen].load(std::memory_order_relaxed) != nullptr;
-}
-
-std::size_t AtomicHistogram::chunk_bytes() const {
-  std::size_t n = 0;
-  for (const auto &chunk : chunks_)
-    if (chunk.load(std::memory_order_relaxed))
-      n += kChunkLen * sizeof(std::uint64_t);
-  return n;
-}
-
-void AtomicHistogram::add_run(std::uint32_t index, std::uint64_t n,
-                              std::uint64_t sum, std::uint64_t clamped,
-                              std::int64_t lo, std::int64_t hi) {
-  if (clamped) clamped_.fetch_add(clamped, std::memory_order_relaxed);
-  counter(index)->fetch_add(n, std::memory_order_relaxed);
-  sum_.fetch_add(sum, std::memory_order_relaxed);
-  count_.fetch_add(n, std::memory_order_relaxed);
-  auto low = min_.load(std::memory_order_relaxed);
-  while (lo < low &&
-         !min_.compare_exchange_weak(low, lo, std::memory_order_relaxed)) {
-  }
-  auto high = max_.load(std::memory_order_relaxed);
-  while (hi > high &&
-         !max_.compare_exchange_weak(high, hi, std::memory_order_relaxed)) {
-  }
-}
-
-void AtomicHistogram::record(std::int64_t value_ns) {
-  const auto v = static_cast<std::int64_t>(clamp_value(value_ns));
-  add_run(L::index_of(v), 1, static_cast<std::uint64_t>(v),
-          value_ns > L::kHighest ? 1 : 0, v, v);
-}
-
-void AtomicHistogram::record_descending(std::int64_t top, std::int64_t step,
-                                        std::uint64_t n) {
-  walk_descending(
-      top, step, n,
-      [this](std::uint32_t index, std::uint64_t c, std::uint64_t sum,
-             std::uint64_t clamped, std::int64_t lo,
-             std::int64_t hi) { add_run(index, c, sum, clamped, lo, hi); });
-}
-
-void AtomicHistogram::add_to(Histogram &out) const {
-  // The count is taken from the counters actually copied, so the copy is
-  // always self-consistent even while writers run.
-  static_assert(L::kChunkLen % kChunkLen == 0);
-  std::uint64_t copied = 0;
-  for (std::uint32_t c = 0; c < kChunks; ++c) {
-    const auto *chunk = chunks_[c].load(std::memory_order_acquire);
-    if (!chunk) continue;
-    std::uint64_t *dst = out.counter(c * kChunkLen);
-    for (std::uint32_t i = 0; i < kChunkLen; ++i) {
-      const auto n = chunk[i].load(std::memory_order_relaxed);
-      dst[i] += n;
-      copied += n;
-    }
-  }
-  if (copied == 0) return;
-  const auto lo = min_.load(std::memory_order_relaxed);
-  const auto hi = max_.load(std::memory_order_relaxed);
-  out.add_extremes(lo <= hi ? lo : 0, std::max<std::int64_t>(hi, 0));
-  out.count_ += copied;
-  out.clamped_ += clamped_.load(std::memory_order_relaxed);
-  out.sum_ += sum_.load(std::memory_order_relaxed);
-}
-
-void AtomicHistogram::drain(SparseHistogram &out) {
-  if (count_.load(std::memory_order_relaxed) == 0) return;
-  if (!out.buckets_.empty()) out.untidy_ = true;
-  std::uint64_t drained = 0;
-  for (std::uint32_t c = 0; c < kChunks; ++c) {
-    auto *chunk = chunks_[c].load(std::memory_order_acquire);
-    if (!chunk) continue;
-    bool touched = false;
-    for (std::uint32_t i = 0; i < kChunkLen; ++i) {
-      const auto n = chunk[i].load(std::memory_order_relaxed);
-      if (n == 0) continue;
-      out.buckets_.emplace_back(c * kChunkLen + i, n);
-      drained += n;
-      touched = true;
-      chunk[i].store(0, std::memory_order_relaxed);
-    }
-    // Not needed this second: for whichever set needs a range next.
-    if (!touched && pool_) {
-      chunks_[c].store(nullptr, std::memory_order_relaxed);
-      if (meter_)
-        meter_->fetch_sub(kChunkLen * sizeof(std::uint64_t),
-                          std::memory_order_relaxed);
-      pool_->park(chunk);
-    }
-  }
-  if (drained) {
-    out.min_ = std::min(out.min_, min_.load(std::memory_order_relaxed));
-    out.max_ = std::max(out.max_, max_.load(std::memory_order_relaxed));
-    out.count_ += drained;
-    out.clamped_ += clamped_.load(std::memory_order_relaxed);
-    out.sum_ += sum_.load(std::memory_order_relaxed);
-  }
-  count_.store(0, std::memory_order_relaxed);
-  clamped_.store(0, std::memory_order_relaxed);
-  sum_.store(0, std::memory_order_relaxed);
-  min_.store(INT64_MAX, std::memory_order_relaxed);
-  max_.store(-1, std::memory_order_relaxed);
-}
-
-void AtomicHistogram::reset() {
-  if (count_.load(std::memory_order_relaxed) == 0) return;
-  for (auto &slot : chunks_) {
-    auto *chunk = slot.load(std::memory_order_acquire);
-    if (!chunk) continue;
-    for (std::uint32_t i = 0; i < kChunkLen; ++i)
-      chunk[i].store(0, std::memory_order_relaxed);
-  }
-  count_.store(0, std::memory_order_relaxed);
-  clamped_.store(0, std::memory_order_relaxed);
-  sum_.store(0, std::memory_order_relaxed);
-  min_.store(INT64_MAX, std::memory_order_relaxed);
-  max_.store(-1, std::memory_order_relaxed);
 }
 
 }  // namespace golo::agent

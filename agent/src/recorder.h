@@ -47,11 +47,14 @@ inline constexpr std::size_t kIndexSlots = 4 * kMaxTagSets;
 inline constexpr std::size_t kGenerations = 4;
 // Sets are recorded in one shard until they prove hot: the first kWideFirst
 // sets, `_other`, and any set with kWideAt iterations in a second are
-// spread over every shard (from the next second on). Two threads rarely hit
-// one set at once unless it is hot, and a set in one shard costs one set's
-// counters, so memory follows the sets, not the shards.
+// spread over every shard (from the next second on). A set in one shard
+// costs one set's counters, so memory follows the sets, not the shards; but
+// a set that cores take turns to record in moves its cache lines from core
+// to core on most records, so a set hit a thousand times a second is
+// spread (with 1,000 such sets, 15% more iterations a second for 15% more
+// memory: bench/README.md's cardinality section).
 inline constexpr std::size_t kWideFirst = 16;
-inline constexpr std::uint64_t kWideAt = 50'000;
+inline constexpr std::uint64_t kWideAt = 1'000;
 
 // Up to five distinct error texts with counts, claimed slot by slot.
 class ErrorSlots {

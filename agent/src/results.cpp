@@ -302,8 +302,8 @@ Progress combine(const std::vector<Progress> &parts) {
     // A host with iterations in the interval but no histogram cannot be
     // merged; one with neither has nothing to add.
     if (p.interval.empty() && p.p50_us > 0) exact = false;
-    merged.merge(Histogram::from_sparse(p.interval));
-    corrected.merge(Histogram::from_sparse(p.interval_corrected));
+    merged.merge_sparse(p.interval);
+    corrected.merge_sparse(p.interval_corrected);
   }
   if (exact) {
     all.p50_us = merged.value_at_percentile(50) / 1e3;

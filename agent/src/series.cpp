@@ -305,8 +305,8 @@ std::optional<Interval> ProgressLog::add(const Progress &p) {
       merge_checks(checks_, set.checks);
       add_set_interval(set);
     }
-    latency_.merge(Histogram::from_sparse(p.interval));
-    corrected_.merge(Histogram::from_sparse(p.interval_corrected));
+    latency_.merge_sparse(p.interval);
+    corrected_.merge_sparse(p.interval_corrected);
     series_.add(iv);
     out = std::move(iv);
   }
@@ -325,8 +325,8 @@ void ProgressLog::add_set_interval(const TagSetInterval &set) {
   s.iterations += set.iterations;
   s.errors += set.errors;
   s.missed += set.missed;
-  s.latency.merge(Histogram::from_sparse(set.latency));
-  s.corrected.merge(Histogram::from_sparse(set.corrected));
+  s.latency.merge_sparse(set.latency);
+  s.corrected.merge_sparse(set.corrected);
   add_step_intervals(s.steps, set.steps);
   merge_checks(s.checks, set.checks);
 }

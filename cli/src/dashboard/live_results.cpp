@@ -11,7 +11,7 @@ void LiveResults::add(const agent::Interval &iv) {
   t.errors += iv.total.errors;
   t.dropped += iv.total.dropped;
   t.missed += iv.total.missed;
-  t.latency.merge(agent::Histogram::from_sparse(iv.total.latency));
+  t.latency.merge_sparse(iv.total.latency);
   for (const auto &set : iv.sets) {
     auto it = std::lower_bound(r_.tag_sets.begin(), r_.tag_sets.end(), set.key,
                                [](const agent::TagSetStats &s,
@@ -24,7 +24,7 @@ void LiveResults::add(const agent::Interval &iv) {
     it->iterations += set.iterations;
     it->errors += set.errors;
     it->missed += set.missed;
-    it->latency.merge(agent::Histogram::from_sparse(set.latency));
+    it->latency.merge_sparse(set.latency);
     agent::add_step_intervals(it->steps, set.steps);
     agent::merge_checks(it->checks, set.checks);
     agent::add_step_intervals(t.steps, set.steps);
