@@ -121,8 +121,7 @@ void Loop::run() {
       start(local);
     }
     // Each resumed fiber takes its own entry out (suspend).
-    while (!deadlines_.empty() && deadlines_.top()->at <= now)
-      resume(*deadlines_.top());
+    while (Task *task = deadlines_.due(now)) resume(*task);
     if (stop_seen_ && now >= next_poke_) {
       poke_io();
       next_poke_ = now + kPoke;
@@ -385,7 +384,7 @@ bool Loop::done() const {
 void Loop::wait_events(Clock::time_point now) {
   auto next = now + kStopCheck;
   if (!starts_.empty()) next = std::min(next, starts_.top().at);
-  if (!deadlines_.empty()) next = std::min(next, deadlines_.top()->at);
+  next = std::min(next, deadlines_.next());
   auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(next - now);
   if (wait.count() < 0) wait = {};
   timespec ts{static_cast<time_t>(wait.count() / 1'000'000'000),
