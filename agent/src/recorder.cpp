@@ -221,8 +221,7 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
       set->missed.fetch_add(intended->missed, std::memory_order_relaxed);
     }
   }
-  set->latency.record(latency_ns);
-  set->iterations.fetch_add(1, std::memory_order_relaxed);
+  set->latency.record(latency_ns);  // and so its iterations
   if (error) {
     set->errors.fetch_add(1, std::memory_order_relaxed);
     // The set's first error in this shard makes its slots.
@@ -266,9 +265,10 @@ void Recorder::name_steps(std::vector<StepStats> &steps,
 }
 
 void Recorder::add_counts(const SetCounters &c, SetTotals &into) const {
+  const std::uint64_t before = into.latency.count();
   c.latency.add_to(into.latency);
   c.corrected.add_to(into.corrected);
-  into.iterations += c.iterations.load(std::memory_order_relaxed);
+  into.iterations += into.latency.count() - before;
   into.errors += c.errors.load(std::memory_order_relaxed);
   into.missed += c.missed.load(std::memory_order_relaxed);
   if (const StepCounters *steps = c.steps.load(std::memory_order_acquire)) {
@@ -280,12 +280,12 @@ void Recorder::add_counts(const SetCounters &c, SetTotals &into) const {
 }
 
 void Recorder::drain_counts(SetCounters &c, SetCounts &into) const {
+  const std::uint64_t before = into.latency.count();
   c.latency.drain(into.latency);
   c.corrected.drain(into.corrected);
-  into.iterations += c.iterations.load(std::memory_order_relaxed);
+  into.iterations += into.latency.count() - before;
   into.errors += c.errors.load(std::memory_order_relaxed);
   into.missed += c.missed.load(std::memory_order_relaxed);
-  c.iterations.store(0, std::memory_order_relaxed);
   c.errors.store(0, std::memory_order_relaxed);
   c.missed.store(0, std::memory_order_relaxed);
   if (StepCounters *steps = c.steps.load(std::memory_order_acquire)) {
@@ -355,15 +355,15 @@ void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
     for (std::size_t s = 0; s < shard_count_; ++s) {
       SetCounters *set = shards_[s].seconds[second % kGenerations][id].load(
           std::memory_order_acquire);
-      if (!set || set->iterations.load(std::memory_order_relaxed) == 0)
-        continue;
-      if (!counts) {
-        counts = &next_counts(out, used++);
-        counts->id = id;
-      }
+      if (!set) continue;
+      if (!counts) counts = &next_counts(out, used);
       drain_counts(*set, *counts);
     }
-    if (!counts) continue;
+    // Only sets that ran iterations in the second (else the element is
+    // reused for the next).
+    if (!counts || counts->iterations == 0) continue;
+    counts->id = id;
+    ++used;
     counts->latency.tidy();  // drained from more than one shard
     counts->corrected.tidy();
     hits_[id] = counts->iterations;

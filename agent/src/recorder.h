@@ -73,11 +73,12 @@ class ErrorSlots {
   std::array<Slot, kMaxErrorSamples> slots_;
 };
 
-// One tag set's counts in one second and shard.
+// One tag set's counts in one second and shard. Its iterations are its
+// latency histogram's count (each records one latency): a counter less to
+// touch per record, which with a thousand sets is a cache miss less.
 struct SetCounters {
   AtomicHistogram latency;
   AtomicHistogram corrected;  // closed model: from the intended start
-  std::atomic<std::uint64_t> iterations{0};
   std::atomic<std::uint64_t> errors{0};
   std::atomic<std::uint64_t> missed{0};        // slots its iterations overran
   std::atomic<StepCounters *> steps{nullptr};  // made by the first step/check

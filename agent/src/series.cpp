@@ -278,6 +278,11 @@ std::size_t SeriesBuilder::bytes() const {
 }
 
 std::optional<Interval> ProgressLog::add(const Progress &p) {
+  return add(p, p.tag_sets);
+}
+
+std::optional<Interval> ProgressLog::add(const Progress &p,
+                                         std::vector<TagSetInterval> sets) {
   const bool start_marker = !started_ && p.elapsed_s == 0 &&
                             p.iterations == 0 && p.dropped == 0 &&
                             p.interval.empty();
@@ -297,20 +302,20 @@ std::optional<Interval> ProgressLog::add(const Progress &p) {
     iv.total.missed = since(p.missed, latest_.missed);
     iv.total.active_users = p.active_users;
     iv.total.latency = p.interval;
-    iv.sets = p.tag_sets;
     // The intervals add up to the host's whole run so far, per tag set
     // and in the total.
-    for (const auto &set : p.tag_sets) {
+    for (const auto &set : sets) {
       add_step_intervals(steps_, set.steps);
       merge_checks(checks_, set.checks);
       add_set_interval(set);
     }
+    iv.sets = std::move(sets);
     latency_.merge_sparse(p.interval);
     corrected_.merge_sparse(p.interval_corrected);
     series_.add(iv);
     out = std::move(iv);
   }
-  latest_ = p;
+  latest_ = p;               // cheap once the caller took the sets out
   latest_.tag_sets.clear();  // only the interval needs them
   return out;
 }

@@ -12,6 +12,8 @@
 #     VALUES="1 1000" USERS=50 bench/cardinality/ab.sh
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
+# Page faults a live process has taken so far (minor: first touches).
+minflt() { awk '{ sub(/^.*\) /, ""); print $8 }' "/proc/$1/stat"; }
 seconds=${SECONDS_RUN:-5}
 plugin=$build/test-plugins/tag_values.so
 for r in $(seq "${REPS:-3}"); do
@@ -30,14 +32,14 @@ for r in $(seq "${REPS:-3}"); do
         wp=$(pgrep -P "$hp" | head -1)
         write_schedule "$work/s.yaml" tag_values "$u" 0 "${seconds}s"
         echo "  tags: [name]" >>"$work/s.yaml"
-        c0=$(cpu_s "$wp")
+        c0=$(cpu_s "$wp"); f0=$(minflt "$wp")
         /usr/bin/time -f "%U %S" -o "$work/cli.time" "$cli" run "$work/s.yaml" --host "$addr" --out "$work/r.json" --quiet >/dev/null || true
-        c1=$(cpu_s "$wp")
+        c1=$(cpu_s "$wp"); f1=$(minflt "$wp")
         hwm=$(vm_kib "$wp" VmHWM)
         kill "$hp"; wait "$hp" 2>/dev/null || true
         it=$(jq -r .total.iterations "$work/r.json"); rate=$(jq -r .total.rate "$work/r.json")
         cli=$(awk '{print $1+$2}' "$work/cli.time")
-        echo "$name v$v u$u rate $(printf %.0f "$rate") it_per_wcpu $(awk -v i="$it" -v a="$c0" -v b="$c1" 'BEGIN{printf "%.0f", i/(b-a)}') wcpu $(awk -v a="$c0" -v b="$c1" 'BEGIN{print b-a}') clicpu $cli hwm_mb $((hwm/1024)) load $(cut -d' ' -f1 /proc/loadavg)"
+        echo "$name v$v u$u rate $(printf %.0f "$rate") it_per_wcpu $(awk -v i="$it" -v a="$c0" -v b="$c1" 'BEGIN{printf "%.0f", i/(b-a)}') wcpu $(awk -v a="$c0" -v b="$c1" 'BEGIN{print b-a}') clicpu $cli hwm_mb $((hwm/1024)) faults $((f1-f0)) load $(cut -d' ' -f1 /proc/loadavg)"
       done
     done
   done

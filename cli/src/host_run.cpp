@@ -63,8 +63,11 @@ void read_stream(HostRun &run, const golo::RunRequest &req) {
               .count();
     }
     if (update.has_progress()) {
-      const agent::Progress p = wire::from_wire(update.progress());
-      if (auto iv = run.log.add(p)) {
+      agent::Progress p = wire::from_wire(update.progress());
+      // The sets go to the interval, moved: they may be thousands.
+      auto sets = std::move(p.tag_sets);
+      p.tag_sets.clear();
+      if (auto iv = run.log.add(p, std::move(sets))) {
         run.recent.add(iv->total.second, p);
         run.intervals.push_back(std::move(*iv));
       }

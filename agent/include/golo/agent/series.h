@@ -105,6 +105,11 @@ class ProgressLog {
   // only says the load started. Returns the interval the update closes
   // (nothing for that first one).
   std::optional<Interval> add(const Progress &p);
+  // The same with the update's tag sets apart (p.tag_sets is ignored):
+  // they are moved into the interval, not copied (a second of a run with
+  // thousands of sets is the CLI's largest allocation).
+  std::optional<Interval> add(const Progress &p,
+                              std::vector<TagSetInterval> sets);
   // A host's run resumed part-way (RunRequest.resumeOfUnixMs): its seconds
   // go on from `seconds` (the first update still only says it started).
   void resume_at(std::uint64_t seconds) { second_ = seconds; }
