@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-#include <thread>
 
 #include "golo/agent/executor.h"
 #include "golo/agent/fiber.h"
@@ -27,10 +26,11 @@ struct Loop::Task {
   Clock::time_point at{};      // while parked: when the wait times out
   std::size_t slot = kNoSlot;  // while parked: its place in deadlines_
   bool parked = false, cut = false, ok = false;
-  bool stoppable = false;  // parked in a wait the stop ends
-  bool io = false;         // parked on a descriptor (poke_io ends it)
-  bool ready = false;      // woken by its descriptor (park_ready), not a timer
-  int waiting_fd = -1;     // the descriptor it is parked on, if any
+  bool stoppable = false;   // parked in a wait the stop ends
+  bool io = false;          // parked on a descriptor (poke_io ends it)
+  bool ready = false;       // woken by its descriptor (park_ready), not a timer
+  std::uint32_t parks = 0;  // times it parked in this iteration
+  int waiting_fd = -1;      // the descriptor it is parked on, if any
   SwitchNotes notes;
 };
 
@@ -100,6 +100,8 @@ Loop::~Loop() {
 
 Loop *Loop::current() { return t_loop; }
 
+bool Loop::on_task() { return t_task != nullptr; }
+
 void Loop::run() {
   t_loop = this;
   // A timer's wake-up as asked, not up to 50 µs later (the kernel's default
@@ -155,13 +157,33 @@ void Loop::start(std::uint32_t local) {
 void Loop::body(Task &task) {
   const std::uint32_t user = index_ + task.local * count_;
   try {
-    task.ok = st_->schedule.model == Model::closed
-                  ? closed_iteration(*st_, user, places_[task.local],
-                                     outs_[task.local], key_)
-                  : open_iteration(*st_, user, outs_[task.local], key_);
+    if (st_->schedule.model != Model::closed) {
+      task.ok = open_iteration(*st_, user, outs_[task.local], key_);
+      return;
+    }
+    do {
+      task.parks = 0;
+      task.ok = closed_iteration(*st_, user, places_[task.local],
+                                 outs_[task.local], key_);
+    } while (task.ok && again(task));
   } catch (...) {
     task.ok = false;  // the recorder out of memory: this user stops
   }
+}
+
+// A closed user back to back keeps its fiber for the next iteration when
+// this one parked (so each still yields to the loop's other users): no
+// fiber to end and make, no trip through starts_ and the loop, and the
+// user's stack stays its own (at 1,000 connections, 2 of 4 switches per
+// request and a cold stack each). False: as before, finished() plans it.
+bool Loop::again(Task &task) {
+  ClosedPlace &at = places_[task.local];
+  if (task.parks == 0 || st_->stopping.load()) return false;
+  const auto due = closed_due(*st_, index_ + task.local * count_, at);
+  if (!due || *due > at.known_now) return false;
+  if (closed_begin(*st_, index_ + task.local * count_)) return true;
+  task.ok = false;  // the user is done (stopping, or rows ran out)
+  return false;
 }
 
 void Loop::launch(std::uint32_t local) {
@@ -177,6 +199,7 @@ void Loop::launch(std::uint32_t local) {
   task->local = local;
   task->ok = false;
   ++in_flight_;
+  ++fibers_started_;
   try {
     task->self = ctx::fiber(std::allocator_arg, PooledStack{&stacks_},
                             [this, task](ctx::fiber &&caller) {
@@ -320,6 +343,7 @@ void Loop::on_watched(std::uint64_t data, std::uint32_t events) {
 // `io`, or the stop when `stoppable`) resumes it.
 void Loop::suspend(Task &task, Clock::time_point at, bool stoppable, bool io) {
   task.parked = true;
+  ++task.parks;
   task.stoppable = stoppable;
   task.io = io;
   task.cut = false;
@@ -412,23 +436,6 @@ void Loop::wait_events(Clock::time_point now) {
 
 namespace golo::agent {
 
-bool on_fiber() noexcept { return detail::t_task != nullptr; }
-
-bool park_until(std::chrono::steady_clock::time_point at) noexcept {
-  return detail::t_loop->park(at, true);
-}
-
-bool park_until_ready(int fd, short events,
-                      std::chrono::steady_clock::time_point at) noexcept {
-  return detail::t_loop->park_ready(fd, events, at);
-}
-
-bool park_until_ready(int fd, short events,
-                      std::chrono::steady_clock::time_point at,
-                      std::uint64_t watch) noexcept {
-  return detail::t_loop->park_watched(fd, events, at, watch);
-}
-
 std::uint64_t new_watch() noexcept {
   static std::atomic<std::uint64_t> next{0};
   std::uint64_t watch;
@@ -437,13 +444,6 @@ std::uint64_t new_watch() noexcept {
         (next.fetch_add(1, std::memory_order_relaxed) + 1) & detail::kWatchMask;
   } while (watch == 0);
   return watch;
-}
-
-void wait_until(std::chrono::steady_clock::time_point at) {
-  if (on_fiber())
-    detail::t_loop->park(at, false);
-  else
-    std::this_thread::sleep_until(at);
 }
 
 }  // namespace golo::agent

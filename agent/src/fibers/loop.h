@@ -48,8 +48,11 @@ class Loop {
   bool park_watched(int fd, short events, Clock::time_point at,
                     std::uint64_t watch);
   static Loop *current();
+  static bool on_task();  // on a fiber of the calling thread's loop
   // For tests: the deadlines of parked fibers the loop holds.
   std::size_t deadlines_held() const { return deadlines_.size(); }
+  // For tests: the fibers it has started.
+  std::uint64_t fibers_started() const { return fibers_started_; }
 
   struct Task;  // one iteration in flight on a fiber
 
@@ -75,6 +78,7 @@ class Loop {
   void start(std::uint32_t local);
   void launch(std::uint32_t local);
   void body(Task &task);
+  bool again(Task &task);  // a closed user's next iteration, on this fiber
   void resume(Task &task);
   void suspend(Task &task, Clock::time_point at, bool stoppable,
                bool io = false);
@@ -100,6 +104,7 @@ class Loop {
   std::vector<std::unique_ptr<Task>> tasks_;  // every task, for the stop
   std::vector<Task *> idle_tasks_;
   std::size_t in_flight_ = 0;
+  std::uint64_t fibers_started_ = 0;
   bool stop_seen_ = false;
   Clock::time_point next_poke_{};  // once stopping: the next poke_io()
   mutable std::mutex inbox_mutex_;

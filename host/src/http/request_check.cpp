@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "http/token.h"
+
 namespace golo::host::http {
 namespace {
 
@@ -22,9 +24,7 @@ bool has_crlf(const char *s) { return s && std::strpbrk(s, "\r\n") != nullptr; }
 bool is_token(const char *s) {
   if (s == nullptr || *s == '\0') return false;
   for (; *s; ++s)
-    if (static_cast<unsigned char>(*s) <= ' ' ||
-        std::strchr("\"(),/:;<=>?@[\\]{}", *s) || *s == 0x7f)
-      return false;
+    if (!is_token_char(*s)) return false;
   return true;
 }
 

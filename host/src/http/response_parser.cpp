@@ -5,13 +5,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "http/token.h"
+
 namespace golo::host::http {
 namespace {
-
-bool is_token_char(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u > ' ' && u < 0x7f && !std::strchr("\"(),/:;<=>?@[\\]{}", c);
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 

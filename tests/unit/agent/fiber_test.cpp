@@ -411,3 +411,39 @@ TEST_CASE(
   CHECK(after >= 0ms);  // not before the stop
   CHECK(after < (kTsan ? 10s : 3s));
 }
+
+TEST_CASE(
+    "fiber executor: a closed user back to back keeps its fiber while its "
+    "iterations park, and only then") {
+  // Each iteration of a parking user runs on the fiber of the one before
+  // (no fiber to end and make per iteration); one that never parks ends its
+  // fiber each time, so the loop's other users get their turn.
+  struct Notes : IterationRunner {
+    bool parks = true;
+    std::atomic<std::uint64_t> calls{0}, most_fibers{0};
+    void run(std::uint32_t, std::uint64_t, IterationOutcome &) override {
+      calls.fetch_add(1);
+      if (parks) park_until(Clock::now() + 200us);
+      const std::uint64_t n = detail::Loop::current()->fibers_started();
+      std::uint64_t seen = most_fibers.load();
+      while (n > seen && !most_fibers.compare_exchange_weak(seen, n)) {
+      }
+    }
+  };
+  for (const bool parks : {true, false}) {
+    CAPTURE(parks);
+    auto runner = std::make_shared<Notes>();
+    runner->parks = parks;
+    const auto r = run_on_executor(
+        Schedule::parse("job: {name: x, users: 4, duration: 500ms, pacing: 0}",
+                        "t.yaml"),
+        runner);
+    CHECK(r.total.iterations == runner->calls.load());
+    CHECK(r.total.iterations > 40);
+    // 2 users per loop; a fiber per iteration otherwise.
+    if (parks)
+      CHECK(runner->most_fibers.load() <= 2);
+    else
+      CHECK(runner->most_fibers.load() > 20);
+  }
+}
