@@ -23,26 +23,42 @@ class ChunkPool {
   // Chunks parked at most; past that, parking frees them.
   static constexpr std::size_t kCapacity = 131072;  // 128 MiB of chunks
 
-  ChunkPool() : queue_(kCapacity) {}
+  ChunkPool() = default;
   ~ChunkPool() {
+    BoundedQueue<Chunk *> *queue = queue_.load();
+    if (!queue) return;
     Chunk *c = nullptr;
-    while (queue_.pop(c)) delete[] c;
+    while (queue->pop(c)) delete[] c;
+    delete queue;
   }
   ChunkPool(const ChunkPool &) = delete;
   ChunkPool &operator=(const ChunkPool &) = delete;
 
   // A zeroed chunk, or null when none is parked.
   Chunk *take() {
+    BoundedQueue<Chunk *> *queue = queue_.load(std::memory_order_acquire);
     Chunk *c = nullptr;
-    return queue_.pop(c) ? c : nullptr;
+    return queue && queue->pop(c) ? c : nullptr;
   }
   // `c` must be all zeros; freed when the pool is full.
   void park(Chunk *c) {
-    if (!queue_.push(c)) delete[] c;
+    BoundedQueue<Chunk *> *queue = queue_.load(std::memory_order_acquire);
+    if (!queue) {
+      // Made by the first park (the first harvest, a second into the run),
+      // not with the recorder: its cells (2 MiB) are written once, and a
+      // run's first iterations must not wait for that.
+      auto *fresh = new BoundedQueue<Chunk *>(kCapacity);
+      if (queue_.compare_exchange_strong(queue, fresh,
+                                         std::memory_order_acq_rel))
+        queue = fresh;
+      else
+        delete fresh;
+    }
+    if (!queue->push(c)) delete[] c;
   }
 
  private:
-  BoundedQueue<Chunk *> queue_;
+  std::atomic<BoundedQueue<Chunk *> *> queue_{nullptr};
 };
 
 }  // namespace golo::agent::detail
