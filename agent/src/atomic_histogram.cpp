@@ -155,17 +155,17 @@ void AtomicHistogram::drain(SparseHistogram &out) {
   for (std::uint32_t c = 0; c < kChunks; ++c) {
     auto *chunk = chunks_[c].load(std::memory_order_acquire);
     if (!chunk) continue;
+    bool touched = false;
     for (std::uint32_t i = 0; i < kChunkLen; ++i) {
       const std::uint64_t n = chunk[i].load(std::memory_order_relaxed);
       if (n == 0) continue;
       out.buckets_.emplace_back(c * kChunkLen + i, n);
       drained += n;
+      touched = true;
       chunk[i].store(0, std::memory_order_relaxed);
     }
-    // Zero again, for whichever set needs a range next: the ring's seconds
-    // waiting for their turn hold no chunks, so the counters' memory is
-    // that of the seconds being recorded, not of all kGenerations.
-    if (pool_) {
+    // Not needed this second: for whichever set needs a range next.
+    if (!touched && pool_) {
       chunks_[c].store(nullptr, std::memory_order_relaxed);
       if (meter_) meter_->fetch_sub(kChunkBytes, std::memory_order_relaxed);
       pool_->park(chunk);

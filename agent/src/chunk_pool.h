@@ -1,11 +1,10 @@
-// Zeroed histogram chunks (AtomicHistogram's, 1 KiB each) for any tag
-// set's next new range (issue 22): the recorder's harvest parks every chunk
-// of the second it drains, and a user that meets a range its counters lack
-// takes one before it allocates. So the counters hold what the seconds being
-// recorded touched, not what every second of the ring (or every range a
-// set's latencies ever wandered into) did, and a steady run stops
-// allocating. A chunk is made only when the pool is empty, so what it holds
-// is within the counters' bound (docs/architecture.md).
+// Zeroed histogram chunks (AtomicHistogram's, 1 KiB each) that a tag set's
+// second no longer needs, for any set's next new range (issue 22): the
+// recorder's harvest parks the chunks a set did not touch in the second it
+// drains, and a user that meets a range its counters lack takes one before it
+// allocates. So the counters hold what the ring's seconds touched, not every
+// range a set's latencies ever wandered into, and a steady run stops
+// allocating.
 #pragma once
 
 #include <atomic>
@@ -21,7 +20,7 @@ class ChunkPool {
  public:
   using Chunk = AtomicHistogram::Counter;
   // Chunks parked at most; past that, parking frees them.
-  static constexpr std::size_t kCapacity = 131072;  // 128 MiB of chunks
+  static constexpr std::size_t kCapacity = 32768;  // 32 MiB of chunks
 
   ChunkPool() = default;
   ~ChunkPool() {
@@ -44,8 +43,8 @@ class ChunkPool {
   void park(Chunk *c) {
     BoundedQueue<Chunk *> *queue = queue_.load(std::memory_order_acquire);
     if (!queue) {
-      // Made by the first park (the first harvest, a second into the run),
-      // not with the recorder: its cells (2 MiB) are written once, and a
+      // Made by the first park (a harvest, a second or more into the run),
+      // not with the recorder: its cells (512 KiB) are written once, and a
       // run's first iterations must not wait for that.
       auto *fresh = new BoundedQueue<Chunk *>(kCapacity);
       if (queue_.compare_exchange_strong(queue, fresh,

@@ -81,46 +81,6 @@ TEST_CASE(
   CHECK(rec.counter_bytes() * 16 < every_shard);
 }
 
-TEST_CASE(
-    "harvest parks a second's chunks: the ring's other seconds hold none, "
-    "and the next second takes them back from the pool") {
-  Recorder rec({"name"}, 1, 1);
-  const auto sets = outcomes(10);
-  std::string scratch;
-  std::vector<Recorder::SetCounts> counts;
-  // Latencies 1,000-1,009 ns: one chunk of each set's latency histogram.
-  const auto second = [&](std::uint64_t s) {
-    for (std::size_t k = 0; k < sets.size(); ++k)
-      rec.record(0, sets[k], kBand + static_cast<std::int64_t>(k), scratch,
-                 nullptr, s);
-  };
-  const std::int64_t empty = rec.counter_bytes();
-  second(0);
-  const std::int64_t recorded = rec.counter_bytes();
-  const auto chunks =
-      static_cast<std::int64_t>(sets.size() * AtomicHistogram::kChunkBytes);
-  CHECK(recorded - empty ==
-        chunks + static_cast<std::int64_t>(sets.size() * sizeof(SetCounters)));
-  rec.close_second(0);
-  rec.harvest(0, counts);
-  CHECK(rec.counter_bytes() == recorded - chunks);
-  REQUIRE(counts.size() == sets.size());
-  for (const auto &c : counts) CHECK(c.latency.count() == 1);
-  // Second 1 (another generation of the ring): new set counters, the
-  // chunks from the pool; its counts are its own.
-  second(1);
-  second(1);
-  rec.close_second(1);
-  rec.harvest(1, counts);
-  REQUIRE(counts.size() == sets.size());
-  for (const auto &c : counts) {
-    CHECK(c.iterations == 2);
-    REQUIRE(c.latency.buckets().size() == 1);
-    CHECK(c.latency.buckets()[0].second == 2);
-  }
-  CHECK(rec.tag_sets().at(3).iterations == 3);
-}
-
 TEST_CASE("a set with kWideAt iterations in a second spreads over the shards") {
   Recorder rec({"name"}, kShards, kShards);
   const auto sets = outcomes(kWideFirst + 1);
@@ -175,15 +135,12 @@ TEST_CASE(
 TEST_CASE(
     "past its budget the recorder folds the sets hit least and the busiest "
     "keep their names: every iteration still counted once") {
-  // Room for the shard and 36 sets' counters in each of the 4 seconds of
-  // the ring, with their chunk in the second being recorded (harvest parks
-  // the chunks of the second it drains): 30 sets fit, 40 do not. 30 sets
-  // are hit once a second; from second 4 on, 10 more are hit 100 times a
-  // second each. Folding the sets that grow would keep the 10 busiest in
-  // _other for the rest of the run.
+  // Room for the shard and 20 sets' counters in each of the 4 seconds of
+  // the ring. 30 sets are hit once a second; from second 4 on, 10 more are
+  // hit 100 times a second each. Folding the sets that grow would keep the
+  // 10 busiest in _other for the rest of the run.
   const std::int64_t budget = static_cast<std::int64_t>(
-      sizeof(Shard) +
-      36 * (kGenerations * sizeof(SetCounters) + AtomicHistogram::kChunkBytes));
+      sizeof(Shard) + kGenerations * 20 * kPerSetSecond);
   Recorder rec({"name"}, 1, 1, budget);
   const auto sets = outcomes(40);
   std::string scratch;

@@ -157,11 +157,11 @@ class SparseHistogram {
 // The recording side for many threads at once: relaxed atomic counters that
 // only ever grow, so a reader can copy them at any time (snapshot) and diff
 // two snapshots for an exact interval without resetting anything. A chunk is
-// made when a value first falls in it (the recorder's come from its pool and
-// go back there each second: chunk_pool.h). Counters are 32 bits, half the
-// memory and cache lines of 64 (a second's counts in one set and shard stay
-// far below 2^32); a count that wraps one anyway is kept exactly: its
-// multiples of 2^32 are carried beside it (a rare, locked path).
+// made when a value first falls in it (the recorder's from its pool, where
+// drain parks those a second left empty: chunk_pool.h). Counters are 32
+// bits, half the memory and cache lines of 64 (a second's counts in one set
+// and shard stay far below 2^32); a count that wraps one anyway is kept
+// exactly: its multiples of 2^32 are carried beside it (a rare, locked path).
 class AtomicHistogram {
  public:
   static constexpr std::uint32_t kChunkLen = HistogramLayout::kChunkLen;
@@ -178,9 +178,9 @@ class AtomicHistogram {
   // Bytes allocated for chunks are added to *meter as they are (for the
   // recorder's budget); set before any record, or never.
   void set_meter(std::atomic<std::int64_t> *meter) { meter_ = meter; }
-  // New chunks are taken from `pool` first, and drain parks there every
-  // chunk, zeroed (the meter counts chunks held, not parked); set before
-  // any record, or never.
+  // New chunks are taken from `pool` first, and drain parks there the
+  // chunks it found empty (the meter counts chunks held, not parked); set
+  // before any record, or never.
   void set_pool(detail::ChunkPool *pool) { pool_ = pool; }
   // Whether recording `value_ns` needs no new chunk.
   bool covers(std::int64_t value_ns) const;
@@ -197,8 +197,8 @@ class AtomicHistogram {
   void reset();
   // add_to and reset in one pass for sparse output: appends the non-zero
   // counters to `out` (see SparseHistogram::tidy), adds the scalars, and
-  // zeroes only what was not zero; with a pool, every chunk is parked
-  // there. Only while no thread records.
+  // zeroes only what was not zero; with a pool, a chunk with no count is
+  // parked there. Only while no thread records.
   void drain(SparseHistogram &out);
 
  private:
