@@ -75,6 +75,11 @@ void RunnerService::Admission::set_stop_key(const std::string &key) {
   if (admitted_) svc_.running_[&stop_] = key;
 }
 
+std::size_t RunnerService::runs_in_progress() {
+  std::lock_guard lock(mutex_);
+  return running_.size();
+}
+
 void RunnerService::stop_all() {
   std::lock_guard lock(mutex_);
   shutting_down_ = true;

@@ -59,6 +59,8 @@ class RunnerService final : public golo::Runner::Service {
   // refuses new ones; each still sends the results it has, marked stopped
   // early, and ends with UNAVAILABLE.
   void stop_all();
+  // Runs admitted and not yet ended.
+  std::size_t runs_in_progress();
   // Stops the runs whose request carried req.stopkey(): each sends the
   // results it measured (stopped early) and ends with ABORTED.
   grpc::Status Stop(grpc::ServerContext *ctx, const golo::StopRequest *req,

@@ -84,6 +84,10 @@ HostServer::HostServer(PluginRegistry &registry, HostMetrics &metrics,
 
 HostServer::~HostServer() = default;
 
+std::size_t HostServer::runs_in_progress() {
+  return services_->runner.runs_in_progress();
+}
+
 bool HostServer::start(const std::string &listen_addr,
                        std::shared_ptr<grpc::ServerCredentials> creds) {
   // Debian builds absl without NDEBUG, so every absl::Mutex lock (gRPC takes

@@ -67,6 +67,8 @@ class HostServer {
              std::shared_ptr<grpc::ServerCredentials> creds =
                  grpc::InsecureServerCredentials());
   int port() const { return port_; }
+  // Runner.Run and RunStream calls admitted and not yet ended.
+  std::size_t runs_in_progress();
   // Stops accepting calls, lets calls in flight finish within grace, then
   // cancels what remains. Schedules running inside the host stop their load.
   void shutdown(std::chrono::milliseconds grace);
