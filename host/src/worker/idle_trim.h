@@ -2,9 +2,10 @@
 // glibc keeps what was freed inside each thread's arena, so a burst the
 // worker no longer holds still counts in its RSS, for as long as the
 // worker lives: 96 half-sent 16 MiB calls that gRPC cut under a 64 MiB
-// --grpc-memory left a worker 75-415 MiB larger, of which malloc_trim gave
-// back all but ~30 MiB (docs/security.md, "Half-sent messages"). Runs trim
-// as they end (runner_service.cpp); this covers what no run frees.
+// --grpc-memory left a worker 75-490 MiB larger; after malloc_trim it was
+// 52-70 MiB above where it started, what the calls not cut still held
+// (docs/security.md, "Half-sent messages"). Runs trim as they end
+// (runner_service.cpp); this covers what no run frees.
 #pragma once
 
 #include <chrono>
