@@ -109,14 +109,15 @@ void Loop::run() {
   prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
   while (st_->started.load() == 0) futex_wait(st_->started, 0);
   loop_notes_.enter_loop();
+  clock_ = Clock::now();
   if (st_->schedule.model == Model::closed) start_closed();
   for (;;) {
     if (!stop_seen_ && st_->stopping.load()) {
       stop_seen_ = true;
       wake_parked();
-      next_poke_ = Clock::now();
+      next_poke_ = clock_;
     }
-    const auto now = Clock::now();
+    const auto now = clock_;
     while (!starts_.empty() && starts_.top().at <= now) {
       const std::uint32_t local = starts_.top().local;
       starts_.pop();
@@ -130,7 +131,7 @@ void Loop::run() {
     }
     drain_inbox();
     if (done()) break;
-    wait_events(now);
+    wait_events(clock_);
   }
   st_->exited.fetch_add(users_);
   t_loop = nullptr;
@@ -218,15 +219,17 @@ void Loop::launch(std::uint32_t local) {
     return;
   }
   task->notes.set_stack(stacks_.last());
+  clock_ = Clock::now();  // after making the fiber: not the iteration's time
   resume(*task);
 }
 
 void Loop::resume(Task &task) {
   t_task = &task;
   task.notes.from_loop(loop_notes_);
-  const auto began = Clock::now();
+  const auto began = clock_;
   task.self = std::move(task.self).resume();
-  const auto ran = Clock::now() - began;
+  clock_ = Clock::now();
+  const auto ran = clock_ - began;
   SwitchNotes::back_in_loop(loop_notes_);
   t_task = nullptr;
   if (ran > kStall) stalled(task.local, ran);
@@ -416,6 +419,7 @@ void Loop::wait_events(Clock::time_point now) {
   // Up to a few hundred users' answers per call at 1,000 connections.
   epoll_event events[128];
   const int n = epoll_pwait2(epoll_, events, 128, &ts, nullptr);
+  clock_ = Clock::now();
   for (int i = 0; i < n; ++i) {
     if (events[i].data.u64 & 1) {
       on_watched(events[i].data.u64, events[i].events);

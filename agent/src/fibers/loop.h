@@ -107,6 +107,10 @@ class Loop {
   std::uint64_t fibers_started_ = 0;
   bool stop_seen_ = false;
   Clock::time_point next_poke_{};  // once stopping: the next poke_io()
+  // The loop's latest clock reading: after its wait and after each fiber it
+  // resumed, so one reading a resume, not two, and none more a turn. Until
+  // it is used, only the loop's own bookkeeping runs (sub-microsecond).
+  Clock::time_point clock_{};
   mutable std::mutex inbox_mutex_;
   std::vector<std::uint32_t> inbox_, taking_;
   LoopNotes loop_notes_;
