@@ -89,7 +89,10 @@ TEST_CASE(
         std::string::npos);
   const double from = h.at("interrupted_s").at(0),
                to = h.at("interrupted_s").at(1);
-  CHECK(from >= 2.0);  // its first progress updates came (> 400 calls)
+  // Its first progress update came: > 400 calls is 2 s of load, so the
+  // update of second 1 is a second old; second 2's may still have been on
+  // its way when B crashed (from 1.01 seen under CI's load).
+  CHECK(from >= 1.0);
   CHECK(to > from);
   CHECK(to < 9.5);
   // The new worker ran the rest, 2 users every 10 ms: exactly what its
