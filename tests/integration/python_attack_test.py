@@ -104,7 +104,7 @@ try:
               "less than 1 GiB", peak < 1024, "%.1f MiB" % peak)
         # What the cut calls held is freed; glibc keeps it in its arenas
         # unless trimmed, and the idle worker trims (worker/idle_trim.h):
-        # left are the quota and the calls not cut (~55-70 MiB measured;
+        # left are the quota and the calls not cut (55-95 MiB measured;
         # 75-490 MiB without the trim).
         deadline = time.time() + 5
         while grown >= 128 and time.time() < deadline:
