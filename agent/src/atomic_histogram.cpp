@@ -2,6 +2,7 @@
 // histogram.h). Its counters are 32 bits; add_count keeps them exact past
 // that by carrying the wraps.
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <mutex>
 #include <utility>
@@ -85,11 +86,37 @@ std::size_t AtomicHistogram::chunk_bytes() const {
   return n;
 }
 
+void AtomicHistogram::record_all(const Pending *records, std::size_t n) {
+  constexpr std::size_t kMax = 128;
+  std::array<std::uint32_t, kMax> index;
+  for (std::size_t from = 0; from < n; from += kMax) {
+    const std::size_t to = std::min(n, from + kMax);
+    // Three passes, each loading what the next needs: the histogram's
+    // scalars and chunk pointer, then the counter, then the adds.
+    for (std::size_t i = from; i < to; ++i) {
+      AtomicHistogram &h = *records[i].into;
+      const auto v =
+          static_cast<std::int64_t>(clamp_value(records[i].value_ns));
+      index[i - from] = L::index_of(v);
+      __builtin_prefetch(&h.count_, 1, 3);
+      __builtin_prefetch(&h.chunks_[index[i - from] / kChunkLen], 0, 3);
+    }
+    for (std::size_t i = from; i < to; ++i) {
+      const AtomicHistogram &h = *records[i].into;
+      const std::uint32_t x = index[i - from];
+      if (const auto *chunk =
+              h.chunks_[x / kChunkLen].load(std::memory_order_relaxed))
+        __builtin_prefetch(&chunk[x % kChunkLen], 1, 3);
+    }
+    for (std::size_t i = from; i < to; ++i)
+      records[i].into->record(records[i].value_ns);
+  }
+}
+
 void AtomicHistogram::add_run(std::uint32_t index, std::uint64_t n,
                               std::uint64_t sum, std::uint64_t clamped,
                               std::int64_t lo, std::int64_t hi) {
   if (clamped) clamped_.fetch_add(clamped, std::memory_order_relaxed);
-  add_count(index, n);
   sum_.fetch_add(sum, std::memory_order_relaxed);
   count_.fetch_add(n, std::memory_order_relaxed);
   auto low = min_.load(std::memory_order_relaxed);
@@ -100,6 +127,8 @@ void AtomicHistogram::add_run(std::uint32_t index, std::uint64_t n,
   while (hi > high &&
          !max_.compare_exchange_weak(high, hi, std::memory_order_relaxed)) {
   }
+  // Last: the counter is the likely cache miss (see prefetch).
+  add_count(index, n);
 }
 
 void AtomicHistogram::record(std::int64_t value_ns) {

@@ -82,6 +82,8 @@ Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users,
                                     shards ? shards : default_shards(), 64))),
       budget_(budget) {
   shards_ = std::make_unique<Shard[]>(shard_count_);
+  pending_ = std::make_unique<std::atomic<PendingRecords *>[]>(loops_ ? loops_
+                                                                      : users_);
   bytes_.store(static_cast<std::int64_t>(sizeof(Shard) * shard_count_));
   for (std::size_t g = 0; g < kGenerations; ++g) holds_[g].store(g);
   spare_.reserve(kMaxTagSets + 1);  // so that harvest never grows it
@@ -89,12 +91,11 @@ Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users,
   wide_[kOtherId].store(true);
 }
 
-Shard &Recorder::shard_of(std::uint32_t user, std::size_t id) {
-  return shards_[shard_index(user, id)];
+std::size_t Recorder::shard_index(std::uint32_t user, std::size_t id) const {
+  return wide_[id].load(std::memory_order_relaxed) ? writer_index(user) : 0;
 }
 
-std::size_t Recorder::shard_index(std::uint32_t user, std::size_t id) const {
-  if (!wide_[id].load(std::memory_order_relaxed)) return 0;
+std::size_t Recorder::writer_index(std::uint32_t user) const {
   // On fibers, the shard of the user's loop: only that loop's thread
   // records in it, so its atomics are never contended.
   if (loops_) return user % loops_;
@@ -184,12 +185,17 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
         break;
       }
   std::size_t id = find_or_add(out, key, fnv1a(key));
+  // Computed once: on threads it may ask the kernel for the CPU.
+  const std::size_t writer = writer_index(user);
+  const auto shard_of = [&](std::size_t set_id) -> Shard & {
+    return shards_[wide_[set_id].load(std::memory_order_relaxed) ? writer : 0];
+  };
   Shard *shard = nullptr;
   if (id != kOtherId && out_[id].load(std::memory_order_relaxed)) {
     // Folded by the budget's rule: `_other`'s, with its hits counted.
     out_hits_[id].fetch_add(1, std::memory_order_relaxed);
     id = kOtherId;
-    shard = &shard_of(user, id);
+    shard = &shard_of(id);
     shard->folded.fetch_add(1, std::memory_order_relaxed);
   }
 
@@ -199,12 +205,12 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
   const auto &holds = holds_[second % kGenerations];
   while (holds.load(std::memory_order_acquire) != second)
     std::this_thread::yield();
-  if (!shard) shard = &shard_of(user, id);
+  if (!shard) shard = &shard_of(id);
   SetCounters *set = counters(*shard, id, second, latency_ns);
   if (!set) {  // past the budget: counted, with its tags, in `_other`
     out_hits_[id].fetch_add(1, std::memory_order_relaxed);
     id = kOtherId;
-    shard = &shard_of(user, id);
+    shard = &shard_of(id);
     shard->folded.fetch_add(1, std::memory_order_relaxed);
     set = counters(*shard, id, second, latency_ns);
   }
@@ -212,16 +218,18 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
       out.checks_dropped)
     record_steps(*shard, *set, out);
   const bool error = out.failed || out.error_flag;
-  if (intended) {
+  if (intended && intended->missed) {
     // The missed slots belong to the set of the iteration that overran.
-    set->corrected.record(intended->latency_ns);
-    if (intended->missed) {
-      set->corrected.record_descending(intended->first_missed_ns,
-                                       intended->pacing_ns, intended->missed);
-      set->missed.fetch_add(intended->missed, std::memory_order_relaxed);
-    }
+    set->corrected.record_descending(intended->first_missed_ns,
+                                     intended->pacing_ns, intended->missed);
+    set->missed.fetch_add(intended->missed, std::memory_order_relaxed);
   }
-  set->latency.record(latency_ns);  // and so its iterations
+  {
+    // The latencies (and so the iterations) are added with others'.
+    PendingRecords &pending = pending_of(user);
+    if (intended) pending.add(set->corrected, intended->latency_ns);
+    pending.add(set->latency, latency_ns);
+  }
   if (error) {
     set->errors.fetch_add(1, std::memory_order_relaxed);
     // The set's first error in this shard makes its slots.
@@ -229,6 +237,29 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
     slots->add(out.error_text.empty() ? std::string_view("(no message)")
                                       : std::string_view(out.error_text));
   }
+}
+
+PendingRecords &Recorder::pending_of(std::uint32_t user) {
+  auto &slot = pending_[loops_ ? user % loops_ : user % users_];
+  PendingRecords *pending = slot.load(std::memory_order_acquire);
+  if (pending) return *pending;
+  auto *fresh = new PendingRecords;
+  if (slot.compare_exchange_strong(pending, fresh, std::memory_order_acq_rel))
+    return *fresh;
+  delete fresh;
+  return *pending;
+}
+
+Recorder::~Recorder() {
+  for (std::size_t w = 0, n = loops_ ? loops_ : users_; w < n; ++w)
+    delete pending_[w].load();
+}
+
+void Recorder::add_pending() const {
+  for (std::size_t w = 0, n = loops_ ? loops_ : users_; w < n; ++w)
+    if (PendingRecords *pending = pending_[w].load(std::memory_order_acquire)) {
+      pending->add_all();
+    }
 }
 
 void Recorder::record_steps(Shard &shard, SetCounters &set,
@@ -345,6 +376,7 @@ void Recorder::harvest(std::uint64_t second, std::vector<SetCounts> &out) {
     throw std::logic_error("Recorder::harvest: second " +
                            std::to_string(second) + " out of order or open");
   ++harvested_;
+  add_pending();  // the second's last records among them
   auto &holds = holds_[second % kGenerations];
   const std::size_t n = published_.load(std::memory_order_acquire);
   hits_.fill(0);
@@ -418,6 +450,7 @@ void Recorder::describe(
 }
 
 std::vector<TagSetStats> Recorder::tag_sets() const {
+  add_pending();
   std::vector<TagSetStats> out;
   const std::size_t n = published_.load(std::memory_order_acquire);
   for (std::size_t id = 0; id <= kMaxTagSets; ++id) {
@@ -431,6 +464,7 @@ std::vector<TagSetStats> Recorder::tag_sets() const {
 }
 
 std::vector<TagSetStats> Recorder::take_tag_sets() {
+  add_pending();
   std::vector<TagSetStats> out;
   const std::size_t n = published_.load(std::memory_order_acquire);
   for (std::size_t id = 0; id <= kMaxTagSets; ++id) {

@@ -23,6 +23,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -96,6 +97,50 @@ struct SetCounters {
 
 using SetSlots = std::array<std::atomic<SetCounters *>, kMaxTagSets + 1>;
 
+// Latencies recorded but not yet added to their histograms. An iteration's
+// are appended here and added kLen at a time (AtomicHistogram::record_all),
+// their cache misses side by side: with a thousand tag sets each record's
+// counters are misses, and taken one after the other they cost a fifth or
+// more of the iterations a second (bench/README.md's cardinality section).
+// Each writer (a thread run's user, a fiber run's loop) has its own: it
+// appends and adds under a spin lock that only the control thread also
+// takes, once a second, to add what is left before it reads the counters
+// (Recorder::add_pending).
+class alignas(64) PendingRecords {
+ public:
+  static constexpr std::size_t kLen = 64;
+  // The writer's thread: appends without a lock (the control thread reads
+  // only what `size_` has published), and adds them all once full.
+  void add(AtomicHistogram &into, std::int64_t value_ns) {
+    const std::size_t n = size_.load(std::memory_order_relaxed);
+    records_[n] = {&into, value_ns};
+    size_.store(n + 1, std::memory_order_release);
+    if (n + 1 == kLen) add_all();
+  }
+  // Adds those not added yet: the writer's (when full) or the control
+  // thread's (Recorder::add_pending), one at a time.
+  void add_all() {
+    while (held_.exchange(true, std::memory_order_acquire))
+      std::this_thread::yield();
+    const std::size_t n = size_.load(std::memory_order_acquire);
+    AtomicHistogram::record_all(records_.data() + added_, n - added_);
+    added_ = n;
+    // Only the writer starts over: the control thread's next add_all
+    // then finds nothing new, and the writer's next add appends at 0.
+    if (n == kLen) {
+      added_ = 0;
+      size_.store(0, std::memory_order_relaxed);
+    }
+    held_.store(false, std::memory_order_release);
+  }
+
+ private:
+  std::atomic<bool> held_{false};
+  std::atomic<std::size_t> size_{0};  // written by the writer only
+  std::size_t added_ = 0;             // under held_
+  std::array<AtomicHistogram::Pending, kLen> records_{};
+};
+
 struct alignas(64) Shard {
   std::array<SetSlots, kGenerations> seconds{};  // by second % kGenerations
   // Error samples are the whole run's, by tag set.
@@ -132,6 +177,9 @@ class Recorder {
   Recorder(std::vector<std::string> tag_keys, std::size_t users,
            std::size_t shards = 0, std::int64_t budget = 0,
            std::size_t loops = 0);
+  ~Recorder();
+  Recorder(const Recorder &) = delete;
+  Recorder &operator=(const Recorder &) = delete;
 
   // Hot path. The second (0-based) an iteration that ended in second
   // `measured` is recorded in: that one, unless the control thread already
@@ -193,6 +241,8 @@ class Recorder {
   // from the start or once hot; the others are in shard 0, see kWideFirst).
   // On threads past one shard per user it is the calling thread's CPU's.
   std::size_t shard_index(std::uint32_t user, std::size_t id) const;
+  // The shard a set spread over all of them is recorded in by `user` now.
+  std::size_t writer_index(std::uint32_t user) const;
   // Iterations recorded in `_other` because the budget was reached.
   std::uint64_t folded() const;
   // Tag sets the control thread folded into `_other` to stay within the
@@ -208,7 +258,10 @@ class Recorder {
  private:
   std::size_t find_or_add(const IterationOutcome &out, const std::string &key,
                           std::uint64_t hash);
-  Shard &shard_of(std::uint32_t user, std::size_t id);
+  // `user`'s writer's pending records, made by its first record.
+  PendingRecords &pending_of(std::uint32_t user);
+  // Adds every writer's pending records (before counters are read).
+  void add_pending() const;
   // The counters of set `id` in `shard` and `second`, made if new; null when
   // making them (or their chunk for `latency_ns`) would pass the budget.
   SetCounters *counters(Shard &shard, std::size_t id, std::uint64_t second,
@@ -250,6 +303,8 @@ class Recorder {
   };
   std::vector<std::string> tag_keys_;
   std::unique_ptr<Shard[]> shards_;
+  // By user (thread runs) or loop (fiber runs); null until it records.
+  std::unique_ptr<std::atomic<PendingRecords *>[]> pending_;
   std::size_t users_;
   std::size_t loops_;  // 0: a thread run
   std::size_t shard_count_;

@@ -7,7 +7,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -246,4 +248,79 @@ TEST_CASE(
   Recorder threads({"name"}, 2, 2);
   CHECK(threads.shard_count() == 2);
   CHECK(threads.shard_index(1, 0) == 1);
+}
+
+TEST_CASE(
+    "latencies added in batches still count in the second they were recorded "
+    "in, exactly, while users record and the control thread harvests") {
+  // Users' latencies wait in their PendingRecords until 64 are added at
+  // once; harvest adds what is left first. Each user tallies the seconds it
+  // recorded in; every harvested second must hold exactly those, iterations
+  // and corrected samples alike, and the whole run's sum must be exact.
+  constexpr std::uint32_t kUsers = 4;
+  constexpr std::uint64_t kRecords = 20'000, kIdle = ~0ull;
+  Recorder rec({"name"}, kUsers);
+  std::atomic<std::uint64_t> clock{0};
+  std::array<std::atomic<std::uint64_t>, kUsers> busy;
+  for (auto &b : busy) b.store(kIdle);
+  std::vector<std::vector<std::uint64_t>> tally(kUsers);
+  std::array<std::uint64_t, kUsers> sums{};
+  std::atomic<std::uint32_t> done{0};
+  std::vector<std::thread> users;
+  for (std::uint32_t u = 0; u < kUsers; ++u)
+    users.emplace_back([&, u] {
+      std::string scratch;
+      IterationOutcome out;
+      // At least kRecords, and over 12 seconds: the ring goes round.
+      for (std::uint64_t i = 0; i < kRecords || clock.load() < 12; ++i) {
+        out.tags.assign({{"name", "v" + std::to_string(i % 7)}});
+        // As user_loops.cpp: published before the second is chosen, so
+        // the control thread's wait after a close sees it.
+        const std::uint64_t now = clock.load();
+        busy[u].store(now);
+        const std::uint64_t second = rec.second_for(now);
+        busy[u].store(second);
+        const auto ns = static_cast<std::int64_t>(1000 + i % 500);
+        const FromIntended intended{.latency_ns = ns + 7};
+        rec.record(u, out, ns, scratch, &intended, second);
+        busy[u].store(kIdle);
+        if (tally[u].size() <= second) tally[u].resize(second + 1);
+        ++tally[u][second];
+        sums[u] += static_cast<std::uint64_t>(ns);
+      }
+      ++done;
+    });
+  std::vector<std::uint64_t> harvested;
+  std::uint64_t latency_sum = 0;
+  std::vector<Recorder::SetCounts> counts;
+  const auto close_and_harvest = [&](std::uint64_t s) {
+    rec.close_second(s);
+    for (auto &b : busy)
+      while (b.load() <= s) std::this_thread::yield();
+    rec.harvest(s, counts);
+    std::uint64_t n = 0;
+    for (const auto &c : counts) {
+      n += c.iterations;
+      CHECK(c.latency.count() == c.iterations);
+      CHECK(c.corrected.count() == c.iterations);
+      latency_sum += c.latency.sum();
+    }
+    harvested.push_back(n);
+  };
+  std::uint64_t s = 0;
+  while (done.load() < kUsers) {
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    clock.store(s + 1);
+    close_and_harvest(s++);
+  }
+  for (auto &t : users) t.join();
+  for (std::uint64_t last = s + 1; s < last; ++s) close_and_harvest(s);
+  std::vector<std::uint64_t> expected(harvested.size());
+  for (const auto &t : tally)
+    for (std::size_t k = 0; k < t.size(); ++k) expected.at(k) += t[k];
+  CHECK(harvested == expected);
+  CHECK(harvested.size() > 12);
+  std::uint64_t want_sum = 0;
+  for (auto v : sums) want_sum += v;
+  CHECK(latency_sum == want_sum);
 }

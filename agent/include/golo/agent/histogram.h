@@ -162,7 +162,7 @@ class SparseHistogram {
 // bits, half the memory and cache lines of 64 (a second's counts in one set
 // and shard stay far below 2^32); a count that wraps one anyway is kept
 // exactly: its multiples of 2^32 are carried beside it (a rare, locked path).
-class AtomicHistogram {
+class alignas(64) AtomicHistogram {
  public:
   static constexpr std::uint32_t kChunkLen = HistogramLayout::kChunkLen;
   static constexpr std::uint32_t kChunks =
@@ -186,6 +186,15 @@ class AtomicHistogram {
   bool covers(std::int64_t value_ns) const;
   // Bytes held in chunks.
   std::size_t chunk_bytes() const;
+  // A value to record in a histogram (record_all).
+  struct Pending {
+    AtomicHistogram *into;
+    std::int64_t value_ns;
+  };
+  // record(value_ns) into each one's histogram, n at once: with many tag
+  // sets each record's lines are cache misses, and these are loaded side by
+  // side (prefetched a batch ahead) instead of one after the other.
+  static void record_all(const Pending *records, std::size_t n);
 
   void record(std::int64_t value_ns);
   // As Histogram::record_descending.
@@ -203,15 +212,17 @@ class AtomicHistogram {
 
  private:
   struct Carries;  // counters' wraps past 2^32, by index
-  std::array<std::atomic<Counter *>, kChunks> chunks_{};
-  std::atomic<Carries *> carries_{nullptr};
-  std::atomic<std::int64_t> *meter_ = nullptr;
-  detail::ChunkPool *pool_ = nullptr;
+  // What a record touches first, in one cache line: the scalars and the
+  // pointers to the chunks of the lowest values (up to 768 ns).
   std::atomic<std::uint64_t> count_{0};
   std::atomic<std::uint64_t> clamped_{0};
   std::atomic<std::uint64_t> sum_{0};
   std::atomic<std::int64_t> min_{INT64_MAX};
   std::atomic<std::int64_t> max_{-1};
+  std::array<std::atomic<Counter *>, kChunks> chunks_{};
+  std::atomic<Carries *> carries_{nullptr};
+  std::atomic<std::int64_t> *meter_ = nullptr;
+  detail::ChunkPool *pool_ = nullptr;
   Counter *counter(std::uint32_t index);
   // Adds n to the counter at `index`, carrying what passes 2^32.
   void add_count(std::uint32_t index, std::uint64_t n);
