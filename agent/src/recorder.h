@@ -1,5 +1,6 @@
-// Where user threads record their iterations. No lock on the hot path and
-// no allocation once a tag set has been seen: users are spread over shards
+// Where user threads record their iterations. No lock on the hot path (but
+// a writer's own, once per 64 records: PendingRecords) and no allocation
+// once a tag set has been seen: users are spread over shards
 // (user % shards), each shard holds relaxed atomic counters per tag set, and
 // tag sets are ids in a run-wide table that is searched without a lock (a
 // hash index over it) and only locked to add a new set (at most
@@ -8,10 +9,11 @@
 // The counters are per second of the series: a ring of kGenerations sets
 // of them, chosen by the second the iteration ended in. The control thread
 // closes a second once it has passed (close_second), waits for the records
-// of it still in progress, then moves its counters into the run's totals
-// and the second's interval (harvest) and recycles them for the second
-// kGenerations later. So each iteration is in exactly one second, and the
-// series adds up to the totals by construction.
+// of it still in progress, adds the latencies its writers still hold, then
+// moves its counters into the run's totals and the second's interval
+// (harvest) and recycles them for the second kGenerations later. So each
+// iteration is in exactly one second, and the series adds up to the totals by
+// construction.
 #pragma once
 
 #include <algorithm>
@@ -191,7 +193,9 @@ class Recorder {
   // Hot path. `key` is the user's own scratch string, reused. `intended`
   // (closed model only): the iteration seen from its intended start, with
   // the slots it missed, recorded in the set's corrected histogram.
-  // `second`: from second_for.
+  // `second`: from second_for. One user's records (a fiber run: one
+  // loop's) come from one thread at a time: its PendingRecords has one
+  // writer.
   void record(std::uint32_t user, const IterationOutcome &out,
               std::int64_t latency_ns, std::string &key,
               const FromIntended *intended = nullptr, std::uint64_t second = 0);
