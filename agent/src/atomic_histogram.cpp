@@ -127,7 +127,7 @@ void AtomicHistogram::add_run(std::uint32_t index, std::uint64_t n,
   while (hi > high &&
          !max_.compare_exchange_weak(high, hi, std::memory_order_relaxed)) {
   }
-  // Last: the counter is the likely cache miss (see prefetch).
+  // Last: the counter is the likely cache miss (record_all prefetches it).
   add_count(index, n);
 }
 

@@ -102,12 +102,12 @@ using SetSlots = std::array<std::atomic<SetCounters *>, kMaxTagSets + 1>;
 // Latencies recorded but not yet added to their histograms. An iteration's
 // are appended here and added kLen at a time (AtomicHistogram::record_all),
 // their cache misses side by side: with a thousand tag sets each record's
-// counters are misses, and taken one after the other they cost a fifth or
-// more of the iterations a second (bench/README.md's cardinality section).
+// counters are misses, and taken one after the other they cost 40% of the
+// iterations a second (bench/README.md, issue 22 item 2's tenth round).
 // Each writer (a thread run's user, a fiber run's loop) has its own: it
-// appends and adds under a spin lock that only the control thread also
-// takes, once a second, to add what is left before it reads the counters
-// (Recorder::add_pending).
+// appends without a lock and adds under a spin lock that only the control
+// thread also takes, once a second, to add what is left before it reads
+// the counters (Recorder::add_pending).
 class alignas(64) PendingRecords {
  public:
   static constexpr std::size_t kLen = 64;

@@ -193,7 +193,8 @@ class alignas(64) AtomicHistogram {
   };
   // record(value_ns) into each one's histogram, n at once: with many tag
   // sets each record's lines are cache misses, and these are loaded side by
-  // side (prefetched a batch ahead) instead of one after the other.
+  // side (each of three passes prefetches what the next reads) instead of
+  // one after the other.
   static void record_all(const Pending *records, std::size_t n);
 
   void record(std::int64_t value_ns);
