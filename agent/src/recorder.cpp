@@ -82,8 +82,7 @@ Recorder::Recorder(std::vector<std::string> tag_keys, std::size_t users,
                                     shards ? shards : default_shards(), 64))),
       budget_(budget) {
   shards_ = std::make_unique<Shard[]>(shard_count_);
-  pending_ = std::make_unique<std::atomic<PendingRecords *>[]>(loops_ ? loops_
-                                                                      : users_);
+  pending_ = std::make_unique<std::atomic<PendingRecords *>[]>(writers());
   bytes_.store(static_cast<std::int64_t>(sizeof(Shard) * shard_count_));
   for (std::size_t g = 0; g < kGenerations; ++g) holds_[g].store(g);
   spare_.reserve(kMaxTagSets + 1);  // so that harvest never grows it
@@ -240,7 +239,7 @@ void Recorder::record(std::uint32_t user, const IterationOutcome &out,
 }
 
 PendingRecords &Recorder::pending_of(std::uint32_t user) {
-  auto &slot = pending_[loops_ ? user % loops_ : user % users_];
+  auto &slot = pending_[user % writers()];
   PendingRecords *pending = slot.load(std::memory_order_acquire);
   if (pending) return *pending;
   auto *fresh = new PendingRecords;
@@ -251,15 +250,13 @@ PendingRecords &Recorder::pending_of(std::uint32_t user) {
 }
 
 Recorder::~Recorder() {
-  for (std::size_t w = 0, n = loops_ ? loops_ : users_; w < n; ++w)
-    delete pending_[w].load();
+  for (std::size_t w = 0; w < writers(); ++w) delete pending_[w].load();
 }
 
 void Recorder::add_pending() const {
-  for (std::size_t w = 0, n = loops_ ? loops_ : users_; w < n; ++w)
-    if (PendingRecords *pending = pending_[w].load(std::memory_order_acquire)) {
+  for (std::size_t w = 0; w < writers(); ++w)
+    if (PendingRecords *pending = pending_[w].load(std::memory_order_acquire))
       pending->add_all();
-    }
 }
 
 void Recorder::record_steps(Shard &shard, SetCounters &set,

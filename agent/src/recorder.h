@@ -262,6 +262,8 @@ class Recorder {
  private:
   std::size_t find_or_add(const IterationOutcome &out, const std::string &key,
                           std::uint64_t hash);
+  // Writers with pending records: a thread run's users, a fiber run's loops.
+  std::size_t writers() const { return loops_ ? loops_ : users_; }
   // `user`'s writer's pending records, made by its first record.
   PendingRecords &pending_of(std::uint32_t user);
   // Adds every writer's pending records (before counters are read).
